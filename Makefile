@@ -1,0 +1,42 @@
+# Smart Embassy — two commands: `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DJANGO_SETTINGS_MODULE := config.settings
+DEMO_CITIZENS ?= 20000
+HOST ?= 127.0.0.1
+PORT ?= 8000
+BENCH ?=
+
+.PHONY: run test lint types pytest bench install messages clean
+
+$(STAMP): pyproject.toml
+	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	@DEBUG=1 $(BIN)/python manage.py migrate --noinput -v0
+	@DEBUG=1 $(BIN)/python manage.py load_reference
+	@DEBUG=1 $(BIN)/python manage.py seed_demo --citizens $(DEMO_CITIZENS) --seed 1
+	@DEBUG=1 HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py serve_all
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy .
+	$(BIN)/pytest -q
+
+bench: $(STAMP)
+	@DEBUG=1 $(BIN)/python -m benchmarks.run $(BENCH)
+
+messages: $(STAMP)
+	cd embassy && ../$(BIN)/python ../manage.py makemessages -l id -l en --no-obsolete
+	$(BIN)/python manage.py compile_catalogues
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,121 @@
+"""Point → country: single lookups per second on one core, the grid index against the STRtree baseline.
+
+Both resolvers answer the same random points (uniform on the sphere, seeded), one point at a time in a
+plain Python loop. The naive resolver is timed on a subset (it is ~100x slower); its answers for ALL
+points come from its vectorised form, whose agreement with the scalar form is checked on that subset.
+
+    python -m benchmarks.run geo [--points N] [--quick] [--seed S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.common import timed, write_result
+from embassy.geo.boundaries import CountryResolver, NaiveCountryResolver, load_or_build
+from embassy.geo.naturalearth import load_features
+
+NAIVE_TIMED_POINTS = 100_000
+
+
+def sphere_points(n: int, seed: int) -> tuple[list[float], list[float]]:
+    rng = np.random.default_rng(seed)
+    lats = np.degrees(np.arcsin(rng.uniform(-1.0, 1.0, n)))
+    lons = rng.uniform(-180.0, 180.0, n)
+    return lats.tolist(), lons.tolist()
+
+
+def lookup_loop(
+    resolve: Callable[[float, float], str | None], lats: list[float], lons: list[float]
+) -> tuple[list[str | None], float]:
+    """One call per point, answers kept; returns (answers, seconds)."""
+    out: list[str | None] = []
+    append = out.append
+    started = time.perf_counter()
+    for lat, lon in zip(lats, lons, strict=True):
+        append(resolve(lat, lon))
+    return out, time.perf_counter() - started
+
+
+def mission_section(points: tuple[list[float], list[float]]) -> dict[str, Any] | None:
+    """INTEGRATOR: point → responsible mission lookups go here.
+
+    Receives the same (lats, lons) as the country section. Return None to skip, or a dict with any of
+    "params", "results", "baseline" (dicts of metric → number, merged into the report) and "goals"
+    (a list of (metric, op, target) tuples).
+    """
+    return None
+
+
+def main(argv: list[str]) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(prog="benchmarks.run geo", description=__doc__.splitlines()[0])
+    parser.add_argument("--points", type=int, default=1_000_000)
+    parser.add_argument("--quick", action="store_true", help="100,000 points")
+    parser.add_argument("--seed", type=int, default=20240601)
+    args = parser.parse_args(argv)
+    n = 100_000 if args.quick else args.points
+
+    features, features_s = timed(load_features)
+    fast, build_s = timed(lambda: CountryResolver.build(features))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "index.npz"
+        fast.save(path)
+        _, load_s = timed(lambda: CountryResolver.load(path))
+    load_or_build()  # make sure the app's own cache exists for later processes
+    naive, naive_build_s = timed(lambda: NaiveCountryResolver(features))
+
+    lats, lons = sphere_points(n, args.seed)
+    fast_answers, fast_s = lookup_loop(fast.country_at, lats, lons)
+    k = min(n, NAIVE_TIMED_POINTS)
+    naive_scalar, naive_s = lookup_loop(naive.country_at, lats[:k], lons[:k])
+    naive_all, naive_bulk_s = timed(lambda: naive.country_at_many(lats, lons))
+
+    mismatches = sum(a != b for a, b in zip(fast_answers, naive_all, strict=True))
+    bulk_vs_scalar = sum(a != b for a, b in zip(naive_scalar, naive_all[:k], strict=True))
+    fast_rate, naive_rate = n / fast_s, k / naive_s
+    params: dict[str, Any] = {
+        "points": n,
+        "naive_timed_points": k,
+        "seed": args.seed,
+        "grid_step_deg": fast.step,
+        "border_cells": fast.index.border_count,
+        "pieces": len(fast.index.piece_feature),
+    }
+    results: dict[str, float] = {
+        "fast_lookups_per_s": round(fast_rate),
+        "naive_lookups_per_s": round(naive_rate),
+        "speedup_vs_naive": round(fast_rate / naive_rate, 1),
+        "mismatches": mismatches,
+        "naive_bulk_vs_scalar_mismatches": bulk_vs_scalar,
+        "fast_us_per_lookup": round(1e6 / fast_rate, 3),
+        "index_build_s": round(build_s, 2),
+        "cache_load_s": round(load_s, 3),
+        "features_load_s": round(features_s, 2),
+        "naive_tree_build_s": round(naive_build_s, 3),
+        "land_fraction": round(sum(a is not None for a in fast_answers) / n, 4),
+    }
+    baseline: dict[str, float] = {
+        "fast_lookups_per_s": round(naive_rate),
+        "fast_us_per_lookup": round(1e6 / naive_rate, 3),
+    }
+    goals: list[tuple[str, str, float]] = [
+        ("fast_lookups_per_s", ">=", 100_000),
+        ("speedup_vs_naive", ">=", 5),
+        ("mismatches", "==", 0),
+    ]
+    print(f"(naive answers for all {n:,} points, vectorised: {naive_bulk_s:.1f}s)")
+
+    extra = mission_section((lats, lons))
+    if extra:
+        params.update(extra.get("params", {}))
+        results.update(extra.get("results", {}))
+        baseline.update(extra.get("baseline", {}))
+        goals.extend(extra.get("goals", []))
+    return write_result("geo", params, results, baseline, goals)

@@ -1,0 +1,31 @@
+"""Wires every app's router into the one API under /api/v1."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from embassy.accounts.api import router as accounts_router
+from embassy.citizens.api import router as citizens_router
+from embassy.citizens.api import staff_router as staff_citizens_router
+from embassy.common.api import install_error_handlers
+from embassy.geo.api import router as geo_router
+from embassy.missions.api import router as missions_router
+
+api = NinjaAPI(
+    title="Smart Embassy API",
+    version="1",
+    description=(
+        "Safe Travel and Smart Embassy. Authenticate with `Authorization: Bearer <token>` (mobile apps: "
+        "POST /auth/code then /auth/code/verify) or with the web session (CSRF token required). Errors are "
+        'JSON: {"detail": message, "code": ..., "errors": [{"field": ..., "message": ...}]}.'
+    ),
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+install_error_handlers(api)
+api.add_router("/auth", accounts_router, tags=["auth"])
+api.add_router("/", geo_router, tags=["countries"])
+api.add_router("/", missions_router, tags=["missions"])
+api.add_router("/me", citizens_router, tags=["citizen"])
+api.add_router("/staff", staff_citizens_router, tags=["staff"])

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+from config.api import api
+from embassy.accounts import views as account_views
+from embassy.citizens.urls import console_patterns as citizen_console
+from embassy.common.views import healthz
+from embassy.missions import views as mission_views
+
+console = (
+    [
+        path("", mission_views.console_home, name="home"),
+        path("misi/", mission_views.switch_mission, name="switch-mission"),
+        path("audit/", account_views.audit_log, name="audit-log"),
+        path("audit/export.csv", account_views.audit_export, name="audit-export"),
+        *citizen_console,
+    ],
+    "console",
+)
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("healthz", healthz, name="healthz"),
+    path("konsol/", include(console)),
+    path("", include("embassy.accounts.urls")),
+    path("", include("embassy.missions.urls")),
+    path("", include("embassy.citizens.urls")),
+]
+
+handler403 = "embassy.common.views.error_403"
+handler404 = "embassy.common.views.error_404"
+handler500 = "embassy.common.views.error_500"

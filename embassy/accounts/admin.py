@@ -1,0 +1,66 @@
+"""The Django admin, for headquarters administrators only (second factor required).
+
+Citizens' records are deliberately not in the admin: every read of personal data goes through the
+audited console and API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from embassy.accounts.models import ApiToken, AuditEvent, User
+
+
+class HQAdminSite(admin.AdminSite):
+    site_header = "Smart Embassy — administrasi / administration"
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        from embassy.missions.models import Role
+        from embassy.missions.selectors import scope_for
+
+        user = request.user
+        if not (user.is_active and user.is_staff and getattr(user, "kind", "") == "staff"):
+            return False
+        if not user.is_verified():  # type: ignore[attr-defined]
+            return False
+        return bool(user.is_superuser or Role.ADMINISTRATOR in scope_for(user).roles)
+
+    def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        return redirect(f"{reverse('accounts:staff-login')}?next={request.GET.get('next', '/admin/')}")
+
+
+admin.site.__class__ = HQAdminSite
+
+
+@admin.register(User)
+class StaffUserAdmin(UserAdmin):
+    list_display = ("username", "kind", "email", "first_name", "last_name", "is_active", "last_login")
+    list_filter = ("kind", "is_active", "is_staff")
+    fieldsets = (*UserAdmin.fieldsets, ("Smart Embassy", {"fields": ("kind", "phone", "language")}))  # type: ignore[misc]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ("user", "name", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at")
+    readonly_fields = ("user", "name", "prefix", "key_hash", "created_at", "last_used_at", "expires_at")
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ("at", "actor_label", "action", "object_type", "object_id", "mission_code", "ip")
+    list_filter = ("action",)
+    search_fields = ("actor_label", "object_id", "mission_code")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,102 @@
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth import authenticate, login
+from django.http import HttpRequest, StreamingHttpResponse
+from ninja import Router
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from embassy.accounts import services
+from embassy.accounts.audit import audit_export_rows, audit_search_for
+from embassy.accounts.models import ApiToken
+from embassy.accounts.schemas import (
+    AuditOut, CodeRequestIn, CodeRequestOut, CodeVerifyIn, LanguageIn, MeOut, NewTokenOut, StaffTokenIn, TokenOut,
+)
+from embassy.common.api import AUTH, error_body
+from embassy.common.errors import BadInput, PermissionDenied
+
+router = Router()
+
+
+def _token_out(t: ApiToken) -> TokenOut:
+    return TokenOut(id=t.pk, name=t.name, prefix=t.prefix, created_at=t.created_at, last_used_at=t.last_used_at,
+                    expires_at=t.expires_at, revoked=t.revoked_at is not None)
+
+
+@router.post("/code", response={200: CodeRequestOut}, summary="Send a one-time sign-in code (citizens)")
+def code_request(request: HttpRequest, payload: CodeRequestIn) -> CodeRequestOut:
+    addr, _code = services.signin_code_request(address=payload.address)
+    return CodeRequestOut(channel=addr.channel, address=addr.value, expires_in=settings.SIGNIN_CODE_TTL_SECONDS)
+
+
+@router.post("/code/verify", response={200: dict}, summary="Sign in with the code: session, or a bearer token")
+def code_verify(request: HttpRequest, payload: CodeVerifyIn) -> dict:
+    user = services.signin_code_verify(address=payload.address, code=payload.code)
+    if payload.token_name:
+        token, key = services.token_create(user=user, name=payload.token_name)
+        return {"token": key, "info": _token_out(token).dict()}
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return {"session": True}
+
+
+@router.post("/staff/token", response={200: NewTokenOut, 401: dict}, summary="Staff: password + TOTP → bearer token")
+def staff_token(request: HttpRequest, payload: StaffTokenIn) -> tuple[int, dict] | NewTokenOut:
+    user = authenticate(request, username=payload.username, password=payload.password)
+    if user is None or getattr(user, "kind", "") != "staff":
+        return 401, error_body("Wrong username or password, or the account is locked", "password", "unauthenticated")
+    services.totp_verify(user=user, code=payload.otp)
+    token, key = services.token_create(user=user, name=payload.token_name)
+    return NewTokenOut(token=key, info=_token_out(token))
+
+
+@router.get("/tokens", response=list[TokenOut], auth=AUTH, summary="My API tokens")
+def token_list(request: HttpRequest) -> list[TokenOut]:
+    return [_token_out(t) for t in ApiToken.objects.filter(user=request.user)]
+
+
+@router.delete("/tokens/{token_id}", response=TokenOut, auth=AUTH, summary="Revoke one of my tokens")
+def token_revoke(request: HttpRequest, token_id: int) -> TokenOut:
+    return _token_out(services.token_revoke(user=request.user, token_id=token_id))  # type: ignore[arg-type]
+
+
+@router.get("/me", response=MeOut, auth=AUTH, summary="Who am I")
+def me(request: HttpRequest) -> MeOut:
+    user = request.user
+    roles = [{"mission": m.mission.code, "role": m.role} for m in user.memberships.select_related("mission")]  # type: ignore[union-attr]
+    return MeOut(id=user.pk, kind=user.kind, username=user.username, email=user.email, phone=user.phone,  # type: ignore[union-attr]
+                 language=user.language, roles=roles)  # type: ignore[union-attr]
+
+
+@router.put("/me/language", response=MeOut, auth=AUTH, summary="Remember my language (id or en)")
+def set_language(request: HttpRequest, payload: LanguageIn) -> MeOut:
+    if payload.language not in dict(settings.LANGUAGES):
+        raise BadInput("Language must be one of: " + ", ".join(dict(settings.LANGUAGES)), field="language")
+    user = request.user
+    user.language = payload.language  # type: ignore[union-attr]
+    user.save(update_fields=["language"])  # type: ignore[union-attr]
+    return me(request)
+
+
+@router.get("/audit", response=list[AuditOut], auth=AUTH, summary="Headquarters: search the audit log")
+@paginate(LimitOffsetPagination)
+def audit_search(request: HttpRequest, actor: str = "", action: str = "", citizen_id: int | None = None,
+                 mission: str = "", since: datetime | None = None, until: datetime | None = None) -> list[AuditOut]:
+    qs = audit_search_for(user=request.user, actor=actor, action=action, citizen_id=citizen_id,
+                          mission_code=mission, since=since, until=until)
+    return qs  # type: ignore[return-value]
+
+
+@router.get("/audit/export.csv", auth=AUTH, summary="Headquarters: export the audit log as CSV")
+def audit_export(request: HttpRequest, actor: str = "", action: str = "", citizen_id: int | None = None,
+                 mission: str = "", since: datetime | None = None, until: datetime | None = None) -> StreamingHttpResponse:
+    qs = audit_search_for(user=request.user, actor=actor, action=action, citizen_id=citizen_id,
+                          mission_code=mission, since=since, until=until)
+    from embassy.accounts.audit import audit_record
+
+    audit_record(actor=request.user, action="audit.export", detail={"actor": actor, "action": action})
+    response = StreamingHttpResponse(audit_export_rows(qs), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
+    return response
+
+
+__all__ = ["PermissionDenied", "router"]

@@ -1,0 +1,97 @@
+"""The audit log: one function writes it, selectors read it (headquarters only)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+
+from embassy.accounts.models import AuditEvent
+from embassy.common.context import current_request
+from embassy.common.errors import PermissionDenied
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    object_type: str = "",
+    object_id: object = "",
+    citizen_id: int | None = None,
+    mission_code: str = "",
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event. Client address and user agent come from the current request, if any."""
+    info = current_request.get()
+    authenticated = bool(actor is not None and getattr(actor, "is_authenticated", False))
+    return AuditEvent.objects.create(
+        actor=actor if authenticated else None,
+        actor_label=(getattr(actor, "username", "") if authenticated else "anonymous")[:150],
+        action=action[:40],
+        object_type=object_type[:40],
+        object_id=str(object_id)[:40],
+        citizen_id=citizen_id,
+        mission_code=mission_code[:40],
+        ip=info.ip,
+        user_agent=info.user_agent,
+        path=info.path,
+        detail=detail or {},
+    )
+
+
+def _require_hq(user: Any) -> None:
+    from embassy.missions.selectors import scope_for
+
+    scope = scope_for(user)
+    if not scope.personal_all:
+        raise PermissionDenied("Only headquarters can search the audit log")
+
+
+def audit_search_for(
+    *,
+    user: Any,
+    actor: str = "",
+    action: str = "",
+    citizen_id: int | None = None,
+    mission_code: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet[AuditEvent]:
+    _require_hq(user)
+    qs = AuditEvent.objects.all()
+    if actor:
+        qs = qs.filter(actor_label__iexact=actor.strip())
+    if action:
+        qs = qs.filter(action=action.strip())
+    if citizen_id is not None:
+        qs = qs.filter(citizen_id=citizen_id)
+    if mission_code:
+        qs = qs.filter(mission_code__iexact=mission_code.strip())
+    if since:
+        qs = qs.filter(at__gte=since)
+    if until:
+        qs = qs.filter(at__lt=until)
+    return qs
+
+
+EXPORT_COLUMNS = ["id", "at", "actor", "action", "object_type", "object_id", "citizen_id", "mission", "ip", "user_agent", "path"]
+
+
+def audit_export_rows(qs: QuerySet[AuditEvent]) -> Iterator[str]:
+    """CSV lines, streamed, oldest last (the queryset's order)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(EXPORT_COLUMNS)
+    yield buf.getvalue()
+    for e in qs.iterator(chunk_size=2000):
+        buf.seek(0)
+        buf.truncate()
+        writer.writerow([
+            e.id, e.at.isoformat(), e.actor_label, e.action, e.object_type, e.object_id,
+            e.citizen_id or "", e.mission_code, e.ip, e.user_agent, e.path,
+        ])
+        yield buf.getvalue()

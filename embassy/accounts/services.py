@@ -1,0 +1,210 @@
+"""Writes for accounts: sign-in codes, API tokens, staff users and their second factor."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import phonenumbers
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from embassy.accounts.models import ApiToken, SignInCode, User
+from embassy.common.errors import BadInput, NotFound, RateLimited
+
+
+@dataclass(frozen=True)
+class Address:
+    channel: str  # "email" | "sms"
+    value: str  # normalised: lower-case email or E.164 phone
+
+
+def address_parse(raw: str, *, field: str = "address") -> Address:
+    """An email address or a phone number in international format (E.164)."""
+    value = (raw or "").strip()
+    if not value:
+        raise BadInput(_("Enter an email address or a phone number."), field=field)
+    if "@" in value:
+        try:
+            validate_email(value)
+        except ValidationError as exc:
+            raise BadInput(_("This is not a valid email address."), field=field) from exc
+        return Address("email", value.lower())
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException as exc:
+        raise BadInput(_("Write the phone number with its country code, e.g. +60 12 345 6789."), field=field) from exc
+    if not phonenumbers.is_valid_number(number):
+        raise BadInput(_("This phone number is not valid."), field=field)
+    return Address("sms", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(f"{settings.SECRET_KEY}:{value}".encode()).hexdigest()
+
+
+def signin_code_request(*, address: str) -> tuple[Address, str]:
+    """Create and send a six-digit code. At most SIGNIN_CODE_MAX_PER_HOUR codes an hour per address.
+    Returns the address and the code (the code is returned for the demo hint only; never log it)."""
+    addr = address_parse(address)
+    hour_ago = timezone.now() - timedelta(hours=1)
+    if SignInCode.objects.filter(address=addr.value, created_at__gte=hour_ago).count() >= settings.SIGNIN_CODE_MAX_PER_HOUR:
+        raise RateLimited(_("Too many codes requested. Try again in an hour."), field="address")
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    SignInCode.objects.create(
+        address=addr.value,
+        channel=addr.channel,
+        code_hash=_digest(f"{addr.value}:{code}"),
+        expires_at=timezone.now() + timedelta(seconds=settings.SIGNIN_CODE_TTL_SECONDS),
+    )
+    message = _("Your Smart Embassy sign-in code is %(code)s. It expires in %(minutes)d minutes.") % {
+        "code": code, "minutes": settings.SIGNIN_CODE_TTL_SECONDS // 60,
+    }
+    transaction.on_commit(lambda: _deliver(addr, message))
+    return addr, code
+
+
+def _deliver(addr: Address, message: str) -> None:
+    # The notify app (outbox with retries) takes this over; until then email goes through Django's mail
+    # backend and SMS to the development sink file under var/.
+    if addr.channel == "email":
+        send_mail(_("Your sign-in code"), message, None, [addr.value], fail_silently=False)
+    else:
+        sink = settings.VAR_DIR / "sms.log"
+        with sink.open("a", encoding="utf-8") as fh:
+            fh.write(f"{timezone.now().isoformat()} {addr.value} {message}\n")
+
+
+def signin_code_verify(*, address: str, code: str) -> User:
+    """Check a code; on success return (creating if needed) the citizen's user. A code works once, within
+    its lifetime, with at most SIGNIN_CODE_MAX_ATTEMPTS wrong tries."""
+    addr = address_parse(address)
+    code = (code or "").strip()
+    if not code.isdigit() or len(code) != 6:
+        raise BadInput(_("The code has six digits."), field="code")
+    with transaction.atomic():
+        pending = (
+            SignInCode.objects.select_for_update()
+            .filter(address=addr.value, used_at__isnull=True, expires_at__gt=timezone.now())
+            .order_by("-created_at")
+            .first()
+        )
+        if pending is None:
+            raise BadInput(_("This code has expired or was already used. Ask for a new one."), field="code")
+        if pending.attempts >= settings.SIGNIN_CODE_MAX_ATTEMPTS:
+            raise RateLimited(_("Too many wrong codes. Ask for a new one."), field="code")
+        right = hmac.compare_digest(pending.code_hash, _digest(f"{addr.value}:{code}"))
+        if right:
+            pending.used_at = timezone.now()
+            pending.save(update_fields=["used_at"])
+            return _citizen_user_for(addr)
+        # A wrong try is counted (committed) before the error is raised.
+        pending.attempts += 1
+        pending.save(update_fields=["attempts"])
+    raise BadInput(_("The code is not right."), field="code")
+
+
+def _citizen_user_for(addr: Address) -> User:
+    lookup = {"email": addr.value} if addr.channel == "email" else {"phone": addr.value}
+    user = User.objects.filter(**lookup).first()
+    if user is None:
+        user = User(username=f"c-{secrets.token_hex(8)}", kind=User.Kind.CITIZEN, **lookup)
+        user.set_unusable_password()
+        user.save()
+    from embassy.citizens.services import citizen_ensure_for_user
+
+    citizen_ensure_for_user(user=user)
+    return user
+
+
+# --- API tokens ---------------------------------------------------------------------------------------------
+TOKEN_PREFIX = "se_"
+
+
+def token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """Issue a bearer token. The plain key is returned once and never stored."""
+    name = (name or "").strip()[:100] or "app"
+    key = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        prefix=key[:12],
+        key_hash=hashlib.sha256(key.encode()).hexdigest(),
+        expires_at=timezone.now() + timedelta(days=settings.API_TOKEN_TTL_DAYS),
+    )
+    return token, key
+
+
+def token_authenticate(key: str) -> ApiToken | None:
+    if not key or not key.startswith(TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=hashlib.sha256(key.encode()).hexdigest(), revoked_at__isnull=True, expires_at__gt=timezone.now())
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token
+
+
+def token_revoke(*, user: User, token_id: int) -> ApiToken:
+    token = ApiToken.objects.filter(user=user, pk=token_id).first()
+    if token is None:
+        raise NotFound(_("No such token."), field="token_id")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+# --- Staff --------------------------------------------------------------------------------------------------
+def staff_create(*, username: str, password: str, email: str = "", first_name: str = "", last_name: str = "",
+                 **extra: Any) -> User:
+    user = User(username=username, email=email or None, first_name=first_name, last_name=last_name,
+                kind=User.Kind.STAFF, is_staff=False, **extra)
+    user.set_password(password)
+    user.save()
+    return user
+
+
+def totp_device_for(*, user: User, confirmed: bool | None = None) -> TOTPDevice | None:
+    qs = TOTPDevice.objects.filter(user=user)
+    if confirmed is not None:
+        qs = qs.filter(confirmed=confirmed)
+    return qs.order_by("-confirmed", "id").first()
+
+
+def totp_enroll(*, user: User) -> TOTPDevice:
+    """Start (or restart) enrolment: an unconfirmed device whose secret the user scans."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+
+
+def totp_verify(*, user: User, code: str, confirm: bool = False) -> TOTPDevice:
+    """Check a TOTP code against the user's device (confirming a pending enrolment when asked)."""
+    code = (code or "").replace(" ", "")
+    if not code.isdigit():
+        raise BadInput(_("The code has six digits."), field="otp")
+    device = totp_device_for(user=user, confirmed=None if confirm else True)
+    if device is None:
+        raise BadInput(_("Set up your authenticator first."), field="otp")
+    if not device.verify_token(code):
+        raise BadInput(_("The code is not right."), field="otp")
+    if not device.confirmed:
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+    return device

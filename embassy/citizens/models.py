@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from embassy.common.fields import EncryptedCharField
+
+
+class Citizen(models.Model):
+    """A citizen's profile. `user` is set once the citizen signs in; demo and imported records may have none.
+
+    nik and passport_number are sealed at rest; nik_index / passport_index are keyed blind indexes for exact
+    search (maintained by services, never shown)."""
+
+    class Gender(models.TextChoices):
+        FEMALE = "F", _("Female")
+        MALE = "M", _("Male")
+        UNSPECIFIED = "", _("Not stated")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="citizen"
+    )
+    full_name = models.CharField(_("full name"), max_length=200)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True, default="")
+    email = models.EmailField(_("email"), blank=True, default="")
+    phone = models.CharField(_("phone"), max_length=20, blank=True, default="")
+    nik = EncryptedCharField(_("national ID number (NIK)"), blank=True, default="")
+    nik_index = models.CharField(max_length=40, blank=True, default="", db_index=True)
+    passport_number = EncryptedCharField(_("passport number"), blank=True, default="")
+    passport_index = models.CharField(max_length=40, blank=True, default="", db_index=True)
+    passport_expiry = models.DateField(_("passport expiry"), null=True, blank=True)
+    home_address = models.CharField(_("address in Indonesia"), max_length=300, blank=True, default="")
+    source = models.CharField(max_length=10, default="app")  # app | mission | demo
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["full_name", "id"]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class Stay(models.Model):
+    """A registered stay or trip abroad (lapor diri). The responsible mission is assigned by routing."""
+
+    class Purpose(models.TextChoices):
+        WORK = "work", _("Work")
+        STUDY = "study", _("Study")
+        TOURISM = "tourism", _("Tourism")
+        PILGRIMAGE = "pilgrimage", _("Pilgrimage")
+        CREW = "crew", _("Ship crew")
+        FAMILY = "family", _("Family")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        ENDED = "ended", _("Ended")
+
+    # The foreign keys' own indexes would duplicate the composite indexes below (same leading column).
+    citizen = models.ForeignKey(Citizen, on_delete=models.CASCADE, related_name="stays", db_index=False)
+    country = models.ForeignKey("geo.Country", on_delete=models.PROTECT, related_name="+", db_index=False)
+    city = models.CharField(_("city"), max_length=100, blank=True, default="")
+    address = models.CharField(_("address"), max_length=300, blank=True, default="")
+    lat = models.FloatField(null=True, blank=True)
+    lon = models.FloatField(null=True, blank=True)
+    cell = models.BigIntegerField(null=True, blank=True, db_index=True)  # H3 res 9 (geo.h3cells.STAY_RES)
+    mission = models.ForeignKey("missions.Mission", on_delete=models.PROTECT, related_name="stays", db_index=False)
+    routing_rule = models.CharField(max_length=30, blank=True, default="")
+    purpose = models.CharField(_("purpose"), max_length=12, choices=Purpose.choices, default=Purpose.OTHER)
+    occupation = models.CharField(_("occupation"), max_length=40, blank=True, default="")
+    employer = models.CharField(_("employer"), max_length=200, blank=True, default="")
+    start_date = models.DateField(_("from"))
+    end_date = models.DateField(_("until"), null=True, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-start_date", "-id"]
+        indexes = [
+            models.Index(fields=["mission", "status"]),
+            models.Index(fields=["citizen", "status"]),
+            models.Index(fields=["country", "status"]),
+        ]
+
+
+class EmergencyContact(models.Model):
+    citizen = models.ForeignKey(Citizen, on_delete=models.CASCADE, related_name="emergency_contacts")
+    name = models.CharField(_("name"), max_length=200)
+    relationship = models.CharField(_("relationship"), max_length=60, blank=True, default="")
+    phone = models.CharField(_("phone"), max_length=20, blank=True, default="")
+    email = models.EmailField(_("email"), blank=True, default="")
+
+    class Meta:
+        ordering = ["id"]

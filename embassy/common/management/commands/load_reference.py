@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from embassy.geo.boundaries import get_country_resolver
+from embassy.geo.services import countries_sync
+from embassy.missions.loader import DataFileError
+from embassy.missions.services import missions_load
+
+
+class Command(BaseCommand):
+    help = "Load reference data: countries (ISO 3166-1, names, calling codes) and the ministry's units."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--missions", default=str(Path(settings.DATA_DIR) / "missions.csv"))
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        t0 = time.perf_counter()
+        get_country_resolver()  # builds (first time) or loads the boundary index cache
+        n = countries_sync()
+        try:
+            result = missions_load(path=Path(options["missions"]))
+        except DataFileError as exc:
+            raise CommandError(f"Nothing loaded: {exc}") from exc
+        self.stdout.write(
+            f"reference data: {n} countries, {result['units']} units "
+            f"({result['created']} new, {result['updated']} changed, {result['deactivated']} deactivated) "
+            f"in {time.perf_counter() - t0:.1f}s"
+        )

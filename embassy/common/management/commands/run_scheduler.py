@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import signal
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from embassy.common.scheduler import scheduler_tick
+
+
+class Command(BaseCommand):
+    help = "Run the periodic-job scheduler (enqueues due jobs for the task worker)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--interval", type=float, default=5.0, help="seconds between checks")
+        parser.add_argument("--once", action="store_true", help="check once and exit")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        stop = {"now": False}
+
+        def _stop(signum: int, frame: Any) -> None:
+            stop["now"] = True
+
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+        while not stop["now"]:
+            started = scheduler_tick()
+            if started and options["verbosity"] > 1:
+                self.stdout.write(f"enqueued: {', '.join(started)}")
+            if options["once"]:
+                break
+            deadline = time.monotonic() + options["interval"]
+            while not stop["now"] and time.monotonic() < deadline:
+                time.sleep(0.2)

@@ -1,0 +1,73 @@
+"""`make run`: the web server (uvicorn, ASGI), the task worker and the scheduler, as child processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from embassy.accounts.demo import DEMO_PASSWORD, DEMO_STAFF, demo_totp_secret_b32
+
+
+class Command(BaseCommand):
+    help = "Run web server + task worker + scheduler until interrupted (development / demo)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        host, port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000")
+        py = sys.executable
+        procs = {
+            "web": subprocess.Popen([py, "-m", "uvicorn", "config.asgi:application", "--host", host, "--port", port,
+                                     "--workers", os.environ.get("WEB_WORKERS", "2"), "--no-access-log"]),
+            "worker": subprocess.Popen([py, "manage.py", "db_worker", "--queue-name", "*", "--interval", "0.5"]),
+            "scheduler": subprocess.Popen([py, "manage.py", "run_scheduler"]),
+        }
+        self._banner(host, port)
+        stop = {"now": False}
+
+        def _stop(signum: int, frame: Any) -> None:
+            stop["now"] = True
+
+        signal.signal(signal.SIGINT, _stop)
+        signal.signal(signal.SIGTERM, _stop)
+        try:
+            while not stop["now"]:
+                for name, proc in procs.items():
+                    if proc.poll() is not None:
+                        self.stderr.write(f"{name} exited with status {proc.returncode}; stopping")
+                        stop["now"] = True
+                time.sleep(0.5)
+        finally:
+            for proc in procs.values():
+                if proc.poll() is None:
+                    proc.terminate()
+            for proc in procs.values():
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+    def _banner(self, host: str, port: str) -> None:
+        base = f"http://{host}:{port}"
+        lines = [
+            "",
+            "Smart Embassy is running (Ctrl-C stops web server, worker and scheduler).",
+            f"  Citizen app (Safe Travel):  {base}/",
+            f"  Officer console:            {base}/konsol/",
+            f"  Admin (HQ administrators):  {base}/admin/",
+            f"  API docs (OpenAPI):         {base}/api/v1/docs   ({base}/api/v1/openapi.json)",
+            "",
+            "Demo logins",
+            "  citizens: sign in at /masuk/ with siti.rahayu@example.com, budi.santoso@example.com or",
+            "            dewi.lestari@example.com; the one-time code is shown on the page in this demo.",
+            f"  staff: sign in at /staf/masuk/ with password {DEMO_PASSWORD}, then the second factor:",
+            "         add the TOTP secret below to an authenticator app, or print the current code with",
+            "         `.venv/bin/python manage.py demo_otp USERNAME`.",
+        ]
+        for username, _name, unit, role in DEMO_STAFF:
+            lines.append(f"    {username:<18} {unit:<18} {role:<20} {demo_totp_secret_b32(username)}")
+        self.stdout.write("\n".join(lines) + "\n")

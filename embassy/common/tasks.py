@@ -1,0 +1,52 @@
+"""Periodic jobs and their registry. The scheduler (manage.py run_scheduler) enqueues each job when due;
+the task worker (manage.py db_worker) runs it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
+from django_tasks import task
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    every: dt.timedelta
+    task: Any  # a django_tasks Task
+
+
+REGISTRY: dict[str, Periodic] = {}
+
+
+def periodic(every: dt.timedelta) -> Callable[[Any], Any]:
+    def register(t: Any) -> Any:
+        name = getattr(t, "module_path", t.name)
+        REGISTRY[name] = Periodic(name, every, t)
+        return t
+
+    return register
+
+
+@periodic(dt.timedelta(minutes=1))
+@task(queue_name="default")
+def heartbeat() -> str:
+    """Proves the scheduler → queue → worker chain works; the console shows the last beat."""
+    from embassy.common.models import Marker
+
+    now = timezone.now()
+    Marker.objects.update_or_create(key="worker.heartbeat", defaults={"value": {"at": now.isoformat()}})
+    return now.isoformat()
+
+
+@periodic(dt.timedelta(hours=1))
+@task(queue_name="default")
+def purge_expired_signin_codes() -> int:
+    from embassy.accounts.models import SignInCode
+
+    cutoff = timezone.now() - dt.timedelta(days=1)
+    deleted, _ = SignInCode.objects.filter(expires_at__lt=cutoff).delete()
+    return deleted

@@ -1,0 +1,344 @@
+"""End-to-end checks in headless Chromium (Playwright) against a real server on a phone and a desktop viewport.
+
+The server is a separate uvicorn process on its own database (a temporary SQLite file, or a fresh PostgreSQL
+database when DATABASE_URL is set), loaded with the reference data and a small demo population. Screenshots of
+key pages go to var/screenshots/<name>-<viewport>.png.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip("browser tests need Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
+                allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[3]
+SHOTS = REPO / "var" / "screenshots"
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
+KL, SINGAPORE = {"latitude": 3.139, "longitude": 101.6869}, {"latitude": 1.2903, "longitude": 103.8519}
+SITI, BUDI = "siti.rahayu@example.com", "budi.santoso@example.com"
+REQUESTS: list[str] = []  # every URL any page asked for, checked by the last test
+TIMEOUT_MS = 15_000
+
+
+# --- Server ------------------------------------------------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _postgres_database(url: str) -> tuple[str, Any]:
+    """A fresh database beside the one in DATABASE_URL; returns its URL and a function that drops it."""
+    import psycopg
+    from psycopg import sql
+
+    base, _, _db = url.rpartition("/")
+    name = f"test_browser_{os.getpid()}"
+    admin_url = f"{base}/postgres"
+
+    def run(statement: Any) -> None:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(statement)
+
+    run(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+    run(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return f"{base}/{name}", lambda: run(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    tmp = Path(tempfile.mkdtemp(prefix="embassy-browser-"))
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "PYTEST_CURRENT_TEST"}}
+    env.update(VAR_DIR=str(tmp), DEBUG="1", DEMO_SHOW_CODES="1", DJANGO_SETTINGS_MODULE="config.settings")
+    drop = None
+    if os.environ.get("DATABASE_URL"):
+        env["DATABASE_URL"], drop = _postgres_database(os.environ["DATABASE_URL"])
+    log = (tmp / "server.log").open("w+")
+    proc = None
+    try:
+        for args in (["migrate", "--noinput", "-v0"], ["load_reference"], ["seed_demo", "--citizens", "300", "--seed", "7"]):
+            done = subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env=env, capture_output=True,
+                                  text=True, timeout=600)
+            assert done.returncode == 0, f"manage.py {args[0]} failed:\n{done.stdout}\n{done.stderr}"
+        port = _free_port()
+        proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
+                                 "--port", str(port)], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310 - loopback
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                pytest.fail(f"server did not come up:\n{log.read()[-4000:]}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        log.close()
+        if drop is not None:
+            drop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# --- Browser -----------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        yield chromium
+        chromium.close()
+
+
+def new_page(browser: Any, server: str, viewport: str = "desktop", *, locale: str = "id-ID", **options: Any) -> Any:
+    context = browser.new_context(base_url=server, viewport=VIEWPORTS[viewport], locale=locale, **options)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.on("request", lambda request: REQUESTS.append(request.url))
+    return page
+
+
+def shot(page: Any, name: str, viewport: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}-{viewport}.png"), full_page=True)
+
+
+def ok(response: Any) -> Any:
+    assert response is not None and response.status < 400, f"{response and response.url}: {response and response.status}"
+    return response
+
+
+def citizen_signin(page: Any, address: str) -> None:
+    ok(page.goto("/masuk/"))
+    page.fill("#address", address)
+    page.locator("main form button[type=submit]").click()
+    code = page.locator("[data-testid=demo-code] strong").inner_text().strip()
+    assert re.fullmatch(r"\d{6}", code), code
+    page.fill("#code", code)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/$"))
+
+
+_used_codes: dict[str, str] = {}
+
+
+def staff_signin(page: Any, username: str) -> None:
+    from embassy.accounts.demo import DEMO_PASSWORD, demo_totp_now
+
+    ok(page.goto("/staf/masuk/"))
+    page.fill("#username", username)
+    page.fill("#password", DEMO_PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/staf/verifikasi/"))
+    code = demo_totp_now(username)
+    while code == _used_codes.get(username):  # a TOTP code is accepted once; wait for the next one
+        time.sleep(1)
+        code = demo_totp_now(username)
+    _used_codes[username] = code
+    page.fill("#otp", code)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/konsol/"))
+
+
+@pytest.fixture(scope="module")
+def kl_state(browser: Any, server: str) -> Iterator[Any]:
+    """kl.protection signed in with both factors, as storage state for new contexts (one TOTP use)."""
+    page = new_page(browser, server)
+    staff_signin(page, "kl.protection")
+    yield page.context.storage_state()
+    page.context.close()
+
+
+# --- Citizen pages -----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_home_language_and_directory(browser: Any, server: str, viewport: str) -> None:
+    page = new_page(browser, server, viewport, locale="ms-MY")  # a language the site lacks: default applies
+    ok(page.goto("/"))
+    assert page.locator("html").get_attribute("lang") == "id"
+    expect(page.locator(".brand")).to_contain_text("Smart Embassy")
+    hero_id = page.locator("main h1").inner_text()
+    expect(page.locator("header nav")).to_contain_text("Perwakilan")
+    shot(page, "home-anonymous", viewport)
+
+    page.locator("button.lang-btn[value=en]").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("main h1")).to_have_text("Safe Travel")
+    assert hero_id.strip() != "Safe Travel", "the Indonesian page shows the English heading"
+    ok(page.goto("/perwakilan/"))  # the choice is remembered (cookie) on the next page
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("main h1")).to_have_text("Indonesian missions abroad")
+
+    missions = page.locator("#results article.mission")
+    total = missions.count()
+    assert total > 50, total
+    page.fill("input[name=q]", "Jeddah")
+    expect(missions).to_have_count(1)
+    expect(missions.first).to_contain_text("Jeddah")
+    expect(missions.first).to_contain_text(re.compile(r"KJRI", re.I))
+    shot(page, "directory-search", viewport)
+
+    page.locator("button.lang-btn[value=id]").click()
+    expect(page.locator("html")).to_have_attribute("lang", "id")
+    page.context.close()
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_find_my_mission(browser: Any, server: str, viewport: str) -> None:
+    page = new_page(browser, server, viewport, geolocation=KL, permissions=["geolocation"])
+    ok(page.goto("/"))
+    page.locator("[data-find-mission]").click()
+    answer = page.locator("#mission-answer")
+    expect(answer.locator("strong")).to_contain_text("Kuala Lumpur")
+    expect(answer).to_contain_text(re.compile(r"KBRI", re.I))
+    shot(page, "find-mission", viewport)
+    page.context.close()
+
+
+def test_citizen_signin_and_report_stay(browser: Any, server: str) -> None:
+    page = new_page(browser, server, "phone", geolocation=SINGAPORE, permissions=["geolocation"])
+    citizen_signin(page, SITI)
+    expect(page.locator("main h1")).to_contain_text("Siti Rahayu")
+    stays = page.locator("[data-testid=stay]")
+    expect(stays.filter(has_text="Kuala Lumpur").first).to_be_visible()
+    expect(stays.first).to_contain_text(re.compile(r"KBRI Kuala Lumpur", re.I))
+    shot(page, "citizen-home", "phone")
+
+    ok(page.goto("/lapor-diri/"))
+    expect(page.locator("#pick-map.leaflet-container")).to_be_visible()
+    page.locator("[data-use-location]").click()
+    expect(page.locator("#id_lat")).to_have_value(re.compile(r"^1\.29"))
+    expect(page.locator("#id_lon")).to_have_value(re.compile(r"^103\.85"))
+    page.fill("#id_city", "Singapore")
+    page.select_option("#id_purpose", "study")
+    page.fill("#id_start_date", "2026-01-15")
+    shot(page, "stay-form", "phone")
+    page.locator("main form.form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/$"))
+    new = stays.filter(has_text=re.compile(r"KBRI Singapura|KBRI Singapore", re.I))
+    expect(new).to_have_count(1)
+    expect(stays.filter(has_text="Kuala Lumpur").first).to_be_visible()  # the earlier stay is still there
+    shot(page, "citizen-home-after-report", "phone")
+
+    # Desktop: the same pages laid out wide (session reused, no second code).
+    wide = new_page(browser, server, "desktop", storage_state=page.context.storage_state())
+    ok(wide.goto("/"))
+    expect(wide.locator("[data-testid=stay]")).to_have_count(2)
+    shot(wide, "citizen-home", "desktop")
+    ok(wide.goto("/lapor-diri/"))
+    expect(wide.locator("#pick-map.leaflet-container")).to_be_visible()
+    box = wide.locator("#pick-map").bounding_box()
+    wide.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # choose a point by clicking
+    expect(wide.locator("#id_lat")).not_to_have_value("")
+    shot(wide, "stay-form", "desktop")
+    wide.context.close()
+    page.context.close()
+
+
+# --- Console -----------------------------------------------------------------------------------------------------
+def _siti_url(page: Any) -> str:
+    ok(page.goto("/konsol/warga/?q=Siti+Rahayu"))
+    link = page.locator("#results a", has_text="Siti Rahayu").first
+    href = link.get_attribute("href")
+    assert href and re.fullmatch(r"/konsol/warga/\d+/", href), href
+    return str(href)
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_console_citizens(browser: Any, server: str, kl_state: Any, viewport: str) -> None:
+    page = new_page(browser, server, viewport, storage_state=kl_state)
+    ok(page.goto("/konsol/"))
+    expect(page.locator("#mission-switch")).to_be_visible()
+    expect(page.locator("#mission-switch option:checked")).to_contain_text("KBRI-KUALA-LUMPUR")
+    active = int(re.sub(r"\D", "", page.locator("[data-testid=active-stays]").inner_text()) or "0")
+    assert active >= 1
+    shot(page, "console-home", viewport)
+
+    ok(page.goto("/konsol/warga/"))
+    results = page.locator("#results")
+    expect(results).to_contain_text("Siti Rahayu")
+    shot(page, "console-citizens", viewport)
+
+    page.fill("input[name=q]", "X1234567")
+    expect(results.locator("tbody tr")).to_have_count(1)
+    expect(results).to_contain_text("Siti Rahayu")
+    expect(results).not_to_contain_text("Budi Santoso")  # Jeddah's citizen is not in Kuala Lumpur's list
+
+    results.locator("a", has_text="Siti Rahayu").click()
+    page.wait_for_url(re.compile(r"/konsol/warga/\d+/$"))
+    expect(page.locator("main h1")).to_have_text("Siti Rahayu")
+    expect(page.locator("main")).to_contain_text("X1234567")
+    expect(page.locator("main .notice")).to_be_visible()  # "this view has been recorded in the audit log"
+    shot(page, "console-citizen", viewport)
+    page.context.close()
+
+
+def test_other_mission_is_refused(browser: Any, server: str, kl_state: Any) -> None:
+    kl = new_page(browser, server, storage_state=kl_state)
+    url = _siti_url(kl)
+    kl.context.close()
+
+    page = new_page(browser, server)
+    staff_signin(page, "jeddah.protection")
+    response = page.goto(url)
+    assert response is not None and response.status == 403, response and response.status
+    expect(page.locator("main h1")).to_be_visible()
+    expect(page.locator("main")).not_to_contain_text("X1234567")
+    expect(page.locator("main")).not_to_contain_text("Siti Rahayu")
+    shot(page, "refused", "desktop")
+    page.context.close()
+
+
+def test_admin_needs_hq_second_factor(browser: Any, server: str) -> None:
+    page = new_page(browser, server)
+    staff_signin(page, "hq.admin")
+    ok(page.goto("/admin/"))
+    assert "/admin/login" not in page.url, page.url
+    expect(page.locator("#site-name, #header")).not_to_have_count(0)
+    shot(page, "admin", "desktop")
+    page.context.close()
+
+    citizen = new_page(browser, server)
+    citizen_signin(citizen, BUDI)
+    response = citizen.goto("/admin/")
+    assert response is not None
+    admin_index = response.status == 200 and "/admin/" in citizen.url and "login" not in citizen.url
+    assert not admin_index, f"a citizen reached the admin: {citizen.url}"
+    citizen.context.close()
+
+
+def test_no_request_leaves_the_server(server: str) -> None:
+    assert REQUESTS, "no browser test ran"
+    foreign = sorted({u for u in REQUESTS if not u.startswith((server + "/", "data:", "blob:"))})
+    assert not foreign, f"requests to other hosts: {foreign}"

@@ -1,0 +1,71 @@
+"""The officer console's frame (mission switcher, home) and the public missions directory."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from embassy.common.decorators import staff_required
+from embassy.missions.models import Mission
+from embassy.missions.selectors import mission_list, missions_for, scope_for
+
+SESSION_KEY = "console_mission"
+
+
+def current_mission(request: HttpRequest) -> Mission | None:
+    """The unit the officer is acting for; always one the officer belongs to (or any, for headquarters)."""
+    allowed = missions_for(request.user)
+    code = request.session.get(SESSION_KEY)
+    mission = allowed.filter(code=code).first() if code else None
+    if mission is None:
+        scope = scope_for(request.user)
+        preferred = allowed.filter(kind=Mission.Kind.HQ).first() if scope.is_hq else None
+        mission = preferred or allowed.filter(id__in=scope.mission_ids).order_by("id").first() or allowed.first()
+        if mission is not None:
+            request.session[SESSION_KEY] = mission.code
+    return mission
+
+
+@staff_required
+def console_home(request: HttpRequest) -> HttpResponse:
+    from embassy.citizens.models import Stay
+
+    mission = current_mission(request)
+    scope = scope_for(request.user)
+    stays = Stay.objects.filter(status=Stay.Status.ACTIVE)
+    if mission is not None and not mission.is_hq:
+        stays = stays.filter(mission=mission)
+    by_purpose = list(stays.values("purpose").annotate(n=Count("id")).order_by("-n"))
+    by_country = list(stays.values("country__name_id", "country__name_en", "country_id").annotate(n=Count("id")).order_by("-n")[:10])
+    return render(request, "missions/console_home.html", {
+        "mission": mission,
+        "missions": missions_for(request.user).order_by("kind", "city") if scope.is_hq else missions_for(request.user),
+        "active_stays": stays.count(),
+        "citizens": stays.values("citizen_id").distinct().count(),
+        "by_purpose": by_purpose,
+        "by_country": by_country,
+        "purpose_labels": dict(Stay.Purpose.choices),
+        "scope": scope,
+    })
+
+
+@staff_required
+@require_POST
+def switch_mission(request: HttpRequest) -> HttpResponse:
+    code = request.POST.get("mission", "")
+    if missions_for(request.user).filter(code=code).exists():
+        request.session[SESSION_KEY] = code
+    return redirect(request.POST.get("next") if str(request.POST.get("next", "")).startswith("/konsol/") else "console:home")
+
+
+def directory(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    qs = mission_list().exclude(kind=Mission.Kind.HQ)
+    if q:
+        qs = qs.filter(Q(city__icontains=q) | Q(name_id__icontains=q) | Q(name_en__icontains=q)
+                       | Q(country__name_id__icontains=q) | Q(country__name_en__icontains=q))
+    hq = mission_list().filter(kind=Mission.Kind.HQ).first()
+    template = "missions/directory.html#results" if request.headers.get("HX-Request") else "missions/directory.html"
+    return render(request, template, {"missions": qs.order_by("country__name_en", "city"), "q": q, "hq": hq})
