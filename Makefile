@@ -28,7 +28,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy .
+	DEBUG=1 $(BIN)/mypy .
 	$(BIN)/pytest -q
 
 bench: $(STAMP)

@@ -7,6 +7,7 @@ from config.api import api
 from embassy.accounts import views as account_views
 from embassy.citizens.urls import console_patterns as citizen_console
 from embassy.common.views import healthz
+from embassy.geo import views as geo_views
 from embassy.missions import views as mission_views
 
 console = (
@@ -24,6 +25,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("healthz", healthz, name="healthz"),
+    path("geo/outlines.geojson", geo_views.outlines, name="geo-outlines"),
     path("konsol/", include(console)),
     path("", include("embassy.accounts.urls")),
     path("", include("embassy.missions.urls")),

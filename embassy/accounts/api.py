@@ -1,4 +1,5 @@
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate, login
@@ -10,7 +11,15 @@ from embassy.accounts import services
 from embassy.accounts.audit import audit_export_rows, audit_search_for
 from embassy.accounts.models import ApiToken
 from embassy.accounts.schemas import (
-    AuditOut, CodeRequestIn, CodeRequestOut, CodeVerifyIn, LanguageIn, MeOut, NewTokenOut, StaffTokenIn, TokenOut,
+    AuditOut,
+    CodeRequestIn,
+    CodeRequestOut,
+    CodeVerifyIn,
+    LanguageIn,
+    MeOut,
+    NewTokenOut,
+    StaffTokenIn,
+    TokenOut,
 )
 from embassy.common.api import AUTH, error_body
 from embassy.common.errors import BadInput, PermissionDenied
@@ -51,7 +60,7 @@ def staff_token(request: HttpRequest, payload: StaffTokenIn) -> tuple[int, dict]
 
 @router.get("/tokens", response=list[TokenOut], auth=AUTH, summary="My API tokens")
 def token_list(request: HttpRequest) -> list[TokenOut]:
-    return [_token_out(t) for t in ApiToken.objects.filter(user=request.user)]
+    return [_token_out(t) for t in ApiToken.objects.filter(user=request.user)]  # type: ignore[misc]
 
 
 @router.delete("/tokens/{token_id}", response=TokenOut, auth=AUTH, summary="Revoke one of my tokens")
@@ -61,10 +70,10 @@ def token_revoke(request: HttpRequest, token_id: int) -> TokenOut:
 
 @router.get("/me", response=MeOut, auth=AUTH, summary="Who am I")
 def me(request: HttpRequest) -> MeOut:
-    user = request.user
-    roles = [{"mission": m.mission.code, "role": m.role} for m in user.memberships.select_related("mission")]  # type: ignore[union-attr]
-    return MeOut(id=user.pk, kind=user.kind, username=user.username, email=user.email, phone=user.phone,  # type: ignore[union-attr]
-                 language=user.language, roles=roles)  # type: ignore[union-attr]
+    user: Any = request.user
+    roles = [{"mission": m.mission.code, "role": m.role} for m in user.memberships.select_related("mission")]
+    return MeOut(id=user.pk, kind=user.kind, username=user.username, email=user.email, phone=user.phone,
+                 language=user.language, roles=roles)
 
 
 @router.put("/me/language", response=MeOut, auth=AUTH, summary="Remember my language (id or en)")
@@ -73,7 +82,7 @@ def set_language(request: HttpRequest, payload: LanguageIn) -> MeOut:
         raise BadInput("Language must be one of: " + ", ".join(dict(settings.LANGUAGES)), field="language")
     user = request.user
     user.language = payload.language  # type: ignore[union-attr]
-    user.save(update_fields=["language"])  # type: ignore[union-attr]
+    user.save(update_fields=["language"])  # type: ignore[union-attr,call-arg]
     return me(request)
 
 
@@ -81,9 +90,8 @@ def set_language(request: HttpRequest, payload: LanguageIn) -> MeOut:
 @paginate(LimitOffsetPagination)
 def audit_search(request: HttpRequest, actor: str = "", action: str = "", citizen_id: int | None = None,
                  mission: str = "", since: datetime | None = None, until: datetime | None = None) -> list[AuditOut]:
-    qs = audit_search_for(user=request.user, actor=actor, action=action, citizen_id=citizen_id,
-                          mission_code=mission, since=since, until=until)
-    return qs  # type: ignore[return-value]
+    return audit_search_for(user=request.user, actor=actor, action=action, citizen_id=citizen_id,  # type: ignore[return-value]
+                            mission_code=mission, since=since, until=until)
 
 
 @router.get("/audit/export.csv", auth=AUTH, summary="Headquarters: export the audit log as CSV")

@@ -16,11 +16,11 @@ class User(AbstractUser):
         STAFF = "staff", _("Staff")
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.CITIZEN)
-    email = models.EmailField(_("email address"), unique=True, null=True, blank=True)
+    email = models.EmailField(_("email address"), unique=True, null=True, blank=True)  # type: ignore[assignment]
     phone = models.CharField(_("phone (E.164)"), max_length=20, unique=True, null=True, blank=True)
     language = models.CharField(_("language"), max_length=8, blank=True, default="")
 
-    objects: UserManager[User] = UserManager()
+    objects = UserManager()  # type: ignore[misc,assignment]
 
     @property
     def is_staff_member(self) -> bool:

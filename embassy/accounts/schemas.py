@@ -18,14 +18,14 @@ class CodeRequestOut(Schema):
 class CodeVerifyIn(Schema):
     address: str
     code: str
-    token_name: str = ""  # given → a bearer token is issued (mobile app); empty → web session
+    token_name: str = ""
 
 
 class StaffTokenIn(Schema):
     username: str
     password: str
     otp: str
-    token_name: str = "script"
+    token_name: str = "script"  # noqa: S105 - a label, not a secret
 
 
 class TokenOut(Schema):

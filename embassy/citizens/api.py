@@ -7,7 +7,14 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from embassy.citizens import selectors, services
 from embassy.citizens.schemas import (
-    CitizenDetailOut, CitizenSummaryOut, ContactIn, ContactOut, ProfileIn, ProfileOut, StayIn, StayOut,
+    CitizenDetailOut,
+    CitizenSummaryOut,
+    ContactIn,
+    ContactOut,
+    ProfileIn,
+    ProfileOut,
+    StayIn,
+    StayOut,
 )
 from embassy.common.api import AUTH
 

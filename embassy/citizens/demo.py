@@ -7,11 +7,11 @@ and inserted with executemany in one transaction per batch, ids assigned up fron
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect
 import json
 import multiprocessing
 import os
 import random
+from bisect import bisect
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,7 +124,7 @@ def _make_batch(args: tuple[int, int, int]) -> tuple[list[tuple], list[tuple], l
     batch_no, offset, n = args
     plan = _plan
     assert plan is not None
-    rng = random.Random(plan.seed * 1_000_003 + batch_no)
+    rng = random.Random(plan.seed * 1_000_003 + batch_no)  # noqa: S311 - deterministic demo data, not secrets
     rand = rng.random
     seal_nik, index_nik = crypto.sealer(context=NIK_CONTEXT)
     seal_passport, index_passport = crypto.sealer(context=PASSPORT_CONTEXT)
@@ -241,6 +241,7 @@ def demo_generate(*, citizens: int, seed: int, progress: bool = False, workers: 
         start_ids=start_ids,  # type: ignore[arg-type]
     )
     crypto.keyring()  # resolve keys before forking
+    # Table names come from the models' metadata, values are parameters.
     _SQL["citizen"] = (
         f"INSERT INTO {tables[Citizen]} (id, user_id, full_name, birth_date, gender, email, phone, nik, nik_index, "
         "passport_number, passport_index, passport_expiry, home_address, source, created_at, updated_at) "
@@ -300,7 +301,7 @@ def _drop_indexes(tables: list[str]) -> list[str]:
         if connection.vendor == "sqlite":
             marks = ", ".join(["%s"] * len(tables))
             cursor.execute(
-                f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({marks})",  # noqa: S608
+                f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({marks})",
                 tables,
             )
         elif connection.vendor == "postgresql":
@@ -333,6 +334,6 @@ def _reset_sequences() -> None:
         for model in (Citizen, Stay, EmergencyContact):
             table = model._meta.db_table
             cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 1))"  # noqa: S608
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 1))"
             )
 

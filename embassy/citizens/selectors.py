@@ -8,10 +8,10 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from embassy.accounts.audit import audit_record
-from embassy.common import crypto
-from embassy.common.errors import NotFound, PermissionDenied
 from embassy.citizens.models import Citizen, Stay
 from embassy.citizens.services import NIK_CONTEXT, PASSPORT_CONTEXT
+from embassy.common import crypto
+from embassy.common.errors import NotFound, PermissionDenied
 from embassy.missions.selectors import scope_for
 
 

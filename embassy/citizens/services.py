@@ -10,12 +10,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from embassy.accounts.audit import audit_record
+from embassy.citizens.models import Citizen, EmergencyContact, Stay
 from embassy.common import crypto
 from embassy.common.errors import BadInput, NotFound
 from embassy.geo.boundaries import validate_point
 from embassy.geo.countries import country_info
 from embassy.geo.h3cells import STAY_RES, cell_at
-from embassy.citizens.models import Citizen, EmergencyContact, Stay
 from embassy.missions.routing import get_router
 
 NIK_CONTEXT = "citizens.Citizen.nik"
@@ -141,12 +141,11 @@ def stay_register(
     else:
         if given is None:
             raise BadInput(_("Choose the country or a location on the map."), field="country")
-        la = lo = None
-        cell = None
+        la, lo, cell = None, None, None  # type: ignore[assignment]
         code = given
         mission_id, rule = router.route_country(given)
     stay = Stay.objects.create(
-        citizen=citizen, country_id=code, city=city.strip()[:100], address=address.strip()[:300],
+        citizen=citizen, country_id=code, city=city.strip()[:100], address=address.strip()[:300],  # type: ignore[misc]
         lat=la, lon=lo, cell=cell, mission_id=mission_id, routing_rule=rule, purpose=purpose,
         occupation=occupation.strip()[:40], employer=employer.strip()[:200], start_date=start_date,
         end_date=end_date,
@@ -161,7 +160,7 @@ def stay_end(*, stay: Stay, actor: Any, end_date: dt.date | None = None) -> Stay
     if stay.status == Stay.Status.ENDED:
         return stay
     stay.status = Stay.Status.ENDED
-    stay.end_date = end_date or dt.date.today()
+    stay.end_date = end_date or dt.datetime.now(tz=dt.UTC).date()
     stay.save(update_fields=["status", "end_date", "updated_at"])
     audit_record(actor=actor, action="stay.end", object_type="stay", object_id=stay.pk, citizen_id=stay.citizen_id)
     return stay

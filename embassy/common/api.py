@@ -37,8 +37,7 @@ class VerifiedSessionAuth(SessionAuth):
     """Session cookie (with CSRF) for the web app."""
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
-        user = super().authenticate(request, key)
-        return user
+        return super().authenticate(request, key)
 
 
 AUTH = [TokenAuth(), VerifiedSessionAuth()]

@@ -13,4 +13,4 @@ class RequestInfo:
     path: str = ""
 
 
-current_request: ContextVar[RequestInfo] = ContextVar("current_request", default=RequestInfo())
+current_request: ContextVar[RequestInfo] = ContextVar("current_request", default=RequestInfo())  # noqa: B039 - frozen

@@ -10,12 +10,12 @@ FIELD_HASH_KEY) lets staff find a record by an exact number without decrypting e
 from __future__ import annotations
 
 import base64
-from hashlib import blake2b
 import os
 import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from hashlib import blake2b
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
@@ -83,7 +83,7 @@ def key_id_of(token: str) -> str:
 
 def decrypt(token: str, *, context: str) -> str:
     """Open a sealed value. Raises ValueError when no configured key opens it."""
-    prefix, key_id, payload = (token.split(":", 2) + ["", ""])[:3]
+    prefix, key_id, payload = [*token.split(":", 2), "", ""][:3]
     cipher = keyring().ciphers.get(key_id)
     if prefix != PREFIX or cipher is None:
         raise ValueError(f"no configured key opens this value (key id {key_id!r})")

@@ -6,8 +6,8 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
-from django.utils.module_loading import autodiscover_modules
 from django.utils import timezone
+from django.utils.module_loading import autodiscover_modules
 
 from embassy.common.models import PeriodicRun
 from embassy.common.tasks import REGISTRY

@@ -9,8 +9,8 @@ router = Router()
 
 
 class PointIn(Schema):
-    lat: float | str
-    lon: float | str
+    lat: float
+    lon: float
 
 
 @router.get("/missions", response=list[MissionOut], summary="All missions and headquarters, with jurisdictions")
@@ -24,11 +24,10 @@ def missions(request: HttpRequest, country: str = "", kind: str = "") -> list:
 
 
 @router.get("/missions/route", response=RouteOut, summary="Which mission is responsible for a point, and by which rule")
-def route(request: HttpRequest, point: Query[PointIn]) -> RouteOut:
+def route(request: HttpRequest, point: Query[PointIn]) -> dict:
     answer = route_point(point.lat, point.lon)
-    mission = mission_list().get(pk=answer.mission_id)
-    return RouteOut(lat=float(point.lat), lon=float(point.lon), country=answer.country, rule=answer.rule,
-                    distance_km=answer.distance_km, mission=MissionOut.from_orm(mission))
+    return {"lat": point.lat, "lon": point.lon, "country": answer.country, "rule": answer.rule,
+            "distance_km": answer.distance_km, "mission": mission_list().get(pk=answer.mission_id)}
 
 
 @router.get("/missions/{code}", response=MissionOut, summary="One mission")

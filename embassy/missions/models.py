@@ -36,11 +36,11 @@ class Mission(models.Model):
     class Meta:
         ordering = ["kind", "city"]
 
-    def name(self) -> str:
-        return self.name_en if (get_language() or "id").startswith("en") else self.name_id
-
     def __str__(self) -> str:
         return self.name()
+
+    def name(self) -> str:
+        return self.name_en if (get_language() or "id").startswith("en") else self.name_id
 
     @property
     def is_hq(self) -> bool:

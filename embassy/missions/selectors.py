@@ -59,7 +59,7 @@ def scope_for(user: object) -> Scope:
     cached = getattr(user, "_scope_cache", None)
     if cached is not None:
         return cached
-    rows = list(Membership.objects.filter(user=user, mission__active=True).values_list("mission_id", "role"))
+    rows = list(Membership.objects.filter(user=user, mission__active=True).values_list("mission_id", "role"))  # type: ignore[misc]
     roles = frozenset(r for _, r in rows)
     scope = Scope(
         all_missions=bool(roles & HQ_ROLES),

@@ -55,5 +55,5 @@ def membership_grant(*, user: object, mission: Mission, role: str) -> Membership
         raise BadInput("Headquarters takes headquarters roles only", field="role")
     if not mission.is_hq and role not in MISSION_ROLES:
         raise BadInput("A mission abroad takes mission roles only", field="role")
-    membership, _ = Membership.objects.get_or_create(user=user, mission=mission, role=role)
+    membership, _ = Membership.objects.get_or_create(user=user, mission=mission, role=role)  # type: ignore[misc]
     return membership

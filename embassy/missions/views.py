@@ -57,7 +57,8 @@ def switch_mission(request: HttpRequest) -> HttpResponse:
     code = request.POST.get("mission", "")
     if missions_for(request.user).filter(code=code).exists():
         request.session[SESSION_KEY] = code
-    return redirect(request.POST.get("next") if str(request.POST.get("next", "")).startswith("/konsol/") else "console:home")
+    target = str(request.POST.get("next", ""))
+    return redirect(target if target.startswith("/konsol/") else "console:home")
 
 
 def directory(request: HttpRequest) -> HttpResponse:

@@ -21,7 +21,7 @@ KL = (3.1390, 101.6869)
 JEDDAH = (21.5433, 39.1728)
 
 
-def _verified(user):  # noqa: ANN001, ANN202
+def _verified(user):
     user.is_verified = lambda: True
     return user
 
@@ -40,7 +40,7 @@ def test_nik_and_passport_are_encrypted_at_rest_and_searchable() -> None:
     assert list(citizen_list_for(user=officer, q="x7654321")) == [citizen]
 
 
-def test_key_rotation_without_downtime(settings) -> None:  # noqa: ANN001
+def test_key_rotation_without_downtime(settings) -> None:
     citizen = make_citizen_with_stay(*KL, nik="3171014101900002", passport="B1234567")
     new_key = "k2:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
     settings.FIELD_ENCRYPTION_KEYS = f"{new_key},{settings.FIELD_ENCRYPTION_KEYS}"
@@ -66,7 +66,7 @@ def test_staff_reads_are_scoped_and_audited() -> None:
         citizen_get_for(user=jeddah, citizen_id=siti.pk)
     with pytest.raises(PermissionDenied):
         citizen_list_for(user=socmed)
-    assert {siti, budi} <= set(citizen_get_for(user=hq, citizen_id=c.pk) for c in (siti, budi))
+    assert {siti, budi} <= {citizen_get_for(user=hq, citizen_id=c.pk) for c in (siti, budi)}
     events = AuditEvent.objects.filter(citizen_id=siti.pk)
     assert events.filter(action="citizen.view", actor=kl).exists()
     assert events.filter(action="citizen.view.denied", actor=jeddah).exists()

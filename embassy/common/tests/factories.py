@@ -17,7 +17,7 @@ from embassy.missions.models import Mission
 from embassy.missions.services import membership_grant
 
 _seq = itertools.count(1)
-PASSWORD = "correct horse battery staple"  # noqa: S105
+PASSWORD = "correct horse battery staple"
 
 
 def make_staff(unit: str, role: str, *, username: str | None = None, otp: bool = True) -> User:

@@ -136,7 +136,8 @@ def shot(page: Any, name: str, viewport: str) -> None:
 
 
 def ok(response: Any) -> Any:
-    assert response is not None and response.status < 400, f"{response and response.url}: {response and response.status}"
+    assert response is not None
+    assert response.status < 400, f"{response.url}: {response.status}"
     return response
 
 
@@ -271,7 +272,8 @@ def _siti_url(page: Any) -> str:
     ok(page.goto("/konsol/warga/?q=Siti+Rahayu"))
     link = page.locator("#results a", has_text="Siti Rahayu").first
     href = link.get_attribute("href")
-    assert href and re.fullmatch(r"/konsol/warga/\d+/", href), href
+    assert href is not None
+    assert re.fullmatch(r"/konsol/warga/\d+/", href), href
     return str(href)
 
 
@@ -312,7 +314,8 @@ def test_other_mission_is_refused(browser: Any, server: str, kl_state: Any) -> N
     page = new_page(browser, server)
     staff_signin(page, "jeddah.protection")
     response = page.goto(url)
-    assert response is not None and response.status == 403, response and response.status
+    assert response is not None
+    assert response.status == 403, response.status
     expect(page.locator("main h1")).to_be_visible()
     expect(page.locator("main")).not_to_contain_text("X1234567")
     expect(page.locator("main")).not_to_contain_text("Siti Rahayu")

@@ -57,7 +57,7 @@ class Command(BaseCommand):
 
     def _named_citizens(self) -> None:
         """A few citizens with known emails for signing in to the demo (claimed on first sign-in)."""
-        today = dt.date.today()
+        today = dt.datetime.now(tz=dt.UTC).date()
         for email, name, lat, lon, city, purpose, occupation, employer in DEMO_CITIZENS:
             if Citizen.objects.filter(email=email).exists():
                 continue
