@@ -201,6 +201,8 @@ _TASKS_BACKENDS = {
 }
 TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "immediate" if TESTING else "database")
 TASKS = {"default": _TASKS_BACKENDS[TASKS_BACKEND]}
+if TASKS_BACKEND == "rq":  # multi-node: Redis queue (deploy/ installs django-tasks-rq)
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 RQ_QUEUES = {q: {"URL": REDIS_URL} for q in ("default", "notify", "bulk")}
 

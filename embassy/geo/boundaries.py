@@ -23,6 +23,7 @@ import os
 import threading
 import time
 import uuid
+import zipfile
 from decimal import Decimal
 from numbers import Real
 from pathlib import Path
@@ -225,7 +226,7 @@ def load_or_build(directory: Path | None = None) -> CountryResolver:
                 logger.debug("country index loaded from %s in %.2fs", path, time.perf_counter() - started)
                 return resolver
             logger.warning("country index cache %s was built from other data; rebuilding", path)
-        except (OSError, ValueError, KeyError) as exc:
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
             logger.warning("country index cache %s unreadable (%s); rebuilding", path, exc)
     started = time.perf_counter()
     resolver = CountryResolver.build()

