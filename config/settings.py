@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -276,12 +277,15 @@ if not DEBUG and not TESTING:
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+_IMG_SRC = ["'self'", "data:"]
+if os.environ.get("MAP_TILE_URL"):  # a tile server, for deployments with internet
+    _IMG_SRC.append(os.environ["MAP_TILE_URL"].split("/{")[0])
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", "'nonce'"],
+        "script-src": ["'self'", NONCE],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": _IMG_SRC,
         "connect-src": ["'self'"],
         "font-src": ["'self'"],
         "object-src": ["'none'"],
@@ -290,8 +294,6 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     }
 }
-if os.environ.get("MAP_TILE_URL"):
-    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(os.environ["MAP_TILE_URL"].split("/{")[0])
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
 # Show one-time sign-in codes on the page (demo installs only; never in production).
 DEMO_SHOW_CODES = env_bool("DEMO_SHOW_CODES", DEBUG)

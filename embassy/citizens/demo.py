@@ -323,6 +323,7 @@ def _recreate_indexes(statements: list[str]) -> None:
         for sql in statements:
             cursor.execute(sql)
         if connection.vendor == "sqlite" and statements:
+            cursor.execute("PRAGMA analysis_limit=2000")  # sampled statistics: seconds, not minutes
             cursor.execute("ANALYZE")
 
 

@@ -1,0 +1,28 @@
+"""Occupation labels (Indonesian and English), from the reference data file shared with seed_demo."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+from django.utils.translation import get_language
+
+
+@lru_cache(maxsize=1)
+def occupations() -> dict[str, dict[str, str]]:
+    path = Path(settings.DATA_DIR) / "demo_population.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {key: {"id": v.get("id", key), "en": v.get("en", key)} for key, v in data.get("occupations", {}).items()}
+
+
+def occupation_label(key: str) -> str:
+    """The label in the active language; a free-text occupation is shown as written."""
+    labels = occupations().get(key)
+    if labels is None:
+        return key
+    return labels["en"] if (get_language() or "id").startswith("en") else labels["id"]
