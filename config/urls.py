@@ -1,14 +1,12 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from config.api import api
 from embassy.accounts import views as account_views
 from embassy.citizens.urls import console_patterns as citizen_console
-from embassy.common.views import healthz
+from embassy.common.views import favicon, healthz
 from embassy.geo import views as geo_views
 from embassy.missions import views as mission_views
 
@@ -27,7 +25,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("healthz", healthz, name="healthz"),
-    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
+    path("favicon.ico", favicon),
     path("geo/outlines.geojson", geo_views.outlines, name="geo-outlines"),
     path("konsol/", include(console)),
     path("", include("embassy.accounts.urls")),

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -13,6 +14,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception:
         db = "error"
     return JsonResponse({"status": "ok" if db == "ok" else "degraded", "database": db}, status=200 if db == "ok" else 503)
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    # resolved per request: with the manifest storage the hashed name exists only after collectstatic
+    return redirect(static("img/favicon.svg"), permanent=True)
 
 
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
