@@ -224,16 +224,13 @@ class MissionRouter:
 
     def nearest(self, lat: float, lon: float) -> tuple[_Unit, float]:
         """The nearest mission (lowest index on a tie) and its great-circle distance in km."""
-        entry = self._mission_cells(lat, lon)
+        entry = self._mission_grid.candidates(lat, lon) if self._mission_grid is not None else None
         if entry is None:
             d_all = self._distances(lat, lon)
             i = int(d_all.argmin())
             return self._unit_list[i], float(d_all[i])
-        best = entry if isinstance(entry, _Unit) else _closest(lat, lon, entry)
+        best = entry if entry.__class__ is _Unit else _closest(lat, lon, entry)
         return best, haversine_km(lat, lon, best.lat, best.lon)
-
-    def _mission_cells(self, lat: float, lon: float) -> Any:
-        return self._mission_grid.candidates(lat, lon) if self._mission_grid is not None else None
 
     # -- subdivisions ------------------------------------------------------------------------------------
     def admin1_at(self, country: str, lat: float, lon: float) -> str | None:

@@ -132,3 +132,15 @@ def test_seed_demo_is_deterministic_and_idempotent() -> None:
     resolver = get_country_resolver()
     for stay in Stay.objects.filter(citizen__source="demo")[:300]:
         assert resolver.country_at(stay.lat, stay.lon) == stay.country_id
+
+
+def test_console_citizen_list_uses_a_fixed_number_of_queries(django_assert_max_num_queries) -> None:
+    from embassy.common.tests.factories import staff_client
+
+    for i in range(30):
+        make_citizen_with_stay(*KL, name=f"Warga {i:02d}")
+    client = staff_client(make_staff("KBRI-KUALA-LUMPUR", Role.CONSULAR_OFFICER))
+    client.get("/konsol/warga/")  # warm the session and the router
+    with django_assert_max_num_queries(14):
+        page = client.get("/konsol/warga/")
+    assert page.status_code == 200 and "Warga 00" in page.content.decode()

@@ -108,9 +108,10 @@ def test_scheduler_enqueues_due_jobs_once() -> None:
     assert Marker.objects.filter(key="worker.heartbeat").exists()  # the immediate backend ran it
 
 
-def test_database_queue_and_worker(settings) -> None:
+def test_database_queue_and_worker(settings, monkeypatch) -> None:
     from django.core.management import call_command
     from django_tasks import task_backends
+    from django_tasks_db.management.commands import db_worker
     from django_tasks_db.models import DBTaskResult
 
     from embassy.common.tasks import heartbeat
@@ -121,6 +122,9 @@ def test_database_queue_and_worker(settings) -> None:
         task_backends.__dict__.pop("_backends", None)
         result = heartbeat.using(backend="default").enqueue()
         assert DBTaskResult.objects.filter(id=result.id, status="READY").exists()
+        # The worker closes connections between tasks; inside the test's transaction that would drop it
+        # (Django's test client prevents the same for requests).
+        monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
         call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
         assert DBTaskResult.objects.get(id=result.id).status == "SUCCESSFUL"
     finally:
