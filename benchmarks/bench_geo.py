@@ -53,6 +53,7 @@ def mission_section(points: tuple[list[float], list[float]]) -> dict[str, Any] |
     from django.core.management import call_command
 
     from embassy.geo.boundaries import NaiveCountryResolver
+    from embassy.geo.distance import haversine_km_many
     from embassy.missions.models import Mission
     from embassy.missions.routing import build_router
 
@@ -63,13 +64,21 @@ def mission_section(points: tuple[list[float], list[float]]) -> dict[str, Any] |
     naive = build_router()
     naive.countries = NaiveCountryResolver()  # type: ignore[assignment]
 
-    def brute_nearest(lat: float, lon: float) -> tuple[Any, float]:
-        d = naive._distances(lat, lon)
-        i = int(d.argmin())
-        return naive._unit_list[i], float(d[i])
+    def brute_nearest(lat: float, lon: float) -> Any:
+        return naive._unit_list[int(naive._distances(lat, lon).argmin())]
 
-    naive.nearest = brute_nearest  # type: ignore[method-assign]
-    lats, lons = points
+    naive.nearest_unit = brute_nearest  # type: ignore[method-assign]
+
+    def brute_admin1(country: str, lat: float, lon: float) -> str | None:
+        places = naive._places.get(country)
+        if not places:
+            return None
+        d = haversine_km_many(lat, lon, [p[0] for p in places], [p[1] for p in places])
+        return places[int(d.argmin())][2]
+
+    naive.admin1_at = brute_admin1  # type: ignore[method-assign]
+    # plain Python floats, as a request handler would pass (numpy scalars would slow the arithmetic)
+    lats, lons = [float(v) for v in points[0]], [float(v) for v in points[1]]
     n_fast = n_naive = len(lats)  # answers compared on every point (the naive pass takes a few minutes)
     route = fast.route
     def chunked(fn: Any, n: int) -> tuple[list[int], float]:

@@ -19,7 +19,7 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
@@ -32,14 +32,6 @@ COARSE_STEP = 2.0  # degrees: first level when building either grid
 EARTH_KM = 6371.0088
 
 
-class Route(NamedTuple):
-    mission_id: int
-    mission_code: str
-    rule: str
-    country: str | None
-    distance_km: float
-
-
 @dataclass(frozen=True)
 class _Unit:
     id: int
@@ -47,6 +39,31 @@ class _Unit:
     lat: float
     lon: float
     kind: str = ""
+
+
+class Route:
+    """The answer: the mission, the rule that chose it, the country of the point (None at sea). The
+    distance to the mission is computed when asked for (most callers need only the mission)."""
+
+    __slots__ = ("_lat", "_lon", "_unit", "country", "rule")
+
+    def __init__(self, unit: _Unit, rule: str, country: str | None, lat: float, lon: float) -> None:
+        self._unit, self.rule, self.country, self._lat, self._lon = unit, rule, country, lat, lon
+
+    @property
+    def mission_id(self) -> int:
+        return self._unit.id
+
+    @property
+    def mission_code(self) -> str:
+        return self._unit.code
+
+    @property
+    def distance_km(self) -> float:
+        return round(haversine_km(self._lat, self._lon, self._unit.lat, self._unit.lon), 3)
+
+    def __repr__(self) -> str:
+        return f"Route({self.mission_code}, rule={self.rule}, country={self.country})"
 
 
 def _load_places(countries: set[str]) -> dict[str, list[tuple[float, float, str]]]:
@@ -222,15 +239,17 @@ class MissionRouter:
         a = np.sin((self._lats - la) / 2) ** 2 + math.cos(la) * np.cos(self._lats) * np.sin((self._lons - lo) / 2) ** 2
         return 2 * EARTH_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
 
-    def nearest(self, lat: float, lon: float) -> tuple[_Unit, float]:
-        """The nearest mission (lowest index on a tie) and its great-circle distance in km."""
+    def nearest_unit(self, lat: float, lon: float) -> _Unit:
+        """The nearest mission (lowest index on a tie)."""
         entry = self._mission_grid.candidates(lat, lon) if self._mission_grid is not None else None
         if entry is None:
-            d_all = self._distances(lat, lon)
-            i = int(d_all.argmin())
-            return self._unit_list[i], float(d_all[i])
-        best = entry if entry.__class__ is _Unit else _closest(lat, lon, entry)
-        return best, haversine_km(lat, lon, best.lat, best.lon)
+            return self._unit_list[int(self._distances(lat, lon).argmin())]
+        return entry if entry.__class__ is _Unit else _closest(lat, lon, entry)
+
+    def nearest(self, lat: float, lon: float) -> tuple[_Unit, float]:
+        """The nearest mission and its great-circle distance in km."""
+        unit = self.nearest_unit(lat, lon)
+        return unit, haversine_km(lat, lon, unit.lat, unit.lon)
 
     # -- subdivisions ------------------------------------------------------------------------------------
     def admin1_at(self, country: str, lat: float, lon: float) -> str | None:
@@ -250,17 +269,16 @@ class MissionRouter:
         country = self.countries.country_at(lat, lon)
         if country is not None:
             if country == self.home_country and self.hq is not None:
-                return self._answer(self.hq, "home", country, lat, lon)
+                return Route(self.hq, "home", country, lat, lon)
             mission_id = self.whole.get(country)
             if mission_id is not None:
-                return self._answer(self.units[mission_id], "jurisdiction", country, lat, lon)
+                return Route(self.units[mission_id], "jurisdiction", country, lat, lon)
             areas = self.split.get(country)
             if areas:
                 admin1 = self.admin1_at(country, lat, lon)
                 if admin1 is not None and admin1 in areas:
-                    return self._answer(self.units[areas[admin1]], "subdivision", country, lat, lon)
-        unit, dist = self.nearest(lat, lon)
-        return Route(unit.id, unit.code, "nearest", country, round(dist, 3))
+                    return Route(self.units[areas[admin1]], "subdivision", country, lat, lon)
+        return Route(self.nearest_unit(lat, lon), "nearest", country, lat, lon)
 
     def route_country(self, country: str) -> tuple[int, str]:
         """The mission for a country when no location is known: the whole-country mission; in a split
@@ -276,9 +294,6 @@ class MissionRouter:
         if self.hq is None:
             raise LookupError("no headquarters unit loaded")
         return self.hq.id, "headquarters"
-
-    def _answer(self, unit: _Unit, rule: str, country: str, lat: float, lon: float) -> Route:
-        return Route(unit.id, unit.code, rule, country, round(haversine_km(lat, lon, unit.lat, unit.lon), 3))
 
 
 def build_router() -> MissionRouter:
