@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from embassy.geo.boundaries import get_country_resolver
 from embassy.geo.services import countries_sync
+from embassy.geo.views import outlines_geojson
 from embassy.missions.loader import DataFileError
 from embassy.missions.services import missions_load
 
@@ -22,6 +23,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         t0 = time.perf_counter()
         get_country_resolver()  # builds (first time) or loads the boundary index cache
+        outlines_geojson()  # the map basemap, cached under var/cache/
         n = countries_sync()
         try:
             result = missions_load(path=Path(options["missions"]))

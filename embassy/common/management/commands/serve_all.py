@@ -22,7 +22,7 @@ class Command(BaseCommand):
         py = sys.executable
         procs = {
             "web": subprocess.Popen([py, "-m", "uvicorn", "config.asgi:application", "--host", host, "--port", port,
-                                     "--workers", os.environ.get("WEB_WORKERS", "2"), "--no-access-log"]),
+                                     "--workers", os.environ.get("WEB_WORKERS", "2"), "--no-access-log", "--lifespan", "off"]),
             "worker": subprocess.Popen([py, "manage.py", "db_worker", "--queue-name", "*", "--interval", "0.5"]),
             "scheduler": subprocess.Popen([py, "manage.py", "run_scheduler"]),
         }

@@ -1,0 +1,28 @@
+"""Load the in-memory indexes (country boundaries, mission routing) when a server process starts, in a
+background thread, so that the first panic-button or lapor-diri request does not pay for it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+log = logging.getLogger(__name__)
+
+
+def _warm() -> None:
+    try:
+        from embassy.geo.boundaries import get_country_resolver
+        from embassy.missions.routing import get_router
+
+        get_country_resolver()
+        get_router()
+    except Exception:  # a missing table before the first migrate must not stop the server
+        log.warning("warm-up skipped", exc_info=True)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+
+
+def warm_up_in_background() -> None:
+    threading.Thread(target=_warm, name="warm-up", daemon=True).start()
