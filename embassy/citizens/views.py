@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -29,27 +30,31 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "citizens/home.html", context)
 
 
-def _form_error(form: Any, exc: DomainError) -> None:
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, exc.message)
+def _form_page(request: HttpRequest, form: Any, save: Callable[[dict[str, Any]], object], template: str,
+               context: dict[str, Any] | None = None) -> HttpResponse:
+    """GET shows the form; a valid POST calls `save` (a service) and returns home; a DomainError from the
+    service is shown on the field it names (or the form), with status 422, nothing lost from the form."""
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                save(form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                return redirect("citizens:home")
+        return render(request, template, {"form": form, **(context or {})}, status=422)
+    return render(request, template, {"form": form, **(context or {})})
 
 
 @citizen_required
 @require_http_methods(["GET", "POST"])
 def stay_new(request: HttpRequest) -> HttpResponse:
     citizen = selectors.own_citizen(user=request.user)
-    form = StayForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.stay_register(citizen=citizen, actor=request.user, **form.cleaned_data)
-            except DomainError as exc:
-                _form_error(form, exc)
-            else:
-                return redirect("citizens:home")
-        status = 422
-    return render(request, "citizens/stay_form.html", {"form": form, "countries": country_list()}, status=status)
+    return _form_page(
+        request, StayForm(request.POST or None),
+        lambda data: services.stay_register(citizen=citizen, actor=request.user, **data),
+        "citizens/stay_form.html", {"countries": country_list()},
+    )
 
 
 @citizen_required
@@ -64,36 +69,22 @@ def stay_finish(request: HttpRequest, stay_id: int) -> HttpResponse:
 def profile(request: HttpRequest) -> HttpResponse:
     citizen = selectors.own_citizen(user=request.user)
     initial = {name: getattr(citizen, name) for name in ProfileForm.base_fields}
-    form = ProfileForm(request.POST or None, initial=initial)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.citizen_update(citizen=citizen, actor=request.user, data=form.cleaned_data)
-            except DomainError as exc:
-                _form_error(form, exc)
-            else:
-                return redirect("citizens:home")
-        status = 422
-    return render(request, "citizens/profile_form.html", {"form": form}, status=status)
+    return _form_page(
+        request, ProfileForm(request.POST or None, initial=initial),
+        lambda data: services.citizen_update(citizen=citizen, actor=request.user, data=data),
+        "citizens/profile_form.html",
+    )
 
 
 @citizen_required
 @require_http_methods(["GET", "POST"])
 def contact_new(request: HttpRequest) -> HttpResponse:
     citizen = selectors.own_citizen(user=request.user)
-    form = ContactForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.contact_add(citizen=citizen, actor=request.user, **form.cleaned_data)
-            except DomainError as exc:
-                _form_error(form, exc)
-            else:
-                return redirect("citizens:home")
-        status = 422
-    return render(request, "citizens/contact_form.html", {"form": form}, status=status)
+    return _form_page(
+        request, ContactForm(request.POST or None),
+        lambda data: services.contact_add(citizen=citizen, actor=request.user, **data),
+        "citizens/contact_form.html",
+    )
 
 
 @citizen_required

@@ -144,3 +144,23 @@ def test_console_citizen_list_uses_a_fixed_number_of_queries(django_assert_max_n
     with django_assert_max_num_queries(14):
         page = client.get("/konsol/warga/")
     assert page.status_code == 200 and "Warga 00" in page.content.decode()
+
+
+def test_citizen_web_forms_show_errors_and_keep_input() -> None:
+    from django.test import Client
+
+    from embassy.common.tests.factories import make_citizen_user
+
+    user = make_citizen_user()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    bad = client.post("/lapor-diri/", {"lat": "0", "lon": "-30", "purpose": "work", "start_date": "2026-01-01",
+                                       "city": "Somewhere"})
+    assert bad.status_code == 422
+    assert "not in any country" in bad.content.decode() and 'value="Somewhere"' in bad.content.decode()
+    ok = client.post("/lapor-diri/", {"lat": "1.2903", "lon": "103.8519", "purpose": "work", "start_date": "2026-01-01"})
+    assert ok.status_code == 302 and user.citizen.stays.get().mission.code == "KBRI-SINGAPORE"
+    wrong_nik = client.post("/profil/", {"full_name": "Wati", "nik": "123"})
+    assert wrong_nik.status_code == 422 and "16 digits" in wrong_nik.content.decode()
+    assert client.post("/kontak-darurat/", {"name": "Ibu", "phone": "+6281298765432"}).status_code == 302
+    assert client.get("/").status_code == 200 and "Ibu" in client.get("/").content.decode()
