@@ -4,7 +4,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import authenticate, login
 from django.http import HttpRequest, StreamingHttpResponse
-from ninja import Router
+from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from embassy.accounts import services
@@ -22,7 +22,7 @@ from embassy.accounts.schemas import (
     TokenOut,
 )
 from embassy.common.api import AUTH, error_body
-from embassy.common.errors import BadInput, PermissionDenied
+from embassy.common.errors import BadInput
 
 router = Router()
 
@@ -49,10 +49,10 @@ def code_verify(request: HttpRequest, payload: CodeVerifyIn) -> dict:
 
 
 @router.post("/staff/token", response={200: NewTokenOut, 401: dict}, summary="Staff: password + TOTP → bearer token")
-def staff_token(request: HttpRequest, payload: StaffTokenIn) -> tuple[int, dict] | NewTokenOut:
+def staff_token(request: HttpRequest, payload: StaffTokenIn) -> Status | NewTokenOut:
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None or getattr(user, "kind", "") != "staff":
-        return 401, error_body("Wrong username or password, or the account is locked", "password", "unauthenticated")
+        return Status(401, error_body("Wrong username or password, or the account is locked", "password", "unauthenticated"))
     services.totp_verify(user=user, code=payload.otp)
     token, key = services.token_create(user=user, name=payload.token_name)
     return NewTokenOut(token=key, info=_token_out(token))
@@ -106,5 +106,3 @@ def audit_export(request: HttpRequest, actor: str = "", action: str = "", citize
     response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
     return response
 
-
-__all__ = ["PermissionDenied", "router"]

@@ -2,7 +2,7 @@
 
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from embassy.citizens import selectors, services
@@ -39,10 +39,10 @@ def stays(request: HttpRequest) -> list:
 
 
 @router.post("/stays", response={201: StayOut}, summary="Register a stay (lapor diri)")
-def stay_create(request: HttpRequest, payload: StayIn) -> tuple[int, object]:
+def stay_create(request: HttpRequest, payload: StayIn) -> Status:
     citizen = selectors.own_citizen(user=request.user)
     stay = services.stay_register(citizen=citizen, actor=request.user, **payload.dict())
-    return 201, stay
+    return Status(201, stay)
 
 
 @router.get("/stays/{stay_id}", response=StayOut, summary="One of my stays")
@@ -61,15 +61,15 @@ def contacts(request: HttpRequest) -> list:
 
 
 @router.post("/contacts", response={201: ContactOut}, summary="Add an emergency contact")
-def contact_create(request: HttpRequest, payload: ContactIn) -> tuple[int, object]:
+def contact_create(request: HttpRequest, payload: ContactIn) -> Status:
     citizen = selectors.own_citizen(user=request.user)
-    return 201, services.contact_add(citizen=citizen, actor=request.user, **payload.dict())
+    return Status(201, services.contact_add(citizen=citizen, actor=request.user, **payload.dict()))
 
 
 @router.delete("/contacts/{contact_id}", response={204: None}, summary="Remove an emergency contact")
-def contact_delete(request: HttpRequest, contact_id: int) -> tuple[int, None]:
+def contact_delete(request: HttpRequest, contact_id: int) -> Status:
     services.contact_remove(citizen=selectors.own_citizen(user=request.user), actor=request.user, contact_id=contact_id)
-    return 204, None
+    return Status(204, None)
 
 
 @staff_router.get("/citizens", response=list[CitizenSummaryOut], summary="Staff: citizens of my missions (audited)")

@@ -33,14 +33,8 @@ class TokenAuth(HttpBearer):
         return user
 
 
-class VerifiedSessionAuth(SessionAuth):
-    """Session cookie (with CSRF) for the web app."""
-
-    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
-        return super().authenticate(request, key)
-
-
-AUTH = [TokenAuth(), VerifiedSessionAuth()]
+# Bearer token (apps, scripts) or the web session cookie (with CSRF).
+AUTH = [TokenAuth(), SessionAuth()]
 
 
 def error_body(message: str, field: str | None = None, code: str = "invalid",
