@@ -1,5 +1,7 @@
 # Smart Embassy — two commands: `make run` and `make test`.
-PY ?= python3
+# `python3` if it is 3.11 or newer, else the first python3.1x on PATH that is.
+PY ?= $(shell for p in python3 python3.13 python3.12 python3.11; do $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; done)
+$(if $(PY),,$(error Python 3.11 or newer is required (python3 on PATH is older or missing)))
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
