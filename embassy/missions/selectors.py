@@ -90,6 +90,3 @@ def missions_for(user: object) -> QuerySet[Mission]:
         return Mission.objects.filter(active=True)
     return Mission.objects.filter(id__in=scope.mission_ids, active=True)
 
-
-def hq_unit() -> Mission | None:
-    return Mission.objects.filter(kind=Mission.Kind.HQ).first()
