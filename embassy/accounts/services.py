@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -21,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from embassy.accounts.models import ApiToken, SignInCode, User
 from embassy.common.errors import BadInput, NotFound, RateLimited
+from embassy.common.phones import phone_normalise
 
 
 @dataclass(frozen=True)
@@ -40,13 +40,7 @@ def address_parse(raw: str, *, field: str = "address") -> Address:
         except ValidationError as exc:
             raise BadInput(_("This is not a valid email address."), field=field) from exc
         return Address("email", value.lower())
-    try:
-        number = phonenumbers.parse(value, None)
-    except phonenumbers.NumberParseException as exc:
-        raise BadInput(_("Write the phone number with its country code, e.g. +60 12 345 6789."), field=field) from exc
-    if not phonenumbers.is_valid_number(number):
-        raise BadInput(_("This phone number is not valid."), field=field)
-    return Address("sms", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    return Address("sms", phone_normalise(value, field=field))
 
 
 def _digest(value: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import phonenumbers
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -13,6 +12,7 @@ from embassy.accounts.audit import audit_record
 from embassy.citizens.models import Citizen, EmergencyContact, Stay
 from embassy.common import crypto
 from embassy.common.errors import BadInput, NotFound
+from embassy.common.phones import phone_normalise
 from embassy.geo.boundaries import validate_point
 from embassy.geo.countries import country_info
 from embassy.geo.h3cells import STAY_RES, cell_at
@@ -22,19 +22,6 @@ NIK_CONTEXT = "citizens.Citizen.nik"
 PASSPORT_CONTEXT = "citizens.Citizen.passport_number"
 PROFILE_FIELDS = {"full_name", "birth_date", "gender", "email", "phone", "nik", "passport_number",
                   "passport_expiry", "home_address"}
-
-
-def phone_normalise(value: str, *, field: str = "phone") -> str:
-    value = (value or "").strip()
-    if not value:
-        return ""
-    try:
-        number = phonenumbers.parse(value, None)
-    except phonenumbers.NumberParseException as exc:
-        raise BadInput(_("Write the phone number with its country code, e.g. +60 12 345 6789."), field=field) from exc
-    if not phonenumbers.is_valid_number(number):
-        raise BadInput(_("This phone number is not valid."), field=field)
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def nik_validate(value: str) -> str:
