@@ -65,7 +65,7 @@ def mission_section(points: tuple[list[float], list[float]]) -> dict[str, Any] |
     naive.countries = NaiveCountryResolver()  # type: ignore[assignment]
 
     def brute_nearest(lat: float, lon: float) -> Any:
-        return naive._unit_list[int(naive._distances(lat, lon).argmin())]
+        return naive._unit_list[int(naive.distances(lat, lon).argmin())]
 
     naive.nearest_unit = brute_nearest  # type: ignore[method-assign]
 

@@ -29,7 +29,6 @@ from embassy.geo.distance import haversine_km, haversine_km_many
 PLACE_STEP = 0.25  # degrees: grid of candidate reference places (subdivision rule)
 NEAREST_STEP = 0.5  # degrees: grid of candidate missions (nearest rule)
 COARSE_STEP = 2.0  # degrees: first level when building either grid
-EARTH_KM = 6371.0088
 
 
 @dataclass(frozen=True)
@@ -204,8 +203,8 @@ class MissionRouter:
         self.split = split
         self.countries = get_country_resolver()
         self._unit_list = units
-        self._lats = np.radians(np.array([u.lat for u in units]))
-        self._lons = np.radians(np.array([u.lon for u in units]))
+        self._lats = np.array([u.lat for u in units])
+        self._lons = np.array([u.lon for u in units])
         self._mission_grid = _CandidateGrid([u.lat for u in units], [u.lon for u in units], NEAREST_STEP) if units else None
         self._places: dict[str, list[tuple[float, float, str]]] = _load_places(set(split))
         self._place_grids: dict[str, _CandidateGrid] = {}
@@ -234,16 +233,15 @@ class MissionRouter:
             self._mission_grid.cells = [mission_entries.get(c) for c in self._mission_grid.cells]  # type: ignore[misc]
 
     # -- nearest mission -------------------------------------------------------------------------------
-    def _distances(self, lat: float, lon: float) -> np.ndarray:
-        la, lo = math.radians(lat), math.radians(lon)
-        a = np.sin((self._lats - la) / 2) ** 2 + math.cos(la) * np.cos(self._lats) * np.sin((self._lons - lo) / 2) ** 2
-        return 2 * EARTH_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+    def distances(self, lat: float, lon: float) -> np.ndarray:
+        """Great-circle distances (km) from the point to every routable mission, in list order."""
+        return haversine_km_many(lat, lon, self._lats, self._lons)
 
     def nearest_unit(self, lat: float, lon: float) -> _Unit:
         """The nearest mission (lowest index on a tie)."""
         entry = self._mission_grid.candidates(lat, lon) if self._mission_grid is not None else None
         if entry is None:
-            return self._unit_list[int(self._distances(lat, lon).argmin())]
+            return self._unit_list[int(self.distances(lat, lon).argmin())]
         return entry if entry.__class__ is _Unit else _closest(lat, lon, entry)
 
     def nearest(self, lat: float, lon: float) -> tuple[_Unit, float]:
