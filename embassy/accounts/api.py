@@ -8,7 +8,7 @@ from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from embassy.accounts import services
-from embassy.accounts.audit import audit_export_rows, audit_search_for
+from embassy.accounts.audit import audit_export_response, audit_search_for
 from embassy.accounts.models import ApiToken
 from embassy.accounts.schemas import (
     AuditOut,
@@ -97,12 +97,6 @@ def audit_search(request: HttpRequest, actor: str = "", action: str = "", citize
 @router.get("/audit/export.csv", auth=AUTH, summary="Headquarters: export the audit log as CSV")
 def audit_export(request: HttpRequest, actor: str = "", action: str = "", citizen_id: int | None = None,
                  mission: str = "", since: datetime | None = None, until: datetime | None = None) -> StreamingHttpResponse:
-    qs = audit_search_for(user=request.user, actor=actor, action=action, citizen_id=citizen_id,
-                          mission_code=mission, since=since, until=until)
-    from embassy.accounts.audit import audit_record
-
-    audit_record(actor=request.user, action="audit.export", detail={"actor": actor, "action": action})
-    response = StreamingHttpResponse(audit_export_rows(qs), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
-    return response
+    return audit_export_response(user=request.user, actor=actor, action=action, citizen_id=citizen_id,
+                                 mission_code=mission, since=since, until=until)
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
 
 from embassy.accounts.models import AuditEvent
 from embassy.common.context import current_request
@@ -95,3 +96,12 @@ def audit_export_rows(qs: QuerySet[AuditEvent]) -> Iterator[str]:
             e.citizen_id or "", e.mission_code, e.ip, e.user_agent, e.path,
         ])
         yield buf.getvalue()
+
+
+def audit_export_response(*, user: Any, **filters: Any) -> StreamingHttpResponse:
+    """The HQ export as a streamed CSV download; the export itself is audited with its filters."""
+    qs = audit_search_for(user=user, **filters)
+    audit_record(actor=user, action="audit.export", detail={k: str(v) for k, v in filters.items() if v})
+    response = StreamingHttpResponse(audit_export_rows(qs), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
+    return response

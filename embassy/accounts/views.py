@@ -8,7 +8,7 @@ from typing import Any
 import segno
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
 from embassy.accounts import services
-from embassy.accounts.audit import audit_export_rows, audit_record, audit_search_for
+from embassy.accounts.audit import audit_export_response, audit_record, audit_search_for
 from embassy.common.decorators import staff_required
 from embassy.common.errors import DomainError
 
@@ -156,9 +156,4 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 def audit_export(request: HttpRequest) -> HttpResponse:
-    filters = _audit_filters(request)
-    qs = audit_search_for(user=request.user, **filters)
-    audit_record(actor=request.user, action="audit.export", detail={k: str(v) for k, v in filters.items() if v})
-    response = StreamingHttpResponse(audit_export_rows(qs), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
-    return response  # type: ignore[return-value]
+    return audit_export_response(user=request.user, **_audit_filters(request))  # type: ignore[return-value]
