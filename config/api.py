@@ -5,11 +5,14 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from embassy.accounts.api import router as accounts_router
+from embassy.advisories.api import router as advisories_router
 from embassy.citizens.api import router as citizens_router
 from embassy.citizens.api import staff_router as staff_citizens_router
 from embassy.common.api import install_error_handlers
 from embassy.geo.api import router as geo_router
 from embassy.missions.api import router as missions_router
+from embassy.notify.api import router as notify_router
+from embassy.sos.api import router as sos_router
 
 api = NinjaAPI(
     title="Smart Embassy API",
@@ -29,3 +32,6 @@ api.add_router("/", geo_router, tags=["countries"])
 api.add_router("/", missions_router, tags=["missions"])
 api.add_router("/me", citizens_router, tags=["citizen"])
 api.add_router("/staff", staff_citizens_router, tags=["staff"])
+api.add_router("/", advisories_router, tags=["advisories"])
+api.add_router("/sos", sos_router, tags=["sos"])
+api.add_router("/notify", notify_router, tags=["notify"])

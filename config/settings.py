@@ -80,6 +80,9 @@ INSTALLED_APPS = [
     "embassy.geo",
     "embassy.missions",
     "embassy.citizens",
+    "embassy.notify",
+    "embassy.advisories",
+    "embassy.sos",
 ]
 
 MIDDLEWARE = [

@@ -5,10 +5,13 @@ from django.urls import include, path
 
 from config.api import api
 from embassy.accounts import views as account_views
+from embassy.advisories.urls import console_patterns as advisory_console
 from embassy.citizens.urls import console_patterns as citizen_console
 from embassy.common.views import favicon, healthz
 from embassy.geo import views as geo_views
 from embassy.missions import views as mission_views
+from embassy.notify.urls import console_patterns as notify_console
+from embassy.sos.urls import console_patterns as sos_console
 
 console = (
     [
@@ -17,6 +20,9 @@ console = (
         path("audit/", account_views.audit_log, name="audit-log"),
         path("audit/export.csv", account_views.audit_export, name="audit-export"),
         *citizen_console,
+        *sos_console,
+        *advisory_console,
+        *notify_console,
     ],
     "console",
 )
@@ -31,6 +37,9 @@ urlpatterns = [
     path("", include("embassy.accounts.urls")),
     path("", include("embassy.missions.urls")),
     path("", include("embassy.citizens.urls")),
+    path("", include("embassy.sos.urls")),
+    path("", include("embassy.advisories.urls")),
+    path("", include("embassy.notify.urls")),
 ]
 
 handler403 = "embassy.common.views.error_403"

@@ -1,0 +1,6 @@
+from django.urls import URLPattern, path  # noqa: F401
+
+app_name = "advisories"
+urlpatterns: list[URLPattern] = []
+
+console_patterns: list[URLPattern] = []
