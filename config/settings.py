@@ -138,6 +138,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the writer; BEGIN IMMEDIATE takes the write lock up front so that a
     # transaction never has to be retried half-way ("database is locked" on lock upgrade); the busy
     # timeout makes a second writer wait instead of failing.
+    # Writers also queue on a file lock instead of SQLite's sleeping busy handler (see embassy/common/sqlite).
+    DATABASES["default"]["ENGINE"] = "embassy.common.sqlite"
     DATABASES["default"]["CONN_MAX_AGE"] = 0 if TESTING else 600
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
@@ -319,3 +321,53 @@ DATA_DIR = Path(os.environ.get("DATA_DIR", BASE_DIR / "data"))
 GEO_CACHE_DIR = VAR_DIR / "cache"
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
+
+# --- Notifications ------------------------------------------------------------------------------------------
+# embassy.notify: one outbox for e-mail, Web Push, SMS, WhatsApp, webhooks and the development sink.
+# Documented in docs/notify.md (environment variables) and docs/adr/0004-notify-channels.md.
+def _new_vapid_key() -> str:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    raw = ec.generate_private_key(ec.SECP256R1()).private_numbers().private_value.to_bytes(32, "big")
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _rate_map(name: str, defaults: dict[str, float]) -> dict[str, float]:
+    """"push=200,email=20" → {"push": 200.0, ...} over the defaults (0 = unlimited)."""
+    rates = dict(defaults)
+    for item in env_list(name):
+        channel, _sep, value = item.partition("=")
+        rates[channel.strip()] = float(value)
+    return rates
+
+
+VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY", "")
+VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY", "")  # optional: derived from the private key
+if not VAPID_PRIVATE_KEY and (DEBUG or TESTING):
+    VAPID_PRIVATE_KEY = _local_secret("vapid_private_key", _new_vapid_key)
+VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "mailto:" + (DEFAULT_FROM_EMAIL.rpartition("<")[2].rstrip(">").strip()
+                                                             or "no-reply@localhost"))
+NOTIFY_SMS_URL = os.environ.get("NOTIFY_SMS_URL", "")
+NOTIFY_SMS_TOKEN = os.environ.get("NOTIFY_SMS_TOKEN", "")
+NOTIFY_WHATSAPP_URL = os.environ.get("NOTIFY_WHATSAPP_URL", "")
+NOTIFY_WHATSAPP_TOKEN = os.environ.get("NOTIFY_WHATSAPP_TOKEN", "")
+NOTIFY_WEBHOOK_SECRET = os.environ.get("NOTIFY_WEBHOOK_SECRET", "")
+NOTIFY_DEV_SINK = env_bool("NOTIFY_DEV_SINK", DEBUG)  # SMS/WhatsApp without a provider → the sink
+NOTIFY_SINK_PATH = VAR_DIR / "notify" / "sink.jsonl"
+NOTIFY_RATE_LIMITS = _rate_map("NOTIFY_RATE_LIMITS", {
+    "push": 200, "email": 20, "sms": 10, "whatsapp": 10, "webhook": 50, "sink": 1000,
+})  # messages per second per channel
+NOTIFY_MAX_ATTEMPTS = {"push": 6, "email": 8, "sms": 6, "whatsapp": 6, "webhook": 8, "sink": 3}
+NOTIFY_RETRY_BASE_SECONDS = float(os.environ.get("NOTIFY_RETRY_BASE_SECONDS", "10"))
+NOTIFY_RETRY_MAX_SECONDS = float(os.environ.get("NOTIFY_RETRY_MAX_SECONDS", "3600"))
+NOTIFY_LEASE_SECONDS = float(os.environ.get("NOTIFY_LEASE_SECONDS", "300"))
+NOTIFY_BATCH_SIZE = int(os.environ.get("NOTIFY_BATCH_SIZE", "200"))
+NOTIFY_CONCURRENCY = int(os.environ.get("NOTIFY_CONCURRENCY", "8"))
+NOTIFY_DISPATCH_MAX_SECONDS = float(os.environ.get("NOTIFY_DISPATCH_MAX_SECONDS", "30"))
+NOTIFY_HTTP_TIMEOUT = float(os.environ.get("NOTIFY_HTTP_TIMEOUT", "10"))
+NOTIFY_PUSH_TTL_SECONDS = int(os.environ.get("NOTIFY_PUSH_TTL_SECONDS", "86400"))
+NOTIFY_PUSH_HOSTS = env_list(
+    "NOTIFY_PUSH_HOSTS", "fcm.googleapis.com,push.services.mozilla.com,push.apple.com,notify.windows.com")
+NOTIFY_MAX_PUSH_SUBSCRIPTIONS = int(os.environ.get("NOTIFY_MAX_PUSH_SUBSCRIPTIONS", "10"))
+NOTIFY_RETENTION_DAYS = int(os.environ.get("NOTIFY_RETENTION_DAYS", "30"))
+NOTIFY_RETENTION_FAILED_DAYS = int(os.environ.get("NOTIFY_RETENTION_FAILED_DAYS", "90"))

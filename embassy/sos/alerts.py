@@ -1,0 +1,133 @@
+"""Who hears about a case, and what they are told — through the notify outbox only.
+
+Called inside the services' transactions, so a case and its notifications are stored together (the
+outbox dispatches after commit). Texts are rendered in each recipient's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from embassy.missions.models import HQ_ROLES, Membership, Mission, Role
+from embassy.sos.models import Case, DutyOfficer
+
+STAFF_CHANNELS = ("push", "email", "sms")
+CITIZEN_CHANNELS = ("push",)
+PROTECTION_ROLES = (Role.PROTECTION_OFFICER, Role.HEAD_OF_MISSION)
+
+
+def duty_officers(mission_id: int) -> list[Any]:
+    """The officers on duty at a mission; when nobody has signed on, every protection officer there."""
+    User = get_user_model()
+    users = list(User.objects.filter(pk__in=DutyOfficer.objects.filter(mission_id=mission_id).values("user_id"),
+                                     is_active=True))
+    if users:
+        return users
+    return list(User.objects.filter(is_active=True, memberships__mission_id=mission_id,
+                                    memberships__role=Role.PROTECTION_OFFICER).distinct())
+
+
+def protection_staff(mission_id: int) -> list[Any]:
+    User = get_user_model()
+    return list(User.objects.filter(is_active=True, memberships__mission_id=mission_id,
+                                    memberships__role__in=PROTECTION_ROLES).distinct())
+
+
+def headquarters_staff() -> list[Any]:
+    User = get_user_model()
+    return list(User.objects.filter(is_active=True, memberships__role__in=[Role.PROTECTION_ANALYST,
+                                                                          Role.ADMINISTRATOR]).distinct())
+
+
+def _console_url(case: Case) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("console:sos-case", args=[case.pk])
+
+
+def _citizen_url(case: Case) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("sos:case", args=[case.pk])
+
+
+def _where(case: Case) -> str:
+    if case.lat is None or case.lon is None:
+        return _("location unknown")
+    accuracy = f" ±{round(case.accuracy_m)} m" if case.accuracy_m is not None else ""
+    return f"{case.lat:.5f}, {case.lon:.5f}{accuracy}"
+
+
+def _to_staff(users: Iterable[Any], case: Case, *, kind: str, subject: Any, body: Any, priority: int,
+              channels: tuple[str, ...] = STAFF_CHANNELS, dedupe: str = "") -> None:
+    from embassy.notify.services import notify_user
+
+    url = _console_url(case)
+    for user in users:
+        with translation.override(user.language or "id"):
+            notify_user(user=user, subject=str(subject()), body=str(body()), url=url, priority=priority,
+                        channels=channels, kind=kind, dedupe_key=f"{dedupe}:{user.pk}" if dedupe else "",
+                        data={"case": case.pk})
+
+
+def staff_new_case(case: Case, users: list[Any] | None = None) -> None:
+    from embassy.notify.services import Priority
+
+    name = case.citizen.full_name or _("a citizen")
+    _to_staff(
+        users if users is not None else duty_officers(case.mission_id), case, kind="sos.new",
+        subject=lambda: _("SOS %(ref)s from %(name)s") % {"ref": case.reference, "name": name},
+        body=lambda: _("New SOS for %(mission)s. Position: %(where)s. Open the console to acknowledge.") % {
+            "mission": case.mission.name(), "where": _where(case)},
+        priority=Priority.SOS, dedupe=f"sos:{case.pk}:new:{case.mission_id}",
+    )
+
+
+def staff_escalated(case: Case, level: int, users: list[Any]) -> None:
+    from embassy.notify.services import Priority
+
+    _to_staff(
+        users, case, kind="sos.escalated",
+        subject=lambda: _("Unacknowledged SOS %(ref)s — escalated") % {"ref": case.reference},
+        body=lambda: _("No one has acknowledged SOS %(ref)s for %(mission)s yet. Position: %(where)s.") % {
+            "ref": case.reference, "mission": case.mission.name(),
+            "where": _where(case)},
+        priority=Priority.SOS, dedupe=f"sos:{case.pk}:esc{level}",
+    )
+
+
+def staff_citizen_message(case: Case, text: str) -> None:
+    from embassy.notify.services import Priority
+
+    users = [u for u in (case.assigned_to, case.acknowledged_by) if u is not None][:1] or \
+        duty_officers(case.mission_id)
+    _to_staff(users, case, kind="sos.message",
+              subject=lambda: _("Message on SOS %(ref)s") % {"ref": case.reference},
+              body=lambda: text[:500], priority=Priority.HIGH, channels=("push",))
+
+
+def citizen_update(case: Case, *, kind: str, text: str = "") -> None:
+    """Tell the citizen what happened on their case (push to their phone)."""
+    from embassy.notify.services import Priority, notify_user
+
+    user = case.user
+    mission: Mission = case.mission
+    with translation.override(user.language or "id"):
+        name = mission.name()
+        subjects = {
+            "acknowledged": _("%(mission)s has received your SOS") % {"mission": name},
+            "message": _("Message from %(mission)s") % {"mission": name},
+            "handed_over": _("Your case is now with %(mission)s") % {"mission": name},
+            "resolved": _("Your case has been closed by %(mission)s") % {"mission": name},
+        }
+        notify_user(user=user, subject=str(subjects.get(kind, _("Update on your SOS"))),
+                    body=text[:500] or str(_("Open the app to see the details.")), url=_citizen_url(case),
+                    priority=Priority.HIGH, channels=CITIZEN_CHANNELS, kind=f"sos.{kind}",
+                    data={"case": case.pk})
+
+
+def is_hq_member(user: Any) -> bool:
+    return Membership.objects.filter(user=user, role__in=HQ_ROLES).exists()

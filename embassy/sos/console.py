@@ -1,0 +1,207 @@
+"""The duty officer's console: the live queue, the worldwide map for headquarters, and the case page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from embassy.common.decorators import staff_required
+from embassy.common.errors import DomainError
+from embassy.missions.models import PERSONAL_DATA_ROLES, Mission
+from embassy.missions.selectors import missions_for, scope_for
+from embassy.missions.views import current_mission
+from embassy.sos import present, selectors, services
+from embassy.sos.models import Attachment, Case, Category, DutyOfficer, Outcome, Priority
+from embassy.sos.services.attachments import attachment_root
+
+
+def _queue_mission(request: HttpRequest) -> Mission | None:
+    """The console's current mission; headquarters units see every mission's cases."""
+    mission = current_mission(request)
+    return None if mission is None or mission.is_hq else mission
+
+
+def _queue_context(request: HttpRequest) -> dict[str, Any]:
+    mission = _queue_mission(request)
+    status = request.GET.get("status", "open")
+    status = status if status in selectors.FILTERS else "open"
+    cases = list(selectors.case_list_for(user=request.user, mission_id=mission.pk if mission else None,
+                                         status=status)[:300])
+    rows = [(c, selectors.sla(c)) for c in cases]
+    return {
+        "mission": mission, "rows": rows, "status": status,
+        "cursor": selectors.case_cursor_for(user=request.user, mission_id=mission.pk if mission else None),
+        "top_id": max((c.pk for c in cases if c.status == Case.Status.NEW), default=0),
+        "new_count": sum(1 for c in cases if c.status == Case.Status.NEW),
+        "points": [present.case_summary(c) for c in cases if c.lat is not None],
+    }
+
+
+@staff_required
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    context = _queue_context(request)
+    mission = context["mission"]
+    context["on_duty"] = bool(mission and DutyOfficer.objects.filter(mission=mission,
+                                                                      user_id=request.user.pk or 0).exists())
+    context["can_take_duty"] = bool(mission and mission.pk in scope_for(request.user).personal_ids)
+    return render(request, "sos/console_queue.html", context)
+
+
+@staff_required
+@require_GET
+def queue_live(request: HttpRequest) -> HttpResponse:
+    """Polled every second: 204 while nothing changed, else the fresh queue (audited as a list read)."""
+    mission = _queue_mission(request)
+    cursor = selectors.case_cursor_for(user=request.user, mission_id=mission.pk if mission else None)
+    if cursor == request.GET.get("cursor") and not request.GET.get("force"):
+        return HttpResponse(status=204)
+    return render(request, "sos/console_queue.html#queue", _queue_context(request))
+
+
+@staff_required
+@require_GET
+def queue_points(request: HttpRequest) -> JsonResponse:
+    """Open cases as GeoJSON for the map (same scope and audit as the list)."""
+    context = _queue_context(request)
+    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [p["lon"], p["lat"]]},
+                 "properties": {"id": p["id"], "reference": p["reference"], "status": p["status"], "sla": p["sla"],
+                                "accuracy_m": p["accuracy_m"], "mission": p["mission_code"]}}
+                for p in context["points"]]
+    return JsonResponse({"type": "FeatureCollection", "features": features})
+
+
+def _case_context(request: HttpRequest, case_id: int, *, audit: bool = True) -> dict[str, Any]:
+    case = selectors.case_get_for(user=request.user, case_id=case_id, audit=audit)
+    citizen = case.citizen
+    staff = (get_user_model().objects.filter(memberships__mission=case.mission,
+                                             memberships__role__in=PERSONAL_DATA_ROLES, is_active=True)
+             .distinct().order_by("first_name", "username"))
+    events = list(selectors.timeline(case))
+    return {
+        "case": case, "sla": selectors.sla(case), "citizen": citizen, "events": events,
+        "last_event": events[-1].pk if events else 0,
+        "stays": list(citizen.stays.select_related("country", "mission").order_by("-start_date")[:5]),
+        "contacts": list(citizen.emergency_contacts.all()),
+        "dependants": list(citizen.dependants.all()) if hasattr(citizen, "dependants") else [],
+        "past": list(selectors.past_cases(case)[:10]),
+        "trail": list(case.trail.values_list("lat", "lon", "accuracy_m")),
+        "attachments": list(case.attachments.all()),
+        "staff": staff, "categories": Category.choices[1:], "priorities": Priority.choices,
+        "outcomes": Outcome.choices, "hotline": present.hotline(case.mission),
+        "missions": Mission.objects.filter(active=True).exclude(pk=case.mission_id).order_by("kind", "city"),
+    }
+
+
+@staff_required
+@require_GET
+def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
+    return render(request, "sos/console_case.html", _case_context(request, case_id))
+
+
+@staff_required
+@require_GET
+def case_live(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Polled by the case page: 204 while the timeline has nothing new."""
+    case = selectors.case_get_for(user=request.user, case_id=case_id, audit=False)
+    last = case.events.order_by("-id").values_list("id", flat=True).first() or 0
+    if str(last) == request.GET.get("after") and str(int(case.updated_at.timestamp() * 1000)) == \
+            request.GET.get("v"):
+        return HttpResponse(status=204)
+    return render(request, "sos/console_case.html#live", _case_context(request, case_id))
+
+
+ACTIONS = {
+    "acknowledge": lambda case, user, post: services.case_acknowledge(case=case, actor=user),
+    "message": lambda case, user, post: services.case_message_post(case=case, actor=user, text=post.get("text", "")),
+    "note": lambda case, user, post: services.case_note_add(case=case, actor=user, text=post.get("text", "")),
+    "call": lambda case, user, post: services.case_call_log(case=case, actor=user, note=post.get("note", "")),
+    "assign": lambda case, user, post: services.case_assign(case=case, actor=user,
+                                                            assignee_id=_int(post.get("assignee_id"))),
+    "update": lambda case, user, post: services.case_update(
+        case=case, actor=user, category=post.get("category") if "category" in post else None,
+        priority=_int(post.get("priority")) if post.get("priority") else None),
+    "handover": lambda case, user, post: services.case_handover(case=case, actor=user,
+                                                                mission_code=post.get("mission_code", ""),
+                                                                reason=post.get("reason", "")),
+    "resolve": lambda case, user, post: services.case_resolve(case=case, actor=user, outcome=post.get("outcome", ""),
+                                                              note=post.get("note", "")),
+    "reopen": lambda case, user, post: services.case_reopen(case=case, actor=user, reason=post.get("reason", "")),
+}
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+@staff_required
+@require_POST
+def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
+    handler = ACTIONS.get(action)
+    if handler is None:
+        raise Http404
+    case = selectors.case_get_for(user=request.user, case_id=case_id, audit=False)
+    error = ""
+    try:
+        handler(case, request.user, request.POST)
+    except DomainError as exc:
+        error = exc.message
+    if action == "handover" and not error:
+        return _after_handover(request, case_id)
+    if not request.headers.get("HX-Request"):
+        return redirect("console:sos-case", case_id=case_id)
+    context = _case_context(request, case_id, audit=False)
+    context["error"] = error
+    return render(request, "sos/console_case.html#live", context, status=200)
+
+
+def _after_handover(request: HttpRequest, case_id: int) -> HttpResponse:
+    """After a handover the officer may no longer see the case: back to the queue."""
+    from django.contrib import messages
+    from django.urls import reverse
+
+    messages.success(request, _("The case was handed over."))
+    target = reverse("console:sos-queue")
+    if scope_for(request.user).covers_personal(Case.objects.get(pk=case_id).mission_id):
+        target = reverse("console:sos-case", args=[case_id])
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
+@staff_required
+@require_GET
+def case_attachment(request: HttpRequest, case_id: int, attachment_id: int) -> Any:
+    case = selectors.case_get_for(user=request.user, case_id=case_id)
+    attachment = Attachment.objects.filter(case=case, pk=attachment_id).first()
+    if attachment is None:
+        raise Http404
+    response = FileResponse((attachment_root() / attachment.path).open("rb"), content_type=attachment.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@staff_required
+@require_POST
+def duty(request: HttpRequest) -> HttpResponse:
+    mission = missions_for(request.user).filter(code=request.POST.get("mission", "")).first()
+    if mission is None:
+        raise Http404
+    try:
+        services.duty_set(actor=request.user, mission=mission, on_duty=request.POST.get("on") == "1")
+    except DomainError as exc:
+        from django.contrib import messages
+
+        messages.error(request, exc.message)
+    return redirect("console:sos-queue")

@@ -1,0 +1,62 @@
+"""Plain-dict views of cases for the API and the pages (no queries beyond what the caller prefetched,
+except where noted)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+
+from embassy.missions.models import Mission
+from embassy.sos.models import Case, Event
+from embassy.sos.selectors import sla
+
+
+def hotline(mission: Mission) -> str:
+    """The number to call or text: the mission's hotline, its switchboard, else headquarters' hotline."""
+    if mission.hotline or mission.phone:
+        return mission.hotline or mission.phone
+    hq = Mission.objects.filter(kind=Mission.Kind.HQ, active=True).values_list("hotline", flat=True).first()
+    return hq or ""
+
+
+def mission_contact(mission: Mission) -> dict[str, str]:
+    return {"code": mission.code, "name": mission.name(), "hotline": hotline(mission),
+            "phone": mission.phone, "email": mission.email}
+
+
+def event_dict(event: Event) -> dict[str, Any]:
+    actor = event.actor
+    author = ""
+    if actor is not None:
+        author = actor.get_full_name() or actor.get_username()
+    return {"id": event.pk, "at": event.at, "kind": event.kind, "label": str(Event.Kind(event.kind).label),
+            "text": event.text, "from_citizen": event.from_citizen, "author": author, "data": event.data}
+
+
+def case_summary(case: Case) -> dict[str, Any]:
+    assigned = case.assigned_to
+    return {
+        "id": case.pk, "reference": case.reference, "status": case.status, "category": case.category,
+        "priority": case.priority, "sla": sla(case).colour, "citizen_id": case.citizen_id,
+        "citizen_name": case.citizen.full_name, "mission_code": case.mission.code, "country": case.country_id,
+        "location": case.location, "lat": case.lat, "lon": case.lon, "accuracy_m": case.accuracy_m,
+        "raised_at": case.raised_at, "waiting_since": case.waiting_since, "acknowledged_at": case.acknowledged_at,
+        "assigned_to": (assigned.get_full_name() or assigned.get_username()) if assigned else "",
+        "escalation_level": case.escalation_level, "alerts": case.alerts,
+    }
+
+
+def citizen_url(case: Case) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("sos:case", args=[case.pk])
+
+
+def own_case_dict(case: Case, events: list[Event]) -> dict[str, Any]:
+    return {
+        "id": case.pk, "reference": case.reference, "status": case.status,
+        "status_label": str(Case.Status(case.status).label), "category": case.category, "text": case.text,
+        "location": case.location, "raised_at": case.raised_at, "acknowledged_at": case.acknowledged_at,
+        "resolved_at": case.resolved_at, "outcome": case.outcome, "mission": mission_contact(case.mission),
+        "events": [event_dict(e) for e in events],
+    }

@@ -1,0 +1,135 @@
+"""Reads of SOS cases — the one scoping layer for cases. Staff reads are audited here; citizens see only
+their own cases and only the public part of the timeline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from embassy.accounts.audit import audit_record
+from embassy.common.errors import NotFound, PermissionDenied
+from embassy.missions.selectors import Scope, scope_for
+from embassy.sos.models import Case, Event
+
+OPEN = "open"
+FILTERS = ("open", "new", "resolved", "all")
+
+
+def _scope(user: Any) -> Scope:
+    scope = scope_for(user)
+    if not scope.personal_data:
+        raise PermissionDenied(_("You may not read SOS cases."))
+    return scope
+
+
+def _scoped(scope: Scope, mission_id: int | None) -> QuerySet[Case]:
+    qs = Case.objects.all()
+    if mission_id is not None:
+        if not scope.covers_personal(mission_id):
+            raise PermissionDenied(_("This mission is outside your responsibility."), field="mission")
+        return qs.filter(mission_id=mission_id)
+    if scope.personal_all:
+        return qs
+    return qs.filter(mission_id__in=scope.personal_ids)
+
+
+def case_list_for(*, user: Any, mission_id: int | None = None, status: str = OPEN, q: str = "",
+                  audit: bool = True) -> QuerySet[Case]:
+    """Cases the user may handle, newest waiting first. `status`: open | new | resolved | all."""
+    scope = _scope(user)
+    qs = _scoped(scope, mission_id).select_related("citizen", "mission", "assigned_to", "country")
+    if status == "open":
+        qs = qs.filter(status__in=Case.OPEN)
+    elif status == "new":
+        qs = qs.filter(status=Case.Status.NEW)
+    elif status == "resolved":
+        qs = qs.filter(status=Case.Status.RESOLVED)
+    q = (q or "").strip()
+    if q:
+        ref = q.upper().removeprefix("SOS-").lstrip("0")
+        qs = qs.filter(Q(citizen__full_name__icontains=q) | (Q(pk=int(ref)) if ref.isdigit() else Q(pk=None)))
+    if audit:
+        audit_record(actor=user, action="sos.list", object_type="sos_case",
+                     detail={"mission_id": mission_id, "status": status, "q": bool(q)})
+    # New cases first (oldest waiting on top), then acknowledged by priority and age.
+    return qs.order_by("-status", "priority", "waiting_since", "id") if status != "resolved" \
+        else qs.order_by("-resolved_at", "-id")
+
+
+def case_cursor_for(*, user: Any, mission_id: int | None = None) -> str:
+    """A value that changes whenever any case in the user's view changes (the console's live poll).
+    Carries no personal data, so it is not audited."""
+    scope = _scope(user)
+    row = _scoped(scope, mission_id).aggregate(last=Max("updated_at"), top=Max("id"))
+    last: dt.datetime | None = row["last"]
+    return f"{row['top'] or 0}-{int(last.timestamp() * 1000) if last else 0}"
+
+
+def case_get_for(*, user: Any, case_id: int, audit: bool = True) -> Case:
+    """One case with its citizen, if the user's scope covers the case's mission. Both the read and a
+    refusal are audited."""
+    case = Case.objects.select_related("citizen", "mission", "user", "stay", "country", "assigned_to",
+                                       "acknowledged_by").filter(pk=case_id).first()
+    if case is None:
+        raise NotFound(_("No such case."), field="case_id")
+    scope = scope_for(user)
+    if not scope.covers_personal(case.mission_id):
+        audit_record(actor=user, action="sos.view.denied", object_type="sos_case", object_id=case_id,
+                     citizen_id=case.citizen_id, mission_code=case.mission.code)
+        raise PermissionDenied(_("This case belongs to another mission."))
+    if audit:
+        audit_record(actor=user, action="sos.view", object_type="sos_case", object_id=case_id,
+                     citizen_id=case.citizen_id, mission_code=case.mission.code)
+    return case
+
+
+def timeline(case: Case, *, public_only: bool = False, after_id: int = 0) -> QuerySet[Event]:
+    qs = case.events.select_related("actor").filter(id__gt=after_id)
+    return qs.filter(public=True) if public_only else qs
+
+
+def past_cases(case: Case) -> QuerySet[Case]:
+    return Case.objects.filter(citizen_id=case.citizen_id).exclude(pk=case.pk).select_related("mission")
+
+
+def own_cases(*, user: Any) -> QuerySet[Case]:
+    return Case.objects.filter(user=user).select_related("mission").order_by("-raised_at", "-id")
+
+
+def own_case(*, user: Any, case_id: int) -> Case:
+    case = Case.objects.select_related("mission", "citizen").filter(pk=case_id, user=user).first()
+    if case is None:
+        raise NotFound(_("No such case."), field="case_id")
+    return case
+
+
+def own_open_case(*, user: Any) -> Case | None:
+    return Case.objects.select_related("mission").filter(user=user, status__in=Case.OPEN).order_by("-id").first()
+
+
+@dataclass(frozen=True)
+class Sla:
+    colour: str  # green | amber | red | grey
+    label: str
+
+
+def sla(case: Case, now: dt.datetime | None = None) -> Sla:
+    """Service level by age. Waiting for acknowledgement: green under 2 minutes, amber until the
+    escalation time, then red. Acknowledged and open: green for a day, amber up to three, then red."""
+    from embassy.sos.services.escalation import escalate_after
+
+    now = now or timezone.now()
+    if case.status == Case.Status.RESOLVED:
+        return Sla("grey", str(_("Resolved")))
+    if case.status == Case.Status.NEW:
+        age = now - case.waiting_since
+        colour = "green" if age < dt.timedelta(minutes=2) else "amber" if age < escalate_after() else "red"
+        return Sla(colour, str(_("Waiting for acknowledgement")))
+    age = now - case.raised_at
+    colour = "green" if age < dt.timedelta(days=1) else "amber" if age < dt.timedelta(days=3) else "red"
+    return Sla(colour, str(_("In progress")))

@@ -1,0 +1,32 @@
+"""Writes for SOS cases. Every function is keyword-only and transactional; notifications and other side
+effects run after commit."""
+
+from embassy.sos.services.attachments import attachment_add
+from embassy.sos.services.casework import (
+    case_acknowledge,
+    case_assign,
+    case_call_log,
+    case_handover,
+    case_message_post,
+    case_note_add,
+    case_reopen,
+    case_resolve,
+    case_update,
+    duty_set,
+)
+from embassy.sos.services.escalation import cases_escalate_overdue
+from embassy.sos.services.raising import (
+    Raised,
+    case_details_update,
+    case_location_add,
+    case_message_from_citizen,
+    floor_probe_store,
+    sos_raise,
+)
+
+__all__ = [
+    "Raised", "attachment_add", "case_acknowledge", "case_assign", "case_call_log", "case_details_update",
+    "case_handover", "case_location_add", "case_message_from_citizen", "case_message_post", "case_note_add",
+    "case_reopen", "case_resolve", "case_update", "cases_escalate_overdue", "duty_set", "floor_probe_store",
+    "sos_raise",
+]

@@ -1,0 +1,50 @@
+"""Unacknowledged cases climb: duty officer → all protection staff of the mission → headquarters."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from embassy.sos import alerts
+from embassy.sos.models import Case, Event
+from embassy.sos.services.common import event_add
+
+
+def escalate_after() -> dt.timedelta:
+    return dt.timedelta(seconds=float(getattr(settings, "SOS_ESCALATE_AFTER_SECONDS", 300)))
+
+
+def cases_escalate_overdue(*, now: dt.datetime | None = None) -> int:
+    """Escalate every new case that waited longer than the configured time at its current level.
+    Safe to run from several nodes at once: each step is a conditional update of one row."""
+    now = now or timezone.now()
+    wait = escalate_after()
+    due = list(Case.objects.filter(status=Case.Status.NEW, escalation_level__lt=2, waiting_since__lte=now - wait)
+               .values_list("pk", "escalation_level", "waiting_since", "escalated_at"))
+    done = 0
+    for pk, level, waiting, escalated in due:
+        since = escalated or waiting
+        if since > now - wait:
+            continue
+        with transaction.atomic():
+            won = Case.objects.filter(pk=pk, status=Case.Status.NEW, escalation_level=level).update(
+                escalation_level=level + 1, escalated_at=now, updated_at=now)
+            if not won:
+                continue
+            case = Case.objects.select_related("mission", "citizen").get(pk=pk)
+            if level == 0:
+                users = alerts.protection_staff(case.mission_id)
+                text = _("Not acknowledged after %(min)s min: alerted all protection staff of %(mission)s.")
+            else:
+                users = alerts.headquarters_staff()
+                text = _("Not acknowledged after %(min)s min: alerted headquarters.")
+            minutes = max(1, round((now - case.waiting_since).total_seconds() / 60))
+            event_add(case, Event.Kind.ESCALATED, text=text % {"min": minutes, "mission": case.mission.name()},
+                      data={"level": level + 1, "recipients": len(users)}, at=now)
+            alerts.staff_escalated(case, level + 1, users)
+            done += 1
+    return done

@@ -1,0 +1,249 @@
+"""The panic button and what the citizen adds afterwards.
+
+`sos_raise` is the hot path: one short write transaction that stores the alert, the case (or joins the
+open one), its first timeline entry and position, and the outbox messages to the duty officers — so the
+alert and the duty officers' notifications are stored together or not at all. Routing (CPU only) and
+the idempotency check (a read) happen before the write lock is taken.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from embassy.citizens.models import Citizen, Stay
+from embassy.citizens.services import citizen_ensure_for_user
+from embassy.common.errors import BadInput, Conflict
+from embassy.geo.h3cells import STAY_RES, cell_at
+from embassy.missions.routing import get_router
+from embassy.sos import alerts
+from embassy.sos.models import Alert, Case, Category, Event, FloorProbe, LocationPoint
+from embassy.sos.services.common import clean_text, event_add, parse_location
+
+_KEY = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
+
+
+@dataclass(frozen=True)
+class Raised:
+    case: Case
+    created: bool  # a new case was opened
+    replay: bool  # this idempotency key was seen before: nothing new was stored
+    joined: bool  # the alert joined the citizen's open case
+
+
+def _normalise_key(key: str | None) -> str:
+    """Any key the phone sends is accepted (an SOS is never refused for its key); unusual ones are hashed."""
+    key = (key or "").strip()
+    if not key:
+        return "srv-" + secrets.token_hex(16)
+    if _KEY.match(key):
+        return key
+    return "h-" + hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()[:62]
+
+
+def _replay(user_id: int, key: str) -> Case | None:
+    case_id = Alert.objects.filter(user_id=user_id, key=key).values_list("case_id", flat=True).first()
+    return Case.objects.get(pk=case_id) if case_id else None
+
+
+def _citizen_of(user: Any) -> Citizen:
+    citizen = Citizen.objects.filter(user=user).first()
+    return citizen if citizen is not None else citizen_ensure_for_user(user=user)
+
+
+def _parse_pressed_at(value: Any, now: dt.datetime) -> dt.datetime | None:
+    """The phone's own time of the press (alerts queued offline). Ignored when absurd."""
+    if not value:
+        return None
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if not isinstance(value, dt.datetime):
+        return None
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.UTC)
+    if value > now + dt.timedelta(minutes=5) or value < now - dt.timedelta(days=7):
+        return None
+    return value
+
+
+def sos_raise(*, user: Any, key: str | None, lat: Any = None, lon: Any = None, accuracy: Any = None,
+              pressed_at: Any = None, category: str = "", text: str = "") -> Raised:
+    """Store one press of the panic button.
+
+    Never refuses for bad data: a missing or impossible position gives a case marked 'location unknown';
+    an unknown category is dropped. A key seen before returns its case (replay); a press while the
+    citizen has an open case joins that case."""
+    key = _normalise_key(key)
+    found = _replay(user.pk, key)
+    if found is not None:
+        return Raised(found, created=False, replay=True, joined=False)
+
+    now = timezone.now()
+    point = parse_location(lat, lon, accuracy)
+    bad_point = point is None and (lat is not None or lon is not None)
+    category = category if category in Category.values else ""
+    text = clean_text(text)
+    pressed = _parse_pressed_at(pressed_at, now)
+    citizen = _citizen_of(user)
+    stays = list(Stay.objects.filter(citizen=citizen, status=Stay.Status.ACTIVE)
+                 .only("id", "country_id", "mission_id").order_by("-start_date", "-id"))
+    router = get_router()
+    if point is not None:
+        route = router.route(point[0], point[1])
+        mission_id, rule, country = route.mission_id, route.rule, route.country
+        stay = next((s for s in stays if s.country_id == country), stays[0] if stays else None)
+    elif stays:
+        stay = stays[0]
+        mission_id, rule, country = stay.mission_id, "stay", stay.country_id
+    else:
+        stay = None
+        if router.hq is None:
+            raise LookupError("no headquarters unit loaded")
+        mission_id, rule, country = router.hq.id, "headquarters", None
+
+    data: dict[str, Any] = {"key": key}
+    if point is None:
+        data["location"] = "invalid" if bad_point else "missing"
+    if pressed is not None and now - pressed > dt.timedelta(seconds=30):
+        data["pressed_at"] = pressed.isoformat()
+
+    try:
+        with transaction.atomic():
+            case = Case.objects.filter(citizen=citizen, status__in=Case.OPEN).order_by("-id").first()
+            if case is not None:
+                Alert.objects.create(user=user, key=key, case=case, received_at=now, sent_at=pressed)
+                case.alerts += 1
+                fields = ["alerts", "updated_at"]
+                if point is not None:
+                    _locate(case, point, now)
+                    _trail(case, point, now)
+                    fields += ["lat", "lon", "accuracy_m", "cell", "location", "located_at"]
+                case.updated_at = now
+                case.save(update_fields=fields)
+                Event.objects.create(case=case, at=now, kind=Event.Kind.JOINED, actor=user, from_citizen=True,
+                                     data=data)
+                return Raised(case, created=False, replay=False, joined=True)
+            case = Case(citizen=citizen, user=user, stay=stay, mission_id=mission_id, routing_rule=rule,
+                        country_id=country, category=category, text=text, raised_at=now, waiting_since=now,
+                        updated_at=now)
+            if point is not None:
+                _locate(case, point, now)
+            case.save(force_insert=True)
+            if point is not None:
+                _trail(case, point, now)
+            Alert.objects.create(user=user, key=key, case=case, received_at=now, sent_at=pressed)
+            Event.objects.create(case=case, at=now, kind=Event.Kind.RAISED, actor=user, from_citizen=True,
+                                 public=True, text=text, data=data)
+            alerts.staff_new_case(case)
+            return Raised(case, created=True, replay=False, joined=False)
+    except IntegrityError:
+        # The same key arrived twice at once (two connections of a retrying phone): the first one won.
+        found = _replay(user.pk, key)
+        if found is None:
+            raise
+        return Raised(found, created=False, replay=True, joined=False)
+
+
+def _locate(case: Case, point: tuple[float, float, float | None], at: dt.datetime) -> None:
+    case.lat, case.lon, case.accuracy_m = point
+    case.cell = cell_at(point[0], point[1], STAY_RES)
+    case.location = Case.Location.KNOWN
+    case.located_at = at
+
+
+def _trail(case: Case, point: tuple[float, float, float | None], at: dt.datetime) -> None:
+    LocationPoint.objects.create(case=case, at=at, lat=point[0], lon=point[1], accuracy_m=point[2])
+
+
+def floor_probe_store(*, user: Any) -> int:
+    """The benchmark's floor: one row in one transaction, nothing else."""
+    with transaction.atomic():
+        return FloorProbe.objects.create(user_id=user.pk, at=timezone.now()).pk
+
+
+def _own_open(case: Case) -> None:
+    if not case.is_open:
+        raise Conflict(_("This case is closed. Press SOS again if you need help."))
+
+
+@transaction.atomic
+def case_details_update(*, case: Case, user: Any, category: str | None = None, text: str | None = None) -> Case:
+    """The citizen adds what happened after the alert went out."""
+    _own_open(case)
+    changed: dict[str, str] = {}
+    if category is not None:
+        if category not in Category.values:
+            raise BadInput(_("Unknown category."), field="category")
+        if category != case.category:
+            case.category = category
+            changed["category"] = category
+    if text is not None:
+        text = clean_text(text)
+        if text and text != case.text:
+            case.text = text
+            changed["text"] = text
+    if changed:
+        case.save(update_fields=["category", "text"])
+        event_add(case, Event.Kind.DETAILS, actor=user, from_citizen=True, public=True,
+                  text=changed.get("text", ""), data={"category": changed.get("category", case.category)})
+    return case
+
+
+@transaction.atomic
+def case_location_add(*, case: Case, user: Any, lat: Any, lon: Any, accuracy: Any = None) -> Case:
+    """A position update from the phone while the case is open. Bad coordinates are a clear error."""
+    _own_open(case)
+    point = parse_location(lat, lon, accuracy)
+    if point is None:
+        raise BadInput(_("Latitude must be between -90 and 90 and longitude between -180 and 180."),
+                       field="lat")
+    now = timezone.now()
+    first = case.location != Case.Location.KNOWN
+    _locate(case, point, now)
+    _trail(case, point, now)
+    case.updated_at = now
+    fields = ["lat", "lon", "accuracy_m", "cell", "location", "located_at", "updated_at"]
+    moved_from = None
+    if first and case.status == Case.Status.NEW and case.routing_rule in ("headquarters", "stay"):
+        # Routed without a position; now that one has arrived, the case goes where the citizen is.
+        route = get_router().route(point[0], point[1])
+        if route.mission_id != case.mission_id:
+            moved_from = case.mission
+            case.mission_id, case.routing_rule, case.country_id = route.mission_id, route.rule, route.country
+            case.waiting_since = now
+            fields += ["mission", "routing_rule", "country", "waiting_since"]
+    case.save(update_fields=fields)
+    if first:
+        event_add(case, Event.Kind.DETAILS, actor=user, from_citizen=True, text="",
+                  data={"location": "received"}, at=now)
+    if moved_from is not None:
+        case.refresh_from_db(fields=["mission"])
+        event_add(case, Event.Kind.HANDED_OVER, public=True, at=now,
+                  text=_("Position received: handed over from %(old)s to %(new)s.") % {
+                      "old": moved_from.name(), "new": case.mission.name()},
+                  data={"from": moved_from.code, "to": case.mission.code, "automatic": True})
+        alerts.staff_new_case(case)
+    return case
+
+
+@transaction.atomic
+def case_message_from_citizen(*, case: Case, user: Any, text: str) -> Event:
+    text = clean_text(text)
+    if not text:
+        raise BadInput(_("Write a message."), field="text")
+    if not case.is_open:
+        raise Conflict(_("This case is closed. Press SOS again if you need help."))
+    event = event_add(case, Event.Kind.MESSAGE, actor=user, from_citizen=True, public=True, text=text)
+    alerts.staff_citizen_message(case, text)
+    return event

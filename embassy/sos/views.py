@@ -1,0 +1,99 @@
+"""The citizen's side: the panic button page and the case page (status, the mission's answers, details)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from embassy.common.decorators import citizen_required
+from embassy.common.errors import DomainError
+from embassy.sos import present, selectors, services
+from embassy.sos.models import Category, Event
+
+
+def button_context(user: Any) -> dict[str, object]:
+    """What the SOS button needs on any citizen page: the open case, and the hotline for the SMS
+    fallback (the mission of the citizen's latest active stay, else headquarters)."""
+    from embassy.citizens.models import Stay
+    from embassy.missions.models import Mission
+
+    open_case = selectors.own_open_case(user=user)
+    stay = (Stay.objects.select_related("mission").filter(citizen__user=user, status=Stay.Status.ACTIVE)
+            .order_by("-start_date", "-id").first())
+    mission = open_case.mission if open_case else (stay.mission if stay else
+                                                   Mission.objects.filter(kind=Mission.Kind.HQ).first())
+    return {"sos_open_case": open_case, "sos_mission": mission,
+            "sos_hotline": present.hotline(mission) if mission else ""}
+
+
+@citizen_required
+def panic(request: HttpRequest) -> HttpResponse:
+    """GET: the big button. POST: the button without JavaScript (no position; the case page asks for it)."""
+    if request.method == "POST":
+        result = services.sos_raise(user=request.user, key=request.POST.get("key") or None)
+        return redirect("sos:case", case_id=result.case.pk)
+    return render(request, "sos/panic.html", button_context(request.user))
+
+
+def _case_context(request: HttpRequest, case_id: int) -> dict[str, object]:
+    case = selectors.own_case(user=request.user, case_id=case_id)
+    events = list(selectors.timeline(case, public_only=True))
+    return {"case": case, "events": events, "hotline": present.hotline(case.mission),
+            "categories": [c for c in Category.choices if c[0]], "attachments": case.attachments.count(),
+            "last_event": events[-1].pk if events else 0, "kinds": Event.Kind}
+
+
+@citizen_required
+@require_GET
+def case(request: HttpRequest, case_id: int) -> HttpResponse:
+    return render(request, "sos/case.html", _case_context(request, case_id))
+
+
+@citizen_required
+@require_GET
+def case_status(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Polled every few seconds by the case page: 204 when nothing new, else the status block."""
+    context = _case_context(request, case_id)
+    if str(context["last_event"]) == request.GET.get("after", "") and request.GET.get("status") == \
+            context["case"].status:  # type: ignore[attr-defined]
+        return HttpResponse(status=204)
+    return render(request, "sos/case.html#status", context)
+
+
+def _form_result(request: HttpRequest, case_id: int, error: DomainError | None = None) -> HttpResponse:
+    context = _case_context(request, case_id)
+    context["error"] = error.message if error else ""
+    if request.headers.get("HX-Request"):
+        return render(request, "sos/case.html#status", context)
+    if error is None:
+        return redirect("sos:case", case_id=case_id)
+    return render(request, "sos/case.html", context, status=400)
+
+
+@citizen_required
+@require_POST
+def case_details(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = selectors.own_case(user=request.user, case_id=case_id)
+    try:
+        services.case_details_update(case=case, user=request.user, category=request.POST.get("category"),
+                                     text=request.POST.get("text"))
+        upload = request.FILES.get("file")
+        if upload is not None:
+            services.attachment_add(case=case, user=request.user, upload=upload)
+    except DomainError as exc:
+        return _form_result(request, case_id, exc)
+    return _form_result(request, case_id)
+
+
+@citizen_required
+@require_POST
+def case_message(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = selectors.own_case(user=request.user, case_id=case_id)
+    try:
+        services.case_message_from_citizen(case=case, user=request.user, text=request.POST.get("text", ""))
+    except DomainError as exc:
+        return _form_result(request, case_id, exc)
+    return _form_result(request, case_id)
