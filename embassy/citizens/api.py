@@ -11,10 +11,14 @@ from embassy.citizens.schemas import (
     CitizenSummaryOut,
     ContactIn,
     ContactOut,
+    DependantIn,
+    DependantOut,
     ProfileIn,
     ProfileOut,
     StayIn,
     StayOut,
+    StayPatch,
+    WhereOut,
 )
 from embassy.common.api import AUTH
 
@@ -50,9 +54,54 @@ def stay_detail(request: HttpRequest, stay_id: int) -> object:
     return selectors.own_stay(user=request.user, stay_id=stay_id)
 
 
+@router.patch("/stays/{stay_id}", response=StayOut, summary="Change one of my stays",
+              description="Only the fields sent change. A new location or country re-assigns the responsible "
+                          "mission (and a verification by the former mission lapses).")
+def stay_change(request: HttpRequest, stay_id: int, payload: StayPatch) -> object:
+    stay = selectors.own_stay(user=request.user, stay_id=stay_id)
+    return services.stay_update(stay=stay, actor=request.user, data=payload.dict(exclude_unset=True))
+
+
 @router.post("/stays/{stay_id}/end", response=StayOut, summary="End a stay (I have left)")
 def stay_finish(request: HttpRequest, stay_id: int) -> object:
     return services.stay_end(stay=selectors.own_stay(user=request.user, stay_id=stay_id), actor=request.user)
+
+
+@router.post("/stays/{stay_id}/confirm", response=StayOut, summary="Confirm that I am still there",
+             description="Resets the six-monthly confirmation; 409 for an ended stay.")
+def stay_confirm(request: HttpRequest, stay_id: int) -> object:
+    return services.stay_confirm(stay=selectors.own_stay(user=request.user, stay_id=stay_id), actor=request.user)
+
+
+@router.post("/stays/{stay_id}/purge-location", response=StayOut, summary="Delete a stay's location now",
+             description="Deletes the point, map cell and address; the country, city and mission are kept.")
+def stay_purge_location(request: HttpRequest, stay_id: int) -> object:
+    stay = selectors.own_stay(user=request.user, stay_id=stay_id)
+    return services.stay_location_purge(stay=stay, actor=request.user)
+
+
+@router.get("/where", response=WhereOut, summary="Which country my phone is in, and do I have a stay there",
+            description="Nothing is stored. Used by the app to offer a one-tap report in a new country.")
+def where(request: HttpRequest, lat: float, lon: float) -> object:
+    return selectors.where_am_i(user=request.user, lat=lat, lon=lon)
+
+
+@router.get("/dependants", response=list[DependantOut], summary="My family members")
+def dependants(request: HttpRequest) -> list:
+    return list(selectors.dependants_of(selectors.own_citizen(user=request.user)))
+
+
+@router.post("/dependants", response={201: DependantOut}, summary="Add a family member")
+def dependant_create(request: HttpRequest, payload: DependantIn) -> Status:
+    citizen = selectors.own_citizen(user=request.user)
+    return Status(201, services.dependant_add(citizen=citizen, actor=request.user, **payload.dict()))
+
+
+@router.delete("/dependants/{dependant_id}", response={204: None}, summary="Remove a family member")
+def dependant_delete(request: HttpRequest, dependant_id: int) -> Status:
+    services.dependant_remove(citizen=selectors.own_citizen(user=request.user), actor=request.user,
+                              dependant_id=dependant_id)
+    return Status(204, None)
 
 
 @router.get("/contacts", response=list[ContactOut], summary="My emergency contacts")
@@ -86,3 +135,11 @@ def staff_citizens(request: HttpRequest, mission: str = "", q: str = "") -> obje
 @staff_router.get("/citizens/{citizen_id}", response=CitizenDetailOut, summary="Staff: one citizen's record (audited)")
 def staff_citizen(request: HttpRequest, citizen_id: int) -> object:
     return selectors.citizen_get_for(user=request.user, citizen_id=citizen_id)
+
+
+@staff_router.post("/stays/{stay_id}/verify", response=StayOut,
+                   summary="Staff: verify a stay for the responsible mission (audited)",
+                   description="Only staff who may read the personal data of the stay's mission; a refusal (403) "
+                               "is audited.")
+def staff_stay_verify(request: HttpRequest, stay_id: int) -> object:
+    return services.stay_verify(actor=request.user, stay_id=stay_id)

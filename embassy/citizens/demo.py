@@ -20,8 +20,9 @@ from django.conf import settings
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from embassy.citizens.models import Citizen, EmergencyContact, Stay
+from embassy.citizens.models import Citizen, Dependant, EmergencyContact, Stay
 from embassy.citizens.services import NIK_CONTEXT, PASSPORT_CONTEXT
+from embassy.citizens.validation import DEFAULT_PURGE_DAYS
 from embassy.common import crypto
 from embassy.geo.boundaries import get_country_resolver
 from embassy.geo.h3cells import STAY_RES
@@ -45,6 +46,9 @@ HOME_TOWNS = ["Indramayu", "Cirebon", "Cilacap", "Banyuwangi", "Malang", "Ponoro
 RELATIONS = ["Ibu / Mother", "Ayah / Father", "Suami / Husband", "Istri / Wife", "Kakak / Sibling", "Anak / Child"]
 VESSELS = ["MV Samudra Jaya", "MV Pacific Dawn", "FV Hai Feng 88", "MT Ocean Pearl", "MV Coral Princess",
            "FV Da Yang 12", "MV Nusantara Star", "MT Gulf Voyager"]
+INSTITUTIONS = ["University of {city}", "{city} Institute of Technology", "{city} Islamic University",
+                "{city} Polytechnic", "{city} Language School"]
+ORGANISERS = ["KBIH Al-Hikmah", "KBIH Nurul Iman", "PT Amanah Travel", "PT Safar Mulia", "KBIH Baitul Makmur"]
 EMPLOYER_KINDS = ["Group", "Holdings", "Trading", "Industries", "Household", "Plantation", "Construction"]
 BATCH = 20_000
 BULK_THRESHOLD = 100_000  # from this size on, indexes are dropped during the load and rebuilt after
@@ -82,6 +86,13 @@ def _cities(population: dict) -> tuple[list[_City], list[float], dict[str, tuple
     return cities, weights, mixes
 
 
+def _imo(n: int) -> str:
+    """A well-formed IMO number (valid check digit) derived from n."""
+    body = f"{900_000 + n * 7919 % 99_999:06d}"
+    check = sum(int(d) * w for d, w in zip(body, range(7, 1, -1), strict=True)) % 10
+    return f"{body}{check}"
+
+
 def _cum(weights: list[float]) -> list[float]:
     out, acc = [], 0.0
     for w in weights:
@@ -95,6 +106,8 @@ def demo_clear() -> int:
     ids = Citizen.objects.filter(source="demo")
     with transaction.atomic():
         EmergencyContact.objects.filter(citizen__in=ids).delete()
+        Stay.dependants.through.objects.filter(stay__citizen__in=ids).delete()
+        Dependant.objects.filter(citizen__in=ids).delete()
         Stay.objects.filter(citizen__in=ids)._raw_delete(Stay.objects.db)  # type: ignore[attr-defined]
         count: int = ids._raw_delete(Citizen.objects.db)  # type: ignore[attr-defined]
     return count
@@ -160,12 +173,17 @@ def _make_batch(args: tuple[int, int, int]) -> tuple[list[tuple], list[tuple], l
         spots = plan.spots[k]
         slat, slon, jitter = spots[int(rand() * len(spots))]
         lat, lon = slat + (rand() - 0.5) * jitter, slon + (rand() - 0.5) * jitter
+        employer = vessel = imo = institution = pilgrimage = organiser = ""
         if occupation in {"ship_crew", "fishing_crew"}:
-            employer = VESSELS[int(rand() * len(VESSELS))]
+            vessel = VESSELS[int(rand() * len(VESSELS))]
+            imo = _imo(cid)
         elif purpose == "work":
             employer = f"{FAMILY[int(rand() * family_n)]} {EMPLOYER_KINDS[int(rand() * len(EMPLOYER_KINDS))]}"
-        else:
-            employer = ""
+        elif purpose == "study":
+            institution = INSTITUTIONS[cid % len(INSTITUTIONS)].format(city=city.name)
+        elif purpose == "pilgrimage":
+            pilgrimage = "hajj" if occupation == "pilgrim_hajj" else "umrah"
+            organiser = ORGANISERS[cid % len(ORGANISERS)]
         start = today - dt.timedelta(days=1 + int(rand() * 1094))
         end = None
         if purpose in {"tourism", "pilgrimage"}:
@@ -173,7 +191,8 @@ def _make_batch(args: tuple[int, int, int]) -> tuple[list[tuple], list[tuple], l
         s_rows.append((
             s0 + offset + i, cid, city.country, city.name, f"{1 + int(rand() * 299)} {city.name}",
             round(lat, 6), round(lon, 6), h3.str_to_int(h3.latlng_to_cell(lat, lon, STAY_RES)), city.mission_id,
-            city.rule, purpose, occupation, employer, start.isoformat(), end.isoformat() if end else None, stamp, stamp,
+            city.rule, purpose, occupation, employer, institution, pilgrimage, organiser, vessel, imo,
+            start.isoformat(), end.isoformat() if end else None, stamp, stamp, stamp,
         ))
         e_rows.append((
             e0 + offset + i, cid, f"{anyone[int(rand() * len(anyone))]} {family}", relations[int(rand() * len(relations))],
@@ -249,8 +268,11 @@ def demo_generate(*, citizens: int, seed: int, progress: bool = False, workers: 
     )
     _SQL["stay"] = (
         f"INSERT INTO {tables[Stay]} (id, citizen_id, country_id, city, address, lat, lon, cell, mission_id, "
-        "routing_rule, purpose, occupation, employer, start_date, end_date, status, created_at, updated_at) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'active', %s, %s)"
+        "routing_rule, purpose, occupation, employer, institution, pilgrimage_kind, organiser, vessel_name, vessel_imo, "
+        "start_date, end_date, status, confirmed_at, created_at, updated_at, employer_address, employer_phone, "
+        "vessel_flag, purpose_detail, location_purge_days) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'active', %s, %s, %s, "
+        f"'', '', '', '', {DEFAULT_PURGE_DAYS})"
     )
     _SQL["contact"] = (
         f"INSERT INTO {tables[EmergencyContact]} (id, citizen_id, name, relationship, phone, email) "

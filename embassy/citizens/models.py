@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -59,6 +61,10 @@ class Stay(models.Model):
         ACTIVE = "active", _("Active")
         ENDED = "ended", _("Ended")
 
+    class PilgrimageKind(models.TextChoices):
+        HAJJ = "hajj", _("Hajj")
+        UMRAH = "umrah", _("Umrah")
+
     # The foreign keys' own indexes would duplicate the composite indexes below (same leading column).
     citizen = models.ForeignKey(Citizen, on_delete=models.CASCADE, related_name="stays", db_index=False)
     country = models.ForeignKey("geo.Country", on_delete=models.PROTECT, related_name="+", db_index=False)
@@ -72,9 +78,32 @@ class Stay(models.Model):
     purpose = models.CharField(_("purpose"), max_length=12, choices=Purpose.choices, default=Purpose.OTHER)
     occupation = models.CharField(_("occupation"), max_length=40, blank=True, default="")
     employer = models.CharField(_("employer"), max_length=200, blank=True, default="")
+    # Details by purpose (services keep only those of the stay's purpose).
+    employer_address = models.CharField(_("employer's address"), max_length=300, blank=True, default="")
+    employer_phone = models.CharField(_("employer's phone"), max_length=20, blank=True, default="")
+    institution = models.CharField(_("school or university"), max_length=200, blank=True, default="")
+    pilgrimage_kind = models.CharField(_("pilgrimage"), max_length=5, choices=PilgrimageKind.choices, blank=True,
+                                       default="")
+    organiser = models.CharField(_("travel organiser or group"), max_length=200, blank=True, default="")
+    vessel_name = models.CharField(_("vessel name"), max_length=200, blank=True, default="")
+    vessel_imo = models.CharField(_("IMO number"), max_length=7, blank=True, default="")
+    vessel_flag = models.CharField(_("flag of the vessel"), max_length=2, blank=True, default="")
+    purpose_detail = models.CharField(_("purpose (details)"), max_length=300, blank=True, default="")
     start_date = models.DateField(_("from"))
     end_date = models.DateField(_("until"), null=True, blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACTIVE)
+    dependants: models.ManyToManyField[Dependant, Any] = models.ManyToManyField("Dependant", blank=True, related_name="stays",
+                                        verbose_name=_("family members travelling along"))
+    # Six-monthly confirmation: set at registration and whenever the citizen confirms the stay.
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)  # the last confirmation reminder
+    # Privacy by design: days after the end date at which the location is deleted (None: keep).
+    location_purge_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    location_purged_at = models.DateTimeField(null=True, blank=True)
+    # Verification by the responsible mission (cleared when the stay moves to another mission).
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -84,6 +113,9 @@ class Stay(models.Model):
             models.Index(fields=["mission", "status"]),
             models.Index(fields=["citizen", "status"]),
             models.Index(fields=["country", "status"]),
+            models.Index(fields=["status", "confirmed_at"]),
+            models.Index(fields=["location_purge_days", "end_date"], name="citizens_stay_purge_due",
+                         condition=models.Q(location_purged_at__isnull=True)),
         ]
 
 
@@ -96,3 +128,40 @@ class EmergencyContact(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+
+class Dependant(models.Model):
+    """A family member under the citizen's care — a citizen or not — who may travel along on stays.
+
+    The passport number is sealed at rest like the citizen's; there is no blind index (staff find the
+    record through the citizen)."""
+
+    class Relationship(models.TextChoices):
+        SPOUSE = "spouse", _("Spouse")
+        CHILD = "child", _("Child")
+        PARENT = "parent", _("Parent")
+        SIBLING = "sibling", _("Brother or sister")
+        OTHER = "other", _("Other family member")
+
+    citizen = models.ForeignKey(Citizen, on_delete=models.CASCADE, related_name="dependants")
+    full_name = models.CharField(_("full name"), max_length=200)
+    relationship = models.CharField(_("relationship"), max_length=10, choices=Relationship.choices,
+                                    default=Relationship.OTHER)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    # ISO 3166-1 alpha-2; services default it to the ministry's own country (ID in the default configuration)
+    nationality = models.CharField(_("nationality"), max_length=2)
+    passport_number = EncryptedCharField(_("passport number"), blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def is_citizen(self) -> bool:
+        """A citizen of the ministry's own country (that of headquarters)."""
+        from embassy.citizens.selectors import home_country
+
+        return self.nationality == home_country()

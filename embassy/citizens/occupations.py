@@ -17,7 +17,17 @@ def occupations() -> dict[str, dict[str, str]]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return {key: {"id": v.get("id", key), "en": v.get("en", key)} for key, v in data.get("occupations", {}).items()}
+    return {key: {"id": v.get("id", key), "en": v.get("en", key), "purpose": v.get("purpose", "")}
+            for key, v in data.get("occupations", {}).items()}
+
+
+def occupation_choices(purpose: str, current: str = "") -> list[tuple[str, str]]:
+    """(key, label) of the occupations of a purpose, in the active language; a current free-text value
+    (from the API) is kept as a choice so that editing does not lose it."""
+    keys = [key for key, v in occupations().items() if v["purpose"] == purpose]
+    if current and current not in keys:
+        keys.append(current)
+    return [(key, occupation_label(key)) for key in keys]
 
 
 def occupation_label(key: str) -> str:

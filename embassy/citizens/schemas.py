@@ -31,17 +31,62 @@ class ProfileIn(Schema):
     home_address: str | None = Field(None, max_length=300)
 
 
-class StayIn(Schema):
+class StayDetailsIn(Schema):
+    """The details of the stay's purpose; those of other purposes are ignored (and cleared)."""
+
+    occupation: str = Field("", max_length=40, description="work (or crew): kind of work, e.g. domestic_worker")
+    employer: str = Field("", max_length=200, description="work")
+    employer_address: str = Field("", max_length=300, description="work")
+    employer_phone: str = Field("", max_length=30, description="work: international format, e.g. +60123456789")
+    institution: str = Field("", max_length=200, description="study: school or university")
+    pilgrimage_kind: str = Field("", max_length=5, description="pilgrimage (required): hajj or umrah")
+    organiser: str = Field("", max_length=200, description="pilgrimage: travel organiser or group")
+    vessel_name: str = Field("", max_length=200, description="crew")
+    vessel_imo: str = Field("", max_length=12, description="crew: IMO number, 7 digits with check digit")
+    vessel_flag: str = Field("", max_length=3, description="crew: flag state, ISO 3166-1 code")
+    purpose_detail: str = Field("", max_length=300, description="other / family: free text")
+
+
+class StayIn(StayDetailsIn):
     country: str | None = Field(None, max_length=3, description="ISO 3166-1 code; optional when lat/lon are given")
     lat: float | None = None
     lon: float | None = None
     city: str = Field("", max_length=100)
     address: str = Field("", max_length=300)
-    purpose: str = "other"
-    occupation: str = Field("", max_length=40)
-    employer: str = Field("", max_length=200)
+    purpose: str = Field("other", description="work, study, tourism, pilgrimage, crew, family or other")
     start_date: dt.date
     end_date: dt.date | None = None
+    dependants: list[int] = Field(default_factory=list, description="ids of my family members travelling along")
+    location_purge_days: int | None = Field(
+        30, description="delete the location 7, 30 or 90 days after the end date; null keeps it")
+    passport_number: str = Field("", max_length=30, description="saved on my profile when given")
+    passport_expiry: dt.date | None = Field(None, description="saved on my profile when given")
+
+
+class StayPatch(Schema):
+    """Only the fields sent are changed. A new location or country re-assigns the responsible mission."""
+
+    country: str | None = Field(None, max_length=3)
+    lat: float | None = None
+    lon: float | None = None
+    city: str | None = Field(None, max_length=100)
+    address: str | None = Field(None, max_length=300)
+    purpose: str | None = None
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    dependants: list[int] | None = None
+    location_purge_days: int | None = None
+    occupation: str | None = Field(None, max_length=40)
+    employer: str | None = Field(None, max_length=200)
+    employer_address: str | None = Field(None, max_length=300)
+    employer_phone: str | None = Field(None, max_length=30)
+    institution: str | None = Field(None, max_length=200)
+    pilgrimage_kind: str | None = Field(None, max_length=5)
+    organiser: str | None = Field(None, max_length=200)
+    vessel_name: str | None = Field(None, max_length=200)
+    vessel_imo: str | None = Field(None, max_length=12)
+    vessel_flag: str | None = Field(None, max_length=3)
+    purpose_detail: str | None = Field(None, max_length=300)
 
 
 class StayOut(Schema):
@@ -54,12 +99,28 @@ class StayOut(Schema):
     purpose: str
     occupation: str
     employer: str
+    employer_address: str
+    employer_phone: str
+    institution: str
+    pilgrimage_kind: str
+    organiser: str
+    vessel_name: str
+    vessel_imo: str
+    vessel_flag: str
+    purpose_detail: str
     start_date: dt.date
     end_date: dt.date | None
     status: str
     mission: str
     mission_name: str
     routing_rule: str
+    dependants: list[int]
+    confirmed_at: dt.datetime | None
+    confirmation_due: bool = Field(description="active and last confirmed more than six months ago")
+    location_purge_days: int | None
+    location_purged_at: dt.datetime | None
+    verified_at: dt.datetime | None = Field(description="when the responsible mission verified the record")
+    passport_warning: str = Field(description="non-empty when the passport expires within six months of the end")
 
     @staticmethod
     def resolve_country(obj: object) -> str:
@@ -72,6 +133,53 @@ class StayOut(Schema):
     @staticmethod
     def resolve_mission_name(obj: object) -> str:
         return obj.mission.name()  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_dependants(obj: object) -> list[int]:
+        return [d.pk for d in obj.dependants.all()]  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_confirmation_due(obj: object) -> bool:
+        from embassy.citizens.selectors import confirmation_due
+
+        return confirmation_due(obj)  # type: ignore[arg-type]
+
+    @staticmethod
+    def resolve_passport_warning(obj: object) -> str:
+        from embassy.citizens.selectors import stay_passport_warning
+
+        return stay_passport_warning(obj)  # type: ignore[arg-type]
+
+
+class DependantIn(Schema):
+    full_name: str = Field(..., max_length=200)
+    relationship: str = Field("other", description="spouse, child, parent, sibling or other")
+    birth_date: dt.date | None = None
+    nationality: str = Field("", max_length=3, description="ISO 3166-1 code; default: the ministry's country")
+    passport_number: str = Field("", max_length=30)
+
+
+class DependantOut(Schema):
+    id: int
+    full_name: str
+    relationship: str
+    birth_date: dt.date | None
+    nationality: str
+    is_citizen: bool
+    passport_number: str
+
+
+class MissionRefOut(Schema):
+    code: str
+    name: str
+    hotline: str
+
+
+class WhereOut(Schema):
+    country_code: str | None = Field(description="ISO 3166-1 alpha-2; null at sea")
+    country_name: str | None
+    has_active_stay_there: bool
+    mission: MissionRefOut | None
 
 
 class ContactIn(Schema):
@@ -99,11 +207,16 @@ class CitizenSummaryOut(Schema):
 class CitizenDetailOut(ProfileOut):
     stays: list[StayOut]
     emergency_contacts: list[ContactOut]
+    dependants: list[DependantOut]
 
     @staticmethod
     def resolve_stays(obj: object) -> list:
-        return list(obj.stays.select_related("mission").all())  # type: ignore[attr-defined]
+        return list(obj.stays.select_related("mission").prefetch_related("dependants"))  # type: ignore[attr-defined]
 
     @staticmethod
     def resolve_emergency_contacts(obj: object) -> list:
         return list(obj.emergency_contacts.all())  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_dependants(obj: object) -> list:
+        return list(obj.dependants.all())  # type: ignore[attr-defined]

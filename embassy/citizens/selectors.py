@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from embassy.accounts.audit import audit_record
-from embassy.citizens.models import Citizen, Stay
+from embassy.citizens.models import Citizen, Dependant, Stay
 from embassy.citizens.services import NIK_CONTEXT, PASSPORT_CONTEXT
+from embassy.citizens.validation import CONFIRM_EVERY, passport_warning
 from embassy.common import crypto
 from embassy.common.errors import NotFound, PermissionDenied
+from embassy.geo.boundaries import validate_point
+from embassy.missions.models import Mission
+from embassy.missions.routing import get_router
 from embassy.missions.selectors import scope_for
 
 
@@ -65,7 +71,67 @@ def citizen_get_for(*, user: Any, citizen_id: int) -> Citizen:
 
 
 def stays_of(citizen: Citizen) -> QuerySet[Stay]:
-    return citizen.stays.select_related("mission", "country").order_by("-status", "-start_date")
+    return (citizen.stays.select_related("mission", "country", "citizen").prefetch_related("dependants")
+            .order_by("-status", "-start_date"))
+
+
+def dependants_of(citizen: Citizen) -> QuerySet[Dependant]:
+    return citizen.dependants.all()
+
+
+@lru_cache(maxsize=1)
+def home_country() -> str:
+    """The ministry's own country (that of headquarters; "" before the missions are loaded)."""
+    code = Mission.objects.filter(kind=Mission.Kind.HQ).values_list("country_id", flat=True).first()
+    if code is None:
+        home_country.cache_clear()  # not loaded yet: ask again next time
+        return ""
+    return str(code)
+
+
+def confirmation_due(stay: Stay, *, now: Any = None) -> bool:
+    """An active stay last confirmed more than six months ago."""
+    now = now or timezone.now()
+    return (stay.status == Stay.Status.ACTIVE and stay.confirmed_at is not None
+            and stay.confirmed_at <= now - CONFIRM_EVERY)
+
+
+def stay_passport_warning(stay: Stay) -> str:
+    """The warning to show with an active stay when the citizen's passport expires too soon ("" if not)."""
+    if stay.status != Stay.Status.ACTIVE:
+        return ""
+    return passport_warning(expiry=stay.citizen.passport_expiry, stay_end=stay.end_date, today=timezone.now().date())
+
+
+def own_stays_annotated(citizen: Citizen) -> list[Stay]:
+    """The citizen's stays for their home page, each with `confirmation_due` and `passport_warning`."""
+    now = timezone.now()
+    stays = list(stays_of(citizen))
+    for stay in stays:
+        stay.confirmation_due = confirmation_due(stay, now=now)  # type: ignore[attr-defined]
+        stay.passport_warning = stay_passport_warning(stay)  # type: ignore[attr-defined]
+    return stays
+
+
+def where_am_i(*, user: Any, lat: Any, lon: Any) -> dict[str, Any]:
+    """Which country a point (the phone's position) lies in, which mission is responsible there, and whether
+    the signed-in citizen has an active stay in that country. Nothing is stored."""
+    citizen = own_citizen(user=user)
+    la, lo = validate_point(lat, lon)
+    route = get_router().route(la, lo)
+    mission = Mission.objects.filter(pk=route.mission_id).select_related("country").first()
+    country = None
+    if route.country:
+        from embassy.geo.selectors import country_get
+
+        country = country_get(route.country)
+    return {
+        "country_code": route.country,
+        "country_name": country.name() if country else None,
+        "has_active_stay_there": bool(route.country) and citizen.stays.filter(
+            status=Stay.Status.ACTIVE, country_id=route.country).exists(),
+        "mission": {"code": mission.code, "name": mission.name(), "hotline": mission.hotline} if mission else None,
+    }
 
 
 def own_citizen(*, user: Any) -> Citizen:
@@ -77,7 +143,8 @@ def own_citizen(*, user: Any) -> Citizen:
 
 
 def own_stay(*, user: Any, stay_id: int) -> Stay:
-    stay = Stay.objects.filter(pk=stay_id, citizen=own_citizen(user=user)).select_related("mission", "country").first()
+    stay = (Stay.objects.filter(pk=stay_id, citizen=own_citizen(user=user))
+            .select_related("mission", "country", "citizen").prefetch_related("dependants").first())
     if stay is None:
         raise NotFound(_("No such stay."), field="stay_id")
     return stay

@@ -3,20 +3,34 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from embassy.accounts.audit import audit_record
-from embassy.citizens.models import Citizen, EmergencyContact, Stay
+from embassy.citizens.models import Citizen, Dependant, EmergencyContact, Stay
+from embassy.citizens.validation import (
+    CONFIRM_EVERY,
+    DEFAULT_PURGE_DAYS,
+    DETAIL_FIELDS,
+    PURGE_CHOICES,
+    purge_days_validate,
+    purpose_details,
+)
 from embassy.common import crypto
-from embassy.common.errors import BadInput, NotFound
+from embassy.common.errors import BadInput, Conflict, NotFound, PermissionDenied
 from embassy.common.phones import phone_normalise
 from embassy.geo.boundaries import validate_point
 from embassy.geo.countries import country_info
 from embassy.geo.h3cells import STAY_RES, cell_at
 from embassy.missions.routing import get_router
+from embassy.missions.selectors import scope_for
 
 NIK_CONTEXT = "citizens.Citizen.nik"
 PASSPORT_CONTEXT = "citizens.Citizen.passport_number"
@@ -89,6 +103,57 @@ def citizen_update(*, citizen: Citizen, actor: Any, data: dict[str, Any]) -> Cit
     return citizen
 
 
+@dataclass(frozen=True)
+class _Place:
+    country: str
+    lat: float | None
+    lon: float | None
+    cell: int | None
+    mission_id: int
+    rule: str
+
+
+def _locate(country: str | None, lat: Any, lon: Any) -> _Place:
+    """Where a stay is and which mission is responsible for it.
+
+    With coordinates, the country is where the point lies (a country given as well must match); without,
+    the country is required and the stay goes to the mission for the whole country."""
+    router = get_router()
+    given = country_info(country, field="country").code if country else None
+    if lat is not None or lon is not None:
+        la, lo = validate_point(lat, lon)
+        route = router.route(la, lo)
+        if route.country is None and given is None:
+            raise BadInput(_("This location is not in any country. Choose the country."), field="country")
+        if given and route.country and given != route.country:
+            raise BadInput(_("The location on the map is not in the chosen country."), field="country")
+        return _Place(route.country or given or "", la, lo, cell_at(la, lo, STAY_RES), route.mission_id, route.rule)
+    if given is None:
+        raise BadInput(_("Choose the country or a location on the map."), field="country")
+    mission_id, rule = router.route_country(given)
+    return _Place(given, None, None, None, mission_id, rule)
+
+
+def _dates_validate(start_date: Any, end_date: Any) -> None:
+    if not isinstance(start_date, dt.date):
+        raise BadInput(_("Enter a valid date."), field="start_date")
+    if end_date is not None and not isinstance(end_date, dt.date):
+        raise BadInput(_("Enter a valid date."), field="end_date")
+    if end_date is not None and end_date < start_date:
+        raise BadInput(_("The end date is before the start date."), field="end_date")
+
+
+def _dependants_of(citizen: Citizen, ids: Iterable[Any]) -> list[Dependant]:
+    try:
+        wanted = {int(i) for i in ids}
+    except (TypeError, ValueError):
+        raise BadInput(_("Choose family members from your profile."), field="dependants") from None
+    found = list(Dependant.objects.filter(citizen=citizen, pk__in=wanted))
+    if len(found) != len(wanted):
+        raise BadInput(_("Choose family members from your profile."), field="dependants")
+    return found
+
+
 @transaction.atomic
 def stay_register(
     *,
@@ -100,45 +165,111 @@ def stay_register(
     city: str = "",
     address: str = "",
     purpose: str = Stay.Purpose.OTHER,
-    occupation: str = "",
-    employer: str = "",
     start_date: dt.date,
     end_date: dt.date | None = None,
+    dependants: Iterable[int] = (),
+    location_purge_days: int | None = DEFAULT_PURGE_DAYS,
+    passport_number: str = "",
+    passport_expiry: dt.date | None = None,
+    **details: Any,
 ) -> Stay:
-    """Register a stay (lapor diri) and assign the responsible mission.
+    """Register a stay (lapor diri) and assign the responsible mission (see `_locate`).
 
-    With coordinates, the country is where the point lies (a country given as well must match); without,
-    the country is required and the stay goes to the mission for the whole country."""
-    if purpose not in Stay.Purpose.values:
-        raise BadInput(_("Unknown purpose."), field="purpose")
-    if end_date is not None and end_date < start_date:
-        raise BadInput(_("The end date is before the start date."), field="end_date")
-    router = get_router()
-    given = country_info(country, field="country").code if country else None
-    if lat is not None or lon is not None:
-        la, lo = validate_point(lat, lon)
-        route = router.route(la, lo)
-        if route.country is None and given is None:
-            raise BadInput(_("This location is not in any country. Choose the country."), field="country")
-        if given and route.country and given != route.country:
-            raise BadInput(_("The location on the map is not in the chosen country."), field="country")
-        code = route.country or given
-        cell = cell_at(la, lo, STAY_RES)
-        mission_id, rule = route.mission_id, route.rule
-    else:
-        if given is None:
-            raise BadInput(_("Choose the country or a location on the map."), field="country")
-        la, lo, cell = None, None, None  # type: ignore[assignment]
-        code = given
-        mission_id, rule = router.route_country(given)
+    `details` are the purpose's details (validation.PURPOSE_FIELDS; those of other purposes are dropped).
+    A passport number (and expiry) given here is saved on the citizen's profile. The stay counts as confirmed
+    now; its location is deleted `location_purge_days` after its end date (None: kept)."""
+    unknown = set(details) - set(DETAIL_FIELDS)
+    if unknown:
+        raise BadInput(_("Unknown field."), field=sorted(unknown)[0])
+    clean = purpose_details(purpose, details)
+    _dates_validate(start_date, end_date)
+    purge_days = purge_days_validate(location_purge_days)
+    place = _locate(country, lat, lon)
+    travelling = _dependants_of(citizen, dependants)
+    if (passport_number or "").strip() or passport_expiry is not None:
+        passport: dict[str, Any] = {"passport_expiry": passport_expiry}
+        if (passport_number or "").strip():
+            passport["passport_number"] = passport_number
+        citizen_update(citizen=citizen, actor=actor, data=passport)
     stay = Stay.objects.create(
-        citizen=citizen, country_id=code, city=city.strip()[:100], address=address.strip()[:300],  # type: ignore[misc]
-        lat=la, lon=lo, cell=cell, mission_id=mission_id, routing_rule=rule, purpose=purpose,
-        occupation=occupation.strip()[:40], employer=employer.strip()[:200], start_date=start_date,
-        end_date=end_date,
+        citizen=citizen, country_id=place.country, city=(city or "").strip()[:100],  # type: ignore[misc]
+        address=(address or "").strip()[:300], lat=place.lat, lon=place.lon, cell=place.cell,
+        mission_id=place.mission_id, routing_rule=place.rule, purpose=purpose, start_date=start_date,
+        end_date=end_date, confirmed_at=timezone.now(), location_purge_days=purge_days, **clean,
     )
+    if travelling:
+        stay.dependants.set(travelling)
     audit_record(actor=actor, action="stay.register", object_type="stay", object_id=stay.pk,
-                 citizen_id=citizen.pk, mission_code=stay.mission.code, detail={"rule": rule})
+                 citizen_id=citizen.pk, mission_code=stay.mission.code, detail={"rule": place.rule})
+    return stay
+
+
+STAY_FIELDS = {"country", "lat", "lon", "city", "address", "purpose", "start_date", "end_date", "dependants",
+               "location_purge_days", *DETAIL_FIELDS}
+
+
+@transaction.atomic
+def stay_update(*, stay: Stay, actor: Any, data: dict[str, Any]) -> Stay:
+    """Change a stay. A new location or country is routed again: the mission and the rule are re-assigned
+    (and a verification by the former mission no longer holds). Unchanged values change nothing."""
+    unknown = set(data) - STAY_FIELDS
+    if unknown:
+        raise BadInput(_("Unknown field."), field=sorted(unknown)[0])
+    changed: set[str] = set()
+    purpose = data.get("purpose", stay.purpose)
+    current = {name: getattr(stay, name) for name in DETAIL_FIELDS}
+    clean = purpose_details(purpose, {**current, **{k: v for k, v in data.items() if k in DETAIL_FIELDS}})
+    start_date, end_date = data.get("start_date", stay.start_date), data.get("end_date", stay.end_date)
+    _dates_validate(start_date, end_date)
+    for name, value in {**clean, "purpose": purpose, "start_date": start_date, "end_date": end_date}.items():
+        if getattr(stay, name) != value:
+            setattr(stay, name, value)
+            changed.add(name)
+    for name, limit in (("city", 100), ("address", 300)):
+        if name in data and (data[name] or "").strip()[:limit] != getattr(stay, name):
+            setattr(stay, name, (data[name] or "").strip()[:limit])
+            changed.add(name)
+    if "location_purge_days" in data:
+        days = purge_days_validate(data["location_purge_days"])
+        if days != stay.location_purge_days:
+            stay.location_purge_days = days
+            changed.add("location_purge_days")
+    detail: dict[str, Any] = {}
+    columns: set[str] = set()
+    if {"country", "lat", "lon"} & set(data):
+        if "lat" in data or "lon" in data:
+            lat, lon, country = data.get("lat", stay.lat), data.get("lon", stay.lon), data.get("country")
+        else:
+            lat, lon, country = None, None, data["country"]
+        place = _locate(country, lat, lon)
+        moved = (place.country, place.lat, place.lon) != (stay.country_id, stay.lat, stay.lon)
+        if moved and not (place.lat is None and place.country == stay.country_id):
+            if place.mission_id != stay.mission_id:
+                detail["mission"] = {"from": stay.mission.code, "to": None}
+                stay.verified_at, stay.verified_by = None, None
+            stay.country_id, stay.lat, stay.lon, stay.cell = place.country, place.lat, place.lon, place.cell  # type: ignore[assignment]
+            stay.mission_id, stay.routing_rule = place.mission_id, place.rule  # type: ignore[assignment]
+            if place.lat is not None:
+                stay.location_purged_at = None
+            changed |= {"location", "mission"} if "mission" in detail else {"location"}
+            detail["rule"] = place.rule
+            columns |= {"country", "lat", "lon", "cell", "mission", "routing_rule", "location_purged_at"}
+            if "mission" in detail:
+                columns |= {"verified_at", "verified_by"}
+    if "dependants" in data:
+        travelling = _dependants_of(stay.citizen, data["dependants"] or ())
+        if {d.pk for d in travelling} != set(stay.dependants.values_list("pk", flat=True)):
+            stay.dependants.set(travelling)
+            changed.add("dependants")
+    if changed:
+        # Only the columns changed here: a verification saved meanwhile by the mission is not overwritten.
+        columns |= {name for name in changed if name not in {"location", "mission", "dependants"}}
+        stay.save(update_fields=sorted(columns | {"updated_at"}))
+        if "mission" in detail:
+            detail["mission"]["to"] = stay.mission.code  # setting mission_id dropped the cached mission
+        audit_record(actor=actor, action="stay.update", object_type="stay", object_id=stay.pk,
+                     citizen_id=stay.citizen_id, mission_code=stay.mission.code,
+                     detail={"fields": sorted(changed), **detail})
     return stay
 
 
@@ -151,6 +282,116 @@ def stay_end(*, stay: Stay, actor: Any, end_date: dt.date | None = None) -> Stay
     stay.save(update_fields=["status", "end_date", "updated_at"])
     audit_record(actor=actor, action="stay.end", object_type="stay", object_id=stay.pk, citizen_id=stay.citizen_id)
     return stay
+
+
+@transaction.atomic
+def stay_confirm(*, stay: Stay, actor: Any) -> Stay:
+    """The citizen is still there: the stay counts as confirmed from now (six months until the next
+    reminder)."""
+    if stay.status != Stay.Status.ACTIVE:
+        raise Conflict(_("This stay has ended."), field="stay_id")
+    stay.confirmed_at = timezone.now()
+    stay.save(update_fields=["confirmed_at", "updated_at"])
+    audit_record(actor=actor, action="stay.confirm", object_type="stay", object_id=stay.pk,
+                 citizen_id=stay.citizen_id)
+    return stay
+
+
+def _purge(stay: Stay, *, actor: Any, reason: str, now: dt.datetime) -> None:
+    Stay.objects.filter(pk=stay.pk).update(lat=None, lon=None, cell=None, address="", location_purged_at=now,
+                                           updated_at=now)
+    stay.lat = stay.lon = stay.cell = None
+    stay.address, stay.location_purged_at = "", now
+    audit_record(actor=actor, action="stay.location.purge", object_type="stay", object_id=stay.pk,
+                 citizen_id=stay.citizen_id, detail={"reason": reason})
+
+
+@transaction.atomic
+def stay_location_purge(*, stay: Stay, actor: Any) -> Stay:
+    """Delete the stay's precise location now (point, map cell, address); the country, city and the
+    responsible mission stay on record."""
+    _purge(stay, actor=actor, reason="citizen", now=timezone.now())
+    return stay
+
+
+PURGE_BATCH = 2000
+
+
+def stay_locations_purge_due(*, today: dt.date | None = None) -> int:
+    """The retention job: delete the location of every stay whose end date lies more than its
+    `location_purge_days` in the past (whether or not the citizen marked it ended: the citizen said when
+    they would return). One audit event per stay. Returns how many stays were purged."""
+    today = today or timezone.now().date()
+    total = 0
+    for days in PURGE_CHOICES:
+        while True:
+            with transaction.atomic():
+                batch = list(Stay.objects.filter(
+                    location_purge_days=days, location_purged_at__isnull=True, end_date__isnull=False,
+                    end_date__lt=today - dt.timedelta(days=days),
+                ).only("id", "citizen_id").order_by("id")[:PURGE_BATCH])
+                now = timezone.now()
+                for stay in batch:
+                    _purge(stay, actor=None, reason=f"retention:{days}d", now=now)
+            total += len(batch)
+            if len(batch) < PURGE_BATCH:
+                break
+    return total
+
+
+def stay_verify(*, actor: Any, stay_id: int) -> Stay:
+    """The responsible mission confirms the record. Only staff who may read the personal data of the stay's
+    mission can; a refusal is audited like a refused read (and the audit event is kept)."""
+    stay = Stay.objects.select_related("mission").filter(pk=stay_id).first()
+    if stay is None:
+        raise NotFound(_("No such stay."), field="stay_id")
+    if not scope_for(actor).covers_personal(stay.mission_id):
+        audit_record(actor=actor, action="stay.verify.denied", object_type="stay", object_id=stay.pk,
+                     citizen_id=stay.citizen_id, mission_code=stay.mission.code)
+        raise PermissionDenied(_("This stay is outside your responsibility."))
+    with transaction.atomic():
+        # Whoever verified first stays on record.
+        now = timezone.now()
+        if Stay.objects.filter(pk=stay.pk, verified_at__isnull=True).update(verified_at=now, verified_by=actor,
+                                                                             updated_at=now):
+            audit_record(actor=actor, action="stay.verify", object_type="stay", object_id=stay.pk,
+                         citizen_id=stay.citizen_id, mission_code=stay.mission.code)
+    stay.refresh_from_db(fields=["verified_at", "verified_by", "updated_at"])
+    return stay
+
+
+def stay_reminders_send(*, now: dt.datetime | None = None) -> int:
+    """Remind each citizen whose active stay was last confirmed more than six months ago (once per period:
+    a reminder is not repeated until another period has passed). Citizens without an account (registered
+    at a mission, demo records) cannot be reached here and are skipped. Returns how many were reminded."""
+    from embassy.notify.services import notify_user  # the outbox; imported late (optional at import time)
+
+    now = now or timezone.now()
+    cutoff = now - CONFIRM_EVERY
+    due = (Stay.objects.filter(status=Stay.Status.ACTIVE, confirmed_at__lte=cutoff, citizen__user__isnull=False)
+           .filter(Q(reminded_at__isnull=True) | Q(reminded_at__lte=cutoff))
+           .select_related("citizen__user", "country").order_by("id"))
+    sent = 0
+    while batch := list(due[:500]):  # each reminded stay leaves `due` (reminded_at is set)
+        for stay in batch:
+            user = stay.citizen.user
+            assert stay.confirmed_at is not None and user is not None
+            period = (now - stay.confirmed_at) // CONFIRM_EVERY
+            with transaction.atomic(), translation.override(user.language or settings.LANGUAGE_CODE):
+                place = stay.city or stay.country.name()
+                notify_user(
+                    user=user,
+                    subject=_("Are you still in %(place)s?") % {"place": place},
+                    body=_("You reported a stay in %(place)s since %(date)s. Please confirm that you are still "
+                           "there, or tell us that you have left, so that your mission can reach you in an "
+                           "emergency.") % {"place": place, "date": stay.start_date.isoformat()},
+                    url=f"{settings.SITE_URL.rstrip('/')}/lapor-diri/{stay.pk}/",
+                    kind="stay-confirm",
+                    dedupe_key=f"stay-confirm:{stay.pk}:{stay.confirmed_at:%Y%m%d}:{period}",
+                )
+                Stay.objects.filter(pk=stay.pk).update(reminded_at=now)
+            sent += 1
+    return sent
 
 
 @transaction.atomic
@@ -174,4 +415,41 @@ def contact_remove(*, citizen: Citizen, actor: Any, contact_id: int) -> None:
     if not deleted:
         raise NotFound(_("No such contact."), field="contact_id")
     audit_record(actor=actor, action="contact.remove", object_type="contact", object_id=contact_id,
+                 citizen_id=citizen.pk)
+
+
+@transaction.atomic
+def dependant_add(*, citizen: Citizen, actor: Any, full_name: str, relationship: str = Dependant.Relationship.OTHER,
+                  birth_date: dt.date | None = None, nationality: str = "", passport_number: str = "") -> Dependant:
+    """Add a family member (a citizen or not). The nationality defaults to the ministry's own country."""
+    from embassy.citizens.selectors import home_country
+
+    full_name = (full_name or "").strip()
+    if not full_name:
+        raise BadInput(_("Enter the family member's full name."), field="full_name")
+    if len(full_name) > 200:
+        raise BadInput(_("This is too long (at most %(n)d characters).") % {"n": 200}, field="full_name")
+    if relationship not in Dependant.Relationship.values:
+        raise BadInput(_("Choose the relationship."), field="relationship")
+    if birth_date is not None and (not isinstance(birth_date, dt.date) or birth_date > timezone.now().date()):
+        raise BadInput(_("Enter a valid date of birth."), field="birth_date")
+    code = (nationality or "").strip() or home_country()
+    if not code:
+        raise BadInput(_("Choose the nationality."), field="nationality")
+    code = country_info(code, field="nationality").code
+    passport = passport_validate(passport_number or "")
+    dependant = Dependant.objects.create(citizen=citizen, full_name=full_name, relationship=relationship,
+                                         birth_date=birth_date, nationality=code, passport_number=passport)
+    audit_record(actor=actor, action="dependant.add", object_type="dependant", object_id=dependant.pk,
+                 citizen_id=citizen.pk)
+    return dependant
+
+
+@transaction.atomic
+def dependant_remove(*, citizen: Citizen, actor: Any, dependant_id: int) -> None:
+    """Remove a family member (also from the stays they travelled along on)."""
+    deleted, _n = Dependant.objects.filter(citizen=citizen, pk=dependant_id).delete()
+    if not deleted:
+        raise NotFound(_("No such family member."), field="dependant_id")
+    audit_record(actor=actor, action="dependant.remove", object_type="dependant", object_id=dependant_id,
                  citizen_id=citizen.pk)

@@ -5,56 +5,113 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from embassy.citizens import selectors, services
-from embassy.citizens.forms import ContactForm, ProfileForm, StayForm
+from embassy.citizens.forms import ContactForm, DependantForm, ProfileForm, QuickStayForm, StayForm
+from embassy.citizens.models import Stay
+from embassy.citizens.validation import passport_warning
 from embassy.common.decorators import citizen_required, staff_required
-from embassy.common.errors import DomainError
+from embassy.common.errors import BadInput, DomainError
 from embassy.geo.selectors import country_list
+from embassy.missions.selectors import scope_for
 from embassy.missions.views import current_mission
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    context: dict[str, Any] = {}
+    context: dict[str, Any] = {"sos_enabled": False}
     user = request.user
     if user.is_authenticated and getattr(user, "kind", "") == "citizen":
+        from embassy.sos.views import button_context
+
+        context.update(button_context(user), sos_enabled=True)
         citizen = selectors.own_citizen(user=user)
-        context.update(citizen=citizen, stays=list(selectors.stays_of(citizen)),
-                       contacts=list(citizen.emergency_contacts.all()))
+        stays = selectors.own_stays_annotated(citizen)
+        context.update(citizen=citizen, stays=stays, contacts=list(citizen.emergency_contacts.all()),
+                       due=[s for s in stays if s.confirmation_due])  # type: ignore[attr-defined]
     elif user.is_authenticated and getattr(user, "kind", "") == "staff":
         return redirect("console:home")
     return render(request, "citizens/home.html", context)
 
 
 def _form_page(request: HttpRequest, form: Any, save: Callable[[dict[str, Any]], object], template: str,
-               context: dict[str, Any] | None = None) -> HttpResponse:
-    """GET shows the form; a valid POST calls `save` (a service) and returns home; a DomainError from the
-    service is shown on the field it names (or the form), with status 422, nothing lost from the form."""
+               context: dict[str, Any] | None = None,
+               done: Callable[[Any], HttpResponse] | None = None) -> HttpResponse:
+    """GET shows the form; a valid POST calls `save` (a service) and returns home (or what `done` answers for
+    the saved object); a DomainError from the service is shown on the field it names (or the form), with
+    status 422, nothing lost from the form."""
     if request.method == "POST":
         if form.is_valid():
             try:
-                save(form.cleaned_data)
+                saved = save(form.cleaned_data)
             except DomainError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:
-                return redirect("citizens:home")
+                return done(saved) if done is not None else redirect("citizens:home")
         return render(request, template, {"form": form, **(context or {})}, status=422)
     return render(request, template, {"form": form, **(context or {})})
+
+
+def _stay_context(citizen: Any, stay: Any = None) -> dict[str, Any]:
+    return {
+        "countries": country_list(), "stay": stay, "citizen": citizen,
+        "passport_note": passport_warning(expiry=citizen.passport_expiry, stay_end=None,
+                                          today=timezone.now().date()) if citizen.passport_number else "",
+    }
+
+
+def _reported(request: HttpRequest, stay: Any) -> HttpResponse:
+    warning = selectors.stay_passport_warning(stay)
+    if warning:
+        messages.warning(request, warning)
+    return redirect("citizens:home")
 
 
 @citizen_required
 @require_http_methods(["GET", "POST"])
 def stay_new(request: HttpRequest) -> HttpResponse:
     citizen = selectors.own_citizen(user=request.user)
+    form = StayForm(request.POST or None, citizen=citizen, initial={"start_date": timezone.now().date()})
     return _form_page(
-        request, StayForm(request.POST or None),
-        lambda data: services.stay_register(citizen=citizen, actor=request.user, **data),
-        "citizens/stay_form.html", {"countries": country_list()},
+        request, form,
+        lambda _data: services.stay_register(citizen=citizen, actor=request.user, **form.service_data()),
+        "citizens/stay_form.html", _stay_context(citizen), done=lambda stay: _reported(request, stay),
     )
+
+
+@citizen_required
+@require_http_methods(["GET", "POST"])
+def stay_edit(request: HttpRequest, stay_id: int) -> HttpResponse:
+    stay = selectors.own_stay(user=request.user, stay_id=stay_id)
+    form = StayForm(request.POST or None, citizen=stay.citizen, stay=stay, initial=StayForm.initial_for(stay))
+    return _form_page(
+        request, form,
+        lambda _data: services.stay_update(stay=stay, actor=request.user, data=form.service_data()),
+        "citizens/stay_form.html", _stay_context(stay.citizen, stay), done=lambda saved: _reported(request, saved),
+    )
+
+
+@citizen_required
+@require_POST
+def stay_quick(request: HttpRequest) -> HttpResponse:
+    """One tap from the home page when the phone is in a country without an active stay: the stay is
+    registered at the phone's position, today, and the citizen completes the details on the stay page."""
+    citizen = selectors.own_citizen(user=request.user)
+    form = QuickStayForm(request.POST)
+    if not form.is_valid():
+        raise BadInput(_("Your position could not be read. Report your stay with the form."), field="lat")
+    stay = services.stay_register(citizen=citizen, actor=request.user, lat=form.cleaned_data["lat"],
+                                  lon=form.cleaned_data["lon"], purpose=Stay.Purpose.OTHER,
+                                  start_date=timezone.now().date())
+    messages.success(request, _("Your stay in %(country)s is reported to %(mission)s. Add the details below.")
+                     % {"country": stay.country.name(), "mission": stay.mission.name()})
+    return redirect("citizens:stay-edit", stay_id=stay.pk)
 
 
 @citizen_required
@@ -65,6 +122,23 @@ def stay_finish(request: HttpRequest, stay_id: int) -> HttpResponse:
 
 
 @citizen_required
+@require_POST
+def stay_confirm(request: HttpRequest, stay_id: int) -> HttpResponse:
+    services.stay_confirm(stay=selectors.own_stay(user=request.user, stay_id=stay_id), actor=request.user)
+    messages.success(request, _("Thank you. Your stay is confirmed for the next six months."))
+    return redirect("citizens:home")
+
+
+@citizen_required
+@require_POST
+def stay_purge(request: HttpRequest, stay_id: int) -> HttpResponse:
+    stay = services.stay_location_purge(stay=selectors.own_stay(user=request.user, stay_id=stay_id),
+                                        actor=request.user)
+    messages.success(request, _("The location of this stay has been deleted."))
+    return redirect("citizens:stay-edit", stay_id=stay.pk)
+
+
+@citizen_required
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
     citizen = selectors.own_citizen(user=request.user)
@@ -72,8 +146,28 @@ def profile(request: HttpRequest) -> HttpResponse:
     return _form_page(
         request, ProfileForm(request.POST or None, initial=initial),
         lambda data: services.citizen_update(citizen=citizen, actor=request.user, data=data),
-        "citizens/profile_form.html",
+        "citizens/profile_form.html", {"dependants": list(selectors.dependants_of(citizen))},
     )
+
+
+@citizen_required
+@require_http_methods(["GET", "POST"])
+def dependant_new(request: HttpRequest) -> HttpResponse:
+    citizen = selectors.own_citizen(user=request.user)
+    return _form_page(
+        request, DependantForm(request.POST or None, initial={"nationality": selectors.home_country()}),
+        lambda data: services.dependant_add(citizen=citizen, actor=request.user, **data),
+        "citizens/dependant_form.html", {"countries": country_list()},
+        done=lambda _saved: redirect("citizens:profile"),
+    )
+
+
+@citizen_required
+@require_POST
+def dependant_delete(request: HttpRequest, dependant_id: int) -> HttpResponse:
+    services.dependant_remove(citizen=selectors.own_citizen(user=request.user), actor=request.user,
+                              dependant_id=dependant_id)
+    return redirect("citizens:profile")
 
 
 @citizen_required
@@ -109,7 +203,20 @@ def console_citizens(request: HttpRequest) -> HttpResponse:
 @staff_required
 def console_citizen(request: HttpRequest, citizen_id: int) -> HttpResponse:
     citizen = selectors.citizen_get_for(user=request.user, citizen_id=citizen_id)
+    stays = list(selectors.stays_of(citizen))
+    scope = scope_for(request.user)
     return render(request, "citizens/console_detail.html", {
-        "citizen": citizen, "stays": list(selectors.stays_of(citizen)),
-        "contacts": list(citizen.emergency_contacts.all()),
+        "citizen": citizen, "stays": stays, "verifiable": {s.pk for s in stays if scope.covers_personal(s.mission_id)},
+        "contacts": list(citizen.emergency_contacts.all()), "dependants": list(selectors.dependants_of(citizen)),
     })
+
+
+@staff_required
+@require_POST
+def console_stay_verify(request: HttpRequest, stay_id: int) -> HttpResponse:
+    """Mark a stay verified by the responsible mission; htmx swaps the stay's row, a plain form returns to
+    the record."""
+    stay = services.stay_verify(actor=request.user, stay_id=stay_id)
+    if request.headers.get("HX-Request"):
+        return render(request, "citizens/console_detail.html#stay_row", {"s": stay})
+    return redirect("console:citizen", citizen_id=stay.citizen_id)

@@ -18,3 +18,11 @@ class Marker(models.Model):
     key = models.CharField(max_length=100, primary_key=True)
     value = models.JSONField(default=dict)
     updated_at = models.DateTimeField(auto_now=True)
+
+
+class TaskLane(models.Model):
+    """Coalesces a background task that many requests want run "soon" (see common.lanes): at most one
+    waits in the queue per lane."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    pending_since = models.DateTimeField(null=True, blank=True)

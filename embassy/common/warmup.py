@@ -3,6 +3,7 @@ background thread, so that the first panic-button or lapor-diri request does not
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 
@@ -16,6 +17,11 @@ def _warm() -> None:
 
         get_country_resolver()
         get_router()
+        # The indexes are hundreds of thousands of long-lived objects. Left to the collector, every full
+        # collection walks them all (~60 ms with the process stalled, at random moments, possibly while
+        # holding the database write lock). Frozen, they are never scanned.
+        gc.collect()
+        gc.freeze()
     except Exception:  # a missing table before the first migrate must not stop the server
         log.warning("warm-up skipped", exc_info=True)
     finally:

@@ -6,6 +6,7 @@ outbox dispatches after commit). Texts are rendered in each recipient's language
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
@@ -127,6 +128,84 @@ def citizen_update(case: Case, *, kind: str, text: str = "") -> None:
                     body=text[:500] or str(_("Open the app to see the details.")), url=_citizen_url(case),
                     priority=Priority.HIGH, channels=CITIZEN_CHANNELS, kind=f"sos.{kind}",
                     data={"case": case.pk})
+
+
+LANE = "sos.alert"
+
+
+def kick() -> None:
+    """After an alert commits: make sure the fan-out task runs soon (coalesced across requests)."""
+    from embassy.common.lanes import lane_kick
+    from embassy.sos.tasks import alert_new_cases
+
+    lane_kick(LANE, alert_new_cases)
+
+
+DIGEST_FROM = 3  # this many new cases for one mission in one run → one summary message per officer
+
+
+def _staff_specs(users: list[Any], addresses: dict[int, list[tuple[str, str]]], cases: list[Case]) -> list[Any]:
+    """Messages for one mission's duty officers about `cases`: one each, or one summary when many
+    arrive at once (an SOS storm must not bury the officer's phone under hundreds of messages)."""
+    from embassy.notify.services import MessageSpec, Priority
+
+    specs = []
+    first, last = cases[0], cases[-1]
+    for user in users:
+        with translation.override(user.language or "id"):
+            if len(cases) >= DIGEST_FROM:
+                subject = _("%(n)s new SOS for %(mission)s") % {"n": len(cases), "mission": first.mission.name()}
+                body = _("%(refs)s. Open the console: the queue lists them oldest first.") % {
+                    "refs": ", ".join(c.reference for c in cases[:10]) + (" …" if len(cases) > 10 else "")}
+                items: list[tuple[Any, Any, str, str, str, int | None]] = [(subject, body, settings.SITE_URL.rstrip("/") + reverse("console:sos-queue"),
+                          f"sos:{first.pk}-{last.pk}:digest:{first.mission_id}", "sos.new.digest", None)]
+            else:
+                items = [(_("SOS %(ref)s from %(name)s") % {"ref": c.reference,
+                                                            "name": c.citizen.full_name or _("a citizen")},
+                          _("New SOS for %(mission)s. Position: %(where)s. Open the console to acknowledge.") % {
+                              "mission": c.mission.name(), "where": _where(c)},
+                          _console_url(c), f"sos:{c.pk}:new:{c.mission_id}", "sos.new", c.pk) for c in cases]
+        for subject, body, url, dedupe, kind, case_id in items:
+            for channel, address in addresses.get(user.pk, []):
+                specs.append(MessageSpec(channel=channel, address=address, subject=str(subject), body=str(body),
+                                         url=url, priority=Priority.SOS, kind=kind, user_id=user.pk,
+                                         dedupe_key=f"{dedupe}:{user.pk}", data={"case": case_id}))
+    return specs
+
+
+def cases_alert_new(*, limit: int = 500, older_than: dt.timedelta | None = None) -> int:
+    """Queue the duty officers' notifications for every case not yet alerted. Everything is read first;
+    the write is one bulk insert plus one update per batch, so the write lock is held for milliseconds
+    even during an SOS storm. `older_than` is for the periodic safety net (cases whose kick was lost)."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from embassy.notify.selectors import addresses_for_users
+    from embassy.notify.services import notify_bulk
+
+    done = 0
+    while True:
+        qs = Case.objects.filter(alerted_at__isnull=True)
+        if older_than is not None:
+            qs = qs.filter(raised_at__lt=timezone.now() - older_than)
+        batch = list(qs.select_related("mission", "citizen").order_by("id")[:limit])
+        if not batch:
+            return done
+        by_mission: dict[int, list[Case]] = {}
+        for case in batch:
+            by_mission.setdefault(case.mission_id, []).append(case)
+        officers = {mission_id: duty_officers(mission_id) for mission_id in by_mission}
+        addresses = addresses_for_users(user_ids={u.pk for users in officers.values() for u in users},
+                                        channels=STAFF_CHANNELS)
+        specs = [spec for mission_id, cases in by_mission.items()
+                 for spec in _staff_specs(officers[mission_id], addresses, cases)]
+        with transaction.atomic():
+            notify_bulk(messages=specs)
+            Case.objects.filter(pk__in=[c.pk for c in batch], alerted_at__isnull=True).update(
+                alerted_at=timezone.now())
+        done += len(batch)
+        if len(batch) < limit:
+            return done
 
 
 def is_hq_member(user: Any) -> bool:

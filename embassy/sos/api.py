@@ -44,11 +44,12 @@ def _citizen(request: HttpRequest) -> Any:
     return user
 
 
-def _raised(result: services.Raised) -> dict[str, Any]:
+def raised_body(result: services.Raised) -> dict[str, Any]:
     case = result.case
     return {"id": case.pk, "reference": case.reference, "status": case.status, "created": result.created,
             "joined": result.joined, "replay": result.replay, "location": case.location,
-            "mission": present.mission_contact(case.mission), "url": present.citizen_url(case)}
+            "mission": present.mission_contact(present.mission_cached(case.mission_id)),
+            "url": present.citizen_url(case)}
 
 
 @router.post("/alerts", response={201: RaisedOut, 200: RaisedOut}, summary="Raise an SOS (the panic button)",
@@ -60,7 +61,7 @@ def alert_raise(request: HttpRequest, payload: AlertIn) -> Status:
     result = services.sos_raise(user=user, key=payload.idempotency_key, lat=payload.lat, lon=payload.lon,
                                 accuracy=payload.accuracy, pressed_at=payload.pressed_at,
                                 category=payload.category, text=payload.text)
-    return Status(201 if result.created else 200, _raised(result))
+    return Status(201 if result.created else 200, raised_body(result))
 
 
 @router.post("/floor", response={201: dict}, include_in_schema=False)

@@ -84,6 +84,7 @@ class Case(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True, default="")
     updated_at = models.DateTimeField()  # every change bumps it: the console's live cursor
+    alerted_at = models.DateTimeField(null=True, blank=True)  # duty officers' notifications queued
 
     class Meta:
         ordering = ["-raised_at", "-id"]
@@ -92,6 +93,11 @@ class Case(models.Model):
             models.Index(fields=["citizen", "status"]),
             models.Index(fields=["status", "escalation_level", "waiting_since"]),
             models.Index(fields=["updated_at"]),
+            models.Index(fields=["raised_at"], name="sos_case_not_alerted", condition=models.Q(alerted_at__isnull=True)),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["citizen"], condition=models.Q(status__in=["new", "acknowledged"]),
+                                    name="sos_one_open_case_per_citizen"),
         ]
 
     def __str__(self) -> str:

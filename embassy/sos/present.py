@@ -3,6 +3,7 @@ except where noted)."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.conf import settings
@@ -12,13 +13,30 @@ from embassy.missions.models import Mission
 from embassy.sos.models import Case, Event
 from embassy.sos.selectors import sla
 
+_CACHE_SECONDS = 60.0
+_missions: dict[int, tuple[float, Mission]] = {}
+_hq_hotline: list[tuple[float, str]] = []
+
+
+def mission_cached(mission_id: int) -> Mission:
+    """Missions change a few times a year; the panic button's answer reads them from a one-minute cache."""
+    now = time.monotonic()
+    hit = _missions.get(mission_id)
+    if hit is None or now - hit[0] > _CACHE_SECONDS:
+        hit = (now, Mission.objects.get(pk=mission_id))
+        _missions[mission_id] = hit
+    return hit[1]
+
 
 def hotline(mission: Mission) -> str:
     """The number to call or text: the mission's hotline, its switchboard, else headquarters' hotline."""
     if mission.hotline or mission.phone:
         return mission.hotline or mission.phone
-    hq = Mission.objects.filter(kind=Mission.Kind.HQ, active=True).values_list("hotline", flat=True).first()
-    return hq or ""
+    now = time.monotonic()
+    if not _hq_hotline or now - _hq_hotline[0][0] > _CACHE_SECONDS:
+        number = Mission.objects.filter(kind=Mission.Kind.HQ, active=True).values_list("hotline", flat=True).first()
+        _hq_hotline[:] = [(now, number or "")]
+    return _hq_hotline[0][1]
 
 
 def mission_contact(mission: Mission) -> dict[str, str]:

@@ -14,12 +14,16 @@ In-memory databases (tests) have a single process and skip the lock.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import threading
 from typing import Any
 
+from django.conf import settings
 from django.db.backends.sqlite3 import base
 
+log = logging.getLogger(__name__)
+CHECKPOINT_EVERY = 1000
 _WRITE_PREFIXES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
 
 
@@ -88,6 +92,12 @@ class LockingCursor(base.SQLiteCursorWrapper):
 class DatabaseWrapper(base.DatabaseWrapper):
     write_lock: WriteLock | None = None
 
+    @property
+    def queries_logged(self) -> bool:
+        """With DEBUG, Django logs and keeps every query (a noticeable share of a small request's cost).
+        Here that happens only with DEBUG_SQL=1; tests' query counting (force_debug_cursor) still works."""
+        return self.force_debug_cursor or (settings.DEBUG and getattr(settings, "DEBUG_SQL", False))
+
     def get_new_connection(self, conn_params: Any) -> Any:
         conn = super().get_new_connection(conn_params)
         name = str(self.settings_dict["NAME"])
@@ -110,12 +120,30 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 self.write_lock.release()
             raise
 
+    commits = 0
+
     def _commit(self) -> None:
         try:
             super()._commit()  # type: ignore[misc]
         finally:
             if self.write_lock is not None:
                 self.write_lock.release()
+        self._checkpoint_now_and_then()
+
+    def _checkpoint_now_and_then(self) -> None:
+        """SQLite's automatic checkpoint runs inside COMMIT, i.e. while this connection still holds the
+        write lock, and its fsync can take tens of milliseconds — every other writer would wait. So the
+        automatic checkpoint is off (init_command); the scheduler process checkpoints every few seconds
+        (`checkpoint()`), and as a fallback each connection runs a PASSIVE checkpoint, which blocks no
+        one, after every CHECKPOINT_EVERY commits, outside the lock."""
+        if self.write_lock is None:
+            return
+        self.commits += 1
+        if self.commits % CHECKPOINT_EVERY == 0:
+            try:
+                self.connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            except Exception:  # a busy checkpoint is retried at the next round
+                log.debug("passive checkpoint skipped", exc_info=True)
 
     def _rollback(self) -> None:
         try:
@@ -131,3 +159,14 @@ class DatabaseWrapper(base.DatabaseWrapper):
             if self.write_lock is not None:
                 self.write_lock.close()
                 self.write_lock = None
+
+
+def checkpoint(mode: str = "PASSIVE") -> None:
+    """Copy the write-ahead log into the database file (SQLite only; a no-op elsewhere). PASSIVE never
+    waits for readers or writers; TRUNCATE (used when nothing else runs yet) also empties the log."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite" or mode not in ("PASSIVE", "TRUNCATE"):
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"PRAGMA wal_checkpoint({mode})")

@@ -19,12 +19,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from embassy.citizens.models import Citizen, Stay
 from embassy.citizens.services import citizen_ensure_for_user
 from embassy.common.errors import BadInput, Conflict
 from embassy.geo.h3cells import STAY_RES, cell_at
 from embassy.missions.routing import get_router
-from embassy.sos import alerts
+from embassy.sos import alerts, store
 from embassy.sos.models import Alert, Case, Category, Event, FloorProbe, LocationPoint
 from embassy.sos.services.common import clean_text, event_add, parse_location
 
@@ -47,16 +46,6 @@ def _normalise_key(key: str | None) -> str:
     if _KEY.match(key):
         return key
     return "h-" + hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()[:62]
-
-
-def _replay(user_id: int, key: str) -> Case | None:
-    case_id = Alert.objects.filter(user_id=user_id, key=key).values_list("case_id", flat=True).first()
-    return Case.objects.get(pk=case_id) if case_id else None
-
-
-def _citizen_of(user: Any) -> Citizen:
-    citizen = Citizen.objects.filter(user=user).first()
-    return citizen if citizen is not None else citizen_ensure_for_user(user=user)
 
 
 def _parse_pressed_at(value: Any, now: dt.datetime) -> dt.datetime | None:
@@ -83,76 +72,85 @@ def sos_raise(*, user: Any, key: str | None, lat: Any = None, lon: Any = None, a
 
     Never refuses for bad data: a missing or impossible position gives a case marked 'location unknown';
     an unknown category is dropped. A key seen before returns its case (replay); a press while the
-    citizen has an open case joins that case."""
+    citizen has an open case joins that case. Both rules also hold for simultaneous presses: the unique
+    constraints (user, key) and "one open case per citizen" decide, and the loser is answered as a replay
+    or a join."""
     key = _normalise_key(key)
-    found = _replay(user.pk, key)
-    if found is not None:
-        return Raised(found, created=False, replay=True, joined=False)
-
     now = timezone.now()
     point = parse_location(lat, lon, accuracy)
     bad_point = point is None and (lat is not None or lon is not None)
-    category = category if category in Category.values else ""
-    text = clean_text(text)
-    pressed = _parse_pressed_at(pressed_at, now)
-    citizen = _citizen_of(user)
-    stays = list(Stay.objects.filter(citizen=citizen, status=Stay.Status.ACTIVE)
-                 .only("id", "country_id", "mission_id").order_by("-start_date", "-id"))
     router = get_router()
-    if point is not None:
-        route = router.route(point[0], point[1])
-        mission_id, rule, country = route.mission_id, route.rule, route.country
-        stay = next((s for s in stays if s.country_id == country), stays[0] if stays else None)
-    elif stays:
-        stay = stays[0]
-        mission_id, rule, country = stay.mission_id, "stay", stay.country_id
-    else:
-        stay = None
-        if router.hq is None:
-            raise LookupError("no headquarters unit loaded")
-        mission_id, rule, country = router.hq.id, "headquarters", None
-
+    route = router.route(point[0], point[1]) if point is not None else None
+    found = store.situation(user_id=user.pk, key=key, country=route.country if route else None)
+    if found.replay_case_id is not None:
+        return Raised(Case.objects.get(pk=found.replay_case_id), created=False, replay=True, joined=False)
+    citizen_id = found.citizen_id if found.citizen_id is not None else citizen_ensure_for_user(user=user).pk
+    pressed = _parse_pressed_at(pressed_at, now)
     data: dict[str, Any] = {"key": key}
     if point is None:
         data["location"] = "invalid" if bad_point else "missing"
     if pressed is not None and now - pressed > dt.timedelta(seconds=30):
         data["pressed_at"] = pressed.isoformat()
+    if found.open_case_id is not None:
+        return _join(found.open_case_id, user=user, key=key, point=point, now=now, pressed=pressed, data=data)
 
+    mission_id: int | None
+    if route is not None:
+        mission_id, rule, country = route.mission_id, route.rule, route.country
+    elif found.stay_id is not None:
+        mission_id, rule, country = found.stay_mission_id, "stay", found.stay_country
+    else:
+        if router.hq is None:
+            raise LookupError("no headquarters unit loaded")
+        mission_id, rule, country = router.hq.id, "headquarters", None
+    fields: dict[str, Any] = {
+        "citizen_id": citizen_id, "user_id": user.pk, "stay_id": found.stay_id, "mission_id": mission_id,
+        "routing_rule": rule, "country_id": country, "category": category if category in Category.values else "",
+        "text": clean_text(text), "raised_at": now, "waiting_since": now, "updated_at": now,
+    }
+    if point is not None:
+        fields.update(lat=point[0], lon=point[1], accuracy_m=point[2], cell=cell_at(point[0], point[1], STAY_RES),
+                      location=Case.Location.KNOWN, located_at=now)
     try:
         with transaction.atomic():
-            case = Case.objects.filter(citizen=citizen, status__in=Case.OPEN).order_by("-id").first()
-            if case is not None:
-                Alert.objects.create(user=user, key=key, case=case, received_at=now, sent_at=pressed)
-                case.alerts += 1
-                fields = ["alerts", "updated_at"]
-                if point is not None:
-                    _locate(case, point, now)
-                    _trail(case, point, now)
-                    fields += ["lat", "lon", "accuracy_m", "cell", "location", "located_at"]
-                case.updated_at = now
-                case.save(update_fields=fields)
-                Event.objects.create(case=case, at=now, kind=Event.Kind.JOINED, actor=user, from_citizen=True,
-                                     data=data)
-                return Raised(case, created=False, replay=False, joined=True)
-            case = Case(citizen=citizen, user=user, stay=stay, mission_id=mission_id, routing_rule=rule,
-                        country_id=country, category=category, text=text, raised_at=now, waiting_since=now,
-                        updated_at=now)
+            case_id = store.insert(Case, fields)
             if point is not None:
-                _locate(case, point, now)
-            case.save(force_insert=True)
-            if point is not None:
-                _trail(case, point, now)
-            Alert.objects.create(user=user, key=key, case=case, received_at=now, sent_at=pressed)
-            Event.objects.create(case=case, at=now, kind=Event.Kind.RAISED, actor=user, from_citizen=True,
-                                 public=True, text=text, data=data)
-            alerts.staff_new_case(case)
-            return Raised(case, created=True, replay=False, joined=False)
+                store.insert(LocationPoint, {"case_id": case_id, "at": now, "lat": point[0], "lon": point[1],
+                                             "accuracy_m": point[2]})
+            store.insert(Alert, {"user_id": user.pk, "key": key, "case_id": case_id, "received_at": now,
+                                 "sent_at": pressed})
+            store.insert(Event, {"case_id": case_id, "at": now, "kind": Event.Kind.RAISED, "actor_id": user.pk,
+                                 "from_citizen": True, "public": True, "text": fields["text"], "data": data})
+            # The duty officers' notifications are fanned out by the worker (alerts.cases_alert_new), so
+            # the alert's own transaction stays four inserts long.
+            transaction.on_commit(alerts.kick)
     except IntegrityError:
-        # The same key arrived twice at once (two connections of a retrying phone): the first one won.
-        found = _replay(user.pk, key)
-        if found is None:
-            raise
-        return Raised(found, created=False, replay=True, joined=False)
+        # A simultaneous press won: the same key (a retrying phone) or another open case of this citizen.
+        again = store.situation(user_id=user.pk, key=key, country=country)
+        if again.replay_case_id is not None:
+            return Raised(Case.objects.get(pk=again.replay_case_id), created=False, replay=True, joined=False)
+        if again.open_case_id is not None:
+            return _join(again.open_case_id, user=user, key=key, point=point, now=now, pressed=pressed, data=data)
+        raise
+    case = Case(pk=case_id, **fields)
+    return Raised(case, created=True, replay=False, joined=False)
+
+
+@transaction.atomic
+def _join(case_id: int, *, user: Any, key: str, point: tuple[float, float, float | None] | None,
+          now: dt.datetime, pressed: dt.datetime | None, data: dict[str, Any]) -> Raised:
+    case = Case.objects.select_for_update().get(pk=case_id)
+    Alert.objects.create(user=user, key=key, case=case, received_at=now, sent_at=pressed)
+    case.alerts += 1
+    update = ["alerts", "updated_at"]
+    if point is not None:
+        _locate(case, point, now)
+        _trail(case, point, now)
+        update += ["lat", "lon", "accuracy_m", "cell", "location", "located_at"]
+    case.updated_at = now
+    case.save(update_fields=update)
+    Event.objects.create(case=case, at=now, kind=Event.Kind.JOINED, actor=user, from_citizen=True, data=data)
+    return Raised(case, created=False, replay=False, joined=True)
 
 
 def _locate(case: Case, point: tuple[float, float, float | None], at: dt.datetime) -> None:

@@ -299,3 +299,41 @@ def test_console_queue_live_poll_and_actions(client: Client, citizen: Any, kl_of
     r = web.post(f"/konsol/sos/{case_id}/resolve/", {"outcome": "false_alarm"})
     assert r.status_code == 302 and Case.objects.get().status == "resolved"
     assert AuditEvent.objects.filter(action="sos.view", actor=kl_officer).exists()
+
+
+def test_a_burst_of_cases_reaches_the_duty_officer_as_one_summary(client: Client, kl_officer: Any) -> None:
+    from embassy.sos.alerts import cases_alert_new
+
+    for i in range(4):
+        auth = bearer(make_citizen_user(f"burst{i}@example.com"))
+        assert _post(client, "/api/v1/sos/alerts", {"idempotency_key": f"burst-{i}-key", **KL}, auth).status_code == 201
+    assert cases_alert_new() == 4
+    sent = Message.objects.filter(user=kl_officer)
+    assert {m.kind for m in sent} == {"sos.new.digest"} and sent.filter(channel="email").count() == 1
+    assert "4" in sent.first().subject
+    assert cases_alert_new() == 0  # nothing twice
+    assert not Case.objects.filter(alerted_at__isnull=True).exists()
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'{"lat": {"x": 1}}', b'{"text": 5}'])
+def test_malformed_bodies_get_a_clear_error_or_still_raise(client: Client, citizen: Any, body: bytes) -> None:
+    _user, auth = citizen
+    r = client.post("/api/v1/sos/alerts", data=body, content_type="application/json", **auth)
+    assert r.status_code in (201, 422), r.content
+    if r.status_code == 422:
+        assert r.json()["code"] == "bad_input" and r.json()["errors"][0]["field"]
+    assert r.status_code != 500
+
+
+def test_the_browser_path_with_session_and_csrf_gives_the_same_answer(citizen: Any, kl_officer: Any) -> None:
+    user, _auth = citizen
+    web = Client(enforce_csrf_checks=True)
+    web.force_login(user)
+    page = web.get("/sos/")
+    token = page.cookies["csrftoken"].value
+    refused = web.post("/api/v1/sos/alerts", data=json.dumps({**KL}), content_type="application/json")
+    assert refused.status_code == 403 and Case.objects.count() == 0  # no CSRF token, nothing stored
+    r = web.post("/api/v1/sos/alerts", data=json.dumps({"idempotency_key": "browser-1", **KL}),
+                 content_type="application/json", HTTP_X_CSRFTOKEN=token)
+    assert r.status_code == 201 and r.json()["mission"]["code"] == "KBRI-KUALA-LUMPUR"
+    assert r.json()["url"].endswith(f"/sos/kasus/{r.json()['id']}/")

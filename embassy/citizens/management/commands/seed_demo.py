@@ -5,10 +5,11 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from embassy.accounts.demo import demo_staff_ensure
 from embassy.citizens.demo import demo_clear, demo_generate
-from embassy.citizens.models import Citizen
+from embassy.citizens.models import Citizen, Stay
 from embassy.citizens.services import citizen_update, contact_add, stay_register
 from embassy.common.models import Marker
 from embassy.missions.models import Mission
@@ -68,4 +69,7 @@ class Command(BaseCommand):
                           occupation=occupation, employer=employer, start_date=today - dt.timedelta(days=200))
             contact_add(citizen=citizen, actor=None, name="Ibu " + name.split()[-1], relationship="Ibu / Mother",
                         phone="+6281298765432")
+            if email.startswith("dewi."):
+                # Dewi's stay is due for its six-monthly confirmation: the home page asks "still there?".
+                Stay.objects.filter(citizen=citizen).update(confirmed_at=timezone.now() - dt.timedelta(days=190))
 

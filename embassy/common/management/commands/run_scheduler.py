@@ -7,6 +7,9 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from embassy.common.scheduler import scheduler_tick
+from embassy.common.sqlite.base import checkpoint
+
+CHECKPOINT_SECONDS = 2.0
 
 
 class Command(BaseCommand):
@@ -24,6 +27,7 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, _stop)
         signal.signal(signal.SIGINT, _stop)
+        last_checkpoint = time.monotonic()
         while not stop["now"]:
             started = scheduler_tick()
             if started and options["verbosity"] > 1:
@@ -33,3 +37,6 @@ class Command(BaseCommand):
             deadline = time.monotonic() + options["interval"]
             while not stop["now"] and time.monotonic() < deadline:
                 time.sleep(0.2)
+                if time.monotonic() - last_checkpoint > CHECKPOINT_SECONDS:
+                    checkpoint()  # SQLite: keep the write-ahead log short, away from the writers
+                    last_checkpoint = time.monotonic()

@@ -18,11 +18,19 @@ class Command(BaseCommand):
     help = "Run web server + task worker + scheduler until interrupted (development / demo)."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from embassy.common.sqlite.base import checkpoint
+
+        checkpoint("TRUNCATE")  # fold what migrate/seed wrote into the database file before serving
         host, port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000")
         py = sys.executable
         procs = {
-            "web": subprocess.Popen([py, "-m", "uvicorn", "config.asgi:application", "--host", host, "--port", port,
-                                     "--workers", os.environ.get("WEB_WORKERS", "2"), "--no-access-log", "--lifespan", "off"]),
+            # Granian (Rust HTTP server) running Django's WSGI application: the app is synchronous, and
+            # this path costs a fraction of ASGI's per-request overhead (docs/adr/0006-web-server.md).
+            "web": subprocess.Popen([py, "-m", "granian", "--interface", "wsgi", "config.wsgi:application",
+                                     "--host", host, "--port", port,
+                                     "--workers", os.environ.get("WEB_WORKERS", "2"),
+                                     "--blocking-threads", os.environ.get("WEB_THREADS", "2"),
+                                     "--no-access-log", "--log-level", "warning"]),
             "worker": subprocess.Popen([py, "manage.py", "db_worker", "--queue-name", "*", "--interval", "0.5"]),
             "scheduler": subprocess.Popen([py, "manage.py", "run_scheduler"]),
         }

@@ -1,0 +1,73 @@
+"""Background work: tell people when a country's advisory level changes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+CHUNK = 500
+
+
+def recipient_ids(country: str) -> list[int]:
+    """Users to tell about a country: citizens with an active stay there (signed-in accounts only) and
+    everyone who follows it; each once, in a stable order."""
+    from embassy.advisories.models import CountryFollow
+    from embassy.citizens.models import Stay
+
+    staying = Stay.objects.filter(country_id=country, status=Stay.Status.ACTIVE, citizen__user__isnull=False)
+    ids = set(staying.values_list("citizen__user_id", flat=True))
+    ids.update(CountryFollow.objects.filter(country_id=country).values_list("user_id", flat=True))
+    ids.discard(None)  # type: ignore[arg-type]
+    return sorted(ids)
+
+
+def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+@task(queue_name="notify")
+def notify_level_change(version_id: int) -> int:
+    """Queue one notification per recipient of a published version whose country level changed: HIGH
+    priority when the level rose, NORMAL when it fell; in each recipient's language. Idempotent (the
+    dedupe key is per version and user), so a retried task sends nothing twice. Returns users notified."""
+    from django.conf import settings
+
+    from embassy.accounts.models import User
+    from embassy.advisories.levels import Level
+    from embassy.advisories.models import AdvisoryVersion
+    from embassy.notify.services import Priority, notify_user
+
+    version = AdvisoryVersion.objects.select_related("country").filter(pk=version_id).first()
+    if version is None or version.status not in AdvisoryVersion.PUBLIC:
+        return 0
+    before = version.previous_level or Level.NORMAL
+    rose = version.level > before
+    path = reverse("advisories:country", args=[version.country_id])
+    url = settings.SITE_URL.rstrip("/") + path
+    sent = 0
+    for chunk in _chunks(recipient_ids(version.country_id), CHUNK):
+        with transaction.atomic():
+            for user in User.objects.filter(pk__in=chunk, is_active=True).only("id", "language", "email", "phone"):
+                with translation.override(user.language or "id"):
+                    name = version.country.name()
+                    label = str(Level(version.level).label)
+                    subject = (_("%(country)s: travel advisory raised to level %(level)d") if rose
+                               else _("%(country)s: travel advisory lowered to level %(level)d")) % {
+                        "country": name, "level": version.level}
+                    body = _("Level %(level)d — %(label)s. %(reason)s") % {
+                        "level": version.level, "label": label, "reason": version.reason}
+                notify_user(
+                    user=user, subject=subject, body=body.strip(), url=url,
+                    priority=Priority.HIGH if rose else Priority.NORMAL,
+                    kind="advisory", dedupe_key=f"advisory:{version.pk}:{user.pk}",
+                    data={"country": version.country_id, "level": version.level, "previous_level": before,
+                          "version": version.number},
+                )
+                sent += 1
+    return sent

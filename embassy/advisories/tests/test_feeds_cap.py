@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+import xmlschema
+from django.test import Client
+
+from embassy.advisories.tests.helpers import analyst, publish
+
+pytestmark = pytest.mark.django_db
+SCHEMA = xmlschema.XMLSchema(Path(__file__).resolve().parents[1] / "schema" / "CAP-v1.2.xsd")
+CAP = "{urn:oasis:names:tc:emergency:cap:1.2}"
+ATOM = "{http://www.w3.org/2005/Atom}"
+CAP_TIME = re.compile(r"^\d\d\d\d-\d\d-\d\dT\d\d:\d\d:\d\d[-+]\d\d:\d\d$")
+
+
+def _cap(client: Client, version) -> ET.Element:
+    response = client.get(f"/informasi-negara/{version.country_id}/cap/{version.pk}.xml")
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"].startswith("application/cap+xml")
+    SCHEMA.validate(response.content.decode())  # raises when not valid CAP 1.2
+    return ET.fromstring(response.content)  # noqa: S314 - our own output
+
+
+def _atom(client: Client, path: str) -> ET.Element:
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/atom+xml")
+    feed = ET.fromstring(response.content)  # noqa: S314 - our own output
+    assert feed.tag == f"{ATOM}feed"
+    for name in ("id", "title", "updated"):
+        assert feed.find(f"{ATOM}{name}") is not None and feed.find(f"{ATOM}{name}").text, name
+    assert feed.find(f"{ATOM}author/{ATOM}name") is not None  # entries inherit the feed's author
+    for entry in feed.findall(f"{ATOM}entry"):
+        for name in ("id", "title", "updated"):
+            assert entry.find(f"{ATOM}{name}").text, name
+        assert entry.find(f"{ATOM}id").text.startswith("tag:")
+        assert entry.find(f"{ATOM}link[@rel='alternate']").get("href").startswith("http")
+    return feed
+
+
+def test_a_cap_alert_only_when_the_level_rises_and_an_update_references_the_previous_one() -> None:
+    ani, budi = analyst(), analyst()
+    client = Client()
+    first = publish("MY", author=ani, reviewer=budi, level=2, reason_id="Banjir", reason_en="Floods",
+                    regions=[{"code": "MY-12", "level": 3, "reason_en": "Kidnapping risk"}])
+    alert = _cap(client, first)
+    assert alert.findtext(f"{CAP}msgType") == "Alert" and alert.find(f"{CAP}references") is None
+    assert alert.findtext(f"{CAP}status") == "Actual" and alert.findtext(f"{CAP}scope") == "Public"
+    assert CAP_TIME.match(alert.findtext(f"{CAP}sent"))
+    infos = alert.findall(f"{CAP}info")
+    assert [i.findtext(f"{CAP}language") for i in infos] == ["id-ID", "en-US"]
+    english = infos[1]
+    assert {c.text for c in english.findall(f"{CAP}category")} == {"Safety", "Security"}
+    assert english.findtext(f"{CAP}severity") == "Moderate"  # the highest level anywhere: 3 in Sabah
+    assert "Floods" in english.findtext(f"{CAP}description")
+    areas = english.findall(f"{CAP}area")
+    assert areas[0].findtext(f"{CAP}areaDesc") == "Malaysia"
+    assert areas[0].findtext(f"{CAP}geocode/{CAP}valueName") == "ISO3166-1"
+    assert areas[0].findtext(f"{CAP}geocode/{CAP}value") == "MY"
+    assert areas[1].findtext(f"{CAP}geocode/{CAP}value") == "MY-12"
+    first_id = alert.findtext(f"{CAP}identifier")
+    assert first_id == _cap(client, first).findtext(f"{CAP}identifier")  # stable
+
+    lowered = publish("MY", author=ani, reviewer=budi, level=1, regions=[])
+    assert client.get(f"/informasi-negara/MY/cap/{lowered.pk}.xml").status_code == 404
+
+    raised = publish("MY", author=ani, reviewer=budi, level=4, reason_en="Armed conflict", is_demo=True)
+    update = _cap(client, raised)
+    assert update.findtext(f"{CAP}msgType") == "Update"
+    assert update.findtext(f"{CAP}status") == "Exercise"  # demo content is never an actual alert
+    sender, identifier, sent = update.findtext(f"{CAP}references").split(",")
+    assert (sender, identifier, sent) == (alert.findtext(f"{CAP}sender"), first_id, alert.findtext(f"{CAP}sent"))
+    assert update.findtext(f"{CAP}identifier") != first_id
+    assert update.find(f"{CAP}info").findtext(f"{CAP}severity") == "Severe"
+    # an alert of another country is not found under this one
+    assert client.get(f"/informasi-negara/SG/cap/{raised.pk}.xml").status_code == 404
+
+    index = _atom(client, "/informasi-negara/cap.atom")
+    links = [e.find(f"{ATOM}link[@type='application/cap+xml']").get("href") for e in index.findall(f"{ATOM}entry")]
+    assert links == [f"http://127.0.0.1:8000/informasi-negara/MY/cap/{v.pk}.xml" for v in (raised, first)]
+
+
+def test_atom_feeds_have_one_entry_per_published_version_with_stable_ids() -> None:
+    ani, budi = analyst(), analyst()
+    client = Client()
+    publish("MY", author=ani, reviewer=budi, level=2, reason_en="Floods")
+    publish("MY", author=ani, reviewer=budi, level=3, reason_en="Unrest")
+    publish("SG", author=ani, reviewer=budi, level=1, reason_en="Calm")
+    from embassy.advisories.services import advisory_draft_create
+
+    advisory_draft_create(actor=ani, country="SG")  # a draft is never in a feed
+    everything = _atom(client, "/informasi-negara/feed.atom")
+    ids = [e.find(f"{ATOM}id").text for e in everything.findall(f"{ATOM}entry")]
+    assert len(ids) == 3 and len(set(ids)) == 3
+    assert ids == [e.find(f"{ATOM}id").text for e in _atom(client, "/informasi-negara/feed.atom").findall(f"{ATOM}entry")]
+    malaysia = _atom(client, "/informasi-negara/my/feed.atom")
+    titles = [e.find(f"{ATOM}title").text for e in malaysia.findall(f"{ATOM}entry")]
+    assert len(titles) == 2 and all("Malaysia" in t for t in titles) and "3" in titles[0]
+    english = Client(headers={"accept-language": "en"})
+    entry = _atom(english, "/informasi-negara/MY/feed.atom").find(f"{ATOM}entry")
+    assert "Reconsider travel" in entry.find(f"{ATOM}title").text and "Unrest" in entry.find(f"{ATOM}summary").text
+    assert client.get("/informasi-negara/XX/feed.atom").status_code == 404

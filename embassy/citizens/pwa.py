@@ -1,0 +1,114 @@
+"""The installable web app: web app manifest, service worker and offline page, all served from the site root
+(a service worker controls only the paths below its own URL)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+# The colours of static/css/app.css: the top bar (--red) and the page background (--bg).
+THEME_COLOUR = "#b3121f"
+BACKGROUND_COLOUR = "#f6f7f9"
+SW_SOURCE = "pwa/sw.js"
+# The app shell, fetched when the worker installs: what every page needs, and the offline page.
+PRECACHE_STATIC = (
+    "css/app.css", "js/app.js", "vendor/htmx-2.0.11/htmx.min.js", "pwa/register.js", "citizens/citizens.css",
+    "citizens/where.js", "img/favicon.svg", "pwa/icon-192.png", "pwa/badge-96.png",
+)
+
+
+def _read_static(name: str) -> bytes:
+    """A static file's bytes: from the source folders (development, tests) or the collected files."""
+    path = finders.find(name)
+    if path:
+        with open(path if isinstance(path, str) else path[0], "rb") as fh:
+            return fh.read()
+    with staticfiles_storage.open(name) as fh:
+        return bytes(fh.read())
+
+
+@require_GET
+def manifest(request: HttpRequest) -> HttpResponse:
+    """The web app manifest (names in the visitor's language)."""
+    data = {
+        "id": "/",
+        "name": _("Smart Embassy — Safe Travel"),
+        "short_name": _("Safe Travel"),
+        "description": _("Report your stay abroad to your mission, read country information offline and reach "
+                         "your mission in an emergency."),
+        "lang": get_language() or settings.LANGUAGE_CODE,
+        "dir": "ltr",
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "theme_color": THEME_COLOUR,
+        "background_color": BACKGROUND_COLOUR,
+        "categories": ["travel", "government", "utilities"],
+        "icons": [
+            {"src": static("pwa/icon-192.png"), "sizes": "192x192", "type": "image/png", "purpose": "any"},
+            {"src": static("pwa/icon-512.png"), "sizes": "512x512", "type": "image/png", "purpose": "any"},
+            {"src": static("pwa/icon-maskable-512.png"), "sizes": "512x512", "type": "image/png",
+             "purpose": "maskable"},
+            {"src": static("img/favicon.svg"), "sizes": "any", "type": "image/svg+xml", "purpose": "any"},
+        ],
+    }
+    response = JsonResponse(data, content_type="application/manifest+json",
+                            json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+def _sw_build() -> str:
+    offline_url = reverse("citizens:offline")
+    precache = [static(name) for name in PRECACHE_STATIC] + [offline_url]
+    digest = hashlib.sha256()
+    template = _read_static(SW_SOURCE)
+    digest.update(template)
+    for name in PRECACHE_STATIC:
+        digest.update(name.encode())
+        digest.update(_read_static(name))
+    # The offline page is part of the shell: a change to it is a new version too.
+    digest.update(render_to_string("citizens/offline.html").encode())
+    version = digest.hexdigest()[:16]
+    return (template.decode("utf-8")
+            .replace("__VERSION__", version)
+            .replace("/*__PRECACHE__*/[]", json.dumps(precache))
+            .replace("__OFFLINE__", offline_url)
+            .replace("__ICON__", static("pwa/icon-192.png"))
+            .replace("__BADGE__", static("pwa/badge-96.png")))
+
+
+_sw_cached = lru_cache(maxsize=1)(_sw_build)
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The service worker, from static/pwa/sw.js with its version (a hash of what it precaches) filled in.
+    Never cached by the browser's HTTP cache, so a deploy is picked up on the next visit."""
+    body = _sw_build() if settings.DEBUG else _sw_cached()
+    response = HttpResponse(body, content_type="application/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = "/"
+    response["Cache-Control"] = "no-cache, no-store, must-revalidate, max-age=0"
+    return response
+
+
+@require_GET
+def offline(request: HttpRequest) -> HttpResponse:
+    """Shown by the service worker when a page is neither reachable nor cached. Bilingual, and nothing
+    personal: it is cached once for everyone using the browser."""
+    response = render(request, "citizens/offline.html")
+    response["Cache-Control"] = "no-cache"
+    return response

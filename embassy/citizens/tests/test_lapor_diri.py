@@ -1,0 +1,525 @@
+"""Lapor diri beyond the basics: details by purpose, changing a stay, passport, family members, the six-monthly
+confirmation, location retention, verification by the mission and "you are in a new country"."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from embassy.accounts.models import AuditEvent
+from embassy.citizens.models import Citizen, Dependant, Stay
+from embassy.citizens.services import (
+    dependant_add,
+    dependant_remove,
+    stay_confirm,
+    stay_end,
+    stay_location_purge,
+    stay_locations_purge_due,
+    stay_register,
+    stay_update,
+    stay_verify,
+)
+from embassy.citizens.validation import imo_validate
+from embassy.common.errors import BadInput, Conflict, NotFound, PermissionDenied
+from embassy.common.tests.factories import (
+    bearer,
+    make_citizen_user,
+    make_citizen_with_stay,
+    make_staff,
+    staff_client,
+)
+from embassy.missions.models import Mission, Role
+
+pytestmark = pytest.mark.django_db
+KL = (3.1390, 101.6869)
+JOHOR = (1.4927, 103.7414)
+SINGAPORE = (1.2903, 103.8519)
+JEDDAH = (21.5433, 39.1728)
+START = dt.date(2026, 1, 1)
+
+
+def _citizen(name: str = "Test") -> Citizen:
+    return Citizen.objects.create(full_name=name)
+
+
+def _verified(user):
+    user.is_verified = lambda: True
+    return user
+
+
+def _errors(response) -> dict[str, str]:
+    return {e["field"]: e["message"] for e in response.json()["errors"]}
+
+
+# --- Details by purpose -------------------------------------------------------------------------------------------
+def test_details_of_each_purpose_are_kept_and_others_dropped() -> None:
+    citizen = _citizen()
+    work = stay_register(citizen=citizen, actor=None, lat=KL[0], lon=KL[1], purpose="work", start_date=START,
+                         occupation="domestic_worker", employer="Keluarga Tan", employer_address="Jalan Ampang 1",
+                         employer_phone="+60 12-345 6789", institution="ignored for work")
+    assert (work.employer, work.employer_address, work.employer_phone) == ("Keluarga Tan", "Jalan Ampang 1", "+60123456789")
+    assert work.institution == ""
+    study = stay_register(citizen=citizen, actor=None, country="EG", purpose="study", start_date=START,
+                          institution="Al-Azhar University", employer="dropped")
+    assert study.institution == "Al-Azhar University" and study.employer == ""
+    hajj = stay_register(citizen=citizen, actor=None, lat=JEDDAH[0], lon=JEDDAH[1], purpose="pilgrimage",
+                         pilgrimage_kind="Hajj", organiser="KBIH Al-Hikmah", start_date=START)
+    assert (hajj.pilgrimage_kind, hajj.organiser, hajj.mission.code) == ("hajj", "KBIH Al-Hikmah", "KJRI-JEDDAH")
+    crew = stay_register(citizen=citizen, actor=None, country="SG", purpose="crew", vessel_name="MV Samudra Jaya",
+                         vessel_imo="IMO 9074729", vessel_flag="pan", start_date=START)
+    assert (crew.vessel_name, crew.vessel_imo, crew.vessel_flag) == ("MV Samudra Jaya", "9074729", "PA")
+    other = stay_register(citizen=citizen, actor=None, country="JP", purpose="other", purpose_detail="Conference",
+                          start_date=START)
+    assert other.purpose_detail == "Conference"
+
+
+@pytest.mark.parametrize(("details", "field"), [
+    ({"purpose": "pilgrimage"}, "pilgrimage_kind"),
+    ({"purpose": "pilgrimage", "pilgrimage_kind": "ziarah"}, "pilgrimage_kind"),
+    ({"purpose": "crew", "vessel_name": "MV X", "vessel_imo": "9074728"}, "vessel_imo"),
+    ({"purpose": "crew", "vessel_name": "MV X", "vessel_imo": "12345"}, "vessel_imo"),
+    ({"purpose": "crew", "vessel_imo": "9074729"}, "vessel_name"),
+    ({"purpose": "crew", "vessel_name": "MV X", "vessel_flag": "QQ"}, "vessel_flag"),
+    ({"purpose": "work", "employer_phone": "0812"}, "employer_phone"),
+    ({"purpose": "sightseeing"}, "purpose"),
+    ({"purpose": "other", "location_purge_days": 45}, "location_purge_days"),
+    ({"purpose": "other", "bogus": "x"}, "bogus"),
+    ({"purpose": "other", "purpose_detail": "x" * 301}, "purpose_detail"),
+])
+def test_stay_details_are_validated_with_the_field_named(details: dict, field: str) -> None:
+    citizen = _citizen()
+    with pytest.raises(BadInput) as exc:
+        stay_register(citizen=citizen, actor=None, country="MY", start_date=START, **details)
+    assert exc.value.field == field
+    assert not Stay.objects.filter(citizen=citizen).exists()
+
+
+def test_imo_check_digit() -> None:
+    assert imo_validate("9074729") == "9074729"
+    assert imo_validate(" imo 9176187 ") == "9176187"
+    assert imo_validate("") == ""
+    for bad in ("9074720", "907472", "90747290", "IMO-ABCDEFG"):
+        with pytest.raises(BadInput):
+            imo_validate(bad)
+
+
+# --- Changing a stay ----------------------------------------------------------------------------------------------
+def test_moving_a_stay_reroutes_it_and_the_verification_lapses() -> None:
+    citizen = make_citizen_with_stay(*KL)
+    stay = citizen.stays.get()
+    officer = _verified(make_staff("KBRI-KUALA-LUMPUR", Role.CONSULAR_OFFICER))
+    stay_verify(actor=officer, stay_id=stay.pk)
+    stay_update(stay=stay, actor=None, data={"city": "Kuala Lumpur"})  # a detail: same mission, still verified
+    stay.refresh_from_db()
+    assert stay.verified_at is not None and stay.mission.code == "KBRI-KUALA-LUMPUR"
+
+    stay_update(stay=stay, actor=None, data={"lat": JOHOR[0], "lon": JOHOR[1]})
+    stay.refresh_from_db()
+    assert (stay.mission.code, stay.routing_rule, stay.country_id) == ("KJRI-JOHOR-BAHRU", "subdivision", "MY")
+    assert stay.verified_at is None and stay.verified_by is None
+    event = AuditEvent.objects.filter(action="stay.update", object_id=str(stay.pk)).latest("id")
+    assert event.detail["mission"] == {"from": "KBRI-KUALA-LUMPUR", "to": "KJRI-JOHOR-BAHRU"}
+
+    stay_update(stay=stay, actor=None, data={"country": "SA"})  # a country without a point: its mission
+    stay.refresh_from_db()
+    assert (stay.country_id, stay.mission.code, stay.lat, stay.cell) == ("SA", "KBRI-RIYADH", None, None)
+    assert stay.routing_rule == "country-default"  # Saudi Arabia is shared by two missions
+
+
+def test_update_validates_like_registration_and_changes_nothing_on_error() -> None:
+    citizen = make_citizen_with_stay(*KL)
+    stay = citizen.stays.get()
+    with pytest.raises(BadInput) as exc:
+        stay_update(stay=stay, actor=None, data={"end_date": dt.date(2025, 1, 1)})
+    assert exc.value.field == "end_date"
+    with pytest.raises(BadInput) as exc:
+        stay_update(stay=stay, actor=None, data={"country": "SG", "lat": KL[0], "lon": KL[1]})
+    assert exc.value.field == "country"
+    with pytest.raises(BadInput) as exc:
+        stay_update(stay=stay, actor=None, data={"purpose": "pilgrimage"})
+    assert exc.value.field == "pilgrimage_kind"
+    with pytest.raises(BadInput) as exc:
+        stay_update(stay=stay, actor=None, data={"status": "ended"})
+    assert exc.value.field == "status"
+    stay.refresh_from_db()
+    assert (stay.purpose, stay.end_date, stay.country_id) == ("other", None, "MY")
+    stay_update(stay=stay, actor=None, data={"purpose": "pilgrimage", "pilgrimage_kind": "umrah"})
+    stay.refresh_from_db()
+    assert (stay.purpose, stay.pilgrimage_kind) == ("pilgrimage", "umrah")
+
+
+def test_patch_a_stay_through_the_api() -> None:
+    user = make_citizen_user()
+    client = Client()
+    auth = bearer(user)
+    created = client.post("/api/v1/me/stays", json.dumps({"lat": KL[0], "lon": KL[1], "purpose": "work",
+                                                          "employer": "Tan", "start_date": "2026-01-01"}),
+                          content_type="application/json", **auth)
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert body["mission"] == "KBRI-KUALA-LUMPUR" and body["location_purge_days"] == 30 and body["confirmed_at"]
+    moved = client.patch(f"/api/v1/me/stays/{body['id']}", json.dumps({"lat": SINGAPORE[0], "lon": SINGAPORE[1]}),
+                         content_type="application/json", **auth)
+    assert moved.status_code == 200, moved.content
+    assert (moved.json()["mission"], moved.json()["country"], moved.json()["employer"]) == ("KBRI-SINGAPORE", "SG", "Tan")
+    bad = client.patch(f"/api/v1/me/stays/{body['id']}", json.dumps({"vessel_imo": "123", "purpose": "crew",
+                                                                      "vessel_name": "MV X"}),
+                       content_type="application/json", **auth)
+    assert bad.status_code == 422 and "vessel_imo" in _errors(bad)
+    other = make_citizen_user()
+    assert client.patch(f"/api/v1/me/stays/{body['id']}", json.dumps({"city": "x"}), content_type="application/json",
+                        **bearer(other)).status_code == 404
+
+
+# --- Passport -----------------------------------------------------------------------------------------------------
+def test_passport_given_with_the_stay_is_saved_encrypted_with_a_warning_when_it_expires_soon() -> None:
+    user = make_citizen_user()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    page = client.get("/lapor-diri/").content.decode()
+    assert 'name="passport_number"' in page and 'name="passport_expiry"' in page
+    end = dt.date.today() + dt.timedelta(days=60)
+    expiry = end + dt.timedelta(days=90)  # less than six months after the stay
+    response = client.post("/lapor-diri/", {"country": "SG", "purpose": "tourism", "start_date": dt.date.today(),
+                                            "end_date": end, "passport_number": "c 1234567",
+                                            "passport_expiry": expiry}, follow=True)
+    assert response.status_code == 200
+    assert "less than six months after your stay ends" in response.content.decode()
+    citizen = Citizen.objects.get(user=user)
+    assert citizen.passport_number == "C1234567" and citizen.passport_expiry == expiry
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT passport_number FROM citizens_citizen WHERE id = %s", [citizen.pk])
+        assert "C1234567" not in cursor.fetchone()[0]
+    assert 'name="passport_number"' not in client.get("/lapor-diri/").content.decode()  # asked only once
+    api = client.get("/api/v1/me/stays").json()
+    assert "six months" in api[0]["passport_warning"]
+
+    bad = client.post("/lapor-diri/", {"country": "SG", "purpose": "tourism", "start_date": dt.date.today()})
+    assert bad.status_code == 302  # a passport on file: no passport fields any more
+    fresh = make_citizen_user()
+    client.force_login(fresh)
+    wrong = client.post("/lapor-diri/", {"country": "SG", "purpose": "tourism", "start_date": dt.date.today(),
+                                         "passport_number": "12"})
+    assert wrong.status_code == 422 and "6 to 12 letters" in wrong.content.decode()
+    assert not Stay.objects.filter(citizen__user=fresh).exists()
+
+
+# --- Family members -----------------------------------------------------------------------------------------------
+def test_dependants_crud_with_passport_encrypted_at_rest() -> None:
+    citizen = _citizen()
+    wife = dependant_add(citizen=citizen, actor=None, full_name="Aisyah", relationship="spouse",
+                         birth_date=dt.date(1992, 5, 1), passport_number="B 7654321")
+    son = dependant_add(citizen=citizen, actor=None, full_name="Kenji", relationship="child", nationality="jpn")
+    assert wife.nationality == "ID" and wife.is_citizen
+    assert son.nationality == "JP" and not son.is_citizen
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT passport_number FROM citizens_dependant WHERE id = %s", [wife.pk])
+        raw = cursor.fetchone()[0]
+    assert "B7654321" not in raw and raw.startswith("ek1:")
+    assert Dependant.objects.get(pk=wife.pk).passport_number == "B7654321"
+    for bad, field in (({"full_name": " "}, "full_name"), ({"relationship": "cousin"}, "relationship"),
+                       ({"nationality": "ZZ"}, "nationality"), ({"passport_number": "1"}, "passport_number"),
+                       ({"birth_date": dt.date.today() + dt.timedelta(days=3)}, "birth_date")):
+        with pytest.raises(BadInput) as exc:
+            dependant_add(citizen=citizen, actor=None, **{"full_name": "X", **bad})
+        assert exc.value.field == field
+    stay = stay_register(citizen=citizen, actor=None, country="JP", start_date=START, dependants=[son.pk])
+    assert list(stay.dependants.all()) == [son]
+    stranger = dependant_add(citizen=_citizen("Other"), actor=None, full_name="Not mine")
+    with pytest.raises(BadInput) as exc:
+        stay_update(stay=stay, actor=None, data={"dependants": [son.pk, stranger.pk]})
+    assert exc.value.field == "dependants"
+    dependant_remove(citizen=citizen, actor=None, dependant_id=son.pk)
+    assert not stay.dependants.exists()
+    with pytest.raises(NotFound):
+        dependant_remove(citizen=citizen, actor=None, dependant_id=stranger.pk)
+    assert AuditEvent.objects.filter(action="dependant.add", citizen_id=citizen.pk).count() == 2
+
+
+def test_dependants_api_and_pages() -> None:
+    user = make_citizen_user()
+    auth = bearer(user)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    made = client.post("/api/v1/me/dependants", json.dumps({"full_name": "Budi Jr", "relationship": "child",
+                                                             "passport_number": "X1234567"}),
+                       content_type="application/json", **auth)
+    assert made.status_code == 201 and made.json()["is_citizen"] is True
+    bad = client.post("/api/v1/me/dependants", json.dumps({"full_name": "", "relationship": "pet"}),
+                      content_type="application/json", **auth)
+    assert bad.status_code == 422 and "full_name" in _errors(bad)
+    assert [d["full_name"] for d in client.get("/api/v1/me/dependants", **auth).json()] == ["Budi Jr"]
+
+    client.force_login(user)
+    assert client.post("/profil/keluarga/", {"full_name": "Yuki", "relationship": "spouse",
+                                            "nationality": "JP"}).status_code == 302
+    profile = client.get("/profil/").content.decode()
+    assert "Budi Jr" in profile and "Yuki" in profile and "not a citizen" in profile
+    form = client.get("/lapor-diri/").content.decode()
+    assert "Family members travelling with me" in form and "Yuki" in form
+    yuki = Dependant.objects.get(full_name="Yuki")
+    assert client.post("/lapor-diri/", {"country": "JP", "purpose": "family", "start_date": "2026-01-01",
+                                        "dependants": [yuki.pk]}).status_code == 302
+    assert list(Stay.objects.get(citizen__user=user).dependants.all()) == [yuki]
+    assert client.post(f"/profil/keluarga/{yuki.pk}/hapus/").status_code == 302
+    assert client.delete(f"/api/v1/me/dependants/{made.json()['id']}", **auth).status_code == 204
+    assert not Dependant.objects.filter(citizen__user=user).exists()
+
+
+def test_console_record_shows_dependants_in_the_audited_read() -> None:
+    citizen = make_citizen_with_stay(*KL, name="Siti Keluarga")
+    dependant_add(citizen=citizen, actor=None, full_name="Anak Siti", relationship="child", passport_number="A1234567")
+    client = staff_client(make_staff("KBRI-KUALA-LUMPUR", Role.PROTECTION_OFFICER))
+    page = client.get(f"/konsol/warga/{citizen.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    assert "Anak Siti" in page.content.decode() and "A1234567" in page.content.decode()
+    assert AuditEvent.objects.filter(action="citizen.view", citizen_id=citizen.pk).exists()
+
+
+# --- Six-monthly confirmation ----------------------------------------------------------------------------------------
+def test_confirmation_reminder_is_sent_once_per_period() -> None:
+    pytest.importorskip("embassy.notify.services", reason="embassy.notify (the outbox) is not installed yet")
+    from embassy.citizens.services import stay_reminders_send
+    from embassy.notify.models import Message
+
+    user = make_citizen_user()
+    user.language = "en"
+    user.save()
+    stay = stay_register(citizen=user.citizen, actor=user, country="MY", city="Kuala Lumpur", start_date=START)
+    demo = make_citizen_with_stay(*KL)  # no account: cannot be reached, skipped
+    long_ago = timezone.now() - dt.timedelta(days=200)
+    Stay.objects.filter(pk__in=[stay.pk, demo.stays.get().pk]).update(confirmed_at=long_ago)
+
+    assert stay_reminders_send() == 1
+    assert stay_reminders_send() == 0  # same period: nothing new
+    messages = Message.objects.filter(kind="stay-confirm", user=user)
+    assert messages.count() == 1
+    assert messages.get().subject == "Are you still in Kuala Lumpur?"
+    assert f"/lapor-diri/{stay.pk}/" in messages.get().url
+
+    later = timezone.now() + dt.timedelta(days=190)  # unanswered for another period: reminded again
+    assert stay_reminders_send(now=later) == 1
+    assert Message.objects.filter(kind="stay-confirm", user=user).count() == 2
+
+    stay.refresh_from_db()
+    stay_confirm(stay=stay, actor=user)
+    assert stay_reminders_send(now=later) == 0  # confirmed: the next reminder is six months away
+    stay_end(stay=stay, actor=user)
+    with pytest.raises(Conflict):
+        stay_confirm(stay=stay, actor=user)
+
+
+def test_home_page_asks_to_confirm_a_long_stay_with_one_tap() -> None:
+    user = make_citizen_user()
+    stay = stay_register(citizen=user.citizen, actor=user, country="MY", city="Penang", start_date=START)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    assert "Are you still in Penang?" not in client.get("/").content.decode()
+    Stay.objects.filter(pk=stay.pk).update(confirmed_at=timezone.now() - dt.timedelta(days=183))
+    home = client.get("/").content.decode()
+    assert "Are you still in Penang?" in home and f"/lapor-diri/{stay.pk}/konfirmasi/" in home
+    assert client.post(f"/lapor-diri/{stay.pk}/konfirmasi/").status_code == 302
+    assert "Are you still in Penang?" not in client.get("/").content.decode()
+    assert AuditEvent.objects.filter(action="stay.confirm", object_id=str(stay.pk)).exists()
+    api = client.post(f"/api/v1/me/stays/{stay.pk}/confirm", **bearer(user))
+    assert api.status_code == 200 and api.json()["confirmation_due"] is False
+
+
+# --- Location retention ----------------------------------------------------------------------------------------------
+def test_retention_job_purges_locations_of_trips_past_their_return_plus_the_chosen_days() -> None:
+    citizen = _citizen()
+    today = dt.date(2026, 6, 1)
+
+    def trip(days: int | None, ended: dt.date, **kw) -> Stay:
+        stay = stay_register(citizen=citizen, actor=None, lat=KL[0], lon=KL[1], address="Jalan 1", city="KL",
+                             start_date=dt.date(2026, 1, 1), end_date=ended, location_purge_days=days, **kw)
+        stay_end(stay=stay, actor=None, end_date=ended)
+        return stay
+
+    due = trip(30, today - dt.timedelta(days=31))
+    not_yet = trip(30, today - dt.timedelta(days=29))
+    week = trip(7, today - dt.timedelta(days=8))
+    keep = trip(None, dt.date(2026, 1, 10))
+    assert stay_locations_purge_due(today=today) == 2
+    for stay in (due, not_yet, week, keep):
+        stay.refresh_from_db()
+    assert (due.lat, due.lon, due.cell, due.address) == (None, None, None, "")
+    assert (due.country_id, due.city, due.mission.code) == ("MY", "KL", "KBRI-KUALA-LUMPUR")
+    assert due.location_purged_at is not None and week.location_purged_at is not None
+    assert not_yet.lat is not None and keep.lat is not None and not_yet.location_purged_at is None
+    assert AuditEvent.objects.filter(action="stay.location.purge", object_id=str(due.pk),
+                                     detail__reason="retention:30d").exists()
+    assert stay_locations_purge_due(today=today) == 0  # nothing twice
+
+
+def test_citizen_can_delete_a_stays_location_now() -> None:
+    user = make_citizen_user()
+    stay = stay_register(citizen=user.citizen, actor=user, lat=KL[0], lon=KL[1], address="Jalan 2", start_date=START)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    page = client.get(f"/lapor-diri/{stay.pk}/")
+    assert page.status_code == 200 and "Delete the location now" in page.content.decode()
+    assert client.post(f"/lapor-diri/{stay.pk}/hapus-lokasi/").status_code == 302
+    stay.refresh_from_db()
+    assert stay.lat is None and stay.address == "" and stay.mission.code == "KBRI-KUALA-LUMPUR"
+    assert AuditEvent.objects.filter(action="stay.location.purge", detail__reason="citizen").exists()
+    other = stay_register(citizen=user.citizen, actor=user, lat=KL[0], lon=KL[1], start_date=START)
+    api = client.post(f"/api/v1/me/stays/{other.pk}/purge-location", **bearer(user))
+    assert api.status_code == 200 and api.json()["lat"] is None and api.json()["location_purged_at"]
+    stay_location_purge(stay=other, actor=user)  # again: harmless
+
+
+def test_web_form_choice_of_retention() -> None:
+    user = make_citizen_user()
+    client = Client()
+    client.force_login(user)
+    for choice, stored in (("7", 7), ("never", None), ("", 30)):
+        assert client.post("/lapor-diri/", {"country": "TH", "purpose": "tourism", "start_date": "2026-01-01",
+                                            "location_purge_days": choice}).status_code == 302
+        assert Stay.objects.filter(citizen__user=user).latest("id").location_purge_days == stored
+
+
+# --- Verification by the mission -----------------------------------------------------------------------------------
+def test_only_the_responsible_mission_verifies_and_refusals_are_audited() -> None:
+    citizen = make_citizen_with_stay(*KL)
+    stay = citizen.stays.get()
+    jeddah = _verified(make_staff("KJRI-JEDDAH", Role.PROTECTION_OFFICER))
+    socmed = _verified(make_staff("KBRI-KUALA-LUMPUR", Role.SOCIAL_MEDIA_OFFICER))
+    for refused in (jeddah, socmed):
+        with pytest.raises(PermissionDenied):
+            stay_verify(actor=refused, stay_id=stay.pk)
+    assert AuditEvent.objects.filter(action="stay.verify.denied", object_id=str(stay.pk)).count() == 2
+    with pytest.raises(NotFound):
+        stay_verify(actor=jeddah, stay_id=10**9)
+    kl = make_staff("KBRI-KUALA-LUMPUR", Role.CONSULAR_OFFICER)
+    denied = Client().post(f"/api/v1/staff/stays/{stay.pk}/verify", **bearer(jeddah))
+    assert denied.status_code == 403
+    ok = Client().post(f"/api/v1/staff/stays/{stay.pk}/verify", **bearer(kl))
+    assert ok.status_code == 200 and ok.json()["verified_at"]
+    stay.refresh_from_db()
+    assert stay.verified_by == kl
+    assert AuditEvent.objects.filter(action="stay.verify", actor=kl, citizen_id=citizen.pk).exists()
+    hq = _verified(make_staff("HQ-PWNI", Role.PROTECTION_ANALYST))
+    assert stay_verify(actor=hq, stay_id=stay.pk).verified_by == kl  # already verified: unchanged
+
+
+def test_console_verify_button_swaps_the_row_and_the_citizen_sees_it() -> None:
+    user = make_citizen_user()
+    stay = stay_register(citizen=user.citizen, actor=user, lat=KL[0], lon=KL[1], start_date=START)
+    officer = make_staff("KBRI-KUALA-LUMPUR", Role.PROTECTION_OFFICER)
+    console = staff_client(officer)
+    record = console.get(f"/konsol/warga/{user.citizen.pk}/").content.decode()
+    assert f"/konsol/warga/tinggal/{stay.pk}/verifikasi/" in record
+    row = console.post(f"/konsol/warga/tinggal/{stay.pk}/verifikasi/", HTTP_HX_REQUEST="true")
+    assert row.status_code == 200
+    assert row.content.decode().lstrip().startswith("<tr") and 'data-testid="verified"' in row.content.decode()
+    plain = console.post(f"/konsol/warga/tinggal/{stay.pk}/verifikasi/")
+    assert plain.status_code == 302 and plain["Location"] == f"/konsol/warga/{user.citizen.pk}/"
+    other = staff_client(make_staff("KJRI-JEDDAH", Role.PROTECTION_OFFICER))
+    assert other.post(f"/konsol/warga/tinggal/{stay.pk}/verifikasi/").status_code == 403
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    assert f"Verified by {stay.mission.name_en}" in client.get("/").content.decode()
+
+
+# --- New country -------------------------------------------------------------------------------------------------------
+def test_where_endpoint_and_the_one_tap_report() -> None:
+    user = make_citizen_user()
+    stay_register(citizen=user.citizen, actor=user, lat=KL[0], lon=KL[1], start_date=START)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    auth = bearer(user)
+    here = client.get(f"/api/v1/me/where?lat={KL[0]}&lon={KL[1]}", **auth).json()
+    assert here["country_code"] == "MY" and here["has_active_stay_there"] is True
+    assert here["mission"]["code"] == "KBRI-KUALA-LUMPUR"
+    there = client.get(f"/api/v1/me/where?lat={SINGAPORE[0]}&lon={SINGAPORE[1]}", **auth).json()
+    assert there == {"country_code": "SG", "country_name": "Singapore", "has_active_stay_there": False,
+                     "mission": {"code": "KBRI-SINGAPORE", "name": Mission.objects.get(code="KBRI-SINGAPORE").name_en,
+                                 "hotline": Mission.objects.get(code="KBRI-SINGAPORE").hotline}}
+    sea = client.get("/api/v1/me/where?lat=0&lon=-30", **auth).json()
+    assert sea["country_code"] is None and sea["has_active_stay_there"] is False
+    assert client.get("/api/v1/me/where?lat=95&lon=0", **auth).status_code == 422
+    assert client.get(f"/api/v1/me/where?lat={KL[0]}&lon={KL[1]}").status_code == 401
+
+    client.force_login(user)
+    home = client.get("/").content.decode()
+    assert "data-where=" in home and "citizens/where.js" in home and "/lapor-diri/cepat/" in home
+    quick = client.post("/lapor-diri/cepat/", {"lat": SINGAPORE[0], "lon": SINGAPORE[1]})
+    stay = Stay.objects.filter(citizen__user=user).latest("id")
+    assert quick.status_code == 302 and quick["Location"] == f"/lapor-diri/{stay.pk}/"
+    assert (stay.country_id, stay.mission.code, stay.purpose, stay.start_date) == (
+        "SG", "KBRI-SINGAPORE", "other", timezone.now().date())
+    assert client.get(f"/lapor-diri/{stay.pk}/").status_code == 200
+    assert client.get(f"/api/v1/me/where?lat={SINGAPORE[0]}&lon={SINGAPORE[1]}").json()["has_active_stay_there"]
+
+
+def test_edit_page_updates_the_stay() -> None:
+    user = make_citizen_user()
+    stay = stay_register(citizen=user.citizen, actor=user, lat=KL[0], lon=KL[1], start_date=START, purpose="work",
+                         employer="Tan")
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    page = client.get(f"/lapor-diri/{stay.pk}/").content.decode()
+    assert 'value="Tan"' in page and 'name="passport_number"' not in page
+    form = {"lat": KL[0], "lon": KL[1], "country": "MY", "purpose": "crew", "vessel_name": "MV Nusantara Star",
+            "vessel_imo": "9074729", "employer": "Tan", "start_date": "2026-01-01", "location_purge_days": "90"}
+    assert client.post(f"/lapor-diri/{stay.pk}/", form).status_code == 302
+    stay.refresh_from_db()
+    assert (stay.purpose, stay.vessel_name, stay.employer, stay.location_purge_days) == (
+        "crew", "MV Nusantara Star", "", 90)
+    bad = client.post(f"/lapor-diri/{stay.pk}/", {**form, "vessel_imo": "9074728"})
+    assert bad.status_code == 422 and "check digit" in bad.content.decode()
+    assert client.get(f"/lapor-diri/{make_citizen_with_stay(*KL).stays.get().pk}/").status_code == 404
+
+
+def test_one_tap_report_without_a_readable_position_changes_nothing() -> None:
+    user = make_citizen_user()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    for bad in ({}, {"lat": "x", "lon": "1"}, {"lat": "91", "lon": "0"}):
+        response = client.post("/lapor-diri/cepat/", bad)
+        assert response.status_code == 422 and "could not be read" in response.content.decode()
+    assert client.post("/lapor-diri/cepat/", {"lat": "0", "lon": "-30"}).status_code == 422  # at sea
+    assert not Stay.objects.filter(citizen__user=user).exists()
+
+
+def test_new_routes_are_documented_in_openapi() -> None:
+    paths = Client().get("/api/v1/openapi.json").json()["paths"]
+    for path, method in (("/api/v1/me/stays/{stay_id}", "patch"), ("/api/v1/me/stays/{stay_id}/confirm", "post"),
+                         ("/api/v1/me/stays/{stay_id}/purge-location", "post"), ("/api/v1/me/where", "get"),
+                         ("/api/v1/me/dependants", "post"), ("/api/v1/me/dependants/{dependant_id}", "delete"),
+                         ("/api/v1/staff/stays/{stay_id}/verify", "post")):
+        assert method in paths[path], path
+
+
+def test_jobs_are_registered_with_the_scheduler_and_run() -> None:
+    from embassy.citizens import tasks
+    from embassy.common.tasks import REGISTRY
+
+    names = {job.task for job in REGISTRY.values()}
+    assert tasks.purge_stay_locations in names and tasks.remind_stay_confirmations in names
+    stay = stay_register(citizen=_citizen(), actor=None, lat=KL[0], lon=KL[1], start_date=dt.date(2020, 1, 1),
+                         end_date=dt.date(2020, 2, 1), location_purge_days=7)
+    assert tasks.purge_stay_locations.enqueue().return_value == 1
+    stay.refresh_from_db()
+    assert stay.lat is None
+
+
+def test_key_rotation_covers_family_members(settings) -> None:
+    import base64
+    import secrets
+
+    from django.core.management import call_command
+
+    dependant = dependant_add(citizen=_citizen(), actor=None, full_name="Anak", passport_number="C7654321")
+    new_key = "k9:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    settings.FIELD_ENCRYPTION_KEYS = f"{new_key},{settings.FIELD_ENCRYPTION_KEYS}"
+    call_command("rotate_field_keys", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT passport_number FROM citizens_dependant WHERE id = %s", [dependant.pk])
+        assert cursor.fetchone()[0].startswith("ek1:k9:")
+    settings.FIELD_ENCRYPTION_KEYS = new_key
+    assert Dependant.objects.get(pk=dependant.pk).passport_number == "C7654321"

@@ -1,0 +1,54 @@
+"""Coalesced task kicks: "make sure this task runs soon" from many requests, with one queued task at most.
+
+The hot path is a read: when the lane is already pending, `lane_kick` writes nothing. The task must call
+`lane_clear` BEFORE it looks for work — then anything committed before a kick that saw "pending" is
+found by the run that cleared the flag, and anything committed after the clear sees "not pending" and
+kicks again. A flag older than STALE counts as lost (e.g. the worker died) and is taken over.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from embassy.common.models import TaskLane
+
+log = logging.getLogger(__name__)
+STALE = dt.timedelta(seconds=60)
+
+
+def lane_kick(name: str, task: Any, **kwargs: Any) -> bool:
+    """Enqueue `task` unless a run is already pending for `name`. Never raises: a periodic job is the
+    safety net. Returns whether a task was enqueued."""
+    now = timezone.now()
+    try:
+        with connection.cursor() as cursor:  # the hot path: one plain read
+            cursor.execute("SELECT 1 FROM common_tasklane WHERE name = %s AND pending_since > %s",
+                           [name, connection.ops.adapt_datetimefield_value(now - STALE)])
+            if cursor.fetchone() is not None:
+                return False
+        taken = TaskLane.objects.filter(Q(pending_since__isnull=True) | Q(pending_since__lt=now - STALE),
+                                        name=name).update(pending_since=now)
+        if not taken:
+            if TaskLane.objects.filter(name=name).exists():
+                return False
+            try:
+                with transaction.atomic():
+                    TaskLane.objects.create(name=name, pending_since=now)
+            except IntegrityError:
+                return False
+        task.enqueue(**kwargs)
+    except Exception:
+        log.exception("could not enqueue the task of lane %s", name)
+        TaskLane.objects.filter(name=name).update(pending_since=None)
+        return False
+    return True
+
+
+def lane_clear(name: str) -> None:
+    TaskLane.objects.filter(name=name).update(pending_since=None)

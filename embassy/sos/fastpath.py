@@ -1,0 +1,95 @@
+"""The panic button from apps, served before the page machinery.
+
+`POST /api/v1/sos/alerts` with a bearer token is the one request that must stay fast when thousands of
+people press at once. This middleware sits right after Django's SecurityMiddleware (so HTTPS redirects
+and host validation still apply) and answers that request itself, skipping sessions, CSRF (bearer
+requests are not CSRF-prone), messages, CSP and URL resolution — about half of a small request's cost.
+It uses the same pieces as the documented API route (embassy.sos.api.alert_raise): the AlertIn schema,
+token_authenticate, sos_raise and the same response and error bodies. Browser calls (session cookie)
+and every other request take the normal path.
+
+The benchmark's floor endpoint (DEBUG only) is served the same way so that the comparison is fair.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from pydantic import ValidationError
+
+from embassy.common.api import error_body
+from embassy.common.errors import DomainError
+
+log = logging.getLogger(__name__)
+ALERTS = "/api/v1/sos/alerts"
+FLOOR = "/api/v1/sos/floor"
+MAX_BODY = 64 * 1024
+
+
+def _json(status: int, body: dict[str, Any]) -> HttpResponse:
+    response = JsonResponse(body, status=status)
+    response["Cache-Control"] = "no-store"
+    response["Content-Length"] = str(len(response.content))  # CommonMiddleware, which sets it, is skipped
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+class SosFastPathMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        path = request.path_info
+        if (request.method != "POST" or path not in (ALERTS, FLOOR)
+                or not request.META.get("HTTP_AUTHORIZATION", "").startswith("Bearer ")):
+            return self.get_response(request)
+        if path == FLOOR and not (settings.DEBUG or getattr(settings, "SOS_FLOOR_ENDPOINT", False)):
+            return self.get_response(request)
+        return self.handle(request, floor=path == FLOOR)
+
+    def handle(self, request: HttpRequest, *, floor: bool) -> HttpResponse:
+        from embassy.accounts.services import token_authenticate
+
+        token = token_authenticate(request.META["HTTP_AUTHORIZATION"][7:].strip())
+        if token is None:
+            return _json(401, error_body("Authentication required", code="unauthenticated"))
+        user = token.user
+        with translation.override(user.language or translation.get_language_from_request(request)):
+            try:
+                if floor:
+                    from embassy.sos.services import floor_probe_store
+
+                    return _json(201, {"id": floor_probe_store(user=user)})
+                return self._raise(request, user)
+            except DomainError as exc:
+                return _json(exc.status, error_body(exc.message, exc.field, exc.code))
+
+    def _raise(self, request: HttpRequest, user: Any) -> HttpResponse:
+        from embassy.sos.api import raised_body
+        from embassy.sos.schemas import AlertIn
+        from embassy.sos.services import sos_raise
+
+        if getattr(user, "kind", "") != "citizen":
+            return _json(403, error_body(_("Only citizens can use the panic button."), code="permission_denied"))
+        if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY:
+            return _json(413, error_body(_("The request is too large."), field="body", code="bad_input"))
+        try:
+            raw = json.loads(request.body or b"{}")
+            payload = AlertIn.model_validate(raw if isinstance(raw, dict) else {})
+        except ValueError as exc:
+            errors = ([{"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]}
+                       for e in exc.errors()] if isinstance(exc, ValidationError)
+                      else [{"field": "body", "message": str(_("The body is not valid JSON."))}])
+            return _json(422, error_body(f"{errors[0]['field']}: {errors[0]['message']}", code="bad_input",
+                                         errors=errors))
+        result = sos_raise(user=user, key=payload.idempotency_key, lat=payload.lat, lon=payload.lon,
+                           accuracy=payload.accuracy, pressed_at=payload.pressed_at, category=payload.category,
+                           text=payload.text)
+        return _json(201 if result.created else 200, raised_body(result))
