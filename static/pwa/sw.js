@@ -5,7 +5,8 @@
    - the app shell (PRECACHE): base CSS/JS, htmx, icons, the offline page — cache first;
    - the citizen's home page "/" — network first, the cached copy when offline (it is the citizen's own
      data on their own phone; it is deleted when they sign out);
-   - country information, advisories and the missions directory — stale-while-revalidate.
+   - country information, advisories and the missions directory — pages network first with the saved copy
+     offline; the advisories JSON stale-while-revalidate.
    Never cached: POSTs, htmx fragments, /api/v1/ (but advisories), the console, sign-in, admin, forms. */
 "use strict";
 
@@ -49,12 +50,12 @@ function offlinePage() {
   return caches.match(OFFLINE).then((page) => page || new Response("offline", { status: 503, headers: { "Content-Type": "text/plain" } }));
 }
 
-function networkFirst(request, store) {
+function networkFirst(request, store, cacheName = PAGES) {
   return fetch(request)
     .then((response) => {
       if (store && cacheable(response)) {
         const copy = response.clone();
-        caches.open(PAGES).then((cache) => cache.put(request, copy));
+        caches.open(cacheName).then((cache) => cache.put(request, copy));
       }
       return response;
     })
@@ -91,7 +92,9 @@ self.addEventListener("fetch", (event) => {
   if (request.headers.get("HX-Request")) return;
   const path = url.pathname;
   if (SWR_PREFIXES.some((prefix) => path.startsWith(prefix))) {
-    event.respondWith(staleWhileRevalidate(event));
+    // Pages: the network when there is one (the language or the advisory may have just changed), the saved
+    // copy when offline. Data fetched by scripts: the saved copy at once, refreshed in the background.
+    event.respondWith(request.mode === "navigate" ? networkFirst(request, true, INFO) : staleWhileRevalidate(event));
   } else if (request.mode === "navigate") {
     event.respondWith(networkFirst(request, CACHED_PAGES.includes(path) && !url.search));
   } else if (PRECACHE.includes(path)) {

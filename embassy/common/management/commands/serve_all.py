@@ -65,6 +65,8 @@ class Command(BaseCommand):
             "",
             "Smart Embassy is running (Ctrl-C stops web server, worker and scheduler).",
             f"  Citizen app (Safe Travel):  {base}/",
+            f"  Panic button (citizens):    {base}/sos/        SOS queue (staff): {base}/konsol/sos/",
+            f"  Country information:        {base}/informasi-negara/   (Atom: /informasi-negara/feed.atom)",
             f"  Officer console:            {base}/konsol/",
             f"  Admin (HQ administrators):  {base}/admin/",
             f"  API docs (OpenAPI):         {base}/api/v1/docs   ({base}/api/v1/openapi.json)",
@@ -78,4 +80,10 @@ class Command(BaseCommand):
         ]
         for username, _name, unit, role in DEMO_STAFF:
             lines.append(f"    {username:<18} {unit:<18} {role:<20} {demo_totp_secret_b32(username)}")
+        lines += [
+            "",
+            "Try it: sign in as siti.rahayu@example.com in one browser and press SOS; in another, sign in as",
+            "kl.protection and open the SOS queue — the case appears within a second. Messages that would go",
+            "out by SMS/WhatsApp are written to var/notify/sink.jsonl, e-mails to var/mail/.",
+        ]
         self.stdout.write("\n".join(lines) + "\n")
