@@ -337,3 +337,53 @@ def test_the_browser_path_with_session_and_csrf_gives_the_same_answer(citizen: A
                  content_type="application/json", HTTP_X_CSRFTOKEN=token)
     assert r.status_code == 201 and r.json()["mission"]["code"] == "KBRI-KUALA-LUMPUR"
     assert r.json()["url"].endswith(f"/sos/kasus/{r.json()['id']}/")
+
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 2000
+MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 4000
+
+
+def test_photos_and_videos_are_checked_and_a_rejected_upload_keeps_the_case(
+        client: Client, citizen: Any, kl_officer: Any, settings: Any, tmp_path: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    _user, auth = citizen
+    case_id = _post(client, "/api/v1/sos/alerts", {"idempotency_key": "upload-1", **KL}, auth).json()["id"]
+    url = f"/api/v1/sos/my-cases/{case_id}/attachments"
+
+    r = client.post(url, {"file": SimpleUploadedFile("x.jpg", JPEG, content_type="image/jpeg")}, **auth)
+    assert r.status_code == 201 and r.json()["kind"] == "photo" and r.json()["content_type"] == "image/jpeg"
+    r = client.post(url, {"file": SimpleUploadedFile("clip.mp4", MP4, content_type="video/mp4")}, **auth)
+    assert r.status_code == 201 and r.json()["kind"] == "video"
+    # The declared type is not trusted: a script named like a photo is refused.
+    r = client.post(url, {"file": SimpleUploadedFile("evil.jpg", b"#!/bin/sh\nrm -rf /", content_type="image/jpeg")},
+                    **auth)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "file"
+    settings.SOS_MAX_PHOTO_BYTES = 1000
+    r = client.post(url, {"file": SimpleUploadedFile("big.jpg", JPEG, content_type="image/jpeg")}, **auth)
+    assert r.status_code == 422 and "MB" in r.json()["detail"]
+    assert client.post(url, {}, **auth).status_code == 422
+    case = Case.objects.get(pk=case_id)
+    assert case.is_open and case.attachments.count() == 2  # rejected uploads changed nothing
+    assert sorted(p.name for p in (tmp_path / "sos" / str(case_id)).iterdir()).__len__() == 2
+
+    # The officer opens it (audited); another mission cannot.
+    attachment = case.attachments.first()
+    r = client.get(f"/api/v1/sos/cases/{case_id}/attachments/{attachment.pk}", **bearer(kl_officer))
+    assert r.status_code == 200 and r["Content-Type"] == "image/jpeg" and b"".join(r.streaming_content) == JPEG
+    outsider = make_staff("KJRI-JEDDAH", Role.PROTECTION_OFFICER, username="attach.outsider")
+    assert client.get(f"/api/v1/sos/cases/{case_id}/attachments/{attachment.pk}", **bearer(outsider)).status_code == 403
+
+
+def test_an_expired_or_revoked_token_is_refused_and_nothing_is_stored(client: Client, citizen: Any) -> None:
+    from embassy.accounts.models import ApiToken
+
+    user, auth = citizen
+    ApiToken.objects.filter(user=user).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    r = _post(client, "/api/v1/sos/alerts", {**KL}, auth)
+    assert r.status_code == 401 and r.json()["code"] == "unauthenticated"
+    fresh = bearer(user)
+    ApiToken.objects.filter(user=user).update(revoked_at=timezone.now())
+    assert _post(client, "/api/v1/sos/alerts", {**KL}, fresh).status_code == 401
+    assert Case.objects.count() == 0
