@@ -13,7 +13,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
         db = "ok"
     except Exception:
         db = "error"
-    return JsonResponse({"status": "ok" if db == "ok" else "degraded", "database": db}, status=200 if db == "ok" else 503)
+    from embassy.common.warmup import WARM
+
+    return JsonResponse({"status": "ok" if db == "ok" else "degraded", "database": db, "warm": WARM.is_set()},
+                        status=200 if db == "ok" else 503)
 
 
 def favicon(request: HttpRequest) -> HttpResponse:

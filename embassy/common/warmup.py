@@ -8,6 +8,7 @@ import logging
 import threading
 
 log = logging.getLogger(__name__)
+WARM = threading.Event()  # set once this process's indexes are loaded (reported by /healthz)
 
 
 def _warm() -> None:
@@ -22,6 +23,7 @@ def _warm() -> None:
         # holding the database write lock). Frozen, they are never scanned.
         gc.collect()
         gc.freeze()
+        WARM.set()
     except Exception:  # a missing table before the first migrate must not stop the server
         log.warning("warm-up skipped", exc_info=True)
     finally:

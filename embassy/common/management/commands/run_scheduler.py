@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import signal
 import time
 from typing import Any
@@ -9,7 +10,7 @@ from django.core.management.base import BaseCommand
 from embassy.common.scheduler import scheduler_tick
 from embassy.common.sqlite.base import checkpoint
 
-CHECKPOINT_SECONDS = 2.0
+CHECKPOINT_SECONDS = float(os.environ.get("SQLITE_CHECKPOINT_SECONDS", "2"))
 
 
 class Command(BaseCommand):
