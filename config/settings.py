@@ -151,7 +151,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-DEBUG_SQL = env_bool("DEBUG_SQL", False)  # with DEBUG: keep every SQL query in connection.queries (SQLite)
+DEBUG_SQL = env_bool("DEBUG_SQL", False)
+
+# --- SOS ----------------------------------------------------------------------------------------------------
+SOS_ESCALATE_AFTER_SECONDS = int(os.environ.get("SOS_ESCALATE_AFTER_SECONDS", "300"))
+SOS_MAX_PHOTO_BYTES = int(os.environ.get("SOS_MAX_PHOTO_BYTES", str(10 * 1024 * 1024)))
+SOS_MAX_VIDEO_BYTES = int(os.environ.get("SOS_MAX_VIDEO_BYTES", str(50 * 1024 * 1024)))
+SOS_FLOOR_ENDPOINT = env_bool("SOS_FLOOR_ENDPOINT", False)  # the SOS benchmark's baseline, also without DEBUG  # with DEBUG: keep every SQL query in connection.queries (SQLite)
 
 # --- Auth -------------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
