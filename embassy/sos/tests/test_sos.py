@@ -387,3 +387,10 @@ def test_an_expired_or_revoked_token_is_refused_and_nothing_is_stored(client: Cl
     ApiToken.objects.filter(user=user).update(revoked_at=timezone.now())
     assert _post(client, "/api/v1/sos/alerts", {**KL}, fresh).status_code == 401
     assert Case.objects.count() == 0
+
+
+def test_the_outbox_link_is_only_in_the_menu_of_those_who_may_open_it(kl_officer: Any) -> None:
+    page = staff_client(kl_officer).get("/konsol/sos/")
+    assert b"/konsol/notify/" not in page.content
+    analyst = make_staff("HQ-PWNI", Role.PROTECTION_ANALYST, username="menu.analyst")
+    assert b"/konsol/notify/" in staff_client(analyst).get("/konsol/sos/").content
