@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "embassy.notify",
     "embassy.advisories",
     "embassy.sos",
+    "embassy.crises",
 ]
 
 MIDDLEWARE = [
