@@ -158,7 +158,13 @@ DEBUG_SQL = env_bool("DEBUG_SQL", False)
 SOS_ESCALATE_AFTER_SECONDS = int(os.environ.get("SOS_ESCALATE_AFTER_SECONDS", "300"))
 SOS_MAX_PHOTO_BYTES = int(os.environ.get("SOS_MAX_PHOTO_BYTES", str(10 * 1024 * 1024)))
 SOS_MAX_VIDEO_BYTES = int(os.environ.get("SOS_MAX_VIDEO_BYTES", str(50 * 1024 * 1024)))
-SOS_FLOOR_ENDPOINT = env_bool("SOS_FLOOR_ENDPOINT", False)  # the SOS benchmark's baseline, also without DEBUG  # with DEBUG: keep every SQL query in connection.queries (SQLite)
+SOS_FLOOR_ENDPOINT = env_bool("SOS_FLOOR_ENDPOINT", False)
+
+# --- Crises -------------------------------------------------------------------------------------------------
+# Polling USGS and GDACS needs internet access: on by default in production, off in development and tests.
+CRISIS_FEEDS_ENABLED = env_bool("CRISIS_FEEDS_ENABLED", not (DEBUG or TESTING))
+CRISIS_FEED_URLS = {k: v for k, v in (("usgs", os.environ.get("CRISIS_FEED_USGS_URL", "")),
+                                      ("gdacs", os.environ.get("CRISIS_FEED_GDACS_URL", ""))) if v}  # the SOS benchmark's baseline, also without DEBUG  # with DEBUG: keep every SQL query in connection.queries (SQLite)
 
 # --- Auth -------------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -1,0 +1,22 @@
+"""Background jobs for crises."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django_tasks import task
+
+from embassy.common.tasks import periodic
+
+
+@periodic(dt.timedelta(minutes=5))
+@task(queue_name="default")
+def poll_feeds() -> str:
+    """Poll every configured public disaster feed (off unless CRISIS_FEEDS_ENABLED)."""
+    from embassy.crises.polling import PARSERS, feed_poll
+
+    if not getattr(settings, "CRISIS_FEEDS_ENABLED", False):
+        return "disabled"
+    polls = [feed_poll(source) for source in PARSERS]
+    return ", ".join(f"{p.source}: {p.events} events, {p.created} new, {len(p.errors)} errors" for p in polls)
