@@ -9,6 +9,7 @@ from embassy.advisories.api import router as advisories_router
 from embassy.citizens.api import router as citizens_router
 from embassy.citizens.api import staff_router as staff_citizens_router
 from embassy.common.api import install_error_handlers
+from embassy.crises.api import router as crises_router
 from embassy.geo.api import router as geo_router
 from embassy.missions.api import router as missions_router
 from embassy.notify.api import router as notify_router
@@ -35,3 +36,4 @@ api.add_router("/staff", staff_citizens_router, tags=["staff"])
 api.add_router("/", advisories_router, tags=["advisories"])
 api.add_router("/sos", sos_router, tags=["sos"])
 api.add_router("/notify", notify_router, tags=["notify"])
+api.add_router("/crises", crises_router, tags=["crises"])
