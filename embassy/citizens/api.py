@@ -143,3 +143,12 @@ def staff_citizen(request: HttpRequest, citizen_id: int) -> object:
                                "is audited.")
 def staff_stay_verify(request: HttpRequest, stay_id: int) -> object:
     return services.stay_verify(actor=request.user, stay_id=stay_id)
+
+
+@staff_router.get("/where", summary="Staff: where citizens are — counts of active stays (no names)")
+def where_counts(request: HttpRequest, by: str = "country", mission: str = "", limit: int = 100) -> dict:
+    from embassy.citizens.where import stay_counts_for
+    from embassy.missions.selectors import mission_get
+
+    mission_id = mission_get(code=mission).pk if mission else None
+    return stay_counts_for(user=request.user, by=by, mission_id=mission_id, limit=limit)
