@@ -75,16 +75,13 @@ def _to_staff(users: Iterable[Any], case: Case, *, kind: str, subject: Any, body
 
 
 def staff_new_case(case: Case, users: list[Any] | None = None) -> None:
-    from embassy.notify.services import Priority
+    """One case's alert to its duty officers (or `users`): the same messages the worker's fan-out sends."""
+    from embassy.notify.selectors import addresses_for_users
+    from embassy.notify.services import notify_bulk
 
-    name = case.citizen.full_name or _("a citizen")
-    _to_staff(
-        users if users is not None else duty_officers(case.mission_id), case, kind="sos.new",
-        subject=lambda: _("SOS %(ref)s from %(name)s") % {"ref": case.reference, "name": name},
-        body=lambda: _("New SOS for %(mission)s. Position: %(where)s. Open the console to acknowledge.") % {
-            "mission": case.mission.name(), "where": _where(case)},
-        priority=Priority.SOS, dedupe=f"sos:{case.pk}:new:{case.mission_id}",
-    )
+    users = users if users is not None else duty_officers(case.mission_id)
+    addresses = addresses_for_users(user_ids=[u.pk for u in users], channels=STAFF_CHANNELS)
+    notify_bulk(messages=_staff_specs(users, addresses, [case]))
 
 
 def staff_escalated(case: Case, level: int, users: list[Any]) -> None:
