@@ -12,7 +12,6 @@ from embassy.common.api import AUTH
 from embassy.common.errors import BadInput, NotFound, PermissionDenied
 from embassy.missions.selectors import mission_get
 from embassy.sos import present, selectors, services
-from embassy.sos.models import Attachment
 from embassy.sos.schemas import (
     AlertIn,
     AssignIn,
@@ -32,7 +31,7 @@ from embassy.sos.schemas import (
     ResolveIn,
     TextIn,
 )
-from embassy.sos.services.attachments import attachment_root, max_bytes
+from embassy.sos.services.attachments import max_bytes
 
 router = Router(auth=AUTH)
 
@@ -220,15 +219,7 @@ def case_reopen(request: HttpRequest, case_id: int) -> dict[str, Any]:
 @router.get("/cases/{case_id}/attachments/{attachment_id}", summary="Staff: download an attachment (audited)",
             response={200: None})
 def case_attachment(request: HttpRequest, case_id: int, attachment_id: int) -> FileResponse:
-    case = _get(request, case_id)
-    attachment = Attachment.objects.filter(case=case, pk=attachment_id).first()
-    if attachment is None:
-        raise NotFound(_("No such attachment."), field="attachment_id")
-    response = FileResponse((attachment_root() / attachment.path).open("rb"), content_type=attachment.content_type)
-    response["Content-Disposition"] = f'inline; filename="{case.reference}-{attachment.pk}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return present.attachment_response(_get(request, case_id), attachment_id)
 
 
 @router.post("/duty", response=DutyIn, summary="Staff: sign on or off as the mission's duty officer")

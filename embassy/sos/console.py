@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -16,8 +16,7 @@ from embassy.missions.models import PERSONAL_DATA_ROLES, Mission
 from embassy.missions.selectors import missions_for, scope_for
 from embassy.missions.views import current_mission
 from embassy.sos import present, selectors, services
-from embassy.sos.models import Attachment, Case, Category, DutyOfficer, Outcome, Priority
-from embassy.sos.services.attachments import attachment_root
+from embassy.sos.models import Case, Category, DutyOfficer, Outcome, Priority
 
 
 def _queue_mission(request: HttpRequest) -> Mission | None:
@@ -182,14 +181,7 @@ def _after_handover(request: HttpRequest, case_id: int) -> HttpResponse:
 @staff_required
 @require_GET
 def case_attachment(request: HttpRequest, case_id: int, attachment_id: int) -> Any:
-    case = selectors.case_get_for(user=request.user, case_id=case_id)
-    attachment = Attachment.objects.filter(case=case, pk=attachment_id).first()
-    if attachment is None:
-        raise Http404
-    response = FileResponse((attachment_root() / attachment.path).open("rb"), content_type=attachment.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return present.attachment_response(selectors.case_get_for(user=request.user, case_id=case_id), attachment_id)
 
 
 @staff_required

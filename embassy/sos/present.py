@@ -7,8 +7,11 @@ import time
 from typing import Any
 
 from django.conf import settings
+from django.http import FileResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
+from embassy.common.errors import NotFound
 from embassy.missions.models import Mission
 from embassy.sos.models import Case, Event
 from embassy.sos.selectors import sla
@@ -78,3 +81,18 @@ def own_case_dict(case: Case, events: list[Event]) -> dict[str, Any]:
         "resolved_at": case.resolved_at, "outcome": case.outcome, "mission": mission_contact(case.mission),
         "events": [event_dict(e) for e in events],
     }
+
+
+def attachment_response(case: Case, attachment_id: int) -> FileResponse:
+    """An attachment of a case the caller has already read through the scoped, audited selector."""
+    from embassy.sos.models import Attachment
+    from embassy.sos.services.attachments import attachment_root
+
+    attachment = Attachment.objects.filter(case=case, pk=attachment_id).first()
+    if attachment is None:
+        raise NotFound(_("No such attachment."), field="attachment_id")
+    response = FileResponse((attachment_root() / attachment.path).open("rb"), content_type=attachment.content_type)
+    response["Content-Disposition"] = f'inline; filename="{case.reference}-{attachment.pk}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
