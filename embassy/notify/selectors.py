@@ -54,9 +54,8 @@ def _check_filters(status: str, channel: str) -> None:
         raise BadInput(_("Unknown notification channel."), field="channel")
 
 
-def message_log_for(*, user: Any, status: str = "", channel: str = "", limit: int = 100) -> list[Message]:
-    """The most recent messages (newest first) with their delivery attempts, each with `masked_address`.
-    Headquarters administrators and analysts only; audited."""
+def _log_queryset(user: Any, status: str, channel: str) -> QuerySet[Message]:
+    """The outbox filtered for the log, after the access and filter checks both log reads share."""
     require_log_access(user)
     _check_filters(status, channel)
     qs = Message.objects.all()
@@ -64,6 +63,13 @@ def message_log_for(*, user: Any, status: str = "", channel: str = "", limit: in
         qs = qs.filter(status=status)
     if channel:
         qs = qs.filter(channel=channel)
+    return qs
+
+
+def message_log_for(*, user: Any, status: str = "", channel: str = "", limit: int = 100) -> list[Message]:
+    """The most recent messages (newest first) with their delivery attempts, each with `masked_address`.
+    Headquarters administrators and analysts only; audited."""
+    qs = _log_queryset(user, status, channel)
     attempts = Prefetch("delivery_attempts", queryset=DeliveryAttempt.objects.order_by("at", "id"))
     messages = list(qs.order_by("-id").prefetch_related(attempts)[: max(1, min(limit, 500))])
     for m in messages:
@@ -75,13 +81,7 @@ def message_log_for(*, user: Any, status: str = "", channel: str = "", limit: in
 
 def message_list_for(*, user: Any, status: str = "", channel: str = "") -> QuerySet[Message]:
     """The message log as a queryset (newest first) for paginated API reads; audited like message_log_for."""
-    require_log_access(user)
-    _check_filters(status, channel)
-    qs = Message.objects.all()
-    if status:
-        qs = qs.filter(status=status)
-    if channel:
-        qs = qs.filter(channel=channel)
+    qs = _log_queryset(user, status, channel)
     audit_record(actor=user, action="notify.log", object_type="notify.message",
                  detail={"status": status, "channel": channel, "api": True})
     return qs.order_by("-id")
