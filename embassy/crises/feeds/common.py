@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -52,6 +53,25 @@ class FeedEvent:
 class ParseResult:
     events: list[FeedEvent] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    seen: set[Hashable] = field(default_factory=set, repr=False, compare=False)
+
+    def add(self, logger: logging.Logger, where: str, parse: Callable[[], FeedEvent],
+            key: Callable[[FeedEvent], Hashable], duplicate: str) -> None:
+        """Parse one item and keep it; a bad item, or an event whose `key` was seen before in this
+        document, is recorded and skipped — never at the cost of the other items."""
+        try:
+            event = parse()
+        except ItemError as exc:
+            self.skip(logger, where, str(exc))
+            return
+        except Exception as exc:  # a surprise in one item must never cost the others
+            self.skip(logger, where, f"unexpected {type(exc).__name__}: {exc}")
+            return
+        if key(event) in self.seen:
+            self.skip(logger, where, duplicate)
+            return
+        self.seen.add(key(event))
+        self.events.append(event)
 
     def skip(self, logger: logging.Logger, where: str, reason: str) -> None:
         """Record a skipped item: one human-readable message, also logged as a warning."""

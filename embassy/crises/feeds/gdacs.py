@@ -12,6 +12,7 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from functools import partial
 from typing import Any
 
 from embassy.crises.feeds.common import (
@@ -71,24 +72,11 @@ def parse_gdacs(text: str | bytes) -> ParseResult:
         raise FeedError(f"GDACS feed is not RSS with a <channel> (root is <{root.tag}>)")
 
     result = ParseResult()
-    seen: set[tuple[str, str]] = set()
     for index, item in enumerate(channel.findall("item")):
         guid = (item.findtext("guid") or "").strip()
         where = f"GDACS item #{index}" + (f" (guid {guid})" if guid else "")
-        try:
-            event = _parse_item(item)
-        except ItemError as exc:
-            result.skip(logger, where, str(exc))
-            continue
-        except Exception as exc:  # a surprise in one item must never cost the others
-            result.skip(logger, where, f"unexpected {type(exc).__name__}: {exc}")
-            continue
-        key = (event.source_id, event.episode)
-        if key in seen:
-            result.skip(logger, where, "duplicate event/episode in the same document")
-            continue
-        seen.add(key)
-        result.events.append(event)
+        result.add(logger, where, partial(_parse_item, item), key=lambda e: (e.source_id, e.episode),
+                   duplicate="duplicate event/episode in the same document")
     return result
 
 

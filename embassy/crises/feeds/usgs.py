@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from embassy.crises.feeds.common import (
@@ -48,24 +49,12 @@ def parse_usgs(text: str | bytes) -> ParseResult:
         raise FeedError("USGS feed has no 'features' list")
 
     result = ParseResult()
-    seen: set[str] = set()
     for index, feature in enumerate(features):
         where = f"USGS feature #{index}"
         if isinstance(feature, dict) and isinstance(feature.get("id"), str) and feature["id"]:
             where += f" (id {feature['id']})"
-        try:
-            event = _parse_feature(feature)
-        except ItemError as exc:
-            result.skip(logger, where, str(exc))
-            continue
-        except Exception as exc:  # a surprise in one item must never cost the others
-            result.skip(logger, where, f"unexpected {type(exc).__name__}: {exc}")
-            continue
-        if event.source_id in seen:
-            result.skip(logger, where, "duplicate id in the same document")
-            continue
-        seen.add(event.source_id)
-        result.events.append(event)
+        result.add(logger, where, partial(_parse_feature, feature), key=lambda e: e.source_id,
+                   duplicate="duplicate id in the same document")
     return result
 
 
