@@ -9,6 +9,8 @@ from embassy.advisories.api import router as advisories_router
 from embassy.citizens.api import router as citizens_router
 from embassy.citizens.api import staff_router as staff_citizens_router
 from embassy.common.api import install_error_handlers
+from embassy.crises.api import me_router as crises_me_router
+from embassy.crises.api import public_router as rollcall_router
 from embassy.crises.api import router as crises_router
 from embassy.geo.api import router as geo_router
 from embassy.missions.api import router as missions_router
@@ -37,3 +39,5 @@ api.add_router("/", advisories_router, tags=["advisories"])
 api.add_router("/sos", sos_router, tags=["sos"])
 api.add_router("/notify", notify_router, tags=["notify"])
 api.add_router("/crises", crises_router, tags=["crises"])
+api.add_router("/rollcall", rollcall_router, tags=["crises"])
+api.add_router("/me", crises_me_router, tags=["citizen"])

@@ -8,6 +8,7 @@ from embassy.accounts import views as account_views
 from embassy.advisories.urls import console_patterns as advisory_console
 from embassy.citizens.urls import console_patterns as citizen_console
 from embassy.common.views import favicon, healthz
+from embassy.crises.urls import console_patterns as crises_console
 from embassy.geo import views as geo_views
 from embassy.missions import views as mission_views
 from embassy.notify.urls import console_patterns as notify_console
@@ -23,6 +24,7 @@ console = (
         *sos_console,
         *advisory_console,
         *notify_console,
+        *crises_console,
     ],
     "console",
 )
@@ -40,6 +42,7 @@ urlpatterns = [
     path("", include("embassy.sos.urls")),
     path("", include("embassy.advisories.urls")),
     path("", include("embassy.notify.urls")),
+    path("", include("embassy.crises.urls")),
 ]
 
 handler403 = "embassy.common.views.error_403"

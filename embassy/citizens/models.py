@@ -35,11 +35,22 @@ class Citizen(models.Model):
     passport_expiry = models.DateField(_("passport expiry"), null=True, blank=True)
     home_address = models.CharField(_("address in Indonesia"), max_length=300, blank=True, default="")
     source = models.CharField(max_length=10, default="app")  # app | mission | demo
+    # Last known position: sent by the citizen's own app (SOS, or "share my position" turned on). Used to
+    # find who is inside a crisis zone besides registered stays.
+    share_location = models.BooleanField(_("share my position with the mission during emergencies"),
+                                         default=False)
+    last_lat = models.FloatField(null=True, blank=True)
+    last_lon = models.FloatField(null=True, blank=True)
+    last_cell = models.BigIntegerField(null=True, blank=True)  # H3 res 9
+    last_country = models.CharField(max_length=2, blank=True, default="")
+    last_seen_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["full_name", "id"]
+        indexes = [models.Index(fields=["last_cell"], name="citizens_last_cell",
+                                condition=models.Q(last_cell__isnull=False))]
 
     def __str__(self) -> str:
         return self.full_name

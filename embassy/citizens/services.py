@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from embassy.accounts.audit import audit_record
 from embassy.citizens.models import Citizen, Dependant, EmergencyContact, Stay
+from embassy.citizens.signals import announce_whereabouts
 from embassy.citizens.validation import (
     CONFIRM_EVERY,
     DEFAULT_PURGE_DAYS,
@@ -201,6 +202,7 @@ def stay_register(
         stay.dependants.set(travelling)
     audit_record(actor=actor, action="stay.register", object_type="stay", object_id=stay.pk,
                  citizen_id=citizen.pk, mission_code=stay.mission.code, detail={"rule": place.rule})
+    announce_whereabouts(stay.citizen_id)
     return stay
 
 
@@ -270,6 +272,7 @@ def stay_update(*, stay: Stay, actor: Any, data: dict[str, Any]) -> Stay:
         audit_record(actor=actor, action="stay.update", object_type="stay", object_id=stay.pk,
                      citizen_id=stay.citizen_id, mission_code=stay.mission.code,
                      detail={"fields": sorted(changed), **detail})
+    announce_whereabouts(stay.citizen_id)
     return stay
 
 
@@ -281,6 +284,7 @@ def stay_end(*, stay: Stay, actor: Any, end_date: dt.date | None = None) -> Stay
     stay.end_date = end_date or dt.datetime.now(tz=dt.UTC).date()
     stay.save(update_fields=["status", "end_date", "updated_at"])
     audit_record(actor=actor, action="stay.end", object_type="stay", object_id=stay.pk, citizen_id=stay.citizen_id)
+    announce_whereabouts(stay.citizen_id)
     return stay
 
 
@@ -311,6 +315,7 @@ def stay_location_purge(*, stay: Stay, actor: Any) -> Stay:
     """Delete the stay's precise location now (point, map cell, address); the country, city and the
     responsible mission stay on record."""
     _purge(stay, actor=actor, reason="citizen", now=timezone.now())
+    announce_whereabouts(stay.citizen_id)
     return stay
 
 
@@ -453,3 +458,19 @@ def dependant_remove(*, citizen: Citizen, actor: Any, dependant_id: int) -> None
         raise NotFound(_("No such family member."), field="dependant_id")
     audit_record(actor=actor, action="dependant.remove", object_type="dependant", object_id=dependant_id,
                  citizen_id=citizen.pk)
+
+
+def citizen_position_report(*, citizen: Citizen, lat: Any, lon: Any, force: bool = False) -> bool:
+    """The citizen's own app reports where the phone is: kept as the last known position when the citizen
+    shares their position (or force=True: an SOS, which the citizen sent on purpose). Only the latest
+    position is kept. Returns whether it was stored."""
+    if not (citizen.share_location or force):
+        return False
+    from embassy.geo.boundaries import country_at, validate_point
+
+    la, lo = validate_point(lat, lon)
+    Citizen.objects.filter(pk=citizen.pk).update(
+        last_lat=la, last_lon=lo, last_cell=cell_at(la, lo, STAY_RES), last_country=country_at(la, lo) or "",
+        last_seen_at=timezone.now())
+    announce_whereabouts(citizen.pk)
+    return True

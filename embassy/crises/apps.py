@@ -5,3 +5,17 @@ class CrisesConfig(AppConfig):
     name = "embassy.crises"
     label = "crises"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from embassy.citizens.signals import whereabouts_changed
+        from embassy.crises import rollcall
+        from embassy.notify.hooks import on_delivered
+
+        whereabouts_changed.connect(_whereabouts_changed, dispatch_uid="crises.whereabouts")
+        on_delivered(rollcall.KIND_ASK, rollcall.rollcall_reached)
+
+
+def _whereabouts_changed(sender: object, citizen_id: int, **kwargs: object) -> None:
+    from embassy.crises.affected import affected_citizen_changed
+
+    affected_citizen_changed(citizen_id)

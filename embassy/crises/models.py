@@ -46,6 +46,10 @@ class Crisis(models.Model):
     occurred_at = models.DateTimeField(null=True, blank=True)
     missions = models.ManyToManyField("missions.Mission", related_name="crises", blank=True)
     registered_inside = models.PositiveIntegerField(default=0)  # active stays in the zone when last checked
+    affected_at = models.DateTimeField(null=True, blank=True)  # when the affected set was last computed
+    rollcall_started_at = models.DateTimeField(null=True, blank=True)
+    rollcall_started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                            blank=True, related_name="+")
     declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+")
     confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
@@ -95,3 +99,66 @@ class FeedPoll(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+
+
+class Affected(models.Model):
+    """One citizen inside a crisis's zone — by an active stay or by the last known position — and their
+    roll-call: asked, reached (the message was handed to its channel), reminded, contacts asked, answered.
+
+    Rows are kept when a person leaves the zone (inside=False), so answers and history survive a zone change.
+    One row per (crisis, citizen)."""
+
+    class Via(models.TextChoices):
+        STAY = "stay", _("Registered stay")
+        LOCATION = "location", _("Last known position")
+        COUNTRY = "country", _("Stay in the country")
+
+    class Answer(models.TextChoices):
+        NONE = "", _("No answer yet")
+        SAFE = "safe", _("Safe")
+        HELP = "help", _("Needs help")
+
+    crisis = models.ForeignKey(Crisis, on_delete=models.CASCADE, related_name="affected", db_index=False)
+    citizen = models.ForeignKey("citizens.Citizen", on_delete=models.CASCADE, related_name="+", db_index=False)
+    stay = models.ForeignKey("citizens.Stay", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                             db_index=False)
+    mission = models.ForeignKey("missions.Mission", on_delete=models.PROTECT, related_name="+", db_index=False)
+    via = models.CharField(max_length=8, choices=Via.choices, default=Via.STAY)
+    lat = models.FloatField(null=True, blank=True)
+    lon = models.FloatField(null=True, blank=True)
+    dependants = models.PositiveSmallIntegerField(default=0)
+    inside = models.BooleanField(default=True)
+    added_at = models.DateTimeField()
+    left_at = models.DateTimeField(null=True, blank=True)
+    asked_at = models.DateTimeField(null=True, blank=True)
+    channel = models.CharField(max_length=10, blank=True, default="")
+    reached_at = models.DateTimeField(null=True, blank=True)
+    reminders = models.PositiveSmallIntegerField(default=0)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    contacts_asked_at = models.DateTimeField(null=True, blank=True)
+    answer = models.CharField(max_length=4, choices=Answer.choices, blank=True, default="")
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_via = models.CharField(max_length=8, blank=True, default="")  # link | app | contact | staff
+    case = models.ForeignKey("sos.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["crisis", "citizen"], name="crises_affected_once")]
+        indexes = [models.Index(fields=["crisis", "inside", "answer"], name="crises_affected_state"),
+                   models.Index(fields=["crisis", "mission"], name="crises_affected_mission")]
+
+
+class Answer(models.Model):
+    """Every answer received (the Affected row holds the latest). `key` makes a replayed link a no-op: one
+    row per (person, answer, link)."""
+
+    affected = models.ForeignKey(Affected, on_delete=models.CASCADE, related_name="answers", db_index=False)
+    answer = models.CharField(max_length=4, choices=Affected.Answer.choices)
+    via = models.CharField(max_length=8)
+    key = models.CharField(max_length=64)
+    at = models.DateTimeField()
+    text = models.CharField(max_length=500, blank=True, default="")
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [models.UniqueConstraint(fields=["affected", "answer", "key"], name="crises_answer_once")]

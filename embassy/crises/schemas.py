@@ -17,8 +17,11 @@ class CrisisOut(Schema):
     lat: float | None
     lon: float | None
     radius_km: float | None
+    polygon: dict[str, Any] | None
     countries: list[str]
     registered_inside: int
+    affected_at: datetime | None
+    rollcall_started_at: datetime | None
     missions: list[str]
     occurred_at: datetime | None
     confirmed_at: datetime | None
@@ -37,6 +40,7 @@ class DeclareIn(Schema):
     lon: float | None = None
     radius_km: float | None = None
     countries: list[str] = []
+    polygon: dict[str, Any] | None = None
 
 
 class DismissIn(Schema):
@@ -51,3 +55,98 @@ class FeedPollOut(Schema):
     created: int
     updated: int
     errors: list[str]
+
+
+class ZoneIn(Schema):
+    lat: float | None = None
+    lon: float | None = None
+    radius_km: float | None = None
+    polygon: dict[str, Any] | None = None
+    countries: list[str] | None = None
+
+
+class NoteIn(Schema):
+    text: str = Field(..., min_length=1, max_length=4000)
+
+
+class CountsOut(Schema):
+    affected: int
+    registered: int
+    dependants: int
+    asked: int
+    reached: int
+    safe: int
+    help: int
+    silent: int
+    unreachable: int
+    contacts_asked: int
+
+
+class SilentOut(Schema):
+    id: int
+    citizen_id: int
+    name: str
+    phone: str
+    email: str
+    mission: str
+    via: str
+    channel: str
+    asked_at: datetime | None
+    reached_at: datetime | None
+    reminders: int
+    contacts_asked_at: datetime | None
+
+    @staticmethod
+    def resolve_name(obj: Any) -> str:
+        return obj.citizen.full_name
+
+    @staticmethod
+    def resolve_phone(obj: Any) -> str:
+        return obj.citizen.phone
+
+    @staticmethod
+    def resolve_email(obj: Any) -> str:
+        return obj.citizen.email
+
+    @staticmethod
+    def resolve_mission(obj: Any) -> str:
+        return obj.mission.code
+
+
+class SilentPageOut(Schema):
+    total: int
+    rows: list[SilentOut]
+
+
+class StaffAnswerIn(Schema):
+    answer: str
+    note: str = Field("", max_length=500)
+
+
+class LinkAnswerIn(Schema):
+    crisis: int
+    token: str = Field(..., max_length=200)
+    answer: str
+    text: str = Field("", max_length=500)
+
+
+class AnswerOut(Schema):
+    answer: str
+    recorded: bool
+    case_id: int | None
+
+
+class OwnAnswerIn(Schema):
+    answer: str
+    text: str = Field("", max_length=500)
+
+
+class OwnRollcallOut(Schema):
+    crisis_id: int
+    title: str
+    answer: str
+    answered_at: datetime | None
+
+    @staticmethod
+    def resolve_title(obj: Any) -> str:
+        return obj.crisis.title

@@ -1,15 +1,16 @@
-"""Reads of crises. Crises carry no personal data (counts only), so every staff role may read those that
-concern its missions; headquarters reads all. Citizens and the public read none here."""
+"""Reads of crises. Crises and their counts carry no personal data, so every staff role may read those that
+concern its missions; headquarters reads all. The silent list (names, phone numbers) is personal data:
+only for roles that read it, scoped to their missions, and audited."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from embassy.common.errors import NotFound, PermissionDenied
-from embassy.crises.models import Crisis, FeedPoll
+from embassy.crises.models import Affected, Crisis, FeedPoll
 from embassy.missions.selectors import scope_for
 
 
@@ -36,3 +37,106 @@ def feed_polls_for(*, user: Any, limit: int = 50) -> list[FeedPoll]:
     if not scope_for(user).is_hq:
         raise PermissionDenied(_("Only headquarters sees the feed polls."))
     return list(FeedPoll.objects.all()[:limit])
+
+
+# --- The crisis room ----------------------------------------------------------------------------------------
+def rollcall_counts(*, crisis: Crisis, mission_id: int | None = None) -> dict[str, int]:
+    """Live counts: affected (people inside, dependants included), asked, reached, safe, need help, no answer
+    yet (asked or not), unreachable (no channel reaches them: follow up by phone). One aggregate query."""
+    qs = Affected.objects.filter(crisis=crisis, inside=True)
+    if mission_id is not None:
+        qs = qs.filter(mission_id=mission_id)
+    agg = qs.aggregate(
+        registered=Count("id"), dependants=Sum("dependants"),
+        asked=Count("id", filter=Q(asked_at__isnull=False)),
+        reached=Count("id", filter=Q(reached_at__isnull=False) | ~Q(answer="")),
+        safe=Count("id", filter=Q(answer=Affected.Answer.SAFE)),
+        help=Count("id", filter=Q(answer=Affected.Answer.HELP)),
+        silent=Count("id", filter=Q(answer="")),
+        unreachable=Count("id", filter=Q(answer="", channel="") & Q(asked_at__isnull=True)),
+        contacts_asked=Count("id", filter=Q(answer="", contacts_asked_at__isnull=False)),
+    )
+    out = {k: int(v or 0) for k, v in agg.items()}
+    out["affected"] = out["registered"] + out["dependants"]
+    return out
+
+
+def rollcall_by_mission(*, crisis: Crisis) -> list[dict[str, Any]]:
+    rows = (Affected.objects.filter(crisis=crisis, inside=True).values("mission__code")
+            .annotate(registered=Count("id"), safe=Count("id", filter=Q(answer=Affected.Answer.SAFE)),
+                      help=Count("id", filter=Q(answer=Affected.Answer.HELP)), silent=Count("id", filter=Q(answer="")))
+            .order_by("-registered", "mission__code"))
+    return [{"mission": r["mission__code"], **{k: r[k] for k in ("registered", "safe", "help", "silent")}}
+            for r in rows]
+
+
+def rollcall_state(*, crisis: Crisis) -> str:
+    """A short fingerprint of everything the room shows: the live poll answers 204 while it is unchanged."""
+    agg = Affected.objects.filter(crisis=crisis).aggregate(
+        n=Count("id"), a=Max("answered_at"), r=Max("reached_at"), q=Max("asked_at"), k=Max("contacts_asked_at"))
+    last = crisis.events.aggregate(m=Max("id"))["m"]
+    raw = "|".join(str(v) for v in (crisis.status, crisis.updated_at, *agg.values(), last))
+    import hashlib
+
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def rollcall_map(*, crisis: Crisis, res: int = 6) -> dict[str, Any]:
+    """GeoJSON for the room's map: hexagons of people inside with their answer counts (no names)."""
+    from h3.api import basic_int as h3i
+
+    from embassy.geo.h3cells import cell_at
+
+    res = max(2, min(8, res))
+    cells: dict[int, list[int]] = {}
+    for lat, lon, answer in Affected.objects.filter(crisis=crisis, inside=True, lat__isnull=False).values_list(
+            "lat", "lon", "answer").iterator(chunk_size=20_000):
+        counts = cells.setdefault(cell_at(lat, lon, res), [0, 0, 0])
+        counts[{"": 0, "safe": 1, "help": 2}.get(answer, 0)] += 1
+    features = []
+    for cell, (silent, safe, help_) in cells.items():
+        ring = [[round(lon, 5), round(lat, 5)] for lat, lon in h3i.cell_to_boundary(cell)]
+        ring.append(ring[0])
+        features.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
+                         "properties": {"silent": silent, "safe": safe, "help": help_, "total": silent + safe + help_}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def silent_list_for(*, user: Any, crisis: Crisis, mission_id: int | None = None, limit: int = 100,
+                    offset: int = 0) -> dict[str, Any]:
+    """The people inside who have not answered, to follow up by phone: names and numbers, so only for staff
+    who read personal data of their missions (headquarters: all). Every read is audited."""
+    from embassy.accounts.audit import audit_record
+
+    scope = scope_for(user)
+    if not scope.personal_data:
+        audit_record(actor=user, action="crisis.silent.denied", object_type="crisis", object_id=crisis.pk)
+        raise PermissionDenied(_("Your role does not include citizens' personal data."))
+    qs = Affected.objects.filter(crisis=crisis, inside=True, answer="")
+    if not scope.personal_all:
+        qs = qs.filter(mission_id__in=scope.personal_ids)
+    if mission_id is not None:
+        qs = qs.filter(mission_id=mission_id)
+    total = qs.count()
+    rows = list(qs.select_related("citizen", "mission").order_by("asked_at", "id")[offset:offset + max(1, min(limit, 500))])
+    audit_record(actor=user, action="crisis.silent.read", object_type="crisis", object_id=crisis.pk,
+                 detail={"rows": len(rows), "offset": offset, "mission": mission_id})
+    return {"total": total, "rows": rows}
+
+
+def affected_get_for(*, user: Any, crisis: Crisis, affected_id: int) -> Affected:
+    scope = scope_for(user)
+    row = Affected.objects.filter(crisis=crisis, pk=affected_id).select_related("citizen", "crisis").first()
+    if row is None or not scope.covers_personal(row.mission_id):
+        raise NotFound(_("No such person on this roll-call."), field="affected_id")
+    return row
+
+
+def own_rollcalls(*, user: Any) -> list[Affected]:
+    """The signed-in citizen's open roll-calls (the app shows the same question as the message)."""
+    citizen = getattr(user, "citizen", None) if getattr(user, "is_authenticated", False) else None
+    if citizen is None:
+        return []
+    return list(Affected.objects.filter(citizen=citizen, inside=True, crisis__status=Crisis.Status.ACTIVE,
+                                        crisis__rollcall_started_at__isnull=False)
+                .select_related("crisis").order_by("-crisis__rollcall_started_at"))

@@ -5,31 +5,29 @@ earthquakes from magnitude 5.5 with a zone radius that grows with the magnitude;
 alerts for the other kinds. An event matters only if registered citizens have an active stay inside its
 zone; it then becomes a *proposed* crisis for the missions whose citizens are there, or an *active* one
 by itself above the auto-confirm threshold. The same event again (or updated by the feed) updates the
-one crisis it made. Counting who is inside here uses a latitude/longitude box and exact great-circle
-distance; the affected-set engine of issue 4 (H3) replaces it.
+one crisis it made. Who is inside comes from the affected-set engine (crises.affected: H3 cells, then the
+exact test), and the set is stored as soon as the crisis exists.
 """
 
 from __future__ import annotations
 
 import bisect
 import logging
-import math
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from embassy.accounts.audit import audit_record
-from embassy.citizens.models import Stay
 from embassy.common.errors import BadInput, Conflict, PermissionDenied
+from embassy.crises.affected import Candidate, affected_refresh, find_affected
 from embassy.crises.feeds import FeedEvent
 from embassy.crises.models import Crisis, CrisisEvent
+from embassy.crises.zone import clean_polygon, shape_of
 from embassy.geo.boundaries import validate_point
-from embassy.geo.distance import haversine_km_many
 from embassy.missions.models import HQ_ROLES, Role
 from embassy.missions.selectors import scope_for
 
@@ -91,33 +89,10 @@ def decide(event: FeedEvent) -> Decision:
                     f"alert level {level}")
 
 
-def stays_inside(lat: float, lon: float, radius_km: float) -> tuple[int, list[int]]:
-    """(active stays within radius_km of the point, their missions). Box prefilter, then exact distance."""
-    dlat = radius_km / 111.0
-    qs = Stay.objects.filter(status=Stay.Status.ACTIVE, lat__gte=lat - dlat, lat__lte=lat + dlat)
-    coslat = math.cos(math.radians(min(89.0, abs(lat) + dlat)))
-    dlon = radius_km / (111.320 * max(coslat, 1e-6))
-    if dlon < 180 and abs(lat) + dlat < 90:
-        lo, hi = lon - dlon, lon + dlon
-        if lo < -180:
-            qs = qs.filter(models_q_lon(lo + 360, 180) | models_q_lon(-180, hi))
-        elif hi > 180:
-            qs = qs.filter(models_q_lon(lo, 180) | models_q_lon(-180, hi - 360))
-        else:
-            qs = qs.filter(lon__gte=lo, lon__lte=hi)
-    rows = list(qs.values_list("lat", "lon", "mission_id"))
-    if not rows:
-        return 0, []
-    arr = np.asarray([(r[0], r[1]) for r in rows], dtype=float)
-    inside = haversine_km_many(lat, lon, arr[:, 0], arr[:, 1]) <= radius_km
-    missions = sorted({rows[i][2] for i in np.nonzero(inside)[0]})
-    return int(inside.sum()), missions
-
-
-def models_q_lon(lo: float, hi: float) -> Any:
-    from django.db.models import Q
-
-    return Q(lon__gte=lo, lon__lte=hi)
+def _inside(crisis: Crisis) -> tuple[dict[int, Candidate], list[int]]:
+    """Who is inside the crisis's zone now (H3 engine), and their missions."""
+    found = find_affected(crisis)
+    return found, sorted({c.mission_id for c in found.values()})
 
 
 def _notify_missions(crisis: Crisis) -> None:
@@ -151,7 +126,9 @@ def crisis_ingest(*, event: FeedEvent) -> tuple[Crisis | None, str]:
         return _update_from_feed(existing, event, decision)
     if not decision.relevant:
         return None, "ignored"
-    count, missions = stays_inside(event.lat, event.lon, decision.radius_km)
+    probe = Crisis(lat=event.lat, lon=event.lon, radius_km=decision.radius_km)  # the zone is the circle
+    found, missions = _inside(probe)
+    count = len(found)
     if count == 0:
         return None, "ignored"
     status = Crisis.Status.ACTIVE if decision.auto_confirm else Crisis.Status.PROPOSED
@@ -167,6 +144,7 @@ def crisis_ingest(*, event: FeedEvent) -> tuple[Crisis | None, str]:
                 confirmed_at=timezone.now() if decision.auto_confirm else None,
                 data={"depth_km": event.depth_km, "episode": event.episode, "rule": decision.reason})
             crisis.missions.set(missions)
+            affected_refresh(crisis, found)
             CrisisEvent.objects.create(crisis=crisis, kind="proposed" if status == Crisis.Status.PROPOSED
                                        else "auto_confirmed", text=decision.reason,
                                        data={"registered_inside": count, "radius_km": decision.radius_km})
@@ -191,10 +169,10 @@ def _update_from_feed(crisis: Crisis, event: FeedEvent, decision: Decision) -> t
         for field, value in changes.items():
             setattr(crisis, field, value)
         crisis.source_updated_at = event.updated_at
-        if ({"lat", "lon", "radius_km"} & changes.keys() and crisis.lat is not None and crisis.lon is not None
-                and crisis.radius_km):
-            crisis.registered_inside, missions = stays_inside(crisis.lat, crisis.lon, crisis.radius_km)
-            crisis.missions.add(*missions)
+        if {"lat", "lon", "radius_km"} & changes.keys() and crisis.status in (Crisis.Status.PROPOSED,
+                                                                               Crisis.Status.ACTIVE):
+            crisis.save()
+            affected_refresh(crisis)
         if decision.auto_confirm and crisis.status == Crisis.Status.PROPOSED:
             crisis.status, crisis.confirmed_at = Crisis.Status.ACTIVE, timezone.now()
             changes["status"] = crisis.status
@@ -218,40 +196,88 @@ def _may_manage(actor: Any, crisis: Crisis | None = None) -> None:
 
 @transaction.atomic
 def crisis_declare(*, actor: Any, title: str, kind: str, lat: Any = None, lon: Any = None,
-                   radius_km: Any = None, countries: list[str] | None = None) -> Crisis:
-    """An officer declares a crisis over a circle (lat, lon, radius) or whole countries. Active at once."""
+                   radius_km: Any = None, countries: list[str] | None = None,
+                   polygon: dict[str, Any] | None = None) -> Crisis:
+    """An officer declares a crisis over a circle (lat, lon, radius), a polygon (GeoJSON, drawn on the map)
+    and/or whole countries. Active at once; the affected set is computed before this returns."""
     _may_manage(actor)
     title = (title or "").strip()
     if not title:
         raise BadInput(_("Give the crisis a title."), field="title")
     if kind not in Crisis.Kind.values:
         raise BadInput(_("Unknown kind of crisis."), field="kind")
-    codes = sorted({(c or "").strip().upper() for c in (countries or []) if (c or "").strip()})
+    codes = _country_codes(countries)
     la = lo = r = None
+    geometry = clean_polygon(polygon) if polygon else None
     if lat is not None or lon is not None:
-        la, lo = validate_point(lat, lon)
-        try:
-            r = float(radius_km)
-        except (TypeError, ValueError):
-            raise BadInput(_("Give the radius in kilometres."), field="radius_km") from None
-        if not (0 < r <= MAX_RADIUS_KM):
-            raise BadInput(_("The radius must be between 0 and %(max)s km.") % {"max": int(MAX_RADIUS_KM)},
-                           field="radius_km")
-    elif not codes:
+        la, lo, r = _circle(lat, lon, radius_km)
+    elif geometry is None and not codes:
         raise BadInput(_("Draw a zone on the map or choose a country."), field="lat")
-    count, missions = stays_inside(la, lo, r) if la is not None and lo is not None and r else (0, [])
-    if codes:
-        country_stays = Stay.objects.filter(status=Stay.Status.ACTIVE, country_id__in=codes)
-        count += country_stays.count()
-        missions = sorted({*missions, *country_stays.values_list("mission_id", flat=True).distinct()})
+    if geometry is not None and la is None:
+        centre = shape_of(geometry).representative_point()
+        la, lo = float(centre.y), ((float(centre.x) + 180.0) % 360.0) - 180.0
+    now = timezone.now()
     crisis = Crisis.objects.create(title=title[:300], kind=kind, status=Crisis.Status.ACTIVE, lat=la, lon=lo,
-                                   radius_km=r, countries=codes, declared_by=actor, confirmed_by=actor,
-                                   confirmed_at=timezone.now(), occurred_at=timezone.now(),
-                                   registered_inside=count)
-    crisis.missions.set(missions)
-    CrisisEvent.objects.create(crisis=crisis, kind="declared", actor=actor, data={"registered_inside": count})
-    audit_record(actor=actor, action="crisis.declare", object_type="crisis", object_id=crisis.pk)
+                                   radius_km=r, polygon=geometry, countries=codes, declared_by=actor,
+                                   confirmed_by=actor, confirmed_at=now, occurred_at=now)
+    result = affected_refresh(crisis)
+    CrisisEvent.objects.create(crisis=crisis, kind="declared", actor=actor,
+                               data={"registered_inside": result.inside, "people": result.people})
+    audit_record(actor=actor, action="crisis.declare", object_type="crisis", object_id=crisis.pk,
+                 detail={"zone": "polygon" if geometry else ("circle" if r else "countries"), "countries": codes})
     transaction.on_commit(lambda: _notify_missions(crisis))
+    return crisis
+
+
+def _country_codes(countries: list[str] | None) -> list[str]:
+    from embassy.geo.models import Country
+
+    codes = sorted({(c or "").strip().upper() for c in (countries or []) if (c or "").strip()})
+    if codes:
+        known = set(Country.objects.filter(code__in=codes).values_list("code", flat=True))
+        unknown = [c for c in codes if c not in known]
+        if unknown:
+            raise BadInput(_("Unknown country: %(codes)s.") % {"codes": ", ".join(unknown)}, field="countries")
+    return codes
+
+
+def _circle(lat: Any, lon: Any, radius_km: Any) -> tuple[float, float, float]:
+    la, lo = validate_point(lat, lon)
+    try:
+        r = float(radius_km)
+    except (TypeError, ValueError):
+        raise BadInput(_("Give the radius in kilometres."), field="radius_km") from None
+    if not (0 < r <= MAX_RADIUS_KM):
+        raise BadInput(_("The radius must be between 0 and %(max)s km.") % {"max": int(MAX_RADIUS_KM)},
+                       field="radius_km")
+    return la, lo, r
+
+
+@transaction.atomic
+def crisis_zone_update(*, actor: Any, crisis: Crisis, lat: Any = None, lon: Any = None, radius_km: Any = None,
+                       polygon: dict[str, Any] | None = None, countries: list[str] | None = None) -> Crisis:
+    """Change an open crisis's zone; the affected set follows (people who left keep their answers)."""
+    _may_manage(actor, crisis)
+    if crisis.status not in (Crisis.Status.PROPOSED, Crisis.Status.ACTIVE):
+        raise Conflict(_("This crisis is already closed."))
+    before = {"lat": crisis.lat, "lon": crisis.lon, "radius_km": crisis.radius_km, "polygon": bool(crisis.polygon),
+              "countries": crisis.countries}
+    if polygon:
+        crisis.polygon = clean_polygon(polygon)
+        crisis.radius_km = None
+    elif lat is not None or lon is not None:
+        crisis.lat, crisis.lon, crisis.radius_km = _circle(lat, lon, radius_km)
+        crisis.polygon = None
+    if countries is not None:
+        crisis.countries = _country_codes(countries)
+    if not (crisis.polygon or crisis.radius_km or crisis.countries):
+        raise BadInput(_("Draw a zone on the map or choose a country."), field="lat")
+    crisis.save()
+    result = affected_refresh(crisis)
+    CrisisEvent.objects.create(crisis=crisis, kind="zone_changed", actor=actor,
+                               data={"before": before, "added": result.added, "left": result.left,
+                                     "inside": result.inside})
+    audit_record(actor=actor, action="crisis.zone", object_type="crisis", object_id=crisis.pk)
     return crisis
 
 
@@ -277,3 +303,23 @@ def crisis_dismiss(*, actor: Any, crisis: Crisis, reason: str = "") -> Crisis:
     CrisisEvent.objects.create(crisis=crisis, kind=crisis.status, actor=actor, text=(reason or "")[:1000])
     audit_record(actor=actor, action=f"crisis.{crisis.status}", object_type="crisis", object_id=crisis.pk)
     return crisis
+
+
+def crisis_note_add(*, actor: Any, crisis: Crisis, text: str) -> CrisisEvent:
+    """A note in the crisis log (the crisis room and the final report show them)."""
+    _may_manage_or_read(actor, crisis)
+    text = (text or "").strip()
+    if not text:
+        raise BadInput(_("Write the note first."), field="text")
+    event = CrisisEvent.objects.create(crisis=crisis, kind="note", actor=actor, text=text[:4000])
+    audit_record(actor=actor, action="crisis.note", object_type="crisis", object_id=crisis.pk)
+    return event
+
+
+def _may_manage_or_read(actor: Any, crisis: Crisis) -> None:
+    """Any staff member concerned by the crisis may write in its log (analysts, consular staff too)."""
+    scope = scope_for(actor)
+    if not scope.is_staff:
+        raise PermissionDenied(_("Only staff can write in the crisis log."))
+    if not scope.is_hq and not set(crisis.missions.values_list("id", flat=True)) & scope.mission_ids:
+        raise PermissionDenied(_("This crisis does not concern your mission."))

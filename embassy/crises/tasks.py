@@ -20,3 +20,20 @@ def poll_feeds() -> str:
         return "disabled"
     polls = [feed_poll(source) for source in PARSERS]
     return ", ".join(f"{p.source}: {p.events} events, {p.created} new, {len(p.errors)} errors" for p in polls)
+
+
+@task(queue_name="default", priority=10)
+def rollcall_send(crisis_id: int) -> int:
+    """Queue the roll-call questions of one crisis (started by an officer, or new people in the zone)."""
+    from embassy.crises.rollcall import rollcall_queue_asks
+
+    return rollcall_queue_asks(crisis_id)
+
+
+@periodic(dt.timedelta(minutes=1))
+@task(queue_name="default")
+def rollcall_remind() -> int:
+    """Remind those who have not answered; then ask their emergency contacts."""
+    from embassy.crises.rollcall import rollcall_remind as remind
+
+    return remind()

@@ -30,7 +30,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Field, Q, QuerySet
 from django.utils import timezone
 
-from embassy.notify import conf
+from embassy.notify import conf, hooks
 from embassy.notify.channels import Channel, Outcome, Result, get_channel
 from embassy.notify.models import CHANNELS, ChannelBucket, DeliveryAttempt, DispatchLane, Message, Priority
 
@@ -243,6 +243,9 @@ def record_results(results: Sequence[Sent], *, token: str, now: dt.datetime | No
         _update_each("next_attempt_at", retry_at)
         _update_each("provider_id", provider_ids)
         DeliveryAttempt.objects.bulk_create(attempts, batch_size=500)
+        sent_ids = set(groups.get((Message.Status.SENT, "", True), []))
+        if sent_ids:
+            hooks.delivered([(m.kind, m.data) for m, _r, _ms in results if m.pk in sent_ids])
         if gone:
             PushSubscription.objects.filter(id__in=gone, disabled_at__isnull=True).update(disabled_at=now)
         if delivered:

@@ -112,6 +112,8 @@ def citizen_update(case: Case, *, kind: str, text: str = "") -> None:
     from embassy.notify.services import Priority, notify_user
 
     user = case.user
+    if user is None:  # a case opened for a citizen without an account: the mission calls them
+        return
     mission: Mission = case.mission
     with translation.override(user.language or "id"):
         name = mission.name()

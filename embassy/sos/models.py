@@ -56,7 +56,9 @@ class Case(models.Model):
     OPEN = (Status.NEW, Status.ACKNOWLEDGED)
 
     citizen = models.ForeignKey("citizens.Citizen", on_delete=models.PROTECT, related_name="sos_cases", db_index=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False)
+    # None for a case opened for a citizen without an account (e.g. "I need help" from a roll-call SMS).
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False,
+                             null=True, blank=True)
     stay = models.ForeignKey("citizens.Stay", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     mission = models.ForeignKey("missions.Mission", on_delete=models.PROTECT, related_name="sos_cases", db_index=False)
     routing_rule = models.CharField(max_length=30, blank=True, default="")

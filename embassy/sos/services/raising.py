@@ -245,3 +245,35 @@ def case_message_from_citizen(*, case: Case, user: Any, text: str) -> Event:
     event = event_add(case, Event.Kind.MESSAGE, actor=user, from_citizen=True, public=True, text=text)
     alerts.staff_citizen_message(case, text)
     return event
+
+
+def sos_open_for_citizen(*, citizen_id: int, user_id: int | None, mission_id: int, stay_id: int | None,
+                         lat: float | None, lon: float | None, key: str, text: str, country_id: str | None = None,
+                         category: str = Category.DISASTER) -> tuple[int, bool]:
+    """Open an SOS case on a citizen's behalf — "I need help" in a crisis roll-call, possibly from a citizen
+    without an account (an SMS link). Joins the citizen's open case instead of opening a second one.
+    Returns (case id, created). Runs inside the caller's transaction."""
+    now = timezone.now()
+    open_id = (Case.objects.filter(citizen_id=citizen_id, status__in=[Case.Status.NEW, Case.Status.ACKNOWLEDGED])
+               .values_list("id", flat=True).first())
+    data = {"key": key, "via": "rollcall"}
+    if open_id is not None:
+        Event.objects.create(case_id=open_id, at=now, kind=Event.Kind.JOINED, from_citizen=True, public=True,
+                             text=clean_text(text), data=data)
+        return open_id, False
+    fields: dict[str, Any] = {
+        "citizen_id": citizen_id, "user_id": user_id, "stay_id": stay_id, "mission_id": mission_id,
+        "routing_rule": "rollcall", "country_id": country_id, "category": category, "text": clean_text(text), "raised_at": now,
+        "waiting_since": now, "updated_at": now,
+    }
+    if lat is not None and lon is not None:
+        fields.update(lat=lat, lon=lon, cell=cell_at(lat, lon, STAY_RES), location=Case.Location.KNOWN,
+                      located_at=now)
+    else:
+        data["location"] = "missing"
+    with transaction.atomic():
+        case_id = store.insert(Case, fields)
+        store.insert(Event, {"case_id": case_id, "at": now, "kind": Event.Kind.RAISED, "actor_id": user_id,
+                             "from_citizen": True, "public": True, "text": fields["text"], "data": data})
+    transaction.on_commit(alerts.kick)
+    return case_id, True

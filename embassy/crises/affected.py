@@ -1,0 +1,288 @@
+"""The affected set: who is inside a crisis zone, computed with H3 and kept current.
+
+A citizen is affected when an active stay lies inside the zone (by its position, or by its country for a
+country-wide crisis), or when the last position their own app sent (SOS, or "share my position") lies inside
+and is recent (CRISIS_LAST_SEEN_DAYS, default 14). Dependants travelling along on the stay count too.
+
+`affected_refresh(crisis)` computes the set and stores the difference (new people in, people gone out — their
+rows are kept with inside=False, so answers survive a zone change). It runs when a crisis is made or its
+zone changes; `affected_citizen_changed(citizen_id)` re-checks one person against the open crises when they
+register, change or end a stay, or their app reports a new position.
+
+The spatial query is zone.Zone's coarse filter (ranges of res-9 H3 cells) + the exact test, in plain SQL so
+that 100,000 people are found and stored in about a second on SQLite. `find_affected(coarse=False)` is the
+brute-force scan over every active stay, used as the baseline and in tests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from embassy.citizens.models import Citizen, Stay
+from embassy.crises.models import Affected, Crisis
+from embassy.crises.zone import Zone, zone_of
+
+log = logging.getLogger(__name__)
+
+RANGES_PER_QUERY = 200
+WRITE_CHUNK = 5_000
+OPEN = (Crisis.Status.PROPOSED, Crisis.Status.ACTIVE)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    citizen_id: int
+    stay_id: int | None
+    mission_id: int
+    via: str
+    lat: float | None
+    lon: float | None
+    dependants: int
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    added: int
+    left: int
+    changed: int
+    inside: int
+    people: int  # inside, dependants included
+    seconds: float
+
+
+def last_seen_cutoff(now: dt.datetime | None = None) -> dt.datetime:
+    days = float(getattr(settings, "CRISIS_LAST_SEEN_DAYS", 14))
+    return (now or timezone.now()) - dt.timedelta(days=days)
+
+
+# --- Finding ----------------------------------------------------------------------------------------------------
+def _stay_sql(where: str) -> str:
+    stay = Stay._meta.db_table
+    through = Stay.dependants.through._meta.db_table
+    return (f"SELECT s.id, s.citizen_id, s.mission_id, s.lat, s.lon, "  # noqa: S608 - names from model metadata
+            f"(SELECT COUNT(*) FROM {through} d WHERE d.stay_id = s.id) "
+            f"FROM {stay} s WHERE s.status = %s AND {where} ORDER BY s.start_date DESC, s.id DESC")
+
+
+def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
+def _range_chunks(ranges: list[tuple[int, int]], column: str) -> list[tuple[str, list[Any]]]:
+    out = []
+    for i in range(0, len(ranges), RANGES_PER_QUERY):
+        chunk = ranges[i:i + RANGES_PER_QUERY]
+        where = "(" + " OR ".join([f"{column} BETWEEN %s AND %s"] * len(chunk)) + ")"
+        out.append((where, [v for r in chunk for v in r]))
+    return out
+
+
+def _stays_in_zone(zone: Zone, coarse: bool) -> list[tuple[Any, ...]]:
+    if coarse:
+        rows: list[tuple[Any, ...]] = []
+        for where, params in _range_chunks(zone.ranges(), "s.cell"):
+            rows += _fetch(_stay_sql(where), [Stay.Status.ACTIVE, *params])
+    else:
+        rows = _fetch(_stay_sql("s.lat IS NOT NULL"), [Stay.Status.ACTIVE])
+    if not rows:
+        return []
+    pos = np.array([(r[3], r[4]) for r in rows], dtype=float)
+    inside = zone.contains_many(pos[:, 0], pos[:, 1])
+    return [rows[i] for i in np.nonzero(inside)[0]]
+
+
+def _positions_in_zone(zone: Zone, coarse: bool, cutoff: dt.datetime) -> list[tuple[int, float, float]]:
+    table = Citizen._meta.db_table
+    sql = f"SELECT id, last_lat, last_lon FROM {table} WHERE last_seen_at >= %s AND "  # noqa: S608
+    cutoff_db = connection.ops.adapt_datetimefield_value(cutoff)
+    rows: list[tuple[Any, ...]] = []
+    if coarse:
+        for where, params in _range_chunks(zone.ranges(), "last_cell"):
+            rows += _fetch(sql + where, [cutoff_db, *params])
+    else:
+        rows = _fetch(sql + "last_lat IS NOT NULL", [cutoff_db])
+    if not rows:
+        return []
+    pos = np.array([(r[1], r[2]) for r in rows], dtype=float)
+    inside = zone.contains_many(pos[:, 0], pos[:, 1])
+    return [rows[i] for i in np.nonzero(inside)[0]]
+
+
+def _route(lat: float, lon: float) -> int:
+    from embassy.missions.routing import get_router
+
+    return get_router().route(lat, lon).mission_id
+
+
+def find_affected(crisis: Crisis, *, coarse: bool = True, citizen_id: int | None = None,
+                  now: dt.datetime | None = None) -> dict[int, Candidate]:
+    """{citizen_id: Candidate} for everyone inside the crisis's zone now. coarse=False scans every active
+    stay and every known position (the brute-force baseline); citizen_id limits the search to one person."""
+    found: dict[int, Candidate] = {}
+    zone = zone_of(crisis)
+    cutoff = last_seen_cutoff(now)
+    one = f" AND s.citizen_id = {int(citizen_id)}" if citizen_id is not None else ""
+
+    def add_stays(rows: list[tuple[Any, ...]], via: str) -> None:
+        for sid, cid, mid, lat, lon, deps in rows:  # newest stay first: it wins
+            if cid not in found:
+                found[cid] = Candidate(cid, sid, mid, via, lat, lon, int(deps))
+
+    if zone is not None:
+        if citizen_id is not None:
+            rows = _fetch(_stay_sql("s.lat IS NOT NULL" + one), [Stay.Status.ACTIVE])
+            if rows:
+                pos = np.array([(r[3], r[4]) for r in rows], dtype=float)
+                inside = zone.contains_many(pos[:, 0], pos[:, 1])
+                rows = [rows[i] for i in np.nonzero(inside)[0]]
+        else:
+            rows = _stays_in_zone(zone, coarse)
+        add_stays(rows, Affected.Via.STAY)
+    codes = [c for c in (crisis.countries or []) if c]
+    if codes:
+        marks = ", ".join(["%s"] * len(codes))
+        add_stays(_fetch(_stay_sql(f"s.country_id IN ({marks})" + one), [Stay.Status.ACTIVE, *codes]),
+                  Affected.Via.COUNTRY)
+    # Last known positions (the citizen's own app), for those not found through a stay.
+    positions: list[tuple[int, float, float]] = []
+    if citizen_id is not None:
+        c = Citizen.objects.filter(pk=citizen_id, last_seen_at__gte=cutoff).values_list(
+            "id", "last_lat", "last_lon", "last_country").first()
+        if c is not None and c[1] is not None:
+            inside = (zone is not None and bool(zone.contains_many([c[1]], [c[2]])[0])) or c[3] in codes
+            positions = [(c[0], c[1], c[2])] if inside else []
+    else:
+        if zone is not None:
+            positions = _positions_in_zone(zone, coarse, cutoff)
+        if codes:
+            positions += list(Citizen.objects.filter(last_seen_at__gte=cutoff, last_country__in=codes,
+                                                     last_lat__isnull=False)
+                              .values_list("id", "last_lat", "last_lon"))
+    for cid, lat, lon in positions:
+        if cid not in found:
+            found[cid] = Candidate(cid, None, _route(lat, lon), Affected.Via.LOCATION, lat, lon, 0)
+    return found
+
+
+# --- Storing ----------------------------------------------------------------------------------------------------
+_INSERT_COLUMNS = ("crisis_id", "citizen_id", "stay_id", "mission_id", "via", "lat", "lon", "dependants", "inside",
+                   "added_at", "channel", "reminders", "answer", "answered_via")
+
+
+def _insert(crisis_id: int, rows: list[Candidate], now: dt.datetime) -> None:
+    table = Affected._meta.db_table
+    quote = connection.ops.quote_name
+    verb = "INSERT OR IGNORE INTO" if connection.vendor == "sqlite" else "INSERT INTO"
+    tail = "" if connection.vendor == "sqlite" else " ON CONFLICT DO NOTHING"
+    sql = (f"{verb} {quote(table)} ({', '.join(quote(c) for c in _INSERT_COLUMNS)}) "
+           f"VALUES ({', '.join(['%s'] * len(_INSERT_COLUMNS))}){tail}")
+    at = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(crisis_id, c.citizen_id, c.stay_id, c.mission_id, c.via, c.lat, c.lon,
+                                  c.dependants, True, at, "", 0, "", "") for c in rows])
+
+
+def _update(rows: list[tuple[Any, ...]]) -> None:
+    """rows: (stay_id, mission_id, via, lat, lon, dependants, inside, left_at, id)."""
+    table = connection.ops.quote_name(Affected._meta.db_table)
+    sql = (f"UPDATE {table} SET stay_id = %s, mission_id = %s, via = %s, lat = %s, lon = %s, "  # noqa: S608
+           "dependants = %s, inside = %s, left_at = %s WHERE id = %s")
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _store(crisis: Crisis, found: dict[int, Candidate], existing: dict[int, tuple[Any, ...]],
+           now: dt.datetime) -> tuple[int, int, int]:
+    """Write the difference between `found` and `existing` ({citizen_id: (id, inside, stay, mission, via, lat,
+    lon, deps)}): new rows, rows that left, rows that changed. Returns (added, left, changed)."""
+    new = [c for cid, c in found.items() if cid not in existing]
+    at = connection.ops.adapt_datetimefield_value(now)
+    changes: list[tuple[Any, ...]] = []
+    left = 0
+    for cid, (pk, inside, stay_id, mission_id, via, lat, lon, deps) in existing.items():
+        c = found.get(cid)
+        if c is None:
+            if inside:
+                changes.append((stay_id, mission_id, via, lat, lon, deps, False, at, pk))
+                left += 1
+        elif not inside or (c.stay_id, c.mission_id, c.via, c.lat, c.lon, c.dependants) != (
+                stay_id, mission_id, via, lat, lon, deps):
+            changes.append((c.stay_id, c.mission_id, c.via, c.lat, c.lon, c.dependants, True, None, pk))
+    for i in range(0, max(len(new), 1), WRITE_CHUNK):  # short transactions: urgent writes interleave
+        with transaction.atomic():
+            _insert(crisis.pk, new[i:i + WRITE_CHUNK], now)
+            if i == 0 and changes:
+                _update(changes)
+    return len(new), left, len(changes) - left
+
+
+def _existing(crisis: Crisis, citizen_id: int | None = None) -> dict[int, tuple[Any, ...]]:
+    qs = Affected.objects.filter(crisis=crisis)
+    if citizen_id is not None:
+        qs = qs.filter(citizen_id=citizen_id)
+    return {r[0]: r[1:] for r in qs.values_list("citizen_id", "id", "inside", "stay_id", "mission_id", "via",
+                                                "lat", "lon", "dependants").iterator(chunk_size=10_000)}
+
+
+def _summarise(crisis: Crisis, now: dt.datetime) -> tuple[int, int]:
+    from django.db.models import Count, Sum
+
+    agg = Affected.objects.filter(crisis=crisis, inside=True).aggregate(n=Count("id"), d=Sum("dependants"))
+    inside, deps = agg["n"] or 0, agg["d"] or 0
+    missions = set(Affected.objects.filter(crisis=crisis, inside=True).values_list("mission_id", flat=True)
+                   .distinct())
+    Crisis.objects.filter(pk=crisis.pk).update(registered_inside=inside, affected_at=now)
+    crisis.registered_inside, crisis.affected_at = inside, now
+    if missions:
+        crisis.missions.add(*missions)
+    return inside, inside + deps
+
+
+def affected_refresh(crisis: Crisis, found: dict[int, Candidate] | None = None) -> RefreshResult:
+    """Compute the crisis's affected set (or take `found`, just computed) and store what changed. Returns the
+    counts and the time taken."""
+    import time
+
+    start = time.perf_counter()
+    now = timezone.now()
+    if found is None:
+        found = find_affected(crisis, now=now)
+    added, left, changed = _store(crisis, found, _existing(crisis), now)
+    inside, people = _summarise(crisis, now)
+    seconds = time.perf_counter() - start
+    log.info("crisis %s: affected set %s (+%s, -%s, ~%s) in %.2f s", crisis.pk, inside, added, left, changed, seconds)
+    if crisis.rollcall_started_at is not None and added:
+        from embassy.crises.rollcall import rollcall_queue_asks
+
+        transaction.on_commit(lambda: rollcall_queue_asks(crisis.pk))
+    return RefreshResult(added, left, changed, inside, people, seconds)
+
+
+def affected_citizen_changed(citizen_id: int) -> int:
+    """Re-check one citizen against every open crisis (after a stay changed or a new position came in).
+    Returns in how many crises they are now inside."""
+    now = timezone.now()
+    count = 0
+    for crisis in Crisis.objects.filter(status__in=OPEN, affected_at__isnull=False):
+        found = find_affected(crisis, citizen_id=citizen_id, now=now)
+        existing = _existing(crisis, citizen_id)
+        added, left, changed = _store(crisis, found, existing, now)
+        if added or left or changed:
+            _summarise(crisis, now)
+            if added and crisis.rollcall_started_at is not None:
+                from embassy.crises.rollcall import rollcall_queue_asks
+
+                crisis_id = crisis.pk
+                transaction.on_commit(lambda crisis_id=crisis_id: rollcall_queue_asks(crisis_id))  # type: ignore[misc]
+        count += citizen_id in found
+    return count

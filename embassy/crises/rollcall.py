@@ -1,0 +1,402 @@
+"""The "are you safe?" roll-call: asking every affected citizen, the one-tap answers, reminders, and asking
+the emergency contacts of those who stay silent.
+
+- One action (rollcall_start) asks everyone inside the zone; people who come into the zone later are asked
+  when they are found. Each person gets one message on the first channel that can reach them, in the order
+  of ROLLCALL_CHANNELS (push, then e-mail, SMS, WhatsApp), at BULK priority: the outbox drains SOS alerts
+  first, and messages are inserted in short batches so urgent writes interleave with a broadcast.
+- The message carries a signed link /aman/<crisis>/<token>/ that works without signing in. The token names
+  the person's row in this crisis and who answers (the person, or an emergency contact), and expires after
+  ROLLCALL_LINK_MAX_AGE seconds (default 14 days). The crisis id in the path must match the token's. A
+  replayed link records nothing new: each (person, answer, link) is stored once.
+- "I need help" opens an SOS case (or joins the open one) for the responsible mission.
+- Reminders go to the silent after the delays in ROLLCALL_REMINDERS (minutes after the first question,
+  default 30 and 120); ROLLCALL_CONTACTS_AFTER minutes after it (default 240) their emergency contacts are
+  asked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.db import connection, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from embassy.accounts.audit import audit_record
+from embassy.citizens.models import Citizen, EmergencyContact
+from embassy.common.errors import BadInput, Conflict, NotFound
+from embassy.crises.models import Affected, Answer, Crisis, CrisisEvent
+from embassy.notify.channels import channel_available
+from embassy.notify.models import PushSubscription
+from embassy.notify.services import MessageSpec, Priority, notify_bulk
+
+log = logging.getLogger(__name__)
+
+SALT = "crises.rollcall"
+KIND_ASK = "crisis.rollcall"
+KIND_CONTACT = "crisis.contact"
+PERSON, CONTACT = "p", "k"
+DEFAULT_CHANNELS = ("push", "email", "sms", "whatsapp")
+BATCH = 1000
+
+
+# --- Settings ---------------------------------------------------------------------------------------------------
+def link_max_age() -> int:
+    return int(getattr(settings, "ROLLCALL_LINK_MAX_AGE", 14 * 24 * 3600))
+
+
+def reminder_minutes() -> list[float]:
+    return [float(m) for m in getattr(settings, "ROLLCALL_REMINDERS", [30, 120])]
+
+
+def contacts_after_minutes() -> float:
+    return float(getattr(settings, "ROLLCALL_CONTACTS_AFTER", 240))
+
+
+def channel_order() -> tuple[str, ...]:
+    return tuple(getattr(settings, "ROLLCALL_CHANNELS", DEFAULT_CHANNELS))
+
+
+# --- Signed links -----------------------------------------------------------------------------------------------
+class LinkRefused(Exception):
+    """The link is not valid here. `reason`: tampered | expired | other_crisis | closed | unknown."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def link_token(affected_id: int, crisis_id: int, who: str = PERSON) -> str:
+    return signing.TimestampSigner(salt=SALT).sign(f"{affected_id}.{crisis_id}.{who}")
+
+
+def link_url(crisis_id: int, token: str, answer: str = "") -> str:
+    base = f"{settings.SITE_URL.rstrip('/')}/aman/{crisis_id}/{token}/"
+    return base + {"safe": "selamat/", "help": "bantuan/"}.get(answer, "")
+
+
+def link_check(token: str, crisis_id: int) -> tuple[int, str]:
+    """(affected id, who) from a token presented for `crisis_id`; raises LinkRefused."""
+    try:
+        value = signing.TimestampSigner(salt=SALT).unsign(token, max_age=link_max_age())
+    except signing.SignatureExpired:
+        raise LinkRefused("expired") from None
+    except signing.BadSignature:
+        raise LinkRefused("tampered") from None
+    try:
+        affected_s, crisis_s, who = value.split(".")
+        affected_id, token_crisis = int(affected_s), int(crisis_s)
+    except ValueError:
+        raise LinkRefused("tampered") from None
+    if token_crisis != crisis_id:
+        raise LinkRefused("other_crisis")
+    return affected_id, who
+
+
+# --- Asking -----------------------------------------------------------------------------------------------------
+def _may_run(actor: Any, crisis: Crisis) -> None:
+    from embassy.crises.services import _may_manage
+
+    _may_manage(actor, crisis)
+
+
+@transaction.atomic
+def rollcall_start(*, actor: Any, crisis: Crisis) -> Crisis:
+    """Start asking everyone affected "are you safe?" (the messages are queued by the worker)."""
+    _may_run(actor, crisis)
+    crisis = Crisis.objects.select_for_update().get(pk=crisis.pk)
+    if crisis.status != Crisis.Status.ACTIVE:
+        raise Conflict(_("Confirm the crisis before starting the roll-call."))
+    if crisis.rollcall_started_at is not None:
+        raise Conflict(_("The roll-call has already started."))
+    if crisis.affected_at is None:
+        from embassy.crises.affected import affected_refresh
+
+        affected_refresh(crisis)
+    crisis.rollcall_started_at, crisis.rollcall_started_by = timezone.now(), actor
+    crisis.save(update_fields=["rollcall_started_at", "rollcall_started_by", "updated_at"])
+    CrisisEvent.objects.create(crisis=crisis, kind="rollcall", actor=actor,
+                               data={"affected": crisis.registered_inside})
+    audit_record(actor=actor, action="crisis.rollcall", object_type="crisis", object_id=crisis.pk)
+    transaction.on_commit(lambda: _enqueue(crisis.pk))
+    return crisis
+
+
+def _enqueue(crisis_id: int) -> None:
+    from embassy.crises.tasks import rollcall_send
+
+    rollcall_send.enqueue(crisis_id)
+
+
+@dataclass(frozen=True)
+class _Person:
+    affected_id: int
+    citizen_id: int
+    user_id: int | None
+    language: str
+    email: str
+    phone: str
+    name: str
+
+
+def _people(crisis_id: int, where: str, params: list[Any]) -> Iterator[list[_Person]]:
+    """The affected rows matching `where` with what is needed to reach them, in batches."""
+    from embassy.accounts.models import User
+
+    a = Affected._meta.db_table
+    c = Citizen._meta.db_table
+    u = User._meta.db_table
+    sql = (f"SELECT a.id, a.citizen_id, c.user_id, COALESCE(u.language, ''), c.email, c.phone, c.full_name "  # noqa: S608
+           f"FROM {a} a JOIN {c} c ON c.id = a.citizen_id LEFT JOIN {u} u ON u.id = c.user_id "
+           f"WHERE a.crisis_id = %s AND {where} ORDER BY a.id")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [crisis_id, *params])
+        while True:
+            rows = cursor.fetchmany(BATCH)
+            if not rows:
+                return
+            yield [_Person(*r) for r in rows]
+
+
+def _texts(crisis: Crisis, language: str, *, reminder: bool) -> tuple[str, str]:
+    with translation.override(language or "id"):
+        subject = (_("Reminder: are you safe? — %(title)s") if reminder else _("Are you safe? — %(title)s")) % {
+            "title": crisis.title[:120]}
+        body = _("The Indonesian mission is checking on citizens near: %(title)s. Please answer with one tap.") % {
+            "title": crisis.title[:120]}
+        return str(subject), str(body)
+
+
+def _choose(person: _Person, pushable: set[int], available: dict[str, bool]) -> tuple[str, str] | None:
+    """(channel, address) of the first channel that reaches the person."""
+    for channel in channel_order():
+        if not available.get(channel):
+            continue
+        if channel == "push" and person.user_id in pushable:
+            return "push", ""
+        if channel == "email" and person.email:
+            return "email", person.email
+        if channel in ("sms", "whatsapp") and person.phone:
+            return channel, person.phone
+    return None
+
+
+def _ask(crisis: Crisis, people: list[_Person], *, round_no: int, now: dt.datetime) -> int:
+    """Queue one message per person; returns how many were queued. Caller holds a transaction."""
+    available = {ch: channel_available(ch) for ch in channel_order()}
+    user_ids = [p.user_id for p in people if p.user_id]
+    pushable = set(PushSubscription.objects.filter(user_id__in=user_ids, disabled_at__isnull=True)
+                   .values_list("user_id", flat=True)) if user_ids and available.get("push") else set()
+    specs: list[MessageSpec] = []
+    chosen: list[tuple[str, int]] = []
+    texts: dict[str, tuple[str, str]] = {}
+    for p in people:
+        route = _choose(p, pushable, available)
+        if route is None:
+            continue
+        channel, address = route
+        if p.language not in texts:
+            texts[p.language] = _texts(crisis, p.language, reminder=round_no > 0)
+        subject, intro = texts[p.language]
+        token = link_token(p.affected_id, crisis.pk)
+        if channel == "push":
+            body = intro
+        else:
+            with translation.override(p.language or "id"):
+                body = "\n".join([intro, _("I am safe: %(url)s") % {"url": link_url(crisis.pk, token, "safe")},
+                                  _("I need help: %(url)s") % {"url": link_url(crisis.pk, token, "help")}])
+        specs.append(MessageSpec(channel=channel, address=address, user_id=p.user_id if channel == "push" else None,
+                                 subject=subject, body=body, url=link_url(crisis.pk, token), priority=Priority.BULK,
+                                 kind=KIND_ASK, dedupe_key=f"rollcall:{crisis.pk}:{p.affected_id}:{round_no}",
+                                 data={"affected": p.affected_id, "crisis": crisis.pk}))
+        chosen.append((channel, p.affected_id))
+    notify_bulk(messages=specs, batch_size=len(specs) or 1)
+    table = connection.ops.quote_name(Affected._meta.db_table)
+    at = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        if round_no == 0:
+            cursor.executemany(f"UPDATE {table} SET asked_at = %s, channel = %s WHERE id = %s",  # noqa: S608
+                               [(at, ch, pk) for ch, pk in chosen])
+        else:
+            cursor.executemany(f"UPDATE {table} SET reminded_at = %s, reminders = %s WHERE id = %s",  # noqa: S608
+                               [(at, round_no, pk) for _ch, pk in chosen])
+    return len(specs)
+
+
+
+def rollcall_queue_asks(crisis_id: int) -> int:
+    """Ask everyone inside the zone who has not been asked (nor answered) yet. Idempotent (dedupe keys);
+    short transactions of BATCH messages each. Returns how many messages were queued."""
+    crisis = Crisis.objects.filter(pk=crisis_id).first()
+    if crisis is None or crisis.rollcall_started_at is None or crisis.status != Crisis.Status.ACTIVE:
+        return 0
+    queued = 0
+    now = timezone.now()
+    # Batches are read first (a cursor left open across writes would hold SQLite's read snapshot).
+    batches = list(_people(crisis.pk, "a.inside = %s AND a.asked_at IS NULL AND a.answer = ''", [True]))
+    for people in batches:
+        with transaction.atomic():
+            queued += _ask(crisis, people, round_no=0, now=now)
+    return queued
+
+
+def rollcall_remind(*, now: dt.datetime | None = None) -> int:
+    """Remind the silent on schedule, then ask their emergency contacts. Returns messages queued."""
+    now = now or timezone.now()
+    queued = 0
+    schedule = reminder_minutes()
+    for crisis in Crisis.objects.filter(status=Crisis.Status.ACTIVE, rollcall_started_at__isnull=False):
+        for round_no, minutes in enumerate(schedule, start=1):
+            due = connection.ops.adapt_datetimefield_value(now - dt.timedelta(minutes=minutes))
+            where = ("a.inside = %s AND a.answer = '' AND a.asked_at IS NOT NULL AND a.asked_at <= %s "
+                     "AND a.reminders < %s")
+            for people in list(_people(crisis.pk, where, [True, due, round_no])):
+                with transaction.atomic():
+                    queued += _ask(crisis, people, round_no=round_no, now=now)
+        queued += _ask_contacts(crisis, now)
+    return queued
+
+
+def _ask_contacts(crisis: Crisis, now: dt.datetime) -> int:
+    due = now - dt.timedelta(minutes=contacts_after_minutes())
+    silent = list(Affected.objects.filter(crisis=crisis, inside=True, answer="", asked_at__lte=due,
+                                          contacts_asked_at__isnull=True)
+                  .values_list("id", "citizen_id", "citizen__full_name", "mission_id")[:10_000])
+    if not silent:
+        return 0
+    from embassy.missions.models import Mission
+
+    hotlines = dict(Mission.objects.filter(id__in={s[3] for s in silent}).values_list("id", "hotline"))
+    contacts: dict[int, list[tuple[str, str]]] = {}
+    for cid, phone, email in EmergencyContact.objects.filter(citizen_id__in=[s[1] for s in silent]).values_list(
+            "citizen_id", "phone", "email"):
+        contacts.setdefault(cid, []).append((phone, email))
+    available = {ch: channel_available(ch) for ch in ("sms", "whatsapp", "email")}
+    specs = []
+    with translation.override("id"):
+        for affected_id, citizen_id, name, mission_id in silent:
+            token = link_token(affected_id, crisis.pk, CONTACT)
+            body = _("We have not heard from %(name)s since: %(title)s. If you know that %(name)s is safe, tap: "
+                     "%(url)s — or call the mission: %(hotline)s") % {
+                "name": name, "title": crisis.title[:120], "url": link_url(crisis.pk, token, "safe"),
+                "hotline": hotlines.get(mission_id) or "-"}
+            subject = _("Is %(name)s safe?") % {"name": name}
+            for phone, email in contacts.get(citizen_id, []):
+                channel, address = ("sms", phone) if phone and available["sms"] else (
+                    ("whatsapp", phone) if phone and available["whatsapp"] else (
+                        ("email", email) if email and available["email"] else ("", "")))
+                if channel:
+                    specs.append(MessageSpec(channel=channel, address=address, subject=str(subject), body=str(body),
+                                             url=link_url(crisis.pk, token), priority=Priority.BULK, kind=KIND_CONTACT,
+                                             dedupe_key=f"rollcall-contact:{crisis.pk}:{affected_id}",
+                                             data={"affected": affected_id, "crisis": crisis.pk}))
+    with transaction.atomic():
+        queued = notify_bulk(messages=specs)
+        Affected.objects.filter(id__in=[s[0] for s in silent]).update(contacts_asked_at=now)
+        CrisisEvent.objects.create(crisis=crisis, kind="contacts_asked", data={"people": len(silent),
+                                                                               "messages": queued})
+    return queued
+
+
+def rollcall_reached(data_items: list[dict[str, Any]]) -> None:
+    """Delivery hook: a roll-call question was handed to its channel (called by the outbox dispatcher)."""
+    ids = sorted({int(d["affected"]) for d in data_items if isinstance(d, dict) and "affected" in d})
+    for i in range(0, len(ids), 500):
+        Affected.objects.filter(id__in=ids[i:i + 500], reached_at__isnull=True).update(reached_at=timezone.now())
+
+
+# --- Answering --------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Answered:
+    affected_id: int
+    crisis_id: int
+    answer: str
+    recorded: bool  # False: this link had already given this answer (a replay)
+    case_id: int | None
+
+
+_SELECT = ("SELECT a.id, a.citizen_id, a.mission_id, a.stay_id, a.lat, a.lon, a.case_id, k.status, c.user_id "
+           "FROM {a} a JOIN {k} k ON k.id = a.crisis_id JOIN {c} c ON c.id = a.citizen_id "
+           "WHERE a.id = %s AND a.crisis_id = %s")
+
+
+def _answer_store(*, affected_id: int, crisis_id: int, answer: str, via: str, key: str, text: str = "") -> Answered:
+    if answer not in (Affected.Answer.SAFE, Affected.Answer.HELP):
+        raise BadInput(_("Answer 'safe' or 'help'."), field="answer")
+    q = connection.ops.quote_name
+    now = timezone.now()
+    at = connection.ops.adapt_datetimefield_value(now)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(_SELECT.format(a=q(Affected._meta.db_table), k=q(Crisis._meta.db_table),
+                                          c=q(Citizen._meta.db_table)), [affected_id, crisis_id])
+            row = cursor.fetchone()
+            if row is None:
+                raise LinkRefused("unknown")
+            pk, citizen_id, mission_id, stay_id, lat, lon, case_id, status, user_id = row
+            if status != Crisis.Status.ACTIVE:
+                raise LinkRefused("closed")
+            verb = "INSERT OR IGNORE INTO" if connection.vendor == "sqlite" else "INSERT INTO"
+            tail = "" if connection.vendor == "sqlite" else " ON CONFLICT DO NOTHING"
+            cursor.execute(f"{verb} {q(Answer._meta.db_table)} (affected_id, answer, via, {q('key')}, at, text) "
+                           f"VALUES (%s, %s, %s, %s, %s, %s){tail}", [pk, answer, via, key, at, text[:500]])
+            if cursor.rowcount != 1:
+                return Answered(pk, crisis_id, answer, False, case_id)
+            cursor.execute(f"UPDATE {q(Affected._meta.db_table)} SET answer = %s, answered_at = %s, "  # noqa: S608
+                           "answered_via = %s WHERE id = %s", [answer, at, via, pk])
+        if answer == Affected.Answer.HELP and case_id is None:
+            from embassy.sos.services.raising import sos_open_for_citizen
+
+            crisis = Crisis.objects.only("title", "countries").get(pk=crisis_id)
+            country = None
+            if lat is not None and lon is not None:
+                from embassy.geo.boundaries import country_at
+
+                country = country_at(lat, lon)
+            case_id, _created = sos_open_for_citizen(
+                citizen_id=citizen_id, user_id=user_id, mission_id=mission_id, stay_id=stay_id, lat=lat, lon=lon,
+                key=f"rollcall:{crisis_id}:{pk}", country_id=country,
+                text=text or _("Needs help (answer to the roll-call: %(title)s)") % {"title": crisis.title[:150]})
+            Affected.objects.filter(pk=pk).update(case_id=case_id)
+    return Answered(pk, crisis_id, answer, True, case_id)
+
+
+def rollcall_answer_link(*, crisis_id: int, token: str, answer: str, text: str = "") -> Answered:
+    """An answer through a signed link (no sign-in). Raises LinkRefused or BadInput."""
+    affected_id, who = link_check(token, crisis_id)
+    key = hashlib.sha256(token.encode()).hexdigest()[:40]
+    return _answer_store(affected_id=affected_id, crisis_id=crisis_id, answer=answer,
+                         via="contact" if who == CONTACT else "link", key=key, text=text)
+
+
+def rollcall_answer_own(*, user: Any, crisis_id: int, answer: str, text: str = "") -> Answered:
+    """A signed-in citizen answers in the app."""
+    from embassy.citizens.selectors import own_citizen
+
+    citizen = own_citizen(user=user)
+    pk = Affected.objects.filter(crisis_id=crisis_id, citizen=citizen).values_list("id", flat=True).first()
+    if pk is None:
+        raise NotFound(_("You are not on this roll-call."))
+    try:
+        return _answer_store(affected_id=pk, crisis_id=crisis_id, answer=answer, via="app",
+                             key=f"app:{timezone.now().timestamp():.0f}", text=text)
+    except LinkRefused as refused:
+        raise Conflict(_("This roll-call has ended.")) from refused
+
+
+def rollcall_answer_staff(*, actor: Any, affected: Affected, answer: str, note: str = "") -> Answered:
+    """An officer records an answer heard by phone."""
+    _may_run(actor, affected.crisis)
+    result = _answer_store(affected_id=affected.pk, crisis_id=affected.crisis_id, answer=answer, via="staff",
+                           key=f"staff:{actor.pk}:{timezone.now().timestamp():.3f}", text=note)
+    audit_record(actor=actor, action="crisis.answer", object_type="affected", object_id=affected.pk,
+                 citizen_id=affected.citizen_id, detail={"answer": answer})
+    return result

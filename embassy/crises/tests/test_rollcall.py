@@ -1,0 +1,222 @@
+"""The roll-call: signed links (tampered, expired, replayed, another crisis), answers, "I need help" → SOS,
+reminders then emergency contacts, and a full drill from a recorded feed event to the counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core import signing
+from django.test import Client, TestCase
+from django.utils import timezone
+
+from embassy.accounts.models import AuditEvent
+from embassy.citizens.models import Citizen, EmergencyContact
+from embassy.citizens.services import stay_register
+from embassy.common.tests.factories import make_staff
+from embassy.crises.feeds import parse_usgs
+from embassy.crises.models import Affected, Answer, Crisis
+from embassy.crises.rollcall import (
+    LinkRefused,
+    link_check,
+    link_token,
+    rollcall_answer_link,
+    rollcall_remind,
+    rollcall_start,
+)
+from embassy.crises.selectors import rollcall_counts, silent_list_for
+from embassy.crises.services import crisis_declare, crisis_dismiss, crisis_ingest
+from embassy.missions.models import Role
+from embassy.notify.dispatch import dispatch_due
+from embassy.notify.models import Message
+from embassy.sos.models import Case
+
+pytestmark = pytest.mark.django_db
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def _channels(settings: Any, tmp_path: Path) -> None:
+    settings.NOTIFY_DEV_SINK = True  # SMS and WhatsApp without a provider go to the sink file
+    settings.NOTIFY_SINK_PATH = tmp_path / "sink.jsonl"
+    settings.ROLLCALL_CHANNELS = ["push", "email", "sms", "whatsapp"]
+
+
+def _verified(user: Any) -> Any:
+    user.is_verified = lambda: True
+    return user
+
+
+def _person(name: str, lat: float, lon: float, *, email: str = "", phone: str = "") -> Citizen:
+    citizen = Citizen.objects.create(full_name=name, email=email, phone=phone)
+    stay_register(citizen=citizen, actor=None, lat=lat, lon=lon, start_date=dt.date(2026, 1, 1))
+    return citizen
+
+
+def _officer() -> Any:
+    return _verified(make_staff("KBRI-KUALA-LUMPUR", Role.PROTECTION_OFFICER, username="duty.rollcall"))
+
+
+def _crisis(officer: Any, radius: float = 30) -> Crisis:
+    return crisis_declare(actor=officer, title="Banjir Kuala Lumpur", kind="flood", lat=3.14, lon=101.69,
+                          radius_km=radius)
+
+
+def test_link_is_bound_to_person_and_crisis_and_expires(settings: Any) -> None:
+    token = link_token(41, 7)
+    assert link_check(token, 7) == (41, "p")
+    with pytest.raises(LinkRefused) as other:
+        link_check(token, 8)
+    assert other.value.reason == "other_crisis"
+    value, stamp, sig = token.split(":")
+    for forged in (f"42.7.p:{stamp}:{sig}", f"{value}:{stamp}:{sig[:-2]}xx", token + "x", "41.7.p", ""):
+        with pytest.raises(LinkRefused) as bad:
+            link_check(forged, 7)
+        assert bad.value.reason == "tampered"
+    old = signing.TimestampSigner(salt="crises.rollcall")
+    old.timestamp = lambda: signing.b62_encode(int(time.time()) - 15 * 24 * 3600)  # type: ignore[method-assign]
+    with pytest.raises(LinkRefused) as expired:
+        link_check(old.sign("41.7.p"), 7)
+    assert expired.value.reason == "expired"
+    settings.ROLLCALL_LINK_MAX_AGE = 20 * 24 * 3600
+    assert link_check(old.sign("41.7.p"), 7) == (41, "p")
+
+
+def test_answers_through_links_replays_and_another_crisis() -> None:
+    officer = _officer()
+    siti = _person("Siti", 3.14, 101.69, phone="+60123456789")
+    crisis = _crisis(officer)
+    other = crisis_declare(actor=officer, title="Other", kind="flood", lat=3.15, lon=101.70, radius_km=10)
+    row = Affected.objects.get(crisis=crisis, citizen=siti)
+    row_other = Affected.objects.get(crisis=other, citizen=siti)
+    token = link_token(row.pk, crisis.pk)
+
+    first = rollcall_answer_link(crisis_id=crisis.pk, token=token, answer="safe")
+    again = rollcall_answer_link(crisis_id=crisis.pk, token=token, answer="safe")
+    assert first.recorded and not again.recorded
+    assert Answer.objects.filter(affected=row).count() == 1
+    # The same link used under another crisis is refused, and a token for the other crisis's row too.
+    with pytest.raises(LinkRefused):
+        rollcall_answer_link(crisis_id=other.pk, token=token, answer="help")
+    forged = link_token(row_other.pk, crisis.pk)  # a real signature, but that row is not in this crisis
+    with pytest.raises(LinkRefused) as unknown:
+        rollcall_answer_link(crisis_id=crisis.pk, token=forged, answer="help")
+    assert unknown.value.reason == "unknown"
+    # Changing one's mind: "I need help" after all opens an SOS case for the responsible mission.
+    helped = rollcall_answer_link(crisis_id=crisis.pk, token=token, answer="help")
+    assert helped.recorded and helped.case_id is not None
+    case = Case.objects.get(pk=helped.case_id)
+    assert case.citizen_id == siti.pk and case.user_id is None and case.mission_id == row.mission_id
+    assert case.category == "disaster" and case.location == "known"
+    row.refresh_from_db()
+    assert (row.answer, row.answered_via, row.case_id) == ("help", "link", case.pk)
+    # A closed crisis takes no more answers.
+    crisis_dismiss(actor=officer, crisis=crisis, reason="over")
+    with pytest.raises(LinkRefused) as closed:
+        rollcall_answer_link(crisis_id=crisis.pk, token=token, answer="safe")
+    assert closed.value.reason == "closed"
+
+
+def test_the_link_page_without_signing_in(client: Client) -> None:
+    officer = _officer()
+    siti = _person("Siti", 3.14, 101.69, phone="+60123456789")
+    crisis = _crisis(officer)
+    row = Affected.objects.get(crisis=crisis, citizen=siti)
+    token = link_token(row.pk, crisis.pk)
+    page = client.get(f"/aman/{crisis.pk}/{token}/selamat/")
+    assert page.status_code == 200 and b'data-auto="safe"' in page.content
+    assert not Answer.objects.exists()  # opening (or previewing) the link records nothing
+    done = client.post(f"/aman/{crisis.pk}/{token}/selamat/", {"answer": "safe"})
+    assert done.status_code == 200 and b'data-testid="rollcall-done"' in done.content
+    replay = client.post(f"/aman/{crisis.pk}/{token}/selamat/", {"answer": "safe"})
+    assert replay.status_code == 200 and Answer.objects.count() == 1
+    assert client.get(f"/aman/{crisis.pk}/{token}x/").status_code == 403
+    assert client.get(f"/aman/{crisis.pk + 1}/{token}/").status_code == 403
+    api = client.post("/api/v1/rollcall/answer", json.dumps({"crisis": crisis.pk, "token": token, "answer": "safe"}),
+                      content_type="application/json")
+    assert api.status_code == 200 and api.json()["recorded"] is False
+    bad = client.post("/api/v1/rollcall/answer", json.dumps({"crisis": crisis.pk, "token": "1.2.p:x:y",
+                                                             "answer": "safe"}), content_type="application/json")
+    assert bad.status_code == 403
+
+
+def _links(body: str) -> dict[str, str]:
+    return {m.group(2): m.group(0) for m in re.finditer(r"https?://[^/\s]+/aman/(\d+)/[^/\s]+/(selamat|bantuan)/", body)}
+
+
+def _path(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).path
+
+
+def test_full_drill_from_a_recorded_feed_event(settings: Any, client: Client) -> None:
+    """USGS recording → an auto-confirmed crisis near Fukushima → roll-call → answers → reminders → contacts."""
+    a = _person("Ayu", 37.75, 140.47, email="ayu@example.org")     # Fukushima city: e-mail
+    b = _person("Bima", 37.40, 140.38, phone="+81901234567")       # Koriyama: SMS (sink)
+    c = _person("Citra", 37.05, 140.89, phone="+81907654321")      # Iwaki: SMS, stays silent
+    EmergencyContact.objects.create(citizen=c, name="Ibu Citra", phone="+6281234567890")
+    far = _person("Dewi", 34.69, 135.50, phone="+81900000000")     # Osaka: outside the zone
+    events = parse_usgs((DATA / "usgs-significant_month-2022-04-05.geojson").read_bytes()).events
+    quake = next(e for e in events if e.magnitude and e.magnitude >= 7 and 36 < e.lat < 39 and 140 < e.lon < 143)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        crisis, action = crisis_ingest(event=quake)
+    assert action == "created" and crisis is not None and crisis.status == Crisis.Status.ACTIVE
+    inside = set(Affected.objects.filter(crisis=crisis, inside=True).values_list("citizen_id", flat=True))
+    assert {a.pk, b.pk, c.pk} <= inside and far.pk not in inside
+
+    officer = _verified(make_staff("KBRI-TOKYO", Role.PROTECTION_OFFICER, username="duty.tokyo"))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        rollcall_start(actor=officer, crisis=crisis)
+    asks = Message.objects.filter(kind="crisis.rollcall")
+    assert asks.count() == len(inside)
+    assert set(asks.values_list("channel", flat=True)) == {"email", "sms"}
+    assert asks.filter(priority=90).count() == asks.count()  # BULK: below SOS alerts
+    while dispatch_due(limit=100):
+        pass
+    counts = rollcall_counts(crisis=crisis)
+    assert counts["asked"] == counts["reached"] == len(inside) and counts["silent"] == len(inside)
+
+    def message_to(citizen: Citizen) -> Message:
+        row = Affected.objects.get(crisis=crisis, citizen=citizen)
+        return asks.get(data__affected=row.pk)
+
+    assert client.post(_path(_links(message_to(a).body)["selamat"]), {"answer": "safe"}).status_code == 200
+    assert client.post(_path(_links(message_to(b).body)["bantuan"]),
+                       {"answer": "help", "text": "Rumah roboh"}).status_code == 200
+    counts = rollcall_counts(crisis=crisis)
+    assert (counts["safe"], counts["help"], counts["silent"]) == (1, 1, len(inside) - 2)
+    case = Case.objects.get(citizen=b)
+    assert case.mission.code == "KBRI-TOKYO" and case.text == "Rumah roboh"
+
+    # Silence: reminders on schedule, then the emergency contacts.
+    asked = Affected.objects.get(crisis=crisis, citizen=c).asked_at
+    assert rollcall_remind(now=asked + dt.timedelta(minutes=10)) == 0
+    assert rollcall_remind(now=asked + dt.timedelta(minutes=31)) >= 1
+    assert rollcall_remind(now=asked + dt.timedelta(minutes=32)) == 0  # not twice
+    assert rollcall_remind(now=asked + dt.timedelta(minutes=121)) >= 1
+    row_c = Affected.objects.get(crisis=crisis, citizen=c)
+    assert row_c.reminders == 2
+    assert rollcall_remind(now=asked + dt.timedelta(minutes=241)) >= 1
+    contact = Message.objects.get(kind="crisis.contact", address="+6281234567890")
+    assert "Citra" in contact.body and "/aman/" in contact.body
+    assert client.post(_path(_links(contact.body)["selamat"]), {"answer": "safe"}).status_code == 200
+    row_c.refresh_from_db()
+    assert (row_c.answer, row_c.answered_via) == ("safe", "contact")
+
+    # The silent list: names and phones for the protection officer, audited; refused to social media.
+    silent = silent_list_for(user=officer, crisis=crisis)
+    assert silent["total"] == len(inside) - 3
+    assert AuditEvent.objects.filter(action="crisis.silent.read").exists()
+    social = _verified(make_staff("KBRI-TOKYO", Role.SOCIAL_MEDIA_OFFICER, username="social.tokyo"))
+    from embassy.common.errors import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        silent_list_for(user=social, crisis=crisis)
+    assert AuditEvent.objects.filter(action="crisis.silent.denied").exists()
+    assert timezone.now() > asked

@@ -1,0 +1,30 @@
+"""Delivery hooks: other apps learn that their messages were handed to the channel.
+
+`on_delivered(kind, fn)` registers fn(list of the messages' `data` dicts); the dispatcher calls it inside the
+transaction that marks those messages sent, once per batch and kind. Kept tiny on purpose: a hook must be
+a quick bulk write (e.g. crises mark who was reached)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+Hook = Callable[[list[dict[str, Any]]], None]
+_HOOKS: dict[str, list[Hook]] = defaultdict(list)
+
+
+def on_delivered(kind: str, fn: Hook) -> None:
+    if fn not in _HOOKS[kind]:
+        _HOOKS[kind].append(fn)
+
+
+def delivered(items: list[tuple[str, dict[str, Any]]]) -> None:
+    """items: (kind, data) of messages just marked sent."""
+    by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for kind, data in items:
+        if kind in _HOOKS:
+            by_kind[kind].append(data)
+    for kind, datas in by_kind.items():
+        for fn in _HOOKS[kind]:
+            fn(datas)
