@@ -163,6 +163,13 @@ SOS_FLOOR_ENDPOINT = env_bool("SOS_FLOOR_ENDPOINT", False)
 # --- Crises -------------------------------------------------------------------------------------------------
 # Polling USGS and GDACS needs internet access: on by default in production, off in development and tests.
 CRISIS_FEEDS_ENABLED = env_bool("CRISIS_FEEDS_ENABLED", not (DEBUG or TESTING))
+# Crisis roll-call (docs/crises.md): channels tried in order per person, reminders (minutes after the question),
+# when emergency contacts are asked, how long links stay valid, how recent a shared position must be.
+ROLLCALL_CHANNELS = env_list("ROLLCALL_CHANNELS", "push,email,sms,whatsapp")
+ROLLCALL_REMINDERS = [float(m) for m in env_list("ROLLCALL_REMINDERS", "30,120")]
+ROLLCALL_CONTACTS_AFTER = float(os.environ.get("ROLLCALL_CONTACTS_AFTER", "240"))
+ROLLCALL_LINK_MAX_AGE = int(os.environ.get("ROLLCALL_LINK_MAX_AGE", str(14 * 24 * 3600)))
+CRISIS_LAST_SEEN_DAYS = float(os.environ.get("CRISIS_LAST_SEEN_DAYS", "14"))
 CRISIS_FEED_URLS = {k: v for k, v in (("usgs", os.environ.get("CRISIS_FEED_USGS_URL", "")),
                                       ("gdacs", os.environ.get("CRISIS_FEED_GDACS_URL", ""))) if v}  # the SOS benchmark's baseline, also without DEBUG  # with DEBUG: keep every SQL query in connection.queries (SQLite)
 
@@ -379,6 +386,7 @@ NOTIFY_LEASE_SECONDS = float(os.environ.get("NOTIFY_LEASE_SECONDS", "300"))
 NOTIFY_BATCH_SIZE = int(os.environ.get("NOTIFY_BATCH_SIZE", "200"))
 NOTIFY_CONCURRENCY = int(os.environ.get("NOTIFY_CONCURRENCY", "8"))
 NOTIFY_DISPATCH_MAX_SECONDS = float(os.environ.get("NOTIFY_DISPATCH_MAX_SECONDS", "30"))
+NOTIFY_BULK_PAUSE_SECONDS = float(os.environ.get("NOTIFY_BULK_PAUSE_SECONDS", "0.005"))
 NOTIFY_HTTP_TIMEOUT = float(os.environ.get("NOTIFY_HTTP_TIMEOUT", "10"))
 NOTIFY_PUSH_TTL_SECONDS = int(os.environ.get("NOTIFY_PUSH_TTL_SECONDS", "86400"))
 NOTIFY_PUSH_HOSTS = env_list(

@@ -1,8 +1,9 @@
 """Citizen's own record (/me) and staff reads (/staff), both through services and scoped selectors."""
 
 
-from django.http import HttpRequest
-from ninja import Router, Status
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
+from ninja import Query, Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from embassy.citizens import selectors, services
@@ -18,8 +19,12 @@ from embassy.citizens.schemas import (
     StayIn,
     StayOut,
     StayPatch,
+    WhereCitizenOut,
+    WhereFilterIn,
     WhereOut,
 )
+from embassy.citizens.where import WhereFilters, parse_bbox, stay_counts_for, stay_density_for, where_list_for
+from embassy.citizens.where_export import where_export_response
 from embassy.common.api import AUTH
 
 router = Router(auth=AUTH)
@@ -145,10 +150,44 @@ def staff_stay_verify(request: HttpRequest, stay_id: int) -> object:
     return services.stay_verify(actor=request.user, stay_id=stay_id)
 
 
-@staff_router.get("/where", summary="Staff: where citizens are — counts of active stays (no names)")
-def where_counts(request: HttpRequest, by: str = "country", mission: str = "", limit: int = 100) -> dict:
-    from embassy.citizens.where import stay_counts_for
-    from embassy.missions.selectors import mission_get
+@staff_router.get("/where", summary="Staff: where citizens are — counts of active stays (no names)",
+                  description="Grouped by country, city, purpose, occupation, mission or dependants (how many "
+                              "family members travel along); every row also counts the stays with family members "
+                              "and those family members. For every staff role, scoped to their missions.")
+def where_counts(request: HttpRequest, filters: Query[WhereFilterIn], by: str = "country", limit: int = 100) -> dict:
+    return stay_counts_for(user=request.user, by=by, filters=WhereFilters.parse(**filters.dict()), limit=limit)
 
-    mission_id = mission_get(code=mission).pk if mission else None
-    return stay_counts_for(user=request.user, by=by, mission_id=mission_id, limit=limit)
+
+@staff_router.get("/where/density", summary="Staff: where citizens are — density map (GeoJSON, no names)",
+                  url_name="staff-where-density",
+                  description="Active stays per H3 hexagon (RFC 7946 FeatureCollection; properties: cell, stays). "
+                              "The hexagons' resolution follows the web-map `zoom` (2 → res 2 … 12 → res 7); "
+                              "`bbox` = west,south,east,north limits the answer to the hexagons in and around it.")
+def where_density(request: HttpRequest, filters: Query[WhereFilterIn], zoom: int = 2, bbox: str = "") -> HttpResponse:
+    body = stay_density_for(user=request.user, filters=WhereFilters.parse(**filters.dict()), zoom=zoom,
+                            bbox=parse_bbox(bbox))
+    return JsonResponse(body, content_type="application/geo+json")
+
+
+@staff_router.get("/where/citizens", response=list[WhereCitizenOut],
+                  summary="Staff: where citizens are — names and contacts (authorised staff, audited)",
+                  description="Active stays with the citizen's name, phone, email, employer and number of family "
+                              "members travelling along, ordered by name. 403 (audited) for staff who may not read "
+                              "the personal data of the missions concerned, such as social-media officers.")
+@paginate(LimitOffsetPagination)
+def where_citizens(request: HttpRequest, filters: Query[WhereFilterIn]) -> object:
+    return where_list_for(user=request.user, filters=WhereFilters.parse(**filters.dict()))
+
+
+@staff_router.get("/where/export.csv", summary="Staff: where citizens are — CSV download (authorised staff, audited)",
+                  description="The filtered list, streamed (no size limit). Texts that a spreadsheet would read as a "
+                              "formula start with an apostrophe.")
+def where_export_csv(request: HttpRequest, filters: Query[WhereFilterIn]) -> HttpResponseBase:
+    return where_export_response(user=request.user, filters=WhereFilters.parse(**filters.dict()), fmt="csv")
+
+
+@staff_router.get("/where/export.xlsx", summary="Staff: where citizens are — XLSX download (authorised staff, audited)",
+                  description="The filtered list as a spreadsheet, up to 50,000 rows (422 beyond: narrow the filters "
+                              "or download CSV). Texts that would be read as a formula start with an apostrophe.")
+def where_export_xlsx(request: HttpRequest, filters: Query[WhereFilterIn]) -> HttpResponseBase:
+    return where_export_response(user=request.user, filters=WhereFilters.parse(**filters.dict()), fmt="xlsx")

@@ -38,11 +38,11 @@ class Citizen(models.Model):
     # Last known position: sent by the citizen's own app (SOS, or "share my position" turned on). Used to
     # find who is inside a crisis zone besides registered stays.
     share_location = models.BooleanField(_("share my position with the mission during emergencies"),
-                                         default=False)
+                                         default=False, db_default=False)
     last_lat = models.FloatField(null=True, blank=True)
     last_lon = models.FloatField(null=True, blank=True)
     last_cell = models.BigIntegerField(null=True, blank=True)  # H3 res 9
-    last_country = models.CharField(max_length=2, blank=True, default="")
+    last_country = models.CharField(max_length=2, blank=True, default="", db_default="")
     last_seen_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -220,3 +220,30 @@ class CitizenDetailOut(ProfileOut):
     @staticmethod
     def resolve_dependants(obj: object) -> list:
         return list(obj.dependants.all())  # type: ignore[attr-defined]
+
+
+class WhereFilterIn(Schema):
+    """Narrows "where citizens are" (tables, map, list, exports); every filter is optional."""
+
+    mission: str = Field("", max_length=40, description="mission code, e.g. KBRI-KUALA-LUMPUR")
+    country: str = Field("", max_length=2, description="ISO 3166-1 alpha-2")
+    city: str = Field("", max_length=100, description="exact city name, any case")
+    purpose: str = Field("", max_length=12, description="work, study, tourism, pilgrimage, crew, family, other")
+    occupation: str = Field("", max_length=40, description="occupation key, e.g. domestic_worker")
+
+
+class WhereCitizenOut(Schema):
+    """One active stay with the citizen's name and contacts (authorised staff only)."""
+
+    stay_id: int = Field(..., alias="id")
+    citizen_id: int
+    full_name: str = Field(..., alias="citizen.full_name")
+    phone: str = Field(..., alias="citizen.phone")
+    email: str = Field(..., alias="citizen.email")
+    country: str = Field(..., alias="country_id")
+    city: str
+    purpose: str
+    occupation: str
+    employer: str
+    mission: str = Field(..., alias="mission.code")
+    dependants: int = Field(..., alias="n_dependants", description="family members travelling along")

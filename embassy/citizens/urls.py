@@ -1,6 +1,6 @@
 from django.urls import path
 
-from embassy.citizens import pwa, views
+from embassy.citizens import pwa, views, where_views
 
 app_name = "citizens"
 urlpatterns = [
@@ -26,4 +26,8 @@ console_patterns = [
     path("warga/", views.console_citizens, name="citizens"),
     path("warga/<int:citizen_id>/", views.console_citizen, name="citizen"),
     path("warga/tinggal/<int:stay_id>/verifikasi/", views.console_stay_verify, name="stay-verify"),
+    path("sebaran/", where_views.where_page, name="where"),
+    path("sebaran/tabel/", where_views.where_table, name="where-table"),
+    path("sebaran/daftar/", where_views.where_list, name="where-list"),
+    path("sebaran/ekspor.<str:fmt>", where_views.where_export, name="where-export"),
 ]

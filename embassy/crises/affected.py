@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from django.conf import settings
@@ -37,8 +37,7 @@ WRITE_CHUNK = 5_000
 OPEN = (Crisis.Status.PROPOSED, Crisis.Status.ACTIVE)
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     citizen_id: int
     stay_id: int | None
     mission_id: int
@@ -78,39 +77,59 @@ def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         return list(cursor.fetchall())
 
 
-def _range_chunks(ranges: list[tuple[int, int]], column: str) -> list[tuple[str, list[Any]]]:
-    out = []
+def _in_ranges(select: str, table_alias: str, column: str, ranges: list[tuple[int, int]],
+               params: list[Any]) -> list[tuple[Any, ...]]:
+    """Rows of `select` whose `column` lies in any of the ranges: one query that joins a VALUES list of
+    ranges, so that the database walks the column's index once per range (SQLite and PostgreSQL alike).
+    `select` has one {ranges} placeholder for the join and its own %s parameters after it (`params`)."""
+    rows: list[tuple[Any, ...]] = []
     for i in range(0, len(ranges), RANGES_PER_QUERY):
         chunk = ranges[i:i + RANGES_PER_QUERY]
-        where = "(" + " OR ".join([f"{column} BETWEEN %s AND %s"] * len(chunk)) + ")"
-        out.append((where, [v for r in chunk for v in r]))
-    return out
+        values = ", ".join(["(%s, %s)"] * len(chunk))
+        cast = "" if connection.vendor == "sqlite" else "::bigint"
+        join = (f"(VALUES {values}) AS r(lo, hi) JOIN "
+                if connection.vendor != "sqlite" else f"(SELECT column1 AS lo, column2 AS hi FROM (VALUES {values})) r JOIN ")
+        sql = select.format(ranges=join, on=f"{table_alias}.{column} BETWEEN r.lo{cast} AND r.hi{cast}")
+        rows += _fetch(sql, [v for r in chunk for v in r] + params)
+    return rows
+
+
+# SQLite's planner would rather walk the (status, …) index than the cell index: a unary plus makes the status
+# test a plain filter there (PostgreSQL plans this join well by itself and has no unary plus for text).
+_NO_INDEX = "+" if connection.vendor == "sqlite" else ""
 
 
 def _stays_in_zone(zone: Zone, coarse: bool) -> list[tuple[Any, ...]]:
     if coarse:
-        rows: list[tuple[Any, ...]] = []
-        for where, params in _range_chunks(zone.ranges(), "s.cell"):
-            rows += _fetch(_stay_sql(where), [Stay.Status.ACTIVE, *params])
+        stay = Stay._meta.db_table
+        through = Stay.dependants.through._meta.db_table
+        select = (f"SELECT s.id, s.citizen_id, s.mission_id, s.lat, s.lon, "  # noqa: S608
+                  f"(SELECT COUNT(*) FROM {through} d WHERE d.stay_id = s.id), s.start_date "
+                  f"FROM {{ranges}}{stay} s ON {{on}} WHERE {_NO_INDEX}s.status = %s")
+        rows = _in_ranges(select, "s", "cell", zone.ranges(), [Stay.Status.ACTIVE])
     else:
         rows = _fetch(_stay_sql("s.lat IS NOT NULL"), [Stay.Status.ACTIVE])
     if not rows:
         return []
     pos = np.array([(r[3], r[4]) for r in rows], dtype=float)
     inside = zone.contains_many(pos[:, 0], pos[:, 1])
-    return [rows[i] for i in np.nonzero(inside)[0]]
+    found = [rows[i] for i in np.nonzero(inside)[0]]
+    if coarse:  # newest stay first (as _stay_sql orders them): it wins for a citizen with several
+        found.sort(key=lambda r: (r[6], r[0]), reverse=True)
+        found = [r[:6] for r in found]
+    return found
 
 
 def _positions_in_zone(zone: Zone, coarse: bool, cutoff: dt.datetime) -> list[tuple[int, float, float]]:
     table = Citizen._meta.db_table
-    sql = f"SELECT id, last_lat, last_lon FROM {table} WHERE last_seen_at >= %s AND "  # noqa: S608
     cutoff_db = connection.ops.adapt_datetimefield_value(cutoff)
-    rows: list[tuple[Any, ...]] = []
     if coarse:
-        for where, params in _range_chunks(zone.ranges(), "last_cell"):
-            rows += _fetch(sql + where, [cutoff_db, *params])
+        select = (f"SELECT c.id, c.last_lat, c.last_lon FROM {{ranges}}{table} c ON {{on}} "  # noqa: S608
+                  "WHERE c.last_seen_at >= %s")
+        rows = _in_ranges(select, "c", "last_cell", zone.ranges(), [cutoff_db])
     else:
-        rows = _fetch(sql + "last_lat IS NOT NULL", [cutoff_db])
+        rows = _fetch(f"SELECT id, last_lat, last_lon FROM {table} WHERE last_seen_at >= %s "  # noqa: S608
+                      "AND last_lat IS NOT NULL", [cutoff_db])
     if not rows:
         return []
     pos = np.array([(r[1], r[2]) for r in rows], dtype=float)

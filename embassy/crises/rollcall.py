@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -45,7 +46,8 @@ KIND_ASK = "crisis.rollcall"
 KIND_CONTACT = "crisis.contact"
 PERSON, CONTACT = "p", "k"
 DEFAULT_CHANNELS = ("push", "email", "sms", "whatsapp")
-BATCH = 1000
+BATCH = 200  # messages per transaction: short write locks, so SOS alerts interleave
+PAUSE = 0.005  # seconds between batches: urgent writers take the write lock meanwhile
 
 
 # --- Settings ---------------------------------------------------------------------------------------------------
@@ -166,13 +168,16 @@ def _people(crisis_id: int, where: str, params: list[Any]) -> Iterator[list[_Per
             yield [_Person(*r) for r in rows]
 
 
-def _texts(crisis: Crisis, language: str, *, reminder: bool) -> tuple[str, str]:
+def _texts(crisis: Crisis, language: str, *, reminder: bool) -> tuple[str, str, str, str]:
+    """(subject, intro, "I am safe: {url}" line, "I need help: {url}" line) in the person's language."""
     with translation.override(language or "id"):
         subject = (_("Reminder: are you safe? — %(title)s") if reminder else _("Are you safe? — %(title)s")) % {
             "title": crisis.title[:120]}
         body = _("The Indonesian mission is checking on citizens near: %(title)s. Please answer with one tap.") % {
             "title": crisis.title[:120]}
-        return str(subject), str(body)
+        safe = _("I am safe: %(url)s") % {"url": "{url}"}
+        help_ = _("I need help: %(url)s") % {"url": "{url}"}
+        return str(subject), str(body), str(safe), str(help_)
 
 
 def _choose(person: _Person, pushable: set[int], available: dict[str, bool]) -> tuple[str, str] | None:
@@ -186,6 +191,8 @@ def _choose(person: _Person, pushable: set[int], available: dict[str, bool]) -> 
             return "email", person.email
         if channel in ("sms", "whatsapp") and person.phone:
             return channel, person.phone
+        if channel == "sink":  # development and benchmarks: everyone, addressed by their record
+            return "sink", f"citizen:{person.citizen_id}"
     return None
 
 
@@ -205,14 +212,11 @@ def _ask(crisis: Crisis, people: list[_Person], *, round_no: int, now: dt.dateti
         channel, address = route
         if p.language not in texts:
             texts[p.language] = _texts(crisis, p.language, reminder=round_no > 0)
-        subject, intro = texts[p.language]
+        subject, intro, safe_line, help_line = texts[p.language]
         token = link_token(p.affected_id, crisis.pk)
-        if channel == "push":
-            body = intro
-        else:
-            with translation.override(p.language or "id"):
-                body = "\n".join([intro, _("I am safe: %(url)s") % {"url": link_url(crisis.pk, token, "safe")},
-                                  _("I need help: %(url)s") % {"url": link_url(crisis.pk, token, "help")}])
+        body = intro if channel == "push" else "\n".join([
+            intro, safe_line.format(url=link_url(crisis.pk, token, "safe")),
+            help_line.format(url=link_url(crisis.pk, token, "help"))])
         specs.append(MessageSpec(channel=channel, address=address, user_id=p.user_id if channel == "push" else None,
                                  subject=subject, body=body, url=link_url(crisis.pk, token), priority=Priority.BULK,
                                  kind=KIND_ASK, dedupe_key=f"rollcall:{crisis.pk}:{p.affected_id}:{round_no}",
@@ -245,6 +249,7 @@ def rollcall_queue_asks(crisis_id: int) -> int:
     for people in batches:
         with transaction.atomic():
             queued += _ask(crisis, people, round_no=0, now=now)
+        time.sleep(PAUSE)
     return queued
 
 

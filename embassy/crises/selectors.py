@@ -140,3 +140,38 @@ def own_rollcalls(*, user: Any) -> list[Affected]:
     return list(Affected.objects.filter(citizen=citizen, inside=True, crisis__status=Crisis.Status.ACTIVE,
                                         crisis__rollcall_started_at__isnull=False)
                 .select_related("crisis").order_by("-crisis__rollcall_started_at"))
+
+
+def help_list_for(*, user: Any, crisis: Crisis, limit: int = 200) -> dict[str, Any]:
+    """The people inside who answered "I need help", with their SOS case: personal data, so scoped and audited
+    exactly like the silent list."""
+    from embassy.accounts.audit import audit_record
+
+    scope = scope_for(user)
+    if not scope.personal_data:
+        raise PermissionDenied(_("Your role does not include citizens' personal data."))
+    qs = Affected.objects.filter(crisis=crisis, inside=True, answer=Affected.Answer.HELP)
+    if not scope.personal_all:
+        qs = qs.filter(mission_id__in=scope.personal_ids)
+    total = qs.count()
+    rows = list(qs.select_related("citizen", "mission").order_by("-answered_at", "-id")[:max(1, min(limit, 500))])
+    if rows:
+        audit_record(actor=user, action="crisis.help.read", object_type="crisis", object_id=crisis.pk,
+                     detail={"rows": len(rows)})
+    return {"total": total, "rows": rows}
+
+
+def rollcall_counts_many(*, crisis_ids: list[int]) -> dict[int, dict[str, int]]:
+    """The list page's counts for many crises in one query: {crisis id: registered, people (dependants
+    included), safe, help, silent}. The caller has already scoped the crises (crisis_list_for)."""
+    rows = (Affected.objects.filter(crisis_id__in=crisis_ids, inside=True).values("crisis_id")
+            .annotate(registered=Count("id"), dependants=Sum("dependants"),
+                      safe=Count("id", filter=Q(answer=Affected.Answer.SAFE)),
+                      help=Count("id", filter=Q(answer=Affected.Answer.HELP)),
+                      silent=Count("id", filter=Q(answer=""))).order_by())
+    out: dict[int, dict[str, int]] = {}
+    for r in rows:
+        counts = {k: int(r[k] or 0) for k in ("registered", "dependants", "safe", "help", "silent")}
+        counts["affected"] = counts["registered"] + counts["dependants"]
+        out[r["crisis_id"]] = counts
+    return out

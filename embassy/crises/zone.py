@@ -9,8 +9,8 @@ query on SQLite and PostgreSQL. The exact test (great-circle distance, or point 
 the few candidates.
 
 A cell's descendants reach slightly beyond its hexagon (H3's hierarchy is not an exact nesting: at most
-~5 % of the circumradius, measured), so a cell is kept when it comes within 1.25 circumradii (+1 km) of
-the zone. Keeping a cell too many only costs a candidate that the exact test drops.
+~5 % of the circumradius, measured), so a cell is kept when it comes within 1.25 circumradii of the
+zone. Keeping a cell too many only costs a candidate that the exact test drops.
 
 Polygons are GeoJSON (RFC 7946) Polygon or MultiPolygon geometries in longitude/latitude, read as drawn on
 the map: straight edges in longitude/latitude. A polygon may cross the antimeridian (longitudes beyond
@@ -73,9 +73,10 @@ def _circumradius_km(cell: int, center: tuple[float, float]) -> float:
 
 
 def _resolution_for(radius_km: float) -> int:
-    """The finest resolution (≤ STAY_RES) at which the zone needs at most a few thousand cells."""
+    """The finest resolution (≤ STAY_RES) at which the zone needs a few hundred cells at most: fewer,
+    larger cells mean fewer index ranges to scan, at the price of more candidates for the exact test."""
     for res in range(STAY_RES, -1, -1):
-        if radius_km / h3i.average_hexagon_edge_length(res, unit="km") <= 25:
+        if radius_km / h3i.average_hexagon_edge_length(res, unit="km") <= 8:
             return res
     return 0
 
@@ -116,6 +117,7 @@ class Zone:
     geometry: dict[str, Any] | None = None
     codes: tuple[str, ...] = ()
     _parts: list[tuple[Any, Any, float]] = field(default_factory=list, repr=False)  # (shape, prepared, ref lon)
+    _ranges: list[tuple[int, int]] | None = field(default=None, repr=False)
 
     # --- construction -------------------------------------------------------------------------------------
     @classmethod
@@ -170,7 +172,7 @@ class Zone:
         res = _resolution_for(radius)
 
         def keep(_cell: int, center: tuple[float, float], circum: float) -> bool:
-            return haversine_km(lat, lon, center[0], center[1]) <= radius + 1.25 * circum + 1.0
+            return haversine_km(lat, lon, center[0], center[1]) <= radius + 1.25 * circum + 0.01
 
         return _walk({h3i.latlng_to_cell(lat, lon, res)}, keep)
 
@@ -189,7 +191,7 @@ class Zone:
         seeds = {h3i.latlng_to_cell(la, ((lo + 180.0) % 360.0) - 180.0, res) for la, lo in seeds_points}
 
         def keep(_cell: int, center: tuple[float, float], circum: float) -> bool:
-            reach_deg = math.degrees((1.25 * circum + 1.0) / EARTH_RADIUS_KM)
+            reach_deg = math.degrees((1.25 * circum + 0.01) / EARTH_RADIUS_KM)
             for _poly, prepared, ref in self._parts:
                 x = float(_unwrap(np.array([center[1]]), ref)[0])
                 # degrees of longitude shrink towards the poles: widen the box accordingly
@@ -202,8 +204,11 @@ class Zone:
         return _walk(seeds, keep)
 
     def ranges(self) -> list[tuple[int, int]]:
-        """The coarse filter as merged ranges of res-9 cell integers."""
-        return merged_ranges(self.cover())
+        """The coarse filter as merged ranges of res-9 cell integers (cells compacted to their parents
+        where all seven children are in). Computed once per zone."""
+        if self._ranges is None:
+            self._ranges = merged_ranges([int(c) for c in h3i.compact_cells(self.cover())])
+        return self._ranges
 
     def describe(self) -> dict[str, Any]:
         if self.kind == "circle":

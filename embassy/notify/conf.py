@@ -56,6 +56,11 @@ def concurrency() -> int:
     return max(1, int(get("NOTIFY_CONCURRENCY", 8)))
 
 
+def bulk_pause_seconds() -> float:
+    """Pause between dispatch rounds of a broadcast (BULK messages only), so urgent writes interleave."""
+    return float(get("NOTIFY_BULK_PAUSE_SECONDS", 0.005))
+
+
 def dispatch_max_seconds() -> float:
     return float(get("NOTIFY_DISPATCH_MAX_SECONDS", 30.0))
 

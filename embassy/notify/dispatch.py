@@ -50,6 +50,7 @@ KICK_STALE_SECONDS = 60
 class RoundResult:
     processed: int
     wait: float | None  # seconds until a rate-limited channel has a token again; None: nothing waits
+    bulk_only: bool = False  # every message of the round was a BULK one (a broadcast)
 
 
 # --- Retry policy ------------------------------------------------------------------------------------------
@@ -277,7 +278,7 @@ def dispatch_round(*, limit: int | None = None, channels: Sequence[str] | None =
     messages = list(Message.objects.filter(id__in=ids, claimed_by=token).select_related("subscription")
                     .order_by(*ORDER))
     record_results(send_messages(messages), token=token, now=now)
-    return RoundResult(len(messages), wait)
+    return RoundResult(len(messages), wait, all(m.priority >= Priority.BULK for m in messages))
 
 
 def dispatch_due(*, limit: int | None = None, channels: Sequence[str] | None = None,
@@ -302,6 +303,10 @@ def dispatch_run(*, max_seconds: float | None = None, lane: str = "") -> int:
                 _continue_later(lane or "notify")
             break
         if result.processed:
+            if result.bulk_only:
+                # A broadcast: let urgent writers (SOS alerts, answers) take the database's write lock
+                # between rounds — SQLite has one, and a tight loop would re-take it first every time.
+                time.sleep(conf.bulk_pause_seconds())
             continue
         if result.wait is None:
             break

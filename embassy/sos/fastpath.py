@@ -1,6 +1,7 @@
 """The panic button from apps, served before the page machinery.
 
-`POST /api/v1/sos/alerts` with a bearer token is the one request that must stay fast when thousands of
+`POST /api/v1/sos/alerts` with a bearer token (and `POST /api/v1/rollcall/answer`, a roll-call answer through a
+signed link, which a broadcast brings in by the thousand) is the request that must stay fast when thousands of
 people press at once. This middleware sits right after Django's SecurityMiddleware (so HTTPS redirects
 and host validation still apply) and answers that request itself, skipping sessions, CSRF (bearer
 requests are not CSRF-prone), messages, CSP and URL resolution — about half of a small request's cost.
@@ -30,6 +31,7 @@ from embassy.common.errors import DomainError
 log = logging.getLogger(__name__)
 ALERTS = "/api/v1/sos/alerts"
 FLOOR = "/api/v1/sos/floor"
+ROLLCALL_ANSWER = "/api/v1/rollcall/answer"
 MAX_BODY = 64 * 1024
 
 
@@ -47,6 +49,8 @@ class SosFastPathMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         path = request.path_info
+        if path == ROLLCALL_ANSWER and request.method == "POST" and not request.META.get("HTTP_COOKIE"):
+            return self.rollcall_answer(request)
         if (request.method != "POST" or path not in (ALERTS, FLOOR)
                 or not request.META.get("HTTP_AUTHORIZATION", "").startswith("Bearer ")):
             return self.get_response(request)
@@ -71,6 +75,40 @@ class SosFastPathMiddleware:
             except DomainError as exc:
                 return _json(exc.status, error_body(exc.message, exc.field, exc.code))
 
+    def rollcall_answer(self, request: HttpRequest) -> HttpResponse:
+        """A crisis roll-call answer from an app or a script: the signed link is the credential (no cookies,
+        so no CSRF concern). Same schema, service and bodies as embassy.crises.api.rollcall_link_answer."""
+        from embassy.crises.api import rollcall_refusal
+        from embassy.crises.rollcall import LinkRefused, rollcall_answer_link
+        from embassy.crises.schemas import LinkAnswerIn
+
+        with translation.override(translation.get_language_from_request(request)):
+            payload = self._payload(request, LinkAnswerIn)
+            if isinstance(payload, HttpResponse):
+                return payload
+            try:
+                result = rollcall_answer_link(crisis_id=payload.crisis, token=payload.token, answer=payload.answer,
+                                              text=payload.text)
+            except LinkRefused as refused:
+                return _json(403, error_body(rollcall_refusal(refused.reason), "token", "permission_denied"))
+            except DomainError as exc:
+                return _json(exc.status, error_body(exc.message, exc.field, exc.code))
+            return _json(200, {"answer": result.answer, "recorded": result.recorded, "case_id": result.case_id})
+
+    def _payload(self, request: HttpRequest, schema: Any) -> Any:
+        """The validated JSON body, or the error response."""
+        if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY:
+            return _json(413, error_body(_("The request is too large."), field="body", code="bad_input"))
+        try:
+            raw = json.loads(request.body or b"{}")
+            return schema.model_validate(raw if isinstance(raw, dict) else {})
+        except ValueError as exc:
+            errors = ([{"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]}
+                       for e in exc.errors()] if isinstance(exc, ValidationError)
+                      else [{"field": "body", "message": str(_("The body is not valid JSON."))}])
+            return _json(422, error_body(f"{errors[0]['field']}: {errors[0]['message']}", code="bad_input",
+                                         errors=errors))
+
     def _raise(self, request: HttpRequest, user: Any) -> HttpResponse:
         from embassy.sos.api import raised_body
         from embassy.sos.schemas import AlertIn
@@ -78,17 +116,9 @@ class SosFastPathMiddleware:
 
         if getattr(user, "kind", "") != "citizen":
             return _json(403, error_body(_("Only citizens can use the panic button."), code="permission_denied"))
-        if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY:
-            return _json(413, error_body(_("The request is too large."), field="body", code="bad_input"))
-        try:
-            raw = json.loads(request.body or b"{}")
-            payload = AlertIn.model_validate(raw if isinstance(raw, dict) else {})
-        except ValueError as exc:
-            errors = ([{"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]}
-                       for e in exc.errors()] if isinstance(exc, ValidationError)
-                      else [{"field": "body", "message": str(_("The body is not valid JSON."))}])
-            return _json(422, error_body(f"{errors[0]['field']}: {errors[0]['message']}", code="bad_input",
-                                         errors=errors))
+        payload = self._payload(request, AlertIn)
+        if isinstance(payload, HttpResponse):
+            return payload
         result = sos_raise(user=user, key=payload.idempotency_key, lat=payload.lat, lon=payload.lon,
                            accuracy=payload.accuracy, pressed_at=payload.pressed_at, category=payload.category,
                            text=payload.text)

@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='citizen',
             name='last_country',
-            field=models.CharField(blank=True, default='', max_length=2),
+            field=models.CharField(blank=True, db_default='', default='', max_length=2),
         ),
         migrations.AddField(
             model_name='citizen',
@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='citizen',
             name='share_location',
-            field=models.BooleanField(default=False, verbose_name='share my position with the mission during emergencies'),
+            field=models.BooleanField(db_default=False, default=False, verbose_name='share my position with the mission during emergencies'),
         ),
         migrations.AddIndex(
             model_name='citizen',

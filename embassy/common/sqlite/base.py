@@ -17,6 +17,7 @@ import fcntl
 import logging
 import os
 import threading
+import time
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +25,8 @@ from django.db.backends.sqlite3 import base
 
 log = logging.getLogger(__name__)
 CHECKPOINT_EVERY = 1000
+# Development aid: SQLITE_LOCK_TRACE_MS=20 logs every write-lock hold of 20 ms or more, with where it came from.
+_TRACE_MS = float(os.environ.get("SQLITE_LOCK_TRACE_MS", "0") or 0)
 _WRITE_PREFIXES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
 
 
@@ -42,13 +45,26 @@ class WriteLock:
             return
         if self.fd is None:
             self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        fcntl.flock(self.fd, fcntl.LOCK_EX)
+        if _TRACE_MS:
+            waited = time.perf_counter()
+            fcntl.flock(self.fd, fcntl.LOCK_EX)
+            self.since = time.perf_counter()
+            self.waited = self.since - waited
+        else:
+            fcntl.flock(self.fd, fcntl.LOCK_EX)
         self.held = True
 
     def release(self) -> None:
         if self.held and self.fd is not None:
             self.held = False
             fcntl.flock(self.fd, fcntl.LOCK_UN)
+            if _TRACE_MS and (time.perf_counter() - self.since) * 1000 >= _TRACE_MS:
+                import traceback
+
+                where = " < ".join(f"{f.name}:{f.lineno}" for f in traceback.extract_stack(limit=12)[-11:-2]
+                                   if "/embassy/" in f.filename or "django_tasks" in f.filename)
+                log.warning("write lock held %.0f ms (waited %.0f ms) pid %s: %s",
+                            (time.perf_counter() - self.since) * 1000, self.waited * 1000, os.getpid(), where)
 
     def close(self) -> None:
         self.release()

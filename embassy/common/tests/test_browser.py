@@ -435,6 +435,22 @@ def test_panic_button_reaches_the_duty_officer_and_back(browser: Any, server: st
     citizen.context.close()
 
 
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_where_citizens_are(browser: Any, server: str, kl_state: Any, viewport: str) -> None:
+    page = new_page(browser, server, viewport, storage_state=kl_state)
+    ok(page.goto("/konsol/sebaran/"))
+    expect(page.locator(".where-map[data-state=ready] path.leaflet-interactive").first).to_be_attached()  # hexagons
+    expect(page.locator("#where-table tbody")).to_contain_text("Malaysia")
+    expect(page.locator("#where-list tbody a[href^='/konsol/warga/']").first).to_be_visible()  # names, for the officer
+    expect(page.locator("[data-testid=export-xlsx]")).to_be_visible()
+    shot(page, "console-where", viewport)
+    page.select_option("select[name=purpose]", "study")
+    expect(page).to_have_url(re.compile(r"purpose=study"))
+    page.locator("#where-table nav a").nth(1).click()  # group by city
+    expect(page).to_have_url(re.compile(r"by=city"))
+    page.context.close()
+
+
 def test_no_request_leaves_the_server(server: str) -> None:
     assert REQUESTS, "no browser test ran"
     foreign = sorted({u for u in REQUESTS if not u.startswith((server + "/", "data:", "blob:"))})

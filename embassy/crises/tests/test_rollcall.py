@@ -220,3 +220,26 @@ def test_full_drill_from_a_recorded_feed_event(settings: Any, client: Client) ->
         silent_list_for(user=social, crisis=crisis)
     assert AuditEvent.objects.filter(action="crisis.silent.denied").exists()
     assert timezone.now() > asked
+
+
+def test_the_fast_path_answers_like_the_documented_route() -> None:
+    """Without cookies, POST /api/v1/rollcall/answer is served before the page machinery (sos.fastpath)."""
+    officer = _officer()
+    siti = _person("Siti", 3.14, 101.69, phone="+60123456789")
+    crisis = _crisis(officer)
+    token = link_token(Affected.objects.get(crisis=crisis, citizen=siti).pk, crisis.pk)
+    fresh = Client()
+
+    def post(body: Any) -> Any:
+        return fresh.post("/api/v1/rollcall/answer", body if isinstance(body, str) else json.dumps(body),
+                          content_type="application/json")
+
+    first = post({"crisis": crisis.pk, "token": token, "answer": "help"})
+    assert first.status_code == 200 and first.json()["recorded"] is True and first.json()["case_id"]
+    assert post({"crisis": crisis.pk, "token": token, "answer": "help"}).json()["recorded"] is False
+    refused = post({"crisis": crisis.pk + 1, "token": token, "answer": "safe"})
+    assert refused.status_code == 403 and refused.json()["errors"][0]["field"] == "token"
+    maybe = post({"crisis": crisis.pk, "token": token, "answer": "maybe"})
+    assert maybe.status_code == 422 and maybe.json()["errors"][0]["field"] == "answer"
+    assert post("{not json").status_code == 422
+    assert "cookie" not in str(fresh.cookies).lower() or not fresh.cookies

@@ -29,7 +29,7 @@ def _require(actor: Any, case: Case) -> None:
 def _lock(case: Case) -> Case:
     """Re-read the case inside the transaction (the write lock serialises writers on SQLite; PostgreSQL
     takes the row lock)."""
-    return Case.objects.select_for_update().select_related("mission", "user", "citizen").get(pk=case.pk)
+    return Case.objects.select_for_update(of=("self",)).select_related("mission", "user", "citizen").get(pk=case.pk)
 
 
 def _open(case: Case) -> None:

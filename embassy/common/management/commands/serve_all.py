@@ -31,7 +31,10 @@ class Command(BaseCommand):
                                      "--workers", os.environ.get("WEB_WORKERS", "2"),
                                      "--blocking-threads", os.environ.get("WEB_THREADS", "2"),
                                      "--no-access-log", "--log-level", "warning"]),
-            "worker": subprocess.Popen([py, "manage.py", "db_worker", "--queue-name", "*", "--interval", "0.5"]),
+            # Background work yields the CPU to the web processes (WORKER_NICE, default 5): on a small
+            # machine a broadcast must not slow down the panic button.
+            "worker": subprocess.Popen([py, "manage.py", "db_worker", "--queue-name", "*", "--interval", "0.5"],
+                                       preexec_fn=_nice),
             "scheduler": subprocess.Popen([py, "manage.py", "run_scheduler"]),
         }
         self._banner(host, port)
@@ -87,3 +90,7 @@ class Command(BaseCommand):
             "out by SMS/WhatsApp are written to var/notify/sink.jsonl, e-mails to var/mail/.",
         ]
         self.stdout.write("\n".join(lines) + "\n")
+
+
+def _nice() -> None:
+    os.nice(int(os.environ.get("WORKER_NICE", "5")))

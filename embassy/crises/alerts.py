@@ -1,0 +1,332 @@
+"""From a crisis, the ministry speaks: a public CAP 1.2 alert, and a raised travel-advisory level.
+
+CAP alerts of a crisis are kept in its log (CrisisEvent kind "cap", data: identifier, msg_type, status, xml),
+so the document served is exactly the one published. Invariants:
+- The identifier is <host>.crisis.<crisis id>.<event id>: unique and never reused.
+- The first alert of a crisis is msgType Alert; later ones are Update and reference every earlier one.
+- A drill (Crisis.data["drill"]) goes out with status Exercise.
+- An alert carries counts only — never a name, a contact or an answer text — so it may be public.
+
+Raising the advisory level goes through the advisories workflow: a draft is created and submitted for
+review here; another headquarters editor publishes it (four-eyes rule, unchanged).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from embassy.accounts.audit import audit_record
+from embassy.advisories.cap import (
+    CAP_LANGUAGES,
+    CAP_NS,
+    absolute,
+    cap_sender,
+    cap_time,
+    sender_name,
+    site_host,
+)
+from embassy.common.errors import BadInput, Conflict, NotFound, PermissionDenied
+from embassy.crises.models import Crisis, CrisisEvent
+from embassy.crises.report import is_drill, polygon_rings, zone_text
+from embassy.crises.selectors import rollcall_counts
+from embassy.missions.models import HQ_ROLES, Role
+from embassy.missions.selectors import scope_for
+
+CAP_TYPE = "application/cap+xml; charset=utf-8"
+PUBLISH_ROLES = frozenset({Role.PROTECTION_OFFICER, *HQ_ROLES})
+# CAP <category> by kind of crisis (CAP 1.2 §3.2.2: Met includes floods; Geo is geophysical).
+CATEGORIES: dict[str, tuple[str, ...]] = {
+    "earthquake": ("Geo",), "volcano": ("Geo",), "cyclone": ("Met",), "flood": ("Met",), "drought": ("Met",),
+    "wildfire": ("Fire",), "conflict": ("Safety", "Security"), "other": ("Other",),
+}
+# Feed alert colours (USGS PAGER, GDACS) → CAP severity.
+SEVERITY_BY_LABEL = {"red": "Extreme", "orange": "Severe", "yellow": "Moderate", "green": "Minor"}
+_RESERVED = re.compile(r"[\s,<&]")
+
+
+# --- Permissions -------------------------------------------------------------------------------------------------
+def may_publish_cap(user: Any, crisis: Crisis) -> bool:
+    """Headquarters roles, or protection duty officers of a mission the crisis concerns."""
+    scope = scope_for(user)
+    if not scope.roles & PUBLISH_ROLES:
+        return False
+    if scope.is_hq:
+        return True
+    return bool(set(crisis.missions.values_list("id", flat=True)) & scope.mission_ids)
+
+
+def may_raise_level(user: Any) -> bool:
+    from embassy.advisories.services import is_editor
+
+    return is_editor(user)
+
+
+# --- CAP ----------------------------------------------------------------------------------------------------------
+def cap_id_prefix() -> str:
+    return getattr(settings, "CRISES_CAP_ID_PREFIX", "") or f"{site_host()}.crisis"
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
+    element = ET.SubElement(parent, f"{{{CAP_NS}}}{tag}")
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _pair(parent: ET.Element, tag: str, name: str, value: str) -> None:
+    element = _sub(parent, tag)
+    _sub(element, "valueName", name)
+    _sub(element, "value", value)
+
+
+def _num(value: float) -> str:
+    text = f"{value:.5f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def cap_polygon(ring: list[list[float]]) -> str:
+    """A GeoJSON ring ([lon, lat] pairs) as a CAP polygon: "lat,lon" pairs, closed (first = last)."""
+    pairs = [(float(lat), ((float(lon) + 180.0) % 360.0) - 180.0) for lon, lat, *_rest in ring]
+    if pairs and pairs[0] != pairs[-1]:
+        pairs.append(pairs[0])
+    return " ".join(f"{_num(lat)},{_num(lon)}" for lat, lon in pairs)
+
+
+def cap_circle(lat: float, lon: float, radius_km: float) -> str:
+    return f"{_num(lat)},{_num(lon)} {_num(radius_km)}"
+
+
+def zone_countries(crisis: Crisis) -> list[str]:
+    """ISO 3166-1 alpha-2 codes of the zone: its whole countries, else the country at its centre."""
+    if crisis.countries:
+        return list(crisis.countries)
+    if crisis.lat is not None and crisis.lon is not None:
+        from embassy.geo.boundaries import country_at
+
+        code = country_at(crisis.lat, crisis.lon)
+        return [code] if code else []
+    return []
+
+
+def cap_severity(crisis: Crisis) -> str:
+    label = (crisis.severity_label or "").lower()
+    if label in SEVERITY_BY_LABEL:
+        return SEVERITY_BY_LABEL[label]
+    if crisis.kind == Crisis.Kind.EARTHQUAKE and crisis.magnitude is not None:
+        m = crisis.magnitude
+        return "Extreme" if m >= 7 else "Severe" if m >= 6 else "Moderate" if m >= 5 else "Minor"
+    return "Unknown"
+
+
+def _hotlines(crisis: Crisis) -> list[str]:
+    return [f"{m.name()} {m.hotline or m.phone}" for m in crisis.missions.order_by("code") if m.hotline or m.phone]
+
+
+def _description(crisis: Crisis, counts: dict[str, int]) -> str:
+    lines = []
+    if crisis.occurred_at is not None:
+        lines.append(_("%(event)s on %(when)s UTC.") % {
+            "event": crisis.get_kind_display(), "when": crisis.occurred_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")})
+    if crisis.magnitude is not None:
+        lines.append(_("Magnitude %(m)s.") % {"m": f"{crisis.magnitude:g}"})
+    lines.append(_("Area: %(zone)s.") % {"zone": zone_text(crisis)})
+    if crisis.rollcall_started_at is not None:
+        lines.append(_("The missions have asked %(asked)d citizens registered in the area whether they are safe: "
+                       "%(safe)d safe, %(help)d need help, %(silent)d have not answered yet.") % counts)
+    else:
+        lines.append(_("%(n)d citizens are registered in the area.") % {"n": counts["registered"]})
+    return "\n".join(lines)
+
+
+def _instruction(hotlines: list[str]) -> str:
+    if hotlines:
+        return _("If you are in the area: answer the mission's \"are you safe?\" message, or call the mission's "
+                 "hotline (%(hotlines)s). If you need help, press SOS in the app.") % {"hotlines": "; ".join(hotlines)}
+    return _("If you are in the area: answer the mission's \"are you safe?\" message. If you need help, press SOS "
+             "in the app.")
+
+
+def _info(alert: ET.Element, crisis: Crisis, language: str, *, counts: dict[str, int], countries: list[str]) -> None:
+    from embassy.geo.models import Country
+
+    event = crisis.get_kind_display()
+    hotlines = _hotlines(crisis)
+    info = _sub(alert, "info")
+    _sub(info, "language", language)
+    for category in CATEGORIES.get(crisis.kind, ("Other",)):
+        _sub(info, "category", category)
+    _sub(info, "event", event)
+    _sub(info, "urgency", "Immediate")
+    _sub(info, "severity", cap_severity(crisis))
+    _sub(info, "certainty", "Observed")
+    if crisis.occurred_at is not None:
+        _sub(info, "onset", cap_time(crisis.occurred_at))
+    _sub(info, "senderName", sender_name())
+    _sub(info, "headline", (_("%(event)s: %(title)s") % {"event": event, "title": crisis.title})[:160])
+    _sub(info, "description", _description(crisis, counts))
+    _sub(info, "instruction", _instruction(hotlines))
+    web = absolute(reverse("advisories:country", args=[countries[0]])) if countries else settings.SITE_URL
+    _sub(info, "web", web)
+    if hotlines:
+        _sub(info, "contact", "; ".join(hotlines))
+    if crisis.magnitude is not None:
+        _pair(info, "parameter", "magnitude", f"{crisis.magnitude:g}")
+    area = _sub(info, "area")
+    names = {c.code: c.name() for c in Country.objects.filter(code__in=countries)}
+    country_names = ", ".join(names.get(c, c) for c in countries)
+    if crisis.polygon or crisis.radius_km:
+        desc = f"{zone_text(crisis)} ({country_names})" if country_names and not crisis.countries else zone_text(crisis)
+    else:
+        desc = country_names or zone_text(crisis)
+    _sub(area, "areaDesc", desc)
+    for ring in polygon_rings(crisis.polygon):
+        if len(ring) >= 3:
+            _sub(area, "polygon", cap_polygon(ring))
+    if not crisis.polygon and crisis.radius_km and crisis.lat is not None and crisis.lon is not None:
+        _sub(area, "circle", cap_circle(crisis.lat, crisis.lon, crisis.radius_km))
+    for code in countries:
+        _pair(area, "geocode", "ISO3166-1", code)
+
+
+def crisis_cap_xml(crisis: Crisis, *, identifier: str, sent: dt.datetime,
+                   references: list[tuple[str, dt.datetime]]) -> bytes:
+    """The CAP 1.2 document for a crisis now (`references`: earlier alerts of the crisis, (identifier, sent))."""
+    counts = rollcall_counts(crisis=crisis)
+    countries = zone_countries(crisis)
+    drill = is_drill(crisis)
+    ET.register_namespace("", CAP_NS)
+    alert = ET.Element(f"{{{CAP_NS}}}alert")
+    _sub(alert, "identifier", identifier)
+    _sub(alert, "sender", cap_sender())
+    _sub(alert, "sent", cap_time(sent))
+    _sub(alert, "status", "Exercise" if drill else "Actual")
+    _sub(alert, "msgType", "Update" if references else "Alert")
+    _sub(alert, "source", "Smart Embassy")
+    _sub(alert, "scope", "Public")
+    if drill:
+        _sub(alert, "note", "EXERCISE - a drill, not a real emergency")
+    if references:
+        _sub(alert, "references", " ".join(f"{cap_sender()},{ident},{cap_time(at)}" for ident, at in references))
+    _sub(alert, "incidents", f"{cap_id_prefix()}.{crisis.pk}")
+    for lang, tag in CAP_LANGUAGES:
+        with translation.override(lang):
+            _info(alert, crisis, tag, counts=counts, countries=countries)
+    ET.indent(alert)
+    return ET.tostring(alert, encoding="utf-8", xml_declaration=True)
+
+
+def crisis_cap_publish(*, actor: Any, crisis: Crisis) -> CrisisEvent:
+    """Publish a CAP alert for an active crisis (Alert the first time, then Update). Returns the log entry
+    that holds it. Refusals are audited."""
+    if not may_publish_cap(actor, crisis):
+        audit_record(actor=actor, action="crisis.cap.denied", object_type="crisis", object_id=crisis.pk)
+        raise PermissionDenied(_("Only headquarters and protection duty officers publish crisis alerts."))
+    return _cap_publish(actor, crisis)
+
+
+@transaction.atomic
+def _cap_publish(actor: Any, crisis: Crisis) -> CrisisEvent:
+    crisis = Crisis.objects.select_for_update().get(pk=crisis.pk)  # one publication of a crisis at a time
+    if crisis.status != Crisis.Status.ACTIVE:
+        raise Conflict(_("Alerts are published for an active crisis only."))
+    earlier = [(e.data.get("identifier", ""), e.at) for e in
+               CrisisEvent.objects.filter(crisis=crisis, kind="cap").order_by("at", "id")]
+    event = CrisisEvent.objects.create(crisis=crisis, kind="cap", actor=actor)
+    identifier = f"{cap_id_prefix()}.{crisis.pk}.{event.pk}"
+    xml = crisis_cap_xml(crisis, identifier=identifier, sent=event.at, references=earlier)
+    msg_type = "Update" if earlier else "Alert"
+    status = "Exercise" if is_drill(crisis) else "Actual"
+    event.data = {"identifier": identifier, "msg_type": msg_type, "status": status, "xml": xml.decode()}
+    event.save(update_fields=["data"])
+    audit_record(actor=actor, action="crisis.cap", object_type="crisis", object_id=crisis.pk,
+                 detail={"identifier": identifier, "msg_type": msg_type, "status": status})
+    return event
+
+
+def crisis_cap_for(*, crisis: Crisis, event_id: int) -> CrisisEvent:
+    """A stored alert of a crisis the caller may already see (crisis from crisis_get_for)."""
+    event = CrisisEvent.objects.filter(crisis=crisis, kind="cap", pk=event_id).first()
+    if event is None:
+        raise NotFound(_("No such alert."), field="event_id")
+    return event
+
+
+def crisis_cap_public(*, identifier: str) -> CrisisEvent:
+    """A published alert by its identifier (CAP alerts are public; they carry no personal data)."""
+    if not identifier or _RESERVED.search(identifier):
+        raise NotFound(_("No such alert."), field="identifier")
+    event = CrisisEvent.objects.filter(kind="cap", data__identifier=identifier).first()
+    if event is None:
+        raise NotFound(_("No such alert."), field="identifier")
+    return event
+
+
+# --- Advisory level -----------------------------------------------------------------------------------------------
+def _reason(crisis: Crisis, level: int, previous: str) -> str:
+    from embassy.advisories.levels import Level
+    from embassy.advisories.services import MAX_REASON
+
+    when = (crisis.occurred_at or crisis.created_at).astimezone(dt.UTC).strftime("%Y-%m-%d")
+    text = _("Level raised to %(level)d (%(label)s) because of the crisis \"%(title)s\" (%(kind)s, %(date)s).") % {
+        "level": level, "label": Level(level).label, "title": crisis.title[:200], "kind": crisis.get_kind_display(),
+        "date": when}
+    if previous:
+        text = f"{text}\n\n{previous}"
+    return text[:MAX_REASON]
+
+
+def crisis_raise_level(*, actor: Any, crisis: Crisis, level: Any, country: str | None = None) -> Any:
+    """Draft a higher advisory level for the crisis's country and submit it for review. Returns the
+    AdvisoryVersion (in review). Raises PermissionDenied (not an advisory editor), BadInput (level, country),
+    Conflict (not higher than the published level, an open version exists, the crisis is not active)."""
+    if not may_raise_level(actor):
+        audit_record(actor=actor, action="crisis.advisory.denied", object_type="crisis", object_id=crisis.pk)
+        raise PermissionDenied(_("Only headquarters protection analysts and administrators edit advisories."))
+    return _raise_level(actor, crisis, level, country)
+
+
+@transaction.atomic
+def _raise_level(actor: Any, crisis: Crisis, level: Any, country: str | None) -> Any:
+    from embassy.advisories.levels import Level
+    from embassy.advisories.models import CountryAdvisory
+    from embassy.advisories.services import advisory_draft_create, advisory_draft_update, advisory_submit
+
+    if crisis.status != Crisis.Status.ACTIVE:
+        raise Conflict(_("The advisory level is raised from an active crisis only."))
+    try:
+        wanted = int(level)
+    except (TypeError, ValueError):
+        raise BadInput(_("The level is a number from 1 to 4."), field="level") from None
+    if isinstance(level, bool) or wanted not in Level.values:
+        raise BadInput(_("The level is a number from 1 to 4."), field="level")
+    code = (country or "").strip().upper() or next(iter(zone_countries(crisis)), "")
+    if not code:
+        raise BadInput(_("Choose the country whose advisory level to raise."), field="country")
+    current = CountryAdvisory.objects.filter(country_id=code).select_related("current").first()
+    published = current.current.level if current is not None and current.current is not None else Level.NORMAL
+    if wanted <= published:
+        raise Conflict(_("The new level must be higher than the published level (%(level)d).") % {"level": published},
+                       field="level")
+    version = advisory_draft_create(actor=actor, country=code)
+    reasons = {}
+    for lang in ("id", "en"):
+        with translation.override(lang):
+            reasons[f"reason_{lang}"] = _reason(crisis, wanted, getattr(version, f"reason_{lang}"))
+    advisory_draft_update(actor=actor, version_id=version.pk, data={"level": wanted, **reasons})
+    version = advisory_submit(actor=actor, version_id=version.pk)
+    CrisisEvent.objects.create(crisis=crisis, kind="advisory", actor=actor, data={
+        "version_id": version.pk, "country": version.country_id, "number": version.number, "level": wanted,
+        "previous_level": published})
+    audit_record(actor=actor, action="crisis.advisory", object_type="crisis", object_id=crisis.pk,
+                 detail={"version": version.pk, "country": version.country_id, "level": wanted,
+                         "previous_level": published})
+    return version

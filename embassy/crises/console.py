@@ -1,0 +1,345 @@
+"""The officer console for crises: the list, declaring a crisis over a zone drawn on the map, and the crisis
+room (live counts, map, the silent to call, the log). Thin views: the rules live in crises.services,
+crises.rollcall and the scoped reads in crises.selectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from embassy.common.decorators import staff_required
+from embassy.common.errors import BadInput, DomainError, PermissionDenied
+from embassy.crises import rollcall, selectors, services
+from embassy.crises.forms import ZONE_CIRCLE, ZONE_COUNTRIES, ZONE_POLYGON, DeclareForm, ZoneForm
+from embassy.crises.models import Crisis, CrisisEvent
+from embassy.missions.selectors import scope_for
+
+SILENT_PAGE = 25
+STATUS_TABS = [("", gettext_lazy("All")), (Crisis.Status.PROPOSED, gettext_lazy("To confirm")),
+               (Crisis.Status.ACTIVE, gettext_lazy("Active")), (Crisis.Status.CLOSED, gettext_lazy("Closed")),
+               (Crisis.Status.DISMISSED, gettext_lazy("Dismissed"))]
+EVENT_LABELS = {
+    "declared": gettext_lazy("Declared"), "proposed": gettext_lazy("Proposed by the feed"),
+    "auto_confirmed": gettext_lazy("Confirmed automatically (severe event)"),
+    "feed_update": gettext_lazy("Updated by the feed"), "confirmed": gettext_lazy("Confirmed"),
+    "dismissed": gettext_lazy("Dismissed"), "closed": gettext_lazy("Closed"),
+    "zone_changed": gettext_lazy("Zone changed"), "note": gettext_lazy("Note"),
+    "rollcall": gettext_lazy("Roll-call started"), "contacts_asked": gettext_lazy("Emergency contacts asked"),
+    "cap": gettext_lazy("CAP alert published"), "advisory": gettext_lazy("Advisory level raised (sent for review)"),
+}
+SOURCES = {"usgs": "USGS", "gdacs": "GDACS"}
+ANSWERED_VIA = {"link": gettext_lazy("link in the message"), "app": gettext_lazy("in the app"),
+                "contact": gettext_lazy("by an emergency contact"), "staff": gettext_lazy("by phone, to an officer")}
+CHANNELS = {"push": gettext_lazy("app notification"), "email": gettext_lazy("email"), "sms": "SMS",
+            "whatsapp": "WhatsApp"}
+
+
+def _can_manage(user: Any, crisis: Crisis | None = None) -> bool:
+    """Whether to offer the managing actions (the services decide again when they are used)."""
+    try:
+        services._may_manage(user, crisis)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def _report_urls(crisis: Crisis) -> bool:
+    """The report and alert pages come from crises.report_urls; the room links to them once they exist."""
+    try:
+        reverse("console:crisis-report", args=[crisis.pk])
+    except NoReverseMatch:
+        return False
+    return True
+
+
+def zone_parts(crisis: Crisis) -> list[str]:
+    """The zone in words: the circle or polygon, and whole countries."""
+    from embassy.geo.models import Country
+
+    parts = []
+    if crisis.polygon:
+        polygons = [crisis.polygon["coordinates"]] if crisis.polygon.get("type") == "Polygon" \
+            else crisis.polygon.get("coordinates", [])
+        points = sum(len(rings[0]) - 1 for rings in polygons if rings)  # outer rings, closed (first = last)
+        parts.append(_("Polygon drawn on the map (%(n)s points)") % {"n": points})
+    elif crisis.radius_km and crisis.lat is not None and crisis.lon is not None:
+        parts.append(_("Circle of %(radius)s km around %(lat)s, %(lon)s") % {
+            "radius": f"{crisis.radius_km:g}", "lat": f"{crisis.lat:.4f}", "lon": f"{crisis.lon:.4f}"})
+    if crisis.countries:
+        names = sorted(c.name() for c in Country.objects.filter(code__in=crisis.countries))
+        parts.append(_("Whole countries: %(names)s") % {"names": ", ".join(names)})
+    return parts
+
+
+def zone_geo(crisis: Crisis) -> dict[str, Any]:
+    """The zone for the map's script (RFC 7946 order in the polygon)."""
+    return {"lat": crisis.lat, "lon": crisis.lon, "radius_km": crisis.radius_km, "polygon": crisis.polygon,
+            "countries": list(crisis.countries or [])}
+
+
+def _event_rows(crisis: Crisis) -> list[dict[str, Any]]:
+    rows = []
+    for e in crisis.events.select_related("actor").order_by("-at", "-id")[:200]:
+        rows.append({"event": e, "label": EVENT_LABELS.get(e.kind, e.kind), "detail": _event_detail(e)})
+    return rows
+
+
+def _event_detail(e: CrisisEvent) -> str:
+    d = e.data or {}
+    if e.kind == "declared" and "people" in d:
+        return _("%(inside)s registered citizens inside, %(people)s people counting dependants") % {
+            "inside": d.get("registered_inside", 0), "people": d["people"]}
+    if e.kind == "rollcall":
+        return _("%(n)s people to ask") % {"n": d.get("affected", 0)}
+    if e.kind == "zone_changed":
+        return _("%(added)s came in, %(left)s left, %(inside)s inside now") % {
+            "added": d.get("added", 0), "left": d.get("left", 0), "inside": d.get("inside", 0)}
+    if e.kind == "advisory":
+        return _("%(country)s: level %(previous)s → %(level)s") % {
+            "country": d.get("country", ""), "previous": d.get("previous_level", ""), "level": d.get("level", "")}
+    if e.kind == "cap":
+        return str(d.get("identifier", ""))
+    if e.kind == "contacts_asked":
+        return _("contacts of %(people)s silent people, %(messages)s messages") % {
+            "people": d.get("people", 0), "messages": d.get("messages", 0)}
+    return ""
+
+
+# --- The list -------------------------------------------------------------------------------------------------
+@staff_required
+@require_GET
+def crisis_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    status = status if status in Crisis.Status.values else ""
+    qs = selectors.crisis_list_for(user=request.user, status=status).prefetch_related("missions")
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    counts = selectors.rollcall_counts_many(crisis_ids=[c.pk for c in page])
+    rows = [{"crisis": c, "counts": counts.get(c.pk, {}), "source": SOURCES.get(c.source, c.source)} for c in page]
+    return render(request, "crises/console/list.html", {
+        "rows": rows, "page": page, "status": status, "tabs": STATUS_TABS,
+        "can_manage": _can_manage(request.user),
+    })
+
+
+# --- Declaring ------------------------------------------------------------------------------------------------
+@staff_required
+@require_http_methods(["GET", "POST"])
+def crisis_new(request: HttpRequest) -> HttpResponse:
+    form = DeclareForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                crisis = services.crisis_declare(actor=request.user, title=form.cleaned_data["title"],
+                                                 kind=form.cleaned_data["kind"], **form.zone_kwargs())
+            except BadInput as exc:
+                form.add_error(form.field_for(exc.field), exc.message)
+            except PermissionDenied as exc:
+                form.add_error(None, exc.message)
+                status = 403
+            else:
+                messages.success(request, _("Crisis declared: %(title)s") % {"title": crisis.title})
+                return redirect("console:crisis", crisis_id=crisis.pk)
+        status = status if status != 200 else 422
+    return render(request, "crises/console/new.html", {
+        "form": form, "can_manage": _can_manage(request.user),
+    }, status=status)
+
+
+# --- The crisis room ------------------------------------------------------------------------------------------
+def _live_context(crisis: Crisis) -> dict[str, Any]:
+    counts = selectors.rollcall_counts(crisis=crisis)
+    return {
+        "crisis": crisis, "counts": counts, "state": selectors.rollcall_state(crisis=crisis),
+        "by_mission": selectors.rollcall_by_mission(crisis=crisis), "events": _event_rows(crisis),
+        "answered": counts["safe"] + counts["help"],
+    }
+
+
+def _people_context(request: HttpRequest, crisis: Crisis) -> dict[str, Any]:
+    """The silent list (one page) and who needs help: only for roles that read personal data."""
+    if not scope_for(request.user).personal_data:
+        return {"personal": False}
+    missions = list(crisis.missions.order_by("code"))
+    raw_mission = request.GET.get("mission") or request.POST.get("mission") or ""
+    mission_id = int(raw_mission) if raw_mission.isdigit() and int(raw_mission) in {m.pk for m in missions} \
+        else None
+    raw_page = request.GET.get("page") or request.POST.get("page") or "1"
+    number = min(max(1, int(raw_page)), 100_000) if raw_page.isdigit() else 1
+    silent = selectors.silent_list_for(user=request.user, crisis=crisis, mission_id=mission_id, limit=SILENT_PAGE,
+                                       offset=(number - 1) * SILENT_PAGE)
+    pages = max(1, -(-silent["total"] // SILENT_PAGE))
+    if number > pages and silent["total"]:  # the page emptied (people answered): show the last one
+        number = pages
+        silent = selectors.silent_list_for(user=request.user, crisis=crisis, mission_id=mission_id,
+                                           limit=SILENT_PAGE, offset=(number - 1) * SILENT_PAGE)
+    helping = selectors.help_list_for(user=request.user, crisis=crisis)
+    return {
+        "personal": True, "silent_total": silent["total"], "page_number": number,
+        "silent": [{"row": r, "channel": CHANNELS.get(r.channel, r.channel)} for r in silent["rows"]],
+        "helping": [{"row": r, "via": ANSWERED_VIA.get(r.answered_via, r.answered_via)} for r in helping["rows"]],
+        "helping_total": helping["total"],
+        "pages": pages, "mission_id": mission_id, "missions": missions,
+        "can_answer": _can_manage(request.user, crisis) and crisis.status == Crisis.Status.ACTIVE,
+    }
+
+
+def _crisis(request: HttpRequest, crisis_id: int) -> Crisis:
+    return selectors.crisis_get_for(user=request.user, crisis_id=crisis_id)
+
+
+@staff_required
+@require_GET
+def crisis_room(request: HttpRequest, crisis_id: int) -> HttpResponse:
+    crisis = _crisis(request, crisis_id)
+    context = _live_context(crisis)
+    context.update(_people_context(request, crisis))
+    context.update({
+        "zone_parts": zone_parts(crisis), "zone": zone_geo(crisis), "source": SOURCES.get(crisis.source, ""),
+        "missions_all": list(crisis.missions.order_by("code")), "can_manage": _can_manage(request.user, crisis),
+        "report_urls": _report_urls(crisis), "zone_form": ZoneForm(initial=_zone_initial(crisis)),
+        "open": crisis.status in (Crisis.Status.PROPOSED, Crisis.Status.ACTIVE),
+    })
+    return render(request, "crises/console/room.html", context)
+
+
+def _zone_initial(crisis: Crisis) -> dict[str, Any]:
+    import json
+
+    mode = ZONE_POLYGON if crisis.polygon else (ZONE_CIRCLE if crisis.radius_km else ZONE_COUNTRIES)
+    return {"zone": mode, "lat": crisis.lat if crisis.radius_km else None,
+            "lon": crisis.lon if crisis.radius_km else None, "radius_km": crisis.radius_km,
+            "polygon": json.dumps(crisis.polygon) if crisis.polygon else "", "countries": crisis.countries}
+
+
+@staff_required
+@require_GET
+def crisis_live(request: HttpRequest, crisis_id: int) -> HttpResponse:
+    """Polled every 2 s by the room: 204 while nothing it shows has changed."""
+    crisis = _crisis(request, crisis_id)
+    if request.GET.get("state") == selectors.rollcall_state(crisis=crisis):
+        return HttpResponse(status=204)
+    return render(request, "crises/console/live.html", _live_context(crisis))
+
+
+@staff_required
+@require_GET
+def crisis_map(request: HttpRequest, crisis_id: int) -> JsonResponse:
+    """Hexagons of the people inside, coloured by answer on the room's map (no names)."""
+    crisis = _crisis(request, crisis_id)
+    raw = request.GET.get("res", "")
+    return JsonResponse(selectors.rollcall_map(crisis=crisis, res=int(raw) if raw.isdigit() else 6))
+
+
+@staff_required
+@require_GET
+def crisis_people(request: HttpRequest, crisis_id: int) -> HttpResponse:
+    """The silent list and who needs help (a page of it, for htmx; audited by the selectors)."""
+    crisis = _crisis(request, crisis_id)
+    context = {"crisis": crisis, **_people_context(request, crisis)}
+    return render(request, "crises/console/_people.html", context)
+
+
+@staff_required
+@require_POST
+def crisis_answer(request: HttpRequest, crisis_id: int, affected_id: int) -> HttpResponse:
+    """An officer records "safe" or "needs help" heard by phone."""
+    crisis = _crisis(request, crisis_id)
+    row = selectors.affected_get_for(user=request.user, crisis=crisis, affected_id=affected_id)
+    error = ""
+    try:
+        result = rollcall.rollcall_answer_staff(actor=request.user, affected=row, answer=request.POST.get("answer", ""),
+                                                note=request.POST.get("note", "")[:500])
+    except DomainError as exc:
+        error = exc.message
+    except rollcall.LinkRefused:
+        error = _("The roll-call of this crisis has ended.")
+    else:
+        if result.answer == "safe":
+            done = _("%(name)s is marked safe.")
+        else:
+            done = _("%(name)s needs help: an SOS case is open.")
+        if not request.headers.get("HX-Request"):
+            messages.success(request, done % {"name": row.citizen.full_name})
+    if not request.headers.get("HX-Request"):
+        if error:
+            messages.error(request, error)
+        return redirect(reverse("console:crisis", args=[crisis.pk]) + "#people")
+    context = {"crisis": crisis, **_people_context(request, crisis), "error": error}
+    return render(request, "crises/console/_people.html", context, status=200)
+
+
+def _act(request: HttpRequest, crisis: Crisis, action: str) -> HttpResponse:
+    done = {"confirm": _("Crisis confirmed."), "dismiss": _("Crisis dismissed."), "close": _("Crisis closed."),
+            "rollcall": _("The roll-call has started: the messages are being sent."), "note": _("Note added.")}
+    try:
+        if action == "confirm":
+            services.crisis_confirm(actor=request.user, crisis=crisis)
+        elif action in ("dismiss", "close"):
+            services.crisis_dismiss(actor=request.user, crisis=crisis, reason=request.POST.get("reason", ""))
+        elif action == "rollcall":
+            rollcall.rollcall_start(actor=request.user, crisis=crisis)
+        else:
+            services.crisis_note_add(actor=request.user, crisis=crisis, text=request.POST.get("text", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done[action])
+    target = request.POST.get("next", "")
+    if target == "list":
+        return redirect("console:crises")
+    return redirect(reverse("console:crisis", args=[crisis.pk]) + ("#notes" if action == "note" else ""))
+
+
+@staff_required
+@require_POST
+def crisis_confirm(request: HttpRequest, crisis_id: int) -> HttpResponse:
+    return _act(request, _crisis(request, crisis_id), "confirm")
+
+
+@staff_required
+@require_POST
+def crisis_dismiss(request: HttpRequest, crisis_id: int) -> HttpResponse:
+    """Dismisses a proposed crisis, closes an active one (the service decides which)."""
+    crisis = _crisis(request, crisis_id)
+    return _act(request, crisis, "close" if crisis.status == Crisis.Status.ACTIVE else "dismiss")
+
+
+@staff_required
+@require_POST
+def crisis_rollcall(request: HttpRequest, crisis_id: int) -> HttpResponse:
+    return _act(request, _crisis(request, crisis_id), "rollcall")
+
+
+@staff_required
+@require_POST
+def crisis_note(request: HttpRequest, crisis_id: int) -> HttpResponse:
+    return _act(request, _crisis(request, crisis_id), "note")
+
+
+@staff_required
+@require_POST
+def crisis_zone(request: HttpRequest, crisis_id: int) -> HttpResponse:
+    """Change the zone; the affected set follows. Errors come back as messages on the room."""
+    crisis = _crisis(request, crisis_id)
+    form = ZoneForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+    else:
+        try:
+            services.crisis_zone_update(actor=request.user, crisis=crisis, **form.zone_kwargs())
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Zone changed: the list of people affected follows it."))
+    return redirect(reverse("console:crisis", args=[crisis.pk]))
