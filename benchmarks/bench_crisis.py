@@ -174,6 +174,9 @@ async def _broadcast(port: int, pool: Pool, rate: float, staff_token: str, db: P
     await sos
     end = done_at or time.perf_counter()
     during = [lat for due, lat, status in samples if t0 <= due <= end]
+    if os.environ.get("BENCH_CRISIS_TRACE"):
+        Path(os.environ["BENCH_CRISIS_TRACE"]).write_text(json.dumps(
+            {"t0": t0, "end": end, "samples": samples, "progress": progress}))
     return {"seconds": (end - t0) if done_at else float("inf"), "sent": sent, "progress": progress,
             "sos_p99_ms": _pct(during, 99) * 1000, "sos_p50_ms": _pct(during, 50) * 1000,
             "sos_requests": len(during), "sos_errors": sum(1 for _d, _l, s in samples if s not in (200, 201))}

@@ -383,10 +383,11 @@ NOTIFY_MAX_ATTEMPTS = {"push": 6, "email": 8, "sms": 6, "whatsapp": 6, "webhook"
 NOTIFY_RETRY_BASE_SECONDS = float(os.environ.get("NOTIFY_RETRY_BASE_SECONDS", "10"))
 NOTIFY_RETRY_MAX_SECONDS = float(os.environ.get("NOTIFY_RETRY_MAX_SECONDS", "3600"))
 NOTIFY_LEASE_SECONDS = float(os.environ.get("NOTIFY_LEASE_SECONDS", "300"))
-NOTIFY_BATCH_SIZE = int(os.environ.get("NOTIFY_BATCH_SIZE", "200"))
+# 50 per round: each round's write transactions stay a few milliseconds long on SQLite (one writer at a time)
+NOTIFY_BATCH_SIZE = int(os.environ.get("NOTIFY_BATCH_SIZE", "50"))
 NOTIFY_CONCURRENCY = int(os.environ.get("NOTIFY_CONCURRENCY", "8"))
 NOTIFY_DISPATCH_MAX_SECONDS = float(os.environ.get("NOTIFY_DISPATCH_MAX_SECONDS", "30"))
-NOTIFY_BULK_PAUSE_SECONDS = float(os.environ.get("NOTIFY_BULK_PAUSE_SECONDS", "0.005"))
+NOTIFY_BULK_PAUSE_SECONDS = float(os.environ.get("NOTIFY_BULK_PAUSE_SECONDS", "0.002"))
 NOTIFY_HTTP_TIMEOUT = float(os.environ.get("NOTIFY_HTTP_TIMEOUT", "10"))
 NOTIFY_PUSH_TTL_SECONDS = int(os.environ.get("NOTIFY_PUSH_TTL_SECONDS", "86400"))
 NOTIFY_PUSH_HOSTS = env_list(

@@ -47,7 +47,7 @@ KIND_CONTACT = "crisis.contact"
 PERSON, CONTACT = "p", "k"
 DEFAULT_CHANNELS = ("push", "email", "sms", "whatsapp")
 BATCH = 200  # messages per transaction: short write locks, so SOS alerts interleave
-PAUSE = 0.005  # seconds between batches: urgent writers take the write lock meanwhile
+PAUSE = 0.002  # seconds between batches: urgent writers take the write lock meanwhile
 
 
 # --- Settings ---------------------------------------------------------------------------------------------------

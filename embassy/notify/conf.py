@@ -49,7 +49,7 @@ def lease_seconds() -> float:
 
 
 def batch_size() -> int:
-    return max(1, int(get("NOTIFY_BATCH_SIZE", 200)))
+    return max(1, int(get("NOTIFY_BATCH_SIZE", 50)))
 
 
 def concurrency() -> int:
@@ -58,7 +58,7 @@ def concurrency() -> int:
 
 def bulk_pause_seconds() -> float:
     """Pause between dispatch rounds of a broadcast (BULK messages only), so urgent writes interleave."""
-    return float(get("NOTIFY_BULK_PAUSE_SECONDS", 0.005))
+    return float(get("NOTIFY_BULK_PAUSE_SECONDS", 0.002))
 
 
 def dispatch_max_seconds() -> float:

@@ -205,6 +205,7 @@ def record_results(results: Sequence[Sent], *, token: str, now: dt.datetime | No
     from embassy.notify.models import PushSubscription
 
     now = now or timezone.now()
+    at = connection.ops.adapt_datetimefield_value(now)
     with transaction.atomic():
         ours = set(Message.objects.filter(id__in=[m.pk for m, _r, _ms in results], claimed_by=token,
                                           status=Message.Status.SENDING).values_list("id", flat=True))
@@ -213,12 +214,11 @@ def record_results(results: Sequence[Sent], *, token: str, now: dt.datetime | No
         groups: dict[tuple[str, str, bool], list[int]] = defaultdict(list)
         retry_at: list[tuple[dt.datetime, int]] = []
         provider_ids: list[tuple[str, int]] = []
-        attempts: list[DeliveryAttempt] = []
+        attempts: list[tuple[Any, ...]] = []
         gone: set[int] = set()
         delivered: set[int] = set()
         for message, result, ms in results:
-            attempts.append(DeliveryAttempt(message_id=message.pk, at=now, ok=result.ok, outcome=result.outcome.value,
-                                            status_code=result.status_code, error=result.error, duration_ms=ms))
+            attempts.append((message.pk, at, result.ok, result.outcome.value, result.status_code, result.error[:500], ms))
             if message.pk not in ours:
                 continue
             if result.outcome is Outcome.SENT:
@@ -243,7 +243,7 @@ def record_results(results: Sequence[Sent], *, token: str, now: dt.datetime | No
                                                       claimed_until=None, **({"sent_at": now} if sent else {}))
         _update_each("next_attempt_at", retry_at)
         _update_each("provider_id", provider_ids)
-        DeliveryAttempt.objects.bulk_create(attempts, batch_size=500)
+        _insert_attempts(attempts)
         sent_ids = set(groups.get((Message.Status.SENT, "", True), []))
         if sent_ids:
             hooks.delivered([(m.kind, m.data) for m, _r, _ms in results if m.pk in sent_ids])
@@ -254,6 +254,17 @@ def record_results(results: Sequence[Sent], *, token: str, now: dt.datetime | No
     for message, result, _ms in results:
         if not result.ok:
             log.info("notify: %s message %s %s: %s", message.channel, message.pk, result.outcome.value, result.error)
+
+
+def _insert_attempts(rows: Sequence[tuple[Any, ...]]) -> None:
+    """The delivery log rows (message, at, ok, outcome, status code, error, ms) in one executemany: the ORM's
+    bulk_create builds a model instance per row, a noticeable share of a broadcast's cost."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(DeliveryAttempt._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {table} (message_id, at, ok, outcome, status_code, error, duration_ms) "  # noqa: S608
+                           "VALUES (%s, %s, %s, %s, %s, %s, %s)", rows)
 
 
 def _update_each(field_name: str, pairs: Sequence[tuple[object, int]]) -> None:

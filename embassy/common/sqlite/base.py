@@ -30,21 +30,53 @@ _TRACE_MS = float(os.environ.get("SQLITE_LOCK_TRACE_MS", "0") or 0)
 _WRITE_PREFIXES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
 
 
+# Background writers (the task worker and the scheduler: SQLITE_WRITER=background, set by serve_all) give way
+# to foreground ones (web requests: an SOS alert, an answer): they start a transaction only when no foreground
+# writer is waiting or writing, or after BACKGROUND_MAX_DEFER_S at the latest (so they are never starved).
+_BACKGROUND = os.environ.get("SQLITE_WRITER", "") == "background"
+BACKGROUND_MAX_DEFER_S = 0.05
+
+
 class WriteLock:
     """An exclusive lock on a file, held by one connection at a time (one open file description each, so
-    two connections of the same process exclude each other too)."""
+    two connections of the same process exclude each other too).
+
+    Priority: a foreground writer holds a shared lock on `<lock>.gate` from before it waits until it has
+    written; a background writer first needs the gate exclusively (polling, up to BACKGROUND_MAX_DEFER_S),
+    then lets it go and queues for the write lock. So a broadcast's batches never line up in front of an
+    SOS alert: the alert waits for the batch in progress at most."""
 
     def __init__(self, path: str) -> None:
         self.path = path
         self.fd: int | None = None
+        self.gate: int | None = None
         self.held = False
         self._guard = threading.Lock()
+
+    def _defer(self) -> None:
+        assert self.gate is not None
+        deadline = time.monotonic() + BACKGROUND_MAX_DEFER_S
+        while True:
+            try:
+                fcntl.flock(self.gate, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    return
+                time.sleep(0.001)
+                continue
+            fcntl.flock(self.gate, fcntl.LOCK_UN)
+            return
 
     def acquire(self) -> None:
         if self.held:
             return
         if self.fd is None:
             self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            self.gate = os.open(self.path + ".gate", os.O_RDWR | os.O_CREAT, 0o600)
+        if _BACKGROUND:
+            self._defer()
+        else:
+            fcntl.flock(self.gate, fcntl.LOCK_SH)  # type: ignore[arg-type]
         if _TRACE_MS:
             waited = time.perf_counter()
             fcntl.flock(self.fd, fcntl.LOCK_EX)
@@ -58,6 +90,8 @@ class WriteLock:
         if self.held and self.fd is not None:
             self.held = False
             fcntl.flock(self.fd, fcntl.LOCK_UN)
+            if not _BACKGROUND and self.gate is not None:
+                fcntl.flock(self.gate, fcntl.LOCK_UN)
             if _TRACE_MS and (time.perf_counter() - self.since) * 1000 >= _TRACE_MS:
                 import traceback
 
@@ -71,6 +105,9 @@ class WriteLock:
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
+        if self.gate is not None:
+            os.close(self.gate)
+            self.gate = None
 
 
 def _is_memory(name: str) -> bool:

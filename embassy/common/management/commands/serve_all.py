@@ -23,6 +23,8 @@ class Command(BaseCommand):
         checkpoint("TRUNCATE")  # fold what migrate/seed wrote into the database file before serving
         host, port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000")
         py = sys.executable
+        # The worker's and the scheduler's SQLite writes give way to the web's (embassy/common/sqlite).
+        background = {**os.environ, "SQLITE_WRITER": "background"}
         procs = {
             # Granian (Rust HTTP server) running Django's WSGI application: the app is synchronous, and
             # this path costs a fraction of ASGI's per-request overhead (docs/adr/0006-web-server.md).
@@ -34,8 +36,8 @@ class Command(BaseCommand):
             # Background work yields the CPU to the web processes (WORKER_NICE, default 5): on a small
             # machine a broadcast must not slow down the panic button.
             "worker": subprocess.Popen([py, "manage.py", "db_worker", "--queue-name", "*", "--interval", "0.5"],
-                                       preexec_fn=_nice),
-            "scheduler": subprocess.Popen([py, "manage.py", "run_scheduler"]),
+                                       preexec_fn=_nice, env=background),
+            "scheduler": subprocess.Popen([py, "manage.py", "run_scheduler"], env=background),
         }
         self._banner(host, port)
         stop = {"now": False}
