@@ -14,6 +14,7 @@ from embassy.citizens.schemas import (
     ContactOut,
     DependantIn,
     DependantOut,
+    PositionIn,
     ProfileIn,
     ProfileOut,
     StayIn,
@@ -89,6 +90,16 @@ def stay_purge_location(request: HttpRequest, stay_id: int) -> object:
             description="Nothing is stored. Used by the app to offer a one-tap report in a new country.")
 def where(request: HttpRequest, lat: float, lon: float) -> object:
     return selectors.where_am_i(user=request.user, lat=lat, lon=lon)
+
+
+@router.post("/position", response={204: None}, summary="My phone's position, as the last known one",
+             description="Stored only if the citizen turned on share_location (profile); only the latest position "
+                         "is kept. Used to find people in a crisis zone who have not reported a stay there.")
+def position(request: HttpRequest, payload: PositionIn) -> Status:
+    from embassy.citizens.services import citizen_position_report
+
+    citizen_position_report(citizen=selectors.own_citizen(user=request.user), lat=payload.lat, lon=payload.lon)
+    return Status(204, None)
 
 
 @router.get("/dependants", response=list[DependantOut], summary="My family members")

@@ -111,6 +111,11 @@ class ProfileForm(forms.Form):
     passport_number = forms.CharField(label=_("Passport number"), max_length=30, required=False)
     passport_expiry = forms.DateField(label=_("Passport expiry"), required=False, widget=DATE)
     home_address = forms.CharField(label=_("Address in Indonesia"), max_length=300, required=False)
+    share_location = forms.BooleanField(
+        label=_("Share my position with the mission during emergencies"), required=False,
+        help_text=_("Your app then sends where your phone is when you open it, and only the latest position is "
+                    "kept. In a disaster the mission can find and ask you even where you have not reported a "
+                    "stay. Turn it off to delete the position at once."))
 
 
 class ContactForm(forms.Form):

@@ -17,6 +17,7 @@ class ProfileOut(Schema):
     passport_number: str
     passport_expiry: dt.date | None
     home_address: str
+    share_location: bool
 
 
 class ProfileIn(Schema):
@@ -29,6 +30,12 @@ class ProfileIn(Schema):
     passport_number: str | None = Field(None, max_length=30)
     passport_expiry: dt.date | None = None
     home_address: str | None = Field(None, max_length=300)
+    share_location: bool | None = None
+
+
+class PositionIn(Schema):
+    lat: float
+    lon: float
 
 
 class StayDetailsIn(Schema):

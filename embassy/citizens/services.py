@@ -36,7 +36,7 @@ from embassy.missions.selectors import scope_for
 NIK_CONTEXT = "citizens.Citizen.nik"
 PASSPORT_CONTEXT = "citizens.Citizen.passport_number"
 PROFILE_FIELDS = {"full_name", "birth_date", "gender", "email", "phone", "nik", "passport_number",
-                  "passport_expiry", "home_address"}
+                  "passport_expiry", "home_address", "share_location"}
 
 
 def nik_validate(value: str) -> str:
@@ -92,6 +92,11 @@ def citizen_update(*, citizen: Citizen, actor: Any, data: dict[str, Any]) -> Cit
         elif name == "passport_number":
             value = passport_validate(value or "")
             citizen.passport_index = crypto.blind_index(value, context=PASSPORT_CONTEXT) if value else ""
+        elif name == "share_location":
+            value = bool(value)
+            if not value:  # turning it off forgets the last position at once
+                citizen.last_lat = citizen.last_lon = citizen.last_cell = citizen.last_seen_at = None
+                citizen.last_country = ""
         elif name in {"birth_date", "passport_expiry"} and value is not None and not isinstance(value, dt.date):
             raise BadInput(_("Enter a valid date."), field=name)
         if getattr(citizen, name) != value:

@@ -33,8 +33,11 @@ def home(request: HttpRequest) -> HttpResponse:
         context.update(button_context(user), sos_enabled=True)
         citizen = selectors.own_citizen(user=user)
         stays = selectors.own_stays_annotated(citizen)
+        from embassy.crises.selectors import own_rollcalls  # the "are you safe?" question, as in the message
+
         context.update(citizen=citizen, stays=stays, contacts=list(citizen.emergency_contacts.all()),
-                       due=[s for s in stays if s.confirmation_due])  # type: ignore[attr-defined]
+                       due=[s for s in stays if s.confirmation_due],  # type: ignore[attr-defined]
+                       rollcalls=own_rollcalls(user=user))
     elif user.is_authenticated and getattr(user, "kind", "") == "staff":
         return redirect("console:home")
     return render(request, "citizens/home.html", context)

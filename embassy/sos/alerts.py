@@ -7,6 +7,7 @@ outbox dispatches after commit). Texts are rendered in each recipient's language
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from embassy.missions.models import HQ_ROLES, Membership, Mission, Role
 from embassy.sos.models import Case, DutyOfficer
 
+log = logging.getLogger(__name__)
 STAFF_CHANNELS = ("push", "email", "sms")
 CITIZEN_CHANNELS = ("push",)
 PROTECTION_ROLES = (Role.PROTECTION_OFFICER, Role.HEAD_OF_MISSION)
@@ -202,9 +204,24 @@ def cases_alert_new(*, limit: int = 500, older_than: dt.timedelta | None = None)
             notify_bulk(messages=specs)
             Case.objects.filter(pk__in=[c.pk for c in batch], alerted_at__isnull=True).update(
                 alerted_at=timezone.now())
+        _remember_positions([c for c in batch if c.lat is not None and c.lon is not None])
         done += len(batch)
         if len(batch) < limit:
             return done
+
+
+def _remember_positions(cases: list[Case]) -> None:
+    """An SOS position is the citizen's last known position (they sent it on purpose): a crisis zone drawn
+    around them finds them even without a registered stay there."""
+    from embassy.citizens.models import Citizen
+    from embassy.citizens.services import citizen_position_report
+
+    for case in cases:
+        citizen = Citizen(pk=case.citizen_id)
+        try:
+            citizen_position_report(citizen=citizen, lat=case.lat, lon=case.lon, force=True)
+        except Exception:  # a position that cannot be stored must not stop the officers' alerts
+            log.exception("sos: could not remember the position of case %s", case.pk)
 
 
 def is_hq_member(user: Any) -> bool:

@@ -1,6 +1,7 @@
 // "You are in a new country": on the citizen's home page, compare the phone's position with the citizen's
 // active stays and offer a one-tap report. The position is asked for only if the citizen already allowed it;
-// otherwise a "Check my location" button asks. Nothing is stored unless the citizen taps "Report".
+// otherwise a "Check my location" button asks. Nothing is stored unless the citizen taps "Report" — or has
+// turned on "share my position" in the profile, when the position is sent as the last known one.
 (function () {
   "use strict";
   var box = document.querySelector("[data-where]");
@@ -22,10 +23,21 @@
     check.hidden = true;
   }
 
+  // The citizen chose "share my position" in the profile: keep the mission's last known position current.
+  function share(lat, lon) {
+    var token = document.querySelector('meta[name="csrf-token"]');
+    fetch(box.dataset.share, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": token ? token.content : "" },
+      body: JSON.stringify({ lat: Number(lat), lon: Number(lon) })
+    }).catch(function () {});
+  }
+
   function ask() {
     status.textContent = box.dataset.checking || "…";
     navigator.geolocation.getCurrentPosition(function (pos) {
       var lat = pos.coords.latitude.toFixed(6), lon = pos.coords.longitude.toFixed(6);
+      if (box.dataset.share) share(lat, lon);
       fetch(box.dataset.where + "?lat=" + lat + "&lon=" + lon, {
         headers: { "Accept": "application/json" }, credentials: "same-origin"
       }).then(function (r) { return r.ok ? r.json() : null; })

@@ -192,3 +192,16 @@ def test_country_wide_crisis_counts_stays_in_the_country() -> None:
     crisis = Crisis.objects.create(title="Malaysia", kind="conflict", status=Crisis.Status.ACTIVE, countries=["MY"])
     affected_refresh(crisis)
     assert list(Affected.objects.filter(crisis=crisis).values_list("citizen_id", "via")) == [(a.pk, "country")]
+
+
+def test_an_sos_position_becomes_the_last_known_position() -> None:
+    from embassy.common.tests.factories import make_citizen_user
+    from embassy.sos.alerts import cases_alert_new
+    from embassy.sos.services import sos_raise
+
+    user = make_citizen_user()
+    sos_raise(user=user, key="k-sos-position-1", lat=3.15, lon=101.70, accuracy=10)
+    cases_alert_new()
+    citizen = Citizen.objects.get(user=user)
+    assert (citizen.last_lat, citizen.last_country) == (3.15, "MY") and citizen.last_seen_at is not None
+    assert citizen.pk in find_affected(Crisis(lat=3.14, lon=101.69, radius_km=10))

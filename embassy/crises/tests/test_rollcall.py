@@ -243,3 +243,50 @@ def test_the_fast_path_answers_like_the_documented_route() -> None:
     assert maybe.status_code == 422 and maybe.json()["errors"][0]["field"] == "answer"
     assert post("{not json").status_code == 422
     assert "cookie" not in str(fresh.cookies).lower() or not fresh.cookies
+
+
+def test_the_app_shows_the_same_question_and_takes_the_answer(client: Client) -> None:
+    from embassy.common.tests.factories import make_citizen_user
+
+    user = make_citizen_user()
+    stay_register(citizen=user.citizen, actor=user, lat=3.14, lon=101.69, start_date=dt.date(2026, 1, 1))
+    officer = _officer()
+    crisis = _crisis(officer)
+    client.force_login(user)
+    assert b'data-testid="rollcall-question"' not in client.get("/").content  # not asked yet
+    rollcall_start(actor=officer, crisis=crisis)
+    home = client.get("/")
+    assert b'data-testid="rollcall-question"' in home.content and crisis.title.encode() in home.content
+    done = client.post(f"/krisis/{crisis.pk}/jawab/", {"answer": "safe"})
+    assert done.status_code == 302
+    row = Affected.objects.get(crisis=crisis, citizen=user.citizen)
+    assert (row.answer, row.answered_via) == ("safe", "app")
+    api = client.get("/api/v1/me/rollcalls")
+    assert api.json()[0]["answer"] == "safe"
+    helped = client.post(f"/api/v1/me/rollcalls/{crisis.pk}/answer", json.dumps({"answer": "help"}),
+                         content_type="application/json", HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value)
+    assert helped.status_code == 200 and helped.json()["case_id"]
+
+
+def test_shared_position_puts_a_person_without_a_stay_in_the_zone(client: Client) -> None:
+    from embassy.common.tests.factories import make_citizen_user
+
+    user = make_citizen_user()
+    client.force_login(user)
+    client.get("/")  # CSRF cookie
+    csrf = {"HTTP_X_CSRFTOKEN": client.cookies["csrftoken"].value}
+    body = json.dumps({"lat": 3.15, "lon": 101.70})
+    assert client.post("/api/v1/me/position", body, content_type="application/json", **csrf).status_code == 204
+    user.citizen.refresh_from_db()
+    assert user.citizen.last_lat is None  # not shared: nothing stored
+    assert client.patch("/api/v1/me/profile", json.dumps({"share_location": True}), content_type="application/json",
+                        **csrf).status_code == 200
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post("/api/v1/me/position", body, content_type="application/json", **csrf)
+    user.citizen.refresh_from_db()
+    assert (user.citizen.last_lat, user.citizen.last_country) == (3.15, "MY")
+    crisis = _crisis(_officer())
+    assert Affected.objects.get(crisis=crisis, citizen=user.citizen).via == "location"
+    client.patch("/api/v1/me/profile", json.dumps({"share_location": False}), content_type="application/json", **csrf)
+    user.citizen.refresh_from_db()
+    assert user.citizen.last_lat is None and user.citizen.last_seen_at is None
