@@ -83,7 +83,7 @@ class Stay(models.Model):
     address = models.CharField(_("address"), max_length=300, blank=True, default="")
     lat = models.FloatField(null=True, blank=True)
     lon = models.FloatField(null=True, blank=True)
-    cell = models.BigIntegerField(null=True, blank=True, db_index=True)  # H3 res 9 (geo.h3cells.STAY_RES)
+    cell = models.BigIntegerField(null=True, blank=True)  # H3 res 9 (geo.h3cells.STAY_RES); see Meta.indexes
     mission = models.ForeignKey("missions.Mission", on_delete=models.PROTECT, related_name="stays", db_index=False)
     routing_rule = models.CharField(max_length=30, blank=True, default="")
     purpose = models.CharField(_("purpose"), max_length=12, choices=Purpose.choices, default=Purpose.OTHER)
@@ -127,6 +127,10 @@ class Stay(models.Model):
             models.Index(fields=["status", "confirmed_at"]),
             models.Index(fields=["location_purge_days", "end_date"], name="citizens_stay_purge_due",
                          condition=models.Q(location_purged_at__isnull=True)),
+            # Spatial queries (crisis zones, density maps) scan ranges of cells and need only these columns:
+            # a covering index reads them without visiting the table (crises.affected).
+            models.Index(fields=["cell", "status", "citizen", "mission", "lat", "lon", "start_date"],
+                         name="citizens_stay_cell_cover"),
         ]
 
 

@@ -17,6 +17,7 @@ brute-force scan over every active stay, used as the baseline and in tests.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -105,7 +106,7 @@ def _stays_in_zone(zone: Zone, coarse: bool) -> list[tuple[Any, ...]]:
         stay = Stay._meta.db_table
         through = Stay.dependants.through._meta.db_table
         select = (f"SELECT s.id, s.citizen_id, s.mission_id, s.lat, s.lon, "  # noqa: S608
-                  f"(SELECT COUNT(*) FROM {through} d WHERE d.stay_id = s.id), s.start_date "
+                  f"(SELECT COUNT(*) FROM {through} d WHERE d.stay_id = s.id), s.start_date || '' "
                   f"FROM {{ranges}}{stay} s ON {{on}} WHERE {_NO_INDEX}s.status = %s")
         rows = _in_ranges(select, "s", "cell", zone.ranges(), [Stay.Status.ACTIVE])
     else:
@@ -115,9 +116,13 @@ def _stays_in_zone(zone: Zone, coarse: bool) -> list[tuple[Any, ...]]:
     pos = np.array([(r[3], r[4]) for r in rows], dtype=float)
     inside = zone.contains_many(pos[:, 0], pos[:, 1])
     found = [rows[i] for i in np.nonzero(inside)[0]]
-    if coarse:  # newest stay first (as _stay_sql orders them): it wins for a citizen with several
-        found.sort(key=lambda r: (r[6], r[0]), reverse=True)
-        found = [r[:6] for r in found]
+    if coarse:  # one stay per citizen: the newest (as _stay_sql's order gives it to add_stays)
+        newest: dict[int, tuple[Any, ...]] = {}
+        for r in found:
+            seen = newest.get(r[1])
+            if seen is None or (r[6], r[0]) > (seen[6], seen[0]):
+                newest[r[1]] = r
+        found = [r[:6] for r in newest.values()]
     return found
 
 
@@ -202,11 +207,21 @@ _INSERT_COLUMNS = ("crisis_id", "citizen_id", "stay_id", "mission_id", "via", "l
 def _insert(crisis_id: int, rows: list[Candidate], now: dt.datetime) -> None:
     table = Affected._meta.db_table
     quote = connection.ops.quote_name
-    verb = "INSERT OR IGNORE INTO" if connection.vendor == "sqlite" else "INSERT INTO"
-    tail = "" if connection.vendor == "sqlite" else " ON CONFLICT DO NOTHING"
-    sql = (f"{verb} {quote(table)} ({', '.join(quote(c) for c in _INSERT_COLUMNS)}) "
-           f"VALUES ({', '.join(['%s'] * len(_INSERT_COLUMNS))}){tail}")
     at = connection.ops.adapt_datetimefield_value(now)
+    columns = ", ".join(quote(c) for c in _INSERT_COLUMNS)
+    if connection.vendor == "sqlite":
+        # One statement reading a JSON array (json_each, in C) instead of a statement per row: about a
+        # fifth faster for 100,000 rows, which is most of the time a new crisis takes to store.
+        payload = json.dumps([[c.citizen_id, c.stay_id, c.mission_id, c.via, c.lat, c.lon, c.dependants]
+                              for c in rows])
+        sql = (f"INSERT OR IGNORE INTO {quote(table)} ({columns}) "  # noqa: S608 - names from model metadata
+               "SELECT %s, " + ", ".join(f"json_extract(j.value, '$[{i}]')" for i in range(7))
+               + ", 1, %s, '', 0, '', '' FROM json_each(%s) j")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [crisis_id, at, payload])
+        return
+    sql = (f"INSERT INTO {quote(table)} ({columns}) "  # noqa: S608
+           f"VALUES ({', '.join(['%s'] * len(_INSERT_COLUMNS))}) ON CONFLICT DO NOTHING")
     with connection.cursor() as cursor:
         cursor.executemany(sql, [(crisis_id, c.citizen_id, c.stay_id, c.mission_id, c.via, c.lat, c.lon,
                                   c.dependants, True, at, "", 0, "", "") for c in rows])
@@ -225,7 +240,7 @@ def _store(crisis: Crisis, found: dict[int, Candidate], existing: dict[int, tupl
            now: dt.datetime) -> tuple[int, int, int]:
     """Write the difference between `found` and `existing` ({citizen_id: (id, inside, stay, mission, via, lat,
     lon, deps)}): new rows, rows that left, rows that changed. Returns (added, left, changed)."""
-    new = [c for cid, c in found.items() if cid not in existing]
+    new = sorted(c for cid, c in found.items() if cid not in existing)  # by citizen: index appends in order
     at = connection.ops.adapt_datetimefield_value(now)
     changes: list[tuple[Any, ...]] = []
     left = 0

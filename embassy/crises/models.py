@@ -144,8 +144,7 @@ class Affected(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["crisis", "citizen"], name="crises_affected_once")]
-        indexes = [models.Index(fields=["crisis", "inside", "answer"], name="crises_affected_state"),
-                   models.Index(fields=["crisis", "mission"], name="crises_affected_mission")]
+        indexes = [models.Index(fields=["crisis", "inside", "answer"], name="crises_affected_state")]
 
 
 class Answer(models.Model):

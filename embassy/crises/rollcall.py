@@ -46,7 +46,7 @@ KIND_ASK = "crisis.rollcall"
 KIND_CONTACT = "crisis.contact"
 PERSON, CONTACT = "p", "k"
 DEFAULT_CHANNELS = ("push", "email", "sms", "whatsapp")
-BATCH = 200  # messages per transaction: short write locks, so SOS alerts interleave
+BATCH = 100  # messages per transaction: short write locks, so SOS alerts interleave
 PAUSE = 0.002  # seconds between batches: urgent writers take the write lock meanwhile
 
 
@@ -354,6 +354,8 @@ def _answer_store(*, affected_id: int, crisis_id: int, answer: str, via: str, ke
             cursor.execute(f"{verb} {q(Answer._meta.db_table)} (affected_id, answer, via, {q('key')}, at, text) "
                            f"VALUES (%s, %s, %s, %s, %s, %s){tail}", [pk, answer, via, key, at, text[:500]])
             if cursor.rowcount != 1:
+                if text and answer == Affected.Answer.HELP and case_id is not None:
+                    _help_details(case_id, text)  # "what do you need?" after the one-tap answer
                 return Answered(pk, crisis_id, answer, False, case_id)
             cursor.execute(f"UPDATE {q(Affected._meta.db_table)} SET answer = %s, answered_at = %s, "  # noqa: S608
                            "answered_via = %s WHERE id = %s", [answer, at, via, pk])
@@ -372,6 +374,15 @@ def _answer_store(*, affected_id: int, crisis_id: int, answer: str, via: str, ke
                 text=text or _("Needs help (answer to the roll-call: %(title)s)") % {"title": crisis.title[:150]})
             Affected.objects.filter(pk=pk).update(case_id=case_id)
     return Answered(pk, crisis_id, answer, True, case_id)
+
+
+def _help_details(case_id: int, text: str) -> None:
+    """What the person adds after "I need help": onto their SOS case's timeline, where the officer reads it."""
+    from embassy.sos.models import Event
+    from embassy.sos.services.common import clean_text
+
+    Event.objects.create(case_id=case_id, at=timezone.now(), kind=Event.Kind.DETAILS, from_citizen=True,
+                         public=True, text=clean_text(text), data={"via": "rollcall"})
 
 
 def rollcall_answer_link(*, crisis_id: int, token: str, answer: str, text: str = "") -> Answered:

@@ -32,8 +32,10 @@
     }
 
     // --- circle -------------------------------------------------------------------------------------------
-    var circleLayer = L.layerGroup().addTo(map), sizing = false, centre = null;
+    var circleLayer = L.layerGroup().addTo(map), sizing = false, centre = null, edgeHandle = null;
     function handleIcon() { return L.divIcon({ className: "zone-handle", iconSize: [16, 16] }); }
+    function edgeOf(r) { return L.latLng(centre.lat, centre.lng + r / (111.32 * Math.max(Math.cos(centre.lat * Math.PI / 180), 0.01))); }
+    function kmLabel(r) { return r.toLocaleString(undefined, { maximumFractionDigits: 1 }) + " " + km; }
     function num(input) { var v = parseFloat(input.value); return isFinite(v) ? v : null; }
     function readCircle() {
       var la = num(lat), lo = num(lon), r = num(radius);
@@ -41,31 +43,36 @@
       return r;
     }
     function drawCircle() {
-      circleLayer.clearLayers();
+      circleLayer.clearLayers(); edgeHandle = null;
       var r = readCircle();
       if (!centre) return null;
       var centreMarker = L.marker(centre, { draggable: true, icon: handleIcon(), keyboard: false }).addTo(circleLayer);
       centreMarker.on("drag", function (e) { setCentre(e.target.getLatLng(), false); });
       if (!r || r <= 0) return null;
       var circle = L.circle(centre, Object.assign({ radius: r * 1000, interactive: false }, ZONE)).addTo(circleLayer);
-      var edge = L.latLng(centre.lat, centre.lng + r / (111.32 * Math.max(Math.cos(centre.lat * Math.PI / 180), 0.01)));
-      var handle = L.marker(edge, { draggable: true, icon: handleIcon(), keyboard: false }).addTo(circleLayer);
+      var handle = L.marker(edgeOf(r), { draggable: true, icon: handleIcon(), keyboard: false }).addTo(circleLayer);
       handle.on("drag", function (e) { setRadius(map.distance(centre, e.target.getLatLng()) / 1000, circle); });
-      handle.bindTooltip(r.toLocaleString(undefined, { maximumFractionDigits: 1 }) + " " + km, { permanent: true, direction: "right" });
+      handle.bindTooltip(kmLabel(r), { permanent: true, direction: "right" });
+      edgeHandle = handle;
       return circle;
     }
     function setCentre(ll, redraw) {
       lat.value = ll.lat.toFixed(5); lon.value = crisesMap.wrapLon(ll.lng).toFixed(5);
       centre = ll;
       if (redraw !== false) drawCircle();
-      else {  // dragging the centre: move the circle along
+      else {  // dragging the centre: move the circle and its radius handle along
         circleLayer.eachLayer(function (l) { if (l instanceof L.Circle) l.setLatLng(ll); });
+        var r = num(radius);
+        if (edgeHandle && r) edgeHandle.setLatLng(edgeOf(r));
       }
     }
     function setRadius(value, circle) {
       value = Math.max(0.1, Math.round(value * 10) / 10);
       radius.value = String(value);
-      if (circle) circle.setRadius(value * 1000); else drawCircle();
+      if (circle) {
+        circle.setRadius(value * 1000);
+        if (edgeHandle) edgeHandle.setTooltipContent(kmLabel(value));  // the label follows the handle being dragged
+      } else drawCircle();
     }
     [lat, lon, radius].forEach(function (input) {
       input.addEventListener("change", function () { var c = drawCircle(); if (c) map.fitBounds(c.getBounds(), { maxZoom: 10 }); });
@@ -153,11 +160,14 @@
     });
     map.on("mousemove", function (e) {
       if (mode() !== "circle" || !sizing || !centre) return;
-      var r = map.distance(centre, e.latlng) / 1000;
-      radius.value = String(Math.max(0.1, Math.round(r * 10) / 10));
+      var r = map.distance(centre, e.latlng) / 1000, shown = Math.max(0.1, Math.round(r * 10) / 10);
+      radius.value = String(shown);
       var circle = null;
       circleLayer.eachLayer(function (l) { if (l instanceof L.Circle) circle = l; });
       if (circle) circle.setRadius(r * 1000); else drawCircle();
+      // While sizing, the radius shows in its field; the edge handle (and its label) comes back with the click
+      // that sets the radius: left where it was drawn, it showed a stale radius and could take that click.
+      if (edgeHandle) { circleLayer.removeLayer(edgeHandle); edgeHandle = null; }
     });
     root.querySelectorAll('input[name="zone"]').forEach(function (r) {
       r.addEventListener("change", function () { sizing = false; showMode(); });

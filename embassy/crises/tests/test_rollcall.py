@@ -135,6 +135,11 @@ def test_the_link_page_without_signing_in(client: Client) -> None:
     assert done.status_code == 200 and b'data-testid="rollcall-done"' in done.content
     replay = client.post(f"/aman/{crisis.pk}/{token}/selamat/", {"answer": "safe"})
     assert replay.status_code == 200 and Answer.objects.count() == 1
+    # "I need help", then what they need: the words reach the SOS case's timeline.
+    client.post(f"/aman/{crisis.pk}/{token}/bantuan/", {"answer": "help"})
+    client.post(f"/aman/{crisis.pk}/{token}/bantuan/", {"answer": "help", "text": "Kaki saya terluka"})
+    case = Case.objects.get(citizen=siti)
+    assert case.events.filter(kind="details", text="Kaki saya terluka").exists()
     assert client.get(f"/aman/{crisis.pk}/{token}x/").status_code == 403
     assert client.get(f"/aman/{crisis.pk + 1}/{token}/").status_code == 403
     api = client.post("/api/v1/rollcall/answer", json.dumps({"crisis": crisis.pk, "token": token, "answer": "safe"}),

@@ -1,0 +1,411 @@
+"""A crisis drill in headless Chromium (Playwright), end to end, against a real server and its task worker.
+
+An officer of KBRI Kuala Lumpur draws a circle around central Kuala Lumpur and declares a (drill) crisis, starts
+the roll-call, and watches the crisis room while citizens answer on their phones through the links in the SMS
+they were sent (the development sink stands in for the SMS provider). The room's counts follow without a
+reload; the officer follows up the silent by phone, writes in the log and opens the report and its PDF.
+
+The server is its own uvicorn process plus a `db_worker` (the roll-call and the outbox run as background tasks,
+as under `make run`), on its own database: a temporary SQLite file, or a fresh PostgreSQL database when
+DATABASE_URL is set. Data is written and read through `manage.py shell` in that process's environment.
+Screenshots: var/screenshots/crisis-*.png.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+if not Path("/usr/bin/chromium").exists():
+    pytest.skip("browser tests need Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
+                allow_module_level=True)
+pytest.importorskip("playwright.sync_api")
+
+from embassy.common.tests import test_browser as tb  # after the skips above (it skips the same way)
+
+expect = tb.expect
+browser = tb.browser  # the same module-scoped Chromium fixture as the other browser tests
+
+pytestmark = pytest.mark.browser
+
+OFFICER = "kl.drill"  # signs in with the demo password and the demo TOTP secret derived from this name
+CENTRE, RADIUS_KM = (3.14, 101.69), 12.0
+TITLE = "LATIHAN: Banjir Kuala Lumpur"  # "LATIHAN:" marks a drill (crises.report.is_drill)
+# (name, phone, lat, lon): five inside the circle (within 3 km of the centre), one in Klang (~30 km away).
+PEOPLE = [
+    ("Ayu Lestari", "+6281234567801", 3.1390, 101.6869),
+    ("Bayu Pratama", "+6281234567802", 3.1500, 101.7000),
+    ("Citra Dewi", "+6281234567803", 3.1250, 101.6800),
+    ("Dimas Saputra", "+6281234567804", 3.1600, 101.7100),
+    ("Eka Wulandari", "+6281234567805", 3.1300, 101.6700),
+]
+OUTSIDE = ("Fajar Nugroho", "+6281234567806", 3.0440, 101.4460)
+SHOTS = tb.SHOTS
+
+# Lets the test find the page's Leaflet maps (window.__maps) to turn a place into a point to click on screen.
+MAP_HOOK = """
+(() => {
+  window.__maps = [];
+  let leaflet;
+  Object.defineProperty(window, "L", { configurable: true, get() { return leaflet; }, set(value) {
+    leaflet = value;
+    if (value && value.Map && value.Map.addInitHook) value.Map.addInitHook(function () { window.__maps.push(this); });
+  } });
+})();
+"""
+
+SETUP = """
+import datetime as dt, json
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from embassy.accounts.demo import DEMO_PASSWORD, demo_totp_key
+from embassy.accounts.services import staff_create
+from embassy.citizens.models import Citizen
+from embassy.citizens.services import stay_register
+from embassy.missions.models import Mission, Role
+from embassy.missions.services import membership_grant
+
+args = json.loads(ARGS)
+officer = staff_create(username=args["officer"], password=DEMO_PASSWORD, first_name="Piket", last_name="Latihan",
+                       email=args["officer"] + "@example.org")
+TOTPDevice.objects.create(user=officer, name="authenticator", key=demo_totp_key(args["officer"]), confirmed=True)
+membership_grant(user=officer, mission=Mission.objects.get(code="KBRI-KUALA-LUMPUR"), role=Role.PROTECTION_OFFICER)
+missions = {}
+for name, phone, lat, lon in args["people"]:
+    citizen = Citizen.objects.create(full_name=name, phone=phone)
+    stay = stay_register(citizen=citizen, actor=None, lat=lat, lon=lon, city="Kuala Lumpur",
+                         start_date=dt.date.today() - dt.timedelta(days=30))
+    missions[name] = stay.mission.code
+print(json.dumps(missions))
+"""
+
+MESSAGES = """
+import json
+from embassy.notify.models import Message
+print(json.dumps([{"channel": m.channel, "address": m.address, "status": m.status, "body": m.body, "url": m.url}
+                  for m in Message.objects.filter(kind="crisis.rollcall").order_by("id")]))
+"""
+
+
+# --- Server and worker ---------------------------------------------------------------------------------------------
+@dataclass
+class Server:
+    base: str
+    env: dict[str, str]
+    var: Path
+
+    def python(self, code: str, **args: Any) -> Any:
+        """Run `code` in a Django shell on the server's database; returns the JSON it prints last."""
+        done = subprocess.run([sys.executable, "manage.py", "shell", "-c", f"ARGS = {json.dumps(json.dumps(args))}\n{code}"],
+                              cwd=tb.REPO, env=self.env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, f"manage.py shell failed:\n{done.stdout}\n{done.stderr}"
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Server]:
+    tmp = Path(tempfile.mkdtemp(prefix="embassy-crisis-browser-"))
+    port = tb._free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "PYTEST_CURRENT_TEST"}}
+    env.update(VAR_DIR=str(tmp), DEBUG="1", DJANGO_SETTINGS_MODULE="config.settings", SITE_URL=base,
+               TASKS_BACKEND="database", NOTIFY_DEV_SINK="1", ROLLCALL_CHANNELS="push,email,sms,whatsapp")
+    drop = None
+    if os.environ.get("DATABASE_URL"):
+        env["DATABASE_URL"], drop = tb._postgres_database(os.environ["DATABASE_URL"])
+    log = (tmp / "server.log").open("w+")
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        for args in (["migrate", "--noinput", "-v0"], ["load_reference"]):
+            done = subprocess.run([sys.executable, "manage.py", *args], cwd=tb.REPO, env=env, capture_output=True,
+                                  text=True, timeout=600)
+            assert done.returncode == 0, f"manage.py {args[0]} failed:\n{done.stdout}\n{done.stderr}"
+        srv = Server(base=base, env=env, var=tmp)
+        missions = srv.python(SETUP, officer=OFFICER, people=[*PEOPLE, OUTSIDE])
+        assert set(missions.values()) == {"KBRI-KUALA-LUMPUR"}, missions
+        procs.append(subprocess.Popen([sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
+                                       "--port", str(port)], cwd=tb.REPO, env=env, stdout=log, stderr=subprocess.STDOUT))
+        # The worker as `make run` starts it (its SQLite writes give way to the web's), without reloading on edits.
+        procs.append(subprocess.Popen([sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--interval", "0.5",
+                                       "--no-reload", "--no-startup-delay"], cwd=tb.REPO,
+                                      env={**env, "SQLITE_WRITER": "background"}, stdout=log, stderr=subprocess.STDOUT))
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310 - loopback
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if any(p.poll() is not None for p in procs) or time.monotonic() > deadline:
+                log.seek(0)
+                pytest.fail(f"server did not come up:\n{log.read()[-4000:]}")
+            time.sleep(0.2)
+        # The first routing call loads the country index (seconds): pay for it here, not in a test's timeout.
+        urllib.request.urlopen(f"{base}/api/v1/missions/route?lat=0&lon=0", timeout=60).close()  # noqa: S310
+        yield srv
+        for p in procs:
+            assert p.poll() is None, f"a server process stopped:\n{(tmp / 'server.log').read_text()[-4000:]}"
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        log.close()
+        if drop is not None:
+            drop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# --- Pages ---------------------------------------------------------------------------------------------------------
+@dataclass
+class Watch:
+    """What every page of the drill asked for and complained about, checked at the end."""
+
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # uncaught exceptions and console errors
+    overflows: list[str] = field(default_factory=list)  # screenshots of pages wider than their viewport
+
+    def page(self, context: Any) -> Any:
+        page = context.new_page()
+        page.on("request", lambda request: self.requests.append(request.url))
+        page.on("pageerror", lambda error: self.errors.append(f"{page.url}: {error}"))
+        page.on("console", lambda msg: msg.type == "error" and self.errors.append(f"{page.url}: {msg.text}"))
+        return page
+
+    def new(self, browser: Any, server: Server, viewport: str, **options: Any) -> Any:
+        context = browser.new_context(base_url=server.base, viewport=tb.VIEWPORTS[viewport], locale="id-ID",
+                                      **options)
+        context.set_default_timeout(tb.TIMEOUT_MS)
+        return self.page(context)
+
+    def shot(self, page: Any, name: str, *, full: bool = True) -> None:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        if width > page.viewport_size["width"]:
+            self.overflows.append(f"{name}: {page.url} is {width}px wide")
+        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full)
+
+
+def _on_screen(page: Any, lat: float, lon: float) -> tuple[float, float]:
+    """Where a place is on the page's (only) map, in viewport pixels."""
+    x, y = page.evaluate("""([lat, lon]) => {
+        const map = window.__maps[0], p = map.latLngToContainerPoint([lat, lon]);
+        const box = map.getContainer().getBoundingClientRect();
+        return [box.left + p.x, box.top + p.y];
+    }""", [lat, lon])
+    return float(x), float(y)
+
+
+def _count(page: Any, name: str) -> Any:
+    return page.locator(f"#room-counts [data-count={name}]")
+
+
+def _expect_counts(page: Any, timeout: int = 8_000, **counts: int) -> None:
+    for name, value in counts.items():
+        expect(_count(page, name)).to_have_text(str(value), timeout=timeout)
+
+
+def _map_drawn(page: Any) -> None:
+    """The room's map shows the country outlines and the hexagons of the people inside."""
+    expect(page.locator("[data-room-map].leaflet-container")).to_be_visible()
+    expect(page.locator("[data-room-map] .leaflet-overlay-pane path.leaflet-interactive").first).to_be_attached()
+
+
+# --- The drill -----------------------------------------------------------------------------------------------------
+def test_crisis_drill_in_the_crisis_room(browser: Any, server: Server) -> None:
+    watch = Watch()
+    officer = watch.new(browser, server, "desktop")
+    officer.context.add_init_script(MAP_HOOK)
+    tb.staff_signin(officer, OFFICER)
+
+    # 1. Declare: draw a circle on the map (click the centre, click again at the edge).
+    tb.ok(officer.goto("/konsol/krisis/baru/"))
+    zone_map = officer.locator("[data-zone-map]")
+    expect(zone_map).to_have_class(re.compile(r"leaflet-container"))
+    expect(zone_map.locator(".leaflet-overlay-pane path").first).to_be_attached()  # the country outlines
+    officer.wait_for_function("() => window.__maps.length === 1")
+    officer.fill("#id_title", TITLE)
+    officer.select_option("#id_kind", "flood")
+    expect(officer.locator("input[name=zone][value=circle]")).to_be_checked()
+    zone_map.scroll_into_view_if_needed()
+    # The officer zooms in on Kuala Lumpur (as with the wheel), then draws.
+    officer.evaluate("([lat, lon]) => window.__maps[0].setView([lat, lon], 11, {animate: false})", list(CENTRE))
+    officer.mouse.click(*_on_screen(officer, *CENTRE))
+    expect(officer.locator("#id_lat")).to_have_value(re.compile(r"^3\.1[34]\d*$"))
+    label = zone_map.locator(".leaflet-tooltip")  # the radius, beside the handle on the circle's edge
+
+    def east(km: float) -> tuple[float, float]:
+        return _on_screen(officer, CENTRE[0], CENTRE[1] + km / (111.32 * math.cos(math.radians(CENTRE[0]))))
+
+    officer.mouse.move(*east(10), steps=5)  # the circle follows the pointer; the radius shows in its field
+    expect(officer.locator("#id_radius_km")).to_have_value(re.compile(r"^(9\.\d|10(\.\d)?)$"))
+    expect(label).to_have_count(0)  # no handle with a stale radius while sizing
+    officer.mouse.click(*east(15))
+    expect(label).to_have_count(1)
+    expect(label).to_have_text(re.compile(r"^1[45]([.,]\d)? km$"))
+    # Then drags the handle back to 12 km: the field and the label follow.
+    officer.mouse.move(*east(15))
+    officer.mouse.down()
+    officer.mouse.move(*east(RADIUS_KM), steps=6)
+    officer.mouse.up()
+    expect(label).to_have_text(re.compile(r"^1[12]([.,]\d)? km$"))
+    lat, lon = float(officer.input_value("#id_lat")), float(officer.input_value("#id_lon"))
+    radius = float(officer.input_value("#id_radius_km"))
+    assert abs(lat - CENTRE[0]) < 0.002 and abs(lon - CENTRE[1]) < 0.002, (lat, lon)
+    assert abs(radius - RADIUS_KM) <= 0.3, radius
+    assert label.inner_text() == f"{radius:g} km".replace(".", ","), (label.inner_text(), radius)  # id-ID: comma
+    officer.locator("[data-testid=declare]").click()
+    officer.wait_for_url(re.compile(r"/konsol/krisis/\d+/$"))
+    crisis_id = int(re.search(r"/konsol/krisis/(\d+)/", officer.url).group(1))  # type: ignore[union-attr]
+    expect(officer.locator("main h1")).to_have_text(TITLE)
+    expect(officer.locator("[data-testid=zone-text]")).to_contain_text(f"{radius:g} km")  # the circle as drawn
+    expect(officer.locator("[data-testid=zone-text]")).to_contain_text(f"{lat:.4f}, {lon:.4f}")
+    _expect_counts(officer, affected=len(PEOPLE), safe=0, help=0, silent=len(PEOPLE))  # not Fajar, in Klang
+    by_mission = officer.locator("[data-testid=by-mission] tbody tr td")
+    expect(by_mission).to_have_text(["KBRI-KUALA-LUMPUR", str(len(PEOPLE)), "0", "0", str(len(PEOPLE))])
+    _map_drawn(officer)
+    watch.shot(officer, "crisis-room-declared")
+
+    # 2. The roll-call: confirm in the dialog; the worker sends one SMS each and marks them reached.
+    officer.locator("[data-testid=rollcall]").click()
+    dialog = officer.locator("#dlg-rollcall")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text(str(len(PEOPLE)))
+    dialog.locator("[data-testid=rollcall-confirm]").click()
+    officer.wait_for_url(re.compile(rf"/konsol/krisis/{crisis_id}/$"))
+    expect(officer.locator("[data-testid=rollcall]")).to_have_count(0)  # it cannot be started twice
+    expect(_count(officer, "reached")).to_have_text(str(len(PEOPLE)), timeout=30_000)  # live, no reload
+    expect(_count(officer, "reached").locator("xpath=..").locator(".small")).to_have_text(
+        re.compile(rf"^\s*{len(PEOPLE)}\b"))  # "5 asked"
+    _expect_counts(officer, unreachable=0, silent=len(PEOPLE))
+    officer.evaluate("() => { window.__sameRoom = true; }")  # gone if the room reloads
+
+    messages = server.python(MESSAGES)
+    assert len(messages) == len(PEOPLE), messages
+    by_phone = {m["address"]: m for m in messages}
+    assert set(by_phone) == {p[1] for p in PEOPLE}, sorted(by_phone)  # nobody outside the zone is asked
+    assert {(m["channel"], m["status"]) for m in messages} == {("sms", "sent")}, messages
+    sink = (server.var / "notify" / "sink.jsonl").read_text().splitlines()
+    assert len(sink) == len(PEOPLE), sink
+
+    def link(person: int, answer: str) -> str:
+        body = by_phone[PEOPLE[person][1]]["body"]
+        found = re.search(rf"{re.escape(server.base)}/aman/{crisis_id}/[^/\s]+/{answer}/", body)
+        assert found, body
+        return found.group(0)
+
+    # 3. Citizens answer on their phones, without signing in.
+    ayu = watch.new(browser, server, "phone")
+    tb.ok(ayu.goto(link(0, "selamat")))  # the page sends the one answer it was opened for
+    expect(ayu.locator("[data-testid=rollcall-done]")).to_have_text(re.compile(r"ditandai selamat|marked safe"))
+    watch.shot(ayu, "crisis-answer-safe-phone")
+
+    bayu = watch.new(browser, server, "phone")
+    tb.ok(bayu.goto(link(1, "bantuan")))
+    expect(bayu.locator("[data-testid=rollcall-done]")).to_have_text(re.compile(r"bantuan Anda telah diterima|call for help"))
+    watch.shot(bayu, "crisis-answer-help-phone")
+
+    citra = watch.new(browser, server, "phone")
+    question = by_phone[PEOPLE[2][1]]["url"]  # the question itself: both buttons, nothing sent yet
+    assert question.startswith(f"{server.base}/aman/{crisis_id}/"), question
+    tb.ok(citra.goto(question))
+    expect(citra.locator("main")).to_contain_text(TITLE)
+    expect(citra.locator("[data-testid=answer-help]")).to_be_visible()
+    watch.shot(citra, "crisis-answer-question-phone")
+    citra.locator("[data-testid=answer-safe]").click()  # one tap
+    expect(citra.locator("[data-testid=rollcall-done]")).to_have_text(re.compile(r"ditandai selamat|marked safe"))
+
+    # 4. The room follows by itself (it polls every 2 s).
+    _expect_counts(officer, safe=2, help=1, silent=2)
+    assert officer.evaluate("() => window.__sameRoom === true"), "the room was reloaded"
+    expect(by_mission).to_have_text(["KBRI-KUALA-LUMPUR", str(len(PEOPLE)), "2", "1", "2"])  # by mission too
+    log = officer.locator("[data-testid=crisis-log]")
+    expect(log.locator("li.rollcall")).to_have_count(1)
+
+    # The people to call: who needs help (with the SOS case opened for them), and the silent.
+    officer.locator("[data-testid=people-refresh]").click()  # htmx: the list alone, the page stays
+    helping = officer.locator("[data-testid=help-list] tbody tr")
+    expect(helping).to_have_count(1)
+    expect(helping.first).to_contain_text(PEOPLE[1][0])
+    case_link = helping.first.locator("[data-testid=case-link]")
+    expect(case_link).to_have_attribute("href", re.compile(r"^/konsol/sos/\d+/$"))
+    expect(case_link).to_have_text(re.compile(r"^SOS-\d{6}$"))
+    silent = officer.locator("[data-testid=silent-row]")
+    expect(silent).to_have_count(2)
+    for name, phone, *_where in PEOPLE[3:]:
+        row = silent.filter(has_text=name)
+        expect(row).to_have_count(1)
+        expect(row.locator(f"a[href='tel:{phone}']")).to_be_visible()
+        expect(row).to_contain_text("SMS")
+    expect(officer.locator("[data-testid=silent-total]")).to_have_text("2")
+
+    # The case link opens the SOS case of the person who asked for help.
+    case = watch.page(officer.context)
+    tb.ok(case.goto(str(case_link.get_attribute("href"))))
+    expect(case.locator("main")).to_contain_text(PEOPLE[1][0])
+    case.close()
+
+    # Dimas is called and is safe: recorded by the officer, the counts follow.
+    dimas = silent.filter(has_text=PEOPLE[3][0])
+    dimas.locator("input[name=note]").fill("Ditelepon: aman di rumah.")
+    dimas.locator("[data-testid=answer-safe]").click()
+    expect(officer.locator("[data-testid=silent-total]")).to_have_text("1")
+    expect(silent).to_have_count(1)
+    expect(silent.first).to_contain_text(PEOPLE[4][0])
+    _expect_counts(officer, safe=3, help=1, silent=1, reached=len(PEOPLE))
+    assert officer.evaluate("() => window.__sameRoom === true"), "the room was reloaded"
+
+    # A note in the log.
+    note = "Latihan: tim piket menelepon warga yang belum menjawab."
+    officer.fill("#note-text", note)
+    officer.locator("[data-testid=add-note]").click()
+    officer.wait_for_url(re.compile(rf"/konsol/krisis/{crisis_id}/#notes$"))
+    expect(log.locator("li.note").first).to_contain_text(note)
+    _expect_counts(officer, safe=3, help=1, silent=1)
+    _map_drawn(officer)
+    officer.evaluate("() => window.scrollTo(0, 0)")
+    watch.shot(officer, "crisis-room-drill")
+
+    # 5. The report, and the same as a PDF.
+    tb.ok(officer.goto(f"/konsol/krisis/{crisis_id}/laporan/"))
+    report = officer.locator("[data-testid=crisis-report]")
+    expect(report).to_be_visible()
+    expect(officer.locator(".report-drill")).to_be_visible()  # marked as an exercise
+    expect(report.locator("[data-testid=count-safe]")).to_have_text("3")
+    expect(report.locator("[data-testid=count-help]")).to_have_text("1")
+    expect(report.locator("[data-testid=count-silent]")).to_have_text("1")
+    watch.shot(officer, "crisis-report")
+    pdf_url = officer.locator("[data-testid=report-pdf]").get_attribute("href")
+    assert pdf_url is not None
+    response = officer.request.get(pdf_url)
+    assert response.ok, response.status
+    assert response.headers["content-type"].startswith("application/pdf"), response.headers
+    assert response.body().startswith(b"%PDF"), response.body()[:20]
+
+    for page in (ayu, bayu, citra, officer):
+        page.context.close()
+
+    # 6. As for every browser test: nothing left the server, no script failed, the pages fit.
+    assert watch.requests, "no page was opened"
+    foreign = sorted({u for u in watch.requests if not u.startswith((server.base + "/", "data:", "blob:"))})
+    assert not foreign, f"requests to other hosts: {foreign}"
+    assert not watch.errors, watch.errors
+    assert not watch.overflows, watch.overflows
