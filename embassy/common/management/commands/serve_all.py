@@ -73,6 +73,7 @@ class Command(BaseCommand):
             f"  Panic button (citizens):    {base}/sos/        SOS queue (staff): {base}/konsol/sos/",
             f"  Country information:        {base}/informasi-negara/   (Atom: /informasi-negara/feed.atom)",
             f"  Officer console:            {base}/konsol/",
+            f"  Crises and roll-call:       {base}/konsol/krisis/     Where citizens are: {base}/konsol/sebaran/",
             f"  Admin (HQ administrators):  {base}/admin/",
             f"  API docs (OpenAPI):         {base}/api/v1/docs   ({base}/api/v1/openapi.json)",
             "",
@@ -90,6 +91,8 @@ class Command(BaseCommand):
             "Try it: sign in as siti.rahayu@example.com in one browser and press SOS; in another, sign in as",
             "kl.protection and open the SOS queue — the case appears within a second. Messages that would go",
             "out by SMS/WhatsApp are written to var/notify/sink.jsonl, e-mails to var/mail/.",
+            "Crisis drill: as kl.protection, declare a crisis around Kuala Lumpur at /konsol/krisis/baru/ (draw a",
+            "circle), start the roll-call in the crisis room, then open an /aman/... link from the sink file.",
         ]
         self.stdout.write("\n".join(lines) + "\n")
 
