@@ -247,7 +247,8 @@ async def _answers(port: int, links: list[tuple[int, str]], seconds: float) -> d
 
 def _sink_links(sink: Path, crisis: int) -> tuple[list[tuple[int, str]], dict[int, int]]:
     """(crisis, token) of every roll-call question in the sink file, and how many questions each person got."""
-    links, per_person = [], {}
+    links: list[tuple[int, str]] = []
+    per_person: dict[int, int] = {}
     with sink.open(encoding="utf-8") as fh:
         for line in fh:
             row = json.loads(line)

@@ -179,13 +179,13 @@ def find_affected(crisis: Crisis, *, coarse: bool = True, citizen_id: int | None
         add_stays(_fetch(_stay_sql(f"s.country_id IN ({marks})" + one), [Stay.Status.ACTIVE, *codes]),
                   Affected.Via.COUNTRY)
     # Last known positions (the citizen's own app), for those not found through a stay.
-    positions: list[tuple[int, float, float]] = []
+    positions: list[tuple[Any, ...]] = []
     if citizen_id is not None:
         c = Citizen.objects.filter(pk=citizen_id, last_seen_at__gte=cutoff).values_list(
             "id", "last_lat", "last_lon", "last_country").first()
         if c is not None and c[1] is not None:
-            inside = (zone is not None and bool(zone.contains_many([c[1]], [c[2]])[0])) or c[3] in codes
-            positions = [(c[0], c[1], c[2])] if inside else []
+            hit = (zone is not None and bool(zone.contains_many([c[1]], [c[2]])[0])) or c[3] in codes
+            positions = [(c[0], c[1], c[2])] if hit else []
     else:
         if zone is not None:
             positions = _positions_in_zone(zone, coarse, cutoff)

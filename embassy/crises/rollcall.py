@@ -204,7 +204,7 @@ def _ask(crisis: Crisis, people: list[_Person], *, round_no: int, now: dt.dateti
                    .values_list("user_id", flat=True)) if user_ids and available.get("push") else set()
     specs: list[MessageSpec] = []
     chosen: list[tuple[str, int]] = []
-    texts: dict[str, tuple[str, str]] = {}
+    texts: dict[str, tuple[str, str, str, str]] = {}
     for p in people:
         route = _choose(p, pushable, available)
         if route is None:

@@ -126,8 +126,9 @@ class Zone:
 
     @classmethod
     def polygon(cls, geometry: dict[str, Any]) -> Zone:
-        zone = cls("polygon", geometry=clean_polygon(geometry))
-        for rings in _polygons_of(zone.geometry):
+        clean = clean_polygon(geometry)
+        zone = cls("polygon", geometry=clean)
+        for rings in _polygons_of(clean):
             ref = float(rings[0][0][0])
             unwrapped = [[(float(_unwrap(np.array([x]), ref)[0]), float(y)) for x, y in ring] for ring in rings]
             poly = ShapelyPolygon(unwrapped[0], unwrapped[1:])
