@@ -180,19 +180,21 @@ def _texts(crisis: Crisis, language: str, *, reminder: bool) -> tuple[str, str, 
         return str(subject), str(body), str(safe), str(help_)
 
 
-def _choose(person: _Person, pushable: set[int], available: dict[str, bool]) -> tuple[str, str] | None:
-    """(channel, address) of the first channel that reaches the person."""
+def _choose(person: _Person, subscriptions: dict[int, list[int]],
+            available: dict[str, bool]) -> tuple[str, list[str]] | None:
+    """(channel, addresses) of the first channel that reaches the person: push goes to each of their
+    devices (subscriptions), the others to one address."""
     for channel in channel_order():
         if not available.get(channel):
             continue
-        if channel == "push" and person.user_id in pushable:
-            return "push", ""
+        if channel == "push" and person.user_id in subscriptions:
+            return "push", [str(pk) for pk in subscriptions[person.user_id]]
         if channel == "email" and person.email:
-            return "email", person.email
+            return "email", [person.email]
         if channel in ("sms", "whatsapp") and person.phone:
-            return channel, person.phone
+            return channel, [person.phone]
         if channel == "sink":  # development and benchmarks: everyone, addressed by their record
-            return "sink", f"citizen:{person.citizen_id}"
+            return "sink", [f"citizen:{person.citizen_id}"]
     return None
 
 
@@ -200,16 +202,19 @@ def _ask(crisis: Crisis, people: list[_Person], *, round_no: int, now: dt.dateti
     """Queue one message per person; returns how many were queued. Caller holds a transaction."""
     available = {ch: channel_available(ch) for ch in channel_order()}
     user_ids = [p.user_id for p in people if p.user_id]
-    pushable = set(PushSubscription.objects.filter(user_id__in=user_ids, disabled_at__isnull=True)
-                   .values_list("user_id", flat=True)) if user_ids and available.get("push") else set()
+    subscriptions: dict[int, list[int]] = {}
+    if user_ids and available.get("push"):
+        for pk, user_id in PushSubscription.objects.filter(user_id__in=user_ids, disabled_at__isnull=True) \
+                .order_by("id").values_list("id", "user_id"):
+            subscriptions.setdefault(user_id, []).append(pk)
     specs: list[MessageSpec] = []
     chosen: list[tuple[str, int]] = []
     texts: dict[str, tuple[str, str, str, str]] = {}
     for p in people:
-        route = _choose(p, pushable, available)
+        route = _choose(p, subscriptions, available)
         if route is None:
             continue
-        channel, address = route
+        channel, addresses = route
         if p.language not in texts:
             texts[p.language] = _texts(crisis, p.language, reminder=round_no > 0)
         subject, intro, safe_line, help_line = texts[p.language]
@@ -217,10 +222,10 @@ def _ask(crisis: Crisis, people: list[_Person], *, round_no: int, now: dt.dateti
         body = intro if channel == "push" else "\n".join([
             intro, safe_line.format(url=link_url(crisis.pk, token, "safe")),
             help_line.format(url=link_url(crisis.pk, token, "help"))])
-        specs.append(MessageSpec(channel=channel, address=address, user_id=p.user_id if channel == "push" else None,
-                                 subject=subject, body=body, url=link_url(crisis.pk, token), priority=Priority.BULK,
-                                 kind=KIND_ASK, dedupe_key=f"rollcall:{crisis.pk}:{p.affected_id}:{round_no}",
-                                 data={"affected": p.affected_id, "crisis": crisis.pk}))
+        specs += [MessageSpec(channel=channel, address=address, user_id=p.user_id if channel == "push" else None,
+                              subject=subject, body=body, url=link_url(crisis.pk, token), priority=Priority.BULK,
+                              kind=KIND_ASK, dedupe_key=f"rollcall:{crisis.pk}:{p.affected_id}:{round_no}",
+                              data={"affected": p.affected_id, "crisis": crisis.pk}) for address in addresses]
         chosen.append((channel, p.affected_id))
     notify_bulk(messages=specs, batch_size=len(specs) or 1)
     table = connection.ops.quote_name(Affected._meta.db_table)

@@ -295,3 +295,23 @@ def test_shared_position_puts_a_person_without_a_stay_in_the_zone(client: Client
     client.patch("/api/v1/me/profile", json.dumps({"share_location": False}), content_type="application/json", **csrf)
     user.citizen.refresh_from_db()
     assert user.citizen.last_lat is None and user.citizen.last_seen_at is None
+
+
+def test_push_goes_first_to_each_of_the_persons_devices(settings: Any) -> None:
+    from embassy.common.tests.factories import make_citizen_user
+    from embassy.notify.models import PushSubscription
+
+    settings.NOTIFY_PUSH_HOSTS = ["*"]
+    user = make_citizen_user()
+    user.citizen.phone = "+60123456789"
+    user.citizen.save()
+    stay_register(citizen=user.citizen, actor=user, lat=3.14, lon=101.69, start_date=dt.date(2026, 1, 1))
+    subs = [PushSubscription.objects.create(user=user, endpoint=f"http://127.0.0.1:9/push/{i}", p256dh="x" * 87,
+                                            auth="y" * 22) for i in range(2)]
+    officer = _officer()
+    crisis = _crisis(officer)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        rollcall_start(actor=officer, crisis=crisis)
+    asks = Message.objects.filter(kind="crisis.rollcall")
+    assert sorted(asks.values_list("channel", "address")) == sorted(("push", str(s.pk)) for s in subs)
+    assert Affected.objects.get(crisis=crisis, citizen=user.citizen).channel == "push"
