@@ -25,7 +25,7 @@ from embassy.accounts.audit import audit_record
 from embassy.citizens.models import Stay
 from embassy.citizens.occupations import occupation_label
 from embassy.common.errors import BadInput, PermissionDenied
-from embassy.geo.h3cells import STAY_RES
+from embassy.geo.h3cells import descendant_range
 from embassy.geo.models import Country
 from embassy.missions.models import Mission
 from embassy.missions.selectors import mission_get, scope_for
@@ -161,6 +161,9 @@ def _labels(by: str, keys: list[str]) -> dict[str, str]:
 
 # --- Density map (every staff role) ----------------------------------------------------------------------------
 MIN_RES, MAX_RES = 2, 7
+# Roles without access to personal data see hexagons no finer than this (~250 km²): a hexagon of res 7
+# (~5 km²) holding one stay would point at one person.
+MAX_RES_WITHOUT_PERSONAL_DATA = 5
 _NO_RES = (2**63 - 1) & ~(0xF << 52)  # an H3 index without its 4 resolution bits (52–55)
 _BBOX = re.compile(r"^\s*(-?[\d.]+)\s*,\s*(-?[\d.]+)\s*,\s*(-?[\d.]+)\s*,\s*(-?[\d.]+)\s*$")
 
@@ -197,8 +200,11 @@ def stay_density_for(*, user: Any, filters: WhereFilters | None = None, zoom: in
     Hexagons are not cut at the antimeridian (RFC 7946 §3.1.9 recommends it): each ring is continuous
     around its centre, and the centre lies within 360° east of the box's west edge (-180 without a box),
     so that a map shows whole hexagons on whichever side it is panned to."""
+    filters = filters or WhereFilters()
     res = density_res(zoom)
-    qs = _active_for(user, filters or WhereFilters()).filter(cell__isnull=False)
+    if not may_read_personal(user=user, filters=filters):
+        res = min(res, MAX_RES_WITHOUT_PERSONAL_DATA)
+    qs = _active_for(user, filters).filter(cell__isnull=False)
     ranges = _cover_ranges(bbox, res) if bbox else None
     if ranges is not None:
         qs = qs.filter(reduce(or_, (Q(cell__range=r) for r in ranges)))
@@ -231,13 +237,7 @@ def _cover_ranges(bbox: tuple[float, float, float, float], res: int) -> list[tup
         cells.update(h3i.polygon_to_cells(h3i.LatLngPoly(ring), coarse))
         cells.update(h3i.latlng_to_cell(y, x, coarse) for y, x in [*ring[::5], ((south + north) / 2, (lo + hi) / 2)])
     cover = {c for cell in cells for c in h3i.grid_disk(cell, 1)}
-    return sorted(_descendant_range(cell) for cell in cover)
-
-
-def _descendant_range(cell: int) -> tuple[int, int]:
-    """(first, last) res-9 descendant of a coarser cell: its digits below the cell's resolution all 0, all 6."""
-    first = int(h3i.cell_to_center_child(cell, STAY_RES))
-    return first, first | sum(6 << 3 * (15 - d) for d in range(h3i.get_resolution(cell) + 1, STAY_RES + 1))
+    return sorted(descendant_range(cell) for cell in cover)
 
 
 def _hexagon(cell: int, stays: int, west: float) -> dict[str, Any]:

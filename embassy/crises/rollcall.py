@@ -255,6 +255,10 @@ def rollcall_queue_asks(crisis_id: int) -> int:
         with transaction.atomic():
             queued += _ask(crisis, people, round_no=0, now=now)
         time.sleep(PAUSE)
+    with transaction.atomic():  # from now on, someone not asked is someone no channel reaches
+        crisis = Crisis.objects.select_for_update().get(pk=crisis_id)
+        crisis.data = {**(crisis.data or {}), "asked_everyone_at": timezone.now().isoformat()}
+        crisis.save(update_fields=["data", "updated_at"])
     return queued
 
 

@@ -57,6 +57,8 @@ def rollcall_counts(*, crisis: Crisis, mission_id: int | None = None) -> dict[st
         contacts_asked=Count("id", filter=Q(answer="", contacts_asked_at__isnull=False)),
     )
     out = {k: int(v or 0) for k, v in agg.items()}
+    if not (crisis.data or {}).get("asked_everyone_at"):
+        out["unreachable"] = 0  # the questions are still being written: "not asked" is not "unreachable" yet
     out["affected"] = out["registered"] + out["dependants"]
     return out
 

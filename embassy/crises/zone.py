@@ -34,26 +34,10 @@ from shapely.prepared import prep
 
 from embassy.common.errors import BadInput
 from embassy.geo.distance import EARTH_RADIUS_KM, haversine_km, haversine_km_many
-from embassy.geo.h3cells import STAY_RES
+from embassy.geo.h3cells import STAY_RES, descendant_range
 
 MAX_COVER_CELLS = 20_000
 MAX_VERTICES = 2_000
-_RES_SHIFT = 52
-_DIGIT_BITS = 3
-
-
-def descendant_range(cell: int, res: int = STAY_RES) -> tuple[int, int]:
-    """(lo, hi): every res-`res` descendant of `cell` as an integer lies in [lo, hi], and every valid res-`res`
-    cell in [lo, hi] is a descendant. (Resolution bits set to `res`; the digits below the cell's own
-    resolution run from 0 to 6; the unused digits stay 7.)"""
-    own = (cell >> _RES_SHIFT) & 0xF
-    base = (cell & ~(0xF << _RES_SHIFT)) | (res << _RES_SHIFT)
-    lo = hi = base
-    for digit in range(own + 1, res + 1):
-        shift = (15 - digit) * _DIGIT_BITS
-        lo &= ~(7 << shift)
-        hi = (hi & ~(7 << shift)) | (6 << shift)
-    return lo, hi
 
 
 def merged_ranges(cells: list[int], res: int = STAY_RES) -> list[tuple[int, int]]:

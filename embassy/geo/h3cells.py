@@ -41,3 +41,17 @@ def cell_center(cell: int) -> tuple[float, float]:
     """(lat, lon) of the cell's centre."""
     lat, lon = h3i.cell_to_latlng(cell)
     return float(lat), float(lon)
+
+
+def descendant_range(cell: int, res: int = STAY_RES) -> tuple[int, int]:
+    """(lo, hi): every res-`res` descendant of `cell` as an integer lies in [lo, hi], and every valid res-`res`
+    cell in [lo, hi] is a descendant. (Resolution bits set to `res`; the digits below the cell's own
+    resolution run from 0 to 6; the unused digits stay 7.)"""
+    own = (cell >> 52) & 0xF
+    base = (cell & ~(0xF << 52)) | (res << 52)
+    lo = hi = base
+    for digit in range(own + 1, res + 1):
+        shift = (15 - digit) * 3
+        lo &= ~(7 << shift)
+        hi = (hi & ~(7 << shift)) | (6 << shift)
+    return lo, hi

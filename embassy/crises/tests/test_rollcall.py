@@ -315,3 +315,19 @@ def test_push_goes_first_to_each_of_the_persons_devices(settings: Any) -> None:
     asks = Message.objects.filter(kind="crisis.rollcall")
     assert sorted(asks.values_list("channel", "address")) == sorted(("push", str(s.pk)) for s in subs)
     assert Affected.objects.get(crisis=crisis, citizen=user.citizen).channel == "push"
+
+
+def test_people_no_channel_reaches_are_counted_once_everyone_was_asked() -> None:
+    officer = _officer()
+    _person("Bisa Dihubungi", 3.14, 101.69, phone="+60123456789")
+    _person("Tanpa Kontak", 3.15, 101.70)  # no phone, no e-mail, no app
+    crisis = _crisis(officer)
+    rollcall_start(actor=officer, crisis=Crisis.objects.get(pk=crisis.pk))  # questions not written yet
+    assert rollcall_counts(crisis=Crisis.objects.get(pk=crisis.pk))["unreachable"] == 0
+    from embassy.crises.rollcall import rollcall_queue_asks
+
+    assert rollcall_queue_asks(crisis.pk) == 1
+    crisis.refresh_from_db()
+    assert crisis.data["asked_everyone_at"]
+    counts = rollcall_counts(crisis=crisis)
+    assert (counts["asked"], counts["unreachable"]) == (1, 1)
