@@ -109,6 +109,6 @@ def service_worker(request: HttpRequest) -> HttpResponse:
 def offline(request: HttpRequest) -> HttpResponse:
     """Shown by the service worker when a page is neither reachable nor cached. Bilingual, and nothing
     personal: it is cached once for everyone using the browser."""
-    response = render(request, "citizens/offline.html")
+    response = render(request, "citizens/offline.html", {"languages": ("id", "en")})  # Indonesian first
     response["Cache-Control"] = "no-cache"
     return response
