@@ -9,6 +9,7 @@ Validity against the bundled schema (schema/CAP-v1.2.xsd) is checked by the test
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET
 
@@ -73,74 +74,90 @@ def _instruction(level: int) -> str:
     }[level]
 
 
-def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
+def cap_sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
+    """A CAP element under `parent`, with its text."""
     element = ET.SubElement(parent, f"{{{CAP_NS}}}{tag}")
     if text is not None:
         element.text = text
     return element
 
 
-def _pair(parent: ET.Element, tag: str, name: str, value: str) -> None:
-    element = _sub(parent, tag)
-    _sub(element, "valueName", name)
-    _sub(element, "value", value)
+def cap_pair(parent: ET.Element, tag: str, name: str, value: str) -> None:
+    """A CAP valueName/value pair (parameter, geocode, eventCode)."""
+    element = cap_sub(parent, tag)
+    cap_sub(element, "valueName", name)
+    cap_sub(element, "value", value)
+
+
+def cap_document(*, identifier: str, sent: dt.datetime, exercise: bool, update: bool, references: list[str],
+                 info: Callable[[ET.Element, str], None], note: str = "", incidents: str = "") -> bytes:
+    """A CAP 1.2 alert: the header, then one <info> per language of CAP_LANGUAGES written by
+    info(alert, language tag) with that language active. `references`: "sender,identifier,sent" of the
+    alerts this one updates."""
+    ET.register_namespace("", CAP_NS)
+    alert = ET.Element(f"{{{CAP_NS}}}alert")
+    cap_sub(alert, "identifier", identifier)
+    cap_sub(alert, "sender", cap_sender())
+    cap_sub(alert, "sent", cap_time(sent))
+    cap_sub(alert, "status", "Exercise" if exercise else "Actual")
+    cap_sub(alert, "msgType", "Update" if update else "Alert")
+    cap_sub(alert, "source", "Smart Embassy")
+    cap_sub(alert, "scope", "Public")
+    if note:
+        cap_sub(alert, "note", note)
+    if references:
+        cap_sub(alert, "references", " ".join(references))
+    if incidents:
+        cap_sub(alert, "incidents", incidents)
+    for lang, tag in CAP_LANGUAGES:
+        with translation.override(lang):
+            info(alert, tag)
+    ET.indent(alert)
+    return ET.tostring(alert, encoding="utf-8", xml_declaration=True)
 
 
 def _info(alert: ET.Element, version: AdvisoryVersion, language: str, contact: str) -> None:
     top = version.max_level
     country = version.country.name()
-    info = _sub(alert, "info")
-    _sub(info, "language", language)
-    _sub(info, "category", "Safety")
-    _sub(info, "category", "Security")
-    _sub(info, "event", _("Travel advisory"))
-    _sub(info, "responseType", CAP_RESPONSE[top])
-    _sub(info, "urgency", CAP_URGENCY[top])
-    _sub(info, "severity", CAP_SEVERITY[top])
-    _sub(info, "certainty", CAP_CERTAINTY[top])
-    _sub(info, "senderName", sender_name())
-    _sub(info, "headline", _("%(country)s: travel advisory level %(level)d — %(label)s") % {
+    info = cap_sub(alert, "info")
+    cap_sub(info, "language", language)
+    cap_sub(info, "category", "Safety")
+    cap_sub(info, "category", "Security")
+    cap_sub(info, "event", _("Travel advisory"))
+    cap_sub(info, "responseType", CAP_RESPONSE[top])
+    cap_sub(info, "urgency", CAP_URGENCY[top])
+    cap_sub(info, "severity", CAP_SEVERITY[top])
+    cap_sub(info, "certainty", CAP_CERTAINTY[top])
+    cap_sub(info, "senderName", sender_name())
+    cap_sub(info, "headline", _("%(country)s: travel advisory level %(level)d — %(label)s") % {
         "country": country, "level": version.level, "label": Level(version.level).label})
     lines = [version.reason]
     for r in version.region_list():
         lines.append(_("%(region)s: level %(level)d — %(label)s. %(reason)s") % {
             "region": r["name"], "level": r["level"], "label": r["level_label"], "reason": r["reason"]})
-    _sub(info, "description", "\n".join(line.strip() for line in lines if line.strip()))
-    _sub(info, "instruction", _instruction(top))
-    _sub(info, "web", absolute(reverse("advisories:country", args=[version.country_id])))
+    cap_sub(info, "description", "\n".join(line.strip() for line in lines if line.strip()))
+    cap_sub(info, "instruction", _instruction(top))
+    cap_sub(info, "web", absolute(reverse("advisories:country", args=[version.country_id])))
     if contact:
-        _sub(info, "contact", contact)
-    _pair(info, "parameter", "advisoryLevel", str(version.level))
-    area = _sub(info, "area")
-    _sub(area, "areaDesc", country)
-    _pair(area, "geocode", "ISO3166-1", version.country_id)
+        cap_sub(info, "contact", contact)
+    cap_pair(info, "parameter", "advisoryLevel", str(version.level))
+    area = cap_sub(info, "area")
+    cap_sub(area, "areaDesc", country)
+    cap_pair(area, "geocode", "ISO3166-1", version.country_id)
     for r in version.region_list():
-        area = _sub(info, "area")
-        _sub(area, "areaDesc", _("%(region)s, %(country)s (level %(level)d)") % {
+        area = cap_sub(info, "area")
+        cap_sub(area, "areaDesc", _("%(region)s, %(country)s (level %(level)d)") % {
             "region": r["name"], "country": country, "level": r["level"]})
         if r["code"]:
-            _pair(area, "geocode", "ISO3166-2", r["code"])
+            cap_pair(area, "geocode", "ISO3166-2", r["code"])
 
 
 def cap_alert_xml(version: AdvisoryVersion, *, previous: AdvisoryVersion | None, contact: str = "") -> bytes:
     """The CAP 1.2 document of a published version that raised a level (`previous`: the country's earlier
     alert, if any — then this one is an Update that references it)."""
     assert version.published_at is not None and version.level_rose
-    ET.register_namespace("", CAP_NS)
-    alert = ET.Element(f"{{{CAP_NS}}}alert")
-    _sub(alert, "identifier", cap_identifier(version))
-    _sub(alert, "sender", cap_sender())
-    _sub(alert, "sent", cap_time(version.published_at))
-    _sub(alert, "status", "Exercise" if version.is_demo else "Actual")
-    _sub(alert, "msgType", "Update" if previous is not None else "Alert")
-    _sub(alert, "source", "Smart Embassy")
-    _sub(alert, "scope", "Public")
-    if version.is_demo:
-        _sub(alert, "note", "DEMO CONTENT - not an assessment by the ministry")
-    if previous is not None:
-        _sub(alert, "references", cap_reference(previous))
-    for lang, tag in CAP_LANGUAGES:
-        with translation.override(lang):
-            _info(alert, version, tag, contact)
-    ET.indent(alert)
-    return ET.tostring(alert, encoding="utf-8", xml_declaration=True)
+    return cap_document(
+        identifier=cap_identifier(version), sent=version.published_at, exercise=version.is_demo,
+        update=previous is not None, references=[cap_reference(previous)] if previous is not None else [],
+        note="DEMO CONTENT - not an assessment by the ministry" if version.is_demo else "",
+        info=lambda alert, tag: _info(alert, version, tag, contact))

@@ -26,10 +26,11 @@ from django.utils.translation import gettext as _
 
 from embassy.accounts.audit import audit_record
 from embassy.advisories.cap import (
-    CAP_LANGUAGES,
-    CAP_NS,
     absolute,
+    cap_document,
+    cap_pair,
     cap_sender,
+    cap_sub,
     cap_time,
     sender_name,
     site_host,
@@ -73,19 +74,6 @@ def may_raise_level(user: Any) -> bool:
 # --- CAP ----------------------------------------------------------------------------------------------------------
 def cap_id_prefix() -> str:
     return getattr(settings, "CRISES_CAP_ID_PREFIX", "") or f"{site_host()}.crisis"
-
-
-def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
-    element = ET.SubElement(parent, f"{{{CAP_NS}}}{tag}")
-    if text is not None:
-        element.text = text
-    return element
-
-
-def _pair(parent: ET.Element, tag: str, name: str, value: str) -> None:
-    element = _sub(parent, tag)
-    _sub(element, "valueName", name)
-    _sub(element, "value", value)
 
 
 def _num(value: float) -> str:
@@ -160,41 +148,41 @@ def _info(alert: ET.Element, crisis: Crisis, language: str, *, counts: dict[str,
 
     event = crisis.get_kind_display()
     hotlines = _hotlines(crisis)
-    info = _sub(alert, "info")
-    _sub(info, "language", language)
+    info = cap_sub(alert, "info")
+    cap_sub(info, "language", language)
     for category in CATEGORIES.get(crisis.kind, ("Other",)):
-        _sub(info, "category", category)
-    _sub(info, "event", event)
-    _sub(info, "urgency", "Immediate")
-    _sub(info, "severity", cap_severity(crisis))
-    _sub(info, "certainty", "Observed")
+        cap_sub(info, "category", category)
+    cap_sub(info, "event", event)
+    cap_sub(info, "urgency", "Immediate")
+    cap_sub(info, "severity", cap_severity(crisis))
+    cap_sub(info, "certainty", "Observed")
     if crisis.occurred_at is not None:
-        _sub(info, "onset", cap_time(crisis.occurred_at))
-    _sub(info, "senderName", sender_name())
-    _sub(info, "headline", (_("%(event)s: %(title)s") % {"event": event, "title": crisis.title})[:160])
-    _sub(info, "description", _description(crisis, counts))
-    _sub(info, "instruction", _instruction(hotlines))
+        cap_sub(info, "onset", cap_time(crisis.occurred_at))
+    cap_sub(info, "senderName", sender_name())
+    cap_sub(info, "headline", (_("%(event)s: %(title)s") % {"event": event, "title": crisis.title})[:160])
+    cap_sub(info, "description", _description(crisis, counts))
+    cap_sub(info, "instruction", _instruction(hotlines))
     web = absolute(reverse("advisories:country", args=[countries[0]])) if countries else settings.SITE_URL
-    _sub(info, "web", web)
+    cap_sub(info, "web", web)
     if hotlines:
-        _sub(info, "contact", "; ".join(hotlines))
+        cap_sub(info, "contact", "; ".join(hotlines))
     if crisis.magnitude is not None:
-        _pair(info, "parameter", "magnitude", f"{crisis.magnitude:g}")
-    area = _sub(info, "area")
+        cap_pair(info, "parameter", "magnitude", f"{crisis.magnitude:g}")
+    area = cap_sub(info, "area")
     names = {c.code: c.name() for c in Country.objects.filter(code__in=countries)}
     country_names = ", ".join(names.get(c, c) for c in countries)
     if crisis.polygon or crisis.radius_km:
         desc = f"{zone_text(crisis)} ({country_names})" if country_names and not crisis.countries else zone_text(crisis)
     else:
         desc = country_names or zone_text(crisis)
-    _sub(area, "areaDesc", desc)
+    cap_sub(area, "areaDesc", desc)
     for ring in polygon_rings(crisis.polygon):
         if len(ring) >= 3:
-            _sub(area, "polygon", cap_polygon(ring))
+            cap_sub(area, "polygon", cap_polygon(ring))
     if not crisis.polygon and crisis.radius_km and crisis.lat is not None and crisis.lon is not None:
-        _sub(area, "circle", cap_circle(crisis.lat, crisis.lon, crisis.radius_km))
+        cap_sub(area, "circle", cap_circle(crisis.lat, crisis.lon, crisis.radius_km))
     for code in countries:
-        _pair(area, "geocode", "ISO3166-1", code)
+        cap_pair(area, "geocode", "ISO3166-1", code)
 
 
 def crisis_cap_xml(crisis: Crisis, *, identifier: str, sent: dt.datetime,
@@ -203,25 +191,11 @@ def crisis_cap_xml(crisis: Crisis, *, identifier: str, sent: dt.datetime,
     counts = rollcall_counts(crisis=crisis)
     countries = zone_countries(crisis)
     drill = is_drill(crisis)
-    ET.register_namespace("", CAP_NS)
-    alert = ET.Element(f"{{{CAP_NS}}}alert")
-    _sub(alert, "identifier", identifier)
-    _sub(alert, "sender", cap_sender())
-    _sub(alert, "sent", cap_time(sent))
-    _sub(alert, "status", "Exercise" if drill else "Actual")
-    _sub(alert, "msgType", "Update" if references else "Alert")
-    _sub(alert, "source", "Smart Embassy")
-    _sub(alert, "scope", "Public")
-    if drill:
-        _sub(alert, "note", "EXERCISE - a drill, not a real emergency")
-    if references:
-        _sub(alert, "references", " ".join(f"{cap_sender()},{ident},{cap_time(at)}" for ident, at in references))
-    _sub(alert, "incidents", f"{cap_id_prefix()}.{crisis.pk}")
-    for lang, tag in CAP_LANGUAGES:
-        with translation.override(lang):
-            _info(alert, crisis, tag, counts=counts, countries=countries)
-    ET.indent(alert)
-    return ET.tostring(alert, encoding="utf-8", xml_declaration=True)
+    return cap_document(
+        identifier=identifier, sent=sent, exercise=drill, update=bool(references),
+        references=[f"{cap_sender()},{ident},{cap_time(at)}" for ident, at in references],
+        note="EXERCISE - a drill, not a real emergency" if drill else "", incidents=f"{cap_id_prefix()}.{crisis.pk}",
+        info=lambda alert, tag: _info(alert, crisis, tag, counts=counts, countries=countries))
 
 
 def crisis_cap_publish(*, actor: Any, crisis: Crisis) -> CrisisEvent:
