@@ -30,18 +30,25 @@ import json
 import os
 import random
 import shutil
-import signal
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from benchmarks.bench_sos import CLIENTS, SETUP, Client, Pool, _free_port, _manage, _pct
+from benchmarks.bench_sos import (
+    CLIENTS,
+    SETUP,
+    Client,
+    Pool,
+    _free_port,
+    _manage,
+    _pct,
+    start_server,
+    stop_server,
+)
 from benchmarks.common import write_result
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,25 +103,6 @@ from embassy.missions.models import Role
 user = make_staff("HQ-PWNI", Role.PROTECTION_ANALYST, username="bench-hq")
 open(os.environ["BENCH_OUT"], "w").write(token_create(user=user, name="bench")[1])
 """
-
-
-def _server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    log = open(Path(env["VAR_DIR"]) / "server.log", "ab")  # noqa: SIM115 - kept open for the server's life
-    # (a pipe nobody reads would fill up with the sink's log lines and block the server)
-    server = subprocess.Popen([sys.executable, "manage.py", "serve_all"], cwd=ROOT, env=env,
-                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.time() + 120
-    warm = 0
-    while warm < 20:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
-                warm = warm + 1 if json.loads(response.read()).get("warm") else 0
-        except OSError:
-            pass
-        if time.time() > deadline or server.poll() is not None:
-            raise RuntimeError("server did not start")
-        time.sleep(0.05)
-    return server
 
 
 async def _sos_until(port: int, pool: Pool, rate: float, stop: asyncio.Event, samples: list[tuple[float, float, int]],
@@ -318,7 +306,7 @@ def main(argv: list[str]) -> dict[str, Any]:
         env["BENCH_OUT"] = str(folder / "staff.txt")
         _manage(env, "shell", "-c", STAFF)
         staff_token = (folder / "staff.txt").read_text().strip()
-        server = _server(env, port)
+        server = start_server(env, port)
         try:
             import uvloop
 
@@ -368,12 +356,8 @@ def main(argv: list[str]) -> dict[str, Any]:
                          and len({t for t, _a, _n in told["recorded"]}) == len(told["recorded"])
                          and all(n == 1 for _t, _a, n in told["replayed"]))
     finally:
-        if server is not None and server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
+        if server is not None:
+            stop_server(server)
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
 

@@ -86,6 +86,36 @@ def _manage(env: dict[str, str], *args: str, timeout: float = 900) -> str:
     return done.stdout
 
 
+def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    """`manage.py serve_all` on env's VAR_DIR, returned once /healthz has said "warm" 20 times in a row: both
+    web workers build their routing indexes at start (seconds of CPU), and measuring starts after that."""
+    log = open(Path(env["VAR_DIR"]) / "server.log", "ab")  # noqa: SIM115 - open for the server's life
+    # (a pipe nobody reads fills up with log lines and blocks the server)
+    server = subprocess.Popen([sys.executable, "manage.py", "serve_all"], cwd=ROOT, env=env,
+                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.time() + 120
+    warm = 0
+    while warm < 20:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+                warm = warm + 1 if json.loads(response.read()).get("warm") else 0
+        except OSError:
+            pass
+        if time.time() > deadline or server.poll() is not None:
+            raise RuntimeError("server did not start (or did not warm up)")
+        time.sleep(0.05)
+    return server
+
+
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+
+
 class Client:
     """One keep-alive HTTP/1.1 connection."""
 
@@ -308,25 +338,7 @@ def main(argv: list[str]) -> dict[str, Any]:
         _manage(env, "shell", "-c", SETUP)
         people = json.loads((folder / "people.json").read_text())
         print(f"set-up: {time.perf_counter() - started:.0f} s ({len(people)} benchmark citizens)", flush=True)
-        log = open(folder / "server.log", "ab")  # noqa: SIM115 - open for the server's life; a pipe nobody
-        # reads fills up and blocks the server
-        server = subprocess.Popen([sys.executable, "manage.py", "serve_all"], cwd=ROOT, env=env,
-                                  stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.time() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                    break
-            except OSError:
-                if time.time() > deadline or server.poll() is not None:
-                    raise RuntimeError("server did not start") from None
-                time.sleep(0.3)
-        # Both web workers build their routing indexes at start (seconds of CPU): measure after that.
-        warm, deadline = 0, time.time() + 120
-        while warm < 20 and time.time() < deadline:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
-                warm = warm + 1 if json.loads(response.read()).get("warm") else 0
-            time.sleep(0.05)
+        server = start_server(env, port)
         pool = Pool(people)
         ledger: dict[str, Any] = {"created": {}, "failed": [], "retries": []}
         try:  # the client's own CPU use is part of the noise on 2 cores: use the faster event loop
@@ -351,12 +363,8 @@ def main(argv: list[str]) -> dict[str, Any]:
         outbox = sqlite3.connect(f"file:{folder / 'embassy.sqlite3'}?mode=ro", uri=True).execute(
             "SELECT COUNT(*) FROM notify_message").fetchone()[0]
     finally:
-        if server is not None and server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
+        if server is not None:
+            stop_server(server)
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
 
