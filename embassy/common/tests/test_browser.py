@@ -52,6 +52,18 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def stop(*procs: subprocess.Popen[bytes]) -> None:
+    """Terminate server processes; kill those still running after 10 s."""
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def _postgres_database(url: str) -> tuple[str, Any]:
     """A fresh database beside the one in DATABASE_URL; returns its URL and a function that drops it."""
     import psycopg
@@ -106,12 +118,7 @@ def server() -> Iterator[str]:
         yield base
     finally:
         if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc)
         log.close()
         if drop is not None:
             drop()

@@ -160,14 +160,7 @@ def server() -> Iterator[Server]:
         for p in procs:
             assert p.poll() is None, f"a server process stopped:\n{(tmp / 'server.log').read_text()[-4000:]}"
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+        tb.stop(*procs)
         log.close()
         if drop is not None:
             drop()
