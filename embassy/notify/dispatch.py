@@ -26,13 +26,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, cast
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Field, Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import F, Field, QuerySet
 from django.utils import timezone
 
+from embassy.common import lanes
 from embassy.notify import conf, hooks
 from embassy.notify.channels import Channel, Outcome, Result, get_channel
-from embassy.notify.models import CHANNELS, ChannelBucket, DeliveryAttempt, DispatchLane, Message, Priority
+from embassy.notify.models import CHANNELS, ChannelBucket, DeliveryAttempt, Message, Priority
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,6 @@ LEASE_LOST = "the worker sending it stopped before finishing (lease expired)"
 # Lanes coalesce dispatch tasks: (task queue, task priority). Every lane drains the whole outbox in
 # priority order; lanes only decide which worker queue wakes up and how soon.
 LANES: dict[str, tuple[str, int]] = {"urgent": ("notify", 50), "notify": ("notify", 0), "bulk": ("bulk", -10)}
-KICK_STALE_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -347,41 +347,28 @@ def lane_for(priority: int) -> str:
 
 def kick(lane: str = "notify", *, delay: float = 0.0) -> bool:
     """Make sure a dispatch task for `lane` is queued (call on commit). At most one waits per lane, shared
-    by every process through the database; a flag older than a minute counts as lost. Returns whether a
-    task was enqueued. With `delay`, the task starts that much later, where the backend can defer (the
-    immediate backend cannot: the periodic job follows up instead of a recursion)."""
-    now = timezone.now()
-    stale = now - dt.timedelta(seconds=KICK_STALE_SECONDS)
+    by every process through the database (common.lanes); a flag older than a minute counts as lost.
+    Returns whether a task was enqueued. With `delay`, the task starts that much later, where the backend
+    can defer (the immediate backend cannot: the periodic job follows up instead of a recursion)."""
     try:
         task = _lane_task(lane)
         if delay:
             if not task.get_backend().supports_defer:
                 return False
-            task = task.using(run_after=now + dt.timedelta(seconds=delay))
-        pending = DispatchLane.objects.filter(name=lane).values_list("pending_since", flat=True).first()
-        if pending is not None and pending >= stale:
-            return False  # the hot path during a burst: a read, no write
-        taken = DispatchLane.objects.filter(Q(pending_since__isnull=True) | Q(pending_since__lt=stale),
-                                            name=lane).update(pending_since=now)
-        if not taken:
-            if DispatchLane.objects.filter(name=lane).exists():
-                return False  # a task is already waiting
-            try:
-                with transaction.atomic():
-                    DispatchLane.objects.create(name=lane, pending_since=now)
-            except IntegrityError:
-                return False
-        task.enqueue(lane=lane)
+            task = task.using(run_after=timezone.now() + dt.timedelta(seconds=delay))
     except Exception:  # the outbox keeps the message; the periodic job will send it
-        log.exception("notify: could not enqueue a dispatch task (lane %s)", lane)
-        DispatchLane.objects.filter(name=lane).update(pending_since=None)
+        log.exception("notify: could not prepare a dispatch task (lane %s)", lane)
         return False
-    return True
+    return lanes.lane_kick(_lane_name(lane), task, lane=lane)
 
 
 def lane_clear(lane: str) -> None:
     """Called when a dispatch task starts: messages committed from now on need a new kick."""
-    DispatchLane.objects.filter(name=lane).update(pending_since=None)
+    lanes.lane_clear(_lane_name(lane))
+
+
+def _lane_name(lane: str) -> str:
+    return f"notify.{lane}"
 
 
 # --- Housekeeping --------------------------------------------------------------------------------------------

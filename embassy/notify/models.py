@@ -1,5 +1,5 @@
 """The notification outbox: one row per message per address, a log of delivery attempts, browsers' push
-subscriptions, and the small shared state of the dispatcher (per-channel token buckets, coalesced kicks).
+subscriptions, and the per-channel token buckets shared by the dispatchers (kicks are coalesced by common.lanes).
 
 Invariants:
 - A message is claimable when its status is queued or sending and `next_attempt_at` has passed. While a
@@ -125,11 +125,3 @@ class ChannelBucket(models.Model):
     channel = models.CharField(max_length=10, primary_key=True)
     tokens = models.FloatField(default=0)
     updated_at = models.DateTimeField(default=timezone.now)
-
-
-class DispatchLane(models.Model):
-    """Coalesces dispatch tasks: at most one task per lane waits in the queue. A kick sets `pending_since`
-    only if it is unset (or stale) and enqueues only then; a starting task clears it."""
-
-    name = models.CharField(max_length=10, primary_key=True)
-    pending_since = models.DateTimeField(null=True, blank=True)
