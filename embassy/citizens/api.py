@@ -96,9 +96,8 @@ def where(request: HttpRequest, lat: float, lon: float) -> object:
              description="Stored only if the citizen turned on share_location (profile); only the latest position "
                          "is kept. Used to find people in a crisis zone who have not reported a stay there.")
 def position(request: HttpRequest, payload: PositionIn) -> Status:
-    from embassy.citizens.services import citizen_position_report
-
-    citizen_position_report(citizen=selectors.own_citizen(user=request.user), lat=payload.lat, lon=payload.lon)
+    services.citizen_position_report(citizen=selectors.own_citizen(user=request.user), lat=payload.lat,
+                                     lon=payload.lon)
     return Status(204, None)
 
 

@@ -64,12 +64,25 @@ def last_seen_cutoff(now: dt.datetime | None = None) -> dt.datetime:
 
 
 # --- Finding ----------------------------------------------------------------------------------------------------
-def _stay_sql(where: str) -> str:
-    stay = Stay._meta.db_table
+def _stay_columns() -> str:
+    """id, citizen, mission, lat, lon, dependants travelling along: what a Candidate is made of."""
     through = Stay.dependants.through._meta.db_table
-    return (f"SELECT s.id, s.citizen_id, s.mission_id, s.lat, s.lon, "  # noqa: S608 - names from model metadata
-            f"(SELECT COUNT(*) FROM {through} d WHERE d.stay_id = s.id) "
-            f"FROM {stay} s WHERE s.status = %s AND {where} ORDER BY s.start_date DESC, s.id DESC")
+    return ("s.id, s.citizen_id, s.mission_id, s.lat, s.lon, "  # noqa: S608 - names from model metadata
+            f"(SELECT COUNT(*) FROM {through} d WHERE d.stay_id = s.id)")
+
+
+def _stay_sql(where: str) -> str:
+    return (f"SELECT {_stay_columns()} FROM {Stay._meta.db_table} s "  # noqa: S608 - names from model metadata
+            f"WHERE s.status = %s AND {where} ORDER BY s.start_date DESC, s.id DESC")
+
+
+def _inside(zone: Zone, rows: list[tuple[Any, ...]], lat: int) -> list[tuple[Any, ...]]:
+    """The rows whose point (columns lat, lat + 1) passes the zone's exact test."""
+    if not rows:
+        return []
+    pos = np.array([(r[lat], r[lat + 1]) for r in rows], dtype=float)
+    keep = zone.contains_many(pos[:, 0], pos[:, 1])
+    return [rows[i] for i in np.nonzero(keep)[0]]
 
 
 def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
@@ -103,19 +116,12 @@ _NO_INDEX = "+" if connection.vendor == "sqlite" else ""
 
 def _stays_in_zone(zone: Zone, coarse: bool) -> list[tuple[Any, ...]]:
     if coarse:
-        stay = Stay._meta.db_table
-        through = Stay.dependants.through._meta.db_table
-        select = (f"SELECT s.id, s.citizen_id, s.mission_id, s.lat, s.lon, "  # noqa: S608
-                  f"(SELECT COUNT(*) FROM {through} d WHERE d.stay_id = s.id), s.start_date || '' "
-                  f"FROM {{ranges}}{stay} s ON {{on}} WHERE {_NO_INDEX}s.status = %s")
+        select = (f"SELECT {_stay_columns()}, s.start_date || '' "  # noqa: S608
+                  f"FROM {{ranges}}{Stay._meta.db_table} s ON {{on}} WHERE {_NO_INDEX}s.status = %s")
         rows = _in_ranges(select, "s", "cell", zone.ranges(), [Stay.Status.ACTIVE])
     else:
         rows = _fetch(_stay_sql("s.lat IS NOT NULL"), [Stay.Status.ACTIVE])
-    if not rows:
-        return []
-    pos = np.array([(r[3], r[4]) for r in rows], dtype=float)
-    inside = zone.contains_many(pos[:, 0], pos[:, 1])
-    found = [rows[i] for i in np.nonzero(inside)[0]]
+    found = _inside(zone, rows, 3)
     if coarse:  # one stay per citizen: the newest (as _stay_sql's order gives it to add_stays)
         newest: dict[int, tuple[Any, ...]] = {}
         for r in found:
@@ -136,11 +142,7 @@ def _positions_in_zone(zone: Zone, coarse: bool, cutoff: dt.datetime) -> list[tu
     else:
         rows = _fetch(f"SELECT id, last_lat, last_lon FROM {table} WHERE last_seen_at >= %s "  # noqa: S608
                       "AND last_lat IS NOT NULL", [cutoff_db])
-    if not rows:
-        return []
-    pos = np.array([(r[1], r[2]) for r in rows], dtype=float)
-    inside = zone.contains_many(pos[:, 0], pos[:, 1])
-    return [rows[i] for i in np.nonzero(inside)[0]]
+    return _inside(zone, rows, 1)
 
 
 def _route(lat: float, lon: float) -> int:
@@ -165,11 +167,7 @@ def find_affected(crisis: Crisis, *, coarse: bool = True, citizen_id: int | None
 
     if zone is not None:
         if citizen_id is not None:
-            rows = _fetch(_stay_sql("s.lat IS NOT NULL" + one), [Stay.Status.ACTIVE])
-            if rows:
-                pos = np.array([(r[3], r[4]) for r in rows], dtype=float)
-                inside = zone.contains_many(pos[:, 0], pos[:, 1])
-                rows = [rows[i] for i in np.nonzero(inside)[0]]
+            rows = _inside(zone, _fetch(_stay_sql("s.lat IS NOT NULL" + one), [Stay.Status.ACTIVE]), 3)
         else:
             rows = _stays_in_zone(zone, coarse)
         add_stays(rows, Affected.Via.STAY)
@@ -184,8 +182,8 @@ def find_affected(crisis: Crisis, *, coarse: bool = True, citizen_id: int | None
         c = Citizen.objects.filter(pk=citizen_id, last_seen_at__gte=cutoff).values_list(
             "id", "last_lat", "last_lon", "last_country").first()
         if c is not None and c[1] is not None:
-            hit = (zone is not None and bool(zone.contains_many([c[1]], [c[2]])[0])) or c[3] in codes
-            positions = [(c[0], c[1], c[2])] if hit else []
+            point = [(c[0], c[1], c[2])]
+            positions = point if c[3] in codes or (zone is not None and _inside(zone, point, 1)) else []
     else:
         if zone is not None:
             positions = _positions_in_zone(zone, coarse, cutoff)
