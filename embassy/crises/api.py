@@ -117,13 +117,7 @@ def rollcall_link_answer(request: HttpRequest, payload: LinkAnswerIn) -> object:
         return rollcall.rollcall_answer_link(crisis_id=payload.crisis, token=payload.token, answer=payload.answer,
                                              text=payload.text)
     except rollcall.LinkRefused as refused:
-        raise PermissionDenied(str(rollcall_refusal(refused.reason)), field="token") from None
-
-
-def rollcall_refusal(reason: str) -> str:
-    from embassy.crises.views import REFUSALS
-
-    return str(REFUSALS.get(reason, REFUSALS["unknown"]))
+        raise PermissionDenied(refused.message, field="token") from None
 
 
 @me_router.get("/rollcalls", response=list[OwnRollcallOut], summary='My open "are you safe?" questions')

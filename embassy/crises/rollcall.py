@@ -30,6 +30,7 @@ from django.core import signing
 from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from embassy.accounts.audit import audit_record
 from embassy.citizens.models import Citizen, EmergencyContact
@@ -69,11 +70,25 @@ def channel_order() -> tuple[str, ...]:
 
 # --- Signed links -----------------------------------------------------------------------------------------------
 class LinkRefused(Exception):
-    """The link is not valid here. `reason`: tampered | expired | other_crisis | closed | unknown."""
+    """The link is not valid here. `reason`: tampered | expired | other_crisis | closed | unknown; `message`
+    says it to the person who opened the link."""
+
+    MESSAGES = {
+        "expired": gettext_lazy("This link has expired. If you need help, call the mission or press SOS in the app."),
+        "tampered": gettext_lazy("This link is not valid. Open the link exactly as it came in the message."),
+        "other_crisis": gettext_lazy("This link belongs to another emergency."),
+        "closed": gettext_lazy("This roll-call has ended. If you need help, call the mission or press SOS in the "
+                               "app."),
+        "unknown": gettext_lazy("This link is not valid. Open the link exactly as it came in the message."),
+    }
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+    @property
+    def message(self) -> str:
+        return str(self.MESSAGES.get(self.reason, self.MESSAGES["unknown"]))
 
 
 def link_token(affected_id: int, crisis_id: int, who: str = PERSON) -> str:

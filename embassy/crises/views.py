@@ -9,7 +9,6 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from embassy.common.decorators import citizen_required
@@ -18,17 +17,10 @@ from embassy.crises.models import Crisis
 from embassy.crises.rollcall import LinkRefused, link_check, rollcall_answer_link, rollcall_answer_own
 
 ANSWERS = {"selamat": "safe", "bantuan": "help"}
-REFUSALS = {
-    "expired": gettext_lazy("This link has expired. If you need help, call the mission or press SOS in the app."),
-    "tampered": gettext_lazy("This link is not valid. Open the link exactly as it came in the message."),
-    "other_crisis": gettext_lazy("This link belongs to another emergency."),
-    "closed": gettext_lazy("This roll-call has ended. If you need help, call the mission or press SOS in the app."),
-    "unknown": gettext_lazy("This link is not valid. Open the link exactly as it came in the message."),
-}
 
 
 def _refused(request: HttpRequest, reason: str) -> HttpResponse:
-    return render(request, "crises/answer.html", {"refused": str(REFUSALS.get(reason, REFUSALS["unknown"]))},
+    return render(request, "crises/answer.html", {"refused": LinkRefused(reason).message},
                   status=410 if reason in ("expired", "closed") else 403)
 
 

@@ -78,7 +78,6 @@ class SosFastPathMiddleware:
     def rollcall_answer(self, request: HttpRequest) -> HttpResponse:
         """A crisis roll-call answer from an app or a script: the signed link is the credential (no cookies,
         so no CSRF concern). Same schema, service and bodies as embassy.crises.api.rollcall_link_answer."""
-        from embassy.crises.api import rollcall_refusal
         from embassy.crises.rollcall import LinkRefused, rollcall_answer_link
         from embassy.crises.schemas import LinkAnswerIn
 
@@ -90,7 +89,7 @@ class SosFastPathMiddleware:
                 result = rollcall_answer_link(crisis_id=payload.crisis, token=payload.token, answer=payload.answer,
                                               text=payload.text)
             except LinkRefused as refused:
-                return _json(403, error_body(rollcall_refusal(refused.reason), "token", "permission_denied"))
+                return _json(403, error_body(refused.message, "token", "permission_denied"))
             except DomainError as exc:
                 return _json(exc.status, error_body(exc.message, exc.field, exc.code))
             return _json(200, {"answer": result.answer, "recorded": result.recorded, "case_id": result.case_id})
