@@ -471,11 +471,24 @@ def citizen_position_report(*, citizen: Citizen, lat: Any, lon: Any, force: bool
     position is kept. Returns whether it was stored."""
     if not (citizen.share_location or force):
         return False
-    from embassy.geo.boundaries import country_at, validate_point
-
     la, lo = validate_point(lat, lon)
-    Citizen.objects.filter(pk=citizen.pk).update(
-        last_lat=la, last_lon=lo, last_cell=cell_at(la, lo, STAY_RES), last_country=country_at(la, lo) or "",
-        last_seen_at=timezone.now())
-    announce_whereabouts(citizen.pk)
+    citizen_positions_store(points=[(citizen.pk, la, lo)])
     return True
+
+
+def citizen_positions_store(*, points: list[tuple[int, float, float]]) -> None:
+    """Store last known positions — (citizen id, lat, lon), already validated — in one UPDATE, and announce
+    them. Used for one app report and for a batch of SOS positions alike."""
+    if not points:
+        return
+    from django.db import connection
+
+    from embassy.geo.boundaries import country_at
+
+    at = connection.ops.adapt_datetimefield_value(timezone.now())
+    rows = [(la, lo, cell_at(la, lo, STAY_RES), country_at(la, lo) or "", at, pk) for pk, la, lo in points]
+    table = connection.ops.quote_name(Citizen._meta.db_table)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {table} SET last_lat = %s, last_lon = %s, last_cell = %s, "  # noqa: S608
+                           "last_country = %s, last_seen_at = %s WHERE id = %s", rows)
+    announce_whereabouts(*(pk for pk, _la, _lo in points))

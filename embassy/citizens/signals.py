@@ -1,7 +1,7 @@
 """Signals other apps listen to. Sent after the transaction commits.
 
-whereabouts_changed(citizen_id): a stay was registered, changed, ended or lost its position, or the
-citizen's app reported a new position — e.g. crises re-check whether the person is inside a crisis zone."""
+whereabouts_changed(citizen_ids): a stay was registered, changed, ended or lost its position, or the
+citizens' apps reported new positions — e.g. crises re-check whether these people are inside a crisis zone."""
 
 from __future__ import annotations
 
@@ -11,5 +11,7 @@ from django.dispatch import Signal
 whereabouts_changed = Signal()
 
 
-def announce_whereabouts(citizen_id: int) -> None:
-    transaction.on_commit(lambda: whereabouts_changed.send(sender=None, citizen_id=citizen_id))
+def announce_whereabouts(*citizen_ids: int) -> None:
+    ids = list(citizen_ids)
+    if ids:
+        transaction.on_commit(lambda: whereabouts_changed.send(sender=None, citizen_ids=ids))

@@ -6,7 +6,7 @@ and is recent (CRISIS_LAST_SEEN_DAYS, default 14). Dependants travelling along o
 
 `affected_refresh(crisis)` computes the set and stores the difference (new people in, people gone out — their
 rows are kept with inside=False, so answers survive a zone change). It runs when a crisis is made or its
-zone changes; `affected_citizen_changed(citizen_id)` re-checks one person against the open crises when they
+zone changes; `affected_citizens_changed(citizen_ids)` re-checks people against the open crises when they
 register, change or end a stay, or their app reports a new position.
 
 The spatial query is zone.Zone's coarse filter (ranges of res-9 H3 cells) + the exact test, in plain SQL so
@@ -301,21 +301,24 @@ def affected_refresh(crisis: Crisis, found: dict[int, Candidate] | None = None) 
     return RefreshResult(added, left, changed, inside, people, seconds)
 
 
-def affected_citizen_changed(citizen_id: int) -> int:
-    """Re-check one citizen against every open crisis (after a stay changed or a new position came in).
-    Returns in how many crises they are now inside."""
+def affected_citizens_changed(citizen_ids: list[int]) -> int:
+    """Re-check these citizens against every open crisis (after a stay changed or new positions came in).
+    Returns how many (crisis, citizen) pairs are now inside."""
+    crises = list(Crisis.objects.filter(status__in=OPEN, affected_at__isnull=False))  # usually none
     now = timezone.now()
     count = 0
-    for crisis in Crisis.objects.filter(status__in=OPEN, affected_at__isnull=False):
-        found = find_affected(crisis, citizen_id=citizen_id, now=now)
-        existing = _existing(crisis, citizen_id)
-        added, left, changed = _store(crisis, found, existing, now)
-        if added or left or changed:
+    for crisis in crises:
+        added_any = changed_any = False
+        for citizen_id in citizen_ids:
+            found = find_affected(crisis, citizen_id=citizen_id, now=now)
+            added, left, changed = _store(crisis, found, _existing(crisis, citizen_id), now)
+            added_any, changed_any = added_any or bool(added), changed_any or bool(added or left or changed)
+            count += citizen_id in found
+        if changed_any:
             _summarise(crisis, now)
-            if added and crisis.rollcall_started_at is not None:
-                from embassy.crises.rollcall import rollcall_queue_asks
+        if added_any and crisis.rollcall_started_at is not None:
+            from embassy.crises.rollcall import rollcall_queue_asks
 
-                crisis_id = crisis.pk
-                transaction.on_commit(lambda crisis_id=crisis_id: rollcall_queue_asks(crisis_id))  # type: ignore[misc]
-        count += citizen_id in found
+            crisis_id = crisis.pk
+            transaction.on_commit(lambda crisis_id=crisis_id: rollcall_queue_asks(crisis_id))  # type: ignore[misc]
     return count

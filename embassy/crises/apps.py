@@ -15,7 +15,7 @@ class CrisesConfig(AppConfig):
         on_delivered(rollcall.KIND_ASK, rollcall.rollcall_reached)
 
 
-def _whereabouts_changed(sender: object, citizen_id: int, **kwargs: object) -> None:
-    from embassy.crises.affected import affected_citizen_changed
+def _whereabouts_changed(sender: object, citizen_ids: list[int], **kwargs: object) -> None:
+    from embassy.crises.affected import affected_citizens_changed
 
-    affected_citizen_changed(citizen_id)
+    affected_citizens_changed(citizen_ids)

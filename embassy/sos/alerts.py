@@ -204,7 +204,7 @@ def cases_alert_new(*, limit: int = 500, older_than: dt.timedelta | None = None)
             notify_bulk(messages=specs)
             Case.objects.filter(pk__in=[c.pk for c in batch], alerted_at__isnull=True).update(
                 alerted_at=timezone.now())
-            _remember_positions([c for c in batch if c.lat is not None and c.lon is not None])
+            _remember_positions(batch)
         done += len(batch)
         if len(batch) < limit:
             return done
@@ -213,25 +213,10 @@ def cases_alert_new(*, limit: int = 500, older_than: dt.timedelta | None = None)
 def _remember_positions(cases: list[Case]) -> None:
     """An SOS position is the citizen's last known position (they sent it on purpose): a crisis zone drawn
     around them finds them even without a registered stay there. One UPDATE per batch of cases."""
-    from django.db import connection, transaction
-    from django.utils import timezone
+    from embassy.citizens.services import citizen_positions_store
 
-    from embassy.citizens.models import Citizen
-    from embassy.citizens.signals import announce_whereabouts
-    from embassy.crises.models import Crisis
-    from embassy.geo.boundaries import country_at
-
-    if not cases:
-        return
-    at = connection.ops.adapt_datetimefield_value(timezone.now())
-    rows = [(c.lat, c.lon, c.cell, country_at(c.lat, c.lon) or "", at, c.citizen_id) for c in cases]
-    table = connection.ops.quote_name(Citizen._meta.db_table)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(f"UPDATE {table} SET last_lat = %s, last_lon = %s, last_cell = %s, "  # noqa: S608
-                           "last_country = %s, last_seen_at = %s WHERE id = %s", rows)
-        if Crisis.objects.filter(status__in=[Crisis.Status.PROPOSED, Crisis.Status.ACTIVE]).exists():
-            for case in cases:
-                announce_whereabouts(case.citizen_id)
+    citizen_positions_store(points=[(c.citizen_id, c.lat, c.lon) for c in cases
+                                    if c.lat is not None and c.lon is not None])
 
 
 def is_hq_member(user: Any) -> bool:
