@@ -40,22 +40,28 @@ def feed_polls_for(*, user: Any, limit: int = 50) -> list[FeedPoll]:
 
 
 # --- The crisis room ----------------------------------------------------------------------------------------
+def _counted(*names: str) -> dict[str, Any]:
+    """The roll-call's count expressions (over a crisis's people inside), by name."""
+    every: dict[str, Any] = {
+        "registered": Count("id"), "dependants": Sum("dependants"),
+        "asked": Count("id", filter=Q(asked_at__isnull=False)),
+        "reached": Count("id", filter=Q(reached_at__isnull=False) | ~Q(answer="")),
+        "safe": Count("id", filter=Q(answer=Affected.Answer.SAFE)),
+        "help": Count("id", filter=Q(answer=Affected.Answer.HELP)),
+        "silent": Count("id", filter=Q(answer="")),
+        "unreachable": Count("id", filter=Q(answer="", channel="") & Q(asked_at__isnull=True)),
+        "contacts_asked": Count("id", filter=Q(answer="", contacts_asked_at__isnull=False)),
+    }
+    return {name: every[name] for name in names or every}
+
+
 def rollcall_counts(*, crisis: Crisis, mission_id: int | None = None) -> dict[str, int]:
     """Live counts: affected (people inside, dependants included), asked, reached, safe, need help, no answer
     yet (asked or not), unreachable (no channel reaches them: follow up by phone). One aggregate query."""
     qs = Affected.objects.filter(crisis=crisis, inside=True)
     if mission_id is not None:
         qs = qs.filter(mission_id=mission_id)
-    agg = qs.aggregate(
-        registered=Count("id"), dependants=Sum("dependants"),
-        asked=Count("id", filter=Q(asked_at__isnull=False)),
-        reached=Count("id", filter=Q(reached_at__isnull=False) | ~Q(answer="")),
-        safe=Count("id", filter=Q(answer=Affected.Answer.SAFE)),
-        help=Count("id", filter=Q(answer=Affected.Answer.HELP)),
-        silent=Count("id", filter=Q(answer="")),
-        unreachable=Count("id", filter=Q(answer="", channel="") & Q(asked_at__isnull=True)),
-        contacts_asked=Count("id", filter=Q(answer="", contacts_asked_at__isnull=False)),
-    )
+    agg = qs.aggregate(**_counted())
     out = {k: int(v or 0) for k, v in agg.items()}
     if not (crisis.data or {}).get("asked_everyone_at"):
         out["unreachable"] = 0  # the questions are still being written: "not asked" is not "unreachable" yet
@@ -64,12 +70,11 @@ def rollcall_counts(*, crisis: Crisis, mission_id: int | None = None) -> dict[st
 
 
 def rollcall_by_mission(*, crisis: Crisis) -> list[dict[str, Any]]:
-    rows = (Affected.objects.filter(crisis=crisis, inside=True).values("mission__code")
-            .annotate(registered=Count("id"), safe=Count("id", filter=Q(answer=Affected.Answer.SAFE)),
-                      help=Count("id", filter=Q(answer=Affected.Answer.HELP)), silent=Count("id", filter=Q(answer="")))
-            .order_by("-registered", "mission__code"))
-    return [{"mission": r["mission__code"], **{k: r[k] for k in ("registered", "safe", "help", "silent")}}
-            for r in rows]
+    names = ("registered", "safe", "help", "silent")
+    counted: Any = Affected.objects.filter(crisis=crisis, inside=True).values("mission__code").annotate(
+        **_counted(*names))  # annotations named at run time: the type checker cannot follow them
+    rows = counted.order_by("-registered", "mission__code")
+    return [{"mission": r["mission__code"], **{k: r[k] for k in names}} for r in rows]
 
 
 def rollcall_state(*, crisis: Crisis) -> str:
@@ -104,19 +109,26 @@ def rollcall_map(*, crisis: Crisis, res: int = 6) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
+def _people_inside(*, user: Any, crisis: Crisis, answer: str, denied: str) -> QuerySet[Affected]:
+    """The people inside with this answer whose personal data the user may read (their missions'; headquarters
+    analysts: all). A user who may read none is refused, and the refusal is audited as `denied`."""
+    from embassy.accounts.audit import audit_record
+
+    scope = scope_for(user)
+    if not scope.personal_data:
+        audit_record(actor=user, action=denied, object_type="crisis", object_id=crisis.pk)
+        raise PermissionDenied(_("Your role does not include citizens' personal data."))
+    qs = Affected.objects.filter(crisis=crisis, inside=True, answer=answer)
+    return qs if scope.personal_all else qs.filter(mission_id__in=scope.personal_ids)
+
+
 def silent_list_for(*, user: Any, crisis: Crisis, mission_id: int | None = None, limit: int = 100,
                     offset: int = 0) -> dict[str, Any]:
     """The people inside who have not answered, to follow up by phone: names and numbers, so only for staff
     who read personal data of their missions (headquarters: all). Every read is audited."""
     from embassy.accounts.audit import audit_record
 
-    scope = scope_for(user)
-    if not scope.personal_data:
-        audit_record(actor=user, action="crisis.silent.denied", object_type="crisis", object_id=crisis.pk)
-        raise PermissionDenied(_("Your role does not include citizens' personal data."))
-    qs = Affected.objects.filter(crisis=crisis, inside=True, answer="")
-    if not scope.personal_all:
-        qs = qs.filter(mission_id__in=scope.personal_ids)
+    qs = _people_inside(user=user, crisis=crisis, answer="", denied="crisis.silent.denied")
     if mission_id is not None:
         qs = qs.filter(mission_id=mission_id)
     total = qs.count()
@@ -149,12 +161,7 @@ def help_list_for(*, user: Any, crisis: Crisis, limit: int = 200) -> dict[str, A
     exactly like the silent list."""
     from embassy.accounts.audit import audit_record
 
-    scope = scope_for(user)
-    if not scope.personal_data:
-        raise PermissionDenied(_("Your role does not include citizens' personal data."))
-    qs = Affected.objects.filter(crisis=crisis, inside=True, answer=Affected.Answer.HELP)
-    if not scope.personal_all:
-        qs = qs.filter(mission_id__in=scope.personal_ids)
+    qs = _people_inside(user=user, crisis=crisis, answer=Affected.Answer.HELP, denied="crisis.help.denied")
     total = qs.count()
     rows = list(qs.select_related("citizen", "mission").order_by("-answered_at", "-id")[:max(1, min(limit, 500))])
     if rows:
@@ -166,14 +173,12 @@ def help_list_for(*, user: Any, crisis: Crisis, limit: int = 200) -> dict[str, A
 def rollcall_counts_many(*, crisis_ids: list[int]) -> dict[int, dict[str, int]]:
     """The list page's counts for many crises in one query: {crisis id: registered, people (dependants
     included), safe, help, silent}. The caller has already scoped the crises (crisis_list_for)."""
-    rows = (Affected.objects.filter(crisis_id__in=crisis_ids, inside=True).values("crisis_id")
-            .annotate(registered=Count("id"), dependants=Sum("dependants"),
-                      safe=Count("id", filter=Q(answer=Affected.Answer.SAFE)),
-                      help=Count("id", filter=Q(answer=Affected.Answer.HELP)),
-                      silent=Count("id", filter=Q(answer=""))).order_by())
+    names = ("registered", "dependants", "safe", "help", "silent")
+    rows: Any = (Affected.objects.filter(crisis_id__in=crisis_ids, inside=True).values("crisis_id")  # annotated
+                 .annotate(**_counted(*names)).order_by())
     out: dict[int, dict[str, int]] = {}
     for r in rows:
-        counts = {k: int(r[k] or 0) for k in ("registered", "dependants", "safe", "help", "silent")}
+        counts = {k: int(r[k] or 0) for k in names}
         counts["affected"] = counts["registered"] + counts["dependants"]
         out[r["crisis_id"]] = counts
     return out

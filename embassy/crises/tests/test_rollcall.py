@@ -224,6 +224,12 @@ def test_full_drill_from_a_recorded_feed_event(settings: Any, client: Client) ->
     with pytest.raises(PermissionDenied):
         silent_list_for(user=social, crisis=crisis)
     assert AuditEvent.objects.filter(action="crisis.silent.denied").exists()
+    from embassy.crises.selectors import help_list_for
+
+    assert help_list_for(user=officer, crisis=crisis)["total"] == 1
+    with pytest.raises(PermissionDenied):
+        help_list_for(user=social, crisis=crisis)
+    assert AuditEvent.objects.filter(action="crisis.help.denied").exists()
     assert timezone.now() > asked
 
 
