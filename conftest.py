@@ -9,6 +9,9 @@ from typing import Any
 
 import pytest
 
+# Fails CI when a browser test was skipped; prints how to install Chromium locally.
+pytest_plugins = ["embassy.common.tests.browser_gate", "pytester"]
+
 _real_connect = socket.socket.connect
 
 
@@ -45,3 +48,4 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[No
     reset_router()
     yield
     reset_router()
+
