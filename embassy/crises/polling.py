@@ -11,8 +11,8 @@ import requests
 from django.conf import settings
 
 from embassy.crises.feeds import FeedError, parse_gdacs, parse_usgs
+from embassy.crises.ingest import crisis_ingest
 from embassy.crises.models import FeedPoll
-from embassy.crises.services import crisis_ingest
 
 log = logging.getLogger(__name__)
 PARSERS = {"usgs": parse_usgs, "gdacs": parse_gdacs}

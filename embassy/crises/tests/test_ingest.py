@@ -18,15 +18,10 @@ from embassy.common.errors import BadInput, PermissionDenied
 from embassy.common.tests.factories import make_staff
 from embassy.crises.affected import find_affected
 from embassy.crises.feeds import parse_gdacs, parse_usgs
+from embassy.crises.ingest import crisis_ingest, radius_for_magnitude
 from embassy.crises.models import Crisis, FeedPoll
 from embassy.crises.polling import feed_poll
-from embassy.crises.services import (
-    crisis_confirm,
-    crisis_declare,
-    crisis_dismiss,
-    crisis_ingest,
-    radius_for_magnitude,
-)
+from embassy.crises.services import crisis_confirm, crisis_declare, crisis_dismiss
 from embassy.missions.models import Role
 
 pytestmark = pytest.mark.django_db

@@ -20,6 +20,7 @@ from embassy.citizens.models import Citizen, EmergencyContact
 from embassy.citizens.services import stay_register
 from embassy.common.tests.factories import make_staff
 from embassy.crises.feeds import parse_usgs
+from embassy.crises.ingest import crisis_ingest
 from embassy.crises.models import Affected, Answer, Crisis
 from embassy.crises.rollcall import (
     LinkRefused,
@@ -30,7 +31,7 @@ from embassy.crises.rollcall import (
     rollcall_start,
 )
 from embassy.crises.selectors import rollcall_counts, silent_list_for
-from embassy.crises.services import crisis_declare, crisis_dismiss, crisis_ingest
+from embassy.crises.services import crisis_declare, crisis_dismiss
 from embassy.missions.models import Role
 from embassy.notify.dispatch import dispatch_due
 from embassy.notify.models import Message
