@@ -47,6 +47,12 @@ def _digest(value: str) -> str:
     return hashlib.sha256(f"{settings.SECRET_KEY}:{value}".encode()).hexdigest()
 
 
+def signin_code_text(*, code: str, minutes: int) -> str:
+    """The sign-in code message (SMS and e-mail body), in the active language: one GSM-7 SMS segment."""
+    return _("Your Smart Embassy sign-in code is %(code)s. It expires in %(minutes)d minutes.") % {
+        "code": code, "minutes": minutes}
+
+
 def signin_code_request(*, address: str) -> tuple[Address, str]:
     """Create and send a six-digit code. At most SIGNIN_CODE_MAX_PER_HOUR codes an hour per address.
     Returns the address and the code (the code is returned for the demo hint only; never log it)."""
@@ -61,9 +67,7 @@ def signin_code_request(*, address: str) -> tuple[Address, str]:
         code_hash=_digest(f"{addr.value}:{code}"),
         expires_at=timezone.now() + timedelta(seconds=settings.SIGNIN_CODE_TTL_SECONDS),
     )
-    message = _("Your Smart Embassy sign-in code is %(code)s. It expires in %(minutes)d minutes.") % {
-        "code": code, "minutes": settings.SIGNIN_CODE_TTL_SECONDS // 60,
-    }
+    message = signin_code_text(code=code, minutes=settings.SIGNIN_CODE_TTL_SECONDS // 60)
     transaction.on_commit(lambda: _deliver(addr, message))
     return addr, code
 
