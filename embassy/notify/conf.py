@@ -92,6 +92,11 @@ def dev_sink() -> bool:
     return bool(get("NOTIFY_DEV_SINK", settings.DEBUG))
 
 
+def sms_strict() -> bool:
+    """An SMS that does not fit one GSM-7 segment raises SmsTooLong instead of being cut (tests)."""
+    return bool(get("NOTIFY_SMS_STRICT", getattr(settings, "TESTING", False)))
+
+
 def provider(channel: str) -> tuple[str, str]:
     """(url, token) of the HTTP provider for "sms" or "whatsapp"; url is "" when none is configured."""
     prefix = f"NOTIFY_{channel.upper()}"

@@ -31,14 +31,15 @@ from django.utils.translation import gettext as _
 from embassy.accounts.audit import audit_record
 from embassy.common.errors import BadInput, Conflict, NotFound
 from embassy.common.phones import phone_normalise
+from embassy.common.sms import gsm_clean, septets, sms_fit, sms_link
 from embassy.notify import conf
 from embassy.notify.channels import channel_available
 from embassy.notify.dispatch import kick, lane_for
 from embassy.notify.models import CHANNELS, Message, Priority, PushSubscription
 
 __all__ = [
-    "CHANNELS", "MessageSpec", "Priority", "message_retry", "notify_address", "notify_bulk", "notify_user",
-    "push_subscription_delete", "push_subscription_save",
+    "CHANNELS", "MessageSpec", "Priority", "SmsTooLong", "message_retry", "notify_address", "notify_bulk",
+    "notify_user", "push_subscription_delete", "push_subscription_save",
 ]
 
 log = logging.getLogger(__name__)
@@ -47,9 +48,16 @@ MAX_DATA_BYTES = 2_000
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
+class SmsTooLong(ValueError):
+    """A message queued for SMS does not fit one GSM-7 segment: a bug in its text builder. Raised only with
+    NOTIFY_SMS_STRICT (on in tests); otherwise the text is cut to fit and a warning logged."""
+
+
 @dataclass(frozen=True)
 class MessageSpec:
-    """One message for notify_bulk: the fields of notify_address. `user_id` may stand in for `user`."""
+    """One message for notify_bulk: the fields of notify_address. `user_id` may stand in for `user`.
+    `sms` is the text sent when the channel is "sms" (one GSM-7 segment, link included, see
+    embassy.common.sms); without it an SMS is subject, body and url, cut to fit."""
 
     channel: str
     address: str
@@ -62,6 +70,7 @@ class MessageSpec:
     data: dict[str, Any] | None = None
     user: Any = None
     user_id: int | None = None
+    sms: str = ""
 
 
 # --- Validation ---------------------------------------------------------------------------------------------
@@ -115,11 +124,29 @@ def _check_address(channel: str, address: str, *, fast: bool = False) -> str:
     return address
 
 
+def _sms_text(spec: MessageSpec, subject: str, body: str, url: str) -> str:
+    """What an SMS carries: the spec's own SMS text, else its subject, body and link; one GSM-7 segment."""
+    link = sms_link(url) if url.startswith("/") else url
+    raw = spec.sms or "\n".join(p for p in (subject, body, link) if p)
+    text, cut = sms_fit(raw)
+    if cut:
+        size = septets(gsm_clean(raw)) or len(raw)
+        if conf.sms_strict():
+            raise SmsTooLong(f"SMS of kind {spec.kind!r} does not fit one GSM-7 segment ({size} septets > 160): "
+                             f"{raw[:400]!r}")
+        log.warning("notify: SMS of kind %r did not fit one segment (%s septets); cut to %r", spec.kind, size, text)
+    return text
+
+
 def _values(spec: MessageSpec, *, fast: bool = False) -> dict[str, Any]:
-    """The validated field values of a message. Raises BadInput on malformed input."""
+    """The validated field values of a message. Raises BadInput on malformed input; an SMS that does not
+    fit one segment is cut (SmsTooLong under NOTIFY_SMS_STRICT). An SMS row stores exactly the text sent."""
     channel = _check_channel(spec.channel)
     subject = " ".join((spec.subject or "").split())[:300]
     body = (spec.body or "").strip()
+    url = _check_url(spec.url)
+    if channel == "sms" and (subject or body or spec.sms):
+        subject, body, url = "", _sms_text(spec, subject, body, url), ""
     if not subject and not body:
         raise BadInput(_("Write a subject or a message."), field="body")
     if len(body) > MAX_BODY:
@@ -137,7 +164,7 @@ def _values(spec: MessageSpec, *, fast: bool = False) -> dict[str, Any]:
     address = _check_address(channel, spec.address, fast=fast)
     return {
         "channel": channel, "address": address, "user_id": user_id, "subject": subject, "body": body,
-        "url": _check_url(spec.url), "data": data, "kind": spec.kind or "", "priority": _check_priority(spec.priority),
+        "url": url, "data": data, "kind": spec.kind or "", "priority": _check_priority(spec.priority),
         "dedupe_key": spec.dedupe_key or "", "subscription_id": int(address) if channel == "push" else None,
     }
 
@@ -184,14 +211,16 @@ def _queue(spec: MessageSpec) -> Message | None:
 @transaction.atomic
 def notify_address(*, channel: str, address: str, subject: str, body: str, url: str = "",
                    priority: int = Priority.NORMAL, kind: str = "", dedupe_key: str = "",
-                   data: dict[str, Any] | None = None, user: Any = None) -> Message | None:
+                   data: dict[str, Any] | None = None, user: Any = None, sms: str = "") -> Message | None:
     """Queue to an explicit address (email address, E.164 phone, webhook URL, push subscription id).
+    `sms` is the one-segment text used when the channel is "sms".
 
     Returns None when the channel cannot deliver (no SMS/WhatsApp provider, push not configured, push
     subscription gone). A non-empty dedupe_key makes the call idempotent per (channel, address, key): the
     message queued first is returned. Malformed input raises BadInput."""
     message = _queue(MessageSpec(channel=channel, address=address, subject=subject, body=body, url=url,
-                                 priority=priority, kind=kind, dedupe_key=dedupe_key, data=data, user=user))
+                                 priority=priority, kind=kind, dedupe_key=dedupe_key, data=data, user=user,
+                                 sms=sms))
     if message is not None:
         _kick_on_commit(message.priority)
     return message
@@ -213,22 +242,29 @@ def _user_addresses(user: Any, channel: str) -> list[str]:
 @transaction.atomic
 def notify_user(*, user: Any, subject: str, body: str, url: str = "", priority: int = Priority.NORMAL,
                 channels: Sequence[str] = ("push", "email"), kind: str = "", dedupe_key: str = "",
-                data: dict[str, Any] | None = None) -> list[Message]:
+                data: dict[str, Any] | None = None, sms: str = "", fallback: Sequence[str] = ()) -> list[Message]:
     """Queue one message per requested channel on which `user` is reachable: push, each active push
-    subscription; email, user.email; sms/whatsapp, user.phone when that channel has a provider. Runs inside
-    the caller's transaction; the dispatcher is kicked on commit. A non-empty dedupe_key makes the call
-    idempotent per (channel, address, dedupe_key). Inactive or missing users get nothing."""
-    for channel in channels:
+    subscription; email, user.email; sms/whatsapp, user.phone when that channel has a provider. The
+    `fallback` channels are used only when none of `channels` reaches the user (a citizen who signed up
+    with a phone number only still hears from the mission). `sms` is the one-segment text for the sms
+    channel. Runs inside the caller's transaction; the dispatcher is kicked on commit. A non-empty
+    dedupe_key makes the call idempotent per (channel, address, dedupe_key). Inactive or missing users get
+    nothing."""
+    for channel in (*channels, *fallback):
         _check_channel(channel)
     if user is None or not getattr(user, "is_active", False):
         return []
     queued: list[Message] = []
-    for channel in dict.fromkeys(channels):
-        for address in _user_addresses(user, channel):
-            message = _queue(MessageSpec(channel=channel, address=address, subject=subject, body=body, url=url,
-                                         priority=priority, kind=kind, dedupe_key=dedupe_key, data=data, user=user))
-            if message is not None:
-                queued.append(message)
+    for group in (channels, fallback):
+        for channel in dict.fromkeys(group):
+            for address in _user_addresses(user, channel):
+                message = _queue(MessageSpec(channel=channel, address=address, subject=subject, body=body,
+                                             url=url, priority=priority, kind=kind, dedupe_key=dedupe_key, data=data,
+                                             user=user, sms=sms))
+                if message is not None:
+                    queued.append(message)
+        if queued:
+            break
     if queued:
         _kick_on_commit(min(m.priority for m in queued))
     return queued
@@ -404,6 +440,20 @@ def push_subscription_delete(*, user: Any, endpoint: str) -> None:
     """Forget one of the user's push subscriptions (the browser unsubscribed). Unknown endpoints are
     ignored, so the call can be repeated."""
     PushSubscription.objects.filter(user=user, endpoint=(endpoint or "").strip()).delete()
+
+
+def messages_cancel(*, kinds: Sequence[str], data: dict[str, Any], reason: str) -> int:
+    """Withdraw the queued messages of these kinds whose data holds every key/value of `data` (for example
+    {"crisis": 12}): they are marked dead with `reason` as their last error and never sent. A message a
+    worker is handing to its channel at this moment still goes. Runs in the caller's transaction. Returns
+    how many were withdrawn."""
+    if not kinds or not data:
+        raise BadInput(_("Say which messages to withdraw."), field="kinds")
+    qs = Message.objects.filter(status=Message.Status.QUEUED, kind__in=list(kinds))
+    for key, value in data.items():
+        qs = qs.filter(**{f"data__{key}": value})
+    return qs.update(status=Message.Status.DEAD, last_error=(reason or "withdrawn")[:500], claimed_by="",
+                     claimed_until=None)
 
 
 # --- Operator actions -----------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import requests
 
+from embassy.common.sms import sms_fit
 from embassy.notify import conf
 from embassy.notify.channels import BaseChannel, Result, http_session, result_from_response
 
@@ -17,8 +18,10 @@ if TYPE_CHECKING:
 
 
 def provider_text(message: Message) -> str:
-    """Subject, body and link on separate lines (callers who want a short SMS pass no subject)."""
-    return "\n".join(p for p in (message.subject.strip(), message.body.strip(), message.url) if p)
+    """Subject, body and link on separate lines. An SMS row already holds its one-segment text (see
+    notify.services); it is fitted again here for rows queued before that rule."""
+    text = "\n".join(p for p in (message.subject.strip(), message.body.strip(), message.url) if p)
+    return sms_fit(text)[0] if message.channel == "sms" else text
 
 
 class HttpProviderChannel(BaseChannel):
