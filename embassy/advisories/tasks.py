@@ -10,7 +10,19 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from embassy.common.sms import sms_fit, sms_link, sms_render
+
 CHUNK = 500
+
+
+def level_change_sms(*, country: str, level: int, label: str, rose: bool, url: str) -> str:
+    """A level change as one GSM-7 SMS in the active language (a very long country name is shortened before
+    the level's label: "Do not travel" must arrive whole)."""
+    template = (_("%(country)s travel advisory raised to level %(level)s: %(label)s. %(url)s") if rose
+                else _("%(country)s travel advisory lowered to level %(level)s: %(label)s. %(url)s"))
+    values = {"country": country, "level": level, "label": label, "url": url}
+    return (sms_render(template, values, shrink=("country", "label"), min_keep=16)
+            or sms_fit(template % values)[0])
 
 
 def recipient_ids(country: str) -> list[int]:
@@ -50,6 +62,7 @@ def notify_level_change(version_id: int) -> int:
     rose = version.level > before
     path = reverse("advisories:country", args=[version.country_id])
     url = settings.SITE_URL.rstrip("/") + path
+    sms_url = sms_link(path)
     sent = 0
     for chunk in _chunks(recipient_ids(version.country_id), CHUNK):
         with transaction.atomic():
@@ -62,12 +75,14 @@ def notify_level_change(version_id: int) -> int:
                         "country": name, "level": version.level}
                     body = _("Level %(level)d — %(label)s. %(reason)s") % {
                         "level": version.level, "label": label, "reason": version.reason}
+                    sms = level_change_sms(country=name, level=version.level, label=label, rose=rose, url=sms_url)
                 notify_user(
                     user=user, subject=subject, body=body.strip(), url=url,
                     priority=Priority.HIGH if rose else Priority.NORMAL,
                     kind="advisory", dedupe_key=f"advisory:{version.pk}:{user.pk}",
                     data={"country": version.country_id, "level": version.level, "previous_level": before,
                           "version": version.number},
+                    sms=sms, fallback=("sms",),  # people who signed up with a phone number only
                 )
                 sent += 1
     return sent

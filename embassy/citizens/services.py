@@ -27,6 +27,7 @@ from embassy.citizens.validation import (
 from embassy.common import crypto
 from embassy.common.errors import BadInput, Conflict, NotFound, PermissionDenied
 from embassy.common.phones import phone_normalise
+from embassy.common.sms import sms_fit, sms_link, sms_render
 from embassy.geo.boundaries import validate_point
 from embassy.geo.countries import country_info
 from embassy.geo.h3cells import STAY_RES, cell_at
@@ -370,6 +371,13 @@ def stay_verify(*, actor: Any, stay_id: int) -> Stay:
     return stay
 
 
+def stay_reminder_sms(*, place: str, url: str) -> str:
+    """The stay reminder as one GSM-7 SMS in the active language (the place shortened to fit)."""
+    return (sms_render(_("Are you still in %(place)s? Please confirm your stay: %(url)s"),
+                       {"place": place, "url": url}, shrink=("place",))
+            or sms_fit(_("Please confirm your stay: %(url)s") % {"url": url})[0])
+
+
 def stay_reminders_send(*, now: dt.datetime | None = None) -> int:
     """Remind each citizen whose active stay was last confirmed more than six months ago (once per period:
     a reminder is not repeated until another period has passed). Citizens without an account (registered
@@ -398,6 +406,8 @@ def stay_reminders_send(*, now: dt.datetime | None = None) -> int:
                     url=f"{settings.SITE_URL.rstrip('/')}/lapor-diri/{stay.pk}/",
                     kind="stay-confirm",
                     dedupe_key=f"stay-confirm:{stay.pk}:{stay.confirmed_at:%Y%m%d}:{period}",
+                    sms=stay_reminder_sms(place=place, url=sms_link(f"/lapor-diri/{stay.pk}/")),
+                    fallback=("sms",),  # signed up with a phone number only
                 )
                 Stay.objects.filter(pk=stay.pk).update(reminded_at=now)
             sent += 1

@@ -23,6 +23,7 @@ from embassy.crises.schemas import (
     StaffAnswerIn,
     ZoneIn,
 )
+from embassy.crises.sms_preview import preview_dict, rollcall_sms_preview
 
 router = Router(auth=AUTH)
 public_router = Router()  # the signed link is the credential
@@ -79,6 +80,12 @@ def crisis_note(request: HttpRequest, crisis_id: int, payload: NoteIn) -> Status
 @router.post("/{crisis_id}/rollcall", response=CrisisOut, summary='Ask everyone affected "are you safe?"')
 def rollcall_start(request: HttpRequest, crisis_id: int) -> object:
     return rollcall.rollcall_start(actor=request.user, crisis=_crisis(request, crisis_id))
+
+
+@router.get("/{crisis_id}/rollcall/preview", response=dict,
+            summary="Before starting: people reached by SMS, segments per SMS, estimated cost")
+def rollcall_preview(request: HttpRequest, crisis_id: int) -> dict:
+    return preview_dict(rollcall_sms_preview(crisis=_crisis(request, crisis_id)))
 
 
 @router.get("/{crisis_id}/counts", response=CountsOut, summary="Live counts: affected, reached, safe, help, silent")

@@ -20,6 +20,7 @@ from embassy.common.errors import BadInput, DomainError, PermissionDenied
 from embassy.crises import rollcall, selectors, services
 from embassy.crises.forms import ZONE_CIRCLE, ZONE_COUNTRIES, ZONE_POLYGON, DeclareForm, ZoneForm
 from embassy.crises.models import Crisis, CrisisEvent
+from embassy.crises.sms_preview import rollcall_sms_preview
 from embassy.missions.selectors import scope_for
 
 SILENT_PAGE = 25
@@ -208,6 +209,8 @@ def crisis_room(request: HttpRequest, crisis_id: int) -> HttpResponse:
         "report_urls": _report_urls(crisis), "zone_form": ZoneForm(initial=_zone_initial(crisis)),
         "open": crisis.status in (Crisis.Status.PROPOSED, Crisis.Status.ACTIVE),
     })
+    if context["can_manage"] and crisis.status == Crisis.Status.ACTIVE and crisis.rollcall_started_at is None:
+        context["sms_preview"] = rollcall_sms_preview(crisis=crisis)  # the confirmation's SMS segments and cost
     return render(request, "crises/console/room.html", context)
 
 

@@ -35,6 +35,8 @@ from django.utils.translation import gettext_lazy
 from embassy.accounts.audit import audit_record
 from embassy.citizens.models import Citizen, EmergencyContact
 from embassy.common.errors import BadInput, Conflict, NotFound
+from embassy.common.shortlinks import ShortCodeRefused, short_sign, short_unsign
+from embassy.common.sms import sms_fit, sms_link, sms_render
 from embassy.crises.models import Affected, Answer, Crisis, CrisisEvent
 from embassy.notify.channels import channel_available
 from embassy.notify.models import PushSubscription
@@ -100,8 +102,36 @@ def link_url(crisis_id: int, token: str, answer: str = "") -> str:
     return base + {"safe": "selamat/", "help": "bantuan/"}.get(answer, "")
 
 
+def short_token(affected_id: int, who: str = PERSON) -> str:
+    """The SMS form of link_token: a 25-character signed code (embassy.common.shortlinks), same expiry."""
+    return short_sign(kind=who, value=affected_id, salt=SALT)
+
+
+def short_url(code: str) -> str:
+    """/a/<code>: the question page of link_url, short enough for an SMS (SMS_LINK_BASE or SITE_URL)."""
+    return sms_link(f"/a/{code}")
+
+
+def short_check(code: str) -> tuple[int, str, int]:
+    """(affected id, who, crisis id) of a short code; raises LinkRefused."""
+    try:
+        who, affected_id = short_unsign(code, salt=SALT, max_age=link_max_age(), kinds=PERSON + CONTACT)
+    except ShortCodeRefused as refused:
+        raise LinkRefused(refused.reason) from None
+    crisis_id = Affected.objects.filter(pk=affected_id).values_list("crisis_id", flat=True).first()
+    if crisis_id is None:
+        raise LinkRefused("unknown")
+    return affected_id, who, crisis_id
+
+
 def link_check(token: str, crisis_id: int) -> tuple[int, str]:
-    """(affected id, who) from a token presented for `crisis_id`; raises LinkRefused."""
+    """(affected id, who) from a token (long, or a short code) presented for `crisis_id`; raises
+    LinkRefused."""
+    if ":" not in token:  # a short code (no signer separators)
+        affected_id, who, token_crisis = short_check(token)
+        if token_crisis != crisis_id:
+            raise LinkRefused("other_crisis")
+        return affected_id, who
     try:
         value = signing.TimestampSigner(salt=SALT).unsign(token, max_age=link_max_age())
     except signing.SignatureExpired:
@@ -195,6 +225,33 @@ def _texts(crisis: Crisis, language: str, *, reminder: bool) -> tuple[str, str, 
         return str(subject), str(body), str(safe), str(help_)
 
 
+def ask_sms(*, title: str, url: str, reminder: bool) -> str:
+    """The question (or its reminder) as one GSM-7 SMS in the active language: the title is shortened, or
+    left out, so that the text and its short link fit 160 characters."""
+    if reminder:
+        full = _("Reminder, Indonesian mission: are you safe? %(title)s. Answer: %(url)s")
+        bare = _("Reminder, Indonesian mission: are you safe? Answer: %(url)s")
+    else:
+        full = _("Indonesian mission: are you safe? %(title)s. Tap to answer: %(url)s")
+        bare = _("Indonesian mission: are you safe? Tap to answer: %(url)s")
+    return (sms_render(full, {"title": title, "url": url}, shrink=("title",), min_keep=16)
+            or sms_render(bare, {"url": url}) or sms_fit(bare % {"url": url})[0])
+
+
+def contact_sms(*, name: str, title: str, url: str, hotline: str) -> str:
+    """The emergency contact's question as one GSM-7 SMS in the active language: the title is shortened, or
+    left out before the name is; the mission's hotline when it has one."""
+    values = {"name": name, "title": title, "url": url, "hotline": hotline}
+    if hotline:
+        full = _("Indonesian mission: is %(name)s safe after %(title)s? Answer: %(url)s or call %(hotline)s")
+        bare = _("Indonesian mission: is %(name)s safe? Answer: %(url)s or call %(hotline)s")
+    else:
+        full = _("Indonesian mission: is %(name)s safe after %(title)s? Answer: %(url)s")
+        bare = _("Indonesian mission: is %(name)s safe? Answer: %(url)s")
+    return (sms_render(full, values, shrink=("title",), min_keep=16)
+            or sms_render(bare, values, shrink=("name",)) or sms_fit(bare % values)[0])
+
+
 def _choose(person: _Person, subscriptions: dict[int, list[int]],
             available: dict[str, bool]) -> tuple[str, list[str]] | None:
     """(channel, addresses) of the first channel that reaches the person: push goes to each of their
@@ -237,10 +294,15 @@ def _ask(crisis: Crisis, people: list[_Person], *, round_no: int, now: dt.dateti
         body = intro if channel == "push" else "\n".join([
             intro, safe_line.format(url=link_url(crisis.pk, token, "safe")),
             help_line.format(url=link_url(crisis.pk, token, "help"))])
+        sms = ""
+        if channel == "sms":
+            with translation.override(p.language or "id"):
+                sms = ask_sms(title=crisis.title, url=short_url(short_token(p.affected_id)), reminder=round_no > 0)
         specs += [MessageSpec(channel=channel, address=address, user_id=p.user_id if channel == "push" else None,
                               subject=subject, body=body, url=link_url(crisis.pk, token), priority=Priority.BULK,
                               kind=KIND_ASK, dedupe_key=f"rollcall:{crisis.pk}:{p.affected_id}:{round_no}",
-                              data={"affected": p.affected_id, "crisis": crisis.pk}) for address in addresses]
+                              data={"affected": p.affected_id, "crisis": crisis.pk}, sms=sms)
+                  for address in addresses]
         chosen.append((channel, p.affected_id))
     notify_bulk(messages=specs, batch_size=len(specs) or 1)
     table = connection.ops.quote_name(Affected._meta.db_table)
@@ -318,6 +380,8 @@ def _ask_contacts(crisis: Crisis, now: dt.datetime) -> int:
                 "name": name, "title": crisis.title[:120], "url": link_url(crisis.pk, token, "safe"),
                 "hotline": hotlines.get(mission_id) or "-"}
             subject = _("Is %(name)s safe?") % {"name": name}
+            sms = contact_sms(name=name, title=crisis.title, url=short_url(short_token(affected_id, CONTACT)),
+                              hotline=hotlines.get(mission_id) or "")
             for phone, email in contacts.get(citizen_id, []):
                 channel, address = ("sms", phone) if phone and available["sms"] else (
                     ("whatsapp", phone) if phone and available["whatsapp"] else (
@@ -326,7 +390,7 @@ def _ask_contacts(crisis: Crisis, now: dt.datetime) -> int:
                     specs.append(MessageSpec(channel=channel, address=address, subject=str(subject), body=str(body),
                                              url=link_url(crisis.pk, token), priority=Priority.BULK, kind=KIND_CONTACT,
                                              dedupe_key=f"rollcall-contact:{crisis.pk}:{affected_id}",
-                                             data={"affected": affected_id, "crisis": crisis.pk}))
+                                             data={"affected": affected_id, "crisis": crisis.pk}, sms=sms))
     with transaction.atomic():
         queued = notify_bulk(messages=specs)
         Affected.objects.filter(id__in=[s[0] for s in silent]).update(contacts_asked_at=now)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from embassy.crises import console, views
+from embassy.crises import console, shortlinks, views
 from embassy.crises.report_urls import public_patterns
 
 app_name = "crises"
@@ -9,6 +9,7 @@ urlpatterns = [
     path("aman/<int:crisis_id>/<str:token>/selamat/", views.answer_link, {"choice": "selamat"}, name="answer-safe"),
     path("aman/<int:crisis_id>/<str:token>/bantuan/", views.answer_link, {"choice": "bantuan"}, name="answer-help"),
     path("krisis/<int:crisis_id>/jawab/", views.answer_own, name="answer-own"),
+    path("a/<str:code>", shortlinks.answer_short, name="answer-short"),  # the SMS link (crises.shortlinks)
     *public_patterns,  # the public CAP documents (crises:crisis-cap-public)
 ]
 

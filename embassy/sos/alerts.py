@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from embassy.common.sms import sms_fit, sms_link, sms_render
 from embassy.missions.models import HQ_ROLES, Membership, Mission, Role
 from embassy.sos.models import Case, DutyOfficer
 
@@ -64,8 +65,60 @@ def _where(case: Case) -> str:
     return f"{case.lat:.5f}, {case.lon:.5f}{accuracy}"
 
 
+# --- SMS: one GSM-7 segment each (embassy.common.sms), in the active language --------------------------------
+# Missions are named by their Indonesian short name (KBRI Kuala Lumpur) in every language: the English names
+# ("Permanent Mission of the Republic of Indonesia to ...") would leave no room, and citizens know them so.
+def sms_where(lat: float | None, lon: float | None, accuracy_m: float | None) -> str:
+    if lat is None or lon is None:
+        return str(_("location unknown"))
+    accuracy = f" (+/-{round(accuracy_m)} m)" if accuracy_m is not None else ""
+    return f"{lat:.5f},{lon:.5f}{accuracy}"
+
+
+def _sms(template: str, bare: str, values: dict[str, Any], shrink: tuple[str, ...]) -> str:
+    return (sms_render(template, values, shrink=shrink) or sms_render(bare, values, shrink=shrink)
+            or sms_fit(bare % values)[0])
+
+
+def sms_new_case(*, ref: str, name: str, where: str, url: str) -> str:
+    """Duty officers: a new SOS, who sent it, where, and the console link."""
+    return _sms(_("New %(ref)s from %(name)s at %(where)s. %(url)s"), _("New %(ref)s at %(where)s. %(url)s"),
+                {"ref": ref, "name": name, "where": where, "url": url}, ("name",))
+
+
+def sms_digest(*, count: int, mission: str, url: str) -> str:
+    """Duty officers: several new SOS at once (the queue link)."""
+    return _sms(_("%(n)s new SOS for %(mission)s. Queue: %(url)s"), _("%(n)s new SOS. Queue: %(url)s"),
+                {"n": count, "mission": mission, "url": url}, ("mission",))
+
+
+def sms_escalated(*, ref: str, mission: str, url: str) -> str:
+    """The next level: nobody has acknowledged an SOS."""
+    return _sms(_("Escalated: nobody has acknowledged %(ref)s for %(mission)s yet. %(url)s"),
+                _("Escalated: nobody has acknowledged %(ref)s yet. %(url)s"),
+                {"ref": ref, "mission": mission, "url": url}, ("mission",))
+
+
+def sms_citizen_update(*, kind: str, mission: str, text: str, url: str) -> str:
+    """The citizen: what happened on their SOS (sent by SMS when no app on their phone gets push)."""
+    templates = {
+        "acknowledged": _("%(mission)s has received your SOS and will contact you. Keep your phone with you. "
+                          "%(url)s"),
+        "message": _("%(mission)s: %(text)s %(url)s"),
+        "handed_over": _("Your SOS is now handled by %(mission)s. %(url)s"),
+        "resolved": _("%(mission)s has closed your SOS case. %(url)s"),
+    }
+    values = {"mission": mission, "text": text or _("Open the app to see the details."), "url": url}
+    return _sms(templates.get(kind, _("Update on your SOS: %(url)s")), _("Update on your SOS: %(url)s"), values,
+                ("text", "mission"))
+
+
+def _case_sms_url(case: Case, name: str) -> str:
+    return sms_link(reverse(name, args=[case.pk]))
+
+
 def _to_staff(users: Iterable[Any], case: Case, *, kind: str, subject: Any, body: Any, priority: int,
-              channels: tuple[str, ...] = STAFF_CHANNELS, dedupe: str = "") -> None:
+              channels: tuple[str, ...] = STAFF_CHANNELS, dedupe: str = "", sms: Any = None) -> None:
     from embassy.notify.services import notify_user
 
     url = _console_url(case)
@@ -73,7 +126,7 @@ def _to_staff(users: Iterable[Any], case: Case, *, kind: str, subject: Any, body
         with translation.override(user.language or "id"):
             notify_user(user=user, subject=str(subject()), body=str(body()), url=url, priority=priority,
                         channels=channels, kind=kind, dedupe_key=f"{dedupe}:{user.pk}" if dedupe else "",
-                        data={"case": case.pk})
+                        data={"case": case.pk}, sms=sms() if sms is not None and "sms" in channels else "")
 
 
 def staff_new_case(case: Case, users: list[Any] | None = None) -> None:
@@ -96,6 +149,8 @@ def staff_escalated(case: Case, level: int, users: list[Any]) -> None:
             "ref": case.reference, "mission": case.mission.name(),
             "where": _where(case)},
         priority=Priority.SOS, dedupe=f"sos:{case.pk}:esc{level}",
+        sms=lambda: sms_escalated(ref=case.reference, mission=case.mission.name_id,
+                                  url=_case_sms_url(case, "console:sos-case")),
     )
 
 
@@ -125,10 +180,12 @@ def citizen_update(case: Case, *, kind: str, text: str = "") -> None:
             "handed_over": _("Your case is now with %(mission)s") % {"mission": name},
             "resolved": _("Your case has been closed by %(mission)s") % {"mission": name},
         }
+        sms = sms_citizen_update(kind=kind, mission=mission.name_id, text=text,
+                                 url=_case_sms_url(case, "sos:case"))
         notify_user(user=user, subject=str(subjects.get(kind, _("Update on your SOS"))),
                     body=text[:500] or str(_("Open the app to see the details.")), url=_citizen_url(case),
                     priority=Priority.HIGH, channels=CITIZEN_CHANNELS, kind=f"sos.{kind}",
-                    data={"case": case.pk})
+                    data={"case": case.pk}, sms=sms, fallback=("sms",))
 
 
 LANE = "sos.alert"
@@ -153,24 +210,32 @@ def _staff_specs(users: list[Any], addresses: dict[int, list[tuple[str, str]]], 
     specs = []
     first, last = cases[0], cases[-1]
     for user in users:
+        wants_sms = any(channel == "sms" for channel, _address in addresses.get(user.pk, []))
         with translation.override(user.language or "id"):
             if len(cases) >= DIGEST_FROM:
                 subject = _("%(n)s new SOS for %(mission)s") % {"n": len(cases), "mission": first.mission.name()}
                 body = _("%(refs)s. Open the console: the queue lists them oldest first.") % {
                     "refs": ", ".join(c.reference for c in cases[:10]) + (" …" if len(cases) > 10 else "")}
-                items: list[tuple[Any, Any, str, str, str, int | None]] = [(subject, body, settings.SITE_URL.rstrip("/") + reverse("console:sos-queue"),
-                          f"sos:{first.pk}-{last.pk}:digest:{first.mission_id}", "sos.new.digest", None)]
+                sms = sms_digest(count=len(cases), mission=first.mission.name_id,
+                                 url=sms_link(reverse("console:sos-queue"))) if wants_sms else ""
+                items: list[tuple[Any, Any, str, str, str, int | None, str]] = [(subject, body, settings.SITE_URL.rstrip("/") + reverse("console:sos-queue"),
+                          f"sos:{first.pk}-{last.pk}:digest:{first.mission_id}", "sos.new.digest", None, sms)]
             else:
                 items = [(_("SOS %(ref)s from %(name)s") % {"ref": c.reference,
                                                             "name": c.citizen.full_name or _("a citizen")},
                           _("New SOS for %(mission)s. Position: %(where)s. Open the console to acknowledge.") % {
                               "mission": c.mission.name(), "where": _where(c)},
-                          _console_url(c), f"sos:{c.pk}:new:{c.mission_id}", "sos.new", c.pk) for c in cases]
-        for subject, body, url, dedupe, kind, case_id in items:
+                          _console_url(c), f"sos:{c.pk}:new:{c.mission_id}", "sos.new", c.pk,
+                          sms_new_case(ref=c.reference, name=c.citizen.full_name or _("a citizen"),
+                                       where=sms_where(c.lat, c.lon, c.accuracy_m),
+                                       url=_case_sms_url(c, "console:sos-case")) if wants_sms else "")
+                         for c in cases]
+        for subject, body, url, dedupe, kind, case_id, sms in items:
             for channel, address in addresses.get(user.pk, []):
                 specs.append(MessageSpec(channel=channel, address=address, subject=str(subject), body=str(body),
                                          url=url, priority=Priority.SOS, kind=kind, user_id=user.pk,
-                                         dedupe_key=f"{dedupe}:{user.pk}", data={"case": case_id}))
+                                         dedupe_key=f"{dedupe}:{user.pk}", data={"case": case_id},
+                                         sms=sms if channel == "sms" else ""))
     return specs
 
 

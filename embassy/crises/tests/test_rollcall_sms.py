@@ -1,0 +1,192 @@
+"""The roll-call by SMS: one GSM-7 segment with a short signed link (/a/<code>) that opens the same question
+and keeps the long link's rules (replays, expiry, a closed crisis, another crisis); the emergency contact's
+SMS; the confirmation dialog and the API show segments per SMS, people reached by SMS and the cost."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import time
+from typing import Any
+
+import gsm0338  # noqa: F401  (registers the codec the checks encode with)
+import pytest
+from django.test import Client, TestCase
+from django.urls import reverse
+from django.utils import timezone
+
+from embassy.citizens.models import Citizen, EmergencyContact
+from embassy.citizens.services import stay_register
+from embassy.common.shortlinks import short_sign
+from embassy.common.tests.factories import bearer, make_staff, staff_client
+from embassy.crises.models import Affected, Answer, Crisis
+from embassy.crises.rollcall import SALT, rollcall_remind, rollcall_start
+from embassy.crises.services import crisis_declare, crisis_dismiss
+from embassy.missions.models import Role
+from embassy.notify.models import Message
+
+pytestmark = pytest.mark.django_db
+TITLE = "Gempa bumi M 7,8 — Kahramanmaraş dan sekitarnya, Türkiye selatan (peringatan tsunami dicabut)"
+SHORT = re.compile(r"https://sms\.example\.id/a/([0-9A-Za-z]+)")
+
+
+@pytest.fixture(autouse=True)
+def _sms(settings: Any, tmp_path: Any) -> None:
+    settings.NOTIFY_DEV_SINK = True  # SMS without a provider go to the sink
+    settings.NOTIFY_SINK_PATH = tmp_path / "sink.jsonl"
+    settings.ROLLCALL_CHANNELS = ["push", "email", "sms", "whatsapp"]
+    settings.SMS_LINK_BASE = "https://sms.example.id"
+
+
+def _person(name: str, *, phone: str = "", email: str = "", lat: float = 3.14, lon: float = 101.69) -> Citizen:
+    citizen = Citizen.objects.create(full_name=name, phone=phone, email=email)
+    stay_register(citizen=citizen, actor=None, lat=lat, lon=lon, start_date=dt.date(2026, 1, 1))
+    return citizen
+
+
+def _officer() -> Any:
+    officer = make_staff("KBRI-KUALA-LUMPUR", Role.PROTECTION_OFFICER, username="duty.sms")
+    officer.is_verified = lambda: True
+    return officer
+
+
+def _started(officer: Any, title: str = TITLE) -> Crisis:
+    crisis = crisis_declare(actor=officer, title=title, kind="earthquake", lat=3.14, lon=101.69, radius_km=30)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        rollcall_start(actor=officer, crisis=crisis)
+    return crisis
+
+
+def _one_segment(text: str) -> None:
+    assert len(text.encode("gsm03.38")) <= 160, (len(text), text)  # strict: no UCS-2 character either
+
+
+def test_the_question_by_sms_is_one_segment_with_a_short_link_that_answers(client: Client) -> None:
+    siti = _person("Siti Aminah", phone="+60123456789")
+    ayu = _person("Ayu Lestari", email="ayu@example.org")
+    crisis = _started(_officer())
+    sms = Message.objects.get(kind="crisis.rollcall", channel="sms")
+    _one_segment(sms.body)  # it was 645 characters of UCS-2: about 10 segments
+    assert sms.body.startswith("Indonesian mission: are you safe? Gempa bumi M 7,8 - Kahramanmaras") or \
+        sms.body.startswith("Perwakilan RI: apakah Anda selamat? Gempa bumi M 7,8 - Kahramanmaras")
+    code = SHORT.search(sms.body).group(1)  # type: ignore[union-attr]
+    email = Message.objects.get(kind="crisis.rollcall", channel="email")  # e-mail keeps the long text
+    assert "/aman/" in email.body and "selamat/" in email.body and TITLE in email.subject
+
+    page = client.get(f"/a/{code}")
+    assert page.status_code == 200 and b'data-testid="answer-safe"' in page.content
+    assert b'data-testid="answer-help"' in page.content and not Answer.objects.exists()  # opening records nothing
+    done = client.post(f"/a/{code}", {"answer": "safe"})
+    assert done.status_code == 200 and b'data-testid="rollcall-done"' in done.content
+    client.post(f"/a/{code}", {"answer": "safe"})  # a replay
+    row = Affected.objects.get(crisis=crisis, citizen=siti)
+    assert (row.answer, row.answered_via) == ("safe", "link") and Answer.objects.filter(affected=row).count() == 1
+    assert Affected.objects.get(crisis=crisis, citizen=ayu).answer == ""
+    # The API takes the short code as the token too, for this crisis only.
+    api = client.post("/api/v1/rollcall/answer", json.dumps({"crisis": crisis.pk, "token": code, "answer": "safe"}),
+                      content_type="application/json")
+    assert api.status_code == 200
+    other = client.post("/api/v1/rollcall/answer", json.dumps({"crisis": crisis.pk + 1, "token": code,
+                                                               "answer": "safe"}), content_type="application/json")
+    assert other.status_code == 403
+
+
+def test_a_short_link_cannot_be_guessed_altered_or_used_after_it_expires(client: Client, settings: Any) -> None:
+    _person("Siti Aminah", phone="+60123456789")
+    crisis = _started(_officer())
+    code = SHORT.search(Message.objects.get(kind="crisis.rollcall").body).group(1)  # type: ignore[union-attr]
+    row_id = Affected.objects.get(crisis=crisis).pk
+    altered = code[:2] + ("x" if code[2] != "x" else "y") + code[3:]
+    for bad in (altered, code[:-1], "p" + "0" * 24, code + "0"):
+        page = client.get(f"/a/{bad}")
+        assert page.status_code == 403 and b'data-testid="rollcall-refused"' in page.content, bad
+    assert client.post(f"/a/{altered}", {"answer": "help"}).status_code == 403
+    old = short_sign(kind="p", value=row_id, salt=SALT, now=time.time() - 15 * 24 * 3600)
+    assert client.get(f"/a/{old}").status_code == 410  # ROLLCALL_LINK_MAX_AGE: 14 days
+    settings.ROLLCALL_LINK_MAX_AGE = 20 * 24 * 3600
+    assert client.get(f"/a/{old}").status_code == 200
+    crisis_dismiss(actor=_officer_again(), crisis=crisis, reason="over")
+    closed = client.post(f"/a/{code}", {"answer": "safe"})
+    assert closed.status_code == 410 and not Answer.objects.exists()
+
+
+def _officer_again() -> Any:
+    from embassy.accounts.models import User
+
+    officer = User.objects.get(username="duty.sms")
+    officer.is_verified = lambda: True
+    return officer
+
+
+def test_reminders_and_the_emergency_contact_get_one_segment_too(client: Client) -> None:
+    citra = _person("Citra Dewi Anggraini binti Mohammad Yusuf", phone="+60123450001")
+    EmergencyContact.objects.create(citizen=citra, name="Ibu Citra", phone="+6281234567890")
+    crisis = _started(_officer())
+    asked = Affected.objects.get(crisis=crisis).asked_at
+    assert asked is not None
+    now = asked
+    while not Message.objects.filter(kind="crisis.contact").exists() and now < asked + dt.timedelta(days=1):
+        now += dt.timedelta(minutes=10)
+        rollcall_remind(now=now)
+    reminders = Message.objects.filter(kind="crisis.rollcall", channel="sms").exclude(dedupe_key__endswith=":0")
+    assert reminders.exists()
+    for message in reminders:
+        _one_segment(message.body)
+        assert "Reminder" in message.body or "Pengingat" in message.body
+    contact = Message.objects.get(kind="crisis.contact", channel="sms")
+    _one_segment(contact.body)
+    assert "Citra Dewi Anggraini" in contact.body
+    code = SHORT.search(contact.body).group(1)  # type: ignore[union-attr]
+    page = client.get(f"/a/{code}")
+    assert page.status_code == 200 and b'data-testid="answer-safe"' in page.content
+    assert b"Is your family member safe?" in page.content or b"Apakah anggota keluarga Anda selamat?" in page.content
+    client.post(f"/a/{code}", {"answer": "safe"})
+    row = Affected.objects.get(crisis=crisis)
+    assert (row.answer, row.answered_via) == ("safe", "contact") and row.answered_at <= timezone.now()
+
+
+# --- Before starting: segments and cost -------------------------------------------------------------------
+def _kl_people() -> None:
+    _person("Siti Aminah", phone="+60123456789")  # SMS, Malaysian number
+    _person("Budi Santoso", phone="+6281234567890")  # SMS, Indonesian number
+    _person("Dewi Sartika", phone="+6281234567891")  # SMS, Indonesian number
+    _person("Ayu Lestari", phone="+60123450002", email="ayu@example.org")  # e-mail comes first
+    _person("Rina Penang", phone="+60123450003", lat=5.41, lon=100.33)  # outside the zone
+
+
+def test_the_confirmation_shows_segments_people_reached_by_sms_and_the_cost(settings: Any) -> None:
+    settings.NOTIFY_SMS_PRICES = {"default": "0.05", "ID": "0.0125"}
+    settings.NOTIFY_SMS_CURRENCY = "EUR"
+    _kl_people()
+    officer = make_staff("KBRI-KUALA-LUMPUR", Role.PROTECTION_OFFICER, username="duty.cost")
+    officer.is_verified = lambda: True
+    crisis = crisis_declare(actor=officer, title=TITLE, kind="earthquake", lat=3.14, lon=101.69, radius_km=30)
+    del officer.is_verified
+    page = staff_client(officer).get(reverse("console:crisis", args=[crisis.pk]))
+    dialog = page.content.decode()
+    box = re.search(r'data-testid="rollcall-sms">(.*?)</p>', dialog, re.S)
+    assert box is not None, dialog
+    words = " ".join(box.group(1).split())
+    # 2 Indonesian numbers × 0.0125 + 1 Malaysian number × 0.05 (the default), one segment each.
+    assert "3 people will get an SMS, 1 segment each" in words or "3 orang akan menerima SMS" in words
+    assert "0.08 EUR" in words or "0,08 EUR" in words
+
+    api = Client().get(f"/api/v1/crises/{crisis.pk}/rollcall/preview", **bearer(officer))
+    assert api.status_code == 200
+    body = api.json()
+    assert (body["segments"], body["recipients"], body["by_country"]) == (1, 3, {"ID": 2, "MY": 1})
+    assert body["cost"] == "0.0750" and body["currency"] == "EUR" and body["unpriced"] == []
+
+
+def test_without_prices_the_confirmation_says_which_countries_lack_one(settings: Any) -> None:
+    settings.NOTIFY_SMS_PRICES = {"ID": "0.0125"}
+    _kl_people()
+    officer = make_staff("KBRI-KUALA-LUMPUR", Role.PROTECTION_OFFICER, username="duty.noprice")
+    officer.is_verified = lambda: True
+    crisis = crisis_declare(actor=officer, title="Banjir", kind="flood", lat=3.14, lon=101.69, radius_km=30)
+    del officer.is_verified
+    body = Client().get(f"/api/v1/crises/{crisis.pk}/rollcall/preview", **bearer(officer)).json()
+    assert body["cost"] is None and body["unpriced"] == ["MY"]
+    page = staff_client(officer).get(reverse("console:crisis", args=[crisis.pk])).content.decode()
+    assert "MY (NOTIFY_SMS_PRICES)" in page
