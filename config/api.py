@@ -8,7 +8,7 @@ from embassy.accounts.api import router as accounts_router
 from embassy.advisories.api import router as advisories_router
 from embassy.citizens.api import router as citizens_router
 from embassy.citizens.api import staff_router as staff_citizens_router
-from embassy.common.api import install_error_handlers
+from embassy.common.api import install_error_handlers, install_input_checks
 from embassy.crises.api import me_router as crises_me_router
 from embassy.crises.api import public_router as rollcall_router
 from embassy.crises.api import router as crises_router
@@ -30,6 +30,7 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
 )
 install_error_handlers(api)
+install_input_checks(api)
 api.add_router("/auth", accounts_router, tags=["auth"])
 api.add_router("/", geo_router, tags=["countries"])
 api.add_router("/", missions_router, tags=["missions"])

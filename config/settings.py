@@ -88,6 +88,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "embassy.common.middleware.RequestGuardMiddleware",  # host, body size, malformed forms: 4xx, never 500
     "embassy.sos.fastpath.SosFastPathMiddleware",  # the panic button from apps, before the page machinery
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -159,6 +160,9 @@ SOS_ESCALATE_AFTER_SECONDS = int(os.environ.get("SOS_ESCALATE_AFTER_SECONDS", "3
 SOS_MAX_PHOTO_BYTES = int(os.environ.get("SOS_MAX_PHOTO_BYTES", str(10 * 1024 * 1024)))
 SOS_MAX_VIDEO_BYTES = int(os.environ.get("SOS_MAX_VIDEO_BYTES", str(50 * 1024 * 1024)))
 SOS_FLOOR_ENDPOINT = env_bool("SOS_FLOOR_ENDPOINT", False)
+# The largest upload a request may declare (an SOS video and its form); other bodies: DATA_UPLOAD_MAX_MEMORY_SIZE.
+REQUEST_MAX_UPLOAD_BYTES = int(os.environ.get("REQUEST_MAX_UPLOAD_BYTES",
+                                              str(max(SOS_MAX_PHOTO_BYTES, SOS_MAX_VIDEO_BYTES) + 1024 * 1024)))
 
 # --- Crises -------------------------------------------------------------------------------------------------
 # Polling USGS and GDACS needs internet access: on by default in production, off in development and tests.
@@ -201,7 +205,12 @@ OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Smart Embassy")
 # One-time sign-in codes for citizens.
 SIGNIN_CODE_TTL_SECONDS = int(os.environ.get("SIGNIN_CODE_TTL_SECONDS", "600"))
 SIGNIN_CODE_MAX_ATTEMPTS = 5
-SIGNIN_CODE_MAX_PER_HOUR = int(os.environ.get("SIGNIN_CODE_MAX_PER_HOUR", "5"))
+SIGNIN_CODE_MAX_PER_HOUR = int(os.environ.get("SIGNIN_CODE_MAX_PER_HOUR", "5"))  # per address
+# Against SMS pumping (docs/security.md): codes per hour from one client address, by SMS to one country calling
+# code, and by SMS overall. A refusal answers 429 and names the hotline; an SOS never needs a code.
+SIGNIN_CODE_MAX_PER_IP_HOUR = int(os.environ.get("SIGNIN_CODE_MAX_PER_IP_HOUR", "10"))
+SIGNIN_CODE_MAX_PER_PREFIX_HOUR = int(os.environ.get("SIGNIN_CODE_MAX_PER_PREFIX_HOUR", "200"))
+SIGNIN_CODE_MAX_SMS_PER_HOUR = int(os.environ.get("SIGNIN_CODE_MAX_SMS_PER_HOUR", "1000"))
 API_TOKEN_TTL_DAYS = int(os.environ.get("API_TOKEN_TTL_DAYS", "180"))
 
 # --- Field encryption -----------------------------------------------------------------------------

@@ -13,6 +13,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from embassy.accounts import services
+from embassy.accounts.audit import audit_record
 from embassy.accounts.models import ApiToken, AuditEvent, User
 
 
@@ -39,15 +41,46 @@ admin.site.__class__ = HQAdminSite
 
 @admin.register(User)
 class StaffUserAdmin(UserAdmin):
+    """Accounts added here are staff accounts made by services.staff_create, like everywhere else. Roles are
+    granted as memberships (membership_grant's rule); neither the kind of an account nor the superuser flag
+    is changed here (a superuser passes every role check: `manage.py createsuperuser` only)."""
+
     list_display = ("username", "kind", "email", "first_name", "last_name", "is_active", "last_login")
     list_filter = ("kind", "is_active", "is_staff")
     fieldsets = (*UserAdmin.fieldsets, ("Smart Embassy", {"fields": ("kind", "phone", "language")}))  # type: ignore[misc]
+    readonly_fields = ("kind", "is_superuser", "user_permissions", "groups", "last_login", "date_joined")
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        password = form.cleaned_data.get("password1") or None
+        created = services.staff_create(username=obj.username, password=password or "")
+        if password is None:
+            created.set_unusable_password()
+            created.save(update_fields=["password"])
+        obj.pk, obj.kind, obj.password = created.pk, created.kind, created.password
+        obj._state.adding, obj._state.db = False, created._state.db
+        audit_record(actor=request.user, action="staff.create", object_type="user", object_id=created.pk)
 
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are issued by their owners only; an administrator revokes them (token_revoke, audited)."""
+
     list_display = ("user", "name", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at")
-    readonly_fields = ("user", "name", "prefix", "key_hash", "created_at", "last_used_at", "expires_at")
+    readonly_fields = ("user", "name", "prefix", "key_hash", "created_at", "last_used_at", "expires_at",
+                       "revoked_at")
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request: HttpRequest, queryset: Any) -> None:
+        for token in queryset.select_related("user"):
+            services.token_revoke(user=token.user, token_id=token.pk)
+            audit_record(actor=request.user, action="token.revoke", object_type="api_token", object_id=token.pk)
 
 
 @admin.register(AuditEvent)

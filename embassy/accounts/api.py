@@ -3,7 +3,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate, login
+from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, StreamingHttpResponse
+from django.utils.translation import gettext as _
 from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -48,14 +50,19 @@ def code_verify(request: HttpRequest, payload: CodeVerifyIn) -> dict:
     return {"session": True}
 
 
-@router.post("/staff/token", response={200: NewTokenOut, 401: dict}, summary="Staff: password + TOTP → bearer token")
+@router.post("/staff/token", response={200: NewTokenOut, 401: dict}, summary="Staff: password + TOTP → bearer token",
+             description="One answer (401) for a wrong username, password or code alike, so that it never tells "
+                         "which part was right; each counts towards the account's lockout. The issuance is "
+                         "audited.")
 def staff_token(request: HttpRequest, payload: StaffTokenIn) -> Status | NewTokenOut:
     user = authenticate(request, username=payload.username, password=payload.password)
-    if user is None or getattr(user, "kind", "") != "staff":
-        return Status(401, error_body("Wrong username or password, or the account is locked", "password", "unauthenticated"))
-    services.totp_verify(user=user, code=payload.otp)
-    token, key = services.token_create(user=user, name=payload.token_name)
-    return NewTokenOut(token=key, info=_token_out(token))
+    if user is not None and getattr(user, "kind", "") == "staff" and services.totp_check(user=user, code=payload.otp):
+        token, key = services.staff_token_issue(user=user, name=payload.token_name)  # type: ignore[arg-type]
+        return NewTokenOut(token=key, info=_token_out(token))
+    if user is not None:  # the password was right, the second factor not: a failed sign-in all the same
+        user_login_failed.send(sender=__name__, credentials={"username": payload.username}, request=request)
+    return Status(401, error_body(_("Wrong username, password or code, or the account is locked."), "password",
+                                  "unauthenticated"))
 
 
 @router.get("/tokens", response=list[TokenOut], auth=AUTH, summary="My API tokens")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -14,6 +12,7 @@ from django.http import StreamingHttpResponse
 from embassy.accounts.models import AuditEvent
 from embassy.common.context import current_request
 from embassy.common.errors import PermissionDenied
+from embassy.common.spreadsheet import csv_lines
 
 
 def audit_record(
@@ -83,19 +82,11 @@ EXPORT_COLUMNS = ["id", "at", "actor", "action", "object_type", "object_id", "ci
 
 
 def audit_export_rows(qs: QuerySet[AuditEvent]) -> Iterator[str]:
-    """CSV lines, streamed, oldest last (the queryset's order)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(EXPORT_COLUMNS)
-    yield buf.getvalue()
-    for e in qs.iterator(chunk_size=2000):
-        buf.seek(0)
-        buf.truncate()
-        writer.writerow([
-            e.id, e.at.isoformat(), e.actor_label, e.action, e.object_type, e.object_id,
-            e.citizen_id or "", e.mission_code, e.ip, e.user_agent, e.path,
-        ])
-        yield buf.getvalue()
+    """CSV lines, streamed, in the queryset's order; every cell made safe for spreadsheets (actor names, user
+    agents and paths come from outside)."""
+    rows = ([e.id, e.at.isoformat(), e.actor_label, e.action, e.object_type, e.object_id, e.citizen_id or "",
+             e.mission_code, e.ip, e.user_agent, e.path] for e in qs.iterator(chunk_size=2000))
+    return csv_lines(EXPORT_COLUMNS, rows)
 
 
 def audit_export_response(*, user: Any, **filters: Any) -> StreamingHttpResponse:

@@ -47,15 +47,31 @@ class ApiToken(models.Model):
 
 
 class SignInCode(models.Model):
-    """A one-time code sent to an email address or phone number. Only a hash of the code is stored."""
+    """A one-time code sent to an email address or phone number. Only a hash of the code is stored.
+
+    `purpose`: "signin" (sign in with the address) or "verify" (a citizen proves a new address is theirs).
+    `ip` and `prefix` (the phone's country calling code) let accounts.limits bound how many codes one network,
+    one country prefix and the whole platform may have sent (SMS pumping)."""
+
+    class Purpose(models.TextChoices):
+        SIGNIN = "signin", _("Sign in")
+        VERIFY = "verify", _("Verify an address")
 
     address = models.CharField(max_length=254, db_index=True)
     channel = models.CharField(max_length=8)  # "email" | "sms"
+    purpose = models.CharField(max_length=8, choices=Purpose.choices, default=Purpose.SIGNIN,
+                               db_default=Purpose.SIGNIN)
     code_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     expires_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
     used_at = models.DateTimeField(null=True, blank=True)
+    ip = models.CharField(max_length=64, blank=True, default="", db_default="")
+    prefix = models.CharField(max_length=4, blank=True, default="", db_default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["ip", "created_at"], name="signincode_ip_at"),
+                   models.Index(fields=["prefix", "created_at"], name="signincode_prefix_at")]
 
 
 class AppendOnlyError(Exception):

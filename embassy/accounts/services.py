@@ -18,7 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from embassy.accounts.audit import audit_record
+from embassy.accounts.limits import code_send_check
 from embassy.accounts.models import ApiToken, SignInCode, User
+from embassy.common.context import current_request
 from embassy.common.errors import BadInput, NotFound, RateLimited
 from embassy.common.phones import phone_normalise
 
@@ -54,46 +57,46 @@ def signin_code_text(*, code: str, minutes: int) -> str:
 
 
 def signin_code_request(*, address: str) -> tuple[Address, str]:
-    """Create and send a six-digit code. At most SIGNIN_CODE_MAX_PER_HOUR codes an hour per address.
+    """Create and send a six-digit code, within the limits of accounts.limits (per address, client address,
+    country prefix and overall; RateLimited beyond them).
     Returns the address and the code (the code is returned for the demo hint only; never log it)."""
     addr = address_parse(address)
-    hour_ago = timezone.now() - timedelta(hours=1)
-    if SignInCode.objects.filter(address=addr.value, created_at__gte=hour_ago).count() >= settings.SIGNIN_CODE_MAX_PER_HOUR:
-        raise RateLimited(_("Too many codes requested. Try again in an hour."), field="address")
+    counted = code_send_check(address=addr.value, channel=addr.channel, ip=current_request.get().ip)
     code = f"{secrets.randbelow(1_000_000):06d}"
     SignInCode.objects.create(
         address=addr.value,
         channel=addr.channel,
         code_hash=_digest(f"{addr.value}:{code}"),
         expires_at=timezone.now() + timedelta(seconds=settings.SIGNIN_CODE_TTL_SECONDS),
+        **counted,
     )
     message = signin_code_text(code=code, minutes=settings.SIGNIN_CODE_TTL_SECONDS // 60)
     transaction.on_commit(lambda: _deliver(addr, message))
     return addr, code
 
 
-def _deliver(addr: Address, message: str) -> None:
+def _deliver(addr: Address, message: str, subject: str = "") -> None:
     # The notify app (outbox with retries) takes this over; until then email goes through Django's mail
     # backend and SMS to the development sink file under var/.
     if addr.channel == "email":
-        send_mail(_("Your sign-in code"), message, None, [addr.value], fail_silently=False)
+        send_mail(subject or _("Your sign-in code"), message, None, [addr.value], fail_silently=False)
     else:
         sink = settings.VAR_DIR / "sms.log"
         with sink.open("a", encoding="utf-8") as fh:
             fh.write(f"{timezone.now().isoformat()} {addr.value} {message}\n")
 
 
-def signin_code_verify(*, address: str, code: str) -> User:
-    """Check a code; on success return (creating if needed) the citizen's user. A code works once, within
-    its lifetime, with at most SIGNIN_CODE_MAX_ATTEMPTS wrong tries."""
-    addr = address_parse(address)
+def _code_consume(addr: Address, code: str, purpose: str) -> None:
+    """Use up the latest live code of `purpose` sent to `addr`: it works once, within its lifetime, with at most
+    SIGNIN_CODE_MAX_ATTEMPTS wrong tries. BadInput / RateLimited (field "code") otherwise; a wrong try is
+    counted (committed) before the error is raised."""
     code = (code or "").strip()
     if not code.isdigit() or len(code) != 6:
         raise BadInput(_("The code has six digits."), field="code")
     with transaction.atomic():
         pending = (
             SignInCode.objects.select_for_update()
-            .filter(address=addr.value, used_at__isnull=True, expires_at__gt=timezone.now())
+            .filter(address=addr.value, purpose=purpose, used_at__isnull=True, expires_at__gt=timezone.now())
             .order_by("-created_at")
             .first()
         )
@@ -101,15 +104,42 @@ def signin_code_verify(*, address: str, code: str) -> User:
             raise BadInput(_("This code has expired or was already used. Ask for a new one."), field="code")
         if pending.attempts >= settings.SIGNIN_CODE_MAX_ATTEMPTS:
             raise RateLimited(_("Too many wrong codes. Ask for a new one."), field="code")
-        right = hmac.compare_digest(pending.code_hash, _digest(f"{addr.value}:{code}"))
-        if right:
+        if hmac.compare_digest(pending.code_hash, _digest(f"{addr.value}:{code}")):
             pending.used_at = timezone.now()
             pending.save(update_fields=["used_at"])
-            return _citizen_user_for(addr)
-        # A wrong try is counted (committed) before the error is raised.
+            return
         pending.attempts += 1
         pending.save(update_fields=["attempts"])
     raise BadInput(_("The code is not right."), field="code")
+
+
+def signin_code_verify(*, address: str, code: str) -> User:
+    """Check a sign-in code; on success return (creating if needed) the citizen's user."""
+    addr = address_parse(address)
+    _code_consume(addr, code, SignInCode.Purpose.SIGNIN)
+    return _citizen_user_for(addr)
+
+
+def verify_code_send(*, address: Address) -> str:
+    """Send a six-digit code to a new address a citizen wants to be reached at (changed email or phone), within
+    the limits of accounts.limits. Returns the code (for the demo hint only; never log it)."""
+    counted = code_send_check(address=address.value, channel=address.channel, ip=current_request.get().ip)
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    SignInCode.objects.create(
+        address=address.value, channel=address.channel, purpose=SignInCode.Purpose.VERIFY,
+        code_hash=_digest(f"{address.value}:{code}"),
+        expires_at=timezone.now() + timedelta(seconds=settings.SIGNIN_CODE_TTL_SECONDS), **counted,
+    )
+    message = _("Your Smart Embassy code to confirm this address is %(code)s. It expires in %(minutes)d "
+                "minutes.") % {"code": code, "minutes": settings.SIGNIN_CODE_TTL_SECONDS // 60}
+    subject = _("Confirm your new address")
+    transaction.on_commit(lambda: _deliver(address, message, subject))
+    return code
+
+
+def verify_code_check(*, address: Address, code: str) -> None:
+    """The code that verify_code_send sent to `address`; BadInput or RateLimited (field "code") if it is not."""
+    _code_consume(address, code, SignInCode.Purpose.VERIFY)
 
 
 def _citizen_user_for(addr: Address) -> User:
@@ -183,6 +213,14 @@ def token_authenticate(key: str) -> ApiToken | None:
     return token
 
 
+def staff_token_issue(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """A bearer token for a staff member who has just given password and second factor; audited."""
+    token, key = token_create(user=user, name=name)
+    audit_record(actor=user, action="token.issue", object_type="api_token", object_id=token.pk,
+                 detail={"name": token.name, "prefix": token.prefix})
+    return token, key
+
+
 def token_revoke(*, user: User, token_id: int) -> ApiToken:
     token = ApiToken.objects.filter(user=user, pk=token_id).first()
     if token is None:
@@ -214,6 +252,15 @@ def totp_enroll(*, user: User) -> TOTPDevice:
     """Start (or restart) enrolment: an unconfirmed device whose secret the user scans."""
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     return TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+
+
+def totp_check(*, user: User, code: str) -> bool:
+    """Whether `code` is right for the user's confirmed authenticator (wrong tries are throttled by django-otp)."""
+    try:
+        totp_verify(user=user, code=code)
+    except BadInput:
+        return False
+    return True
 
 
 def totp_verify(*, user: User, code: str, confirm: bool = False) -> TOTPDevice:

@@ -8,7 +8,7 @@ from typing import Any
 import segno
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,8 +18,10 @@ from django_otp import login as otp_login
 
 from embassy.accounts import services
 from embassy.accounts.audit import audit_export_response, audit_record, audit_search_for
+from embassy.common.api import error_body
 from embassy.common.decorators import staff_required
 from embassy.common.errors import DomainError
+from embassy.common.inputs import INT64_MAX
 
 
 def _next(request: HttpRequest, default: str) -> str:
@@ -30,7 +32,11 @@ def _next(request: HttpRequest, default: str) -> str:
 
 
 def lockout_response(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
+    """django-axes' answer while an account is locked: the page, or the API's JSON error body."""
     minutes = int(settings.AXES_COOLOFF_TIME * 60)
+    if request.path_info.startswith("/api/"):
+        message = _("Too many failed sign-ins. Try again in %(minutes)d minutes.") % {"minutes": minutes}
+        return JsonResponse(error_body(message, "password", "locked"), status=429)
     return render(request, "accounts/locked.html", {"minutes": minutes}, status=429)
 
 
@@ -110,6 +116,7 @@ def staff_otp(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             context["error"] = exc.message
         else:
+            request.session.cycle_key()  # a new session id once the second factor is given, as at the password
             otp_login(request, device)
             audit_record(actor=user, action="staff.signin", object_type="user", object_id=user.pk)
             return HttpResponseRedirect(_next(request, reverse("console:home")))
@@ -139,7 +146,7 @@ def _audit_filters(request: HttpRequest) -> dict[str, Any]:
     citizen = request.GET.get("citizen_id", "")
     return {
         "actor": request.GET.get("actor", ""), "action": request.GET.get("action", ""),
-        "citizen_id": int(citizen) if citizen.isdigit() else None,
+        "citizen_id": int(citizen) if citizen.isdigit() and int(citizen) <= INT64_MAX else None,
         "mission_code": request.GET.get("mission", ""), "since": date("since"),
         "until": (d + dt.timedelta(days=1)) if (d := date("until")) else None,
     }

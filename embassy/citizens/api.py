@@ -12,6 +12,7 @@ from embassy.citizens.schemas import (
     CitizenSummaryOut,
     ContactIn,
     ContactOut,
+    ContactVerifyIn,
     DependantIn,
     DependantOut,
     PositionIn,
@@ -37,10 +38,20 @@ def profile(request: HttpRequest) -> object:
     return selectors.own_citizen(user=request.user)
 
 
-@router.patch("/profile", response=ProfileOut, summary="Change my profile")
+@router.patch("/profile", response=ProfileOut, summary="Change my profile",
+              description="A new email or phone is not used until confirmed: it shows as pending_email / "
+                          "pending_phone, a code goes to it, and POST /me/profile/verify confirms it. Until then "
+                          "every message still goes to the former one.")
 def profile_update(request: HttpRequest, payload: ProfileIn) -> object:
     citizen = selectors.own_citizen(user=request.user)
     return services.citizen_update(citizen=citizen, actor=request.user, data=payload.dict(exclude_unset=True))
+
+
+@router.post("/profile/verify", response=ProfileOut, summary="Confirm my new email or phone with its code")
+def profile_verify(request: HttpRequest, payload: ContactVerifyIn) -> object:
+    citizen = selectors.own_citizen(user=request.user)
+    return services.citizen_contact_verify(citizen=citizen, actor=request.user, field=payload.field,
+                                           code=payload.code)
 
 
 @router.get("/stays", response=list[StayOut], summary="My stays (lapor diri)")

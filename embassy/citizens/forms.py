@@ -118,6 +118,14 @@ class ProfileForm(forms.Form):
                     "stay. Turn it off to delete the position at once."))
 
 
+class ContactVerifyForm(forms.Form):
+    """The code sent to a new email or phone of the profile."""
+
+    field = forms.ChoiceField(choices=[("email", _("Email")), ("phone", _("Phone"))], widget=forms.HiddenInput)
+    code = forms.CharField(label=_("Code"), max_length=12,
+                           widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}))
+
+
 class ContactForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     relationship = forms.CharField(label=_("Relationship"), max_length=60, required=False)

@@ -34,6 +34,10 @@ class Citizen(models.Model):
     passport_index = models.CharField(max_length=40, blank=True, default="", db_index=True)
     passport_expiry = models.DateField(_("passport expiry"), null=True, blank=True)
     home_address = models.CharField(_("address in Indonesia"), max_length=300, blank=True, default="")
+    # A new email or phone the citizen gave, waiting for the code sent to it; email/phone above stay in use
+    # (and are the only ones messages go to) until the code confirms the new one.
+    pending_email = models.EmailField(blank=True, default="", db_default="")
+    pending_phone = models.CharField(max_length=20, blank=True, default="", db_default="")
     source = models.CharField(max_length=10, default="app")  # app | mission | demo
     # Last known position: sent by the citizen's own app (SOS, or "share my position" turned on). Used to
     # find who is inside a crisis zone besides registered stays.
@@ -54,6 +58,12 @@ class Citizen(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+    @property
+    def pending_items(self) -> list[tuple[str, str]]:
+        """(field, new address) of each email or phone waiting for its code."""
+        return [(name, value) for name, value in (("email", self.pending_email), ("phone", self.pending_phone))
+                if value]
 
 
 class Stay(models.Model):

@@ -5,6 +5,8 @@ import datetime as dt
 from ninja import Schema
 from pydantic import Field
 
+from embassy.common.schema_types import Coordinate
+
 
 class ProfileOut(Schema):
     id: int
@@ -18,6 +20,8 @@ class ProfileOut(Schema):
     passport_expiry: dt.date | None
     home_address: str
     share_location: bool
+    pending_email: str = Field(description="a new email waiting for the code sent to it (POST /me/profile/verify)")
+    pending_phone: str = Field(description="a new phone waiting for the code sent to it (POST /me/profile/verify)")
 
 
 class ProfileIn(Schema):
@@ -33,9 +37,14 @@ class ProfileIn(Schema):
     share_location: bool | None = None
 
 
+class ContactVerifyIn(Schema):
+    field: str = Field(..., pattern="^(email|phone)$", description="email or phone: the pending one to confirm")
+    code: str = Field(..., max_length=12, description="the six-digit code sent to the new address")
+
+
 class PositionIn(Schema):
-    lat: float
-    lon: float
+    lat: Coordinate
+    lon: Coordinate
 
 
 class StayDetailsIn(Schema):
@@ -56,8 +65,8 @@ class StayDetailsIn(Schema):
 
 class StayIn(StayDetailsIn):
     country: str | None = Field(None, max_length=3, description="ISO 3166-1 code; optional when lat/lon are given")
-    lat: float | None = None
-    lon: float | None = None
+    lat: Coordinate | None = None
+    lon: Coordinate | None = None
     city: str = Field("", max_length=100)
     address: str = Field("", max_length=300)
     purpose: str = Field("other", description="work, study, tourism, pilgrimage, crew, family or other")
@@ -74,8 +83,8 @@ class StayPatch(Schema):
     """Only the fields sent are changed. A new location or country re-assigns the responsible mission."""
 
     country: str | None = Field(None, max_length=3)
-    lat: float | None = None
-    lon: float | None = None
+    lat: Coordinate | None = None
+    lon: Coordinate | None = None
     city: str | None = Field(None, max_length=100)
     address: str | None = Field(None, max_length=300)
     purpose: str | None = None

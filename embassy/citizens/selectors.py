@@ -22,10 +22,15 @@ from embassy.missions.selectors import scope_for
 
 
 def _scoped(user: Any, mission_id: int | None) -> QuerySet[Citizen]:
+    """Refusals of staff are audited like the reads (a citizen or a visitor asking is no staff read)."""
     scope = scope_for(user)
     if not scope.personal_data:
+        if scope.is_staff:
+            audit_record(actor=user, action="citizen.list.denied", object_type="citizen")
         raise PermissionDenied(_("You may not read citizens' personal data."))
     if mission_id is not None and not scope.covers_personal(mission_id):
+        audit_record(actor=user, action="citizen.list.denied", object_type="citizen",
+                     detail={"mission_id": mission_id})
         raise PermissionDenied(_("This mission is outside your responsibility."), field="mission")
     qs = Citizen.objects.all()
     if mission_id is not None:
@@ -54,8 +59,11 @@ def citizen_list_for(*, user: Any, mission_id: int | None = None, q: str = "") -
 
 def citizen_get_for(*, user: Any, citizen_id: int) -> Citizen:
     """One citizen's record with stays and contacts, if the user's scope covers one of the citizen's
-    stays. Both the read and a refusal are audited."""
+    stays. Both the read and a refusal are audited. Someone who is not staff gets NotFound whether or not the
+    record exists."""
     scope = scope_for(user)
+    if not scope.is_staff:
+        raise NotFound(_("No such citizen."), field="citizen_id")
     citizen = Citizen.objects.filter(pk=citizen_id).first()
     if citizen is None:
         raise NotFound(_("No such citizen."), field="citizen_id")

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from embassy.accounts.audit import audit_record
+from embassy.accounts.services import Address, address_parse, verify_code_check, verify_code_send
 from embassy.citizens.models import Citizen, Dependant, EmergencyContact, Stay
 from embassy.citizens.signals import announce_whereabouts
 from embassy.citizens.validation import (
@@ -21,6 +22,7 @@ from embassy.citizens.validation import (
     DEFAULT_PURGE_DAYS,
     DETAIL_FIELDS,
     PURGE_CHOICES,
+    date_plausible,
     purge_days_validate,
     purpose_details,
 )
@@ -28,6 +30,7 @@ from embassy.common import crypto
 from embassy.common.errors import BadInput, Conflict, NotFound, PermissionDenied
 from embassy.common.phones import phone_normalise
 from embassy.common.sms import sms_fit, sms_link, sms_render
+from embassy.common.text import line_clean, name_clean
 from embassy.geo.boundaries import validate_point
 from embassy.geo.countries import country_info
 from embassy.geo.h3cells import STAY_RES, cell_at
@@ -72,41 +75,111 @@ def citizen_ensure_for_user(*, user: Any) -> Citizen:
     return Citizen.objects.create(user=user, full_name="", email=user.email or "", phone=user.phone or "")
 
 
+_CONTACT_CHANNELS = {"email": "email", "phone": "sms"}
+
+
+def _contact_value(name: str, value: Any) -> str:
+    """The normalised email address or E.164 phone number ("" clears it)."""
+    if value is not None and not isinstance(value, str):
+        raise BadInput(_("Enter text."), field=name)
+    if name == "phone":
+        return phone_normalise(value or "")
+    text = (value or "").strip()
+    if not text:
+        return ""
+    address = address_parse(text, field="email")
+    if address.channel != "email":
+        raise BadInput(_("This is not a valid email address."), field="email")
+    return address.value
+
+
+def _profile_value(citizen: Citizen, name: str, value: Any, today: dt.date) -> Any:
+    """A profile field's value, checked and normalised (side indexes of identifiers updated)."""
+    if name == "full_name":
+        return name_clean(value, field="full_name")
+    if name == "gender":
+        if (value or "") not in Citizen.Gender.values:
+            raise BadInput(_("Choose from the list."), field="gender")
+        return value or ""
+    if name == "home_address":
+        return line_clean(value, field="home_address", max_length=300)
+    if name == "nik":
+        nik = nik_validate(value or "")
+        citizen.nik_index = crypto.blind_index(nik, context=NIK_CONTEXT) if nik else ""
+        return nik
+    if name == "passport_number":
+        number = passport_validate(value or "")
+        citizen.passport_index = crypto.blind_index(number, context=PASSPORT_CONTEXT) if number else ""
+        return number
+    if name == "birth_date":
+        return date_plausible(value, field=name, today=today, kind="birth")
+    if name == "passport_expiry":
+        return date_plausible(value, field=name, today=today, kind="passport")
+    return value
+
+
 @transaction.atomic
 def citizen_update(*, citizen: Citizen, actor: Any, data: dict[str, Any]) -> Citizen:
-    """Change profile fields. Unknown fields are refused; identifiers are validated and re-indexed."""
+    """Change profile fields. Unknown fields are refused; every value is checked: names without invisible or
+    control characters, plausible dates, valid identifiers.
+
+    A new email or phone that the citizen gives themself is not used until it is confirmed: it waits in
+    pending_email / pending_phone, a code goes to it (citizen_contact_verify takes the code), and the former one
+    stays the one every message goes to. Giving the current value again cancels a pending change; clearing one
+    applies at once. Set by the system or by staff (a record taken at the counter), a value applies at once.
+    The codes sent are left on `citizen.codes_sent` ({field: code}) for the demo hint."""
     unknown = set(data) - PROFILE_FIELDS
     if unknown:
-        name = sorted(unknown)[0]
-        raise BadInput(_("Unknown field."), field=name)
+        raise BadInput(_("Unknown field."), field=sorted(unknown)[0])
+    today = timezone.now().date()
+    self_service = actor is not None and citizen.user_id is not None and getattr(actor, "pk", None) == citizen.user_id
     changed: list[str] = []
-    for name, value in data.items():
-        if name == "full_name":
-            value = (value or "").strip()
-            if not value:
-                raise BadInput(_("Enter your full name."), field="full_name")
-        elif name == "phone":
-            value = phone_normalise(value)
-        elif name == "nik":
-            value = nik_validate(value or "")
-            citizen.nik_index = crypto.blind_index(value, context=NIK_CONTEXT) if value else ""
-        elif name == "passport_number":
-            value = passport_validate(value or "")
-            citizen.passport_index = crypto.blind_index(value, context=PASSPORT_CONTEXT) if value else ""
+    to_verify: list[tuple[str, str]] = []
+    for name, raw in data.items():
+        value: Any
+        if name in _CONTACT_CHANNELS:
+            value = _contact_value(name, raw)
+            pending = f"pending_{name}"
+            if self_service and value and value != getattr(citizen, name):
+                to_verify.append((name, value))
+                name = pending
+            elif getattr(citizen, pending):
+                setattr(citizen, pending, "")
+                changed.append(pending)
         elif name == "share_location":
-            value = bool(value)
+            value = bool(raw)
             if not value:  # turning it off forgets the last position at once
                 citizen.last_lat = citizen.last_lon = citizen.last_cell = citizen.last_seen_at = None
                 citizen.last_country = ""
-        elif name in {"birth_date", "passport_expiry"} and value is not None and not isinstance(value, dt.date):
-            raise BadInput(_("Enter a valid date."), field=name)
+        else:
+            value = _profile_value(citizen, name, raw, today)
         if getattr(citizen, name) != value:
             setattr(citizen, name, value)
             changed.append(name)
+    citizen.codes_sent = {  # type: ignore[attr-defined]
+        name: verify_code_send(address=Address(_CONTACT_CHANNELS[name], value)) for name, value in to_verify}
     if changed:
         citizen.save()
         audit_record(actor=actor, action="citizen.update", object_type="citizen", object_id=citizen.pk,
                      citizen_id=citizen.pk, detail={"fields": sorted(changed)})
+    return citizen
+
+
+def citizen_contact_verify(*, citizen: Citizen, actor: Any, field: str, code: str) -> Citizen:
+    """Confirm a pending email or phone (`field`) with the code sent to it: it replaces the former one. A wrong
+    code is counted before the error (not in the caller's transaction: the count must stay)."""
+    if field not in _CONTACT_CHANNELS:
+        raise BadInput(_("Choose email or phone."), field="field")
+    new = getattr(citizen, f"pending_{field}")
+    if not new:
+        raise BadInput(_("There is no new address waiting for a code."), field="code")
+    verify_code_check(address=Address(_CONTACT_CHANNELS[field], new), code=code)
+    with transaction.atomic():
+        setattr(citizen, field, new)
+        setattr(citizen, f"pending_{field}", "")
+        citizen.save(update_fields=[field, f"pending_{field}", "updated_at"])
+        audit_record(actor=actor, action="citizen.contact.verify", object_type="citizen", object_id=citizen.pk,
+                     citizen_id=citizen.pk, detail={"field": field})
     return citizen
 
 
@@ -141,11 +214,17 @@ def _locate(country: str | None, lat: Any, lon: Any) -> _Place:
     return _Place(given, None, None, None, mission_id, rule)
 
 
-def _dates_validate(start_date: Any, end_date: Any) -> None:
+def _dates_validate(start_date: Any, end_date: Any, *, given: Iterable[str] = ("start_date", "end_date")) -> None:
+    """Valid dates, the end not before the start; those `given` (entered now, not kept from before) within
+    ten years of today."""
     if not isinstance(start_date, dt.date):
         raise BadInput(_("Enter a valid date."), field="start_date")
     if end_date is not None and not isinstance(end_date, dt.date):
         raise BadInput(_("Enter a valid date."), field="end_date")
+    today = timezone.now().date()
+    for name, value in (("start_date", start_date), ("end_date", end_date)):
+        if name in given:
+            date_plausible(value, field=name, today=today, kind="stay")
     if end_date is not None and end_date < start_date:
         raise BadInput(_("The end date is before the start date."), field="end_date")
 
@@ -199,8 +278,8 @@ def stay_register(
             passport["passport_number"] = passport_number
         citizen_update(citizen=citizen, actor=actor, data=passport)
     stay = Stay.objects.create(
-        citizen=citizen, country_id=place.country, city=(city or "").strip()[:100],  # type: ignore[misc]
-        address=(address or "").strip()[:300], lat=place.lat, lon=place.lon, cell=place.cell,
+        citizen=citizen, country_id=place.country, city=line_clean(city, field="city", max_length=100),  # type: ignore[misc]
+        address=line_clean(address, field="address", max_length=300), lat=place.lat, lon=place.lon, cell=place.cell,
         mission_id=place.mission_id, routing_rule=place.rule, purpose=purpose, start_date=start_date,
         end_date=end_date, confirmed_at=timezone.now(), location_purge_days=purge_days, **clean,
     )
@@ -228,14 +307,15 @@ def stay_update(*, stay: Stay, actor: Any, data: dict[str, Any]) -> Stay:
     current = {name: getattr(stay, name) for name in DETAIL_FIELDS}
     clean = purpose_details(purpose, {**current, **{k: v for k, v in data.items() if k in DETAIL_FIELDS}})
     start_date, end_date = data.get("start_date", stay.start_date), data.get("end_date", stay.end_date)
-    _dates_validate(start_date, end_date)
+    _dates_validate(start_date, end_date, given={name for name in ("start_date", "end_date")
+                                                 if name in data and data[name] != getattr(stay, name)})
     for name, value in {**clean, "purpose": purpose, "start_date": start_date, "end_date": end_date}.items():
         if getattr(stay, name) != value:
             setattr(stay, name, value)
             changed.add(name)
     for name, limit in (("city", 100), ("address", 300)):
-        if name in data and (data[name] or "").strip()[:limit] != getattr(stay, name):
-            setattr(stay, name, (data[name] or "").strip()[:limit])
+        if name in data and (text := line_clean(data[name], field=name, max_length=limit)) != getattr(stay, name):
+            setattr(stay, name, text)
             changed.add(name)
     if "location_purge_days" in data:
         days = purge_days_validate(data["location_purge_days"])
@@ -352,7 +432,10 @@ def stay_locations_purge_due(*, today: dt.date | None = None) -> int:
 
 def stay_verify(*, actor: Any, stay_id: int) -> Stay:
     """The responsible mission confirms the record. Only staff who may read the personal data of the stay's
-    mission can; a refusal is audited like a refused read (and the audit event is kept)."""
+    mission can; a refusal is audited like a refused read (and the audit event is kept). Someone who is not
+    staff gets NotFound whether or not the stay exists."""
+    if not scope_for(actor).is_staff:
+        raise NotFound(_("No such stay."), field="stay_id")
     stay = Stay.objects.select_related("mission").filter(pk=stay_id).first()
     if stay is None:
         raise NotFound(_("No such stay."), field="stay_id")
@@ -417,13 +500,12 @@ def stay_reminders_send(*, now: dt.datetime | None = None) -> int:
 @transaction.atomic
 def contact_add(*, citizen: Citizen, actor: Any, name: str, relationship: str = "", phone: str = "",
                 email: str = "") -> EmergencyContact:
-    name = (name or "").strip()
-    if not name:
-        raise BadInput(_("Enter the contact's name."), field="name")
+    name = name_clean(name, field="name")
+    relationship = line_clean(relationship, field="relationship", max_length=60)
     phone = phone_normalise(phone)
     if not phone and not (email or "").strip():
         raise BadInput(_("Give a phone number or an email address."), field="phone")
-    contact = EmergencyContact.objects.create(citizen=citizen, name=name[:200], relationship=relationship.strip()[:60],
+    contact = EmergencyContact.objects.create(citizen=citizen, name=name, relationship=relationship,
                                               phone=phone, email=(email or "").strip()[:254])
     audit_record(actor=actor, action="contact.add", object_type="contact", object_id=contact.pk, citizen_id=citizen.pk)
     return contact
@@ -444,15 +526,10 @@ def dependant_add(*, citizen: Citizen, actor: Any, full_name: str, relationship:
     """Add a family member (a citizen or not). The nationality defaults to the ministry's own country."""
     from embassy.citizens.selectors import home_country
 
-    full_name = (full_name or "").strip()
-    if not full_name:
-        raise BadInput(_("Enter the family member's full name."), field="full_name")
-    if len(full_name) > 200:
-        raise BadInput(_("This is too long (at most %(n)d characters).") % {"n": 200}, field="full_name")
+    full_name = name_clean(full_name, field="full_name")
     if relationship not in Dependant.Relationship.values:
         raise BadInput(_("Choose the relationship."), field="relationship")
-    if birth_date is not None and (not isinstance(birth_date, dt.date) or birth_date > timezone.now().date()):
-        raise BadInput(_("Enter a valid date of birth."), field="birth_date")
+    birth_date = date_plausible(birth_date, field="birth_date", today=timezone.now().date(), kind="birth")
     code = (nationality or "").strip() or home_country()
     if not code:
         raise BadInput(_("Choose the nationality."), field="nationality")

@@ -12,6 +12,7 @@ urlpatterns = [
     path("lapor-diri/<int:stay_id>/konfirmasi/", views.stay_confirm, name="stay-confirm"),
     path("lapor-diri/<int:stay_id>/hapus-lokasi/", views.stay_purge, name="stay-purge"),
     path("profil/", views.profile, name="profile"),
+    path("profil/konfirmasi/", views.profile_verify, name="profile-verify"),
     path("profil/keluarga/", views.dependant_new, name="dependant-new"),
     path("profil/keluarga/<int:dependant_id>/hapus/", views.dependant_delete, name="dependant-delete"),
     path("kontak-darurat/", views.contact_new, name="contact-new"),

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from embassy.citizens.models import Stay
 from embassy.common.errors import BadInput
 from embassy.common.phones import phone_normalise
+from embassy.common.text import line_clean
 from embassy.geo.countries import country_info
 
 # The details of each purpose (fields of Stay). `occupation` is the kind of work (work) or of crew (crew).
@@ -51,6 +52,32 @@ def imo_validate(value: str, *, field: str = "vessel_imo") -> str:
     return number
 
 
+STAY_YEARS = 10  # a stay's dates lie within this many years of today, either way
+OLDEST_BIRTH = dt.date(1900, 1, 1)
+PASSPORT_YEARS = 20  # an expiry date further than this from today is a typing mistake
+
+
+def _shift_years(day: dt.date, years: int) -> dt.date:
+    return add_months(day, 12 * years)
+
+
+def date_plausible(value: Any, *, field: str, today: dt.date, kind: str) -> dt.date | None:
+    """`value` (a date or None) if plausible for `kind`, else BadInput naming `field`:
+    "birth" — not in the future, not before 1900; "stay" — within STAY_YEARS of today, either way;
+    "passport" — within PASSPORT_YEARS of today."""
+    if value is None:
+        return None
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise BadInput(_("Enter a valid date."), field=field)
+    if kind == "birth" and not OLDEST_BIRTH <= value <= today:
+        raise BadInput(_("Enter a date of birth in the past."), field=field)
+    if kind == "stay" and not _shift_years(today, -STAY_YEARS) <= value <= _shift_years(today, STAY_YEARS):
+        raise BadInput(_("Enter a date within %(n)d years of today.") % {"n": STAY_YEARS}, field=field)
+    if kind == "passport" and not _shift_years(today, -PASSPORT_YEARS) <= value <= _shift_years(today, PASSPORT_YEARS):
+        raise BadInput(_("Enter the expiry date printed in your passport."), field=field)
+    return value
+
+
 def purpose_details(purpose: str, values: dict[str, Any]) -> dict[str, str]:
     """Every detail field for `purpose`, validated and trimmed; those of other purposes set to ""."""
     if purpose not in Stay.Purpose.values:
@@ -59,12 +86,7 @@ def purpose_details(purpose: str, values: dict[str, Any]) -> dict[str, str]:
     out: dict[str, str] = {}
     for name in DETAIL_FIELDS:
         raw = values.get(name) if name in keep else ""
-        if raw is not None and not isinstance(raw, str):
-            raise BadInput(_("Enter text."), field=name)
-        text = (raw or "").strip()
-        if name in _LENGTHS and len(text) > _LENGTHS[name]:
-            raise BadInput(_("This is too long (at most %(n)d characters).") % {"n": _LENGTHS[name]}, field=name)
-        out[name] = text
+        out[name] = line_clean(raw, field=name, max_length=_LENGTHS.get(name, 300))
     if purpose == Stay.Purpose.WORK:
         out["employer_phone"] = phone_normalise(out["employer_phone"], field="employer_phone")
     elif purpose == Stay.Purpose.PILGRIMAGE:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -14,7 +15,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from embassy.citizens import selectors, services
-from embassy.citizens.forms import ContactForm, DependantForm, ProfileForm, QuickStayForm, StayForm
+from embassy.citizens.forms import (
+    ContactForm,
+    ContactVerifyForm,
+    DependantForm,
+    ProfileForm,
+    QuickStayForm,
+    StayForm,
+)
 from embassy.citizens.models import Stay
 from embassy.citizens.validation import passport_warning
 from embassy.common.decorators import citizen_required, staff_required
@@ -141,6 +149,18 @@ def stay_purge(request: HttpRequest, stay_id: int) -> HttpResponse:
     return redirect("citizens:stay-edit", stay_id=stay.pk)
 
 
+def _profile_saved(request: HttpRequest, citizen: Any) -> HttpResponse:
+    """Home, or back to the profile when a new email or phone waits for its code."""
+    sent = getattr(citizen, "codes_sent", {})
+    for field in sent:
+        messages.info(request, _("We sent a code to %(address)s. Enter it below: until then we keep using your "
+                                 "former one.") % {"address": getattr(citizen, f"pending_{field}")})
+    if settings.DEMO_SHOW_CODES:
+        for code in sent.values():
+            messages.info(request, _("Demo: the code is %(code)s.") % {"code": code})
+    return redirect("citizens:profile") if citizen.pending_email or citizen.pending_phone else redirect("citizens:home")
+
+
 @citizen_required
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
@@ -149,8 +169,26 @@ def profile(request: HttpRequest) -> HttpResponse:
     return _form_page(
         request, ProfileForm(request.POST or None, initial=initial),
         lambda data: services.citizen_update(citizen=citizen, actor=request.user, data=data),
-        "citizens/profile_form.html", {"dependants": list(selectors.dependants_of(citizen))},
+        "citizens/profile_form.html", {"dependants": list(selectors.dependants_of(citizen)), "citizen": citizen},
+        done=lambda saved: _profile_saved(request, saved),
     )
+
+
+@citizen_required
+@require_POST
+def profile_verify(request: HttpRequest) -> HttpResponse:
+    """The code sent to a new email or phone: confirms it (it replaces the former one)."""
+    citizen = selectors.own_citizen(user=request.user)
+    form = ContactVerifyForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise BadInput(_("Enter the six-digit code."), field="code")
+        services.citizen_contact_verify(citizen=citizen, actor=request.user, **form.cleaned_data)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Thank you. Your new address is confirmed."))
+    return redirect("citizens:profile")
 
 
 @citizen_required

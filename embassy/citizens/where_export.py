@@ -4,9 +4,6 @@ formula injection."""
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 import tempfile
 from collections.abc import Iterator
 from typing import Any
@@ -20,20 +17,11 @@ from embassy.citizens.models import Stay
 from embassy.citizens.occupations import occupation_label
 from embassy.citizens.where import WhereFilters, where_list_for
 from embassy.common.errors import BadInput
+from embassy.common.spreadsheet import csv_lines, safe_cell
 
 FORMATS = ("csv", "xlsx")
 XLSX_MAX_ROWS = 50_000  # built in the request: ~4 s of openpyxl (write-only) on 2 cores; CSV streams, no limit
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PHONE = re.compile(r"\+\d{4,15}")
-
-
-def safe_cell(value: Any) -> Any:
-    """A text that a spreadsheet would read as a formula gets a leading apostrophe. Phone numbers in
-    international format (+ and digits) stay as they are: they cannot call anything."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PHONE.fullmatch(value):
-        return "'" + value
-    return value
 
 
 def headers() -> list[str]:
@@ -50,18 +38,8 @@ def row(stay: Stay) -> list[Any]:
 
 
 def _lines(qs: Any, language: str) -> Iterator[str]:
-    buf = io.StringIO()
-    writer = csv.writer(buf)
     with translation.override(language):  # the response is streamed after the view has returned
-        buf.write("\ufeff")  # so that spreadsheet programs read the file as UTF-8
-        writer.writerow(headers())
-        for stay in qs.iterator(chunk_size=2000):
-            writer.writerow([safe_cell(v) for v in row(stay)])
-            if buf.tell() > 64_000:
-                yield buf.getvalue()
-                buf.seek(0)
-                buf.truncate()
-        yield buf.getvalue()
+        yield from csv_lines(headers(), (row(stay) for stay in qs.iterator(chunk_size=2000)), bom=True)
 
 
 def _xlsx(qs: Any) -> Any:

@@ -5,11 +5,14 @@ import logging
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.request import RawPostDataException
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
 from embassy.common.errors import DomainError
+from embassy.common.inputs import JsonParser, bounded_ints
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +36,20 @@ class TokenAuth(HttpBearer):
         return user
 
 
+class VerifiedSessionAuth(SessionAuth):
+    """The web session cookie (with CSRF). A staff member's session counts only after the second factor: a
+    password alone signs nothing in through the API (django-otp's middleware sets is_verified)."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = super().authenticate(request, key)
+        if user is not None and getattr(user, "kind", "") == "staff" \
+                and not getattr(user, "is_verified", lambda: False)():
+            return None
+        return user
+
+
 # Bearer token (apps, scripts) or the web session cookie (with CSRF).
-AUTH = [TokenAuth(), SessionAuth()]
+AUTH = [TokenAuth(), VerifiedSessionAuth()]
 
 
 def error_body(message: str, field: str | None = None, code: str = "invalid",
@@ -49,6 +64,13 @@ def error_body(message: str, field: str | None = None, code: str = "invalid",
 def _loc_to_field(loc: Any) -> str:
     parts = [str(p) for p in (loc or []) if p not in ("body", "query", "path", "form", "payload", "header", "cookie")]
     return ".".join(parts) or "body"
+
+
+def install_input_checks(api: NinjaAPI) -> None:
+    """Before any router is added: bodies parsed with a nesting limit, and every path, query and body integer
+    bounded to 64 bits (embassy.common.inputs) — one mechanism for every endpoint."""
+    api.parser = JsonParser()
+    api.add_decorator(bounded_ints)
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
@@ -74,7 +96,16 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if exc.status_code == 400:  # ninja's own: the body could not be parsed (embassy.common.inputs says why)
+            message = str(exc.__cause__) if isinstance(exc.__cause__, ValueError) else str(exc)
+            return api.create_response(request, error_body(message, "body", "bad_input"), status=400)
         return api.create_response(request, error_body(str(exc), code="error"), status=exc.status_code)
+
+    @api.exception_handler(RawPostDataException)
+    def form_not_json(request: HttpRequest, exc: RawPostDataException) -> HttpResponse:
+        # a large form upload (streamed to files, its raw body gone) sent where a JSON body is expected
+        return api.create_response(request, error_body(_("The body is not valid JSON."), "body", "bad_input"),
+                                   status=400)
 
     @api.exception_handler(Exception)
     def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:

@@ -3,6 +3,8 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from embassy.common.schema_types import Coordinate
+
 
 class CrisisOut(Schema):
     id: int
@@ -36,8 +38,8 @@ class CrisisOut(Schema):
 class DeclareIn(Schema):
     title: str = Field(..., max_length=300)
     kind: str
-    lat: float | None = None
-    lon: float | None = None
+    lat: Coordinate | None = None
+    lon: Coordinate | None = None
     radius_km: float | None = None
     countries: list[str] = []
     polygon: dict[str, Any] | None = None
@@ -58,8 +60,8 @@ class FeedPollOut(Schema):
 
 
 class ZoneIn(Schema):
-    lat: float | None = None
-    lon: float | None = None
+    lat: Coordinate | None = None
+    lon: Coordinate | None = None
     radius_km: float | None = None
     polygon: dict[str, Any] | None = None
     countries: list[str] | None = None

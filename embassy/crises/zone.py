@@ -221,6 +221,8 @@ def clean_polygon(geometry: Any) -> dict[str, Any]:
         for rings in polys:
             out_rings = []
             for ring in rings:
+                if any(isinstance(v, bool) for p in ring for v in p[:2]):
+                    raise bad  # true/false would read as 1.0/0.0
                 pts = [[float(p[0]), float(p[1])] for p in ring]
                 if pts and pts[0] != pts[-1]:
                     pts.append(pts[0])

@@ -46,14 +46,21 @@ def missions_load(*, path: Path) -> dict[str, int]:
     return {"units": len(rows), "created": created, "updated": updated, "deactivated": stale}
 
 
-def membership_grant(*, user: object, mission: Mission, role: str) -> Membership:
-    """Give a staff member a role at a unit. Headquarters roles only at the HQ unit, mission roles only at
-    missions abroad."""
+def membership_check(*, user: object, mission: Mission, role: str) -> None:
+    """The rule for every grant (the services and the admin alike): roles go to staff accounts only;
+    headquarters roles only at the HQ unit, mission roles only at missions abroad. BadInput otherwise."""
+    if getattr(user, "kind", "") != "staff":
+        raise BadInput("Roles are for staff accounts only", field="user")
     if role not in Role.values:
         raise BadInput(f"Unknown role {role!r}", field="role")
     if mission.is_hq and role not in HQ_ROLES:
         raise BadInput("Headquarters takes headquarters roles only", field="role")
     if not mission.is_hq and role not in MISSION_ROLES:
         raise BadInput("A mission abroad takes mission roles only", field="role")
+
+
+def membership_grant(*, user: object, mission: Mission, role: str) -> Membership:
+    """Give a staff member a role at a unit (membership_check's rule)."""
+    membership_check(user=user, mission=mission, role=role)
     membership, _ = Membership.objects.get_or_create(user=user, mission=mission, role=role)  # type: ignore[misc]
     return membership

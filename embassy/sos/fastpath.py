@@ -2,8 +2,8 @@
 
 `POST /api/v1/sos/alerts` with a bearer token (and `POST /api/v1/rollcall/answer`, a roll-call answer through a
 signed link, which a broadcast brings in by the thousand) is the request that must stay fast when thousands of
-people press at once. This middleware sits right after Django's SecurityMiddleware (so HTTPS redirects
-and host validation still apply) and answers that request itself, skipping sessions, CSRF (bearer
+people press at once. This middleware sits right after Django's SecurityMiddleware and the request guard (so HTTPS
+redirects, host validation against ALLOWED_HOSTS and the body limits still apply) and answers that request itself, skipping sessions, CSRF (bearer
 requests are not CSRF-prone), messages, CSP and URL resolution — about half of a small request's cost.
 It uses the same pieces as the documented API route (embassy.sos.api.alert_raise): the AlertIn schema,
 token_authenticate, sos_raise and the same response and error bodies. Browser calls (session cookie)
@@ -14,7 +14,6 @@ The benchmark's floor endpoint (DEBUG only) is served the same way so that the c
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -27,6 +26,7 @@ from pydantic import ValidationError
 
 from embassy.common.api import error_body
 from embassy.common.errors import DomainError
+from embassy.common.inputs import BadBody, find_big_int, json_load, out_of_range_message
 
 log = logging.getLogger(__name__)
 ALERTS = "/api/v1/sos/alerts"
@@ -78,7 +78,8 @@ class SosFastPathMiddleware:
     def rollcall_answer(self, request: HttpRequest) -> HttpResponse:
         """A crisis roll-call answer from an app or a script: the signed link is the credential (no cookies,
         so no CSRF concern). Same schema, service and bodies as embassy.crises.api.rollcall_link_answer."""
-        from embassy.crises.rollcall import LinkRefused, rollcall_answer_link
+        from embassy.crises.answers import rollcall_answer_link
+        from embassy.crises.rollcall import LinkRefused
         from embassy.crises.schemas import LinkAnswerIn
 
         with translation.override(translation.get_language_from_request(request)):
@@ -95,18 +96,25 @@ class SosFastPathMiddleware:
             return _json(200, {"answer": result.answer, "recorded": result.recorded, "case_id": result.case_id})
 
     def _payload(self, request: HttpRequest, schema: Any) -> Any:
-        """The validated JSON body, or the error response."""
-        if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY:
+        """The validated JSON body, or the error response: the API's limits and answers (413 too large, 400
+        unreadable or too deeply nested, 422 a field out of range or invalid)."""
+        if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY:  # the guard middleware checked it is a number
             return _json(413, error_body(_("The request is too large."), field="body", code="bad_input"))
         try:
-            raw = json.loads(request.body or b"{}")
-            return schema.model_validate(raw if isinstance(raw, dict) else {})
-        except ValueError as exc:
-            errors = ([{"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]}
-                       for e in exc.errors()] if isinstance(exc, ValidationError)
-                      else [{"field": "body", "message": str(_("The body is not valid JSON."))}])
-            return _json(422, error_body(f"{errors[0]['field']}: {errors[0]['message']}", code="bad_input",
-                                         errors=errors))
+            raw = json_load(request.body or b"{}")
+        except BadBody as exc:
+            return _json(400, error_body(str(exc), field="body", code="bad_input"))
+        where = find_big_int(raw)
+        if where is not None:
+            errors = [{"field": ".".join(str(p) for p in where) or "body", "message": out_of_range_message()}]
+        else:
+            try:
+                return schema.model_validate(raw if isinstance(raw, dict) else {})
+            except ValidationError as exc:
+                errors = [{"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]}
+                          for e in exc.errors()]
+        return _json(422, error_body(f"{errors[0]['field']}: {errors[0]['message']}", code="bad_input",
+                                     errors=errors))
 
     def _raise(self, request: HttpRequest, user: Any) -> HttpResponse:
         from embassy.sos.api import raised_body

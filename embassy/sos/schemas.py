@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, Schema
+
+from embassy.common.schema_types import BoolAsText
 
 
 class AlertIn(Schema):
@@ -12,9 +14,9 @@ class AlertIn(Schema):
 
     idempotency_key: str | None = Field(None, max_length=200, description="Chosen by the phone; a retry with "
                                         "the same key returns the same case and stores nothing new.")
-    lat: float | str | None = Field(None, description="WGS84 latitude (-90..90)")
-    lon: float | str | None = Field(None, description="WGS84 longitude (-180..180)")
-    accuracy: float | str | None = Field(None, description="Accuracy radius in metres")
+    lat: Annotated[float | str | None, BoolAsText] = Field(None, description="WGS84 latitude (-90..90)")
+    lon: Annotated[float | str | None, BoolAsText] = Field(None, description="WGS84 longitude (-180..180)")
+    accuracy: Annotated[float | str | None, BoolAsText] = Field(None, description="Accuracy radius in metres")
     pressed_at: datetime | str | None = Field(None, description="When the button was pressed (alerts queued "
                                               "offline are sent later)")
     category: str = ""
@@ -82,9 +84,9 @@ class DetailsIn(Schema):
 
 
 class LocationIn(Schema):
-    lat: float | str | None = None
-    lon: float | str | None = None
-    accuracy: float | str | None = None
+    lat: Annotated[float | str | None, BoolAsText] = None
+    lon: Annotated[float | str | None, BoolAsText] = None
+    accuracy: Annotated[float | str | None, BoolAsText] = None
 
 
 class TextIn(Schema):

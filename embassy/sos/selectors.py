@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from embassy.accounts.audit import audit_record
 from embassy.common.errors import NotFound, PermissionDenied
+from embassy.common.inputs import INT64_MAX
 from embassy.missions.selectors import Scope, scope_for
 from embassy.sos.models import Case, Event
 
@@ -20,17 +21,22 @@ OPEN = "open"
 FILTERS = ("open", "new", "resolved", "all")
 
 
-def _scope(user: Any) -> Scope:
+def _scope(user: Any, *, audit: bool = True) -> Scope:
     scope = scope_for(user)
     if not scope.personal_data:
+        if audit and scope.is_staff:  # a refused staff read is audited (a citizen or visitor is no staff read)
+            audit_record(actor=user, action="sos.list.denied", object_type="sos_case")
         raise PermissionDenied(_("You may not read SOS cases."))
     return scope
 
 
-def _scoped(scope: Scope, mission_id: int | None) -> QuerySet[Case]:
+def _scoped(scope: Scope, mission_id: int | None, *, user: Any = None, audit: bool = True) -> QuerySet[Case]:
     qs = Case.objects.all()
     if mission_id is not None:
         if not scope.covers_personal(mission_id):
+            if audit:
+                audit_record(actor=user, action="sos.list.denied", object_type="sos_case",
+                             detail={"mission_id": mission_id})
             raise PermissionDenied(_("This mission is outside your responsibility."), field="mission")
         return qs.filter(mission_id=mission_id)
     if scope.personal_all:
@@ -41,8 +47,8 @@ def _scoped(scope: Scope, mission_id: int | None) -> QuerySet[Case]:
 def case_list_for(*, user: Any, mission_id: int | None = None, status: str = OPEN, q: str = "",
                   audit: bool = True) -> QuerySet[Case]:
     """Cases the user may handle, newest waiting first. `status`: open | new | resolved | all."""
-    scope = _scope(user)
-    qs = _scoped(scope, mission_id).select_related("citizen", "mission", "assigned_to", "country")
+    scope = _scope(user, audit=audit)
+    qs = _scoped(scope, mission_id, user=user, audit=audit).select_related("citizen", "mission", "assigned_to", "country")
     if status == "open":
         qs = qs.filter(status__in=Case.OPEN)
     elif status == "new":
@@ -52,7 +58,8 @@ def case_list_for(*, user: Any, mission_id: int | None = None, status: str = OPE
     q = (q or "").strip()
     if q:
         ref = q.upper().removeprefix("SOS-").lstrip("0")
-        qs = qs.filter(Q(citizen__full_name__icontains=q) | (Q(pk=int(ref)) if ref.isdigit() else Q(pk=None)))
+        by_ref = ref.isdigit() and int(ref) <= INT64_MAX
+        qs = qs.filter(Q(citizen__full_name__icontains=q) | (Q(pk=int(ref)) if by_ref else Q(pk=None)))
     if audit:
         audit_record(actor=user, action="sos.list", object_type="sos_case",
                      detail={"mission_id": mission_id, "status": status, "q": bool(q)})
@@ -64,15 +71,18 @@ def case_list_for(*, user: Any, mission_id: int | None = None, status: str = OPE
 def case_cursor_for(*, user: Any, mission_id: int | None = None) -> str:
     """A value that changes whenever any case in the user's view changes (the console's live poll).
     Carries no personal data, so it is not audited."""
-    scope = _scope(user)
-    row = _scoped(scope, mission_id).aggregate(last=Max("updated_at"), top=Max("id"))
+    scope = _scope(user, audit=False)
+    row = _scoped(scope, mission_id, audit=False).aggregate(last=Max("updated_at"), top=Max("id"))
     last: dt.datetime | None = row["last"]
     return f"{row['top'] or 0}-{int(last.timestamp() * 1000) if last else 0}"
 
 
 def case_get_for(*, user: Any, case_id: int, audit: bool = True) -> Case:
     """One case with its citizen, if the user's scope covers the case's mission. Both the read and a
-    refusal are audited."""
+    refusal are audited. Someone who is not staff (a citizen, a visitor) gets NotFound whether or not the case
+    exists: the answer must not tell that another person's case is there."""
+    if not scope_for(user).is_staff:
+        raise NotFound(_("No such case."), field="case_id")
     case = Case.objects.select_related("citizen", "mission", "user", "stay", "country", "assigned_to",
                                        "acknowledged_by").filter(pk=case_id).first()
     if case is None:

@@ -109,7 +109,11 @@ def test_failed_staff_sign_ins_lock_the_account(client: Client, settings) -> Non
 def test_staff_api_token_requires_totp(client: Client) -> None:
     officer = make_staff("KBRI-KUALA-LUMPUR", Role.CONSULAR_OFFICER, username="api.officer")
     body = {"username": "api.officer", "password": PASSWORD, "otp": "000000"}
-    assert client.post("/api/v1/auth/staff/token", body, content_type="application/json").status_code == 422
+    wrong_code = client.post("/api/v1/auth/staff/token", body, content_type="application/json")
+    wrong_password = client.post("/api/v1/auth/staff/token", {**body, "password": "wrong"}, content_type="application/json")
+    # the same answer whichever part was wrong: it never tells that the password was right
+    assert wrong_code.status_code == wrong_password.status_code == 401
+    assert wrong_code.json() == wrong_password.json()
     TOTPDevice.objects.filter(user=officer).update(throttling_failure_count=0, throttling_failure_timestamp=None)
     device = TOTPDevice.objects.get(user=officer)
     body["otp"] = f"{TOTP(device.bin_key).token():06d}"
