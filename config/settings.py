@@ -384,7 +384,7 @@ NOTIFY_WHATSAPP_URL = os.environ.get("NOTIFY_WHATSAPP_URL", "")
 NOTIFY_WHATSAPP_TOKEN = os.environ.get("NOTIFY_WHATSAPP_TOKEN", "")
 NOTIFY_WEBHOOK_SECRET = os.environ.get("NOTIFY_WEBHOOK_SECRET", "")
 SMS_LINK_BASE = os.environ.get("SMS_LINK_BASE", "")  # links in SMS (default SITE_URL); ≤ 32 characters
-NOTIFY_SMS_PRICES = _rate_map("NOTIFY_SMS_PRICES", {})  # price per SMS segment by country: "default=0.05,ID=0.02"
+NOTIFY_SMS_PRICES = os.environ.get("NOTIFY_SMS_PRICES", "")  # per SMS segment by country: "default=0.05,ID=0.02"
 NOTIFY_SMS_CURRENCY = os.environ.get("NOTIFY_SMS_CURRENCY", "USD")
 NOTIFY_DEV_SINK = env_bool("NOTIFY_DEV_SINK", DEBUG)  # SMS/WhatsApp without a provider → the sink
 NOTIFY_SINK_PATH = VAR_DIR / "notify" / "sink.jsonl"

@@ -5,3 +5,10 @@ class NotifyConfig(AppConfig):
     name = "embassy.notify"
     label = "notify"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.core import checks
+
+        from embassy.notify.checks import check_sms_settings
+
+        checks.register(check_sms_settings)

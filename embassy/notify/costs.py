@@ -17,12 +17,30 @@ from django.conf import settings
 from embassy.common.sms import segments
 
 
-def sms_prices() -> dict[str, Decimal]:
-    """{"ID": price, ..., "DEFAULT": price} from NOTIFY_SMS_PRICES (a dict, or "default=0.05,ID=0.02")."""
+def _raw_prices() -> dict[str, str]:
     raw = getattr(settings, "NOTIFY_SMS_PRICES", {}) or {}
     if isinstance(raw, str):
         raw = dict(item.partition("=")[::2] for item in raw.split(",") if "=" in item)
-    return {str(key).strip().upper(): Decimal(str(value).strip()) for key, value in raw.items()}
+    return {str(key).strip().upper(): str(value).strip() for key, value in raw.items()}
+
+
+def sms_price_errors() -> list[str]:
+    """The entries of NOTIFY_SMS_PRICES that are not a price (reported by the notify.W002 check)."""
+    bad = []
+    for key, value in _raw_prices().items():
+        try:
+            if Decimal(value) < 0:
+                bad.append(key)
+        except ArithmeticError:
+            bad.append(key)
+    return bad
+
+
+def sms_prices() -> dict[str, Decimal]:
+    """{"ID": price, ..., "DEFAULT": price} from NOTIFY_SMS_PRICES (a dict, or "default=0.05,ID=0.02");
+    entries that are not a price are left out (and reported by the deployment check)."""
+    bad = set(sms_price_errors())
+    return {key: Decimal(value) for key, value in _raw_prices().items() if key not in bad}
 
 
 def sms_currency() -> str:

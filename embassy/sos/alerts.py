@@ -80,10 +80,15 @@ def _sms(template: str, bare: str, values: dict[str, Any], shrink: tuple[str, ..
             or sms_fit(bare % values)[0])
 
 
-def sms_new_case(*, ref: str, name: str, where: str, url: str) -> str:
-    """Duty officers: a new SOS, who sent it, where, and the console link."""
+def sms_new_case(*, ref: str, name: str, where: str, url: str, by_contact: bool = False) -> str:
+    """Duty officers: a new SOS, who sent it (or that their emergency contact reported it), where, and the
+    console link."""
+    values = {"ref": ref, "name": name, "where": where, "url": url}
+    if by_contact:
+        return _sms(_("New %(ref)s for %(name)s, from an emergency contact, at %(where)s. %(url)s"),
+                    _("New %(ref)s, from an emergency contact, at %(where)s. %(url)s"), values, ("name",))
     return _sms(_("New %(ref)s from %(name)s at %(where)s. %(url)s"), _("New %(ref)s at %(where)s. %(url)s"),
-                {"ref": ref, "name": name, "where": where, "url": url}, ("name",))
+                values, ("name",))
 
 
 def sms_digest(*, count: int, mission: str, url: str) -> str:
@@ -228,7 +233,8 @@ def _staff_specs(users: list[Any], addresses: dict[int, list[tuple[str, str]]], 
                           _console_url(c), f"sos:{c.pk}:new:{c.mission_id}", "sos.new", c.pk,
                           sms_new_case(ref=c.reference, name=c.citizen.full_name or _("a citizen"),
                                        where=sms_where(c.lat, c.lon, c.accuracy_m),
-                                       url=_case_sms_url(c, "console:sos-case")) if wants_sms else "")
+                                       url=_case_sms_url(c, "console:sos-case"),
+                                       by_contact=c.routing_rule == "rollcall-contact") if wants_sms else "")
                          for c in cases]
         for subject, body, url, dedupe, kind, case_id, sms in items:
             for channel, address in addresses.get(user.pk, []):

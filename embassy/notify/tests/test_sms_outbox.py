@@ -96,3 +96,32 @@ def test_fallback_channels_reach_only_those_the_main_channels_do_not(settings: A
     [sent] = notify_user(user=with_email, subject="s", body="b", channels=("push", "email"), fallback=("sms",),
                          sms="Short text")
     assert sent.channel == "email"
+
+
+# --- Cost and deployment checks ------------------------------------------------------------------------------
+def test_cost_by_the_number_country_with_a_default(settings: Any) -> None:
+    from decimal import Decimal
+
+    from embassy.notify.costs import calling_code_country, sms_estimate
+
+    assert [calling_code_country(p) for p in ("+6281234", "+6012", "+1415", "+7495", "+4420", "+999", "")] == \
+        ["ID", "MY", "US", "RU", "GB", "", ""]
+    settings.NOTIFY_SMS_PRICES, settings.NOTIFY_SMS_CURRENCY = "default=0.05, ID=0.0125", "IDR"
+    long_text = "x" * 200  # two parts
+    estimate = sms_estimate(text=long_text, recipients_by_country={"ID": 4, "MY": 2})
+    assert (estimate.segments, estimate.recipients, estimate.total_segments) == (2, 6, 12)
+    assert estimate.cost == Decimal("0.3000") and estimate.currency == "IDR"
+    settings.NOTIFY_SMS_PRICES = {"ID": "0.0125"}
+    estimate = sms_estimate(text="short", recipients_by_country={"ID": 4, "MY": 2})
+    assert estimate.cost is None and estimate.unpriced == ("MY",)
+    settings.NOTIFY_SMS_PRICES = ""
+    assert sms_estimate(text="short", recipients_by_country={"ID": 1}).cost is None  # no price is guessed
+
+
+def test_deployment_checks_warn_about_a_long_link_base_and_bad_prices(settings: Any) -> None:
+    from embassy.notify.checks import check_sms_settings
+
+    settings.SMS_LINK_BASE, settings.NOTIFY_SMS_PRICES = "https://peduliwni.kemlu.go.id", "default=0.05"
+    assert check_sms_settings() == []
+    settings.SMS_LINK_BASE, settings.NOTIFY_SMS_PRICES = "https://a-very-long-host-name.example.go.id", "ID=abc"
+    assert [w.id for w in check_sms_settings()] == ["notify.W001", "notify.W002"]

@@ -74,6 +74,8 @@ def _builders() -> Iterator[tuple[str, Callable[[], str], list[str]]]:
     yield "staff: new SOS", lambda: sms_new_case(ref=ref, name=name, where=where, url=console), [ref, where, console]
     yield "staff: new SOS, no position", lambda: sms_new_case(ref=ref, name=name, where=sms_where(None, None, None),
                                                                url=console), [ref, console]
+    yield "staff: new SOS by a contact", lambda: sms_new_case(ref=ref, name=name, where=where, url=console,
+                                                               by_contact=True), [ref, where, console]
     yield "staff: SOS digest", lambda: sms_digest(count=99_999, mission=mission, url=queue), ["99999", queue]
     yield "staff: SOS escalated", lambda: sms_escalated(ref=ref, mission=mission, url=console), [ref, console]
     for kind in ("acknowledged", "message", "handed_over", "resolved", "other"):
@@ -93,7 +95,8 @@ def _builders() -> Iterator[tuple[str, Callable[[], str], list[str]]]:
 def _cases() -> list[tuple[str, str]]:
     return [(language, name) for language in LANGUAGES for name in
             ("sign-in code", "roll-call question", "roll-call reminder", "emergency contact",
-             "emergency contact, no hotline", "staff: new SOS", "staff: new SOS, no position", "staff: SOS digest",
+             "emergency contact, no hotline", "staff: new SOS", "staff: new SOS, no position",
+             "staff: new SOS by a contact", "staff: SOS digest",
              "staff: SOS escalated", "citizen: SOS acknowledged", "citizen: SOS message", "citizen: SOS handed_over",
              "citizen: SOS resolved", "citizen: SOS other", "stay reminder",
              *(f"advisory level {n} {way}" for way in ("raised", "lowered") for n in range(1, 5)))]
