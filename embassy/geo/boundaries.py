@@ -1,17 +1,28 @@
 """Point → country, offline and fast.
 
+The rule, in order (`locate` answers the country and the rule's name):
+
+1. land     the code of the lowest-index feature (file order) whose polygon intersects the point,
+            boundaries included;
+2. coastal  else, if the point lies in the territorial sea (12 nm, `coast.bands`) of one or more
+            features: the one whose coast is nearest (`coast.nearest_coast`; the median line where two
+            territorial seas overlap, as UNCLOS art. 15 draws it; a tie goes to the lowest index);
+3. sea      else None.
+
 Two resolvers give IDENTICAL answers for every valid point (the tests and `make bench BENCH=geo`
 check this on a million random points and on points hugging the borders):
 
-- `NaiveCountryResolver`: one shapely STRtree over the feature polygons; the answer is the code of the
-  lowest-index feature (file order) that intersects the point — boundaries included — or None at sea.
-  It is the definition and the benchmark baseline.
+- `NaiveCountryResolver`: one shapely STRtree over the feature polygons and one over the territorial-sea
+  polygons, and the distance over every coast edge of the candidate features. It is the definition and
+  the benchmark baseline.
 - `CountryResolver`, the one the app uses: a regular lat/lon grid of GRID_STEP-degree cells built from
-  the same features (see `embassy.geo.grid`). A lookup is one list access, plus for cells on a border or
-  coast a point-in-polygon test on small prepared pieces of the features clipped to the cell.
+  the same polygons (see `embassy.geo.grid`). A lookup is one list access, plus for cells on a border or
+  coast a point-in-polygon test on small prepared pieces clipped to the cell, plus, where two countries'
+  territorial seas overlap, the distance to the coast edges near the cell.
 
-The grid is built once (about 10 s) and cached under settings.GEO_CACHE_DIR in a file named after the
-data's SHA-256 and the index format version; later processes load it in well under a second.
+The territorial seas are built once (about 30 s) and so is the grid (about 15 s more); both are cached
+under settings.GEO_CACHE_DIR in files named after the data's SHA-256 and the format versions; later
+processes load them in well under a second.
 """
 
 from __future__ import annotations
@@ -34,7 +45,7 @@ from django.utils.translation import gettext as _
 from shapely.lib import intersects_xy
 
 from embassy.common.errors import BadInput
-from embassy.geo import grid
+from embassy.geo import coast, grid
 from embassy.geo.naturalearth import Features, covered_codes, load_features, source_hash
 
 logger = logging.getLogger(__name__)
@@ -45,10 +56,13 @@ __all__ = [
     "country_at",
     "covered_codes",
     "get_country_resolver",
+    "locate",
     "validate_point",
 ]
 
-Cell = str | tuple[tuple[str, shapely.Geometry], ...] | None
+Answer = tuple[str | None, str]  # (alpha-2 code or None, "land" | "coastal" | "sea")
+AT_SEA: Answer = (None, "sea")
+Bands = tuple[np.ndarray, np.ndarray]  # (owner feature per piece, territorial-sea pieces)
 
 
 # --- validation -------------------------------------------------------------------------------------
@@ -78,24 +92,43 @@ def validate_point(lat: object, lon: object) -> tuple[float, float]:
 
 # --- the baseline -------------------------------------------------------------------------------------------
 class NaiveCountryResolver:
-    """STRtree over the raw feature polygons. Precondition for lookups: a validated point."""
+    """STRtrees over the raw feature polygons and territorial-sea polygons. Precondition for lookups: a
+    validated point."""
 
-    def __init__(self, features: Features | None = None) -> None:
+    def __init__(self, features: Features | None = None, bands: Bands | None = None) -> None:
         self.features = features or load_features()
         self.codes = self.features.codes
         self.tree = shapely.STRtree(self.features.geometries)
+        self.band_owner, band_pieces = bands if bands is not None else load_or_build_bands(self.features)
+        self.band_tree = shapely.STRtree(band_pieces)
+        self.edges = coast.edges_for(self.features)
         self._prepared: np.ndarray | None = None
 
-    def country_at(self, lat: float, lon: float) -> str | None:
-        hits = self.tree.query(shapely.Point(lon, lat), predicate="intersects")
-        return self.codes[int(hits.min())] if len(hits) else None
+    def locate(self, lat: float, lon: float) -> Answer:
+        point = shapely.Point(lon, lat)
+        hits = self.tree.query(point, predicate="intersects")
+        if len(hits):
+            return self.codes[int(hits.min())], "land"
+        return self._coastal(lat, lon, self.band_owner[self.band_tree.query(point, predicate="intersects")])
 
-    def country_at_many(
-        self, lats: np.ndarray | list[float], lons: np.ndarray | list[float]
-    ) -> list[str | None]:
-        """Vectorised `country_at` for checking many points: the same exact point-in-polygon predicate
+    def country_at(self, lat: float, lon: float) -> str | None:
+        return self.locate(lat, lon)[0]
+
+    def _coastal(self, lat: float, lon: float, owners: np.ndarray) -> Answer:
+        features = sorted(set(owners.tolist()))
+        if not features:
+            return AT_SEA
+        if len(features) == 1:
+            return self.codes[features[0]], "coastal"
+        edges = self.edges
+        candidates = [(f, np.arange(edges.of(f).start, edges.of(f).stop)) for f in features]
+        return self.codes[coast.nearest_coast(lat, lon, candidates, edges)], "coastal"
+
+    def locate_many(self, lats: np.ndarray | list[float], lons: np.ndarray | list[float]) -> list[Answer]:
+        """Vectorised `locate` for checking many points: the same exact point-in-polygon predicate
         and the same lowest-index rule, evaluated feature by feature on prepared copies (the tree's own
-        geometries stay unprepared so that the scalar baseline is what it claims to be)."""
+        geometries stay unprepared so that the scalar baseline is what it claims to be); points off land
+        are then answered one by one by the scalar territorial-sea rule."""
         ys, xs = np.asarray(lats, dtype=float), np.asarray(lons, dtype=float)
         if self._prepared is None:
             self._prepared = shapely.from_wkb(shapely.to_wkb(self.features.geometries))
@@ -111,27 +144,61 @@ class NaiveCountryResolver:
             pts = point_idx[start:end]
             inside = shapely.intersects_xy(self._prepared[feature_idx[start]], xs[pts], ys[pts])
             np.minimum.at(lowest, pts[inside], feature_idx[start])
-        codes = (*self.codes, None)
-        return [codes[i] for i in lowest.tolist()]
+        answers: list[Answer] = [AT_SEA] * len(xs)
+        off_land = np.flatnonzero(lowest == len(self.codes))
+        for i, f in enumerate(lowest.tolist()):
+            if f < len(self.codes):
+                answers[i] = (self.codes[f], "land")
+        if len(off_land):
+            p_idx, b_idx = self.band_tree.query(shapely.points(xs[off_land], ys[off_land]), predicate="intersects")
+            by_point: dict[int, list[int]] = {}
+            for p, b in zip(p_idx.tolist(), b_idx.tolist(), strict=True):
+                by_point.setdefault(p, []).append(b)
+            for p, pieces in by_point.items():
+                i = int(off_land[p])
+                answers[i] = self._coastal(float(ys[i]), float(xs[i]), self.band_owner[pieces])
+        return answers
+
+    def country_at_many(
+        self, lats: np.ndarray | list[float], lons: np.ndarray | list[float]
+    ) -> list[str | None]:
+        return [a[0] for a in self.locate_many(lats, lons)]
 
 
 # --- the fast resolver --------------------------------------------------------------------------------------
+class _Border:
+    """A BORDER cell: land pieces (code, prepared piece) in feature order, then territorial-sea pieces
+    (feature, prepared piece); `shared` when the sea pieces belong to more than one feature."""
+
+    __slots__ = ("bands", "box", "edges", "land", "near", "shared")
+
+    def __init__(self, land: tuple, bands: tuple, box: tuple[float, float, float, float]) -> None:
+        self.land = land
+        self.bands = bands
+        self.shared = len({f for f, _ in bands}) > 1
+        self.box = box
+        self.near: dict[int, np.ndarray] = {}  # feature → its coast edges near the cell (filled lazily)
+        self.edges: coast.CoastEdges | None = None
+
+
 class CountryResolver:
     """Grid index over the features. Build with `build()`, persist with `save()`, reload with `load()`."""
 
-    def __init__(self, index: grid.GridIndex) -> None:
+    def __init__(self, index: grid.GridIndex, features: Features | None = None) -> None:
         self.index = index
         self.step = index.step
         self.rows = index.rows
         self.cols = index.cols
         self._inv = 1.0 / index.step
         self.codes: tuple[str, ...] = tuple(sorted(set(index.codes)))
+        self._features = features
+        self._edges: coast.CoastEdges | None = None
+        self._edges_lock = threading.Lock()
         self._cells = self._materialise(index)
 
-    @staticmethod
-    def _materialise(index: grid.GridIndex) -> list[Cell]:
-        """Turn the compact arrays into one Python list: a str (the whole cell is that country), None
-        (no land touches the cell) or a tuple of (code, prepared piece) sorted by feature index."""
+    def _materialise(self, index: grid.GridIndex) -> list[Answer | _Border]:
+        """Turn the compact arrays into one Python list: an answer (the whole cell is that country's
+        land, or no polygon touches the cell) or a _Border."""
         pieces = index.pieces()
         shapely.prepare(pieces)
         # GEOS builds a prepared geometry's point-in-area index lazily, on the first query, and that is
@@ -139,27 +206,43 @@ class CountryResolver:
         if len(pieces):
             corner = shapely.bounds(pieces)
             shapely.intersects_xy(pieces, corner[:, 0], corner[:, 1])
-        codes = index.codes
-        piece_codes = [codes[f] for f in index.piece_feature.tolist()]
+        codes, n_land, owner = index.codes, index.n_land, index.owner.tolist()
+        polygon = index.piece_feature.tolist()
+        pieces_list = pieces.tolist()
+        land_answers = [(code, "land") for code in codes]
         offsets = index.border_offsets.tolist()
-        borders = [
-            tuple(zip(piece_codes[a:b], pieces[a:b].tolist(), strict=True))
-            for a, b in itertools.pairwise(offsets)
-        ]
-        cells: list[Cell] = []
+        borders: list[_Border] = []
+        step = index.step
+        cells_values = index.cells.tolist()
+        border_cell = {}
+        for cell, value in enumerate(cells_values):
+            if value <= grid.SEA - 1:
+                border_cell[grid.SEA - 1 - value] = cell
+        for b, (lo, hi) in enumerate(itertools.pairwise(offsets)):
+            land = tuple((codes[polygon[k]], pieces_list[k]) for k in range(lo, hi) if polygon[k] < n_land)
+            bands = tuple((owner[polygon[k]], pieces_list[k]) for k in range(lo, hi) if polygon[k] >= n_land)
+            row, col = divmod(border_cell[b], index.cols)
+            box = (-180.0 + col * step, -90.0 + row * step, -180.0 + (col + 1) * step, -90.0 + (row + 1) * step)
+            borders.append(_Border(land, bands, box))
+        cells: list[Answer | _Border] = []
         append = cells.append
-        for value in index.cells.tolist():
+        for value in cells_values:
             if value >= 0:
-                append(codes[value])
+                append(land_answers[value])
             elif value == grid.SEA:
-                append(None)
+                append(AT_SEA)
             else:
                 append(borders[grid.SEA - 1 - value])
         return cells
 
     @classmethod
-    def build(cls, features: Features | None = None, step: float = grid.GRID_STEP) -> CountryResolver:
-        return cls(grid.build(features or load_features(), step=step))
+    def build(
+        cls, features: Features | None = None, step: float = grid.GRID_STEP, bands: Bands | None = None
+    ) -> CountryResolver:
+        features = features or load_features()
+        if bands is None:
+            bands = load_or_build_bands(features)
+        return cls(grid.build(features, step=step, bands=bands), features)
 
     @classmethod
     def load(cls, path: Path) -> CountryResolver:
@@ -175,20 +258,56 @@ class CountryResolver:
         finally:
             tmp.unlink(missing_ok=True)
 
-    def country_at(self, lat: float, lon: float) -> str | None:
-        """Alpha-2 code of the country at a validated point, None at sea. Same answer as the naive
-        resolver. Raises ValueError for coordinates outside the valid range (validate first)."""
+    def locate(self, lat: float, lon: float) -> Answer:
+        """(alpha-2 code, "land" | "coastal") of the country at a validated point, (None, "sea") at sea.
+        Same answer as the naive resolver. Raises ValueError for coordinates outside the valid range
+        (validate first)."""
         row = int((lat + 90.0) * self._inv)
         col = int((lon + 180.0) * self._inv)
         if row >= self.rows or col >= self.cols or lat < -90.0 or lon < -180.0:
             row, col = self._clamp(lat, lon)
         cell = self._cells[row * self.cols + col]
-        if isinstance(cell, tuple):
-            for code, piece in cell:
+        if cell.__class__ is tuple:
+            return cell  # type: ignore[return-value]
+        for code, piece in cell.land:  # type: ignore[union-attr]
+            if intersects_xy(piece, lon, lat):
+                return code, "land"
+        if not cell.shared:  # type: ignore[union-attr]
+            for feature, piece in cell.bands:  # type: ignore[union-attr]
                 if intersects_xy(piece, lon, lat):
-                    return code
-            return None
-        return cell
+                    return self.index.codes[feature], "coastal"
+            return AT_SEA
+        return self._shared_sea(cell, lat, lon)  # type: ignore[arg-type]
+
+    def country_at(self, lat: float, lon: float) -> str | None:
+        """Alpha-2 code of the country at a validated point (land or territorial sea), None at sea."""
+        return self.locate(lat, lon)[0]
+
+    def _shared_sea(self, cell: _Border, lat: float, lon: float) -> Answer:
+        """A cell where several countries' territorial seas reach: the nearest coast among those whose
+        band holds the point."""
+        hits = sorted({f for f, piece in cell.bands if intersects_xy(piece, lon, lat)})
+        if not hits:
+            return AT_SEA
+        if len(hits) == 1:
+            return self.index.codes[hits[0]], "coastal"
+        edges = self._coast_edges()
+        near = cell.near
+        candidates = []
+        for f in hits:
+            idx = near.get(f)
+            if idx is None:
+                xmin, ymin, xmax, ymax = cell.box
+                idx = near[f] = edges.near(f, coast._reach_box(xmin, ymin, xmax, ymax, coast.REACH_DEG))
+            candidates.append((f, idx))
+        return self.index.codes[coast.nearest_coast(lat, lon, candidates, edges)], "coastal"
+
+    def _coast_edges(self) -> coast.CoastEdges:
+        if self._edges is None:
+            with self._edges_lock:
+                if self._edges is None:
+                    self._edges = coast.edges_for(self._features or load_features())
+        return self._edges
 
     def _clamp(self, lat: float, lon: float) -> tuple[int, int]:
         # lat == 90 and lon == 180 belong to the last row / column; anything else out there is a bug
@@ -211,8 +330,34 @@ def cache_dir() -> Path:
 
 def cache_path(directory: Path | None = None) -> Path:
     """The cache file for this data and this index format."""
-    name = f"country-grid-v{grid.INDEX_VERSION}-{source_hash()[:20]}.npz"
+    name = f"country-grid-v{grid.INDEX_VERSION}.{coast.BANDS_VERSION}-{source_hash()[:20]}.npz"
     return (directory or cache_dir()) / name
+
+
+def bands_cache_path(directory: Path | None = None) -> Path:
+    return (directory or cache_dir()) / f"territorial-sea-v{coast.BANDS_VERSION}-{source_hash()[:20]}.npz"
+
+
+_bands_lock = threading.Lock()
+
+
+def load_or_build_bands(features: Features | None = None, directory: Path | None = None) -> Bands:
+    """The territorial-sea polygons: from the cache, or built (about 30 s) and cached."""
+    path = bands_cache_path(directory)
+    with _bands_lock:
+        if path.exists():
+            try:
+                return coast.load_bands(path, source_hash())
+            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+                logger.warning("territorial-sea cache %s unusable (%s); rebuilding", path, exc)
+        started = time.perf_counter()
+        owners, pieces = coast.build_bands(features or load_features())
+        logger.info("territorial seas built in %.1fs", time.perf_counter() - started)
+        try:
+            coast.save_bands(path, owners, pieces, source_hash())
+        except OSError as exc:
+            logger.warning("could not write territorial-sea cache %s: %s", path, exc)
+        return owners, pieces
 
 
 def load_or_build(directory: Path | None = None) -> CountryResolver:
@@ -253,8 +398,16 @@ def get_country_resolver() -> CountryResolver:
 
 
 def country_at(lat: object, lon: object) -> str | None:
-    """Validate and resolve: the alpha-2 code of the country at (lat, lon), or None at sea.
+    """Validate and resolve: the alpha-2 code of the country at (lat, lon) — on its land or in its
+    territorial sea — or None at sea.
 
     Raises BadInput naming "lat" or "lon" for malformed coordinates."""
     la, lo = validate_point(lat, lon)
     return get_country_resolver().country_at(la, lo)
+
+
+def locate(lat: object, lon: object) -> Answer:
+    """Validate and resolve: (code, "land" | "coastal") or (None, "sea"). Raises BadInput like
+    `country_at`."""
+    la, lo = validate_point(lat, lon)
+    return get_country_resolver().locate(la, lo)

@@ -1,12 +1,15 @@
 """The grid index behind CountryResolver: how it is built and how it is stored.
 
+The index is built from a list of polygons: the land features (indices 0 .. n_land-1, file order), then
+the territorial-sea pieces (`coast.build_bands`), each with the feature that owns it (`owner`).
+
 The globe is cut into GRID_STEP-degree cells (row 0 starts at lat -90, column 0 at lon -180). Let the
 padded cell be the cell grown by PAD on every side. Each cell is one of:
 
-- SEA       no feature touches the padded cell;
-- INTERIOR  exactly one feature touches the padded cell and covers it completely → its index;
-- BORDER    anything else → the features touching the padded cell, each clipped to a rectangle around
-            it ("pieces"), sorted by feature index.
+- SEA       no polygon touches the padded cell;
+- INTERIOR  exactly one polygon touches the padded cell, it is land and covers it completely → its index;
+- BORDER    anything else → the polygons touching the padded cell, each clipped to a rectangle around
+            it ("pieces"), sorted by polygon index (so land pieces come first).
 
 Why the answers are exactly the naive resolver's. A query point lies inside its padded cell, at least
 PAD minus the rounding of the row/column arithmetic (~1e-14) from the padded cell's edges. Clipping
@@ -16,7 +19,8 @@ answered differently. So the clipping rectangle is grown until no edge that touc
 is cut (by the longest such edge, plus MARGIN): every edge near a query point is an original edge,
 verbatim, and the cut edges are all more than PAD away. Point-in-polygon in GEOS is exact, so a piece
 contains, touches or misses the point exactly when the whole feature does; in a BORDER cell the first
-piece that intersects the point is the lowest-index feature that does. SEA and INTERIOR follow.
+piece that intersects the point is the lowest-index feature that does, and the band pieces that
+intersect it are exactly the bands that do. SEA and INTERIOR follow.
 
 Building clips each feature to 10° tiles first and then clips the small tile pieces to cells, so that
 no clip ever walks a whole continent's outline: about 10-15 s on one core.
@@ -36,7 +40,7 @@ import shapely
 
 from embassy.geo.naturalearth import Features
 
-INDEX_VERSION = 1  # bump whenever the build rules or the file layout change
+INDEX_VERSION = 2  # bump whenever the build rules or the file layout change
 GRID_STEP = 0.5  # degrees; must divide TILE
 TILE = 10.0  # degrees
 PAD = 1e-7  # degrees (~1 cm): far above the rounding of the row/column arithmetic (~1e-14)
@@ -64,6 +68,7 @@ class GridIndex:
     rows: int
     cols: int
     codes: tuple[str, ...]  # code of each feature index
+    owner: np.ndarray  # int32: the feature each polygon index belongs to (land: itself)
     cells: np.ndarray  # int32, rows * cols
     border_offsets: np.ndarray  # int64, n_borders + 1
     piece_feature: np.ndarray  # int32, n_pieces
@@ -78,6 +83,10 @@ class GridIndex:
         return shapely.from_wkb(np.array(blobs, dtype=object))
 
     @property
+    def n_land(self) -> int:
+        return len(self.codes)
+
+    @property
     def border_count(self) -> int:
         return len(self.border_offsets) - 1
 
@@ -89,6 +98,7 @@ class GridIndex:
                 step=np.array(self.step),
                 shape=np.array([self.rows, self.cols]),
                 codes=np.array(self.codes, dtype="<U8"),
+                owner=self.owner,
                 cells=self.cells,
                 border_offsets=self.border_offsets,
                 piece_feature=self.piece_feature,
@@ -109,6 +119,7 @@ class GridIndex:
                 rows=rows,
                 cols=cols,
                 codes=tuple(str(c) for c in data["codes"]),
+                owner=data["owner"],
                 cells=data["cells"],
                 border_offsets=data["border_offsets"],
                 piece_feature=data["piece_feature"],
@@ -177,24 +188,31 @@ def _cell_rects(touching: np.ndarray, x0: float, y0: float, step: float, per_til
 
 
 def _tile_pieces(
-    features: Features, tree: shapely.STRtree, edges: dict[int, np.ndarray], x0: float, y0: float, step: float
+    geometries: np.ndarray, tree: shapely.STRtree, edges: dict[int, np.ndarray], x0: float, y0: float, step: float
 ) -> list[_TilePiece]:
     rect = (x0 - PAD, y0 - PAD, x0 + TILE + PAD, y0 + TILE + PAD)
     per_tile = round(TILE / step)
     pieces: list[_TilePiece] = []
     for f in np.sort(tree.query(shapely.box(*rect))).tolist():  # ascending feature index
         if f not in edges:
-            edges[f] = edge_boxes(features.geometries[f])
+            edges[f] = edge_boxes(geometries[f])
         touching = _touching(rect, edges[f])
-        piece = shapely.clip_by_rect(features.geometries[f], *_grow(rect, touching))
+        piece = shapely.clip_by_rect(geometries[f], *_grow(rect, touching))
         if not piece.is_empty and shapely.intersects(piece, shapely.box(*rect)):
             cell_rects = _cell_rects(touching, x0, y0, step, per_tile)
             pieces.append(_TilePiece(f, piece, shapely.bounds(piece), cell_rects))
     return pieces
 
 
-def build(features: Features, step: float = GRID_STEP) -> GridIndex:
-    """Build the grid from the features (deterministic for given features and step)."""
+def build(
+    features: Features, step: float = GRID_STEP, bands: tuple[np.ndarray, np.ndarray] | None = None
+) -> GridIndex:
+    """Build the grid from the features and their territorial-sea pieces `bands` = (owner feature per
+    piece, pieces) (deterministic for given inputs and step)."""
+    n_land = len(features.geometries)
+    band_owner, band_pieces = bands if bands is not None else (np.empty(0, np.int32), np.empty(0, object))
+    geometries = np.concatenate([features.geometries, band_pieces]).astype(object)
+    owner = np.concatenate([np.arange(n_land, dtype=np.int32), band_owner.astype(np.int32)])
     per_tile = round(TILE / step)
     if abs(per_tile * step - TILE) > 1e-9:
         raise ValueError(f"grid step {step} must divide {TILE}")
@@ -203,14 +221,14 @@ def build(features: Features, step: float = GRID_STEP) -> GridIndex:
     border_offsets: list[int] = [0]
     piece_feature: list[int] = []
     piece_geoms: list[shapely.Geometry] = []
-    tree = shapely.STRtree(features.geometries)
+    tree = shapely.STRtree(geometries)
     edges: dict[int, np.ndarray] = {}
     cell_area = (step + 2 * PAD) ** 2
 
     for tile_row in range(round(180 / TILE)):
         for tile_col in range(round(360 / TILE)):
             x0, y0 = -180.0 + tile_col * TILE, -90.0 + tile_row * TILE
-            tile = _tile_pieces(features, tree, edges, x0, y0, step)
+            tile = _tile_pieces(geometries, tree, edges, x0, y0, step)
             for j in range(per_tile if tile else 0):
                 row = tile_row * per_tile + j
                 ymin, ymax = -90.0 + row * step - PAD, -90.0 + (row + 1) * step + PAD
@@ -234,6 +252,7 @@ def build(features: Features, step: float = GRID_STEP) -> GridIndex:
                     cell = row * cols + col
                     if (
                         len(found) == 1
+                        and found[0][0] < n_land
                         and found[0][1].area >= cell_area * (1 - 1e-9)
                         and found[0][1].contains(box)
                     ):
@@ -253,6 +272,7 @@ def build(features: Features, step: float = GRID_STEP) -> GridIndex:
         rows=rows,
         cols=cols,
         codes=features.codes,
+        owner=owner,
         cells=cells,
         border_offsets=np.array(border_offsets, dtype=np.int64),
         piece_feature=np.array(piece_feature, dtype=np.int32),

@@ -25,6 +25,12 @@ GP MQ RE SJ TK YT) are in the registry without a boundary (Country.has_boundary 
 One feature (Egypt) has a self-intersecting ring in this edition; `load_features` repairs invalid
 geometries with shapely.make_valid so that every predicate is well defined. Both resolvers use the
 repaired geometries.
+
+Two kinds of gaps are filled, each listed below with its source:
+- `GAPS`: land enclosed by features but belonging to none in this edition (the Abyei Area between
+  Sudan and South Sudan). `load_features` adds the enclosed hole to the feature named.
+- `ISLANDS`: inhabited islands too small for 1:10m (Lý Sơn, 30 km off Viet Nam's coast, 20,000 people).
+  Each gets a territorial sea measured from its centre (`coast.feature_coasts`).
 """
 
 from __future__ import annotations
@@ -70,6 +76,26 @@ ADM0_MAP: dict[str, str] = {
     "CSI": "AU",
     "ATC": "AU",
     "CLP": "FR",
+}
+
+
+# Land enclosed by features that this edition leaves to none: (name, lat, lon inside it, code, why).
+GAPS: tuple[tuple[str, float, float, str, str], ...] = (
+    ("Abyei Area", 9.59525, 28.43493, "SD",
+     "disputed between Sudan and South Sudan (2005 CPA Abyei Protocol), under UNISFA since 2011; ISO 3166 "
+     "and GeoNames (Abyei, geonameid 368277) place it in Sudan"),
+)
+# Inhabited islands missing at 1:10m: (name, code, lat, lon of the centre, source).
+ISLANDS: tuple[tuple[str, str, float, float, str], ...] = (
+    ("Lý Sơn (Cù Lao Ré)", "VN", 15.3808, 109.1175,
+     "https://fr.wikipedia.org/wiki/District_de_L%C3%BD_S%C6%A1n (15°22′51″N 109°07′03″E; 10 km², ~20,000 "
+     "people, ~30 km off the coast of Quảng Ngãi)"),
+)
+
+# ISO codes that have no feature of their own: the feature that contains them (see the docstring).
+PART_OF: dict[str, str] = {
+    "BQ": "NL", "BV": "NO", "CC": "AU", "CX": "AU", "GF": "FR", "GP": "FR", "MQ": "FR", "RE": "FR",
+    "SJ": "NO", "TK": "NZ", "YT": "FR",
 }
 
 
@@ -137,4 +163,28 @@ def load_features() -> Features:
     invalid = ~shapely.is_valid(geometries)
     if invalid.any():
         geometries[invalid] = shapely.make_valid(geometries[invalid])
-    return Features(codes=feature_codes(), names=names, geometries=geometries, source_hash=source_hash())
+    codes = feature_codes()
+    for _name, lat, lon, code, _why in GAPS:
+        hole = enclosed_gap(geometries, lat, lon)
+        if hole is None:  # another edition may have no gap there
+            continue
+        f = codes.index(code)
+        geometries[f] = shapely.make_valid(shapely.union(geometries[f], hole))
+    return Features(codes=codes, names=names, geometries=geometries, source_hash=source_hash())
+
+
+def enclosed_gap(geometries: np.ndarray, lat: float, lon: float, reach: float = 3.0) -> shapely.Geometry | None:
+    """The hole in the union of the features around (lat, lon) that contains the point: None if the point
+    is on a feature or the space around it is open (reaches `reach` degrees away: sea, not a gap)."""
+    point = shapely.Point(lon, lat)
+    area = shapely.box(lon - reach, lat - reach, lon + reach, lat + reach)
+    near = [shapely.clip_by_rect(g, *area.bounds) for g in geometries if shapely.intersects(g, area)]
+    if not near or any(shapely.intersects(g, point) for g in near):
+        return None
+    merged = shapely.union_all(near)
+    for part in shapely.get_parts(merged).tolist():
+        for k in range(shapely.get_num_interior_rings(part)):
+            hole = shapely.polygons(shapely.get_interior_ring(part, k))
+            if shapely.contains(hole, point):
+                return hole
+    return None
