@@ -1,8 +1,11 @@
-"""CAP 1.2 (OASIS Common Alerting Protocol) alerts for published versions that raised a level.
+"""CAP 1.2 (OASIS Common Alerting Protocol) alerts for published versions that raised a level, or lowered it
+after such an alert.
 
 One alert per such version; the identifier is derived from the country and the version number, so it is
 stable. The first alert of a country is msgType Alert, later ones are Update and reference the previous
-alert of that country. Demo content goes out with status Exercise. Two <info> blocks (id-ID, en-US).
+alert of that country. A lowered level is an Update too; back at level 1 its responseType is AllClear.
+Each alert expires ADVISORIES_CAP_EXPIRES_DAYS (default 30) after publication. Times are UTC written
+"-00:00" (CAP 1.2 §3.3.2). Demo content goes out with status Exercise. Two <info> blocks (id-ID, en-US).
 Validity against the bundled schema (schema/CAP-v1.2.xsd) is checked by the tests (xmlschema, dev only).
 """
 
@@ -46,8 +49,14 @@ def cap_identifier(version: AdvisoryVersion) -> str:
 
 
 def cap_time(moment: dt.datetime) -> str:
-    """CAP date-time: explicit offset, no fractional seconds ("2026-01-02T03:04:05+00:00")."""
-    return moment.astimezone(dt.UTC).replace(microsecond=0).isoformat()
+    """CAP date-time in UTC, no fractional seconds: "2026-01-02T03:04:05-00:00" (CAP 1.2 §3.3.2: UTC is
+    written -00:00; neither Z nor +00:00)."""
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S-00:00")
+
+
+def advisory_expires(published_at: dt.datetime) -> dt.datetime:
+    """When an advisory alert's information expires (the advisory itself stays until it changes)."""
+    return published_at + dt.timedelta(days=float(getattr(settings, "ADVISORIES_CAP_EXPIRES_DAYS", 30)))
 
 
 def cap_reference(version: AdvisoryVersion) -> str:
@@ -124,10 +133,13 @@ def _info(alert: ET.Element, version: AdvisoryVersion, language: str, contact: s
     cap_sub(info, "category", "Safety")
     cap_sub(info, "category", "Security")
     cap_sub(info, "event", _("Travel advisory"))
-    cap_sub(info, "responseType", CAP_RESPONSE[top])
+    all_clear = not version.level_rose and top == Level.NORMAL  # lowered back to normal
+    cap_sub(info, "responseType", "AllClear" if all_clear else CAP_RESPONSE[top])
     cap_sub(info, "urgency", CAP_URGENCY[top])
     cap_sub(info, "severity", CAP_SEVERITY[top])
     cap_sub(info, "certainty", CAP_CERTAINTY[top])
+    assert version.published_at is not None
+    cap_sub(info, "expires", cap_time(advisory_expires(version.published_at)))
     cap_sub(info, "senderName", sender_name())
     cap_sub(info, "headline", _("%(country)s: travel advisory level %(level)d — %(label)s") % {
         "country": country, "level": version.level, "label": Level(version.level).label})
@@ -153,9 +165,9 @@ def _info(alert: ET.Element, version: AdvisoryVersion, language: str, contact: s
 
 
 def cap_alert_xml(version: AdvisoryVersion, *, previous: AdvisoryVersion | None, contact: str = "") -> bytes:
-    """The CAP 1.2 document of a published version that raised a level (`previous`: the country's earlier
-    alert, if any — then this one is an Update that references it)."""
-    assert version.published_at is not None and version.level_rose
+    """The CAP 1.2 document of a published version that raised a level, or lowered it after an alert
+    (`previous`: the country's earlier alert, if any — then this one is an Update that references it)."""
+    assert version.published_at is not None and (version.level_rose or previous is not None)
     return cap_document(
         identifier=cap_identifier(version), sent=version.published_at, exercise=version.is_demo,
         update=previous is not None, references=[cap_reference(previous)] if previous is not None else [],

@@ -95,19 +95,33 @@ def advisory_history(*, country: str | None = None, limit: int = 50) -> list[Adv
     return list(qs.order_by("-published_at", "-id")[:limit])
 
 
-def cap_alerts(*, country: str | None = None, limit: int = 50) -> list[AdvisoryVersion]:
-    """Published versions that raised a level (each is a CAP alert), newest first."""
-    qs = (AdvisoryVersion.objects.filter(status__in=AdvisoryVersion.PUBLIC, level_rose=True)
-          .select_related("country"))
+def _cap_versions(country: str | None) -> list[AdvisoryVersion]:
+    """The country's (or every country's) CAP alerts, oldest first: each published version that raised the
+    highest level, and each that lowered it after such an alert (an Update, all-clear at level 1)."""
+    qs = AdvisoryVersion.objects.filter(status__in=AdvisoryVersion.PUBLIC).select_related("country")
     if country is not None:
         qs = qs.filter(country=country_get(country))
-    return list(qs.order_by("-published_at", "-id")[:limit])
+    alerts: list[AdvisoryVersion] = []
+    before: dict[str, AdvisoryVersion] = {}
+    alerted: set[str] = set()
+    for v in qs.order_by("country_id", "number"):
+        previous = before.get(v.country_id)
+        lowered = previous is not None and v.country_id in alerted and v.max_level < previous.max_level
+        if v.level_rose or lowered:
+            alerts.append(v)
+            alerted.add(v.country_id)
+        before[v.country_id] = v
+    return alerts
+
+
+def cap_alerts(*, country: str | None = None, limit: int = 50) -> list[AdvisoryVersion]:
+    """The CAP alerts (versions that raised the level, or lowered it after an alert), newest first."""
+    found = sorted(_cap_versions(country), key=lambda v: (v.published_at, v.pk), reverse=True)
+    return found[:limit]
 
 
 def cap_alert_get(*, country: str, version_id: int) -> AdvisoryVersion:
-    found = country_get(country)
-    version = (AdvisoryVersion.objects.filter(pk=version_id, country=found, status__in=AdvisoryVersion.PUBLIC,
-                                              level_rose=True).select_related("country").first())
+    version = next((v for v in _cap_versions(country) if v.pk == version_id), None)
     if version is None:
         raise NotFound(_("No such alert."), field="version_id")
     return version
@@ -115,9 +129,8 @@ def cap_alert_get(*, country: str, version_id: int) -> AdvisoryVersion:
 
 def cap_previous(version: AdvisoryVersion) -> AdvisoryVersion | None:
     """The country's CAP alert before this one, which an Update references."""
-    return (AdvisoryVersion.objects.filter(country_id=version.country_id, status__in=AdvisoryVersion.PUBLIC,
-                                           level_rose=True, number__lt=version.number)
-            .order_by("-number").first())
+    earlier = [v for v in _cap_versions(version.country_id) if v.number < version.number]
+    return earlier[-1] if earlier else None
 
 
 def public_version_get(*, version_id: int) -> AdvisoryVersion:

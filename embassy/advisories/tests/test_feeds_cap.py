@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -65,23 +66,45 @@ def test_a_cap_alert_only_when_the_level_rises_and_an_update_references_the_prev
     first_id = alert.findtext(f"{CAP}identifier")
     assert first_id == _cap(client, first).findtext(f"{CAP}identifier")  # stable
 
+    # The level falls back to normal: an all-clear Update of the alert (issue 9), not silence.
     lowered = publish("MY", author=ani, reviewer=budi, level=1, regions=[])
-    assert client.get(f"/informasi-negara/MY/cap/{lowered.pk}.xml").status_code == 404
+    clear = _cap(client, lowered)
+    assert clear.findtext(f"{CAP}msgType") == "Update"
+    assert clear.findtext(f"{CAP}references").split(",")[1] == first_id
+    assert {i.findtext(f"{CAP}responseType") for i in clear.findall(f"{CAP}info")} == {"AllClear"}
 
     raised = publish("MY", author=ani, reviewer=budi, level=4, reason_en="Armed conflict", is_demo=True)
     update = _cap(client, raised)
     assert update.findtext(f"{CAP}msgType") == "Update"
     assert update.findtext(f"{CAP}status") == "Exercise"  # demo content is never an actual alert
     sender, identifier, sent = update.findtext(f"{CAP}references").split(",")
-    assert (sender, identifier, sent) == (alert.findtext(f"{CAP}sender"), first_id, alert.findtext(f"{CAP}sent"))
+    assert (sender, identifier, sent) == (clear.findtext(f"{CAP}sender"), clear.findtext(f"{CAP}identifier"),
+                                          clear.findtext(f"{CAP}sent"))
     assert update.findtext(f"{CAP}identifier") != first_id
     assert update.find(f"{CAP}info").findtext(f"{CAP}severity") == "Severe"
+    assert update.find(f"{CAP}info").findtext(f"{CAP}responseType") == "Avoid"
     # an alert of another country is not found under this one
     assert client.get(f"/informasi-negara/SG/cap/{raised.pk}.xml").status_code == 404
 
     index = _atom(client, "/informasi-negara/cap.atom")
     links = [e.find(f"{ATOM}link[@type='application/cap+xml']").get("href") for e in index.findall(f"{ATOM}entry")]
-    assert links == [f"http://127.0.0.1:8000/informasi-negara/MY/cap/{v.pk}.xml" for v in (raised, first)]
+    assert links == [f"http://127.0.0.1:8000/informasi-negara/MY/cap/{v.pk}.xml" for v in (raised, lowered, first)]
+
+
+def test_cap_times_are_utc_written_minus_zero_and_every_alert_expires() -> None:
+    """CAP 1.2 §3.3.2: "The timezone for UTC MUST be represented as -00:00" (the XSD's pattern also accepts
+    +00:00, so the schema alone does not catch it)."""
+    version = publish("MY", author=analyst(), reviewer=analyst(), level=3, reason_en="Unrest")
+    alert = _cap(Client(), version)
+    sent = alert.findtext(f"{CAP}sent")
+    assert sent.endswith("-00:00") and "+00:00" not in sent and "Z" not in sent
+    for info in alert.findall(f"{CAP}info"):
+        expires = info.findtext(f"{CAP}expires")
+        assert expires and expires.endswith("-00:00") and expires > sent  # same zone: the text compares
+        assert expires[:10] == (version.published_at + dt.timedelta(days=30)).strftime("%Y-%m-%d")
+    published = publish("MY", author=analyst(), reviewer=analyst(), level=4, reason_en="War")
+    references = _cap(Client(), published).findtext(f"{CAP}references")
+    assert references.endswith(sent) and references.count("-00:00") == 1
 
 
 def test_atom_feeds_have_one_entry_per_published_version_with_stable_ids() -> None:
