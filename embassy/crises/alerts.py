@@ -6,6 +6,9 @@ so the document served is exactly the one published. Invariants:
 - The first alert of a crisis is msgType Alert; later ones are Update and reference every earlier one.
 - A drill (Crisis.data["drill"]) goes out with status Exercise.
 - An alert carries counts only — never a name, a contact or an answer text — so it may be public.
+- Its area lists, as ISO 3166-1 geocodes, every country the zone touches (crises.reach); it expires
+  CRISES_CAP_EXPIRES_HOURS (default 24) after it was sent; times are UTC written "-00:00".
+- Closing a crisis that had alerts publishes a last Update whose responseType is AllClear.
 
 Raising the advisory level goes through the advisories workflow: a draft is created and submitted for
 review here; another headquarters editor publishes it (four-eyes rule, unchanged).
@@ -37,6 +40,7 @@ from embassy.advisories.cap import (
 )
 from embassy.common.errors import BadInput, Conflict, NotFound, PermissionDenied
 from embassy.crises.models import Crisis, CrisisEvent
+from embassy.crises.reach import countries_touched
 from embassy.crises.report import is_drill, polygon_rings, zone_text
 from embassy.crises.selectors import rollcall_counts
 from embassy.missions.models import HQ_ROLES, Role
@@ -74,6 +78,10 @@ def may_raise_level(user: Any) -> bool:
 # --- CAP ----------------------------------------------------------------------------------------------------------
 def cap_id_prefix() -> str:
     return getattr(settings, "CRISES_CAP_ID_PREFIX", "") or f"{site_host()}.crisis"
+
+
+def cap_expires(sent: dt.datetime) -> dt.datetime:
+    return sent + dt.timedelta(hours=float(getattr(settings, "CRISES_CAP_EXPIRES_HOURS", 24)))
 
 
 def _num(value: float) -> str:
@@ -143,7 +151,8 @@ def _instruction(hotlines: list[str]) -> str:
              "in the app.")
 
 
-def _info(alert: ET.Element, crisis: Crisis, language: str, *, counts: dict[str, int], countries: list[str]) -> None:
+def _info(alert: ET.Element, crisis: Crisis, language: str, *, counts: dict[str, int], countries: list[str],
+          touched: list[str], expires: dt.datetime, all_clear: bool) -> None:
     from embassy.geo.models import Country
 
     event = crisis.get_kind_display()
@@ -153,14 +162,23 @@ def _info(alert: ET.Element, crisis: Crisis, language: str, *, counts: dict[str,
     for category in CATEGORIES.get(crisis.kind, ("Other",)):
         cap_sub(info, "category", category)
     cap_sub(info, "event", event)
-    cap_sub(info, "urgency", "Immediate")
-    cap_sub(info, "severity", cap_severity(crisis))
+    if all_clear:
+        cap_sub(info, "responseType", "AllClear")
+    cap_sub(info, "urgency", "Past" if all_clear else "Immediate")
+    cap_sub(info, "severity", "Minor" if all_clear else cap_severity(crisis))
     cap_sub(info, "certainty", "Observed")
     if crisis.occurred_at is not None:
         cap_sub(info, "onset", cap_time(crisis.occurred_at))
+    cap_sub(info, "expires", cap_time(expires))
     cap_sub(info, "senderName", sender_name())
-    cap_sub(info, "headline", (_("%(event)s: %(title)s") % {"event": event, "title": crisis.title})[:160])
-    cap_sub(info, "description", _description(crisis, counts))
+    headline = _("%(event)s: %(title)s") % {"event": event, "title": crisis.title}
+    if all_clear:
+        headline = _("All clear — %(headline)s") % {"headline": headline}
+    cap_sub(info, "headline", headline[:160])
+    description = _description(crisis, counts)
+    if all_clear:
+        description = _("The missions have closed their response to this crisis.") + "\n" + description
+    cap_sub(info, "description", description)
     cap_sub(info, "instruction", _instruction(hotlines))
     web = absolute(reverse("advisories:country", args=[countries[0]])) if countries else settings.SITE_URL
     cap_sub(info, "web", web)
@@ -169,8 +187,8 @@ def _info(alert: ET.Element, crisis: Crisis, language: str, *, counts: dict[str,
     if crisis.magnitude is not None:
         cap_pair(info, "parameter", "magnitude", f"{crisis.magnitude:g}")
     area = cap_sub(info, "area")
-    names = {c.code: c.name() for c in Country.objects.filter(code__in=countries)}
-    country_names = ", ".join(names.get(c, c) for c in countries)
+    names = {c.code: c.name() for c in Country.objects.filter(code__in=touched)}
+    country_names = ", ".join(names.get(c, c) for c in touched)
     if crisis.polygon or crisis.radius_km:
         desc = f"{zone_text(crisis)} ({country_names})" if country_names and not crisis.countries else zone_text(crisis)
     else:
@@ -181,21 +199,28 @@ def _info(alert: ET.Element, crisis: Crisis, language: str, *, counts: dict[str,
             cap_sub(area, "polygon", cap_polygon(ring))
     if not crisis.polygon and crisis.radius_km and crisis.lat is not None and crisis.lon is not None:
         cap_sub(area, "circle", cap_circle(crisis.lat, crisis.lon, crisis.radius_km))
-    for code in countries:
+    for code in touched:
         cap_pair(area, "geocode", "ISO3166-1", code)
 
 
 def crisis_cap_xml(crisis: Crisis, *, identifier: str, sent: dt.datetime,
-                   references: list[tuple[str, dt.datetime]]) -> bytes:
-    """The CAP 1.2 document for a crisis now (`references`: earlier alerts of the crisis, (identifier, sent))."""
+                   references: list[tuple[str, dt.datetime]], all_clear: bool = False) -> bytes:
+    """The CAP 1.2 document for a crisis now (`references`: earlier alerts of the crisis, (identifier, sent);
+    `all_clear`: the last Update, when the crisis closes)."""
     counts = rollcall_counts(crisis=crisis)
     countries = zone_countries(crisis)
+    touched = sorted({*countries, *countries_touched(crisis)})
     drill = is_drill(crisis)
+
+    def info(alert: ET.Element, tag: str) -> None:
+        _info(alert, crisis, tag, counts=counts, countries=countries, touched=touched, expires=cap_expires(sent),
+              all_clear=all_clear)
+
     return cap_document(
         identifier=identifier, sent=sent, exercise=drill, update=bool(references),
         references=[f"{cap_sender()},{ident},{cap_time(at)}" for ident, at in references],
         note="EXERCISE - a drill, not a real emergency" if drill else "", incidents=f"{cap_id_prefix()}.{crisis.pk}",
-        info=lambda alert, tag: _info(alert, crisis, tag, counts=counts, countries=countries))
+        info=info)
 
 
 def crisis_cap_publish(*, actor: Any, crisis: Crisis) -> CrisisEvent:
@@ -212,18 +237,31 @@ def _cap_publish(actor: Any, crisis: Crisis) -> CrisisEvent:
     crisis = Crisis.objects.select_for_update().get(pk=crisis.pk)  # one publication of a crisis at a time
     if crisis.status != Crisis.Status.ACTIVE:
         raise Conflict(_("Alerts are published for an active crisis only."))
+    return _cap_store(actor, crisis, all_clear=False)
+
+
+def _cap_store(actor: Any, crisis: Crisis, *, all_clear: bool) -> CrisisEvent:
     earlier = [(e.data.get("identifier", ""), e.at) for e in
                CrisisEvent.objects.filter(crisis=crisis, kind="cap").order_by("at", "id")]
     event = CrisisEvent.objects.create(crisis=crisis, kind="cap", actor=actor)
     identifier = f"{cap_id_prefix()}.{crisis.pk}.{event.pk}"
-    xml = crisis_cap_xml(crisis, identifier=identifier, sent=event.at, references=earlier)
+    xml = crisis_cap_xml(crisis, identifier=identifier, sent=event.at, references=earlier, all_clear=all_clear)
     msg_type = "Update" if earlier else "Alert"
     status = "Exercise" if is_drill(crisis) else "Actual"
-    event.data = {"identifier": identifier, "msg_type": msg_type, "status": status, "xml": xml.decode()}
+    event.data = {"identifier": identifier, "msg_type": msg_type, "status": status, "xml": xml.decode(),
+                  **({"all_clear": True} if all_clear else {})}
     event.save(update_fields=["data"])
     audit_record(actor=actor, action="crisis.cap", object_type="crisis", object_id=crisis.pk,
-                 detail={"identifier": identifier, "msg_type": msg_type, "status": status})
+                 detail={"identifier": identifier, "msg_type": msg_type, "status": status, "all_clear": all_clear})
     return event
+
+
+def crisis_cap_all_clear(*, actor: Any, crisis: Crisis) -> CrisisEvent | None:
+    """When a crisis closes (inside the closing transaction): its last CAP alert, an Update with responseType
+    AllClear that references every earlier one. Nothing when no alert was ever published for it."""
+    if not CrisisEvent.objects.filter(crisis=crisis, kind="cap").exists():
+        return None
+    return _cap_store(actor, crisis, all_clear=True)
 
 
 def crisis_cap_for(*, crisis: Crisis, event_id: int) -> CrisisEvent:

@@ -6,7 +6,7 @@ from ninja import Router, Status
 
 from embassy.common.api import AUTH
 from embassy.common.errors import BadInput, PermissionDenied
-from embassy.crises import rollcall, selectors, services
+from embassy.crises import answers, rollcall, selectors, services
 from embassy.crises.models import Crisis
 from embassy.crises.schemas import (
     AnswerOut,
@@ -34,7 +34,8 @@ me_router = Router(auth=AUTH)
 def crises(request: HttpRequest, status: str = "") -> list:
     if status and status not in Crisis.Status.values:
         raise BadInput("status: " + ", ".join(Crisis.Status.values), field="status")
-    return list(selectors.crisis_list_for(user=request.user, status=status).prefetch_related("missions")[:200])
+    return list(selectors.crisis_list_for(user=request.user, status=status)
+                .prefetch_related("missions", "feed_items")[:200])
 
 
 @router.post("", response={201: CrisisOut}, summary="Declare a crisis over a circle, a polygon or whole countries")
@@ -115,13 +116,13 @@ def rollcall_silent(request: HttpRequest, crisis_id: int, limit: int = 100, offs
 def rollcall_staff_answer(request: HttpRequest, crisis_id: int, affected_id: int, payload: StaffAnswerIn) -> object:
     crisis = _crisis(request, crisis_id)
     row = selectors.affected_get_for(user=request.user, crisis=crisis, affected_id=affected_id)
-    return rollcall.rollcall_answer_staff(actor=request.user, affected=row, answer=payload.answer, note=payload.note)
+    return answers.rollcall_answer_staff(actor=request.user, affected=row, answer=payload.answer, note=payload.note)
 
 
 @public_router.post("/answer", response=AnswerOut, summary="Answer the roll-call through the signed link")
 def rollcall_link_answer(request: HttpRequest, payload: LinkAnswerIn) -> object:
     try:
-        return rollcall.rollcall_answer_link(crisis_id=payload.crisis, token=payload.token, answer=payload.answer,
+        return answers.rollcall_answer_link(crisis_id=payload.crisis, token=payload.token, answer=payload.answer,
                                              text=payload.text)
     except rollcall.LinkRefused as refused:
         raise PermissionDenied(refused.message, field="token") from None
@@ -134,5 +135,5 @@ def own_rollcalls(request: HttpRequest) -> list:
 
 @me_router.post("/rollcalls/{crisis_id}/answer", response=AnswerOut, summary="Answer in the app")
 def own_answer(request: HttpRequest, crisis_id: int, payload: OwnAnswerIn) -> object:
-    return rollcall.rollcall_answer_own(user=request.user, crisis_id=crisis_id, answer=payload.answer,
+    return answers.rollcall_answer_own(user=request.user, crisis_id=crisis_id, answer=payload.answer,
                                         text=payload.text)

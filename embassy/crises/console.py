@@ -17,9 +17,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from embassy.common.decorators import staff_required
 from embassy.common.errors import BadInput, DomainError, PermissionDenied
-from embassy.crises import rollcall, selectors, services
+from embassy.crises import answers, rollcall, selectors, services
 from embassy.crises.forms import ZONE_CIRCLE, ZONE_COUNTRIES, ZONE_POLYGON, DeclareForm, ZoneForm
 from embassy.crises.models import Crisis, CrisisEvent
+from embassy.crises.powers import may_manage
 from embassy.crises.sms_preview import rollcall_sms_preview
 from embassy.missions.selectors import scope_for
 
@@ -35,6 +36,7 @@ EVENT_LABELS = {
     "zone_changed": gettext_lazy("Zone changed"), "note": gettext_lazy("Note"),
     "rollcall": gettext_lazy("Roll-call started"), "contacts_asked": gettext_lazy("Emergency contacts asked"),
     "cap": gettext_lazy("CAP alert published"), "advisory": gettext_lazy("Advisory level raised (sent for review)"),
+    "feed_event": gettext_lazy("Another event of the same disaster (from the feed)"),
 }
 SOURCES = {"usgs": "USGS", "gdacs": "GDACS"}
 ANSWERED_VIA = {"link": gettext_lazy("link in the message"), "app": gettext_lazy("in the app"),
@@ -45,11 +47,7 @@ CHANNELS = {"push": gettext_lazy("app notification"), "email": gettext_lazy("ema
 
 def _can_manage(user: Any, crisis: Crisis | None = None) -> bool:
     """Whether to offer the managing actions (the services decide again when they are used)."""
-    try:
-        services._may_manage(user, crisis)
-    except PermissionDenied:
-        return False
-    return True
+    return may_manage(user, crisis)
 
 
 def _report_urls(crisis: Crisis) -> bool:
@@ -108,6 +106,11 @@ def _event_detail(e: CrisisEvent) -> str:
             "country": d.get("country", ""), "previous": d.get("previous_level", ""), "level": d.get("level", "")}
     if e.kind == "cap":
         return str(d.get("identifier", ""))
+    if e.kind == "feed_event":
+        return _("%(title)s: %(added)s came in, %(inside)s inside now") % {
+            "title": e.text, "added": d.get("added", 0), "inside": d.get("inside", 0)} if "added" in d else e.text
+    if e.kind == "closed" and d.get("withdrawn"):
+        return _("%(n)s roll-call messages still waiting in the outbox were withdrawn") % {"n": d["withdrawn"]}
     if e.kind == "contacts_asked":
         return _("contacts of %(people)s silent people, %(messages)s messages") % {
             "people": d.get("people", 0), "messages": d.get("messages", 0)}
@@ -206,6 +209,7 @@ def crisis_room(request: HttpRequest, crisis_id: int) -> HttpResponse:
     context.update({
         "zone_parts": zone_parts(crisis), "zone": zone_geo(crisis), "source": SOURCES.get(crisis.source, ""),
         "missions_all": list(crisis.missions.order_by("code")), "can_manage": _can_manage(request.user, crisis),
+        "feed_items": list(crisis.feed_items.order_by("occurred_at", "id")),
         "report_urls": _report_urls(crisis), "zone_form": ZoneForm(initial=_zone_initial(crisis)),
         "open": crisis.status in (Crisis.Status.PROPOSED, Crisis.Status.ACTIVE),
     })
@@ -259,8 +263,8 @@ def crisis_answer(request: HttpRequest, crisis_id: int, affected_id: int) -> Htt
     row = selectors.affected_get_for(user=request.user, crisis=crisis, affected_id=affected_id)
     error = ""
     try:
-        result = rollcall.rollcall_answer_staff(actor=request.user, affected=row, answer=request.POST.get("answer", ""),
-                                                note=request.POST.get("note", "")[:500])
+        result = answers.rollcall_answer_staff(actor=request.user, affected=row, answer=request.POST.get("answer", ""),
+                                               note=request.POST.get("note", "")[:500])
     except DomainError as exc:
         error = exc.message
     except rollcall.LinkRefused:

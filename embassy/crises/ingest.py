@@ -1,30 +1,48 @@
-"""Crises from public feeds: the relevance rules and applying one feed event.
+"""Crises from public feeds: the relevance rules, and applying one feed event.
 
 Rules (settings.CRISIS_RULES, defaults below) decide per event kind whether a feed event matters:
 earthquakes from magnitude 5.5 with a zone radius that grows with the magnitude; GDACS orange and red
-alerts for the other kinds. An event matters only if registered citizens have an active stay inside its
-zone; it then becomes a *proposed* crisis for the missions whose citizens are there, or an *active* one
-by itself above the auto-confirm threshold. The same event again (or updated by the feed) updates the
-one crisis it made. Who is inside comes from the affected-set engine (crises.affected: H3 cells, then the
-exact test), and the set is stored as soon as the crisis exists.
+alerts for the other kinds. Then, for an event the poller has not seen before:
+
+- An event older than CRISIS_FEED_MAX_AGE_DAYS (default 3) at first sight is ignored: a feed replayed from
+  an archive, or a poller back after a long outage, never opens last year's crises.
+- The same disaster again — an aftershock, or another feed's alert for it: the same kind of hazard, a zone
+  that meets an open crisis's zone, within CRISIS_SEQUENCE_WINDOW_HOURS (default 168, a week) of one of
+  its events — extends that crisis: the crisis lists the event, its zone becomes the union of its events'
+  circles (or the officer's zone with the new circle added), people found inside are added, and with the
+  roll-call running only they are asked. A crisis an officer dismissed absorbs, silently, an event no
+  stronger than its strongest one that does not confirm itself; a stronger one is proposed anew.
+- Otherwise the event makes a crisis when registered citizens are inside its zone: *proposed* for the
+  missions whose citizens are there, or *active* at once above the auto-confirm threshold.
+
+A later version of a known event updates it. A proposed crisis that a feed update or a new event makes
+severe enough becomes active, and the missions concerned are told that it is now active; missions first
+reached by a grown zone are told about the crisis.
 """
 
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from embassy.crises.affected import Candidate, affected_refresh, find_affected
+from embassy.common.errors import BadInput
+from embassy.crises.affected import affected_refresh, find_affected
 from embassy.crises.feeds import FeedEvent
-from embassy.crises.models import Crisis, CrisisEvent
+from embassy.crises.models import Crisis, CrisisEvent, FeedItem
+from embassy.crises.reach import covering_circle, overlaps, union_zone
 from embassy.missions.models import Role
+from embassy.notify.services import Priority, notify_user
 
 log = logging.getLogger(__name__)
 
@@ -84,94 +102,250 @@ def decide(event: FeedEvent) -> Decision:
                     f"alert level {level}")
 
 
-def _inside(crisis: Crisis) -> tuple[dict[int, Candidate], list[int]]:
-    """Who is inside the crisis's zone now (H3 engine), and their missions."""
-    found = find_affected(crisis)
-    return found, sorted({c.mission_id for c in found.values()})
+LEVELS = {"": 0, "green": 1, "yellow": 2, "orange": 3, "red": 4}
+OPEN = (Crisis.Status.PROPOSED, Crisis.Status.ACTIVE)
 
 
-def _notify_missions(crisis: Crisis) -> None:
-    """Protection staff of the crisis's missions hear about a new crisis (after commit, via the outbox)."""
-    from django.contrib.auth import get_user_model
-    from django.utils import translation
+def max_age() -> dt.timedelta:
+    return dt.timedelta(days=float(getattr(settings, "CRISIS_FEED_MAX_AGE_DAYS", 3)))
 
-    from embassy.notify.services import Priority, notify_user
 
+def sequence_window() -> dt.timedelta:
+    return dt.timedelta(hours=float(getattr(settings, "CRISIS_SEQUENCE_WINDOW_HOURS", 168)))
+
+
+# --- Telling the missions -------------------------------------------------------------------------------------------
+def notify_missions(crisis: Crisis, what: str, mission_ids: set[int] | None = None) -> None:
+    """Protection staff of the crisis's missions (or of `mission_ids`) hear about it, via the outbox. `what`:
+    proposed (confirm or dismiss), declared, confirmed (a feed made it active), reached (a grown zone
+    reached their mission). Once per person and `what`."""
+    missions = crisis.missions.all() if mission_ids is None else list(mission_ids)
     users = get_user_model().objects.filter(
-        is_active=True, memberships__mission__in=crisis.missions.all(),
+        is_active=True, memberships__mission__in=missions,
         memberships__role__in=[Role.PROTECTION_OFFICER, Role.HEAD_OF_MISSION]).distinct()
+    url = settings.SITE_URL.rstrip("/") + reverse("console:crisis", args=[crisis.pk])
     for user in users:
         with translation.override(user.language or "id"):
-            if crisis.status == Crisis.Status.PROPOSED:
-                subject = _("Possible crisis: %(title)s — confirm or dismiss") % {"title": crisis.title}
-            else:
-                subject = _("Crisis declared: %(title)s") % {"title": crisis.title}
+            subject = {
+                "proposed": _("Possible crisis: %(title)s — confirm or dismiss"),
+                "declared": _("Crisis declared: %(title)s"),
+                "confirmed": _("Crisis now active: %(title)s — confirmed by a feed update"),
+                "reached": _("Crisis extended to your area: %(title)s"),
+            }[what] % {"title": crisis.title}
             body = _("%(n)s registered citizens have an active stay in the zone.") % {"n": crisis.registered_inside}
-            notify_user(user=user, subject=str(subject), body=str(body), priority=Priority.HIGH,
-                        kind="crisis.new", dedupe_key=f"crisis:{crisis.pk}:{crisis.status}:{user.pk}",
+            notify_user(user=user, subject=str(subject), body=str(body), url=url, priority=Priority.HIGH,
+                        kind="crisis.new", dedupe_key=f"crisis:{crisis.pk}:{what}:{user.pk}",
                         data={"crisis": crisis.pk})
 
 
-def crisis_ingest(*, event: FeedEvent) -> tuple[Crisis | None, str]:
-    """Apply one feed event. Returns (crisis, action) with action one of: created, updated, unchanged,
-    ignored (not relevant or nobody registered inside)."""
-    existing = Crisis.objects.filter(source=event.source, source_id=event.source_id).first()
+def _after_commit(crisis: Crisis, what: str, mission_ids: set[int] | None = None) -> None:
+    transaction.on_commit(lambda: notify_missions(crisis, what, mission_ids))
+
+
+# --- Applying one event ---------------------------------------------------------------------------------------------
+def crisis_ingest(*, event: FeedEvent, now: dt.datetime | None = None) -> tuple[Crisis | None, str]:
+    """Apply one feed event seen at `now` (default: now). Returns (crisis, action), action one of: created,
+    extended (another event of an existing crisis), updated, unchanged, ignored (not relevant, or nobody
+    registered inside), too_old (older than CRISIS_FEED_MAX_AGE_DAYS at first sight)."""
+    now = now or timezone.now()
+    item = FeedItem.objects.filter(source=event.source, source_id=event.source_id).first()
     decision = decide(event)
-    if existing is not None:
-        return _update_from_feed(existing, event, decision)
+    if item is not None:
+        return _update(item, event, decision)
     if not decision.relevant:
         return None, "ignored"
+    if now - event.occurred_at > max_age():
+        log.info("crisis feed: %s %s is older than the maximum age at first sight", event.source, event.source_id)
+        return None, "too_old"
+    host = _sequence_of(event, decision)
+    if host is not None:
+        return _extend(host, event, decision, now)
+    return _create(event, decision, now)
+
+
+def _kind(event: FeedEvent) -> str:
+    return event.kind if event.kind in Crisis.Kind.values else Crisis.Kind.OTHER
+
+
+def _item_fields(event: FeedEvent, decision: Decision) -> dict[str, Any]:
+    return {"kind": _kind(event), "title": event.title[:300], "url": event.url[:500], "magnitude": event.magnitude,
+            "severity_label": event.severity_label[:20], "lat": event.lat, "lon": event.lon,
+            "depth_km": event.depth_km, "occurred_at": event.occurred_at, "updated_at": event.updated_at,
+            **({"radius_km": decision.radius_km} if decision.relevant else {})}
+
+
+def _create(event: FeedEvent, decision: Decision, now: dt.datetime) -> tuple[Crisis | None, str]:
     probe = Crisis(lat=event.lat, lon=event.lon, radius_km=decision.radius_km)  # the zone is the circle
-    found, missions = _inside(probe)
-    count = len(found)
-    if count == 0:
+    found = find_affected(probe)
+    if not found:
         return None, "ignored"
     status = Crisis.Status.ACTIVE if decision.auto_confirm else Crisis.Status.PROPOSED
     try:
         with transaction.atomic():
             crisis = Crisis.objects.create(
-                title=event.title[:300], kind=event.kind if event.kind in Crisis.Kind.values else Crisis.Kind.OTHER,
-                status=status, source=event.source, source_id=event.source_id, source_url=event.url[:500],
-                source_updated_at=event.updated_at, magnitude=event.magnitude,
-                severity_label=event.severity_label[:20], lat=event.lat, lon=event.lon,
+                title=event.title[:300], kind=_kind(event), status=status, source=event.source,
+                source_id=event.source_id, source_url=event.url[:500], source_updated_at=event.updated_at,
+                magnitude=event.magnitude, severity_label=event.severity_label[:20], lat=event.lat, lon=event.lon,
                 radius_km=decision.radius_km, countries=[event.country] if event.country else [],
-                occurred_at=event.occurred_at, registered_inside=count,
+                occurred_at=event.occurred_at, registered_inside=len(found),
                 confirmed_at=timezone.now() if decision.auto_confirm else None,
                 data={"depth_km": event.depth_km, "episode": event.episode, "rule": decision.reason})
-            crisis.missions.set(missions)
+            FeedItem.objects.create(crisis=crisis, source=event.source, source_id=event.source_id, first_seen_at=now,
+                                    **_item_fields(event, decision))
+            crisis.missions.set(sorted({c.mission_id for c in found.values()}))
             affected_refresh(crisis, found)
             CrisisEvent.objects.create(crisis=crisis, kind="proposed" if status == Crisis.Status.PROPOSED
                                        else "auto_confirmed", text=decision.reason,
-                                       data={"registered_inside": count, "radius_km": decision.radius_km})
-            transaction.on_commit(lambda: _notify_missions(crisis))
+                                       data={"registered_inside": len(found), "radius_km": decision.radius_km})
+            _after_commit(crisis, "proposed" if status == Crisis.Status.PROPOSED else "declared")
     except IntegrityError:  # the same event ingested at the same moment by another poll
-        again = Crisis.objects.filter(source=event.source, source_id=event.source_id).first()
-        return again, "unchanged"
+        again = FeedItem.objects.filter(source=event.source, source_id=event.source_id).first()
+        return (again.crisis if again else None), "unchanged"
     return crisis, "created"
 
 
-def _update_from_feed(crisis: Crisis, event: FeedEvent, decision: Decision) -> tuple[Crisis, str]:
-    if crisis.source_updated_at is not None and event.updated_at <= crisis.source_updated_at:
-        return crisis, "unchanged"
-    changes: dict[str, Any] = {}
-    for field, value in (("magnitude", event.magnitude), ("severity_label", event.severity_label[:20]),
-                         ("lat", event.lat), ("lon", event.lon), ("title", event.title[:300])):
-        if getattr(crisis, field) != value:
-            changes[field] = value
-    if decision.relevant and crisis.radius_km != decision.radius_km and crisis.status != Crisis.Status.CLOSED:
-        changes["radius_km"] = decision.radius_km
+def _sequence_of(event: FeedEvent, decision: Decision) -> Crisis | None:
+    """The crisis this event is part of: same kind of hazard, zones that meet, within the window of one of its
+    events (or of its declaration). Open crises first, the most recent first; then dismissed ones."""
+    kind = _kind(event)
+    if kind == Crisis.Kind.OTHER:
+        return None
+    window = sequence_window()
+    span = (event.occurred_at - window, event.occurred_at + window)
+    with_items = FeedItem.objects.filter(kind=kind, occurred_at__range=span).values("crisis_id")
+    candidates = Crisis.objects.filter(
+        Q(pk__in=with_items) | Q(source_id="", kind=kind, occurred_at__range=span),
+        status__in=[*OPEN, Crisis.Status.DISMISSED])
+    ranked = sorted(candidates, key=lambda c: (c.status == Crisis.Status.DISMISSED, -c.pk))
+    for crisis in ranked:
+        if crisis.status == Crisis.Status.DISMISSED and (decision.auto_confirm or _strength(_as_item(event)) > max(
+                (_strength(i) for i in crisis.feed_items.all()), default=(0.0, 0, 0.0))):
+            continue  # stronger than what the officer dismissed: it deserves its own proposal
+        if overlaps(crisis, event.lat, event.lon, decision.radius_km):
+            return crisis
+    return None
+
+
+def _as_item(event: FeedEvent) -> FeedItem:
+    return FeedItem(magnitude=event.magnitude, severity_label=event.severity_label, occurred_at=event.occurred_at)
+
+
+def _extend(crisis: Crisis, event: FeedEvent, decision: Decision, now: dt.datetime) -> tuple[Crisis, str]:
     with transaction.atomic():
-        for field, value in changes.items():
-            setattr(crisis, field, value)
-        crisis.source_updated_at = event.updated_at
-        if {"lat", "lon", "radius_km"} & changes.keys() and crisis.status in (Crisis.Status.PROPOSED,
-                                                                               Crisis.Status.ACTIVE):
-            crisis.save()
-            affected_refresh(crisis)
-        if decision.auto_confirm and crisis.status == Crisis.Status.PROPOSED:
-            crisis.status, crisis.confirmed_at = Crisis.Status.ACTIVE, timezone.now()
-            changes["status"] = crisis.status
+        crisis = Crisis.objects.select_for_update().get(pk=crisis.pk)
+        try:
+            with transaction.atomic():
+                FeedItem.objects.create(crisis=crisis, source=event.source, source_id=event.source_id,
+                                        first_seen_at=now, **_item_fields(event, decision))
+        except IntegrityError:  # another poll applied it meanwhile
+            return crisis, "unchanged"
+        detail = {"source": event.source, "source_id": event.source_id, "title": event.title[:300],
+                  "magnitude": event.magnitude, "level": event.severity_label[:20]}
+        if crisis.status not in OPEN:  # dismissed by an officer: recorded, nothing more
+            CrisisEvent.objects.create(crisis=crisis, kind="feed_event", text=event.title[:300], data=detail)
+            return crisis, "extended"
+        before = set(crisis.missions.values_list("id", flat=True))
+        _headline(crisis)
+        _zone(crisis, new=(event.lat, event.lon, decision.radius_km))
         crisis.save()
+        result = affected_refresh(crisis)
+        CrisisEvent.objects.create(crisis=crisis, kind="feed_event", text=event.title[:300],
+                                   data={**detail, "added": result.added, "inside": result.inside})
+        _settle(crisis, decision, before)
+    return crisis, "extended"
+
+
+def _update(item: FeedItem, event: FeedEvent, decision: Decision) -> tuple[Crisis, str]:
+    if event.updated_at <= item.updated_at:
+        return item.crisis, "unchanged"
+    with transaction.atomic():
+        crisis = Crisis.objects.select_for_update().get(pk=item.crisis_id)
+        changes = {f: v for f, v in _item_fields(event, decision).items()
+                   if f not in ("updated_at", "kind") and getattr(item, f) != v}
+        for field, value in _item_fields(event, decision).items():
+            setattr(item, field, value)
+        item.save()
+        crisis.source_updated_at = max(crisis.source_updated_at or event.updated_at, event.updated_at)
+        before = set(crisis.missions.values_list("id", flat=True))
+        _headline(crisis)
+        zone_before = (crisis.lat, crisis.lon, crisis.radius_km, crisis.polygon)
+        if crisis.status in OPEN:
+            _zone(crisis)
+        crisis.save()
+        if crisis.status in OPEN and zone_before != (crisis.lat, crisis.lon, crisis.radius_km, crisis.polygon):
+            affected_refresh(crisis)
         CrisisEvent.objects.create(crisis=crisis, kind="feed_update", text=_("Updated by the feed."),
-                                   data={k: v for k, v in changes.items() if isinstance(v, str | int | float)})
+                                   data={"source_id": item.source_id, **{k: v for k, v in changes.items()
+                                                                         if isinstance(v, str | int | float)}})
+        if crisis.status in OPEN:
+            _settle(crisis, decision, before)
     return crisis, "updated"
+
+
+def _settle(crisis: Crisis, decision: Decision, missions_before: set[int]) -> None:
+    """After an event was added or updated: confirm the crisis when the event is severe enough, and tell the
+    missions (all of them that it is now active, or the ones the zone newly reaches about the crisis)."""
+    if decision.auto_confirm and crisis.status == Crisis.Status.PROPOSED:
+        crisis.status, crisis.confirmed_at = Crisis.Status.ACTIVE, timezone.now()
+        crisis.save(update_fields=["status", "confirmed_at", "updated_at"])
+        CrisisEvent.objects.create(crisis=crisis, kind="auto_confirmed", text=decision.reason)
+        _after_commit(crisis, "confirmed")
+        return
+    reached = set(crisis.missions.values_list("id", flat=True)) - missions_before
+    if reached:
+        _after_commit(crisis, "reached", reached)
+
+
+# --- The crisis from its events ---------------------------------------------------------------------------------------
+def _strength(item: FeedItem) -> tuple[float, int, float]:
+    """Magnitude, then alert level; the earlier event wins a tie."""
+    return (item.magnitude or 0.0, LEVELS.get(item.severity_label.lower(), 0), -item.occurred_at.timestamp())
+
+
+def _headline(crisis: Crisis) -> None:
+    """Magnitude and level from the strongest event; title, link and epicentre too unless an officer declared
+    the crisis or drew its zone (their title and zone stay); the time from the first event."""
+    items = list(crisis.feed_items.all())
+    if not items:
+        return
+    top = max(items, key=_strength)
+    crisis.magnitude, crisis.severity_label = top.magnitude, top.severity_label
+    if crisis.declared_by_id is None:
+        crisis.title, crisis.source_url = top.title, top.url
+        crisis.occurred_at = min(i.occurred_at for i in items)
+    if not _officer_zone(crisis):
+        crisis.lat, crisis.lon = top.lat, top.lon
+
+
+def _officer_zone(crisis: Crisis) -> bool:
+    return crisis.declared_by_id is not None or (crisis.data or {}).get("zone_by") == "officer"
+
+
+def _zone(crisis: Crisis, new: tuple[float, float, float] | None = None) -> None:
+    """The zone from the events: the union of their circles. An officer's zone is kept, and a new event's
+    circle is added to it. A union that cannot be a polygon (a pole inside) becomes one circle around the
+    strongest event that contains every circle."""
+    if _officer_zone(crisis):
+        if new is None:
+            return
+        circles = [new]
+        if not crisis.polygon and crisis.radius_km and crisis.lat is not None and crisis.lon is not None:
+            circles.append((crisis.lat, crisis.lon, crisis.radius_km))
+        base = crisis.polygon
+    else:
+        circles = [(i.lat, i.lon, i.radius_km) for i in crisis.feed_items.all() if i.radius_km]
+        base = None
+    if not circles:
+        return
+    if base is None and len(circles) == 1:
+        crisis.lat, crisis.lon, crisis.radius_km = circles[0]
+        crisis.polygon = None
+        return
+    ref = crisis.lon if crisis.lon is not None else circles[0][1]
+    try:
+        crisis.polygon, crisis.radius_km = union_zone(circles, ref=ref, base=base), None
+    except BadInput:
+        centre = (crisis.lat, crisis.lon) if crisis.lat is not None and crisis.lon is not None else circles[0][:2]
+        crisis.lat, crisis.lon = centre
+        crisis.radius_km = covering_circle(centre, circles, MAX_RADIUS_KM)
+        crisis.polygon = None

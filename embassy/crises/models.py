@@ -1,8 +1,9 @@
 """Crises: an event (from a public feed or declared by an officer), its zone, and its history.
 
-Invariants: a feed event is one crisis — (source, source_id) is unique, so the same event arriving twice,
-or updated by the feed, updates that crisis. A crisis's zone is a circle (lat, lon, radius_km) or a
-polygon (GeoJSON, WGS84) or whole countries.
+Invariants: a feed event belongs to one crisis — FeedItem's (source, source_id) is unique, so the same
+event arriving twice, or updated by the feed, updates that crisis. A crisis may hold several feed events
+(an aftershock sequence, or repeated alerts for one disaster); Crisis.source/source_id name the first.
+A crisis's zone is a circle (lat, lon, radius_km) or a polygon (GeoJSON, WGS84) or whole countries.
 """
 
 from __future__ import annotations
@@ -86,6 +87,35 @@ class CrisisEvent(models.Model):
         ordering = ["at", "id"]
 
 
+class FeedItem(models.Model):
+    """One public feed event that is part of a crisis, as the feed last described it. Its circle
+    (lat, lon, radius_km) is part of the crisis's zone unless an officer drew the zone."""
+
+    crisis = models.ForeignKey(Crisis, on_delete=models.CASCADE, related_name="feed_items")
+    source = models.CharField(max_length=10)
+    source_id = models.CharField(max_length=80)
+    kind = models.CharField(max_length=12)
+    title = models.CharField(max_length=300)
+    url = models.URLField(max_length=500, blank=True, default="")
+    magnitude = models.FloatField(null=True, blank=True)
+    severity_label = models.CharField(max_length=20, blank=True, default="")
+    lat = models.FloatField()
+    lon = models.FloatField()
+    radius_km = models.FloatField(null=True, blank=True)
+    depth_km = models.FloatField(null=True, blank=True)
+    occurred_at = models.DateTimeField()
+    updated_at = models.DateTimeField()  # the feed's own "updated" time
+    first_seen_at = models.DateTimeField()  # when the poller first saw it
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["source", "source_id"], name="crises_feed_item_once")]
+        indexes = [models.Index(fields=["kind", "occurred_at"], name="crises_feed_item_when")]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.source_id}"
+
+
 class FeedPoll(models.Model):
     """One poll of a public feed: what came, what was done, what was wrong (kept for the operators)."""
 
@@ -148,8 +178,9 @@ class Affected(models.Model):
 
 
 class Answer(models.Model):
-    """Every answer received (the Affected row holds the latest). `key` makes a replayed link a no-op: one
-    row per (person, answer, link)."""
+    """Every change of answer (the Affected row holds the latest, which always wins). An answer equal to the
+    stored one changes nothing and is not written again; `key` names the link, app or officer it came
+    through."""
 
     affected = models.ForeignKey(Affected, on_delete=models.CASCADE, related_name="answers", db_index=False)
     answer = models.CharField(max_length=4, choices=Affected.Answer.choices)
@@ -160,4 +191,4 @@ class Answer(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-        constraints = [models.UniqueConstraint(fields=["affected", "answer", "key"], name="crises_answer_once")]
+        indexes = [models.Index(fields=["affected", "at"], name="crises_answer_history")]

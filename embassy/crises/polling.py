@@ -4,6 +4,7 @@ is recorded as failed and tried again at the next poll."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 
@@ -32,8 +33,9 @@ def _fetch(url: str) -> bytes:
     return response.content
 
 
-def feed_poll(source: str, *, fetch: Callable[[str], bytes] | None = None) -> FeedPoll:
-    """Fetch, parse and apply one feed; never raises for the feed's own faults."""
+def feed_poll(source: str, *, fetch: Callable[[str], bytes] | None = None, now: dt.datetime | None = None) -> FeedPoll:
+    """Fetch, parse and apply one feed, as seen at `now` (default: now; events older than the maximum age at
+    first sight are ignored); never raises for the feed's own faults."""
     poll = FeedPoll(source=source)
     try:
         document = (fetch or _fetch)(feed_url(source))
@@ -48,12 +50,12 @@ def feed_poll(source: str, *, fetch: Callable[[str], bytes] | None = None) -> Fe
     poll.errors = list(result.errors)
     for event in result.events:
         try:
-            _crisis, action = crisis_ingest(event=event)
+            _crisis, action = crisis_ingest(event=event, now=now)
         except Exception as exc:  # one event must not stop the others
             log.exception("crisis feed %s: could not apply %s", source, event.source_id)
             poll.errors.append(f"{event.source_id}: {exc}"[:500])
             continue
         poll.created += action == "created"
-        poll.updated += action == "updated"
+        poll.updated += action in ("updated", "extended")
     poll.save()
     return poll

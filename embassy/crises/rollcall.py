@@ -12,13 +12,15 @@ the emergency contacts of those who stay silent.
 - "I need help" opens an SOS case (or joins the open one) for the responsible mission.
 - Reminders go to the silent after the delays in ROLLCALL_REMINDERS (minutes after the first question,
   default 30 and 120); ROLLCALL_CONTACTS_AFTER minutes after it (default 240) their emergency contacts are
-  asked.
+  asked. One step per person at a time: after a pause (the worker was down) only the latest step due is
+  sent, and the next one waits its own interval after it, so rounds never collapse into one burst.
+- The latest answer wins (crises.help says what it does to an SOS case). Closing the crisis withdraws the
+  messages still in the outbox (crises.services), and no batch queues more once it is closed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import time
 from collections.abc import Iterator
@@ -28,16 +30,18 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.db import connection, transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from embassy.accounts.audit import audit_record
 from embassy.citizens.models import Citizen, EmergencyContact
-from embassy.common.errors import BadInput, Conflict, NotFound
+from embassy.common.errors import Conflict
 from embassy.common.shortlinks import ShortCodeRefused, short_sign, short_unsign
 from embassy.common.sms import sms_fit, sms_link, sms_render
-from embassy.crises.models import Affected, Answer, Crisis, CrisisEvent
+from embassy.crises.models import Affected, Crisis, CrisisEvent
+from embassy.crises.powers import require_manage
 from embassy.notify.channels import channel_available
 from embassy.notify.models import PushSubscription
 from embassy.notify.services import MessageSpec, Priority, notify_bulk
@@ -47,6 +51,8 @@ log = logging.getLogger(__name__)
 SALT = "crises.rollcall"
 KIND_ASK = "crisis.rollcall"
 KIND_CONTACT = "crisis.contact"
+ROLLCALL_KINDS = (KIND_ASK, KIND_CONTACT)
+MIN_STEP_MINUTES = 10.0  # the least time between two messages to one person (a reminder, then the contacts)
 PERSON, CONTACT = "p", "k"
 DEFAULT_CHANNELS = ("push", "email", "sms", "whatsapp")
 BATCH = 100  # messages per transaction: short write locks, so SOS alerts interleave
@@ -149,16 +155,15 @@ def link_check(token: str, crisis_id: int) -> tuple[int, str]:
 
 
 # --- Asking -----------------------------------------------------------------------------------------------------
-def _may_run(actor: Any, crisis: Crisis) -> None:
-    from embassy.crises.services import _may_manage
-
-    _may_manage(actor, crisis)
+def rollcall_start(*, actor: Any, crisis: Crisis) -> Crisis:
+    """Start asking everyone affected "are you safe?" (the messages are queued by the worker). Only for an
+    officer whose jurisdiction the zone reaches (crises.powers); a refusal is audited."""
+    require_manage(actor, crisis, action="rollcall")
+    return _start(actor, crisis)
 
 
 @transaction.atomic
-def rollcall_start(*, actor: Any, crisis: Crisis) -> Crisis:
-    """Start asking everyone affected "are you safe?" (the messages are queued by the worker)."""
-    _may_run(actor, crisis)
+def _start(actor: Any, crisis: Crisis) -> Crisis:
     crisis = Crisis.objects.select_for_update().get(pk=crisis.pk)
     if crisis.status != Crisis.Status.ACTIVE:
         raise Conflict(_("Confirm the crisis before starting the roll-call."))
@@ -330,6 +335,8 @@ def rollcall_queue_asks(crisis_id: int) -> int:
     batches = list(_people(crisis.pk, "a.inside = %s AND a.asked_at IS NULL AND a.answer = ''", [True]))
     for people in batches:
         with transaction.atomic():
+            if not _still_active(crisis_id):
+                return queued
             queued += _ask(crisis, people, round_no=0, now=now)
         time.sleep(PAUSE)
     with transaction.atomic():  # from now on, someone not asked is someone no channel reaches
@@ -339,27 +346,51 @@ def rollcall_queue_asks(crisis_id: int) -> int:
     return queued
 
 
+def _still_active(crisis_id: int) -> bool:
+    """Inside a batch's transaction: lock the crisis row and say whether it is still active. Closing takes
+    the same lock, so a batch either commits before the close (which then withdraws its messages) or sees
+    the crisis closed and queues nothing."""
+    return Crisis.objects.select_for_update().filter(pk=crisis_id, status=Crisis.Status.ACTIVE).exists()
+
+
+def _steps() -> list[tuple[float, float]]:
+    """(minutes after the question, minutes after the previous message) of each reminder, then the contacts."""
+    offsets = [*reminder_minutes(), contacts_after_minutes()]
+    return [(m, max(m - (offsets[i - 1] if i else 0.0), MIN_STEP_MINUTES)) for i, m in enumerate(offsets)]
+
+
 def rollcall_remind(*, now: dt.datetime | None = None) -> int:
-    """Remind the silent on schedule, then ask their emergency contacts. Returns messages queued."""
+    """Remind the silent on schedule, then ask their emergency contacts. Returns messages queued.
+
+    The latest reminder due is sent first and alone: a person already reminded in this run, or whose last
+    message is more recent than the step's interval, waits. So after the worker was down a silent person
+    gets one reminder, not every missed round, and their contacts are asked one interval later."""
     now = now or timezone.now()
     queued = 0
-    schedule = reminder_minutes()
+    steps = _steps()
+    reminders = steps[:-1]
     for crisis in Crisis.objects.filter(status=Crisis.Status.ACTIVE, rollcall_started_at__isnull=False):
-        for round_no, minutes in enumerate(schedule, start=1):
-            due = connection.ops.adapt_datetimefield_value(now - dt.timedelta(minutes=minutes))
+        for round_no in range(len(reminders), 0, -1):
+            offset, interval = reminders[round_no - 1]
+            due = connection.ops.adapt_datetimefield_value(now - dt.timedelta(minutes=offset))
+            spaced = connection.ops.adapt_datetimefield_value(now - dt.timedelta(minutes=interval))
             where = ("a.inside = %s AND a.answer = '' AND a.asked_at IS NOT NULL AND a.asked_at <= %s "
-                     "AND a.reminders < %s")
-            for people in list(_people(crisis.pk, where, [True, due, round_no])):
+                     "AND a.reminders < %s AND COALESCE(a.reminded_at, a.asked_at) <= %s")
+            for people in list(_people(crisis.pk, where, [True, due, round_no, spaced])):
                 with transaction.atomic():
+                    if not _still_active(crisis.pk):
+                        break
                     queued += _ask(crisis, people, round_no=round_no, now=now)
-        queued += _ask_contacts(crisis, now)
+        queued += _ask_contacts(crisis, now, interval=steps[-1][1])
     return queued
 
 
-def _ask_contacts(crisis: Crisis, now: dt.datetime) -> int:
+def _ask_contacts(crisis: Crisis, now: dt.datetime, *, interval: float) -> int:
     due = now - dt.timedelta(minutes=contacts_after_minutes())
     silent = list(Affected.objects.filter(crisis=crisis, inside=True, answer="", asked_at__lte=due,
                                           contacts_asked_at__isnull=True)
+                  .annotate(last=Coalesce("reminded_at", "asked_at"))
+                  .filter(last__lte=now - dt.timedelta(minutes=interval))
                   .values_list("id", "citizen_id", "citizen__full_name", "mission_id")[:10_000])
     if not silent:
         return 0
@@ -392,6 +423,8 @@ def _ask_contacts(crisis: Crisis, now: dt.datetime) -> int:
                                              dedupe_key=f"rollcall-contact:{crisis.pk}:{affected_id}",
                                              data={"affected": affected_id, "crisis": crisis.pk}, sms=sms))
     with transaction.atomic():
+        if not _still_active(crisis.pk):
+            return 0
         queued = notify_bulk(messages=specs)
         Affected.objects.filter(id__in=[s[0] for s in silent]).update(contacts_asked_at=now)
         CrisisEvent.objects.create(crisis=crisis, kind="contacts_asked", data={"people": len(silent),
@@ -404,103 +437,3 @@ def rollcall_reached(data_items: list[dict[str, Any]]) -> None:
     ids = sorted({int(d["affected"]) for d in data_items if isinstance(d, dict) and "affected" in d})
     for i in range(0, len(ids), 500):
         Affected.objects.filter(id__in=ids[i:i + 500], reached_at__isnull=True).update(reached_at=timezone.now())
-
-
-# --- Answering --------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Answered:
-    affected_id: int
-    crisis_id: int
-    answer: str
-    recorded: bool  # False: this link had already given this answer (a replay)
-    case_id: int | None
-
-
-_SELECT = ("SELECT a.id, a.citizen_id, a.mission_id, a.stay_id, a.lat, a.lon, a.case_id, k.status, c.user_id "
-           "FROM {a} a JOIN {k} k ON k.id = a.crisis_id JOIN {c} c ON c.id = a.citizen_id "
-           "WHERE a.id = %s AND a.crisis_id = %s")
-
-
-def _answer_store(*, affected_id: int, crisis_id: int, answer: str, via: str, key: str, text: str = "") -> Answered:
-    if answer not in (Affected.Answer.SAFE, Affected.Answer.HELP):
-        raise BadInput(_("Answer 'safe' or 'help'."), field="answer")
-    q = connection.ops.quote_name
-    now = timezone.now()
-    at = connection.ops.adapt_datetimefield_value(now)
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(_SELECT.format(a=q(Affected._meta.db_table), k=q(Crisis._meta.db_table),
-                                          c=q(Citizen._meta.db_table)), [affected_id, crisis_id])
-            row = cursor.fetchone()
-            if row is None:
-                raise LinkRefused("unknown")
-            pk, citizen_id, mission_id, stay_id, lat, lon, case_id, status, user_id = row
-            if status != Crisis.Status.ACTIVE:
-                raise LinkRefused("closed")
-            verb = "INSERT OR IGNORE INTO" if connection.vendor == "sqlite" else "INSERT INTO"
-            tail = "" if connection.vendor == "sqlite" else " ON CONFLICT DO NOTHING"
-            cursor.execute(f"{verb} {q(Answer._meta.db_table)} (affected_id, answer, via, {q('key')}, at, text) "
-                           f"VALUES (%s, %s, %s, %s, %s, %s){tail}", [pk, answer, via, key, at, text[:500]])
-            if cursor.rowcount != 1:
-                if text and answer == Affected.Answer.HELP and case_id is not None:
-                    _help_details(case_id, text)  # "what do you need?" after the one-tap answer
-                return Answered(pk, crisis_id, answer, False, case_id)
-            cursor.execute(f"UPDATE {q(Affected._meta.db_table)} SET answer = %s, answered_at = %s, "  # noqa: S608
-                           "answered_via = %s WHERE id = %s", [answer, at, via, pk])
-        if answer == Affected.Answer.HELP and case_id is None:
-            from embassy.sos.services.raising import sos_open_for_citizen
-
-            crisis = Crisis.objects.only("title", "countries").get(pk=crisis_id)
-            country = None
-            if lat is not None and lon is not None:
-                from embassy.geo.boundaries import country_at
-
-                country = country_at(lat, lon)
-            case_id, _created = sos_open_for_citizen(
-                citizen_id=citizen_id, user_id=user_id, mission_id=mission_id, stay_id=stay_id, lat=lat, lon=lon,
-                key=f"rollcall:{crisis_id}:{pk}", country_id=country,
-                text=text or _("Needs help (answer to the roll-call: %(title)s)") % {"title": crisis.title[:150]})
-            Affected.objects.filter(pk=pk).update(case_id=case_id)
-    return Answered(pk, crisis_id, answer, True, case_id)
-
-
-def _help_details(case_id: int, text: str) -> None:
-    """What the person adds after "I need help": onto their SOS case's timeline, where the officer reads it."""
-    from embassy.sos.models import Event
-    from embassy.sos.services.common import clean_text
-
-    Event.objects.create(case_id=case_id, at=timezone.now(), kind=Event.Kind.DETAILS, from_citizen=True,
-                         public=True, text=clean_text(text), data={"via": "rollcall"})
-
-
-def rollcall_answer_link(*, crisis_id: int, token: str, answer: str, text: str = "") -> Answered:
-    """An answer through a signed link (no sign-in). Raises LinkRefused or BadInput."""
-    affected_id, who = link_check(token, crisis_id)
-    key = hashlib.sha256(token.encode()).hexdigest()[:40]
-    return _answer_store(affected_id=affected_id, crisis_id=crisis_id, answer=answer,
-                         via="contact" if who == CONTACT else "link", key=key, text=text)
-
-
-def rollcall_answer_own(*, user: Any, crisis_id: int, answer: str, text: str = "") -> Answered:
-    """A signed-in citizen answers in the app."""
-    from embassy.citizens.selectors import own_citizen
-
-    citizen = own_citizen(user=user)
-    pk = Affected.objects.filter(crisis_id=crisis_id, citizen=citizen).values_list("id", flat=True).first()
-    if pk is None:
-        raise NotFound(_("You are not on this roll-call."))
-    try:
-        return _answer_store(affected_id=pk, crisis_id=crisis_id, answer=answer, via="app",
-                             key=f"app:{timezone.now().timestamp():.0f}", text=text)
-    except LinkRefused as refused:
-        raise Conflict(_("This roll-call has ended.")) from refused
-
-
-def rollcall_answer_staff(*, actor: Any, affected: Affected, answer: str, note: str = "") -> Answered:
-    """An officer records an answer heard by phone."""
-    _may_run(actor, affected.crisis)
-    result = _answer_store(affected_id=affected.pk, crisis_id=affected.crisis_id, answer=answer, via="staff",
-                           key=f"staff:{actor.pk}:{timezone.now().timestamp():.3f}", text=note)
-    audit_record(actor=actor, action="crisis.answer", object_type="affected", object_id=affected.pk,
-                 citizen_id=affected.citizen_id, detail={"answer": answer})
-    return result

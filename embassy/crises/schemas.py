@@ -6,6 +6,22 @@ from ninja import Field, Schema
 from embassy.common.schema_types import Coordinate
 
 
+class FeedItemOut(Schema):
+    """One public feed event that is part of the crisis (an aftershock, another feed's alert)."""
+
+    source: str
+    source_id: str
+    title: str
+    url: str
+    magnitude: float | None
+    severity_label: str
+    lat: float
+    lon: float
+    radius_km: float | None
+    occurred_at: datetime
+    updated_at: datetime
+
+
 class CrisisOut(Schema):
     id: int
     title: str
@@ -30,9 +46,15 @@ class CrisisOut(Schema):
     created_at: datetime
     updated_at: datetime
 
+    events: list[FeedItemOut]
+
     @staticmethod
     def resolve_missions(obj: Any) -> list[str]:
         return sorted(m.code for m in obj.missions.all())
+
+    @staticmethod
+    def resolve_events(obj: Any) -> list[Any]:
+        return sorted(obj.feed_items.all(), key=lambda i: (i.occurred_at, i.pk))
 
 
 class DeclareIn(Schema):

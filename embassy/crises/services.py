@@ -13,34 +13,26 @@ from django.utils.translation import gettext as _
 from embassy.accounts.audit import audit_record
 from embassy.common.errors import BadInput, Conflict, PermissionDenied
 from embassy.crises.affected import affected_refresh
-from embassy.crises.ingest import MAX_RADIUS_KM, _notify_missions
+from embassy.crises.alerts import crisis_cap_all_clear
+from embassy.crises.ingest import MAX_RADIUS_KM, notify_missions
 from embassy.crises.models import Crisis, CrisisEvent
+from embassy.crises.powers import require_manage
+from embassy.crises.rollcall import ROLLCALL_KINDS
 from embassy.crises.zone import clean_polygon, shape_of
 from embassy.geo.boundaries import validate_point
-from embassy.missions.models import HQ_ROLES, Role
 from embassy.missions.selectors import scope_for
+from embassy.notify.services import messages_cancel
 
 log = logging.getLogger(__name__)
 
 # --- Officers ---------------------------------------------------------------------------------------------------
-def _may_manage(actor: Any, crisis: Crisis | None = None) -> None:
-    scope = scope_for(actor)
-    manager_roles = {Role.PROTECTION_OFFICER, Role.HEAD_OF_MISSION, *HQ_ROLES}
-    if not (scope.roles & manager_roles):
-        raise PermissionDenied(_("Only protection staff and headquarters manage crises."))
-    if crisis is not None and not scope.is_hq:
-        mine = set(crisis.missions.values_list("id", flat=True))
-        if not mine & scope.mission_ids:
-            raise PermissionDenied(_("This crisis does not concern your mission."))
-
-
-@transaction.atomic
 def crisis_declare(*, actor: Any, title: str, kind: str, lat: Any = None, lon: Any = None,
                    radius_km: Any = None, countries: list[str] | None = None,
                    polygon: dict[str, Any] | None = None) -> Crisis:
     """An officer declares a crisis over a circle (lat, lon, radius), a polygon (GeoJSON, drawn on the map)
-    and/or whole countries. Active at once; the affected set is computed before this returns."""
-    _may_manage(actor)
+    and/or whole countries, within their missions' jurisdiction (crises.powers). Active at once; the
+    affected set is computed before this returns."""
+    require_manage(actor, None, action="declare")
     title = (title or "").strip()
     if not title:
         raise BadInput(_("Give the crisis a title."), field="title")
@@ -56,16 +48,24 @@ def crisis_declare(*, actor: Any, title: str, kind: str, lat: Any = None, lon: A
     if geometry is not None and la is None:
         centre = shape_of(geometry).representative_point()
         la, lo = float(centre.y), ((float(centre.x) + 180.0) % 360.0) - 180.0
+    probe = Crisis(title=title[:300], kind=kind, lat=la, lon=lo, radius_km=r, polygon=geometry, countries=codes)
+    require_manage(actor, None, action="declare", zones=(probe,))
+    return _declare(actor, probe)
+
+
+@transaction.atomic
+def _declare(actor: Any, crisis: Crisis) -> Crisis:
     now = timezone.now()
-    crisis = Crisis.objects.create(title=title[:300], kind=kind, status=Crisis.Status.ACTIVE, lat=la, lon=lo,
-                                   radius_km=r, polygon=geometry, countries=codes, declared_by=actor,
-                                   confirmed_by=actor, confirmed_at=now, occurred_at=now)
+    crisis.status, crisis.declared_by, crisis.confirmed_by = Crisis.Status.ACTIVE, actor, actor
+    crisis.confirmed_at = crisis.occurred_at = now
+    crisis.save()
     result = affected_refresh(crisis)
     CrisisEvent.objects.create(crisis=crisis, kind="declared", actor=actor,
                                data={"registered_inside": result.inside, "people": result.people})
+    zone = "polygon" if crisis.polygon else ("circle" if crisis.radius_km else "countries")
     audit_record(actor=actor, action="crisis.declare", object_type="crisis", object_id=crisis.pk,
-                 detail={"zone": "polygon" if geometry else ("circle" if r else "countries"), "countries": codes})
-    transaction.on_commit(lambda: _notify_missions(crisis))
+                 detail={"zone": zone, "countries": crisis.countries})
+    transaction.on_commit(lambda: notify_missions(crisis, "declared"))
     return crisis
 
 
@@ -93,25 +93,39 @@ def _circle(lat: Any, lon: Any, radius_km: Any) -> tuple[float, float, float]:
     return la, lo, r
 
 
-@transaction.atomic
 def crisis_zone_update(*, actor: Any, crisis: Crisis, lat: Any = None, lon: Any = None, radius_km: Any = None,
                        polygon: dict[str, Any] | None = None, countries: list[str] | None = None) -> Crisis:
-    """Change an open crisis's zone; the affected set follows (people who left keep their answers)."""
-    _may_manage(actor, crisis)
+    """Change an open crisis's zone; the affected set follows (people who left keep their answers). The
+    officer's jurisdiction must reach the zone before and after the change."""
+    require_manage(actor, crisis, action="zone")
+    if crisis.status not in (Crisis.Status.PROPOSED, Crisis.Status.ACTIVE):
+        raise Conflict(_("This crisis is already closed."))
+    probe = Crisis(lat=crisis.lat, lon=crisis.lon, radius_km=crisis.radius_km, polygon=crisis.polygon,
+                   countries=list(crisis.countries or []))
+    if polygon:
+        probe.polygon = clean_polygon(polygon)
+        probe.radius_km = None
+    elif lat is not None or lon is not None:
+        probe.lat, probe.lon, probe.radius_km = _circle(lat, lon, radius_km)
+        probe.polygon = None
+    if countries is not None:
+        probe.countries = _country_codes(countries)
+    if not (probe.polygon or probe.radius_km or probe.countries):
+        raise BadInput(_("Draw a zone on the map or choose a country."), field="lat")
+    require_manage(actor, crisis, action="zone", zones=(probe,))
+    return _zone_update(actor, crisis, probe)
+
+
+@transaction.atomic
+def _zone_update(actor: Any, crisis: Crisis, probe: Crisis) -> Crisis:
+    crisis = Crisis.objects.select_for_update().get(pk=crisis.pk)
     if crisis.status not in (Crisis.Status.PROPOSED, Crisis.Status.ACTIVE):
         raise Conflict(_("This crisis is already closed."))
     before = {"lat": crisis.lat, "lon": crisis.lon, "radius_km": crisis.radius_km, "polygon": bool(crisis.polygon),
               "countries": crisis.countries}
-    if polygon:
-        crisis.polygon = clean_polygon(polygon)
-        crisis.radius_km = None
-    elif lat is not None or lon is not None:
-        crisis.lat, crisis.lon, crisis.radius_km = _circle(lat, lon, radius_km)
-        crisis.polygon = None
-    if countries is not None:
-        crisis.countries = _country_codes(countries)
-    if not (crisis.polygon or crisis.radius_km or crisis.countries):
-        raise BadInput(_("Draw a zone on the map or choose a country."), field="lat")
+    for field in ("lat", "lon", "radius_km", "polygon", "countries"):
+        setattr(crisis, field, getattr(probe, field))
+    crisis.data = {**(crisis.data or {}), "zone_by": "officer"}  # later feed events add to it, never replace it
     crisis.save()
     result = affected_refresh(crisis)
     CrisisEvent.objects.create(crisis=crisis, kind="zone_changed", actor=actor,
@@ -121,9 +135,14 @@ def crisis_zone_update(*, actor: Any, crisis: Crisis, lat: Any = None, lon: Any 
     return crisis
 
 
-@transaction.atomic
 def crisis_confirm(*, actor: Any, crisis: Crisis) -> Crisis:
-    _may_manage(actor, crisis)
+    require_manage(actor, crisis, action="confirm")
+    return _confirm(actor, crisis)
+
+
+@transaction.atomic
+def _confirm(actor: Any, crisis: Crisis) -> Crisis:
+    crisis = Crisis.objects.select_for_update().get(pk=crisis.pk)
     if crisis.status != Crisis.Status.PROPOSED:
         raise Conflict(_("Only a proposed crisis can be confirmed."))
     crisis.status, crisis.confirmed_by, crisis.confirmed_at = Crisis.Status.ACTIVE, actor, timezone.now()
@@ -133,15 +152,31 @@ def crisis_confirm(*, actor: Any, crisis: Crisis) -> Crisis:
     return crisis
 
 
-@transaction.atomic
 def crisis_dismiss(*, actor: Any, crisis: Crisis, reason: str = "") -> Crisis:
-    _may_manage(actor, crisis)
+    """Dismiss a proposed crisis, or close an active one. Closing withdraws its roll-call messages still
+    waiting in the outbox (questions, reminders, emergency contacts' messages) and, when the crisis had CAP
+    alerts, publishes the all-clear Update."""
+    require_manage(actor, crisis, action="close" if crisis.status == Crisis.Status.ACTIVE else "dismiss")
+    return _dismiss(actor, crisis, reason)
+
+
+@transaction.atomic
+def _dismiss(actor: Any, crisis: Crisis, reason: str) -> Crisis:
+    # The lock orders this after any roll-call batch in progress (they lock the row too), so the messages a
+    # batch has queued are withdrawn here and no batch queues more once the crisis is closed.
+    crisis = Crisis.objects.select_for_update().get(pk=crisis.pk)
     if crisis.status not in (Crisis.Status.PROPOSED, Crisis.Status.ACTIVE):
         raise Conflict(_("This crisis is already closed."))
     crisis.status = Crisis.Status.DISMISSED if crisis.status == Crisis.Status.PROPOSED else Crisis.Status.CLOSED
     crisis.save(update_fields=["status", "updated_at"])
-    CrisisEvent.objects.create(crisis=crisis, kind=crisis.status, actor=actor, text=(reason or "")[:1000])
-    audit_record(actor=actor, action=f"crisis.{crisis.status}", object_type="crisis", object_id=crisis.pk)
+    withdrawn = messages_cancel(kinds=ROLLCALL_KINDS, data={"crisis": crisis.pk},
+                                reason=f"withdrawn: crisis {crisis.pk} {crisis.status}")
+    CrisisEvent.objects.create(crisis=crisis, kind=crisis.status, actor=actor, text=(reason or "")[:1000],
+                               data={"withdrawn": withdrawn})
+    audit_record(actor=actor, action=f"crisis.{crisis.status}", object_type="crisis", object_id=crisis.pk,
+                 detail={"withdrawn": withdrawn})
+    if crisis.status == Crisis.Status.CLOSED:
+        crisis_cap_all_clear(actor=actor, crisis=crisis)
     return crisis
 
 

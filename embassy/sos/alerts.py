@@ -207,6 +207,18 @@ def kick() -> None:
 DIGEST_FROM = 3  # this many new cases for one mission in one run → one summary message per officer
 
 
+def _staff_subject(case: Case) -> str:
+    name = case.citizen.full_name or _("a citizen")
+    if case.routing_rule == "rollcall-contact":  # "I need help" said by their emergency contact (crises.help)
+        return _("SOS %(ref)s for %(name)s, reported by an emergency contact") % {"ref": case.reference, "name": name}
+    return _("SOS %(ref)s from %(name)s") % {"ref": case.reference, "name": name}
+
+
+def _new_key(case: Case) -> str:
+    """The alert's de-duplication key; a case alerted again (a roll-call "I need help" joined it) gets a new one."""
+    return f"sos:{case.pk}:new:{case.mission_id}" + (f":{case.alerts}" if case.alerts > 1 else "")
+
+
 def _staff_specs(users: list[Any], addresses: dict[int, list[tuple[str, str]]], cases: list[Case]) -> list[Any]:
     """Messages for one mission's duty officers about `cases`: one each, or one summary when many
     arrive at once (an SOS storm must not bury the officer's phone under hundreds of messages)."""
@@ -226,11 +238,10 @@ def _staff_specs(users: list[Any], addresses: dict[int, list[tuple[str, str]]], 
                 items: list[tuple[Any, Any, str, str, str, int | None, str]] = [(subject, body, settings.SITE_URL.rstrip("/") + reverse("console:sos-queue"),
                           f"sos:{first.pk}-{last.pk}:digest:{first.mission_id}", "sos.new.digest", None, sms)]
             else:
-                items = [(_("SOS %(ref)s from %(name)s") % {"ref": c.reference,
-                                                            "name": c.citizen.full_name or _("a citizen")},
+                items = [(_staff_subject(c),
                           _("New SOS for %(mission)s. Position: %(where)s. Open the console to acknowledge.") % {
                               "mission": c.mission.name(), "where": _where(c)},
-                          _console_url(c), f"sos:{c.pk}:new:{c.mission_id}", "sos.new", c.pk,
+                          _console_url(c), _new_key(c), "sos.new", c.pk,
                           sms_new_case(ref=c.reference, name=c.citizen.full_name or _("a citizen"),
                                        where=sms_where(c.lat, c.lon, c.accuracy_m),
                                        url=_case_sms_url(c, "console:sos-case"),

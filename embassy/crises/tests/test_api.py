@@ -48,7 +48,8 @@ def test_declare_list_confirm_and_dismiss_through_the_api(client: Client) -> Non
     assert client.get("/api/v1/crises", **bearer(make_citizen_user())).status_code == 403
     assert client.get("/api/v1/crises").status_code == 401
 
-    proposed = Crisis.objects.create(title="Possible quake", kind="earthquake", source="usgs", source_id="x1")
+    proposed = Crisis.objects.create(title="Possible quake", kind="earthquake", source="usgs", source_id="x1",
+                                     lat=3.0, lon=101.5, radius_km=60)
     proposed.missions.set(Crisis.objects.get(pk=body["id"]).missions.all())
     assert client.post(f"/api/v1/crises/{proposed.pk}/confirm", **jeddah).status_code == 404
     r = client.post(f"/api/v1/crises/{proposed.pk}/confirm", **kl)

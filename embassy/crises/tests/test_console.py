@@ -280,14 +280,16 @@ def test_notes_confirm_dismiss_and_the_roll_call(web: Client, flood: Crisis) -> 
     assert CrisisEvent.objects.filter(crisis=flood, kind="rollcall").count() == 1
 
     # a proposed crisis from a feed: confirm from the list, another dismissed from the room
-    proposed = Crisis.objects.create(title="Gempa Selangor", kind="earthquake", source="usgs", source_id="us7")
+    proposed = Crisis.objects.create(title="Gempa Selangor", kind="earthquake", source="usgs", source_id="us7",
+                                     lat=3.07, lon=101.52, radius_km=50)
     proposed.missions.set(flood.missions.all())
     listing = web.get("/konsol/krisis/")
     assert f'action="/konsol/krisis/{proposed.pk}/konfirmasi/"'.encode() in listing.content
     r = web.post(f"/konsol/krisis/{proposed.pk}/konfirmasi/", {"next": "list"})
     assert r.status_code == 302 and r["Location"] == "/konsol/krisis/"
     assert Crisis.objects.get(pk=proposed.pk).status == Crisis.Status.ACTIVE
-    another = Crisis.objects.create(title="Banjir Selangor", kind="flood", source="gdacs", source_id="g7")
+    another = Crisis.objects.create(title="Banjir Selangor", kind="flood", source="gdacs", source_id="g7",
+                                    lat=3.07, lon=101.52, radius_km=30)
     another.missions.set(flood.missions.all())
     web.post(f"/konsol/krisis/{another.pk}/tutup/", {"reason": "false alarm"})
     assert Crisis.objects.get(pk=another.pk).status == Crisis.Status.DISMISSED

@@ -26,10 +26,11 @@ from embassy.citizens.services import stay_register
 from embassy.common.errors import BadInput, Conflict, NotFound, PermissionDenied
 from embassy.common.tests.factories import make_staff, staff_client
 from embassy.crises import alerts
+from embassy.crises.answers import rollcall_answer_link
 from embassy.crises.models import Affected, Crisis, CrisisEvent
 from embassy.crises.report import crisis_report_data, crisis_report_pdf, is_drill
 from embassy.crises.report_views import crisis_cap_public
-from embassy.crises.rollcall import link_token, rollcall_answer_link, rollcall_start
+from embassy.crises.rollcall import link_token, rollcall_start
 from embassy.crises.services import crisis_declare, crisis_dismiss, crisis_note_add
 from embassy.missions.models import Role
 
@@ -81,7 +82,8 @@ def _pdf_text(pdf: bytes) -> str:
     out = []
     for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
         try:
-            out.append(zlib.decompress(match.group(1)).decode("latin-1"))
+            # decompressobj, not decompress: the regex may have eaten a last "\r" of the compressed bytes
+            out.append(zlib.decompressobj().decompress(match.group(1)).decode("latin-1"))
         except zlib.error:
             out.append(match.group(1).decode("latin-1"))
     return "\n".join(out)

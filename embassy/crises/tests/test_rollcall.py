@@ -20,6 +20,7 @@ from embassy.accounts.models import AuditEvent
 from embassy.citizens.models import Citizen, EmergencyContact
 from embassy.citizens.services import stay_register
 from embassy.common.tests.factories import make_staff
+from embassy.crises.answers import rollcall_answer_link
 from embassy.crises.feeds import parse_usgs
 from embassy.crises.ingest import crisis_ingest
 from embassy.crises.models import Affected, Answer, Crisis
@@ -27,7 +28,6 @@ from embassy.crises.rollcall import (
     LinkRefused,
     link_check,
     link_token,
-    rollcall_answer_link,
     rollcall_remind,
     rollcall_start,
 )
@@ -144,9 +144,12 @@ def test_the_link_page_without_signing_in(client: Client) -> None:
     assert case.events.filter(kind="details", text="Kaki saya terluka").exists()
     assert client.get(f"/aman/{crisis.pk}/{token}x/").status_code == 403
     assert client.get(f"/aman/{crisis.pk + 1}/{token}/").status_code == 403
+    # "Safe" again after "help": the latest answer wins, and the case's timeline says so (issue 9).
     api = client.post("/api/v1/rollcall/answer", json.dumps({"crisis": crisis.pk, "token": token, "answer": "safe"}),
                       content_type="application/json")
-    assert api.status_code == 200 and api.json()["recorded"] is False
+    assert api.status_code == 200 and api.json()["recorded"] is True and api.json()["answer"] == "safe"
+    assert Affected.objects.get(pk=row.pk).answer == "safe"
+    assert case.events.filter(kind="details", data__answer="safe").exists()
     bad = client.post("/api/v1/rollcall/answer", json.dumps({"crisis": crisis.pk, "token": "1.2.p:x:y",
                                                              "answer": "safe"}), content_type="application/json")
     assert bad.status_code == 403
@@ -176,7 +179,7 @@ def test_full_drill_from_a_recorded_feed_event(settings: Any, client: Client) ->
     events = parse_usgs((DATA / "usgs-significant_month-2022-04-05.geojson").read_bytes()).events
     quake = next(e for e in events if e.magnitude and e.magnitude >= 7 and 36 < e.lat < 39 and 140 < e.lon < 143)
     with TestCase.captureOnCommitCallbacks(execute=True):
-        crisis, action = crisis_ingest(event=quake)
+        crisis, action = crisis_ingest(event=quake, now=quake.occurred_at + dt.timedelta(minutes=10))
     assert action == "created" and crisis is not None and crisis.status == Crisis.Status.ACTIVE
     inside = set(Affected.objects.filter(crisis=crisis, inside=True).values_list("citizen_id", flat=True))
     assert {a.pk, b.pk, c.pk} <= inside and far.pk not in inside

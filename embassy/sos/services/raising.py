@@ -249,22 +249,33 @@ def case_message_from_citizen(*, case: Case, user: Any, text: str) -> Event:
 
 def sos_open_for_citizen(*, citizen_id: int, user_id: int | None, mission_id: int, stay_id: int | None,
                          lat: float | None, lon: float | None, key: str, text: str, country_id: str | None = None,
-                         category: str = Category.DISASTER) -> tuple[int, bool]:
+                         category: str = Category.DISASTER, reported_by: str = "") -> tuple[int, bool]:
     """Open an SOS case on a citizen's behalf — "I need help" in a crisis roll-call, possibly from a citizen
-    without an account (an SMS link). Joins the citizen's open case instead of opening a second one.
-    Returns (case id, created). Runs inside the caller's transaction."""
+    without an account (an SMS link), or said by their emergency contact (reported_by="contact": the case's
+    routing rule is "rollcall-contact", and its first timeline entry is not from the citizen). Joins the
+    citizen's open case instead of opening a second one; the duty officers are then told again, as for a
+    new case, and the console's cursor moves. Returns (case id, created). Runs inside the caller's
+    transaction; the officers' alerts are fanned out after commit."""
     now = timezone.now()
     open_id = (Case.objects.filter(citizen_id=citizen_id, status__in=[Case.Status.NEW, Case.Status.ACKNOWLEDGED])
                .values_list("id", flat=True).first())
     data = {"key": key, "via": "rollcall"}
+    if reported_by:
+        data["reported_by"] = reported_by
     if open_id is not None:
-        Event.objects.create(case_id=open_id, at=now, kind=Event.Kind.JOINED, from_citizen=True, public=True,
-                             text=clean_text(text), data=data)
+        with transaction.atomic():
+            case = Case.objects.select_for_update().get(pk=open_id)
+            case.alerts += 1
+            case.alerted_at = None  # the fan-out (alerts.cases_alert_new) tells the duty officers again
+            case.save(update_fields=["alerts", "alerted_at"])
+            event_add(case, Event.Kind.JOINED, text=clean_text(text), data=data, public=True,
+                      from_citizen=not reported_by, at=now)
+        transaction.on_commit(alerts.kick)
         return open_id, False
     fields: dict[str, Any] = {
         "citizen_id": citizen_id, "user_id": user_id, "stay_id": stay_id, "mission_id": mission_id,
-        "routing_rule": "rollcall", "country_id": country_id, "category": category, "text": clean_text(text), "raised_at": now,
-        "waiting_since": now, "updated_at": now,
+        "routing_rule": f"rollcall-{reported_by}" if reported_by else "rollcall", "country_id": country_id,
+        "category": category, "text": clean_text(text), "raised_at": now, "waiting_since": now, "updated_at": now,
     }
     if lat is not None and lon is not None:
         fields.update(lat=lat, lon=lon, cell=cell_at(lat, lon, STAY_RES), location=Case.Location.KNOWN,
@@ -274,6 +285,15 @@ def sos_open_for_citizen(*, citizen_id: int, user_id: int | None, mission_id: in
     with transaction.atomic():
         case_id = store.insert(Case, fields)
         store.insert(Event, {"case_id": case_id, "at": now, "kind": Event.Kind.RAISED, "actor_id": user_id,
-                             "from_citizen": True, "public": True, "text": fields["text"], "data": data})
+                             "from_citizen": not reported_by, "public": True, "text": fields["text"],
+                             "data": data})
     transaction.on_commit(alerts.kick)
     return case_id, True
+
+
+def case_rollcall_add(*, case_id: int, text: str, data: dict[str, Any], from_citizen: bool = True) -> None:
+    """What a roll-call answer adds to an SOS case it opened ("what do you need?", or "safe" said later): an
+    entry on the timeline, which moves the console's cursor."""
+    case = Case.objects.get(pk=case_id)
+    event_add(case, Event.Kind.DETAILS, text=clean_text(text), data={"via": "rollcall", **data}, public=True,
+              from_citizen=from_citizen)
