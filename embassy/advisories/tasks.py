@@ -63,6 +63,7 @@ def notify_level_change(version_id: int) -> int:
     path = reverse("advisories:country", args=[version.country_id])
     url = settings.SITE_URL.rstrip("/") + path
     sms_url = sms_link(path)
+    sms_texts: dict[str, str] = {}  # by language: the same for every recipient
     sent = 0
     for chunk in _chunks(recipient_ids(version.country_id), CHUNK):
         with transaction.atomic():
@@ -75,14 +76,17 @@ def notify_level_change(version_id: int) -> int:
                         "country": name, "level": version.level}
                     body = _("Level %(level)d — %(label)s. %(reason)s") % {
                         "level": version.level, "label": label, "reason": version.reason}
-                    sms = level_change_sms(country=name, level=version.level, label=label, rose=rose, url=sms_url)
+                    language = user.language or "id"
+                    if language not in sms_texts:
+                        sms_texts[language] = level_change_sms(country=name, level=version.level, label=label,
+                                                               rose=rose, url=sms_url)
                 notify_user(
                     user=user, subject=subject, body=body.strip(), url=url,
                     priority=Priority.HIGH if rose else Priority.NORMAL,
                     kind="advisory", dedupe_key=f"advisory:{version.pk}:{user.pk}",
                     data={"country": version.country_id, "level": version.level, "previous_level": before,
                           "version": version.number},
-                    sms=sms, fallback=("sms",),  # people who signed up with a phone number only
+                    sms=sms_texts[language], fallback=("sms",),  # people who signed up with a phone number only
                 )
                 sent += 1
     return sent

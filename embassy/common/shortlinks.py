@@ -14,12 +14,13 @@ the same link (roll-call answers store each (person, answer, link) once).
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import hmac
 import string
 import time
 
 from django.conf import settings
-from django.utils.crypto import salted_hmac
 
 ALPHABET = string.digits + string.ascii_uppercase + string.ascii_lowercase
 _INDEX = {c: i for i, c in enumerate(ALPHABET)}
@@ -55,8 +56,14 @@ def unb62(text: str) -> int:
     return number
 
 
+@functools.lru_cache(maxsize=32)
+def _key(salt: str, secret: str) -> bytes:
+    """The HMAC key for `salt`, derived as django.utils.crypto.salted_hmac derives it (once, not per code)."""
+    return hashlib.sha256((f"embassy.shortlink.{salt}" + secret).encode()).digest()
+
+
 def _mac(salt: str, message: str, secret: str) -> str:
-    digest = salted_hmac(f"embassy.shortlink.{salt}", message, secret=secret, algorithm="sha256").digest()
+    digest = hmac.new(_key(salt, secret), message.encode(), hashlib.sha256).digest()
     return b62(int.from_bytes(digest[:8], "big") % 62**MAC_LEN, MAC_LEN)
 
 

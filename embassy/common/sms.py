@@ -149,11 +149,16 @@ def sms_values(template: str, values: Mapping[str, object], *, shrink: Sequence[
     return None
 
 
+def sms_format(template: str, values: Mapping[str, object]) -> str:
+    """`template % values`, without the fourth dot of a shortened value followed by a full stop."""
+    return _DOTS.sub(ELLIPSIS, template % values)
+
+
 def sms_render(template: str, values: Mapping[str, object], *, shrink: Sequence[str] = (),
                limit: int = SEGMENT, min_keep: int = MIN_KEEP) -> str | None:
     """`template % values` fitted into one GSM-7 segment (see sms_values); None when it cannot fit."""
     clean = sms_values(template, values, shrink=shrink, limit=limit, min_keep=min_keep)
-    return None if clean is None else _DOTS.sub(ELLIPSIS, template % clean)
+    return None if clean is None else sms_format(template, clean)
 
 
 _TRAILING_LINK = re.compile(r"(?:^|\s)(https?://\S+)$")

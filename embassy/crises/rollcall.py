@@ -21,6 +21,7 @@ the emergency contacts of those who stay silent.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import time
 from collections.abc import Iterator
@@ -39,7 +40,7 @@ from embassy.accounts.audit import audit_record
 from embassy.citizens.models import Citizen, EmergencyContact
 from embassy.common.errors import Conflict
 from embassy.common.shortlinks import ShortCodeRefused, short_sign, short_unsign
-from embassy.common.sms import sms_fit, sms_link, sms_render
+from embassy.common.sms import fits, septets, sms_fit, sms_format, sms_link, sms_render, sms_values
 from embassy.crises.models import Affected, Crisis, CrisisEvent
 from embassy.crises.powers import require_manage
 from embassy.notify.channels import channel_available
@@ -230,17 +231,28 @@ def _texts(crisis: Crisis, language: str, *, reminder: bool) -> tuple[str, str, 
         return str(subject), str(body), str(safe), str(help_)
 
 
-def ask_sms(*, title: str, url: str, reminder: bool) -> str:
-    """The question (or its reminder) as one GSM-7 SMS in the active language: the title is shortened, or
-    left out, so that the text and its short link fit 160 characters."""
-    if reminder:
-        full = _("Reminder, Indonesian mission: are you safe? %(title)s. Answer: %(url)s")
-        bare = _("Reminder, Indonesian mission: are you safe? Answer: %(url)s")
-    else:
-        full = _("Indonesian mission: are you safe? %(title)s. Tap to answer: %(url)s")
-        bare = _("Indonesian mission: are you safe? Tap to answer: %(url)s")
-    return (sms_render(full, {"title": title, "url": url}, shrink=("title",), min_keep=16)
-            or sms_render(bare, {"url": url}) or sms_fit(bare % {"url": url})[0])
+def ask_sms(*, title: str, url: str, reminder: bool, language: str | None = None) -> str:
+    """The question (or its reminder) as one GSM-7 SMS in `language` (default: the active one): the title is
+    shortened, or left out, so that the text and its short link fit 160 characters."""
+    template, fitted = _ask_fit(language or translation.get_language() or "id", title, reminder,
+                                septets(url) or len(url))
+    text = sms_format(template, {"title": fitted, "url": url})
+    return text if fits(text) else sms_fit(text)[0]
+
+
+@functools.lru_cache(maxsize=256)
+def _ask_fit(language: str, title: str, reminder: bool, url_septets: int) -> tuple[str, str]:
+    """(template, the title fitted into it) for a link of `url_septets`: worked out once per crisis, language
+    and link length, not once for each of 100,000 people."""
+    with translation.override(language):
+        if reminder:
+            full = _("Reminder, Indonesian mission: are you safe? %(title)s. Answer: %(url)s")
+            bare = _("Reminder, Indonesian mission: are you safe? Answer: %(url)s")
+        else:
+            full = _("Indonesian mission: are you safe? %(title)s. Tap to answer: %(url)s")
+            bare = _("Indonesian mission: are you safe? Tap to answer: %(url)s")
+    values = sms_values(full, {"title": title, "url": "u" * url_septets}, shrink=("title",), min_keep=16)
+    return (full, values["title"]) if values is not None else (bare, "")
 
 
 def contact_sms(*, name: str, title: str, url: str, hotline: str) -> str:
@@ -301,8 +313,8 @@ def _ask(crisis: Crisis, people: list[_Person], *, round_no: int, now: dt.dateti
             help_line.format(url=link_url(crisis.pk, token, "help"))])
         sms = ""
         if channel == "sms":
-            with translation.override(p.language or "id"):
-                sms = ask_sms(title=crisis.title, url=short_url(short_token(p.affected_id)), reminder=round_no > 0)
+            sms = ask_sms(title=crisis.title, url=short_url(short_token(p.affected_id)), reminder=round_no > 0,
+                          language=p.language or "id")
         specs += [MessageSpec(channel=channel, address=address, user_id=p.user_id if channel == "push" else None,
                               subject=subject, body=body, url=link_url(crisis.pk, token), priority=Priority.BULK,
                               kind=KIND_ASK, dedupe_key=f"rollcall:{crisis.pk}:{p.affected_id}:{round_no}",
