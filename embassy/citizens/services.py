@@ -196,16 +196,18 @@ class _Place:
 def _locate(country: str | None, lat: Any, lon: Any) -> _Place:
     """Where a stay is and which mission is responsible for it.
 
-    With coordinates, the country is where the point lies (a country given as well must match); without,
-    the country is required and the stay goes to the mission for the whole country."""
+    With coordinates, the country is where the point lies — on land or in its territorial sea. A country
+    given as well decides the routing by its own rules (router.route_in); it is refused only when the point
+    is on another country's land. Without coordinates, the country is required and the stay goes to the
+    mission for the whole country."""
     router = get_router()
     given = country_info(country, field="country").code if country else None
     if lat is not None or lon is not None:
         la, lo = validate_point(lat, lon)
-        route = router.route(la, lo)
+        route = router.route_in(given, la, lo) if given else router.route(la, lo)
         if route.country is None and given is None:
             raise BadInput(_("This location is not in any country. Choose the country."), field="country")
-        if given and route.country and given != route.country:
+        if given and route.place == "land" and router.countries.country_at(la, lo) != given:
             raise BadInput(_("The location on the map is not in the chosen country."), field="country")
         return _Place(route.country or given or "", la, lo, cell_at(la, lo, STAY_RES), route.mission_id, route.rule)
     if given is None:

@@ -26,7 +26,7 @@ def missions(request: HttpRequest, country: str = "", kind: str = "") -> list:
 @router.get("/missions/route", response=RouteOut, summary="Which mission is responsible for a point, and by which rule")
 def route(request: HttpRequest, point: Query[PointIn]) -> dict:
     answer = route_point(point.lat, point.lon)
-    return {"lat": point.lat, "lon": point.lon, "country": answer.country, "rule": answer.rule,
+    return {"lat": point.lat, "lon": point.lon, "country": answer.country, "rule": answer.rule, "place": answer.place,
             "distance_km": answer.distance_km, "mission": mission_list().get(pk=answer.mission_id)}
 
 

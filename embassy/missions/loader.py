@@ -7,8 +7,11 @@ file is valid. Format: see the comment lines at the top of data/missions.csv.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import re
 import zoneinfo
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,8 +23,10 @@ from embassy.geo.countries import is_country_code
 
 COLUMNS = [
     "code", "kind", "name_id", "name_en", "city", "country", "lat", "lon", "timezone",
-    "address", "phone", "hotline", "email", "website", "jurisdiction",
+    "address", "phone", "hotline", "email", "website", "jurisdiction", "sources", "source_date",
 ]
+DEFAULT_DISTRICT = "*"
+Area = tuple[str, str, str]  # (country, admin1 or "", admin2 or "")
 KINDS = {"HQ", "KBRI", "KJRI", "KRI", "PTRI", "KDEI"}
 REQUIRED = ("code", "kind", "name_id", "name_en", "city", "country", "lat", "lon", "timezone")
 
@@ -49,7 +54,9 @@ class UnitRow:
     hotline: str
     email: str
     website: str
-    jurisdiction: list[tuple[str, str]] = field(default_factory=list)  # (country, admin1 or "")
+    jurisdiction: list[Area] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    source_date: str = ""
 
 
 def _phone(value: str, path: str, line: int, column: str) -> str:
@@ -64,8 +71,11 @@ def _phone(value: str, path: str, line: int, column: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _jurisdiction(value: str, path: str, line: int) -> list[tuple[str, str]]:
-    areas: list[tuple[str, str]] = []
+def _jurisdiction(value: str, path: str, line: int) -> list[Area]:
+    """`CC` (a whole country), `CC:A|B` (first-level subdivisions, GeoNames admin1 codes) or
+    `CC:A.D|A.E|A.*` (districts, GeoNames admin2 codes, of subdivision A; `A.*` = A's other districts),
+    entries separated by `;`."""
+    areas: list[Area] = []
     for entry in (e.strip() for e in value.split(";")):
         if not entry:
             continue
@@ -74,17 +84,56 @@ def _jurisdiction(value: str, path: str, line: int) -> list[tuple[str, str]]:
         if not is_country_code(country) or len(country) != 2:
             raise DataFileError(path, line, "jurisdiction", f"unknown country code {country!r}")
         if subs.strip():
-            for admin1 in (s.strip() for s in subs.split("|")):
-                if not admin1:
-                    raise DataFileError(path, line, "jurisdiction", f"empty subdivision code in {entry!r}")
-                areas.append((country, admin1))
+            for sub in (s.strip() for s in subs.split("|")):
+                admin1, dot, admin2 = sub.partition(".")
+                if not admin1 or (dot and not admin2):
+                    raise DataFileError(path, line, "jurisdiction", f"empty subdivision or district code in {entry!r}")
+                areas.append((country, admin1, admin2))
         else:
-            areas.append((country, ""))
+            areas.append((country, "", ""))
     return areas
 
 
-def parse_units(text: str, path: str = "<memory>") -> list[UnitRow]:
-    """Parse and validate the whole file; raise DataFileError at the first problem."""
+_URL_OK = URLValidator(schemes=["http", "https"])
+_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+
+
+def _sources(value: str, path: str, line: int) -> list[str]:
+    urls = value.split()
+    for url in urls:
+        try:
+            _URL_OK(url)
+        except ValidationError as exc:
+            raise DataFileError(path, line, "sources", f"not a URL: {url!r} (separate URLs by a space)") from exc
+    return urls
+
+
+def _source_date(value: str, path: str, line: int, today: dt.date) -> str:
+    """YYYY-MM-DD, YYYY-MM or YYYY, a real date, not after `today`."""
+    if not value:
+        return ""
+    if not _DATE.fullmatch(value):
+        raise DataFileError(path, line, "source_date", f"not YYYY-MM-DD, YYYY-MM or YYYY: {value!r}")
+    parts = [int(p) for p in value.split("-")]
+    try:
+        first = dt.date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+    except ValueError as exc:
+        raise DataFileError(path, line, "source_date", f"no such date: {value!r}") from exc
+    if first > today:
+        raise DataFileError(path, line, "source_date", f"in the future: {value!r}")
+    return value
+
+
+def parse_units(
+    text: str, path: str = "<memory>", *, districts: dict[tuple[str, str], set[str]] | None = None,
+    today: dt.date | None = None,
+) -> list[UnitRow]:
+    """Parse and validate the whole file; raise DataFileError at the first problem.
+
+    `districts`: the admin2 codes known for each (country, admin1) (data/admin2_places.csv); when given,
+    a district a row names must be one of them, and a subdivision split by district must have some.
+    `today` (default: the current UTC date) bounds source_date."""
+    today = today or dt.datetime.now(dt.UTC).date()
     lines = text.splitlines()
     data_lines = [(n, ln) for n, ln in enumerate(lines, start=1) if ln.strip() and not ln.lstrip().startswith("#")]
     if not data_lines:
@@ -128,6 +177,8 @@ def parse_units(text: str, path: str = "<memory>") -> list[UnitRow]:
                 email_ok(rec["email"])
             except ValidationError as exc:
                 raise DataFileError(path, line_no, "email", f"not an email address: {rec['email']!r}") from exc
+        if rec["source_date"] and not rec["sources"]:
+            raise DataFileError(path, line_no, "sources", "a source date needs its sources")
         if rec["website"]:
             try:
                 url_ok(rec["website"])
@@ -142,37 +193,83 @@ def parse_units(text: str, path: str = "<memory>") -> list[UnitRow]:
                 hotline=_phone(rec["hotline"], path, line_no, "hotline"),
                 email=rec["email"], website=rec["website"],
                 jurisdiction=_jurisdiction(rec["jurisdiction"], path, line_no),
+                sources=_sources(rec["sources"], path, line_no),
+                source_date=_source_date(rec["source_date"], path, line_no, today),
             )
         )
-    _check_areas(rows, path)
+    _check_areas(rows, path, districts)
     if sum(1 for r in rows if r.kind == "HQ") != 1:
         raise DataFileError(path, header_line, "kind", "exactly one HQ unit is required")
     return rows
 
 
-def _check_areas(rows: list[UnitRow], path: str) -> None:
-    """An area (a whole country, or one subdivision) belongs to one unit; a country is whole or split."""
-    owner: dict[tuple[str, str], int] = {}
+def _check_areas(rows: list[UnitRow], path: str, known: dict[tuple[str, str], set[str]] | None = None) -> None:
+    """An area (a whole country, a subdivision or a district) belongs to one unit; a country is whole or
+    split; a subdivision is whole or split by district, and then one unit takes its other districts."""
+    owner: dict[Area, int] = {}
     whole: dict[str, int] = {}
     split: dict[str, int] = {}
+    whole_admin1: dict[tuple[str, str], int] = {}
+    by_district: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
     for row in rows:
-        for country, admin1 in row.jurisdiction:
-            if (country, admin1) in owner:
-                other = owner[(country, admin1)]
-                raise DataFileError(path, row.line, "jurisdiction", f"{country}:{admin1 or '*'} also on line {other}")
-            owner[(country, admin1)] = row.line
+        for country, admin1, admin2 in row.jurisdiction:
+            area = (country, admin1, admin2)
+            if area in owner:
+                label = f"{country}:{admin1 or '*'}" + (f".{admin2}" if admin2 else "")
+                raise DataFileError(path, row.line, "jurisdiction", f"{label} also on line {owner[area]}")
+            owner[area] = row.line
             (split if admin1 else whole)[country] = row.line
+            if admin1 and not admin2:
+                whole_admin1[(country, admin1)] = row.line
+            elif admin2:
+                by_district[(country, admin1)][admin2] = row.line
     for country, line in split.items():
         if country in whole:
             raise DataFileError(
                 path, line, "jurisdiction",
                 f"{country} is split into subdivisions here but assigned whole on line {whole[country]}",
             )
+    for (country, admin1), named in by_district.items():
+        line = min(named.values())
+        if (country, admin1) in whole_admin1:
+            raise DataFileError(
+                path, line, "jurisdiction",
+                f"{country}:{admin1} is split into districts here but assigned whole on line "
+                f"{whole_admin1[(country, admin1)]}",
+            )
+        if DEFAULT_DISTRICT not in named:
+            raise DataFileError(
+                path, line, "jurisdiction",
+                f"{country}:{admin1} is split into districts: one unit must take the others ({country}:{admin1}.*)",
+            )
+        if known is not None:
+            codes = known.get((country, admin1), set())
+            if not codes:
+                raise DataFileError(path, line, "jurisdiction",
+                                    f"{country}:{admin1} has no reference places for its districts")
+            for admin2, at in named.items():
+                if admin2 != DEFAULT_DISTRICT and admin2 not in codes:
+                    raise DataFileError(path, at, "jurisdiction", f"unknown district {country}:{admin1}.{admin2}")
 
 
-def read_units(path: Path) -> list[UnitRow]:
+def district_codes(path: Path) -> dict[tuple[str, str], set[str]]:
+    """The admin2 codes of each (country, admin1) in a reference-places file (data/admin2_places.csv)."""
+    codes: dict[tuple[str, str], set[str]] = defaultdict(set)
+    try:
+        with path.open(encoding="utf-8") as fh:
+            for row in csv.DictReader(line for line in fh if not line.startswith("#")):
+                codes[(row["country"], row["admin1"])].add(row["admin2"])
+    except OSError as exc:
+        raise DataFileError(str(path), 0, "", f"cannot read file: {exc}") from exc
+    return dict(codes)
+
+
+def read_units(path: Path, districts_path: Path | None = None) -> list[UnitRow]:
+    """Read and validate a units file; districts are checked against the reference places next to it
+    (admin2_places.csv) when that file exists."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise DataFileError(str(path), 0, "", f"cannot read file: {exc}") from exc
-    return parse_units(text, str(path))
+    places = districts_path or path.with_name("admin2_places.csv")
+    return parse_units(text, str(path), districts=district_codes(places) if places.exists() else None)

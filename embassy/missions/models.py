@@ -31,6 +31,9 @@ class Mission(models.Model):
     hotline = models.CharField(max_length=20, blank=True)
     email = models.CharField(max_length=254, blank=True)
     website = models.CharField(max_length=300, blank=True)
+    # provenance of the row's facts: one or more URLs separated by a space, and when they were read
+    sources = models.TextField(blank=True, default="")
+    source_date = models.CharField(max_length=10, blank=True, default="")  # YYYY-MM-DD, YYYY-MM or YYYY
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -47,16 +50,35 @@ class Mission(models.Model):
         return self.kind == self.Kind.HQ
 
 
+    @property
+    def source_urls(self) -> list[str]:
+        return self.sources.split()
+
+
 class Jurisdiction(models.Model):
-    """A mission is responsible for a whole country (admin1 == "") or for one first-level subdivision
-    (GeoNames admin1 code) of a country that several missions share."""
+    """A mission is responsible for a whole country (admin1 == ""), for one first-level subdivision
+    (GeoNames admin1 code) of a country that several missions share, or for one district (GeoNames admin2
+    code) of a subdivision that several missions share; admin2 == "*" takes the subdivision's districts
+    that no one names."""
 
     mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="jurisdictions")
     country = models.ForeignKey("geo.Country", on_delete=models.PROTECT, related_name="+")
     admin1 = models.CharField(max_length=20, blank=True, default="")
+    admin2 = models.CharField(max_length=20, blank=True, default="")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["country", "admin1"], name="one_mission_per_area")]
+        constraints = [models.UniqueConstraint(fields=["country", "admin1", "admin2"], name="one_mission_per_area")]
+
+    def __str__(self) -> str:
+        return ":".join(filter(None, [self.country_id, ".".join(filter(None, [self.admin1, self.admin2]))]))
+
+
+class RoutingVersion(models.Model):
+    """One row (pk 1): bumped by every change to missions or jurisdictions, so that every process's
+    router notices and rebuilds (see routing.get_router)."""
+
+    version = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(auto_now=True)
 
 
 class Role(models.TextChoices):

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from embassy.geo.distance import haversine_km_many
+
 COARSE_STEP = 2.0  # degrees: first level when building a grid
 
 
@@ -115,3 +117,29 @@ def _closest(lat: float, lon: float, candidates: tuple[tuple[float, float, float
         if dot > best_dot:
             best, best_dot = payload, dot
     return best
+
+
+class PlaceIndex:
+    """The label (e.g. a subdivision code) of the nearest of some reference places (lat, lon, label):
+    exact, the same answer as scanning every place (ties: the first place in list order)."""
+
+    def __init__(self, places: list[tuple[float, float, str]], step: float) -> None:
+        self.places = places
+        lats, lons = [p[0] for p in places], [p[1] for p in places]
+        box = (min(lats) - 1, max(lats) + 1, min(lons) - 1, max(lons) + 1)
+        self.grid = _CandidateGrid(lats, lons, step, box)
+        # Per distinct candidate set, what a look-up needs: the label itself when the set has only one,
+        # else the candidates as unit vectors for a dot-product comparison.
+        entries: dict[tuple[int, ...], object] = {}
+        for cands in set(self.grid.cells):
+            if cands:
+                labels = {places[i][2] for i in cands}
+                entries[cands] = labels.pop() if len(labels) == 1 else _vectors([places[i] for i in cands], 2)
+        self.grid.cells = [entries.get(c) for c in self.grid.cells]  # type: ignore[misc]
+
+    def label_at(self, lat: float, lon: float) -> str:
+        entry = self.grid.candidates(lat, lon)
+        if entry is None:  # outside the places' bounding box: scan them all
+            d = haversine_km_many(lat, lon, [p[0] for p in self.places], [p[1] for p in self.places])
+            return self.places[int(d.argmin())][2]
+        return entry if isinstance(entry, str) else _closest(lat, lon, entry)

@@ -2,10 +2,13 @@ from __future__ import annotations
 
 from ninja import Schema
 
+from embassy.missions.contact import hotline_for
+
 
 class AreaOut(Schema):
     country: str
     admin1: str
+    admin2: str
 
 
 class MissionOut(Schema):
@@ -21,10 +24,13 @@ class MissionOut(Schema):
     timezone: str
     address: str
     phone: str
-    hotline: str
+    hotline: str  # the number to call: the mission's hotline, or headquarters' (hotline_fallback)
+    hotline_fallback: bool  # the mission lists no hotline: `hotline` is the headquarters' hotline
     email: str
     website: str
     jurisdiction: list[AreaOut]
+    sources: list[str]  # where the row's facts come from (URLs)
+    source_date: str  # YYYY-MM-DD, YYYY-MM or YYYY; "" when not recorded
 
     @staticmethod
     def resolve_name(obj: object) -> str:
@@ -35,14 +41,28 @@ class MissionOut(Schema):
         return obj.country_id  # type: ignore[attr-defined]
 
     @staticmethod
+    def resolve_hotline(obj: object) -> str:
+        return hotline_for(obj).number  # type: ignore[arg-type]
+
+    @staticmethod
+    def resolve_hotline_fallback(obj: object) -> bool:
+        return hotline_for(obj).fallback  # type: ignore[arg-type]
+
+    @staticmethod
+    def resolve_sources(obj: object) -> list[str]:
+        return obj.source_urls  # type: ignore[attr-defined]
+
+    @staticmethod
     def resolve_jurisdiction(obj: object) -> list[dict[str, str]]:
-        return [{"country": j.country_id, "admin1": j.admin1} for j in obj.jurisdictions.all()]  # type: ignore[attr-defined]
+        return [{"country": j.country_id, "admin1": j.admin1, "admin2": j.admin2}
+                for j in obj.jurisdictions.all()]  # type: ignore[attr-defined]
 
 
 class RouteOut(Schema):
     lat: float
     lon: float
     country: str | None
-    rule: str  # home | jurisdiction | subdivision | nearest
+    rule: str  # home | jurisdiction | subdivision | district | nearest
+    place: str  # land | coastal (in the country's territorial sea, 12 nm) | sea
     distance_km: float
     mission: MissionOut

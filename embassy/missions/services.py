@@ -3,11 +3,45 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import F
 
 from embassy.common.errors import BadInput
+from embassy.geo.boundaries import validate_point
 from embassy.missions.loader import read_units
-from embassy.missions.models import HQ_ROLES, MISSION_ROLES, Jurisdiction, Membership, Mission, Role
+from embassy.missions.models import (
+    HQ_ROLES,
+    MISSION_ROLES,
+    Jurisdiction,
+    Membership,
+    Mission,
+    Role,
+    RoutingVersion,
+)
 from embassy.missions.routing import reset_router
+
+
+def routing_bump() -> None:
+    """Record that missions or jurisdictions changed: every process's router rebuilds within
+    routing.ROUTER_CHECK_SECONDS (this one right after the commit). Call inside the changing transaction."""
+    with transaction.atomic():
+        if not RoutingVersion.objects.filter(pk=1).update(version=F("version") + 1):
+            RoutingVersion.objects.create(pk=1, version=1)
+        transaction.on_commit(reset_router)
+
+
+@transaction.atomic
+def mission_save(*, mission: Mission) -> Mission:
+    """Save a mission edited by staff (the admin): coordinates validated, routing told."""
+    mission.lat, mission.lon = validate_point(mission.lat, mission.lon)
+    mission.save()
+    routing_bump()
+    return mission
+
+
+@transaction.atomic
+def mission_delete(*, mission: Mission) -> None:
+    mission.delete()
+    routing_bump()
 
 
 def missions_load(*, path: Path) -> dict[str, int]:
@@ -23,7 +57,8 @@ def missions_load(*, path: Path) -> dict[str, int]:
                 "kind": row.kind, "name_id": row.name_id, "name_en": row.name_en, "city": row.city,
                 "country_id": row.country, "lat": row.lat, "lon": row.lon, "timezone": row.timezone,
                 "address": row.address, "phone": row.phone, "hotline": row.hotline, "email": row.email,
-                "website": row.website, "active": True,
+                "website": row.website, "sources": " ".join(row.sources), "source_date": row.source_date,
+                "active": True,
             }
             mission = existing.get(row.code)
             if mission is None:
@@ -36,13 +71,15 @@ def missions_load(*, path: Path) -> dict[str, int]:
                 updated += 1
             by_code[row.code] = mission
         stale = Mission.objects.exclude(code__in=by_code).filter(active=True).update(active=False)
-        Jurisdiction.objects.all().delete()
-        Jurisdiction.objects.bulk_create(
-            Jurisdiction(mission=by_code[row.code], country_id=country, admin1=admin1)
-            for row in rows
-            for country, admin1 in row.jurisdiction
-        )
-        transaction.on_commit(reset_router)
+        wanted = {(by_code[row.code].pk, *area) for row in rows for area in row.jurisdiction}
+        have = set(Jurisdiction.objects.values_list("mission_id", "country_id", "admin1", "admin2"))
+        if wanted != have:
+            Jurisdiction.objects.all().delete()
+            Jurisdiction.objects.bulk_create(
+                Jurisdiction(mission_id=m, country_id=c, admin1=a1, admin2=a2) for m, c, a1, a2 in sorted(wanted)
+            )
+        if created or updated or stale or wanted != have:
+            routing_bump()
     return {"units": len(rows), "created": created, "updated": updated, "deactivated": stale}
 
 

@@ -15,8 +15,9 @@ from embassy.missions.routing import get_router, route_point
 from embassy.missions.services import missions_load
 
 MISSIONS = Path(settings.DATA_DIR) / "missions.csv"
-HEADER = "code,kind,name_id,name_en,city,country,lat,lon,timezone,address,phone,hotline,email,website,jurisdiction"
-HQ = 'HQ-X,HQ,Pusat,Headquarters,Jakarta,ID,-6.2,106.8,Asia/Jakarta,,,,,,'
+HEADER = ("code,kind,name_id,name_en,city,country,lat,lon,timezone,address,phone,hotline,email,website,jurisdiction,"
+          "sources,source_date")
+HQ = 'HQ-X,HQ,Pusat,Headquarters,Jakarta,ID,-6.2,106.8,Asia/Jakarta,,,,,,,,'
 
 
 def test_real_file_is_valid_and_complete() -> None:
@@ -32,15 +33,15 @@ def test_real_file_is_valid_and_complete() -> None:
 @pytest.mark.parametrize(
     ("row", "line", "field"),
     [
-        ("KBRI-A,KBRI,A,A,City,ZZ,1,2,UTC,,,,,,", 4, "country"),
-        ("KBRI-A,KBRI,A,A,City,MY,91,2,UTC,,,,,,", 4, "lat"),
-        ("KBRI-A,KBRI,A,A,City,MY,abc,2,UTC,,,,,,", 4, "lat"),
-        ("KBRI-A,KBRI,A,A,City,MY,1,2,Mars/Base,,,,,,", 4, "timezone"),
-        ("KBRI-A,EMBASSY,A,A,City,MY,1,2,UTC,,,,,,", 4, "kind"),
-        ("KBRI-A,KBRI,A,A,City,MY,1,2,UTC,,12,,,,", 4, "phone"),
-        ("KBRI-A,KBRI,A,A,City,MY,1,2,UTC,,,,not-an-email,,", 4, "email"),
-        ("KBRI-A,KBRI,A,A,City,MY,1,2,UTC,,,,,,XX", 4, "jurisdiction"),
-        ("KBRI-A,KBRI,,A,City,MY,1,2,UTC,,,,,,", 4, "name_id"),
+        ("KBRI-A,KBRI,A,A,City,ZZ,1,2,UTC,,,,,,,,", 4, "country"),
+        ("KBRI-A,KBRI,A,A,City,MY,91,2,UTC,,,,,,,,", 4, "lat"),
+        ("KBRI-A,KBRI,A,A,City,MY,abc,2,UTC,,,,,,,,", 4, "lat"),
+        ("KBRI-A,KBRI,A,A,City,MY,1,2,Mars/Base,,,,,,,,", 4, "timezone"),
+        ("KBRI-A,EMBASSY,A,A,City,MY,1,2,UTC,,,,,,,,", 4, "kind"),
+        ("KBRI-A,KBRI,A,A,City,MY,1,2,UTC,,12,,,,,,", 4, "phone"),
+        ("KBRI-A,KBRI,A,A,City,MY,1,2,UTC,,,,not-an-email,,,,", 4, "email"),
+        ("KBRI-A,KBRI,A,A,City,MY,1,2,UTC,,,,,,XX,,", 4, "jurisdiction"),
+        ("KBRI-A,KBRI,,A,City,MY,1,2,UTC,,,,,,,,", 4, "name_id"),
     ],
 )
 def test_broken_row_names_file_line_and_field(row: str, line: int, field: str) -> None:
@@ -54,7 +55,7 @@ def test_broken_row_names_file_line_and_field(row: str, line: int, field: str) -
 
 
 def test_area_assigned_twice_is_refused() -> None:
-    text = f"{HEADER}\n{HQ}\nKBRI-A,KBRI,A,A,C,MY,1,2,UTC,,,,,,MY\nKBRI-B,KBRI,B,B,C,MY,1,2,UTC,,,,,,MY:01\n"
+    text = f"{HEADER}\n{HQ}\nKBRI-A,KBRI,A,A,C,MY,1,2,UTC,,,,,,MY,,\nKBRI-B,KBRI,B,B,C,MY,1,2,UTC,,,,,,MY:01,,\n"
     with pytest.raises(DataFileError, match="split into subdivisions"):
         parse_units(text, "x.csv")
 
@@ -66,7 +67,7 @@ def test_broken_file_loads_nothing(tmp_path: Path) -> None:
     good = MISSIONS.read_text(encoding="utf-8").rstrip("\n").splitlines()
     good[-1] = good[-1].replace(",", ",BROKEN", 1).replace("KBRI", "NOPE", 1)
     bad = tmp_path / "missions.csv"
-    bad.write_text("\n".join([*good[:-1], "KBRI-NEW,KBRI,Baru,New,City,MY,1,2,UTC,,,,,,", good[-1]]) + "\n")
+    bad.write_text("\n".join([*good[:-1], "KBRI-NEW,KBRI,Baru,New,City,MY,1,2,UTC,,,,,,,,", good[-1]]) + "\n")
     with pytest.raises(DataFileError) as exc:
         missions_load(path=bad)
     assert str(bad) in str(exc.value)
