@@ -63,8 +63,20 @@ def json_depth_exceeds(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
     return False
 
 
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    return value
+
+
 def json_load(body: bytes | str) -> Any:
-    """A JSON body, or BadBody with a message for the person (too deep, not JSON, not UTF-8)."""
+    """A JSON body, or BadBody with a message for the person (too deep, not JSON, not UTF-8). NUL characters
+    ("\\u0000") are dropped from its texts: they mean nothing in a text, PostgreSQL cannot store them, and an
+    SOS is better stored without one than refused for it."""
     try:
         value = json.loads(body)
     except RecursionError:
@@ -73,6 +85,8 @@ def json_load(body: bytes | str) -> Any:
         raise BadBody(_("The body is not valid JSON.")) from None
     if json_depth_exceeds(value):
         raise BadBody(_("The body is nested too deeply."))
+    if (b"\\u0000" if isinstance(body, bytes) else "\\u0000") in body:  # type: ignore[operator]
+        value = _without_nul(value)
     return value
 
 

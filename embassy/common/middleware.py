@@ -60,11 +60,11 @@ class DomainErrorMiddleware:
         return None
 
 
-def _refuse(request: HttpRequest, status: int, message: str) -> HttpResponse:
+def _refuse(request: HttpRequest, status: int, message: str, field: str = "body") -> HttpResponse:
     """The front door's answer: JSON for the API (the API's error body), a short page elsewhere."""
     if request.path_info.startswith("/api/"):
         response: HttpResponse = JsonResponse(
-            {"detail": message, "code": "bad_input", "errors": [{"field": "body", "message": message}]},
+            {"detail": message, "code": "bad_input", "errors": [{"field": field, "message": message}]},
             status=status)
     else:
         response = HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
@@ -85,6 +85,7 @@ class RequestGuardMiddleware:
     answer is a clear 4xx, never a 500.
 
     - the Host header is checked against ALLOWED_HOSTS for every request (the fast path too);
+    - a NUL character in the path or the query string is refused with 400;
     - a body declared larger than the limit is refused with 413 before it is read;
     - a form body (multipart or urlencoded POST) is parsed here, so that a malformed one (no boundary, too many
       fields) is refused with 400 before any view, sign-in backend or lockout handler reads request.POST;
@@ -100,7 +101,10 @@ class RequestGuardMiddleware:
             if not request.path_info.startswith("/api/"):
                 raise  # Django's own 400 page, as on every other path
             security_log.error(str(exc), extra={"status_code": 400, "request": request})
-            return _refuse(request, 400, _("This host name is not served here."))
+            return _refuse(request, 400, _("This host name is not served here."), "host")
+        if "\x00" in request.path_info or "%00" in request.META.get("QUERY_STRING", ""):
+            # a NUL in an address is never meant (and PostgreSQL cannot compare a text with one)
+            return _refuse(request, 400, _("The address contains a character that is not allowed."), "query")
         refused = self._check_body(request)
         return refused or self.get_response(request)
 

@@ -152,3 +152,18 @@ def test_booleans_are_not_coordinates(people: dict) -> None:
     declare = {"title": "Test", "kind": "earthquake", "polygon": {"type": "Polygon", "coordinates": [ring]}}
     r = _client().post("/api/v1/crises", json.dumps(declare), content_type="application/json", **bearer(hq))
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "polygon"
+
+
+def test_nul_characters_never_reach_the_database(people: dict) -> None:
+    """PostgreSQL cannot store or compare a text with a NUL: in an address it is refused, in a body dropped."""
+    for path in ("/api/v1/sos/cases?q=a%00b", "/api/v1/staff/citizens?q=%00"):
+        r = _client().get(path, **people["as_officer"])
+        assert r.status_code == 400 and r.json()["errors"][0]["field"] == "query", path
+    assert staff_client(people["officer"]).get("/konsol/warga/?q=%00").status_code == 400
+    r = _client().post("/api/v1/sos/alerts", '{"text": "tolong\\u0000 saya"}', content_type="application/json",
+                       **people["as_citizen"])
+    assert r.status_code == 201
+    assert Case.objects.get().text == "tolong saya"
+    r = _client().patch("/api/v1/me/profile", '{"home_address": "Jl. Merdeka\\u0000 1"}',
+                        content_type="application/json", **people["as_citizen"])
+    assert r.status_code == 200 and r.json()["home_address"] == "Jl. Merdeka 1"
