@@ -91,9 +91,9 @@ def test_bad_subscriptions_get_a_clear_error(client: Client, payload: dict, fiel
 def test_staff_must_pass_the_second_factor_before_subscribing() -> None:
     officer = make_staff("KBRI-KUALA-LUMPUR", Role.PROTECTION_OFFICER)
     client = Client()
-    client.force_login(officer)  # password only
+    client.force_login(officer)  # password only: not signed in for the API until the second factor
     r = client.post("/api/v1/notify/push-subscriptions", subscription(), content_type="application/json")
-    assert r.status_code == 403
+    assert r.status_code == 401 and not PushSubscription.objects.exists()
     r = staff_client(officer).post("/api/v1/notify/push-subscriptions", subscription(), content_type="application/json")
     assert r.status_code == 201
 
