@@ -6,9 +6,6 @@ dispatcher is kicked on commit."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import ipaddress
 import json
 import logging
 import re
@@ -16,15 +13,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import islice
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Field
-from django.db.models.constants import OnConflict
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,9 +27,11 @@ from embassy.common.errors import BadInput, Conflict, NotFound
 from embassy.common.phones import phone_normalise
 from embassy.common.sms import gsm_clean, septets, sms_fit, sms_link
 from embassy.notify import conf
+from embassy.notify.bulk import _insert
 from embassy.notify.channels import channel_available
 from embassy.notify.dispatch import kick, lane_for
 from embassy.notify.models import CHANNELS, Message, Priority, PushSubscription
+from embassy.notify.subscriptions import push_subscription_delete, push_subscription_save
 
 __all__ = [
     "CHANNELS", "MessageSpec", "Priority", "SmsTooLong", "message_retry", "notify_address", "notify_bulk",
@@ -319,141 +315,6 @@ def notify_bulk(*, messages: Iterable[MessageSpec], batch_size: int = 1000) -> i
     if skipped:
         log.warning("notify_bulk: %s messages skipped (unusable address or channel)", skipped)
     return total
-
-
-_INSERT_FIELDS = ("channel", "address", "user", "subscription", "subject", "body", "url", "data", "kind", "priority",
-                  "status", "attempts", "next_attempt_at", "claimed_until", "claimed_by", "last_error", "provider_id",
-                  "dedupe_key", "created_at", "sent_at")
-
-
-def _insert(rows: list[dict[str, Any]]) -> int:
-    """INSERT ... ON CONFLICT DO NOTHING (INSERT OR IGNORE on SQLite) through executemany, from plain
-    values: several times faster than bulk_create, which builds a model instance per row and prepares every
-    value through its field. Returns the number of rows inserted (a de-duplication key that raced in from
-    elsewhere is not counted)."""
-    if connection.vendor == "postgresql":
-        return _insert_pg(rows)
-    meta = Message._meta
-    fields = [cast(Field, meta.get_field(name)) for name in _INSERT_FIELDS]  # type: ignore[type-arg]
-    ops = connection.ops
-    prep_data = cast(Field, meta.get_field("data")).get_db_prep_save  # type: ignore[type-arg]
-    now = cast(Field, meta.get_field("created_at")).get_db_prep_save(timezone.now(), connection)  # type: ignore[type-arg]
-    queued = Message.Status.QUEUED.value
-    sql = "{} {} ({}) VALUES ({}) {}".format(
-        ops.insert_statement(on_conflict=OnConflict.IGNORE), ops.quote_name(meta.db_table),
-        ", ".join(ops.quote_name(str(f.column)) for f in fields), ", ".join(["%s"] * len(fields)),
-        ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None),
-    )
-    params = [
-        (r["channel"], r["address"], r["user_id"], r["subscription_id"], r["subject"], r["body"], r["url"],
-         prep_data(r["data"], connection), r["kind"], r["priority"], queued, 0, now, None, "", "", "",
-         r["dedupe_key"], now, None)
-        for r in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
-        inserted = cursor.rowcount
-    return inserted if inserted is not None and inserted >= 0 else len(rows)
-
-
-_PG_INSERT = """
-INSERT INTO notify_message (channel, address, user_id, subscription_id, subject, body, url, data, kind, priority,
-    dedupe_key, status, attempts, next_attempt_at, claimed_by, last_error, provider_id, created_at)
-SELECT t.*, 'queued', 0, %s, '', '', '', %s
-FROM unnest(%s::varchar[], %s::varchar[], %s::bigint[], %s::bigint[], %s::varchar[], %s::text[], %s::varchar[],
-            %s::jsonb[], %s::varchar[], %s::smallint[], %s::varchar[]) AS t
-ON CONFLICT DO NOTHING
-"""
-
-
-def _insert_pg(rows: list[dict[str, Any]]) -> int:
-    """PostgreSQL: one statement per batch, the values passed as eleven arrays (unnest), which is an order
-    of magnitude faster than a statement per row."""
-    now = timezone.now()
-    columns: list[list[Any]] = [[] for _ in range(11)]
-    for r in rows:
-        for i, value in enumerate((r["channel"], r["address"], r["user_id"], r["subscription_id"], r["subject"],
-                                   r["body"], r["url"], json.dumps(r["data"]), r["kind"], r["priority"],
-                                   r["dedupe_key"])):
-            columns[i].append(value)
-    with connection.cursor() as cursor:
-        cursor.execute(_PG_INSERT, [now, now, *columns])
-        return int(cursor.rowcount)
-
-
-# --- Push subscriptions ---------------------------------------------------------------------------------------
-def _b64_key(value: str, size: int, *, field: str) -> str:
-    value = (value or "").strip()
-    try:
-        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-    except (binascii.Error, ValueError) as exc:
-        raise BadInput(_("This push subscription key is not valid."), field=field) from exc
-    if len(raw) != size or (size == 65 and raw[0] != 4):
-        raise BadInput(_("This push subscription key is not valid."), field=field)
-    return value.rstrip("=")
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _check_endpoint(endpoint: str) -> str:
-    """Push endpoints are URLs the server will POST to, so only the browsers' push services are accepted
-    (NOTIFY_PUSH_HOSTS); loopback is allowed for development and tests."""
-    endpoint = (endpoint or "").strip()
-    parts = urlsplit(endpoint)
-    host = (parts.hostname or "").lower()
-    local = bool(settings.DEBUG or getattr(settings, "TESTING", False)) and _is_loopback(host)
-    if not host or len(endpoint) > 1000 or parts.scheme not in ("https", "http") or parts.username:
-        raise BadInput(_("This is not a push subscription endpoint."), field="endpoint")
-    if local:
-        return endpoint
-    allowed = conf.push_hosts()
-    if parts.scheme != "https" or not ("*" in allowed or any(host == h or host.endswith("." + h) for h in allowed)):
-        raise BadInput(_("This push service is not supported."), field="endpoint")
-    return endpoint
-
-
-@transaction.atomic
-def push_subscription_save(*, user: Any, endpoint: str, p256dh: str, auth: str, user_agent: str = "") -> PushSubscription:
-    """Store (or refresh) a browser's push subscription for `user`. An endpoint seen before moves to this
-    user and is enabled again. Each user keeps at most NOTIFY_MAX_PUSH_SUBSCRIPTIONS (the oldest go)."""
-    endpoint = _check_endpoint(endpoint)
-    values = {"user": user, "p256dh": _b64_key(p256dh, 65, field="keys.p256dh"),
-              "auth": _b64_key(auth, 16, field="keys.auth"), "user_agent": (user_agent or "")[:300],
-              "disabled_at": None}
-    sub, _created = PushSubscription.objects.update_or_create(endpoint=endpoint, defaults=values)
-    keep = conf.max_push_subscriptions()
-    old = list(PushSubscription.objects.filter(user=user).order_by("-created_at", "-id").values_list("id", flat=True)[keep:])
-    if old:
-        PushSubscription.objects.filter(id__in=old).delete()
-    return sub
-
-
-@transaction.atomic
-def push_subscription_delete(*, user: Any, endpoint: str) -> None:
-    """Forget one of the user's push subscriptions (the browser unsubscribed). Unknown endpoints are
-    ignored, so the call can be repeated."""
-    PushSubscription.objects.filter(user=user, endpoint=(endpoint or "").strip()).delete()
-
-
-def messages_cancel(*, kinds: Sequence[str], data: dict[str, Any], reason: str) -> int:
-    """Withdraw the queued messages of these kinds whose data holds every key/value of `data` (for example
-    {"crisis": 12}): they are marked dead with `reason` as their last error and never sent. A message a
-    worker is handing to its channel at this moment still goes. Runs in the caller's transaction. Returns
-    how many were withdrawn."""
-    if not kinds or not data:
-        raise BadInput(_("Say which messages to withdraw."), field="kinds")
-    qs = Message.objects.filter(status=Message.Status.QUEUED, kind__in=list(kinds))
-    for key, value in data.items():
-        qs = qs.filter(**{f"data__{key}": value})
-    return qs.update(status=Message.Status.DEAD, last_error=(reason or "withdrawn")[:500], claimed_by="",
-                     claimed_until=None)
 
 
 # --- Operator actions -----------------------------------------------------------------------------------------
