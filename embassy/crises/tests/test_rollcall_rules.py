@@ -143,7 +143,7 @@ def test_help_from_an_emergency_contact_opens_a_case_that_says_it_came_from_the_
                                       text="Rumahnya roboh, dia tidak bisa dihubungi")
     case = Case.objects.get(pk=result.case_id)
     assert case.routing_rule == "rollcall-contact" and case.mission.code == "KBRI-KUALA-LUMPUR"
-    assert "emergency contact" in case.text or "kontak darurat" in case.text
+    assert "emergency contact" in case.text.lower() or "kontak darurat" in case.text.lower()
     assert "Rumahnya roboh" in case.text
     raised = case.events.get(kind=Event.Kind.RAISED)
     assert raised.from_citizen is False and raised.data["reported_by"] == "contact"
