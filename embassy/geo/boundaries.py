@@ -293,20 +293,24 @@ class CountryResolver:
             return self.index.codes[hits[0]], "coastal"
         edges = self._coast_edges()
         near = cell.near
-        candidates = []
-        for f in hits:
-            idx = near.get(f)
-            if idx is None:
-                xmin, ymin, xmax, ymax = cell.box
-                idx = near[f] = edges.near(f, coast._reach_box(xmin, ymin, xmax, ymax, coast.REACH_DEG))
-            candidates.append((f, idx))
+        if not near:  # first time in this cell: the coast edges that can be within reach of it, per feature
+            xmin, ymin, xmax, ymax = cell.box
+            found = edges.near_any(coast._reach_box(xmin, ymin, xmax, ymax, coast.REACH_DEG))
+            parts = {f: edges.of(f) for f, _piece in cell.bands}
+            near = {f: found[(found >= p.start) & (found < p.stop)] for f, p in parts.items()}
+            cell.near = near  # one assignment: another thread sees the old empty dict or the full one
+        candidates = [(f, near[f]) for f in hits]
         return self.index.codes[coast.nearest_coast(lat, lon, candidates, edges)], "coastal"
 
     def _coast_edges(self) -> coast.CoastEdges:
+        """The coast edges: from the territorial-sea cache (fast), else computed from the boundaries."""
         if self._edges is None:
             with self._edges_lock:
                 if self._edges is None:
-                    self._edges = coast.edges_for(self._features or load_features())
+                    try:
+                        self._edges = coast.load_edges(bands_cache_path(), source_hash())
+                    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+                        self._edges = coast.edges_for(self._features or load_features())
         return self._edges
 
     def _clamp(self, lat: float, lon: float) -> tuple[int, int]:
@@ -351,10 +355,11 @@ def load_or_build_bands(features: Features | None = None, directory: Path | None
             except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
                 logger.warning("territorial-sea cache %s unusable (%s); rebuilding", path, exc)
         started = time.perf_counter()
-        owners, pieces = coast.build_bands(features or load_features())
+        features = features or load_features()
+        owners, pieces = coast.build_bands(features)
         logger.info("territorial seas built in %.1fs", time.perf_counter() - started)
         try:
-            coast.save_bands(path, owners, pieces, source_hash())
+            coast.save_bands(path, owners, pieces, source_hash(), coast.edges_for(features))
         except OSError as exc:
             logger.warning("could not write territorial-sea cache %s: %s", path, exc)
         return owners, pieces

@@ -104,13 +104,52 @@ class CoastEdges:
         """Indices of the feature's edges whose bounding box meets `box` (xmin, ymin, xmax, ymax), which
         may extend past ±180 in longitude (the edges on the other side are then included)."""
         part = self.of(feature)
-        edges = self.box[part]
+        found = self.near_any(box)
+        return found[(found >= part.start) & (found < part.stop)]
+
+    def near_any(self, box: tuple[float, float, float, float]) -> np.ndarray:
+        """Indices (ascending) of edges that may meet `box` (see `near`): every edge whose bounding box
+        meets it, and possibly a few more nearby (harmless: they are genuine coast edges)."""
+        order, starts = self._buckets()
         xmin, ymin, xmax, ymax = box
-        lat_ok = (edges[:, 1] <= ymax) & (edges[:, 3] >= ymin)
-        mask = np.zeros(len(edges), dtype=bool)
+        rows = range(max(0, math.floor(ymin + 90.0)), min(179, math.floor(ymax + 90.0)) + 1)
+        cols: set[int] = set()
         for shift in (-360.0, 0.0, 360.0):
-            mask |= (edges[:, 0] + shift <= xmax) & (edges[:, 2] + shift >= xmin)
-        return np.flatnonzero(mask & lat_ok) + part.start
+            lo, hi = max(xmin + shift, -180.0), min(xmax + shift, 180.0)
+            if lo <= hi:
+                cols.update(range(max(0, math.floor(lo + 180.0)), min(359, math.floor(hi + 180.0)) + 1))
+        parts = [order[starts[r * 360 + c]:starts[r * 360 + c + 1]] for r in rows for c in sorted(cols)]
+        return np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
+
+    def _buckets(self) -> tuple[np.ndarray, np.ndarray]:
+        """Edges bucketed by the 1° cells their bounding box meets: (edge indices sorted by cell, CSR
+        offsets per cell). Built on first use (~0.1 s)."""
+        found = _buckets.get(id(self))
+        if found is None:
+            with _edges_lock:
+                found = _buckets.get(id(self))
+                if found is None:
+                    found = _buckets[id(self)] = _bucket(self.box)
+        return found
+
+
+_buckets: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # per CoastEdges object (they live for the process)
+
+
+def _bucket(box: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    c0 = np.clip(np.floor(box[:, 0] + 180.0), 0, 359).astype(np.int64)
+    c1 = np.clip(np.floor(box[:, 2] + 180.0), 0, 359).astype(np.int64)
+    r0 = np.clip(np.floor(box[:, 1] + 90.0), 0, 179).astype(np.int64)
+    r1 = np.clip(np.floor(box[:, 3] + 90.0), 0, 179).astype(np.int64)
+    width = c1 - c0 + 1
+    counts = width * (r1 - r0 + 1)
+    edge = np.repeat(np.arange(len(box)), counts)
+    k = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    cell = (r0[edge] + k // width[edge]) * 360 + c0[edge] + k % width[edge]
+    order = np.argsort(cell, kind="stable")
+    starts = np.zeros(180 * 360 + 1, dtype=np.int64)
+    starts[1:] = np.cumsum(np.bincount(cell, minlength=180 * 360))
+    return edge[order], starts
 
 
 def build_edges(features: Features) -> CoastEdges:
@@ -316,11 +355,14 @@ def _polygonal(geometry: shapely.Geometry) -> shapely.Geometry | None:
 
 
 # --- cache ------------------------------------------------------------------------------------------------
-BANDS_VERSION = 2  # bump whenever build_bands' rules change
+BANDS_VERSION = 3  # bump whenever build_bands' rules change
 
 
-def save_bands(path: Path, owners: np.ndarray, pieces: np.ndarray, source_hash: str) -> None:
-    """Write the bands as .npz (WKB, no pickle) atomically: a concurrent reader never sees half a file."""
+def save_bands(
+    path: Path, owners: np.ndarray, pieces: np.ndarray, source_hash: str, edges: CoastEdges | None = None
+) -> None:
+    """Write the bands (and the coast edges, so that a process need not read the boundaries to measure a
+    distance) as .npz (WKB, no pickle) atomically: a concurrent reader never sees half a file."""
     blobs = shapely.to_wkb(pieces).tolist()
     offsets = np.zeros(len(blobs) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum([len(b) for b in blobs])
@@ -328,11 +370,21 @@ def save_bands(path: Path, owners: np.ndarray, pieces: np.ndarray, source_hash: 
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
     try:
         with tmp.open("wb") as fh:
+            extra = {} if edges is None else {"edge_offsets": edges.offsets, "edge_a": edges.a, "edge_b": edges.b,
+                                              "edge_box": edges.box}
             np.savez(fh, version=np.array(BANDS_VERSION), owners=owners, wkb_offsets=offsets,
-                     wkb=np.frombuffer(b"".join(blobs), dtype=np.uint8), source_hash=np.array(source_hash))
+                     wkb=np.frombuffer(b"".join(blobs), dtype=np.uint8), source_hash=np.array(source_hash), **extra)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def load_edges(path: Path, source_hash: str) -> CoastEdges:
+    """The coast edges stored with the bands. Raises ValueError / KeyError for another version or data."""
+    with np.load(path, allow_pickle=False) as data:
+        if int(data["version"]) != BANDS_VERSION or str(data["source_hash"]) != source_hash:
+            raise ValueError("territorial-sea cache of another version or other data")
+        return CoastEdges(offsets=data["edge_offsets"], a=data["edge_a"], b=data["edge_b"], box=data["edge_box"])
 
 
 def load_bands(path: Path, source_hash: str) -> tuple[np.ndarray, np.ndarray]:

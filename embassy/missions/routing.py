@@ -204,6 +204,10 @@ class MissionRouter:
     def route(self, lat: float, lon: float) -> Route:
         """Precondition: lat/lon already validated (see validate_point)."""
         country, place = self.countries.locate(lat, lon)
+        if country is not None:  # the common cases first, inline (this is the SOS hot path)
+            mission_id = self.whole.get(country)
+            if mission_id is not None and country != self.home_country:
+                return Route(self.units[mission_id], "jurisdiction", country, lat, lon, place)
         return self._route_located(country, place, lat, lon)
 
     def _route_located(self, country: str | None, place: str, lat: float, lon: float) -> Route:
