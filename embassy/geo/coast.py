@@ -33,6 +33,7 @@ import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import shapely
@@ -370,7 +371,7 @@ def save_bands(
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
     try:
         with tmp.open("wb") as fh:
-            extra = {} if edges is None else {"edge_offsets": edges.offsets, "edge_a": edges.a, "edge_b": edges.b,
+            extra: dict[str, Any] = {} if edges is None else {"edge_offsets": edges.offsets, "edge_a": edges.a, "edge_b": edges.b,
                                               "edge_box": edges.box}
             np.savez(fh, version=np.array(BANDS_VERSION), owners=owners, wkb_offsets=offsets,
                      wkb=np.frombuffer(b"".join(blobs), dtype=np.uint8), source_hash=np.array(source_hash), **extra)
