@@ -34,6 +34,7 @@ EVENT_LABELS = {
     "auto_confirmed": gettext_lazy("Confirmed automatically"),
     "confirmed": gettext_lazy("Confirmed"),
     "feed_update": gettext_lazy("Updated by the feed"),
+    "feed_event": gettext_lazy("Another event of the same disaster (from the feed)"),
     "rollcall": gettext_lazy("Roll-call started"),
     "note": gettext_lazy("Note"),
     "zone_changed": gettext_lazy("Zone changed"),
@@ -127,6 +128,8 @@ def _event_detail(event: CrisisEvent) -> str:
             "inside": int(data.get("inside") or 0)}
     if event.kind == "cap":
         return f"{data.get('msg_type', '')} · {data.get('identifier', '')}"
+    if event.kind == "feed_event":
+        return str(data.get("title", ""))
     if event.kind == "advisory":
         return _("%(country)s: level %(level)s (version %(number)s)") % {
             "country": data.get("country", ""), "level": data.get("level", ""), "number": data.get("number", "")}
