@@ -73,8 +73,8 @@ def _phone(value: str, path: str, line: int, column: str) -> str:
 
 def _jurisdiction(value: str, path: str, line: int) -> list[Area]:
     """`CC` (a whole country), `CC:A|B` (first-level subdivisions, GeoNames admin1 codes) or
-    `CC:A.D|A.E|A.*` (districts, GeoNames admin2 codes, of subdivision A; `A.*` = A's other districts),
-    entries separated by `;`."""
+    `CC:A.D|A.E|A.*` (districts of subdivision A as data/admin2_places.csv names them: the GeoNames admin2
+    code where available, else the official name; `A.*` = A's other districts), entries separated by `;`."""
     areas: list[Area] = []
     for entry in (e.strip() for e in value.split(";")):
         if not entry:

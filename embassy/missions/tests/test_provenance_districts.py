@@ -109,6 +109,28 @@ def test_district_codes_of_the_real_reference_file() -> None:
     assert len(codes[("US", "CA")]) == 57  # all of California's 58 counties but Alpine (no place of 1,000+)
 
 
+SABAH = [  # GeoNames city centres
+    ("Tawau", 4.24482, 117.89115, "KRI-TAWAU"),
+    ("Semporna", 4.48178, 118.61119, "KRI-TAWAU"),
+    ("Lahad Datu", 5.02298, 118.32897, "KRI-TAWAU"),
+    ("Kunak", 4.68577, 118.24908, "KRI-TAWAU"),
+    ("Sandakan", 5.8402, 118.1179, "KJRI-KOTA-KINABALU"),
+    ("Kota Kinabalu", 5.9749, 116.0724, "KJRI-KOTA-KINABALU"),
+    ("Keningau", 5.3378, 116.1602, "KJRI-KOTA-KINABALU"),
+    ("Kudat", 6.88732, 116.82364, "KJRI-KOTA-KINABALU"),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("place", "lat", "lon", "code"), SABAH, ids=[s[0] for s in SABAH])
+def test_sabah_is_split_between_tawau_and_kota_kinabalu(place: str, lat: float, lon: float, code: str) -> None:
+    """The real split (data/missions.csv): KRI Tawau serves the Tawau Division's districts, KJRI Kota
+    Kinabalu the rest of Sabah — by location, and with Malaysia chosen."""
+    route = route_point(lat, lon)
+    assert (route.mission_code, route.rule, route.country) == (code, "district", "MY")
+    assert get_router().route_in("MY", lat, lon).mission_code == code
+
+
 def _split_california() -> None:
     """A district split of California between KJRI San Francisco and KJRI Los Angeles, as the loader
     would store it. The COUNTY LISTS ARE TEST FIXTURES, not the consulates' real districts (those come
