@@ -317,6 +317,21 @@ def notify_bulk(*, messages: Iterable[MessageSpec], batch_size: int = 1000) -> i
     return total
 
 
+# --- Withdrawing queued messages -------------------------------------------------------------------------------
+def messages_cancel(*, kinds: Sequence[str], data: dict[str, Any], reason: str) -> int:
+    """Withdraw the queued messages of these kinds whose data holds every key/value of `data` (for example
+    {"crisis": 12}): they are marked dead with `reason` as their last error and never sent. A message a
+    worker is handing to its channel at this moment still goes. Runs in the caller's transaction. Returns
+    how many were withdrawn."""
+    if not kinds or not data:
+        raise BadInput(_("Say which messages to withdraw."), field="kinds")
+    qs = Message.objects.filter(status=Message.Status.QUEUED, kind__in=list(kinds))
+    for key, value in data.items():
+        qs = qs.filter(**{f"data__{key}": value})
+    return qs.update(status=Message.Status.DEAD, last_error=(reason or "withdrawn")[:500], claimed_by="",
+                     claimed_until=None)
+
+
 # --- Operator actions -----------------------------------------------------------------------------------------
 @transaction.atomic
 def message_retry(*, user: Any, message_id: int) -> Message:
