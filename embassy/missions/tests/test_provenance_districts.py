@@ -179,6 +179,7 @@ def test_an_edit_elsewhere_reaches_this_process_without_a_restart(monkeypatch: p
     """Another process (the admin, in a web worker) deactivates KBRI Singapore: this process's router,
     built before, follows within ROUTER_CHECK_SECONDS — it sees the routing version move."""
     singapore = (1.2903, 103.8519)
+    monkeypatch.setattr(routing, "BACKGROUND_REBUILD", False)  # our rows are in this test's transaction
     routing.reset_router()
     assert route_point(*singapore).mission_code == "KBRI-SINGAPORE"
     before = routing.routing_version()
@@ -195,6 +196,34 @@ def test_an_edit_elsewhere_reaches_this_process_without_a_restart(monkeypatch: p
     finally:
         monkeypatch.undo()
         routing.reset_router()
+
+
+def test_a_rebuild_after_an_edit_elsewhere_does_not_block_lookups(monkeypatch: pytest.MonkeyPatch) -> None:
+    """While the new router is being built (about a second), lookups keep the current one; then it is
+    swapped in."""
+    import threading
+
+    old, new, release = object(), object(), threading.Event()
+
+    def slow_build() -> object:
+        release.wait(5)
+        return new
+
+    monkeypatch.setattr(routing, "_router", old)
+    monkeypatch.setattr(routing, "_router_version", 1)
+    monkeypatch.setattr(routing, "_checked_at", 0.0)
+    monkeypatch.setattr(routing, "routing_version", lambda: 2)
+    monkeypatch.setattr(routing, "build_router", slow_build)
+    started = time.perf_counter()
+    assert routing.get_router() is old  # the version moved: rebuilding in the background
+    assert time.perf_counter() - started < 0.5
+    worker = routing._rebuilding
+    assert worker is not None
+    release.set()
+    worker.join(5)
+    monkeypatch.setattr(routing, "_checked_at", 0.0)
+    assert routing.get_router() is new and routing._router_version == 2
+    monkeypatch.setattr(routing, "_router", None)
 
 
 @pytest.mark.django_db
