@@ -360,6 +360,7 @@ def load_or_build_bands(features: Features | None = None, directory: Path | None
         logger.info("territorial seas built in %.1fs", time.perf_counter() - started)
         try:
             coast.save_bands(path, owners, pieces, source_hash(), coast.edges_for(features))
+            _remove_stale(path, "territorial-sea-v")
         except OSError as exc:
             logger.warning("could not write territorial-sea cache %s: %s", path, exc)
         return owners, pieces
@@ -383,9 +384,17 @@ def load_or_build(directory: Path | None = None) -> CountryResolver:
     logger.info("country index built in %.1fs", time.perf_counter() - started)
     try:
         resolver.save(path)
+        _remove_stale(path, "country-grid-v")
     except OSError as exc:  # a read-only deployment still works, it just builds in every process
         logger.warning("could not write country index cache %s: %s", path, exc)
     return resolver
+
+
+def _remove_stale(current: Path, prefix: str) -> None:
+    """Delete caches of other format versions or data next to `current` (each is tens of MB)."""
+    for other in current.parent.glob(f"{prefix}*.npz"):
+        if other != current:
+            other.unlink(missing_ok=True)
 
 
 _resolver: CountryResolver | None = None
