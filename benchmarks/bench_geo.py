@@ -24,8 +24,9 @@ import numpy as np
 
 from benchmarks.common import timed, write_result
 from embassy.geo import coast
-from embassy.geo.boundaries import CountryResolver, NaiveCountryResolver, load_or_build, load_or_build_bands
+from embassy.geo.boundaries import CountryResolver, load_or_build, load_or_build_bands
 from embassy.geo.cities import city_accuracy
+from embassy.geo.naive import NaiveCountryResolver
 from embassy.geo.naturalearth import load_features
 
 NAIVE_TIMED_POINTS = 100_000
@@ -57,7 +58,6 @@ def mission_section(points: tuple[list[float], list[float]]) -> dict[str, Any] |
 
     from django.core.management import call_command
 
-    from embassy.geo.boundaries import NaiveCountryResolver
     from embassy.geo.distance import haversine_km_many
     from embassy.missions.models import Mission
     from embassy.missions.routing import build_router

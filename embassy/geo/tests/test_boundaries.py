@@ -10,11 +10,11 @@ from embassy.common.errors import BadInput
 from embassy.geo import boundaries
 from embassy.geo.boundaries import (
     CountryResolver,
-    NaiveCountryResolver,
     country_at,
     get_country_resolver,
     validate_point,
 )
+from embassy.geo.naive import NaiveCountryResolver
 from embassy.geo.naturalearth import covered_codes, feature_codes, load_features
 
 

@@ -8,8 +8,9 @@ import pytest
 import shapely
 
 from embassy.geo import coast
-from embassy.geo.boundaries import NaiveCountryResolver, get_country_resolver, locate
+from embassy.geo.boundaries import get_country_resolver, locate
 from embassy.geo.cities import city_accuracy
+from embassy.geo.naive import NaiveCountryResolver
 from embassy.geo.naturalearth import load_features
 
 
