@@ -34,6 +34,7 @@ from embassy.common.text import line_clean, name_clean
 from embassy.geo.boundaries import validate_point
 from embassy.geo.countries import country_info
 from embassy.geo.h3cells import STAY_RES, cell_at
+from embassy.geo.naturalearth import PART_OF
 from embassy.missions.routing import get_router
 from embassy.missions.selectors import scope_for
 
@@ -207,7 +208,7 @@ def _locate(country: str | None, lat: Any, lon: Any) -> _Place:
         route = router.route_in(given, la, lo) if given else router.route(la, lo)
         if route.country is None and given is None:
             raise BadInput(_("This location is not in any country. Choose the country."), field="country")
-        if given and route.place == "land" and router.countries.country_at(la, lo) != given:
+        if given and route.place == "land" and router.countries.country_at(la, lo) not in {given, PART_OF.get(given)}:
             raise BadInput(_("The location on the map is not in the chosen country."), field="country")
         return _Place(route.country or given or "", la, lo, cell_at(la, lo, STAY_RES), route.mission_id, route.rule)
     if given is None:

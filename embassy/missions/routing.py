@@ -40,6 +40,7 @@ import numpy as np
 
 from embassy.geo.boundaries import get_country_resolver, validate_point
 from embassy.geo.distance import haversine_km, haversine_km_many
+from embassy.geo.naturalearth import PART_OF
 from embassy.missions.nearest import PlaceIndex, _CandidateGrid, _closest, _vectors
 
 logger = logging.getLogger(__name__)
@@ -242,12 +243,18 @@ class MissionRouter:
 
     def route_in(self, country: str, lat: float, lon: float) -> Route:
         """The mission for a point in a country the citizen chose: that country's rules decide. A point
-        that lies in the country (land or territorial sea) is routed like `route` does; a point anywhere
-        else gets the country's default (`route_country`). Precondition: a validated point and a known
-        country code."""
+        that lies in the country (land or territorial sea) is routed like `route` does — for a territory
+        drawn inside another country's outline (naturalearth.PART_OF: Réunion in France's), by its own
+        rules if it has any, else by that country's; a point anywhere else gets the country's default
+        (`route_country`). Precondition: a validated point and a known country code."""
         located, place = self.countries.locate(lat, lon)
         if located == country:
             return self._route_located(country, place, lat, lon)
+        if located is not None and PART_OF.get(country) == located:  # e.g. Réunion, inside France's outline
+            own = country == self.home_country or country in self.whole or country in self.split
+            route = self._route_located(country if own else located, place, lat, lon)
+            route.country = country
+            return route
         mission_id, rule = self.route_country(country)
         unit = self.hq if self.hq is not None and mission_id == self.hq.id else self.units[mission_id]
         return Route(unit, rule, country, lat, lon, place)

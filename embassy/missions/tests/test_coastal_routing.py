@@ -46,6 +46,22 @@ def test_a_chosen_country_decides_by_its_rules(country: str, point: tuple[float,
     assert route_point(*point).mission_id == route.mission_id  # the point alone now agrees
 
 
+def test_a_territory_inside_another_countrys_outline_can_be_chosen() -> None:
+    """Réunion (RE) is drawn inside France's feature: a citizen there who chooses Réunion is not refused,
+    and the stay keeps Réunion as its country."""
+    import datetime as dt
+
+    from embassy.citizens.services import stay_register
+    from embassy.common.tests.factories import make_citizen_user
+
+    user = make_citizen_user()
+    route = get_router().route_in("RE", -20.8823, 55.4504)  # Saint-Denis
+    assert route.country == "RE" and route.mission_code == get_router().route(-20.8823, 55.4504).mission_code
+    stay = stay_register(citizen=user.citizen, actor=user, country="RE", lat=-20.8823, lon=55.4504,
+                         start_date=dt.date(2026, 1, 1))
+    assert stay.country_id == "RE"
+
+
 def test_a_point_far_outside_the_chosen_country_gets_its_default() -> None:
     route = get_router().route_in("MY", 0.0, -150.0)  # the middle of the Pacific
     assert (route.mission_code, route.rule) == ("KBRI-KUALA-LUMPUR", "country-default")
