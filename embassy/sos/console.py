@@ -92,7 +92,7 @@ def _case_context(request: HttpRequest, case_id: int, *, audit: bool = True) -> 
         "trail": list(case.trail.values_list("lat", "lon", "accuracy_m")),
         "attachments": list(case.attachments.all()),
         "staff": staff, "categories": Category.choices[1:], "priorities": Priority.choices,
-        "outcomes": Outcome.choices, "hotline": present.hotline(case.mission),
+        "outcomes": Outcome.choices,
         "missions": Mission.objects.filter(active=True).exclude(pk=case.mission_id).order_by("kind", "city"),
     }
 

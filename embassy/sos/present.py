@@ -12,13 +12,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from embassy.common.errors import NotFound
+from embassy.missions.contact import hotline_for
 from embassy.missions.models import Mission
 from embassy.sos.models import Case, Event
 from embassy.sos.selectors import sla
 
 _CACHE_SECONDS = 60.0
 _missions: dict[int, tuple[float, Mission]] = {}
-_hq_hotline: list[tuple[float, str]] = []
 
 
 def mission_cached(mission_id: int) -> Mission:
@@ -31,20 +31,12 @@ def mission_cached(mission_id: int) -> Mission:
     return hit[1]
 
 
-def hotline(mission: Mission) -> str:
-    """The number to call or text: the mission's hotline, its switchboard, else headquarters' hotline."""
-    if mission.hotline or mission.phone:
-        return mission.hotline or mission.phone
-    now = time.monotonic()
-    if not _hq_hotline or now - _hq_hotline[0][0] > _CACHE_SECONDS:
-        number = Mission.objects.filter(kind=Mission.Kind.HQ, active=True).values_list("hotline", flat=True).first()
-        _hq_hotline[:] = [(now, number or "")]
-    return _hq_hotline[0][1]
-
-
-def mission_contact(mission: Mission) -> dict[str, str]:
-    return {"code": mission.code, "name": mission.name(), "hotline": hotline(mission),
-            "phone": mission.phone, "email": mission.email}
+def mission_contact(mission: Mission) -> dict[str, Any]:
+    """`hotline` is the number to call: the mission's own, or headquarters' where it lists none
+    (`hotline_fallback`); `phone` is the mission's switchboard."""
+    call = hotline_for(mission)
+    return {"code": mission.code, "name": mission.name(), "hotline": call.number,
+            "hotline_fallback": call.fallback, "phone": mission.phone, "email": mission.email}
 
 
 def event_dict(event: Event) -> dict[str, Any]:

@@ -26,7 +26,8 @@ class AlertIn(Schema):
 class MissionContactOut(Schema):
     code: str
     name: str
-    hotline: str
+    hotline: str  # the number to call: the mission's hotline, or headquarters' (hotline_fallback)
+    hotline_fallback: bool  # the mission lists no hotline: `hotline` is the headquarters' hotline
     phone: str
     email: str
 

@@ -10,7 +10,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from embassy.common.decorators import citizen_required
 from embassy.common.errors import DomainError
-from embassy.sos import present, selectors, services
+from embassy.missions.contact import hotline_for
+from embassy.sos import selectors, services
 from embassy.sos.models import Category, Event
 
 
@@ -25,8 +26,9 @@ def button_context(user: Any) -> dict[str, object]:
             .order_by("-start_date", "-id").first())
     mission = open_case.mission if open_case else (stay.mission if stay else
                                                    Mission.objects.filter(kind=Mission.Kind.HQ).first())
-    return {"sos_open_case": open_case, "sos_mission": mission,
-            "sos_hotline": present.hotline(mission) if mission else ""}
+    call = hotline_for(mission) if mission else None
+    return {"sos_open_case": open_case, "sos_mission": mission, "sos_hotline": call.number if call else "",
+            "sos_hotline_fallback": bool(call and call.fallback)}
 
 
 @citizen_required
@@ -41,7 +43,7 @@ def panic(request: HttpRequest) -> HttpResponse:
 def _case_context(request: HttpRequest, case_id: int) -> dict[str, object]:
     case = selectors.own_case(user=request.user, case_id=case_id)
     events = list(selectors.timeline(case, public_only=True))
-    return {"case": case, "events": events, "hotline": present.hotline(case.mission),
+    return {"case": case, "events": events, "hotline": hotline_for(case.mission),
             "categories": [c for c in Category.choices if c[0]], "attachments": case.attachments.count(),
             "last_event": events[-1].pk if events else 0, "kinds": Event.Kind}
 

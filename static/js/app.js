@@ -24,7 +24,12 @@
           out.appendChild(document.createTextNode(" · " + data.mission.city + " (" + Math.round(data.distance_km) + " km)"));
           if (data.mission.hotline) {
             var a = document.createElement("a"); a.href = "tel:" + data.mission.hotline; a.className = "btn primary";
-            a.textContent = "☎ " + data.mission.hotline; out.appendChild(document.createElement("br")); out.appendChild(a);
+            a.textContent = "☎ " + data.mission.hotline; out.appendChild(document.createElement("br"));
+            if (data.mission.hotline_fallback) {
+              var note = document.createElement("span"); note.className = "small"; note.dataset.testid = "hq-fallback";
+              note.textContent = finder.dataset.tHq || ""; out.appendChild(note); out.appendChild(document.createElement("br"));
+            }
+            out.appendChild(a);
           }
         });
       }, function () { out.textContent = "—"; }, { enableHighAccuracy: true, timeout: 15000 });

@@ -66,7 +66,8 @@
       if (r.status === 200 || r.status === 201) {
         return r.json().then(function (data) {
           forget();
-          show(box ? box.dataset.tSent + " " + data.mission.name + (data.mission.hotline ? " · ☎ " + data.mission.hotline : "") : "", "ok");
+          show(box ? box.dataset.tSent + " " + data.mission.name + (data.mission.hotline ? " · ☎ " +
+            (data.mission.hotline_fallback ? box.dataset.tHq + " " : "") + data.mission.hotline : "") : "", "ok");
           if (box && box.querySelector("[data-sos-offline]")) box.querySelector("[data-sos-offline]").hidden = true;
           window.location.assign(data.url.replace(/^https?:\/\/[^/]+/, ""));
           return data;

@@ -394,3 +394,32 @@ def test_the_outbox_link_is_only_in_the_menu_of_those_who_may_open_it(kl_officer
     assert b"/konsol/notify/" not in page.content
     analyst = make_staff("HQ-PWNI", Role.PROTECTION_ANALYST, username="menu.analyst")
     assert b"/konsol/notify/" in staff_client(analyst).get("/konsol/sos/").content
+
+
+def test_where_the_mission_lists_no_hotline_the_answer_gives_headquarters_and_says_so(
+        client: Client, citizen: Any) -> None:
+    """Issue 9, point 2: the SOS answer (app and page) never leaves the citizen without a number, and never
+    passes headquarters' hotline off as the mission's (nor a switchboard that nobody answers at night)."""
+    from embassy.missions import contact
+    from embassy.sos import present
+
+    Mission.objects.filter(code="KBRI-KUALA-LUMPUR").update(hotline="", phone="+60321164000")
+    present._missions.clear()
+    contact._hq.clear()
+    hq = Mission.objects.get(kind=Mission.Kind.HQ).hotline
+    user, auth = citizen
+    r = _post(client, "/api/v1/sos/alerts", {"idempotency_key": "k-hq-fallback-1", **KL}, auth)
+    mission = r.json()["mission"]
+    assert mission["code"] == "KBRI-KUALA-LUMPUR"
+    assert mission["hotline"] == hq and mission["hotline_fallback"] is True
+    assert mission["phone"] == "+60321164000"
+    web = Client(headers={"accept-language": "en"})
+    web.force_login(user)
+    page = web.get("/sos/").content.decode()  # the button: its offline SMS/call go to headquarters, said so
+    assert 'data-testid="hq-fallback"' in page and f'href="tel:{hq}"' in page and "lists no hotline" in page
+    own = _post(client, "/api/v1/sos/alerts", {"idempotency_key": "k-hq-fallback-2", **KL}, auth).json()
+    assert own["mission"]["hotline_fallback"] is True  # a joined press answers the same
+    Mission.objects.filter(code="KBRI-KUALA-LUMPUR").update(hotline="+60176688032")
+    present._missions.clear()
+    again = _post(client, "/api/v1/sos/alerts", {"idempotency_key": "k-hq-fallback-3", **KL}, auth).json()
+    assert again["mission"]["hotline"] == "+60176688032" and again["mission"]["hotline_fallback"] is False
