@@ -8,7 +8,9 @@ from django.conf import settings
 from django.core.exceptions import DisallowedHost, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
-from django.utils.translation import gettext as _
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from embassy.common.context import RequestInfo, current_request
 from embassy.common.inputs import INT64_MAX, INT64_MIN
@@ -60,8 +62,12 @@ class DomainErrorMiddleware:
         return None
 
 
-def _refuse(request: HttpRequest, status: int, message: str, field: str = "body") -> HttpResponse:
-    """The front door's answer: JSON for the API (the API's error body), a short page elsewhere."""
+def _refuse(request: HttpRequest, status: int, lazy: Promise, field: str = "body") -> HttpResponse:
+    """The front door's answer: JSON for the API (the API's error body), a short page elsewhere, in the
+    request's language (LocaleMiddleware has not run yet: without this the text would be in whatever language
+    this thread served last)."""
+    with translation.override(translation.get_language_from_request(request)):
+        message = str(lazy)
     if request.path_info.startswith("/api/"):
         response: HttpResponse = JsonResponse(
             {"detail": message, "code": "bad_input", "errors": [{"field": field, "message": message}]},

@@ -167,3 +167,15 @@ def test_nul_characters_never_reach_the_database(people: dict) -> None:
     r = _client().patch("/api/v1/me/profile", '{"home_address": "Jl. Merdeka\\u0000 1"}',
                         content_type="application/json", **people["as_citizen"])
     assert r.status_code == 200 and r.json()["home_address"] == "Jl. Merdeka 1"
+
+
+def test_a_refusal_speaks_the_language_of_its_own_request() -> None:
+    """The front door answers before the locale middleware: each refusal must still be in the language the
+    request asked for, not in the one the previous request on this thread used."""
+    bad = {"data": b"--x\r\nbroken", "content_type": "multipart/form-data"}  # no boundary parameter
+    english = _client().post("/api/v1/auth/staff/token", headers={"accept-language": "en"}, **bad)
+    indonesian = _client().post("/api/v1/auth/staff/token", headers={"accept-language": "id"}, **bad)
+    english_again = _client().post("/api/v1/auth/staff/token", headers={"accept-language": "en"}, **bad)
+    assert english.status_code == indonesian.status_code == 400
+    assert english.json()["detail"] == english_again.json()["detail"] == "The form data cannot be read. Send it again."
+    assert indonesian.json()["detail"] == "Data formulir tidak dapat dibaca. Kirim lagi."
