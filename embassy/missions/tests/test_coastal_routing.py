@@ -17,6 +17,7 @@ from embassy.missions.routing import get_router, route_point
 
 pytestmark = pytest.mark.django_db
 
+KL_SOURCE = "https://rmol.id/amp/2024/12/02/647018/kbri-kuala-lumpur-terus-pantau-kondisi-wni-di-tengah-banjir-malaysia"
 BREMERTON, LABUAN, BANDAR_ABBAS, KUTA = (47.5673, -122.6326), (5.2831, 115.2308), (27.1865, 56.2808), (-8.7233, 115.1723)
 
 
@@ -86,19 +87,23 @@ def test_stay_registration_on_the_coast_with_and_without_a_country() -> None:
 
 
 # --- the headquarters hotline where a mission has none -------------------------------------------------------------
+# KBRI Yaoundé: a mission for which research found no published hotline (data/missions.csv, issue 9 research).
+YAOUNDE = (3.8667, 11.5167)
+
+
 def test_missions_without_a_hotline_show_headquarters_and_say_so() -> None:
     hq = Mission.objects.get(code="HQ-PWNI")
-    dili = Mission.objects.get(code="KBRI-DILI")
-    assert not dili.hotline and hq.hotline
-    api = Client().get("/api/v1/missions/KBRI-DILI").json()
+    yaounde = Mission.objects.get(code="KBRI-YAOUNDE")
+    assert not yaounde.hotline and hq.hotline
+    api = Client().get("/api/v1/missions/KBRI-YAOUNDE").json()
     assert api["hotline"] == hq.hotline and api["hotline_fallback"] is True
     own = Client().get("/api/v1/missions/KBRI-KUALA-LUMPUR").json()
     assert own["hotline"] == "+60176688032" and own["hotline_fallback"] is False
-    assert own["sources"] == ["https://rmol.id/amp/2024/12/02/647018/"] and own["source_date"] == "2024-12-02"
-    page = Client(headers={"accept-language": "en"}).get("/perwakilan/", {"q": "Dili"}).content.decode()
+    assert own["sources"][0] == KL_SOURCE and own["source_date"] == "2024-12-02"
+    page = Client(headers={"accept-language": "en"}).get("/perwakilan/", {"q": "Yaound"}).content.decode()
     assert 'data-testid="hq-fallback"' in page and f'href="tel:{hq.hotline}"' in page
     assert "No hotline listed for this mission" in page
-    country = Client(headers={"accept-language": "en"}).get("/informasi-negara/TL/").content.decode()
+    country = Client(headers={"accept-language": "en"}).get("/informasi-negara/CM/").content.decode()
     assert 'data-testid="hq-fallback"' in country
 
 
@@ -107,8 +112,8 @@ def test_sos_case_page_says_the_number_is_headquarters() -> None:
     from embassy.sos.services.raising import sos_raise
 
     user = make_citizen_user()
-    raised = sos_raise(user=user, key="dili-1", lat=-8.5569, lon=125.5603)
-    assert raised.case.mission.code == "KBRI-DILI"
+    raised = sos_raise(user=user, key="yaounde-1", lat=YAOUNDE[0], lon=YAOUNDE[1])
+    assert raised.case.mission.code == "KBRI-YAOUNDE"
     web = Client(headers={"accept-language": "en"})
     web.force_login(user)
     page = web.get(f"/sos/kasus/{raised.case.pk}/").content.decode()
@@ -135,9 +140,5 @@ def _uncovered() -> list[str]:
                   if c.code not in UNINHABITED and c.code not in covered and PART_OF.get(c.code) not in covered)
 
 
-MISSING = _uncovered()
-
-
-@pytest.mark.xfail(strict=True, reason=f"no responsible mission yet (research pending) for: {' '.join(MISSING)}")
 def test_every_inhabited_country_and_territory_has_a_mission() -> None:
     assert _uncovered() == []
