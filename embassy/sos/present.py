@@ -19,6 +19,7 @@ from embassy.sos.selectors import sla
 
 _CACHE_SECONDS = 60.0
 _missions: dict[int, tuple[float, Mission]] = {}
+_case_url: dict[str, str] = {}
 
 
 def mission_cached(mission_id: int) -> Mission:
@@ -62,7 +63,11 @@ def case_summary(case: Case) -> dict[str, Any]:
 
 
 def citizen_url(case: Case) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("sos:case", args=[case.pk])
+    # reverse() once per site address (it was a tenth of the panic button's answer); the id fills the pattern
+    site = settings.SITE_URL
+    if site not in _case_url:
+        _case_url[site] = site.rstrip("/") + reverse("sos:case", args=[0]).replace("/0/", "/{}/")
+    return _case_url[site].format(case.pk)
 
 
 def own_case_dict(case: Case, events: list[Event]) -> dict[str, Any]:
