@@ -13,6 +13,10 @@ Phases, each with 32 concurrent HTTP/1.1 keep-alive clients, every request from 
   2. floor (baseline): closed loop for --burst seconds against POST /api/v1/sos/floor, which authenticates
      the same way and stores one row in one transaction — the floor for "the alert is stored".
   3. sos max: the same closed loop against POST /api/v1/sos/alerts, for the throughput ratio.
+  Phases 2 and 3 run as --pairs alternating pairs; each phase starts once the server is quiet (every earlier
+  case fanned out to its officers, the outbox sent), so neither inherits the other's background work, and
+  the SOS phase's own fan-out counts against it. The ratio is the median of the pairs' ratios (this 2-core
+  machine is noisy: single pairs vary by ±0.05).
 Afterwards the benchmark reads the database: every 201 must have exactly one case and one alert; no case
 may exist that no client was told about; retries must have created nothing.
 
@@ -279,6 +283,23 @@ async def _closed(port: int, pool: Pool, path: str, seconds: float, ledger: dict
             "p99_ms": _pct(latencies, 99) * 1000, "errors": errors}
 
 
+def _quiet(db: Path, timeout: float = 60.0) -> float:
+    """Wait until the worker has fanned out every case and sent every queued message; returns the wait."""
+    began = time.perf_counter()
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
+    try:
+        while time.perf_counter() - began < timeout:
+            busy = con.execute("SELECT (SELECT COUNT(*) FROM sos_case WHERE alerted_at IS NULL) + "
+                               "(SELECT COUNT(*) FROM notify_message WHERE status IN ('queued', 'sending'))").fetchone()[0]
+            if not busy:
+                break
+            time.sleep(0.5)
+    finally:
+        con.close()
+    time.sleep(1.0)
+    return time.perf_counter() - began
+
+
 def _verify(db: Path, ledger: dict[str, Any], bench_users: set[int]) -> dict[str, int]:
     """Compare what clients were told with what the database holds."""
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
@@ -315,12 +336,13 @@ def main(argv: list[str]) -> dict[str, Any]:
     parser = argparse.ArgumentParser(prog="bench sos")
     parser.add_argument("--rate", type=float, default=330.0)
     parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--burst", type=float, default=15.0)
+    parser.add_argument("--burst", type=float, default=10.0)
+    parser.add_argument("--pairs", type=int, default=3, help="alternating floor/max pairs (median ratio)")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)
     if args.quick:
-        args.rate, args.seconds, args.burst = 150.0, 10.0, 5.0
+        args.rate, args.seconds, args.burst, args.pairs = 150.0, 10.0, 5.0, 1
 
     folder = Path(tempfile.mkdtemp(prefix="embassy-bench-sos-"))
     port = _free_port()
@@ -354,11 +376,18 @@ def main(argv: list[str]) -> dict[str, Any]:
         print(f"sustained: {sustained}", flush=True)
         if os.environ.get("BENCH_SOS_TRACE"):
             Path(os.environ["BENCH_SOS_TRACE"]).write_text(json.dumps(ledger.get("trace", [])))
-        floor = asyncio.run(_closed(port, pool, "/api/v1/sos/floor", args.burst, None))
-        print(f"floor: {floor}", flush=True)
-        burst = asyncio.run(_closed(port, pool, "/api/v1/sos/alerts", args.burst, ledger))
-        print(f"sos max: {burst}", flush=True)
-        time.sleep(1.0)
+        db = folder / "embassy.sqlite3"
+        pairs: list[tuple[dict[str, float], dict[str, float]]] = []
+        for n in range(args.pairs):
+            waited = _quiet(db)
+            floor = asyncio.run(_closed(port, pool, "/api/v1/sos/floor", args.burst, None))
+            waited += _quiet(db)
+            burst = asyncio.run(_closed(port, pool, "/api/v1/sos/alerts", args.burst, ledger))
+            pairs.append((floor, burst))
+            print(f"pair {n + 1}: floor {floor['rate']:.0f}/s, sos max {burst['rate']:.0f}/s "
+                  f"(p99 {burst['p99_ms']:.0f} ms), ratio {burst['rate'] / floor['rate']:.3f}; "
+                  f"waited {waited:.1f} s for quiet", flush=True)
+        _quiet(db)
         checks = _verify(folder / "embassy.sqlite3", ledger, {p["user"] for p in people})
         outbox = sqlite3.connect(f"file:{folder / 'embassy.sqlite3'}?mode=ro", uri=True).execute(
             "SELECT COUNT(*) FROM notify_message").fetchone()[0]
@@ -368,16 +397,20 @@ def main(argv: list[str]) -> dict[str, Any]:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
 
+    ratios = sorted(b["rate"] / f["rate"] for f, b in pairs if f["rate"])
+    floor, burst = sorted(pairs, key=lambda p: p[1]["rate"] / p[0]["rate"] if p[0]["rate"] else 0)[len(pairs) // 2]
     results = {
         "sos_sustained_per_s": round(sustained["rate"], 1),
         "sos_p50_ms": round(sustained["p50_ms"], 2),
         "sos_p99_ms": round(sustained["p99_ms"], 2),
         "sos_service_p99_ms": round(sustained["service_p99_ms"], 2),
-        "sos_errors": sustained["errors"] + burst["errors"],
+        "sos_errors": sustained["errors"] + sum(b["errors"] for _f, b in pairs),
         "retries_sent": sustained["retries"],
         "sos_max_per_s": round(burst["rate"], 1),
         "sos_max_p99_ms": round(burst["p99_ms"], 2),
-        "ratio_to_floor": round(burst["rate"] / floor["rate"], 3) if floor["rate"] else 0.0,
+        "ratio_to_floor": round(ratios[len(ratios) // 2], 3) if ratios else 0.0,  # the median pair's
+        "ratio_lowest_pair": round(ratios[0], 3) if ratios else 0.0,
+        "ratio_highest_pair": round(ratios[-1], 3) if ratios else 0.0,
         "lost": checks["lost"], "duplicated": checks["duplicated"] + checks["wrong_case"],
         "unreported_cases": checks["unreported"], "bad_retries": checks["bad_retries"],
         "cases_stored": checks["cases_in_db"], "outbox_messages": outbox,
@@ -390,6 +423,7 @@ def main(argv: list[str]) -> dict[str, Any]:
         ("lost", "==", 0), ("duplicated", "==", 0), ("bad_retries", "==", 0),
     ]
     params = {"clients": CLIENTS, "rate": args.rate, "seconds": args.seconds, "burst_seconds": args.burst,
+              "pairs": args.pairs,
               "server": "serve_all (granian WSGI x2 + worker + scheduler), DEBUG=1, SQLite", "cpus": os.cpu_count()}
     return write_result("sos", params, results, baseline, goals)
 

@@ -54,14 +54,36 @@ def _plan(conn: Any, model: type[models.Model]) -> Plan:
     return _PLANS[key]
 
 
-def insert(model: type[models.Model], values: dict[str, Any]) -> int:
-    """INSERT one row and return its id. `values` maps field names (attnames for foreign keys) to Python
-    values; fields not given take their model default. Values are prepared by their fields, as the ORM
-    does (values already of a plain column's own type, and None, need no preparation)."""
+@dataclass
+class Row:
+    """One INSERT, its values already prepared for the database: prepared before the write transaction
+    starts, so that the write lock (one writer at a time on SQLite) is held only for the statements."""
+
+    sql: str
+    params: list[Any]
+    parent: int | None = None  # index of the parameter that takes the id of the row inserted first
+
+    def run(self, cursor: Any, parent_id: int | None = None) -> int:
+        if self.parent is not None:
+            self.params[self.parent] = parent_id
+        cursor.execute(self.sql, self.params)
+        return int(cursor.fetchone()[0])
+
+
+def prepare(model: type[models.Model], values: dict[str, Any], *, parent: str | None = None) -> Row:
+    """The INSERT of one row. `values` maps field names (attnames for foreign keys) to Python values; fields
+    not given take their model default. Values are prepared by their fields, as the ORM does (values already
+    of a plain column's own type, and None, need no preparation). `parent`: the attname of a foreign key whose
+    value is the id returned by another row's insert (given to `Row.run`)."""
     conn = connections[DEFAULT_DB_ALIAS]
     sql, steps = _plan(conn, model)
-    params = []
-    for field, attname, plain, default in steps:
+    params: list[Any] = []
+    index = None
+    for n, (field, attname, plain, default) in enumerate(steps):
+        if attname == parent:
+            index = n
+            params.append(None)
+            continue
         if attname in values:
             value = values[attname]
         elif default is not _NO_DEFAULT:
@@ -74,9 +96,23 @@ def insert(model: type[models.Model], values: dict[str, Any]) -> int:
             params.append(value)
         else:
             params.append(field.get_db_prep_save(value, conn))
-    with conn.cursor() as cursor:
-        cursor.execute(sql, params)
-        return int(cursor.fetchone()[0])
+    return Row(sql, params, index)
+
+
+def insert(model: type[models.Model], values: dict[str, Any]) -> int:
+    """INSERT one row and return its id (see `prepare`)."""
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        return prepare(model, values).run(cursor)
+
+
+def insert_family(parent: Row, children: list[Row]) -> int:
+    """INSERT a row, then rows that refer to it (prepared with `parent=`), on one cursor. Returns the parent's
+    id. The caller holds the transaction."""
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        parent_id = parent.run(cursor)
+        for child in children:
+            child.run(cursor, parent_id)
+    return parent_id
 
 
 @dataclass(frozen=True)

@@ -111,16 +111,18 @@ def sos_raise(*, user: Any, key: str | None, lat: Any = None, lon: Any = None, a
     if point is not None:
         fields.update(lat=point[0], lon=point[1], accuracy_m=point[2], cell=cell_at(point[0], point[1], STAY_RES),
                       location=Case.Location.KNOWN, located_at=now)
+    # Every value is prepared first: the write transaction (the write lock, on SQLite) holds only four inserts.
+    children = [store.prepare(Alert, {"user_id": user.pk, "key": key, "received_at": now, "sent_at": pressed},
+                              parent="case_id"),
+                store.prepare(Event, {"at": now, "kind": Event.Kind.RAISED, "actor_id": user.pk, "from_citizen": True,
+                                      "public": True, "text": fields["text"], "data": data}, parent="case_id")]
+    if point is not None:
+        children.insert(0, store.prepare(LocationPoint, {"at": now, "lat": point[0], "lon": point[1],
+                                                         "accuracy_m": point[2]}, parent="case_id"))
+    case_row = store.prepare(Case, fields)
     try:
         with transaction.atomic():
-            case_id = store.insert(Case, fields)
-            if point is not None:
-                store.insert(LocationPoint, {"case_id": case_id, "at": now, "lat": point[0], "lon": point[1],
-                                             "accuracy_m": point[2]})
-            store.insert(Alert, {"user_id": user.pk, "key": key, "case_id": case_id, "received_at": now,
-                                 "sent_at": pressed})
-            store.insert(Event, {"case_id": case_id, "at": now, "kind": Event.Kind.RAISED, "actor_id": user.pk,
-                                 "from_citizen": True, "public": True, "text": fields["text"], "data": data})
+            case_id = store.insert_family(case_row, children)
             # The duty officers' notifications are fanned out by the worker (alerts.cases_alert_new), so
             # the alert's own transaction stays four inserts long.
             transaction.on_commit(alerts.kick)

@@ -34,8 +34,11 @@ class Command(BaseCommand):
                                      "--blocking-threads", os.environ.get("WEB_THREADS", "2"),
                                      "--no-access-log", "--log-level", "warning"]),
             # Background work yields the CPU to the web processes (WORKER_NICE, default 5): on a small
-            # machine a broadcast must not slow down the panic button.
-            "worker": subprocess.Popen([py, "manage.py", "db_worker", "--queue-name", "*", "--interval", "0.5"],
+            # machine a broadcast must not slow down the panic button. No autoreloader (db_worker's default
+            # under DEBUG): its once-a-second stat of every module file was a third of the worker's CPU, and
+            # the web server beside it does not reload either.
+            "worker": subprocess.Popen([py, "manage.py", "db_worker", "--queue-name", "*", "--interval", "0.5",
+                                        "--no-reload"],
                                        preexec_fn=_nice, env=background),
             "scheduler": subprocess.Popen([py, "manage.py", "run_scheduler"], env=background),
         }
