@@ -16,9 +16,9 @@ from embassy.citizens.models import Citizen
 from embassy.citizens.selectors import own_citizen
 from embassy.common.errors import BadInput, Conflict, NotFound
 from embassy.crises.help import help_case_open, help_details_add, help_now_safe
+from embassy.crises.links import CONTACT, LinkRefused, link_check
 from embassy.crises.models import Affected, Answer, Crisis
 from embassy.crises.powers import require_manage
-from embassy.crises.rollcall import CONTACT, LinkRefused, link_check
 
 
 # --- Answering --------------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from ninja import Router, Status
 
 from embassy.common.api import AUTH
 from embassy.common.errors import BadInput, PermissionDenied
-from embassy.crises import answers, rollcall, selectors, services
+from embassy.crises import answers, links, rollcall, selectors, services
 from embassy.crises.models import Crisis
 from embassy.crises.schemas import (
     AnswerOut,
@@ -124,7 +124,7 @@ def rollcall_link_answer(request: HttpRequest, payload: LinkAnswerIn) -> object:
     try:
         return answers.rollcall_answer_link(crisis_id=payload.crisis, token=payload.token, answer=payload.answer,
                                              text=payload.text)
-    except rollcall.LinkRefused as refused:
+    except links.LinkRefused as refused:
         raise PermissionDenied(refused.message, field="token") from None
 
 

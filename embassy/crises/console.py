@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from embassy.common.decorators import staff_required
 from embassy.common.errors import BadInput, DomainError, PermissionDenied
-from embassy.crises import answers, rollcall, selectors, services
+from embassy.crises import answers, links, rollcall, selectors, services
 from embassy.crises.forms import ZONE_CIRCLE, ZONE_COUNTRIES, ZONE_POLYGON, DeclareForm, ZoneForm
 from embassy.crises.models import Crisis, CrisisEvent
 from embassy.crises.powers import may_manage
@@ -267,7 +267,7 @@ def crisis_answer(request: HttpRequest, crisis_id: int, affected_id: int) -> Htt
                                                note=request.POST.get("note", "")[:500])
     except DomainError as exc:
         error = exc.message
-    except rollcall.LinkRefused:
+    except links.LinkRefused:
         error = _("The roll-call of this crisis has ended.")
     else:
         if result.answer == "safe":

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from embassy.crises.rollcall import LinkRefused, short_check
+from embassy.crises.links import LinkRefused, short_check
 from embassy.crises.views import answer_link
 
 

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from embassy.common.decorators import citizen_required
 from embassy.common.errors import DomainError
 from embassy.crises.answers import rollcall_answer_link, rollcall_answer_own
+from embassy.crises.links import LinkRefused, link_check
 from embassy.crises.models import Crisis
-from embassy.crises.rollcall import LinkRefused, link_check
 
 ANSWERS = {"selamat": "safe", "bantuan": "help"}
 

@@ -79,7 +79,7 @@ class SosFastPathMiddleware:
         """A crisis roll-call answer from an app or a script: the signed link is the credential (no cookies,
         so no CSRF concern). Same schema, service and bodies as embassy.crises.api.rollcall_link_answer."""
         from embassy.crises.answers import rollcall_answer_link
-        from embassy.crises.rollcall import LinkRefused
+        from embassy.crises.links import LinkRefused
         from embassy.crises.schemas import LinkAnswerIn
 
         with translation.override(translation.get_language_from_request(request)):

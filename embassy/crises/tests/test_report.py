@@ -27,10 +27,11 @@ from embassy.common.errors import BadInput, Conflict, NotFound, PermissionDenied
 from embassy.common.tests.factories import make_staff, staff_client
 from embassy.crises import alerts
 from embassy.crises.answers import rollcall_answer_link
+from embassy.crises.links import link_token
 from embassy.crises.models import Affected, Crisis, CrisisEvent
 from embassy.crises.report import crisis_report_data, crisis_report_pdf, is_drill
 from embassy.crises.report_views import crisis_cap_public
-from embassy.crises.rollcall import link_token, rollcall_start
+from embassy.crises.rollcall import rollcall_start
 from embassy.crises.services import crisis_declare, crisis_dismiss, crisis_note_add
 from embassy.missions.models import Role
 

@@ -23,14 +23,9 @@ from embassy.common.tests.factories import make_staff
 from embassy.crises.answers import rollcall_answer_link
 from embassy.crises.feeds import parse_usgs
 from embassy.crises.ingest import crisis_ingest
+from embassy.crises.links import LinkRefused, link_check, link_token
 from embassy.crises.models import Affected, Answer, Crisis
-from embassy.crises.rollcall import (
-    LinkRefused,
-    link_check,
-    link_token,
-    rollcall_remind,
-    rollcall_start,
-)
+from embassy.crises.rollcall import rollcall_remind, rollcall_start
 from embassy.crises.selectors import rollcall_counts, silent_list_for
 from embassy.crises.services import crisis_declare, crisis_dismiss
 from embassy.missions.models import Role
