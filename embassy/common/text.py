@@ -33,35 +33,37 @@ def _bad_char(text: str, *, name: bool) -> str | None:
     return None
 
 
-def name_clean(value: object, *, field: str, required: bool = True, max_length: int = 200) -> str:
-    """A person's name, trimmed and NFC-normalised. BadInput naming `field` for an empty (when required),
-    too long, or non-text value, or one with control, zero-width or bidi-control characters."""
+def _clean(value: object, *, field: str, name: bool) -> str:
+    """Text trimmed and NFC-normalised; BadInput naming `field` for a non-text value or one with characters a
+    person cannot see or did not mean (control, bidi-control; zero-width too in names)."""
     if value is None:
         value = ""
     if not isinstance(value, str):
         raise BadInput(_("Enter text."), field=field)
     text = unicodedata.normalize("NFC", value).strip()
-    if _bad_char(text, name=True) is not None:
-        raise BadInput(_("The name contains invisible or control characters. Type it again without them."),
+    if _bad_char(text, name=name) is not None:
+        raise BadInput(_("The name contains invisible or control characters. Type it again without them.") if name
+                       else _("The text contains invisible or control characters. Type it again without them."),
                        field=field)
-    if required and not text:
-        raise BadInput(_("Enter the full name."), field=field)
+    return text
+
+
+def _limit(text: str, *, field: str, max_length: int) -> str:
     if len(text) > max_length:
         raise BadInput(_("This is too long (at most %(n)d characters).") % {"n": max_length}, field=field)
     return text
+
+
+def name_clean(value: object, *, field: str, required: bool = True, max_length: int = 200) -> str:
+    """A person's name, trimmed and NFC-normalised. BadInput naming `field` for an empty (when required),
+    too long, or non-text value, or one with control, zero-width or bidi-control characters."""
+    text = _clean(value, field=field, name=True)
+    if required and not text:
+        raise BadInput(_("Enter the full name."), field=field)
+    return _limit(text, field=field, max_length=max_length)
 
 
 def line_clean(value: object, *, field: str, max_length: int) -> str:
     """A one-line text (city, address, employer…), trimmed and NFC-normalised; BadInput naming `field` for
     control or bidi-control characters, a non-text value, or more than `max_length` characters."""
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise BadInput(_("Enter text."), field=field)
-    text = unicodedata.normalize("NFC", value).strip()
-    if _bad_char(text, name=False) is not None:
-        raise BadInput(_("The text contains invisible or control characters. Type it again without them."),
-                       field=field)
-    if len(text) > max_length:
-        raise BadInput(_("This is too long (at most %(n)d characters).") % {"n": max_length}, field=field)
-    return text
+    return _limit(_clean(value, field=field, name=False), field=field, max_length=max_length)
