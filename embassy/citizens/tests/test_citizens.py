@@ -13,17 +13,13 @@ from embassy.citizens.models import Citizen, Stay
 from embassy.citizens.selectors import citizen_get_for, citizen_list_for
 from embassy.citizens.services import citizen_update, stay_register
 from embassy.common.errors import BadInput, PermissionDenied
-from embassy.common.tests.factories import make_citizen_with_stay, make_staff
+from embassy.common.tests.factories import make_citizen_with_stay, make_staff, verified
 from embassy.missions.models import Role
 
 pytestmark = pytest.mark.django_db
 KL = (3.1390, 101.6869)
 JEDDAH = (21.5433, 39.1728)
 
-
-def _verified(user):
-    user.is_verified = lambda: True
-    return user
 
 
 def test_nik_and_passport_are_encrypted_at_rest_and_searchable() -> None:
@@ -35,7 +31,7 @@ def test_nik_and_passport_are_encrypted_at_rest_and_searchable() -> None:
     assert "X7654321" not in passport_raw
     again = Citizen.objects.get(pk=citizen.pk)
     assert again.nik == "3171014101900001" and again.passport_number == "X7654321"
-    officer = _verified(make_staff("KBRI-KUALA-LUMPUR", Role.CONSULAR_OFFICER))
+    officer = verified(make_staff("KBRI-KUALA-LUMPUR", Role.CONSULAR_OFFICER))
     assert list(citizen_list_for(user=officer, q="3171 0141 0190 0001")) == [citizen]
     assert list(citizen_list_for(user=officer, q="x7654321")) == [citizen]
 
@@ -56,10 +52,10 @@ def test_key_rotation_without_downtime(settings) -> None:
 def test_staff_reads_are_scoped_and_audited() -> None:
     siti = make_citizen_with_stay(*KL, name="Siti KL")
     budi = make_citizen_with_stay(*JEDDAH, name="Budi Jeddah")
-    kl = _verified(make_staff("KBRI-KUALA-LUMPUR", Role.PROTECTION_OFFICER))
-    jeddah = _verified(make_staff("KJRI-JEDDAH", Role.PROTECTION_OFFICER))
-    hq = _verified(make_staff("HQ-PWNI", Role.PROTECTION_ANALYST))
-    socmed = _verified(make_staff("KBRI-KUALA-LUMPUR", Role.SOCIAL_MEDIA_OFFICER))
+    kl = verified(make_staff("KBRI-KUALA-LUMPUR", Role.PROTECTION_OFFICER))
+    jeddah = verified(make_staff("KJRI-JEDDAH", Role.PROTECTION_OFFICER))
+    hq = verified(make_staff("HQ-PWNI", Role.PROTECTION_ANALYST))
+    socmed = verified(make_staff("KBRI-KUALA-LUMPUR", Role.SOCIAL_MEDIA_OFFICER))
     assert siti in citizen_list_for(user=kl) and budi not in citizen_list_for(user=kl)
     assert citizen_get_for(user=kl, citizen_id=siti.pk) == siti
     with pytest.raises(PermissionDenied):

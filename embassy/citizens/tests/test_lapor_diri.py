@@ -32,6 +32,7 @@ from embassy.common.tests.factories import (
     make_citizen_with_stay,
     make_staff,
     staff_client,
+    verified,
 )
 from embassy.missions.models import Mission, Role
 
@@ -46,10 +47,6 @@ START = dt.date(2026, 1, 1)
 def _citizen(name: str = "Test") -> Citizen:
     return Citizen.objects.create(full_name=name)
 
-
-def _verified(user):
-    user.is_verified = lambda: True
-    return user
 
 
 def _errors(response) -> dict[str, str]:
@@ -112,7 +109,7 @@ def test_imo_check_digit() -> None:
 def test_moving_a_stay_reroutes_it_and_the_verification_lapses() -> None:
     citizen = make_citizen_with_stay(*KL)
     stay = citizen.stays.get()
-    officer = _verified(make_staff("KBRI-KUALA-LUMPUR", Role.CONSULAR_OFFICER))
+    officer = verified(make_staff("KBRI-KUALA-LUMPUR", Role.CONSULAR_OFFICER))
     stay_verify(actor=officer, stay_id=stay.pk)
     stay_update(stay=stay, actor=None, data={"city": "Kuala Lumpur"})  # a detail: same mission, still verified
     stay.refresh_from_db()
@@ -387,8 +384,8 @@ def test_web_form_choice_of_retention() -> None:
 def test_only_the_responsible_mission_verifies_and_refusals_are_audited() -> None:
     citizen = make_citizen_with_stay(*KL)
     stay = citizen.stays.get()
-    jeddah = _verified(make_staff("KJRI-JEDDAH", Role.PROTECTION_OFFICER))
-    socmed = _verified(make_staff("KBRI-KUALA-LUMPUR", Role.SOCIAL_MEDIA_OFFICER))
+    jeddah = verified(make_staff("KJRI-JEDDAH", Role.PROTECTION_OFFICER))
+    socmed = verified(make_staff("KBRI-KUALA-LUMPUR", Role.SOCIAL_MEDIA_OFFICER))
     for refused in (jeddah, socmed):
         with pytest.raises(PermissionDenied):
             stay_verify(actor=refused, stay_id=stay.pk)
@@ -403,7 +400,7 @@ def test_only_the_responsible_mission_verifies_and_refusals_are_audited() -> Non
     stay.refresh_from_db()
     assert stay.verified_by == kl
     assert AuditEvent.objects.filter(action="stay.verify", actor=kl, citizen_id=citizen.pk).exists()
-    hq = _verified(make_staff("HQ-PWNI", Role.PROTECTION_ANALYST))
+    hq = verified(make_staff("HQ-PWNI", Role.PROTECTION_ANALYST))
     assert stay_verify(actor=hq, stay_id=stay.pk).verified_by == kl  # already verified: unchanged
 
 

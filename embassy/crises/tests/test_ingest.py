@@ -15,7 +15,7 @@ import pytest
 from embassy.citizens.models import Citizen
 from embassy.citizens.services import stay_register
 from embassy.common.errors import BadInput, PermissionDenied
-from embassy.common.tests.factories import make_staff
+from embassy.common.tests.factories import make_staff, verified
 from embassy.crises.affected import find_affected
 from embassy.crises.feeds import FeedEvent, parse_gdacs, parse_usgs
 from embassy.crises.ingest import crisis_ingest, radius_for_magnitude
@@ -41,10 +41,6 @@ def _seen(event: FeedEvent) -> dt.datetime:
     are years old; replayed "today", every event is past the maximum age and ignored.)"""
     return event.occurred_at + dt.timedelta(minutes=12)
 
-
-def _verified(user: Any) -> Any:
-    user.is_verified = lambda: True  # signed in with the second factor (as the web and API layers ensure)
-    return user
 
 
 def test_radius_grows_with_magnitude() -> None:
@@ -90,8 +86,8 @@ def test_gdacs_orange_alerts_are_proposed_for_the_missions_to_confirm() -> None:
     assert quake.status == Crisis.Status.ACTIVE and (quake.magnitude or 0) >= 7.0  # red: confirmed by itself
     crisis = crises["FL4339"]
     assert crisis.source == "gdacs" and crisis.status == Crisis.Status.PROPOSED
-    officer = _verified(make_staff("KBRI-ISLAMABAD", Role.PROTECTION_OFFICER, username="duty.isb"))
-    outsider = _verified(make_staff("KJRI-JEDDAH", Role.PROTECTION_OFFICER, username="duty.jed"))
+    officer = verified(make_staff("KBRI-ISLAMABAD", Role.PROTECTION_OFFICER, username="duty.isb"))
+    outsider = verified(make_staff("KJRI-JEDDAH", Role.PROTECTION_OFFICER, username="duty.jed"))
     with pytest.raises(PermissionDenied):
         crisis_confirm(actor=outsider, crisis=crisis)
     crisis_confirm(actor=officer, crisis=crisis)
@@ -143,7 +139,7 @@ def test_polling_over_http_keeps_the_good_items_when_one_is_malformed(feed_serve
 
 def test_an_officer_declares_a_crisis_over_a_circle_or_a_country() -> None:
     _stay(3.139, 101.6869, "Warga KL")
-    officer = _verified(make_staff("KBRI-KUALA-LUMPUR", Role.PROTECTION_OFFICER, username="duty.kl.crisis"))
+    officer = verified(make_staff("KBRI-KUALA-LUMPUR", Role.PROTECTION_OFFICER, username="duty.kl.crisis"))
     crisis = crisis_declare(actor=officer, title="Banjir Kuala Lumpur", kind="flood", lat=3.14, lon=101.69,
                             radius_km=25)
     assert crisis.status == Crisis.Status.ACTIVE and crisis.registered_inside == 1
@@ -156,7 +152,7 @@ def test_an_officer_declares_a_crisis_over_a_circle_or_a_country() -> None:
     assert bad.value.field == "radius_km"
     with pytest.raises(BadInput):
         crisis_declare(actor=officer, title="x", kind="flood")
-    social = _verified(make_staff("KBRI-KUALA-LUMPUR", Role.SOCIAL_MEDIA_OFFICER, username="social.crisis"))
+    social = verified(make_staff("KBRI-KUALA-LUMPUR", Role.SOCIAL_MEDIA_OFFICER, username="social.crisis"))
     with pytest.raises(PermissionDenied):
         crisis_declare(actor=social, title="x", kind="flood", countries=["MY"])
     crisis_dismiss(actor=officer, crisis=crisis, reason="water receded")

@@ -15,7 +15,7 @@ from embassy.accounts.models import AuditEvent
 from embassy.citizens.models import Citizen
 from embassy.citizens.services import stay_register
 from embassy.common.errors import PermissionDenied
-from embassy.common.tests.factories import bearer, make_staff, staff_client
+from embassy.common.tests.factories import bearer, make_staff, staff_client, verified
 from embassy.crises.models import Crisis
 from embassy.crises.powers import may_manage
 from embassy.crises.reach import zone_missions
@@ -26,10 +26,6 @@ from embassy.notify.models import Message
 pytestmark = pytest.mark.django_db
 JEDDAH = {"lat": 21.49, "lon": 39.19, "radius_km": 40}
 
-
-def _verified(user: Any) -> Any:
-    user.is_verified = lambda: True
-    return user
 
 
 def _json(client: Client, method: str, url: str, body: dict[str, Any], auth: dict[str, str]) -> Any:
@@ -69,16 +65,16 @@ def test_an_officer_acts_only_within_their_missions_jurisdiction(client: Client)
     assert not Message.objects.filter(kind="crisis.rollcall").exists()
 
     # Kuala Lumpur's own crisis cannot be moved to Jeddah either.
-    own = crisis_declare(actor=_verified(kl_user), title="Banjir KL", kind="flood", lat=3.14, lon=101.69, radius_km=20)
+    own = crisis_declare(actor=verified(kl_user), title="Banjir KL", kind="flood", lat=3.14, lon=101.69, radius_km=20)
     with pytest.raises(PermissionDenied):
-        crisis_zone_update(actor=_verified(kl_user), crisis=own, **JEDDAH)
+        crisis_zone_update(actor=verified(kl_user), crisis=own, **JEDDAH)
     own.refresh_from_db()
     assert (own.lat, own.lon) == (3.14, 101.69)
 
 
 def test_at_headquarters_only_protection_roles_act(client: Client) -> None:
     _pilgrim(21.49, 39.19)
-    jed = _verified(make_staff("KJRI-JEDDAH", Role.PROTECTION_OFFICER, username="jed.powers2"))
+    jed = verified(make_staff("KJRI-JEDDAH", Role.PROTECTION_OFFICER, username="jed.powers2"))
     crisis = crisis_declare(actor=jed, title="Banjir Jeddah", kind="flood", **JEDDAH)
     digital_user = make_staff("HQ-PWNI", Role.DIGITAL_DIPLOMACY, username="digital.powers")
     digital = bearer(digital_user)
@@ -99,7 +95,7 @@ def test_at_headquarters_only_protection_roles_act(client: Client) -> None:
     assert new.status_code == 403 and Crisis.objects.count() == 1
 
     analyst = make_staff("HQ-PWNI", Role.PROTECTION_ANALYST, username="analyst.powers")
-    assert may_manage(_verified(analyst), crisis)
+    assert may_manage(verified(analyst), crisis)
     moved = _json(client, "put", f"/api/v1/crises/{crisis.pk}/zone", {"lat": 21.5, "lon": 39.2, "radius_km": 60},
                   bearer(analyst))
     assert moved.status_code == 200 and moved.json()["radius_km"] == 60
@@ -123,6 +119,6 @@ def test_a_zone_across_a_border_is_in_both_missions_jurisdiction() -> None:
     codes = {m.code for m in Mission.objects.filter(id__in=zone_missions(crisis))}
     assert {"KBRI-SINGAPORE", "KJRI-JOHOR-BAHRU"} <= codes
     for unit in ("KBRI-SINGAPORE", "KJRI-JOHOR-BAHRU"):
-        officer = _verified(make_staff(unit, Role.PROTECTION_OFFICER, username=f"border.{unit.lower()}"))
+        officer = verified(make_staff(unit, Role.PROTECTION_OFFICER, username=f"border.{unit.lower()}"))
         assert may_manage(officer, crisis)
-    assert not may_manage(_verified(make_staff("KJRI-JEDDAH", Role.PROTECTION_OFFICER, username="far.jed")), crisis)
+    assert not may_manage(verified(make_staff("KJRI-JEDDAH", Role.PROTECTION_OFFICER, username="far.jed")), crisis)

@@ -24,7 +24,7 @@ from embassy.advisories.tests.helpers import analyst, publish
 from embassy.citizens.models import Citizen
 from embassy.citizens.services import stay_register
 from embassy.common.errors import BadInput, Conflict, NotFound, PermissionDenied
-from embassy.common.tests.factories import make_staff, staff_client
+from embassy.common.tests.factories import make_staff, staff_client, verified
 from embassy.crises import alerts
 from embassy.crises.answers import rollcall_answer_link
 from embassy.crises.links import link_token
@@ -35,27 +35,17 @@ from embassy.crises.rollcall import rollcall_start
 from embassy.crises.services import crisis_declare, crisis_dismiss, crisis_note_add
 from embassy.missions.models import Role
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("rollcall_channels")]
 SCHEMA = xmlschema.XMLSchema(Path(__file__).resolve().parents[2] / "advisories" / "schema" / "CAP-v1.2.xsd")
 CAP = "{urn:oasis:names:tc:emergency:cap:1.2}"
 NAMES = ("Siti Rahmawati", "Budi Santoso", "Dewi Lestari", "Agus Salim")
 PHONES = ("+60123450001", "+60123450002", "+60123450003", "+60123450004")
 
 
-@pytest.fixture(autouse=True)
-def _channels(settings: Any, tmp_path: Path) -> None:
-    settings.NOTIFY_DEV_SINK = True
-    settings.NOTIFY_SINK_PATH = tmp_path / "sink.jsonl"
-    settings.ROLLCALL_CHANNELS = ["push", "email", "sms", "whatsapp"]
-
-
-def _verified(user: Any) -> Any:
-    user.is_verified = lambda: True
-    return user
 
 
 def _officer(role: str = Role.PROTECTION_OFFICER, unit: str = "KBRI-KUALA-LUMPUR") -> Any:
-    return _verified(make_staff(unit, role))
+    return verified(make_staff(unit, role))
 
 
 def _drill(officer: Any) -> Crisis:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from embassy.accounts.models import AuditEvent
 from embassy.citizens.models import Citizen, EmergencyContact
 from embassy.citizens.services import stay_register
-from embassy.common.tests.factories import make_staff
+from embassy.common.tests.factories import make_staff, verified
 from embassy.crises.answers import rollcall_answer_link
 from embassy.crises.feeds import parse_usgs
 from embassy.crises.ingest import crisis_ingest
@@ -33,20 +33,10 @@ from embassy.notify.dispatch import dispatch_due
 from embassy.notify.models import Message
 from embassy.sos.models import Case
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("rollcall_channels")]
 DATA = Path(__file__).parent / "data"
 
 
-@pytest.fixture(autouse=True)
-def _channels(settings: Any, tmp_path: Path) -> None:
-    settings.NOTIFY_DEV_SINK = True  # SMS and WhatsApp without a provider go to the sink file
-    settings.NOTIFY_SINK_PATH = tmp_path / "sink.jsonl"
-    settings.ROLLCALL_CHANNELS = ["push", "email", "sms", "whatsapp"]
-
-
-def _verified(user: Any) -> Any:
-    user.is_verified = lambda: True
-    return user
 
 
 def _person(name: str, lat: float, lon: float, *, email: str = "", phone: str = "") -> Citizen:
@@ -56,7 +46,7 @@ def _person(name: str, lat: float, lon: float, *, email: str = "", phone: str = 
 
 
 def _officer() -> Any:
-    return _verified(make_staff("KBRI-KUALA-LUMPUR", Role.PROTECTION_OFFICER, username="duty.rollcall"))
+    return verified(make_staff("KBRI-KUALA-LUMPUR", Role.PROTECTION_OFFICER, username="duty.rollcall"))
 
 
 def _crisis(officer: Any, radius: float = 30) -> Crisis:
@@ -179,7 +169,7 @@ def test_full_drill_from_a_recorded_feed_event(settings: Any, client: Client) ->
     inside = set(Affected.objects.filter(crisis=crisis, inside=True).values_list("citizen_id", flat=True))
     assert {a.pk, b.pk, c.pk} <= inside and far.pk not in inside
 
-    officer = _verified(make_staff("KBRI-TOKYO", Role.PROTECTION_OFFICER, username="duty.tokyo"))
+    officer = verified(make_staff("KBRI-TOKYO", Role.PROTECTION_OFFICER, username="duty.tokyo"))
     with TestCase.captureOnCommitCallbacks(execute=True):
         rollcall_start(actor=officer, crisis=crisis)
     asks = Message.objects.filter(kind="crisis.rollcall")
@@ -222,7 +212,7 @@ def test_full_drill_from_a_recorded_feed_event(settings: Any, client: Client) ->
     silent = silent_list_for(user=officer, crisis=crisis)
     assert silent["total"] == len(inside) - 3
     assert AuditEvent.objects.filter(action="crisis.silent.read").exists()
-    social = _verified(make_staff("KBRI-TOKYO", Role.SOCIAL_MEDIA_OFFICER, username="social.tokyo"))
+    social = verified(make_staff("KBRI-TOKYO", Role.SOCIAL_MEDIA_OFFICER, username="social.tokyo"))
     from embassy.common.errors import PermissionDenied
 
     with pytest.raises(PermissionDenied):

@@ -5,7 +5,6 @@ says so; "I need help" joining an open SOS case alerts the officers again; one l
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +12,7 @@ from django.test import Client, TestCase
 
 from embassy.citizens.models import Citizen, EmergencyContact
 from embassy.citizens.services import stay_register
-from embassy.common.tests.factories import make_citizen_user, make_staff
+from embassy.common.tests.factories import make_citizen_user, make_staff, verified
 from embassy.crises.answers import rollcall_answer_link, rollcall_answer_staff
 from embassy.crises.links import CONTACT, link_token
 from embassy.crises.models import Affected, Answer, Crisis, CrisisEvent
@@ -26,20 +25,10 @@ from embassy.sos.alerts import cases_alert_new
 from embassy.sos.models import Case, Event
 from embassy.sos.services import sos_raise
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("rollcall_channels")]
 KL = (3.14, 101.69)
 
 
-@pytest.fixture(autouse=True)
-def _channels(settings: Any, tmp_path: Path) -> None:
-    settings.NOTIFY_DEV_SINK = True  # SMS without a provider goes to the sink file
-    settings.NOTIFY_SINK_PATH = tmp_path / "sink.jsonl"
-    settings.ROLLCALL_CHANNELS = ["push", "email", "sms", "whatsapp"]
-
-
-def _verified(user: Any) -> Any:
-    user.is_verified = lambda: True
-    return user
 
 
 def _person(name: str, phone: str, *, user: Any = None) -> Citizen:
@@ -59,7 +48,7 @@ def _started(officer: Any) -> Crisis:
 
 
 def _officer(username: str) -> Any:
-    return _verified(make_staff("KBRI-KUALA-LUMPUR", Role.PROTECTION_OFFICER, username=username))
+    return verified(make_staff("KBRI-KUALA-LUMPUR", Role.PROTECTION_OFFICER, username=username))
 
 
 def _row(crisis: Crisis, citizen: Citizen) -> Affected:

@@ -14,7 +14,7 @@ from django.test import TestCase
 
 from embassy.citizens.models import Citizen
 from embassy.citizens.services import citizen_positions_store, stay_register
-from embassy.common.tests.factories import make_staff, staff_client
+from embassy.common.tests.factories import make_staff, staff_client, verified
 from embassy.crises.feeds import FeedEvent, parse_gdacs, parse_usgs
 from embassy.crises.ingest import crisis_ingest
 from embassy.crises.models import Affected, Crisis, CrisisEvent
@@ -25,7 +25,7 @@ from embassy.crises.zone import Zone
 from embassy.missions.models import Role
 from embassy.notify.models import Message
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("rollcall_channels")]
 DATA = Path(__file__).parent / "data"
 USGS = (DATA / "usgs-significant_month-2022-04-05.geojson").read_bytes()
 GDACS = (DATA / "gdacs-rss-archive-orange-2016-04-09-excerpt.xml").read_bytes()
@@ -37,16 +37,6 @@ LOYALTY = ("us7000gyj0", "us7000gymk", "us7000gysz")
 HINDU_KUSH = ("EQ1062684", "EQ1070251", "EQ1073227", "EQ1076983")
 
 
-@pytest.fixture(autouse=True)
-def _channels(settings: Any, tmp_path: Path) -> None:
-    settings.NOTIFY_DEV_SINK = True
-    settings.NOTIFY_SINK_PATH = tmp_path / "sink.jsonl"
-    settings.ROLLCALL_CHANNELS = ["push", "email", "sms", "whatsapp"]
-
-
-def _verified(user: Any) -> Any:
-    user.is_verified = lambda: True
-    return user
 
 
 def _seen(event: FeedEvent, minutes: int = 10) -> dt.datetime:
@@ -131,7 +121,7 @@ def test_the_loyalty_islands_sequence_is_one_crisis_whose_people_are_asked_once(
     """Replay of the recorded sequence as a live poller saw it: M6.9 → proposed; the officer confirms and
     starts the roll-call; the M7.0 extends the same crisis (its zone grows: a second crew is found and
     asked), the M6.3 extends it again. Three events, one crisis, one question per person."""
-    officer = _verified(make_staff("KJRI-NOUMEA", Role.PROTECTION_OFFICER, username="duty.noumea"))
+    officer = verified(make_staff("KJRI-NOUMEA", Role.PROTECTION_OFFICER, username="duty.noumea"))
     inner = _at_sea("Awak kapal Arafura", -22.30, 169.20, "+6281200000001")   # inside every zone
     north = _at_sea("Awak kapal Banda", -20.42, 170.35, "+6281200000002")    # only inside the M7.0's circle
     first, second, third = _events(USGS, LOYALTY, parse_usgs)
@@ -183,7 +173,7 @@ def test_the_2015_hindu_kush_earthquakes_extend_one_crisis_within_the_configured
     keeps the 26 October M7.5 apart from the August M5.9; with a window of 90 days the four are one crisis and
     the people of Chitral, inside every zone, are asked once."""
     settings.CRISIS_SEQUENCE_WINDOW_HOURS = 90 * 24
-    officer = _verified(make_staff("KBRI-ISLAMABAD", Role.PROTECTION_OFFICER, username="duty.isb.seq"))
+    officer = verified(make_staff("KBRI-ISLAMABAD", Role.PROTECTION_OFFICER, username="duty.isb.seq"))
     chitral = _staying("Warga Garam Chashma", 36.18, 71.55, "+923001110001")  # Chitral district, Pakistan
     peshawar = _staying("Warga Peshawar", 34.01, 71.58, "+923001110002")  # only inside the M7.5's zone
     events = _events(GDACS, HINDU_KUSH, parse_gdacs)
@@ -210,7 +200,7 @@ def test_the_2015_hindu_kush_earthquakes_extend_one_crisis_within_the_configured
 
 
 def test_a_dismissed_crisis_absorbs_weaker_aftershocks_but_not_a_stronger_event() -> None:
-    officer = _verified(make_staff("KJRI-NOUMEA", Role.PROTECTION_OFFICER, username="duty.noumea.dismiss"))
+    officer = verified(make_staff("KJRI-NOUMEA", Role.PROTECTION_OFFICER, username="duty.noumea.dismiss"))
     _at_sea("Awak kapal Seram", -22.30, 169.20, "+6281200000003")
     first, second, third = _events(USGS, LOYALTY, parse_usgs)
     crisis, _action = crisis_ingest(event=first, now=_seen(first))
