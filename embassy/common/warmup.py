@@ -14,10 +14,12 @@ WARM = threading.Event()  # set once this process's indexes are loaded (reported
 def _warm() -> None:
     try:
         from embassy.geo.boundaries import get_country_resolver
+        from embassy.geo.gazetteer import search
         from embassy.missions.routing import get_router
 
         get_country_resolver()
         get_router()
+        search("warm")  # the place names for lapor diri and the maps (built once into var/cache, ~3 s)
         # The indexes are hundreds of thousands of long-lived objects. Left to the collector, every full
         # collection walks them all (~60 ms with the process stalled, at random moments, possibly while
         # holding the database write lock). Frozen, they are never scanned.
