@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import posixpath
+import re
 from functools import lru_cache
 
 from django.conf import settings
@@ -12,7 +14,7 @@ from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -23,11 +25,44 @@ from django.views.decorators.http import require_GET
 THEME_COLOUR = "#b3121f"
 BACKGROUND_COLOUR = "#f6f7f9"
 SW_SOURCE = "pwa/sw.js"
-# The app shell, fetched when the worker installs: what every page needs, and the offline page.
-PRECACHE_STATIC = (
-    "css/app.css", "js/app.js", "vendor/htmx-2.0.11/htmx.min.js", "pwa/register.js", "citizens/citizens.css",
-    "citizens/where.js", "img/favicon.svg", "pwa/icon-192.png", "pwa/badge-96.png",
-)
+# The app shell, fetched when the worker installs: every static file these pages reference (their templates,
+# what they include or extend, and what their style sheets load), so that the home page and the panic button
+# work from a cold start without network. Derived from the templates, never listed by hand.
+SHELL_PAGES = ("citizens/home.html", "sos/panic.html", "sos/case.html", "citizens/offline.html")
+# Used by the worker itself (notification icons), not referenced by a page.
+WORKER_STATIC = ("pwa/icon-192.png", "pwa/badge-96.png")
+_STATIC_TAG = re.compile(r"""{%\s*static\s+['"]([^'"]+)['"]""")
+_TEMPLATE_TAG = re.compile(r"""{%\s*(?:include|extends)\s+['"]([^'"#]+)""")
+_CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+?)['"]?\s*\)""")
+
+
+def shell_static(pages: tuple[str, ...] = SHELL_PAGES) -> list[str]:
+    """The static files (names as given to `static`) that `pages` reference, following {% include %} and
+    {% extends %}, and the files their style sheets load with url()."""
+    names: list[str] = []
+    seen: set[str] = set()
+    stack = list(pages)
+    while stack:
+        name = stack.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        source = get_template(name).template.source  # type: ignore[attr-defined]
+        stack.extend(_TEMPLATE_TAG.findall(source))
+        names.extend(n for n in _STATIC_TAG.findall(source) if n not in names)
+    for css in [n for n in names if n.endswith(".css")]:
+        for ref in _CSS_URL.findall(_read_static(css).decode("utf-8", "replace")):
+            if ref.startswith(("data:", "http:", "https:", "//", "#")):
+                continue
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(css), ref.split("?")[0].split("#")[0]))
+            if target not in names:
+                names.append(target)
+    return names + [n for n in WORKER_STATIC if n not in names]
+
+
+@lru_cache(maxsize=1)
+def _precache_static() -> tuple[str, ...]:
+    return tuple(shell_static())
 
 
 def _read_static(name: str) -> bytes:
@@ -73,11 +108,12 @@ def manifest(request: HttpRequest) -> HttpResponse:
 
 def _sw_build() -> str:
     offline_url = reverse("citizens:offline")
-    precache = [static(name) for name in PRECACHE_STATIC] + [offline_url]
+    names = shell_static() if settings.DEBUG else _precache_static()
+    precache = [static(name) for name in names] + [offline_url]
     digest = hashlib.sha256()
     template = _read_static(SW_SOURCE)
     digest.update(template)
-    for name in PRECACHE_STATIC:
+    for name in names:
         digest.update(name.encode())
         digest.update(_read_static(name))
     # The offline page is part of the shell: a change to it is a new version too.

@@ -169,6 +169,19 @@ def staff_citizen_message(case: Case, text: str) -> None:
               body=lambda: text[:500], priority=Priority.HIGH, channels=("push",))
 
 
+def staff_cancelled(case: Case) -> None:
+    """The citizen took back an SOS the officers were already told about: the same people hear it is off."""
+    from embassy.notify.services import Priority
+
+    users = [u for u in (case.assigned_to, case.acknowledged_by) if u is not None][:1] or \
+        duty_officers(case.mission_id)
+    _to_staff(users, case, kind="sos.cancelled",
+              subject=lambda: _("SOS %(ref)s cancelled by the citizen") % {"ref": case.reference},
+              body=lambda: _("The citizen says the SOS was pressed by mistake. The case is closed and stays in "
+                             "the records; reopen it if in doubt."),
+              priority=Priority.HIGH, channels=("push", "email"), dedupe=f"sos:{case.pk}:cancelled")
+
+
 def citizen_update(case: Case, *, kind: str, text: str = "") -> None:
     """Tell the citizen what happened on their case (push to their phone)."""
     from embassy.notify.services import Priority, notify_user

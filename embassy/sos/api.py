@@ -94,6 +94,14 @@ def my_case_details(request: HttpRequest, case_id: int, payload: DetailsIn) -> d
     return present.own_case_dict(case, list(selectors.timeline(case, public_only=True)))
 
 
+@router.post("/my-cases/{case_id}/cancel", response=OwnCaseOut, summary="Cancel my SOS (pressed by mistake)",
+             description="Closes the case as cancelled by the citizen. Nothing is deleted: the mission sees it "
+                         "was cancelled and may reopen it. Idempotent.")
+def my_case_cancel(request: HttpRequest, case_id: int) -> dict[str, Any]:
+    case = services.case_cancel_by_citizen(case=_own(request, case_id), user=request.user)
+    return present.own_case_dict(case, list(selectors.timeline(case, public_only=True)))
+
+
 @router.post("/my-cases/{case_id}/locations", response={204: None}, summary="Send my current position")
 def my_case_location(request: HttpRequest, case_id: int, payload: LocationIn) -> Status:
     services.case_location_add(case=_own(request, case_id), user=request.user, **payload.dict())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -82,17 +83,23 @@ def _case_context(request: HttpRequest, case_id: int, *, audit: bool = True) -> 
                                              memberships__role__in=PERSONAL_DATA_ROLES, is_active=True)
              .distinct().order_by("first_name", "username"))
     events = list(selectors.timeline(case))
+    for event in events:  # a press queued offline: when the phone says it was pressed
+        event.pressed_at = _when(event.data.get("pressed_at") if isinstance(event.data, dict) else None)
+    trail = list(case.trail.values_list("lat", "lon", "accuracy_m"))
+    place = present.nearest_place_label(case.lat, case.lon)
     return {
-        "case": case, "sla": selectors.sla(case), "citizen": citizen, "events": events,
+        "case": case, "sla": selectors.sla(case), "citizen": citizen, "events": events, "tz": case.mission.timezone,
+        "place": place,
+        "geo": {"lat": case.lat, "lon": case.lon, "accuracy": case.accuracy_m, "place": place,
+                "trail": [[la, lo] for la, lo, _acc in trail]},
         "last_event": events[-1].pk if events else 0,
         "stays": list(citizen.stays.select_related("country", "mission").order_by("-start_date")[:5]),
         "contacts": list(citizen.emergency_contacts.all()),
         "dependants": list(citizen.dependants.all()) if hasattr(citizen, "dependants") else [],
         "past": list(selectors.past_cases(case)[:10]),
-        "trail": list(case.trail.values_list("lat", "lon", "accuracy_m")),
         "attachments": list(case.attachments.all()),
         "staff": staff, "categories": Category.choices[1:], "priorities": Priority.choices,
-        "outcomes": Outcome.choices,
+        "outcomes": [c for c in Outcome.choices if c[0] != Outcome.CANCELLED],  # only the citizen cancels
         "missions": Mission.objects.filter(active=True).exclude(pk=case.mission_id).order_by("kind", "city"),
     }
 
@@ -100,7 +107,9 @@ def _case_context(request: HttpRequest, case_id: int, *, audit: bool = True) -> 
 @staff_required
 @require_GET
 def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
-    return render(request, "sos/console_case.html", _case_context(request, case_id))
+    context = _case_context(request, case_id)
+    services.case_mark_read(case=context["case"], actor=request.user)
+    return render(request, "sos/console_case.html", context)
 
 
 @staff_required
@@ -112,7 +121,9 @@ def case_live(request: HttpRequest, case_id: int) -> HttpResponse:
     if str(last) == request.GET.get("after") and str(int(case.updated_at.timestamp() * 1000)) == \
             request.GET.get("v"):
         return HttpResponse(status=204)
-    return render(request, "sos/console_case.html#live", _case_context(request, case_id))
+    context = _case_context(request, case_id)
+    services.case_mark_read(case=context["case"], actor=request.user)  # the officer has the page open
+    return render(request, "sos/console_case.html#live", context)
 
 
 ACTIONS = {
@@ -132,6 +143,13 @@ ACTIONS = {
                                                               note=post.get("note", "")),
     "reopen": lambda case, user, post: services.case_reopen(case=case, actor=user, reason=post.get("reason", "")),
 }
+
+
+def _when(value: Any) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def _int(value: Any) -> int:

@@ -41,6 +41,7 @@ class Outcome(models.TextChoices):
     FALSE_ALARM = "false_alarm", _("False alarm")
     UNREACHABLE = "unreachable", _("Citizen could not be reached")
     OTHER = "other", _("Other")
+    CANCELLED = "cancelled", _("Cancelled by the citizen")
 
 
 class Case(models.Model):
@@ -87,6 +88,9 @@ class Case(models.Model):
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True, default="")
     updated_at = models.DateTimeField()  # every change bumps it: the console's live cursor
     alerted_at = models.DateTimeField(null=True, blank=True)  # duty officers' notifications queued
+    # Something from the citizen that no officer has opened yet (a message after the acknowledgement, a
+    # cancellation): the queue marks the case until an officer opens it.
+    unread_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-raised_at", "-id"]
@@ -112,6 +116,11 @@ class Case(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN
+
+    @property
+    def cancelled(self) -> bool:
+        """Closed by the citizen ("I pressed by mistake"). Nothing is deleted: it stays a case, and counts."""
+        return self.outcome == Outcome.CANCELLED
 
 
 class Alert(models.Model):
@@ -145,6 +154,7 @@ class Event(models.Model):
         CALLED = "called", _("Call logged")
         RESOLVED = "resolved", _("Resolved")
         REOPENED = "reopened", _("Reopened")
+        CANCELLED = "cancelled", _("Cancelled by the citizen")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", db_index=False)
     at = models.DateTimeField()

@@ -9,9 +9,11 @@ from typing import Any
 from django.conf import settings
 from django.http import FileResponse
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from embassy.common.errors import NotFound
+from embassy.geo.gazetteer import nearest, timezone_at
 from embassy.missions.contact import hotline_for
 from embassy.missions.models import Mission
 from embassy.sos.models import Case, Event
@@ -60,6 +62,27 @@ def case_summary(case: Case) -> dict[str, Any]:
         "assigned_to": (assigned.get_full_name() or assigned.get_username()) if assigned else "",
         "escalation_level": case.escalation_level, "alerts": case.alerts,
     }
+
+
+def citizen_timezone(case: Case) -> str:
+    """The zone the citizen reads the case's times in: where they pressed, else where their stay is, else the
+    case's country, else the mission's."""
+    if case.lat is not None and case.lon is not None:
+        return timezone_at(case.lat, case.lon, case.country_id)
+    stay = case.stay
+    if stay is not None and (stay.lat is not None or stay.country_id):
+        return timezone_at(stay.lat, stay.lon, stay.country_id)
+    if case.country_id:
+        return timezone_at(None, None, case.country_id)
+    return case.mission.timezone or "UTC"
+
+
+def nearest_place_label(lat: float | None, lon: float | None) -> str:
+    """ "near Kuala Lumpur, Malaysia" for a map's dot; "" when no place is within reach."""
+    if lat is None or lon is None:
+        return ""
+    place = nearest(lat, lon)
+    return place.label(get_language()) if place is not None else ""
 
 
 def citizen_url(case: Case) -> str:

@@ -7,7 +7,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Case as DbCase
+from django.db.models import Max, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -50,7 +51,8 @@ def case_list_for(*, user: Any, mission_id: int | None = None, status: str = OPE
     scope = _scope(user, audit=audit)
     qs = _scoped(scope, mission_id, user=user, audit=audit).select_related("citizen", "mission", "assigned_to", "country")
     if status == "open":
-        qs = qs.filter(status__in=Case.OPEN)
+        # Open cases, and closed ones with something from the citizen no officer has opened yet (a cancellation)
+        qs = qs.filter(Q(status__in=Case.OPEN) | Q(unread_at__isnull=False))
     elif status == "new":
         qs = qs.filter(status=Case.Status.NEW)
     elif status == "resolved":
@@ -63,9 +65,13 @@ def case_list_for(*, user: Any, mission_id: int | None = None, status: str = OPE
     if audit:
         audit_record(actor=user, action="sos.list", object_type="sos_case",
                      detail={"mission_id": mission_id, "status": status, "q": bool(q)})
-    # New cases first (oldest waiting on top), then acknowledged by priority and age.
-    return qs.order_by("-status", "priority", "waiting_since", "id") if status != "resolved" \
-        else qs.order_by("-resolved_at", "-id")
+    # New cases first (oldest waiting on top), then what the citizen sent since an officer last looked, then
+    # the rest by priority and age.
+    if status == "resolved":
+        return qs.order_by("-resolved_at", "-id")
+    rank = DbCase(When(status=Case.Status.NEW, then=Value(0)), When(unread_at__isnull=False, then=Value(1)),
+                  When(status=Case.Status.ACKNOWLEDGED, then=Value(2)), default=Value(3))
+    return qs.order_by(rank, "priority", "waiting_since", "id")
 
 
 def case_cursor_for(*, user: Any, mission_id: int | None = None) -> str:
@@ -112,7 +118,7 @@ def own_cases(*, user: Any) -> QuerySet[Case]:
 
 
 def own_case(*, user: Any, case_id: int) -> Case:
-    case = Case.objects.select_related("mission", "citizen").filter(pk=case_id, user=user).first()
+    case = Case.objects.select_related("mission", "citizen", "stay").filter(pk=case_id, user=user).first()
     if case is None:
         raise NotFound(_("No such case."), field="case_id")
     return case

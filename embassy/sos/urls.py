@@ -9,6 +9,7 @@ urlpatterns = [
     path("sos/kasus/<int:case_id>/status/", views.case_status, name="case-status"),
     path("sos/kasus/<int:case_id>/rincian/", views.case_details, name="case-details"),
     path("sos/kasus/<int:case_id>/pesan/", views.case_message, name="case-message"),
+    path("sos/kasus/<int:case_id>/batal/", views.case_cancel, name="case-cancel"),
 ]
 
 console_patterns = [

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from embassy.common.decorators import citizen_required
 from embassy.common.errors import DomainError
 from embassy.missions.contact import hotline_for
-from embassy.sos import selectors, services
+from embassy.sos import present, selectors, services
 from embassy.sos.models import Category, Event
 
 
@@ -40,10 +42,16 @@ def panic(request: HttpRequest) -> HttpResponse:
     return render(request, "sos/panic.html", button_context(request.user))
 
 
+# The "I pressed by mistake" banner is shown on the case page opened this soon after the press (the page
+# counts its 10 seconds down from when it appears); later the cancel button further down stays.
+JUST_PRESSED = dt.timedelta(seconds=60)
+
+
 def _case_context(request: HttpRequest, case_id: int) -> dict[str, object]:
     case = selectors.own_case(user=request.user, case_id=case_id)
     events = list(selectors.timeline(case, public_only=True))
-    return {"case": case, "events": events, "hotline": hotline_for(case.mission),
+    return {"case": case, "events": events, "hotline": hotline_for(case.mission), "tz": present.citizen_timezone(case),
+            "just_pressed": timezone.now() - case.raised_at < JUST_PRESSED,
             "categories": [c for c in Category.choices if c[0]], "attachments": case.attachments.count(),
             "last_event": events[-1].pk if events else 0, "kinds": Event.Kind}
 
@@ -98,4 +106,12 @@ def case_message(request: HttpRequest, case_id: int) -> HttpResponse:
         services.case_message_from_citizen(case=case, user=request.user, text=request.POST.get("text", ""))
     except DomainError as exc:
         return _form_result(request, case_id, exc)
+    return _form_result(request, case_id)
+
+
+@citizen_required
+@require_POST
+def case_cancel(request: HttpRequest, case_id: int) -> HttpResponse:
+    """ "I pressed by mistake": the case is closed as cancelled (nothing deleted; the mission sees it)."""
+    services.case_cancel_by_citizen(case=selectors.own_case(user=request.user, case_id=case_id), user=request.user)
     return _form_result(request, case_id)

@@ -5,8 +5,16 @@
   var script = document.currentScript;
   var swUrl = (script && script.dataset.sw) || "/sw.js";
   if ("serviceWorker" in navigator) {
+    // A page the worker did not serve (the very first visit) is fetched once more by the worker and kept,
+    // so that the home page and the panic button open without network from then on.
+    var uncontrolled = !navigator.serviceWorker.controller;
     window.addEventListener("load", function () {
       navigator.serviceWorker.register(swUrl, { scope: "/" }).catch(function () { /* the site works without */ });
+      if (uncontrolled) {
+        navigator.serviceWorker.ready.then(function (registration) {
+          if (registration.active) registration.active.postMessage({ type: "warm", path: window.location.pathname });
+        });
+      }
     });
     // Signing out: the worker forgets the cached pages (the citizen's home page is personal).
     document.addEventListener("submit", function (event) {

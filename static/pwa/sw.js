@@ -2,12 +2,18 @@
    of the files below) and the URLs to precache, so every deploy that changes them installs a new worker.
 
    What is cached (an allow-list; everything else goes to the network untouched):
-   - the app shell (PRECACHE): base CSS/JS, htmx, icons, the offline page — cache first;
-   - the citizen's home page "/" — network first, the cached copy when offline (it is the citizen's own
-     data on their own phone; it is deleted when they sign out);
+   - the app shell (PRECACHE): every static file the home page and the SOS pages reference (derived from
+     their templates by embassy/citizens/pwa.py), icons, the offline page — cache first;
+   - the citizen's home page "/" and the panic button page "/sos/" — network first, the cached copy when
+     offline (the citizen's own data on their own phone; deleted when they sign out). A first visit is not
+     yet controlled by the worker, so the page asks it to fetch and keep a copy ("warm");
    - country information, advisories and the missions directory — pages network first with the saved copy
      offline; the advisories JSON stale-while-revalidate.
-   Never cached: POSTs, htmx fragments, /api/v1/ (but advisories), the console, sign-in, admin, forms. */
+   Never cached: POSTs, htmx fragments, /api/v1/ (but advisories), the console, sign-in, admin, forms.
+
+   An SOS pressed without network waits in the page (localStorage, sent on "online" and on the next open) and,
+   where the browser has Background Sync, also in IndexedDB for the worker's "sos-send" sync: both send it with
+   the same idempotency key, so the server stores it once whichever arrives first. */
 "use strict";
 
 const VERSION = "__VERSION__";
@@ -19,7 +25,7 @@ const SHELL = "shell-" + VERSION;
 const PAGES = "pages-v1";
 const INFO = "info-v1";
 const SWR_PREFIXES = ["/informasi-negara/", "/api/v1/advisories", "/perwakilan/"];
-const CACHED_PAGES = ["/"];
+const CACHED_PAGES = ["/", "/sos/"];
 const SIGN_OUT = "/keluar/";
 
 self.addEventListener("install", (event) => {
@@ -38,8 +44,66 @@ function forgetPersonal() {
   return Promise.all([caches.delete(PAGES), caches.delete(INFO)]);
 }
 
+function warm(path) {
+  if (!CACHED_PAGES.includes(path)) return Promise.resolve();
+  return fetch(path, { credentials: "same-origin" })
+    .then((response) => (cacheable(response) ? caches.open(PAGES).then((cache) => cache.put(path, response)) : undefined))
+    .catch(() => undefined);
+}
+
 self.addEventListener("message", (event) => {
-  if (event.data && event.data.type === "signout") event.waitUntil(forgetPersonal());
+  const data = event.data || {};
+  if (data.type === "signout") event.waitUntil(forgetPersonal());
+  else if (data.type === "warm" && typeof data.path === "string") event.waitUntil(warm(data.path));
+});
+
+// --- SOS pressed offline: Background Sync (static/sos/panic.js writes the same record) ---------------------
+const SOS_DB = "embassy-sos";
+const SOS_STORE = "pending";
+
+function sosStore(mode, work) {
+  return new Promise((resolve) => {
+    const open = indexedDB.open(SOS_DB, 1);
+    open.onupgradeneeded = () => open.result.createObjectStore(SOS_STORE);
+    open.onerror = () => resolve(undefined);
+    open.onsuccess = () => {
+      const db = open.result;
+      const tx = db.transaction(SOS_STORE, mode);
+      const request = work(tx.objectStore(SOS_STORE));
+      tx.oncomplete = () => { db.close(); resolve(request ? request.result : undefined); };
+      tx.onerror = () => { db.close(); resolve(undefined); };
+    };
+  });
+}
+
+function sosSendPending() {
+  return sosStore("readonly", (store) => store.get("current")).then((item) => {
+    if (!item || !item.alert) return undefined;
+    return fetch(item.api, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": item.csrf || "" },
+      body: JSON.stringify(item.alert),
+    }).then((response) => {
+      if (response.status === 200 || response.status === 201) {
+        // Only this press is forgotten: a newer one written meanwhile stays.
+        return sosStore("readwrite", (store) => store.get("current")).then((now) => {
+          if (now && now.alert && now.alert.idempotency_key === item.alert.idempotency_key) {
+            return sosStore("readwrite", (store) => store.delete("current"));
+          }
+          return undefined;
+        }).then(() => self.clients.matchAll({ type: "window" })).then((windows) => {
+          windows.forEach((w) => w.postMessage({ type: "sos-sent", key: item.alert.idempotency_key }));
+        });
+      }
+      // Signed out (401/403) or refused: the page explains; a retry would not help. Server trouble: retry.
+      if (response.status >= 500) throw new Error("retry");
+      return undefined;
+    });
+  });
+}
+
+self.addEventListener("sync", (event) => {
+  if (event.tag === "sos-send") event.waitUntil(sosSendPending());
 });
 
 function cacheable(response) {

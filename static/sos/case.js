@@ -1,5 +1,5 @@
 // Case page: while the case is open, send the phone's position when it changes (at most every 20 s,
-// or sooner after moving 50 m), and clear forms after htmx posted them.
+// or sooner after moving 50 m); count the "I pressed by mistake" offer down; clear forms after htmx posted them.
 (function () {
   "use strict";
   var el = document.querySelector("[data-sos-case]");
@@ -7,6 +7,17 @@
     var form = e.detail.elt;
     if (e.detail.successful && form && form.hasAttribute && form.hasAttribute("data-reset")) form.reset();
   });
+  // "I pressed by mistake": shown for a few seconds after the press, counting down; the cancel button lower
+  // on the page stays for later.
+  var mistake = document.querySelector("[data-sos-mistake]");
+  if (mistake) {
+    var left = parseInt(mistake.dataset.seconds || "10", 10), counter = mistake.querySelector("[data-countdown]");
+    var tick = setInterval(function () {
+      left -= 1;
+      if (counter) counter.textContent = "(" + Math.max(left, 0) + ")";
+      if (left <= 0) { clearInterval(tick); mistake.hidden = true; }
+    }, 1000);
+  }
   if (!el || el.dataset.open !== "1" || !navigator.geolocation) return;
   var csrf = document.querySelector('meta[name="csrf-token"]');
   var last = null, lastAt = 0;

@@ -4,9 +4,14 @@
 (function () {
   "use strict";
   var SEEN = "embassy.sos.seenTop";
+  var CHOICE = "embassy.sos.alerts";  // "on" | "off": the officer's choice, kept on this device
   var audio = null;
 
+  function choice() { try { return localStorage.getItem(CHOICE) || ""; } catch (e) { return ""; } }
+  function choose(value) { try { localStorage.setItem(CHOICE, value); } catch (e) { /* private mode */ } }
+
   function beep() {
+    if (choice() === "off") return;
     try {
       audio = audio || new (window.AudioContext || window.webkitAudioContext)();
       [0, 0.35, 0.7].forEach(function (t) {
@@ -19,7 +24,7 @@
   }
 
   function notify(queue) {
-    if (!("Notification" in window) || Notification.permission !== "granted") return;
+    if (choice() === "off" || !("Notification" in window) || Notification.permission !== "granted") return;
     var row = queue.querySelector(".case-row.new");
     var n = new Notification(queue.dataset.tNew || "SOS", { body: row ? row.textContent.replace(/\s+/g, " ").trim() : "", tag: "sos-" + queue.dataset.topId, requireInteraction: true });
     n.onclick = function () { window.focus(); if (row) window.location.assign(row.querySelector("a").href); };
@@ -35,12 +40,42 @@
     if (queueMap) queueMap.refresh();
   }
 
+  // Sound and notifications: the choice is remembered. Restored on reload; a browser lets sound start only
+  // after a touch or key press on the page, so the first one wakes it; notifications only while the
+  // permission is still granted.
   var btn = document.querySelector("[data-enable-alerts]");
-  if (btn) btn.addEventListener("click", function () {
-    beep();
-    if ("Notification" in window) Notification.requestPermission();
-    btn.disabled = true;
-  });
+  function render() {
+    if (!btn) return;
+    var on = choice() === "on";
+    btn.setAttribute("aria-pressed", on ? "true" : "false");
+    btn.textContent = on ? btn.dataset.tOn : btn.dataset.tOff;
+    btn.classList.toggle("primary", on);
+    var state = document.querySelector("[data-alerts-state]");
+    if (state) {
+      var denied = on && "Notification" in window && Notification.permission !== "granted";
+      state.textContent = denied ? state.dataset.tNoNotifications : "";
+    }
+  }
+  function wake() {
+    if (choice() !== "on") return;
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      if (audio.state === "suspended") audio.resume();
+    } catch (e) { /* no audio */ }
+  }
+  if (btn) {
+    btn.addEventListener("click", function () {
+      if (choice() === "on") { choose("off"); render(); return; }
+      choose("on");
+      beep();
+      if ("Notification" in window && Notification.permission === "default") {
+        Promise.resolve(Notification.requestPermission()).then(render, render);
+      }
+      render();
+    });
+    render();
+  }
+  ["pointerdown", "keydown"].forEach(function (type) { document.addEventListener(type, wake, { once: true, capture: true }); });
 
   // Ages and service-level colours move on even when nothing else changes.
   function ages() {
@@ -59,6 +94,8 @@
 
   function basemap(el) {
     var map = L.map(el, { worldCopyJump: true }).setView([0, 110], 2);
+    // static/maps/basemap.js: street tiles when MAP_TILE_URL is set, else the bundled outlines, roads and names.
+    if (window.SEBasemap) { window.SEBasemap.add(map, el); return map; }
     if (el.dataset.tileUrl) L.tileLayer(el.dataset.tileUrl, { maxZoom: 18 }).addTo(map);
     else fetch(el.dataset.outlines).then(function (r) { return r.json(); }).then(function (gj) {
       L.geoJSON(gj, { style: { color: "#7b8794", weight: 1, fillColor: "#f4f1ea", fillOpacity: 1 }, interactive: false }).addTo(map).bringToBack();
@@ -99,7 +136,9 @@
     if (geo.trail.length > 1) L.polyline(geo.trail, { color: "#5b6ee1", weight: 3, dashArray: "4 4" }).addTo(caseMap.layer);
     if (geo.lat !== null) {
       if (geo.accuracy) L.circle([geo.lat, geo.lon], { radius: geo.accuracy, color: "#c8102e", weight: 1, fillOpacity: 0.12 }).addTo(caseMap.layer);
-      L.circleMarker([geo.lat, geo.lon], { radius: 8, color: "#fff", weight: 2, fillColor: "#c8102e", fillOpacity: 1 }).addTo(caseMap.layer);
+      var dot = L.circleMarker([geo.lat, geo.lon], { radius: 8, color: "#fff", weight: 2, fillColor: "#c8102e", fillOpacity: 1 }).addTo(caseMap.layer);
+      // The nearest place, named by the server (embassy.geo.gazetteer.nearest), so the dot is never anonymous.
+      if (geo.place) dot.bindTooltip(geo.place, { permanent: true, direction: "right", offset: [10, 0], className: "map-place-label" });
       if (!caseMap.centred) { caseMap.map.setView([geo.lat, geo.lon], geo.accuracy && geo.accuracy > 5000 ? 9 : 14); caseMap.centred = true; }
     }
   }

@@ -2,6 +2,7 @@
 effects run after commit."""
 
 from embassy.sos.services.attachments import attachment_add
+from embassy.sos.services.cancel import case_cancel_by_citizen, case_mark_read
 from embassy.sos.services.casework import (
     case_acknowledge,
     case_assign,
@@ -27,7 +28,8 @@ from embassy.sos.services.raising import (
 )
 
 __all__ = [
-    "Raised", "attachment_add", "case_acknowledge", "case_assign", "case_call_log", "case_details_update",
+    "Raised", "attachment_add", "case_acknowledge", "case_assign", "case_call_log", "case_cancel_by_citizen",
+    "case_details_update", "case_mark_read",
     "case_handover", "case_location_add", "case_message_from_citizen", "case_message_post", "case_note_add",
     "case_reopen", "case_resolve", "case_rollcall_add", "case_update", "cases_escalate_overdue", "duty_set",
     "floor_probe_store", "sos_open_for_citizen", "sos_raise",

@@ -194,7 +194,7 @@ def case_resolve(*, case: Case, actor: Any, outcome: str, note: str = "") -> Cas
     case = _lock(case)
     _require(actor, case)
     _open(case)
-    if outcome not in Outcome.values:
+    if outcome not in Outcome.values or outcome == Outcome.CANCELLED:  # only the citizen cancels
         raise BadInput(_("Choose an outcome."), field="outcome")
     now = timezone.now()
     if case.status == Case.Status.NEW:
@@ -224,8 +224,9 @@ def case_reopen(*, case: Case, actor: Any, reason: str = "") -> Case:
     case.status = Case.Status.ACKNOWLEDGED
     case.resolved_at = None
     case.outcome = ""
+    case.unread_at = None
     case.updated_at = now
-    case.save(update_fields=["status", "resolved_at", "outcome", "updated_at"])
+    case.save(update_fields=["status", "resolved_at", "outcome", "unread_at", "updated_at"])
     event_add(case, Event.Kind.REOPENED, actor=actor, text=clean_text(reason, 500), at=now)
     _audit(actor, case, "sos.reopen")
     return case

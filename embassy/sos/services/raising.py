@@ -245,6 +245,10 @@ def case_message_from_citizen(*, case: Case, user: Any, text: str) -> Event:
     if not case.is_open:
         raise Conflict(_("This case is closed. Press SOS again if you need help."))
     event = event_add(case, Event.Kind.MESSAGE, actor=user, from_citizen=True, public=True, text=text)
+    if case.status == Case.Status.ACKNOWLEDGED:
+        # A new case is on top of the queue anyway; an acknowledged one is marked until an officer opens it.
+        case.unread_at = event.at
+        Case.objects.filter(pk=case.pk).update(unread_at=event.at)
     alerts.staff_citizen_message(case, text)
     return event
 
