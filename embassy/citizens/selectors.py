@@ -16,6 +16,7 @@ from embassy.citizens.validation import CONFIRM_EVERY, passport_warning
 from embassy.common import crypto
 from embassy.common.errors import NotFound, PermissionDenied
 from embassy.geo.boundaries import validate_point
+from embassy.geo.gazetteer import timezone_at
 from embassy.missions.models import Mission
 from embassy.missions.routing import get_router
 from embassy.missions.selectors import scope_for
@@ -109,6 +110,15 @@ def stay_passport_warning(stay: Stay) -> str:
     if stay.status != Stay.Status.ACTIVE:
         return ""
     return passport_warning(expiry=stay.citizen.passport_expiry, stay_end=stay.end_date, today=timezone.now().date())
+
+
+def stay_timezone(stay: Stay) -> str:
+    """The IANA zone a citizen reads the stay's times in: that of the stay's place (its point, or its country's
+    biggest city once the point is deleted), else the responsible mission's."""
+    if stay.lat is not None and stay.lon is not None:
+        return timezone_at(stay.lat, stay.lon, stay.country_id)
+    zone = timezone_at(None, None, stay.country_id)
+    return zone if zone != "UTC" else (stay.mission.timezone or "UTC")
 
 
 def own_stays_annotated(citizen: Citizen) -> list[Stay]:

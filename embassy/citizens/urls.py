@@ -8,6 +8,7 @@ urlpatterns = [
     path("lapor-diri/", views.stay_new, name="stay-new"),
     path("lapor-diri/cepat/", views.stay_quick, name="stay-quick"),
     path("lapor-diri/<int:stay_id>/", views.stay_edit, name="stay-edit"),
+    path("lapor-diri/<int:stay_id>/terkirim/", views.stay_done, name="stay-done"),
     path("lapor-diri/<int:stay_id>/selesai/", views.stay_finish, name="stay-end"),
     path("lapor-diri/<int:stay_id>/konfirmasi/", views.stay_confirm, name="stay-confirm"),
     path("lapor-diri/<int:stay_id>/hapus-lokasi/", views.stay_purge, name="stay-purge"),

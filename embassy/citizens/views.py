@@ -15,19 +15,25 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from embassy.citizens import selectors, services
+from embassy.citizens.duplicates import StayDuplicates
 from embassy.citizens.forms import (
+    FAMILY_PREFIX,
     ContactForm,
     ContactVerifyForm,
     DependantForm,
+    FamilyForm,
     ProfileForm,
     QuickStayForm,
     StayForm,
+    family_formset,
 )
 from embassy.citizens.models import Stay
+from embassy.citizens.places import stay_place_label
 from embassy.citizens.validation import passport_warning
 from embassy.common.decorators import citizen_required, staff_required
 from embassy.common.errors import BadInput, DomainError
 from embassy.geo.selectors import country_list
+from embassy.missions.contact import hotline_for
 from embassy.missions.selectors import scope_for
 from embassy.missions.views import current_mission
 
@@ -77,22 +83,72 @@ def _stay_context(citizen: Any, stay: Any = None) -> dict[str, Any]:
     }
 
 
-def _reported(request: HttpRequest, stay: Any) -> HttpResponse:
-    warning = selectors.stay_passport_warning(stay)
-    if warning:
-        messages.warning(request, warning)
-    return redirect("citizens:home")
+def _stay_page(request: HttpRequest, *, citizen: Any, stay: Any, save: Callable[[StayForm, list[dict[str, Any]]], Any],
+               done: Callable[[Any], HttpResponse]) -> HttpResponse:
+    """The lapor diri form (new or edit) with its new family rows, in one submit. A failed send is shown again
+    with every error (422); possible duplicates with the warnings and a "send anyway" button (409); "add a family
+    member" without JavaScript shows the form again with one more row, nothing checked or saved."""
+    initial = StayForm.initial_for(stay) if stay is not None else {"start_date": timezone.now().date()}
+    context = _stay_context(citizen, stay)
+    if request.method != "POST":
+        form = StayForm(citizen=citizen, stay=stay, initial=initial)
+        return render(request, "citizens/stay_form.html", {**context, "form": form, "family": family_formset()})
+    if "add_family" in request.POST:
+        posted = {key: request.POST.getlist(key) if key == "dependants" else request.POST.get(key)
+                  for key in request.POST}
+        form = StayForm(citizen=citizen, stay=stay, initial={**initial, **posted})
+        return render(request, "citizens/stay_form.html", {
+            **context, "form": form, "family": family_formset(request.POST, add_row=True), "adding": True})
+    form = StayForm(request.POST, citizen=citizen, stay=stay, initial=initial)
+    family = family_formset(request.POST)
+    status, warnings = 422, []
+    if form.is_valid() and (not family.is_bound or family.is_valid()):
+        rows = [row for row in family.cleaned_data if row] if family.is_bound else []
+        try:
+            saved = save(form, rows)
+        except StayDuplicates as exc:
+            status, warnings = 409, exc.warnings
+        except DomainError as exc:
+            name = exc.field or ""
+            if name.startswith(f"{FAMILY_PREFIX}-") and name.count("-") == 2:
+                _prefix, index, field = name.split("-")
+                family.forms[int(index)].add_error(field if field in FamilyForm.base_fields else None, exc.message)
+            else:
+                form.add_error(name if name in form.fields else None, exc.message)
+        else:
+            return done(saved)
+    return render(request, "citizens/stay_form.html", {
+        **context, "form": form, "family": family, "warnings": warnings,
+        "errors": stay_form_errors(form, family)}, status=status)
+
+
+def stay_form_errors(form: StayForm, family: Any) -> list[tuple[str, str]]:
+    """(anchor, message) of every error of the form and its family rows, in the page's order, for the summary at
+    the top: each links to its field (or to the form for an error of the whole form)."""
+    errors = [("stay-form", str(message)) for message in form.non_field_errors()]
+    for field in form:
+        anchor = "id_place" if field.name == "place_pick" else field.id_for_label or f"id_{field.name}"
+        if field.name in {"lat", "lon", "city"}:
+            anchor = "id_place"
+        errors += [(anchor, str(message)) for message in field.errors]
+    errors += [("family", str(message)) for message in family.non_form_errors()]
+    for row in family.forms:
+        errors += [(f"family-{row.prefix}", str(message)) for message in row.non_field_errors()]
+        for field in row:
+            errors += [(field.id_for_label, str(message)) for message in field.errors]
+    return errors
 
 
 @citizen_required
 @require_http_methods(["GET", "POST"])
 def stay_new(request: HttpRequest) -> HttpResponse:
     citizen = selectors.own_citizen(user=request.user)
-    form = StayForm(request.POST or None, citizen=citizen, initial={"start_date": timezone.now().date()})
-    return _form_page(
-        request, form,
-        lambda _data: services.stay_register(citizen=citizen, actor=request.user, **form.service_data()),
-        "citizens/stay_form.html", _stay_context(citizen), done=lambda stay: _reported(request, stay),
+    return _stay_page(
+        request, citizen=citizen, stay=None,
+        save=lambda form, rows: services.stay_register(
+            citizen=citizen, actor=request.user, family=rows, confirmed=form.cleaned_data["confirm"],
+            **form.service_data()),
+        done=lambda stay: _reported(request, stay),
     )
 
 
@@ -100,12 +156,29 @@ def stay_new(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def stay_edit(request: HttpRequest, stay_id: int) -> HttpResponse:
     stay = selectors.own_stay(user=request.user, stay_id=stay_id)
-    form = StayForm(request.POST or None, citizen=stay.citizen, stay=stay, initial=StayForm.initial_for(stay))
-    return _form_page(
-        request, form,
-        lambda _data: services.stay_update(stay=stay, actor=request.user, data=form.service_data()),
-        "citizens/stay_form.html", _stay_context(stay.citizen, stay), done=lambda saved: _reported(request, saved),
+    return _stay_page(
+        request, citizen=stay.citizen, stay=stay,
+        save=lambda form, rows: services.stay_update(
+            stay=stay, actor=request.user, data=form.service_data(), family=rows,
+            confirmed=form.cleaned_data["confirm"]),
+        done=lambda saved: _reported(request, saved),
     )
+
+
+def _reported(request: HttpRequest, stay: Any) -> HttpResponse:
+    warning = selectors.stay_passport_warning(stay)
+    if warning:
+        messages.warning(request, warning)
+    return redirect("citizens:stay-done", stay_id=stay.pk)
+
+
+@citizen_required
+def stay_done(request: HttpRequest, stay_id: int) -> HttpResponse:
+    """The confirmation after sending: which mission is responsible and the number to call."""
+    stay = selectors.own_stay(user=request.user, stay_id=stay_id)
+    return render(request, "citizens/stay_done.html", {
+        "stay": stay, "hotline": hotline_for(stay.mission), "tz": selectors.stay_timezone(stay),
+        "place": stay_place_label(stay), "family": list(stay.dependants.all())})
 
 
 @citizen_required

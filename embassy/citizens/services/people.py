@@ -4,6 +4,7 @@ Every change to personal data is audited."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -68,6 +69,29 @@ def dependant_add(*, citizen: Citizen, actor: Any, full_name: str, relationship:
     audit_record(actor=actor, action="dependant.add", object_type="dependant", object_id=dependant.pk,
                  citizen_id=citizen.pk)
     return dependant
+
+
+FAMILY_MAX = 10
+FAMILY_FIELDS = {"full_name", "relationship", "birth_date"}
+
+
+def family_add(*, citizen: Citizen, actor: Any, family: Sequence[Mapping[str, Any]]) -> list[Dependant]:
+    """Add the new family members of a stay form to the citizen's profile. An error names the row's field
+    ("family-1-full_name"), so that the form shows it next to that row."""
+    if len(family) > FAMILY_MAX:
+        raise BadInput(_("Add at most %(n)d family members at once.") % {"n": FAMILY_MAX}, field="family")
+    added = []
+    for i, member in enumerate(family):
+        unknown = set(member) - FAMILY_FIELDS
+        if unknown:
+            raise BadInput(_("Unknown field."), field=f"family-{i}-{sorted(unknown)[0]}")
+        try:
+            added.append(dependant_add(citizen=citizen, actor=actor, full_name=member.get("full_name", ""),
+                                       relationship=member.get("relationship") or "",
+                                       birth_date=member.get("birth_date")))
+        except BadInput as exc:
+            raise BadInput(exc.message, field=f"family-{i}-{exc.field}") from None
+    return added
 
 
 @transaction.atomic

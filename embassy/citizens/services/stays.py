@@ -4,7 +4,7 @@ and the deletion of a trip's location. Every change to personal data is audited.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +15,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from embassy.accounts.audit import audit_record
+from embassy.citizens.duplicates import (
+    StayDuplicates,
+    family_duplicates,
+    same_place_warning,
+    stay_duplicates,
+    stay_same_place,
+)
 from embassy.citizens.models import Citizen, Dependant, Stay
+from embassy.citizens.services.people import family_add
 from embassy.citizens.services.profile import citizen_update
 from embassy.citizens.signals import announce_whereabouts
 from embassy.citizens.validation import (
@@ -114,11 +122,16 @@ def stay_register(
     location_purge_days: int | None = DEFAULT_PURGE_DAYS,
     passport_number: str = "",
     passport_expiry: dt.date | None = None,
+    family: Sequence[Mapping[str, Any]] = (),
+    confirmed: bool = True,
     **details: Any,
 ) -> Stay:
     """Register a stay (lapor diri) and assign the responsible mission (see `_locate`).
 
     `details` are the purpose's details (validation.PURPOSE_FIELDS; those of other purposes are dropped).
+    `family` are new family members ({"full_name", "relationship", "birth_date"}) added to the profile and to this
+    stay, with the ticked `dependants`, in the same transaction. Unless `confirmed`, possible duplicates (the same
+    family member twice, another active stay in the same city) raise StayDuplicates and nothing is saved.
     A passport number (and expiry) given here is saved on the citizen's profile. The stay counts as confirmed
     now; its location is deleted `location_purge_days` after its end date (None: kept)."""
     unknown = set(details) - set(DETAIL_FIELDS)
@@ -129,13 +142,18 @@ def stay_register(
     purge_days = purge_days_validate(location_purge_days)
     place = _locate(country, lat, lon)
     travelling = _dependants_of(citizen, dependants)
+    city = line_clean(city, field="city", max_length=100)
+    if not confirmed and (warnings := stay_duplicates(citizen, country=place.country, city=city, lat=place.lat,
+                                                      lon=place.lon, family=family)):
+        raise StayDuplicates(warnings)
+    travelling += family_add(citizen=citizen, actor=actor, family=family)
     if (passport_number or "").strip() or passport_expiry is not None:
         passport: dict[str, Any] = {"passport_expiry": passport_expiry}
         if (passport_number or "").strip():
             passport["passport_number"] = passport_number
         citizen_update(citizen=citizen, actor=actor, data=passport)
     stay = Stay.objects.create(
-        citizen=citizen, country_id=place.country, city=line_clean(city, field="city", max_length=100),  # type: ignore[misc]
+        citizen=citizen, country_id=place.country, city=city,  # type: ignore[misc]
         address=line_clean(address, field="address", max_length=300), lat=place.lat, lon=place.lon, cell=place.cell,
         mission_id=place.mission_id, routing_rule=place.rule, purpose=purpose, start_date=start_date,
         end_date=end_date, confirmed_at=timezone.now(), location_purge_days=purge_days, **clean,
@@ -153,9 +171,11 @@ STAY_FIELDS = {"country", "lat", "lon", "city", "address", "purpose", "start_dat
 
 
 @transaction.atomic
-def stay_update(*, stay: Stay, actor: Any, data: dict[str, Any]) -> Stay:
+def stay_update(*, stay: Stay, actor: Any, data: dict[str, Any], family: Sequence[Mapping[str, Any]] = (),
+                confirmed: bool = True) -> Stay:
     """Change a stay. A new location or country is routed again: the mission and the rule are re-assigned
-    (and a verification by the former mission no longer holds). Unchanged values change nothing."""
+    (and a verification by the former mission no longer holds). Unchanged values change nothing. `family` and
+    `confirmed` as for stay_register (new family members travelling along; duplicate warnings)."""
     unknown = set(data) - STAY_FIELDS
     if unknown:
         raise BadInput(_("Unknown field."), field=sorted(unknown)[0])
@@ -201,8 +221,18 @@ def stay_update(*, stay: Stay, actor: Any, data: dict[str, Any]) -> Stay:
             columns |= {"country", "lat", "lon", "cell", "mission", "routing_rule", "location_purged_at"}
             if "mission" in detail:
                 columns |= {"verified_at", "verified_by"}
-    if "dependants" in data:
-        travelling = _dependants_of(stay.citizen, data["dependants"] or ())
+    if not confirmed:
+        warnings = family_duplicates(stay.citizen, family)
+        if {"location", "city"} & changed and (same := stay_same_place(
+                stay.citizen, country=stay.country_id, city=stay.city, lat=stay.lat, lon=stay.lon, exclude=stay.pk)):
+            warnings.append(same_place_warning(same))
+        if warnings:
+            raise StayDuplicates(warnings)
+    if "dependants" in data or family:
+        travelling = _dependants_of(stay.citizen, data.get("dependants") or ())
+        travelling += family_add(citizen=stay.citizen, actor=actor, family=family)
+        if "dependants" not in data:
+            travelling += list(stay.dependants.all())
         if {d.pk for d in travelling} != set(stay.dependants.values_list("pk", flat=True)):
             stay.dependants.set(travelling)
             changed.add("dependants")

@@ -257,7 +257,7 @@ def test_dependants_api_and_pages() -> None:
     profile = client.get("/profil/").content.decode()
     assert "Budi Jr" in profile and "Yuki" in profile and "not a citizen" in profile
     form = client.get("/lapor-diri/").content.decode()
-    assert "Family members travelling with me" in form and "Yuki" in form
+    assert "Family members with me there" in form and "Yuki" in form
     yuki = Dependant.objects.get(full_name="Yuki")
     assert client.post("/lapor-diri/", {"country": "JP", "purpose": "family", "start_date": "2026-01-01",
                                         "dependants": [yuki.pk]}).status_code == 302
