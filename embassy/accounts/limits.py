@@ -11,7 +11,8 @@ Counts come from the codes table (shared by every process). Two requests at the 
 the last free place; the limits bound cost, they are not exact quotas.
 
 An SOS never needs a code: the app raises it with its bearer token, the web page with the session, and the
-offline page calls or texts the hotline. A refused code says so, with the headquarters hotline."""
+offline page calls or texts the hotline. A refused code says so, with the hotline to call instead: that of
+the mission for the number's country (accounts.reach), else headquarters' citizen-protection hotline."""
 
 from __future__ import annotations
 
@@ -24,8 +25,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from embassy.accounts.models import SignInCode
+from embassy.accounts.reach import hotline_for_person
 from embassy.common.errors import RateLimited
-from embassy.missions.models import Mission
 
 
 def calling_code(phone: str) -> str:
@@ -36,29 +37,36 @@ def calling_code(phone: str) -> str:
         return ""
 
 
-def _emergency_hint() -> str:
-    hq = Mission.objects.filter(kind=Mission.Kind.HQ, active=True).exclude(hotline="").values_list(
-        "hotline", flat=True).first()
-    if hq:
-        return " " + _("In an emergency, call the hotline %(phone)s.") % {"phone": hq}
-    return ""
+class CodeLimited(RateLimited):
+    """A code refused by a limit, with the number to call instead. `message` (the API's detail) ends with
+    that number in words; `refusal` is the message without it and `hotline` the number itself, so that a page
+    can show it as a link."""
+
+    def __init__(self, refusal: str, *, address: str) -> None:
+        mission, hotline = hotline_for_person(phone=address)
+        self.hotline, self.refusal = hotline.number, refusal
+        # whose number it is: the mission's own, or headquarters' ("" then) where the mission lists none
+        self.hotline_owner = mission.name if mission is not None and not hotline.fallback else ""
+        hint = (" " + _("In an emergency, call the hotline %(phone)s.") % {"phone": hotline.number}
+                if hotline.number else "")
+        super().__init__(refusal + hint, field="address")
 
 
 def code_send_check(*, address: str, channel: str, ip: str) -> dict[str, Any]:
-    """Raise RateLimited (429, field "address") when a code to `address` would pass a limit; else return the
+    """Raise CodeLimited (429, field "address") when a code to `address` would pass a limit; else return the
     values to store with the code (ip, prefix) so that it counts against the limits."""
     since = timezone.now() - timedelta(hours=1)
     recent = SignInCode.objects.filter(created_at__gte=since)
     if recent.filter(address=address).count() >= settings.SIGNIN_CODE_MAX_PER_HOUR:
-        raise RateLimited(_("Too many codes requested. Try again in an hour."), field="address")
+        raise CodeLimited(_("Too many codes requested. Try again in an hour."), address=address)
     if ip and recent.filter(ip=ip).count() >= settings.SIGNIN_CODE_MAX_PER_IP_HOUR:
-        raise RateLimited(_("Too many codes were requested from your network. Try again in an hour.")
-                          + _emergency_hint(), field="address")
+        raise CodeLimited(_("Too many codes were requested from your network. Try again in an hour."),
+                          address=address)
     prefix = calling_code(address) if channel == "sms" else ""
     if channel == "sms":
         sms = recent.filter(channel="sms")
         if (prefix and sms.filter(prefix=prefix).count() >= settings.SIGNIN_CODE_MAX_PER_PREFIX_HOUR) \
                 or sms.count() >= settings.SIGNIN_CODE_MAX_SMS_PER_HOUR:
-            raise RateLimited(_("We cannot send more codes by SMS just now. Use your email address, or try "
-                                "again in an hour.") + _emergency_hint(), field="address")
+            raise CodeLimited(_("We cannot send more codes by SMS just now. Use your email address, or try "
+                                "again in an hour."), address=address)
     return {"ip": ip[:64], "prefix": prefix}

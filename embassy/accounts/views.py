@@ -18,6 +18,8 @@ from django_otp import login as otp_login
 
 from embassy.accounts import services
 from embassy.accounts.audit import audit_export_response, audit_record, audit_search_for
+from embassy.accounts.limits import CodeLimited
+from embassy.accounts.reach import hotline_for_person
 from embassy.common.api import error_body
 from embassy.common.decorators import staff_required
 from embassy.common.errors import DomainError
@@ -37,7 +39,8 @@ def lockout_response(request: HttpRequest, credentials: Any = None, *args: Any, 
     if request.path_info.startswith("/api/"):
         message = _("Too many failed sign-ins. Try again in %(minutes)d minutes.") % {"minutes": minutes}
         return JsonResponse(error_body(message, "password", "locked"), status=429)
-    return render(request, "accounts/locked.html", {"minutes": minutes}, status=429)
+    _mission, hotline = hotline_for_person()  # nothing tells where the request comes from: headquarters
+    return render(request, "accounts/locked.html", {"minutes": minutes, "hotline": hotline.number}, status=429)
 
 
 # --- Citizens -------------------------------------------------------------------------------------------------
@@ -47,6 +50,10 @@ def signin(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             addr, code = services.signin_code_request(address=request.POST.get("address", ""))
+        except CodeLimited as exc:  # refused by a limit: say so, with the hotline to call instead
+            context.update(error=exc.refusal, hotline=exc.hotline, hotline_owner=exc.hotline_owner,
+                           address=request.POST.get("address", ""))
+            return render(request, "accounts/signin.html", context, status=exc.status)
         except DomainError as exc:
             context.update(error=exc.message, address=request.POST.get("address", ""))
             return render(request, "accounts/signin.html", context, status=exc.status)
