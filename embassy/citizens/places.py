@@ -9,13 +9,15 @@ from embassy.geo.countries import all_countries, country_info, is_country_code
 from embassy.geo.gazetteer import Place, fold
 
 CANDIDATES = 6
+DOMINANT = 10  # a first match this many times bigger than the next is the one meant
 
 
 def place_resolve(text: str, *, pick: int | None = None) -> tuple[Place | None, list[Place]]:
     """(the place meant, []) or (None, the places to choose from; empty when nothing matches).
 
-    "Kuala Lumpur, Malaysia" (a label as the page shows it) is looked up by its name within that country. One
-    match, or a match whose whole name is what was typed, is the place; `pick` chooses among several."""
+    "Kuala Lumpur, Malaysia" (a label as the page shows it) is looked up by its name within that country. The
+    place is the one match whose name is what was typed, else the only match, else a match ten times bigger than
+    the next ("Mecca" is Makkah); otherwise the person chooses (`pick`, an index into the candidates)."""
     head, _sep, tail = text.partition(",")
     country = _country_named(tail) if tail.strip() else None
     candidates = gazetteer.search(head, country=country, limit=CANDIDATES) if head.strip() else []
@@ -25,8 +27,11 @@ def place_resolve(text: str, *, pick: int | None = None) -> tuple[Place | None, 
         return candidates[pick], []
     wanted = fold(head)
     exact = [p for p in candidates if fold(p.name) == wanted]
-    if len(candidates) == 1 or len(exact) == 1:
-        return (candidates[0] if len(candidates) == 1 else exact[0]), []
+    if len(exact) == 1:
+        return exact[0], []
+    if len(candidates) == 1 or (len(candidates) > 1 and not exact
+                                and candidates[0].population >= DOMINANT * max(candidates[1].population, 1)):
+        return candidates[0], []  # "Mecca": Makkah, not a small town whose other name starts so
     return None, candidates
 
 

@@ -319,7 +319,9 @@ def console_citizen(request: HttpRequest, citizen_id: int) -> HttpResponse:
     citizen = selectors.citizen_get_for(user=request.user, citizen_id=citizen_id)
     stays = list(selectors.stays_of(citizen))
     scope = scope_for(request.user)
+    mission = current_mission(request)
     return render(request, "citizens/console_detail.html", {
+        "tz": mission.timezone if mission is not None else (stays[0].mission.timezone if stays else "UTC"),
         "citizen": citizen, "stays": stays, "verifiable": {s.pk for s in stays if scope.covers_personal(s.mission_id)},
         "contacts": list(citizen.emergency_contacts.all()), "dependants": list(selectors.dependants_of(citizen)),
     })
