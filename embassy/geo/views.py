@@ -1,4 +1,6 @@
-"""The map basemap: country outlines served by the app itself (no tile server needed)."""
+"""The map basemap served by the app itself (no tile server needed): country outlines (one file) and city
+names (tiles by view and zoom, embassy/geo/basemap.py). Both are static for a given data file: cached a day,
+gzip-compressed when the browser accepts it, with an ETag so that a revalidation costs a 304."""
 
 from __future__ import annotations
 
@@ -11,11 +13,12 @@ from pathlib import Path
 
 import shapely
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from embassy.geo import basemap
 from embassy.geo.naturalearth import load_features
 
 TOLERANCE = 0.05  # degrees: enough for a country-level basemap, ~1.5 MB of GeoJSON
@@ -50,13 +53,45 @@ def _gzipped() -> bytes:
     return gzip.compress(outlines_geojson(), compresslevel=9, mtime=0)
 
 
+def _static(request: HttpRequest, etag: str, body: bytes, gzipped: bytes | None = None) -> HttpResponse:
+    """A cacheable GeoJSON answer: 304 when the browser has this version, gzip when it accepts it.
+    Compressing a static, secret-free body is safe."""
+    tag = f'"{etag}"'
+    if tag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+        response = HttpResponse(status=304)
+    elif "gzip" in request.headers.get("Accept-Encoding", ""):
+        response = HttpResponse(gzipped if gzipped is not None else gzip.compress(body, 6, mtime=0),
+                                content_type="application/geo+json")
+        response["Content-Encoding"] = "gzip"
+    else:
+        response = HttpResponse(body, content_type="application/geo+json")
+    response["ETag"] = tag
+    return response
+
+
 @require_GET
 @cache_control(public=True, max_age=86400)
 @vary_on_headers("Accept-Encoding")
 def outlines(request: HttpRequest) -> HttpResponse:
-    # ~2.5 MB of JSON shrinks to ~0.7 MB: worth it on a phone. Compressing a static, secret-free body is safe.
-    if "gzip" in request.headers.get("Accept-Encoding", ""):
-        response = HttpResponse(_gzipped(), content_type="application/geo+json")
-        response["Content-Encoding"] = "gzip"
-        return response
-    return HttpResponse(outlines_geojson(), content_type="application/geo+json")
+    # ~2.5 MB of JSON shrinks to ~0.7 MB: worth it on a phone.
+    etag = f"outlines-{load_features().source_hash[:12]}-{TOLERANCE}"
+    return _static(request, etag, outlines_geojson(), _gzipped())
+
+
+@lru_cache(maxsize=2048)
+def _places_tile(z: int, x: int, y: int) -> tuple[bytes, bytes]:
+    body = basemap.tile_geojson(z, x, y)
+    return body, gzip.compress(body, compresslevel=9, mtime=0)
+
+
+@require_GET
+@cache_control(public=True, max_age=86400)
+@vary_on_headers("Accept-Encoding")
+def places_tile(request: HttpRequest, z: int, x: int, y: int) -> HttpResponse:
+    """City names of one tile (GeoJSON points): see embassy/geo/basemap.py."""
+    try:
+        z, x, y = basemap.normalise(z, x, y)
+    except basemap.BadTile as exc:
+        raise Http404("no such tile") from exc
+    body, gzipped = _places_tile(z, x, y)
+    return _static(request, f"places-{basemap.data_hash()}-{z}-{x}-{y}", body, gzipped)

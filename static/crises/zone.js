@@ -13,7 +13,8 @@
     var q = function (sel) { return root.querySelector(sel); };
     var lat = q('input[name="lat"]'), lon = q('input[name="lon"]'), radius = q('input[name="radius_km"]');
     var polyInput = q('input[name="polygon"]'), countries = q('select[name="countries"]');
-    var status = q("[data-polygon-status]");
+    var status = q("[data-polygon-status]"), placeInput = q("[data-zone-place]"), placeList = q("[data-zone-place-list]");
+    var placeStatus = q("[data-zone-place-status]");
     var km = root.dataset.tKm || "km", pointsLabel = root.dataset.tPoints || "";
     var base = crisesMap.basemap(mapEl, { noDoubleClickZoom: true, onCountry: toggleCountry });
     var map = base.map, ZONE = crisesMap.ZONE;
@@ -77,6 +78,51 @@
     [lat, lon, radius].forEach(function (input) {
       input.addEventListener("change", function () { var c = drawCircle(); if (c) map.fitBounds(c.getBounds(), { maxZoom: 10 }); });
     });
+
+    // --- the centre by name: type a city (offline gazetteer, GET /api/v1/places), pick it, the circle moves there ---
+    var found = [], searchTimer = null, searchAbort = null;
+    function say(text) { if (placeStatus) placeStatus.textContent = text; }
+    function search(text) {
+      if (searchAbort) searchAbort.abort();
+      searchAbort = new AbortController();
+      return fetch(placeInput.dataset.api + "?limit=8&q=" + encodeURIComponent(text), { signal: searchAbort.signal })
+        .then(function (r) { return r.ok ? r.json() : { items: [] }; })
+        .then(function (doc) {
+          found = doc.items || [];
+          placeList.textContent = "";
+          found.forEach(function (p) { var o = document.createElement("option"); o.value = p.label; placeList.appendChild(o); });
+          return found;
+        });
+    }
+    function usePlace() {
+      var text = placeInput.value.trim();
+      if (text.length < 2) return;
+      var pick = function (items) {
+        var p = items.filter(function (i) { return i.label === text; })[0] || items[0];
+        if (!p) { say(placeInput.dataset.tNone || ""); return; }
+        placeInput.value = p.label;
+        if (mode() !== "circle") { var radio = root.querySelector('input[name="zone"][value="circle"]'); radio.checked = true; showMode(); }
+        sizing = false; mapEl.classList.remove("sizing");
+        lat.value = p.lat.toFixed(5); lon.value = p.lon.toFixed(5);
+        var c = drawCircle();
+        if (c) map.fitBounds(c.getBounds(), { maxZoom: 10 }); else map.setView([p.lat, p.lon], 9);
+        say((placeInput.dataset.tCentre || "") + " " + p.label);
+      };
+      var known = found.filter(function (i) { return i.label === text; });
+      if (known.length) pick(known); else search(text).then(pick).catch(function () { /* replaced or offline */ });
+    }
+    if (placeInput) {
+      placeInput.addEventListener("input", function () {
+        clearTimeout(searchTimer);
+        var text = placeInput.value.trim();
+        if (found.some(function (i) { return i.label === text; })) { usePlace(); return; }  // chosen from the list
+        if (text.length >= 2) searchTimer = setTimeout(function () { search(text).catch(function () {}); }, 150);
+      });
+      placeInput.addEventListener("keydown", function (e) {
+        if (e.key === "Enter") { e.preventDefault(); usePlace(); }  // not the form's submit
+      });
+      root.querySelectorAll("[data-zone-place-use]").forEach(function (b) { b.addEventListener("click", usePlace); });
+    }
 
     // --- polygon ------------------------------------------------------------------------------------------
     var polyLayer = L.layerGroup().addTo(map), vertices = [], finished = false;
@@ -151,13 +197,23 @@
     map.on("click", function (e) {
       var m = mode();
       if (m === "circle") {
-        if (!sizing) { setCentre(e.latlng); sizing = true; mapEl.classList.add("sizing"); }
+        if (!sizing) {
+          setCentre(e.latlng); sizing = true; mapEl.classList.add("sizing");
+          if (placeInput) placeInput.value = "";
+          say(precisionHint());
+        }
         else { setRadius(map.distance(centre, e.latlng) / 1000); sizing = false; mapEl.classList.remove("sizing"); }
       } else if (m === "polygon") {
         if (finished) return;
         vertices.push(e.latlng); drawPolygon();
       }
     });
+    // A click is as precise as a pixel: at the zoom the editor opens with, a pixel is tens of kilometres.
+    function precisionHint() {
+      var c = map.getSize().divideBy(2), a = map.containerPointToLatLng(c), b = map.containerPointToLatLng(c.add([1, 0]));
+      var km = map.distance(a, b) / 1000;
+      return km > 1 && root.dataset.tPrecision ? root.dataset.tPrecision.replace("%s", kmLabel(Math.round(km))) : "";
+    }
     map.on("mousemove", function (e) {
       if (mode() !== "circle" || !sizing || !centre) return;
       var r = map.distance(centre, e.latlng) / 1000, shown = Math.max(0.1, Math.round(r * 10) / 10);

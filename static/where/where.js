@@ -1,15 +1,11 @@
-// "Where citizens are": density hexagons of active stays on the app's own basemap. The hexagons are fetched
+// "Where citizens are": density hexagons of active stays on the app's basemap (static/maps/basemap.js). The hexagons are fetched
 // as GeoJSON for the map's zoom and bounds, again after every move, with the page's current filters.
 (function () {
   "use strict";
   var el = document.querySelector("[data-where-map]");
   if (!el || !window.L) return;
   var map = L.map(el, { worldCopyJump: true }).setView([0, 110], 2);
-  if (el.dataset.tileUrl) L.tileLayer(el.dataset.tileUrl, { maxZoom: 18 }).addTo(map);
-  else fetch(el.dataset.outlines).then(function (r) { return r.json(); }).then(function (gj) {
-    L.geoJSON(gj, { style: { color: "#7b8794", weight: 1, fillColor: "#f4f1ea", fillOpacity: 1 }, interactive: false })
-      .addTo(map).bringToBack();
-  });
+  if (window.SEBasemap) window.SEBasemap.add(map, el);  // static/maps/basemap.js: outlines and city names, or tiles
 
   var most = 1;
   function colour(n) {  // light yellow → deep red, on a log scale so that small places still show
