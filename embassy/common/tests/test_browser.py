@@ -155,7 +155,10 @@ def shot(page: Any, name: str, viewport: str, *, full: bool = True) -> None:
 
 
 def map_ready(page: Any) -> None:
-    """The stay form's map has drawn the country outlines it fetches from the app."""
+    """The stay form's map, loaded only when asked for ("Choose on a map"), has drawn its basemap."""
+    opener = page.locator("[data-map-open]")
+    if opener.is_visible():
+        opener.click()
     expect(page.locator("#pick-map.leaflet-container")).to_be_visible()
     expect(page.locator("#pick-map .leaflet-overlay-pane path").first).to_be_attached()
 
@@ -262,17 +265,19 @@ def test_citizen_signin_and_report_stay(browser: Any, server: str) -> None:
     shot(page, "citizen-home", "phone")
 
     ok(page.goto("/lapor-diri/"))
-    map_ready(page)
-    page.locator("[data-use-location]").click()
+    expect(page.locator("#pick-map")).to_be_hidden()  # the map loads only when asked for
+    page.locator("[data-use-location]").click()  # the phone's position, named by the nearest place
+    expect(page.locator("[data-place-chosen]")).to_contain_text("Singap")
     expect(page.locator("#id_lat")).to_have_value(re.compile(r"^1\.29"))
     expect(page.locator("#id_lon")).to_have_value(re.compile(r"^103\.85"))
-    page.wait_for_function("() => [...document.querySelectorAll('#pick-map img')].every(i => i.complete)")
-    page.fill("#id_city", "Singapore")
-    page.select_option("#id_purpose", "study")
+    expect(page.locator("#id_country")).to_have_value("SG")
+    page.locator("label.choice", has=page.locator("input[name=purpose][value=study]")).click()
     page.fill("#id_start_date", "2026-01-15")
     shot(page, "stay-form", "phone")
-    page.locator("main form.form button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/$"))
+    page.locator("#stay-form [data-testid=send-stay]").click()
+    page.wait_for_url(re.compile(r"/lapor-diri/\d+/terkirim/$"))
+    expect(page.locator("[data-testid=stay-done]")).to_contain_text(re.compile(r"KBRI Singapura|KBRI Singapore", re.I))
+    ok(page.goto("/"))
     new = stays.filter(has_text=re.compile(r"KBRI Singapura|KBRI Singapore", re.I))
     expect(new).to_have_count(1)
     expect(stays.filter(has_text="Kuala Lumpur").first).to_be_visible()  # the earlier stay is still there
@@ -288,6 +293,7 @@ def test_citizen_signin_and_report_stay(browser: Any, server: str) -> None:
     box = wide.locator("#pick-map").bounding_box()
     wide.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # choose a point by clicking
     expect(wide.locator("#id_lat")).not_to_have_value("")
+    expect(wide.locator("[data-place-chosen]")).to_be_visible()  # named (or "the place you marked"), not numbers
     wide.wait_for_function("() => [...document.querySelectorAll('#pick-map img')].every(i => i.complete)")
     shot(wide, "stay-form", "desktop")
     wide.context.close()
