@@ -1,0 +1,468 @@
+"""Accessibility, checked in headless Chromium: axe-core on every citizen and console page, and a keyboard-only pass.
+
+axe-core (vendored for the tests in ./vendor/axe-core, never served) runs on each page with the WCAG 2.0/2.1/2.2
+A and AA rules; a serious or critical violation on any page fails the test, after every page has been measured.
+Citizen pages are checked on the phone viewport the issue names (360×740), console pages on the desktop
+(1366×900). The counts per page and impact go to var/a11y.json and are printed as a table at the end of the module
+(docs/accessibility.md quotes them). axe is injected with page.evaluate, which the pages' Content-Security-Policy
+does not govern, so every page is measured as it is served, CSP included.
+
+The keyboard test uses no mouse: a citizen presses SOS and sends lapor diri with Tab, arrows, typing and Enter,
+and every element that takes the focus on the way must show it (a :focus-visible outline or ring).
+
+The server is this module's own uvicorn process (as in crises/tests/test_browser_crisis.py) so that the pages that
+need data can be given it: a crisis around Kuala Lumpur with roll-call links, an SOS case, an advisory draft.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+if not Path("/usr/bin/chromium").exists():
+    pytest.skip("browser tests need Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
+                allow_module_level=True)
+pytest.importorskip("playwright.sync_api")
+
+from embassy.common.tests import test_browser as tb  # after the skips above (it skips the same way)
+
+expect = tb.expect
+browser = tb.browser  # the same module-scoped Chromium fixture as the other browser tests
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+AXE_VERSION = "4.14.1"
+AXE_SHA256 = "29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c"  # see vendor/README.md
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+IMPACTS = ("critical", "serious", "moderate", "minor")
+FAILING = {"critical", "serious"}
+PHONE = {"width": 360, "height": 740}  # the issue's cheap phone
+DESKTOP = tb.VIEWPORTS["desktop"]  # 1366×900
+REPORT = tb.REPO / "var" / "a11y.json"
+CITIZEN, OTHER = "siti.rahayu@example.com", "dewi.lestari@example.com"
+OFFICER = "hq.admin"  # sees every mission, the outbox and the audit log: every console page has content
+
+SETUP = """
+import datetime as dt, json
+from embassy.accounts.models import User
+from embassy.accounts.services import signin_code_request, signin_code_verify
+from embassy.advisories.models import AdvisoryVersion
+from embassy.advisories.services import advisory_draft_create
+from embassy.citizens.models import Citizen, Stay
+from embassy.common.tests.factories import verified
+from embassy.crises.links import link_token
+from embassy.crises.models import Affected
+from embassy.crises.rollcall import rollcall_start
+from embassy.crises.services import crisis_declare
+from embassy.sos.services import sos_raise
+
+args = json.loads(ARGS)
+admin = verified(User.objects.get(username="hq.admin"))
+# A crisis around central Kuala Lumpur (Siti stays there): the crisis pages, her home page's question, the links.
+crisis = crisis_declare(actor=admin, title="LATIHAN: Banjir Kuala Lumpur", kind="flood", lat=3.14, lon=101.69,
+                        radius_km=10)
+rollcall_start(actor=admin, crisis=crisis)  # queued only (no worker here): the question is open, nothing is sent
+siti = Citizen.objects.get(email=args["citizen"])
+affected = list(Affected.objects.filter(crisis=crisis).order_by("id"))
+mine = next(a for a in affected if a.citizen_id == siti.pk)
+other = next(a for a in affected if a.citizen_id != siti.pk)
+# Budi (Jeddah) signs in once and presses SOS: the console's queue and case pages, with a position.
+address = "budi.santoso@example.com"
+_, code = signin_code_request(address=address)
+budi = signin_code_verify(address=address, code=code)
+case = sos_raise(user=budi, key="a11y-0001", lat=21.5433, lon=39.1728, accuracy=25).case
+# An advisory draft based on a published version (the editor and the comparison pages).
+published = AdvisoryVersion.objects.filter(status="published").order_by("id").first()
+draft = advisory_draft_create(actor=admin, country=published.country_id, base_version_id=published.pk)
+print(json.dumps({
+    "crisis": crisis.pk, "case": case.pk, "draft": draft.pk, "country": published.country_id,
+    "citizen": Citizen.objects.get(email=address).pk,
+    "stay": Stay.objects.filter(citizen=siti).order_by("id").values_list("id", flat=True).first(),
+    "question": f"/aman/{crisis.pk}/{link_token(mine.pk, crisis.pk)}/",
+    "other": f"/aman/{crisis.pk}/{link_token(other.pk, crisis.pk)}/",
+}))
+"""
+
+
+# --- Server --------------------------------------------------------------------------------------------------------
+@dataclass
+class Server:
+    base: str
+    env: dict[str, str]
+    data: dict[str, Any]
+
+
+def _python(env: dict[str, str], code: str, **args: Any) -> Any:
+    """Run `code` in a Django shell on the server's database; returns the JSON it prints last."""
+    done = subprocess.run([sys.executable, "manage.py", "shell", "-c", f"ARGS = {json.dumps(json.dumps(args))}\n{code}"],
+                          cwd=tb.REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, f"manage.py shell failed:\n{done.stdout}\n{done.stderr}"
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Server]:
+    tmp = Path(tempfile.mkdtemp(prefix="embassy-a11y-browser-"))
+    port = tb._free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "PYTEST_CURRENT_TEST"}}
+    env.update(VAR_DIR=str(tmp), DEBUG="1", DEMO_SHOW_CODES="1", DJANGO_SETTINGS_MODULE="config.settings",
+               SITE_URL=base)
+    drop = None
+    if os.environ.get("DATABASE_URL"):
+        env["DATABASE_URL"], drop = tb._postgres_database(os.environ["DATABASE_URL"])
+    log = (tmp / "server.log").open("w+")
+    proc = None
+    try:
+        for args in (["migrate", "--noinput", "-v0"], ["load_reference"], ["load_advisories"],
+                     ["seed_demo", "--citizens", "300", "--seed", "7"]):
+            done = subprocess.run([sys.executable, "manage.py", *args], cwd=tb.REPO, env=env, capture_output=True,
+                                  text=True, timeout=600)
+            assert done.returncode == 0, f"manage.py {args[0]} failed:\n{done.stdout}\n{done.stderr}"
+        data = _python(env, SETUP, citizen=CITIZEN)
+        proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
+                                 "--port", str(port)], cwd=tb.REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310 - loopback
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                pytest.fail(f"server did not come up:\n{log.read()[-4000:]}")
+            time.sleep(0.2)
+        # The first routing call loads the country index (seconds): pay for it here, not in a test's timeout.
+        urllib.request.urlopen(f"{base}/api/v1/missions/route?lat=0&lon=0", timeout=60).close()  # noqa: S310
+        yield Server(base=base, env=env, data=data)
+    finally:
+        if proc is not None:
+            tb.stop(proc)
+        log.close()
+        if drop is not None:
+            drop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# --- axe -----------------------------------------------------------------------------------------------------------
+RESULTS: dict[str, dict[str, Any]] = {}  # page name → counts and violations, in the order measured
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    source = AXE.read_bytes()
+    assert hashlib.sha256(source).hexdigest() == AXE_SHA256, f"{AXE} is not the vendored axe-core {AXE_VERSION}"
+    return source.decode()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def a11y_report(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After the module: var/a11y.json and a table of violations per page and impact."""
+    yield
+    if not RESULTS:
+        return
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text(json.dumps({
+        "tool": f"axe-core {AXE_VERSION}", "tags": TAGS, "when": dt.datetime.now(tz=dt.UTC).isoformat(timespec="seconds"),
+        "viewports": {"citizen": PHONE, "console": DESKTOP}, "pages": list(RESULTS.values()),
+    }, indent=1, ensure_ascii=False) + "\n")
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line("")
+        for line in table():
+            reporter.write_line(line)
+
+
+def table() -> list[str]:
+    """The measurement as a Markdown table (docs/accessibility.md)."""
+    lines = ["| page | viewport | critical | serious | moderate | minor | to review | rules |",
+             "|---|---|---:|---:|---:|---:|---:|---|"]
+    for r in RESULTS.values():
+        rules = ", ".join(f"{v['id']} ({v['impact']})" for v in r["violations"]) or "—"
+        lines.append(f"| {r['page']} `{r['path']}` | {r['viewport']} | " + " | ".join(
+            str(r["counts"][impact]) for impact in IMPACTS) + f" | {r['review']} | {rules} |")
+    return lines
+
+
+def settle(page: Any) -> None:
+    """Let the page finish what it loads on its own (maps, htmx partials) before it is measured."""
+    page.wait_for_load_state("load")
+    with contextlib.suppress(tb.sync_api.TimeoutError):  # a page that polls may never idle for long: what it
+        page.wait_for_load_state("networkidle", timeout=8_000)  # shows by now is what a person sees
+
+
+def audit(page: Any, axe_source: str, name: str, viewport: str, failures: list[str]) -> dict[str, Any]:
+    """Run axe on the page as it is now; record the counts; add a line to `failures` per serious or critical rule."""
+    settle(page)
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(axe_source)
+    result = page.evaluate("""tags => axe.run(document, {runOnly: {type: "tag", values: tags},
+                                                          resultTypes: ["violations", "incomplete"]})""", TAGS)
+    violations = [{"id": v["id"], "impact": v["impact"], "help": v["help"],
+                   "nodes": [" ".join(map(str, n["target"])) for n in v["nodes"]]} for v in result["violations"]]
+    counts = {impact: sum(len(v["nodes"]) for v in violations if v["impact"] == impact) for impact in IMPACTS}
+    path = re.sub(r"^https?://[^/]+", "", page.url)
+    path = re.sub(r"(/aman/\d+/)[^/]+/", r"\1<token>/", path)
+    RESULTS[name] = {"page": name, "path": path, "viewport": viewport, "counts": counts,
+                     "review": sum(len(v["nodes"]) for v in result["incomplete"]), "violations": violations}
+    for v in violations:
+        if v["impact"] in FAILING:
+            failures.append(f"{name} ({path}, {viewport}): {v['impact']} {v['id']} — {v['help']}: "
+                            + "; ".join(v["nodes"][:5]))
+    return RESULTS[name]
+
+
+def new_page(browser: Any, server: Server, viewport: dict[str, int], **options: Any) -> Any:
+    context = browser.new_context(base_url=server.base, viewport=viewport, locale="id-ID", **options)
+    context.set_default_timeout(tb.TIMEOUT_MS)
+    return context.new_page()
+
+
+def visit(page: Any, path: str, status: int = 200) -> None:
+    response = page.goto(path)
+    assert response is not None and response.status == status, (path, response and response.status)
+
+
+# --- Citizen pages (phone) -------------------------------------------------------------------------------------------
+def test_citizen_pages_signed_out(browser: Any, server: Server, axe_source: str) -> None:
+    page, failures = new_page(browser, server, PHONE), []
+
+    def check(name: str, path: str, status: int = 200) -> None:
+        visit(page, path, status)
+        audit(page, axe_source, name, "phone", failures)
+
+    check("home (signed out)", "/")
+    check("sign-in", "/masuk/")
+    page.fill("#address", CITIZEN)
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator("#code")).to_be_visible()  # the code page answers the same address
+    audit(page, axe_source, "sign-in code", "phone", failures)
+    check("missions directory", "/perwakilan/")
+    check("country information", "/informasi-negara/")
+    check("country page (MY)", "/informasi-negara/MY/")
+    check("country page (AF, level 4)", "/informasi-negara/AF/")
+    check("offline page", "/offline/")
+    check("not found (404)", "/tidak-ada/", 404)
+    check("roll-call question (/aman/)", server.data["question"])
+    check("roll-call link refused", f"/aman/{server.data['crisis']}/rusak/", 403)
+    visit(page, server.data["other"])
+    page.locator("[data-testid=answer-safe]").click()
+    expect(page.locator("[data-testid=rollcall-done]")).to_be_visible()
+    audit(page, axe_source, "roll-call answered", "phone", failures)
+    page.context.close()
+    assert not failures, "serious or critical accessibility violations:\n" + "\n".join(failures)
+
+
+def test_citizen_pages_signed_in(browser: Any, server: Server, axe_source: str) -> None:
+    page, failures = new_page(browser, server, PHONE, geolocation=tb.KL, permissions=["geolocation"]), []
+
+    def check(name: str, path: str) -> None:
+        visit(page, path)
+        audit(page, axe_source, name, "phone", failures)
+
+    tb.citizen_signin(page, CITIZEN)
+    expect(page.get_by_test_id("rollcall-question")).to_be_visible()
+    audit(page, axe_source, "home (signed in, roll-call open)", "phone", failures)
+    check("lapor diri (new stay)", "/lapor-diri/")
+    page.locator("#stay-form [type=submit]:not([formnovalidate])").last.click()  # nothing filled in: the errors
+    expect(page.locator("[data-testid=error-summary], .error").first).to_be_visible()
+    audit(page, axe_source, "lapor diri (errors)", "phone", failures)
+    check("lapor diri (a stay)", f"/lapor-diri/{server.data['stay']}/")
+    check("profile", "/profil/")
+    check("family (dependants)", "/profil/keluarga/")
+    check("emergency contacts", "/kontak-darurat/")
+    check("SOS page", "/sos/")
+    page.context.set_offline(True)  # a press without network: kept on the phone, SMS and call offered
+    page.locator("[data-sos-button]").click()
+    expect(page.get_by_test_id("sos-saved")).to_be_visible()
+    audit(page, axe_source, "SOS saved offline", "phone", failures)
+    page.context.set_offline(False)
+    visit(page, "/sos/")
+    try:  # the kept press is sent by itself once the network is back, and the page follows it to the case
+        page.wait_for_url(re.compile(r"/sos/kasus/\d+/"), timeout=6_000)
+    except tb.sync_api.TimeoutError:
+        page.locator("[data-sos-button]").click()  # or pressed again: the same case either way
+        page.wait_for_url(re.compile(r"/sos/kasus/\d+/"))
+    audit(page, axe_source, "SOS case (citizen)", "phone", failures)
+    page.context.close()
+    assert not failures, "serious or critical accessibility violations:\n" + "\n".join(failures)
+
+
+# --- Console pages (desktop) -----------------------------------------------------------------------------------------
+def test_console_pages(browser: Any, server: Server, axe_source: str) -> None:
+    from embassy.accounts.demo import DEMO_PASSWORD, demo_totp_now
+
+    page, failures, data = new_page(browser, server, DESKTOP), [], server.data
+
+    def check(name: str, path: str) -> None:
+        visit(page, path)
+        audit(page, axe_source, name, "desktop", failures)
+
+    check("staff sign-in", "/staf/masuk/")
+    page.fill("#username", OFFICER)
+    page.fill("#password", DEMO_PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/staf/verifikasi/"))
+    audit(page, axe_source, "staff second factor (OTP)", "desktop", failures)
+    page.fill("#otp", demo_totp_now(OFFICER))
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/konsol/"))
+    audit(page, axe_source, "console dashboard", "desktop", failures)
+    check("SOS queue", "/konsol/sos/")
+    check("SOS case (console)", f"/konsol/sos/{data['case']}/")
+    check("citizens", "/konsol/warga/")
+    check("citizen record", f"/konsol/warga/{data['citizen']}/")
+    check("where citizens are", "/konsol/sebaran/")
+    check("crises", "/konsol/krisis/")
+    check("new crisis", "/konsol/krisis/baru/")
+    check("crisis room", f"/konsol/krisis/{data['crisis']}/")
+    page.locator("[data-testid=rollcall]").click()
+    expect(page.locator("#dlg-rollcall")).to_be_visible()
+    audit(page, axe_source, "crisis room: roll-call dialog", "desktop", failures)
+    page.keyboard.press("Escape")
+    check("crisis report", f"/konsol/krisis/{data['crisis']}/laporan/")
+    check("advisories", "/konsol/advisories/")
+    check("advisory history", f"/konsol/advisories/{data['country']}/")
+    check("advisory draft", f"/konsol/advisories/versions/{data['draft']}/")
+    check("advisory comparison", f"/konsol/advisories/versions/{data['draft']}/diff/")
+    check("outbox (notify)", "/konsol/notify/")
+    check("audit log", "/konsol/audit/")
+    page.context.close()
+    assert not failures, "serious or critical accessibility violations:\n" + "\n".join(failures)
+
+
+# --- Keyboard only (phone) -------------------------------------------------------------------------------------------
+# What has the focus, and whether a person can see it: the element matches :focus-visible and draws an outline of
+# at least 2 px or a ring (box-shadow). A visually hidden control (a styled radio) may show it on its label instead.
+FOCUS = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body || el === document.documentElement) return null;
+  const drawn = (node) => {
+    const s = getComputedStyle(node);
+    return (s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 2) || s.boxShadow !== "none";
+  };
+  const box = el.getBoundingClientRect(), hidden = box.width < 2 || box.height < 2 || getComputedStyle(el).opacity === "0";
+  const label = el.closest("label") || (el.id && document.querySelector(`label[for="${el.id}"]`));
+  return {visible: el.matches(":focus-visible") && (drawn(el) || (hidden && !!label && drawn(label))),
+          what: el.outerHTML.slice(0, 160)};
+}"""
+
+
+class Keyboard:
+    """Moves through a page with the keys only, checking on every stop that the focus can be seen."""
+
+    def __init__(self, page: Any) -> None:
+        self.page, self.presses, self.unseen = page, 0, []
+
+    def press(self, key: str) -> None:
+        self.page.keyboard.press(key)
+        self.presses += 1
+        focus = self.page.evaluate(FOCUS)
+        if focus and not focus["visible"]:
+            self.unseen.append(f"{self.page.url}: {focus['what']}")
+
+    def type(self, text: str) -> None:
+        self.page.keyboard.type(text, delay=15)
+        self.presses += len(text)
+
+    def focused(self, target: Any) -> bool:
+        return bool(target.evaluate("el => el === document.activeElement"))
+
+    def tab_to(self, target: Any, *, limit: int = 60) -> None:
+        """Press Tab until `target` has the focus (it may have it already: autofocus)."""
+        target.wait_for(state="visible")
+        for _ in range(limit):
+            if self.focused(target):
+                return
+            self.press("Tab")
+        assert self.focused(target), f"{limit} presses of Tab never reached {target}"
+
+
+def test_keyboard_only_sos_and_lapor_diri(browser: Any, server: Server) -> None:
+    """A citizen with no mouse and no touch: signs in, presses SOS, reports a stay in Kuala Lumpur (English UI,
+    so the test reads the labels as the code writes them)."""
+    page = new_page(browser, server, PHONE, locale="en-US", geolocation=tb.KL, permissions=["geolocation"])
+    keys = Keyboard(page)
+
+    # Sign in: the address, Enter; the code the demo shows, Enter.
+    visit(page, "/masuk/")
+    keys.tab_to(page.get_by_label("Email address or phone number", exact=False))
+    keys.type(OTHER)
+    keys.press("Enter")
+    code = page.get_by_test_id("demo-code").locator("strong")
+    expect(code).to_have_text(re.compile(r"^\d{6}$"))
+    keys.tab_to(page.get_by_label("Code", exact=True))
+    keys.type(code.inner_text().strip())
+    keys.press("Enter")
+    page.wait_for_url(re.compile(r"/$"))
+
+    # The skip link is the first stop and takes the focus into the page's content.
+    keys.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    assert keys.focused(skip), "the first Tab does not reach the skip link"
+    keys.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "main"
+
+    # SOS: Tab to the button, Enter.
+    keys.tab_to(page.get_by_role("button", name=re.compile(r"^SOS")))
+    keys.press("Enter")
+    page.wait_for_url(re.compile(r"/sos/kasus/\d+/"))
+    expect(page.locator("main")).to_contain_text(re.compile(r"SOS-\d+"))
+
+    # Lapor diri: from the home page's button, a typed city picked from the suggestions, the purpose, send.
+    visit(page, "/")
+    keys.tab_to(page.get_by_role("link", name=re.compile(r"Report a stay")))
+    keys.press("Enter")
+    page.wait_for_url(re.compile(r"/lapor-diri/$"))
+    place = page.get_by_role("combobox", name=re.compile(r"City or town"))
+    keys.tab_to(place)
+    keys.type("Kuala Lump")
+    expect(page.get_by_role("option", name=re.compile(r"Kuala Lumpur")).first).to_be_visible()
+    keys.press("ArrowDown")
+    keys.press("Enter")
+    expect(page.locator("[data-place-chosen]")).to_contain_text("Kuala Lumpur, Malaysia")
+    assert page.url.endswith("/lapor-diri/"), "Enter in the suggestions sent the form"
+
+    purpose = page.get_by_role("radio", name="Work", exact=True)
+    for _ in range(40):  # Tab into the group, then the arrows move and choose (a radio group takes one Tab stop)
+        if page.evaluate("() => document.activeElement.name") == "purpose":
+            break
+        keys.press("Tab")
+    for _ in range(8):
+        if purpose.is_checked():
+            break
+        keys.press("ArrowDown")
+    expect(purpose).to_be_checked()
+
+    start = page.get_by_label(re.compile(r"Arrived there"))
+    if not start.input_value():  # a date field: typed as the English (US) locale orders it
+        keys.tab_to(start)
+        today = dt.datetime.now(tz=dt.UTC).date() - dt.timedelta(days=30)
+        keys.type(f"{today.month:02d}{today.day:02d}{today.year}")
+        assert start.input_value() == today.isoformat(), start.input_value()
+
+    keys.tab_to(page.get_by_role("button", name=re.compile(r"^Send my report")), limit=120)
+    keys.press("Enter")
+    expect(page.locator("main")).to_contain_text("KBRI Kuala Lumpur")  # the confirmation names the mission
+    assert "/lapor-diri/" in page.url or page.url.endswith("/"), page.url
+    page.context.close()
+    assert not keys.unseen, "the focus could not be seen on:\n" + "\n".join(keys.unseen)
