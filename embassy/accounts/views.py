@@ -20,6 +20,7 @@ from embassy.accounts import services
 from embassy.accounts.audit import audit_export_response, audit_record, audit_search_for
 from embassy.accounts.limits import CodeLimited
 from embassy.accounts.reach import hotline_for_person
+from embassy.accounts.zones import console_zone
 from embassy.common.api import error_body
 from embassy.common.decorators import staff_required
 from embassy.common.errors import DomainError
@@ -165,7 +166,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
     qs = audit_search_for(user=request.user, **_audit_filters(request))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/audit_log.html", {"page": page, "filters": request.GET})
+    return render(request, "accounts/audit_log.html", {"page": page, "filters": request.GET,
+                                                       "tz": console_zone(request)})
 
 
 @staff_required

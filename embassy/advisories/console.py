@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from embassy.accounts.zones import hq_zone
 from embassy.advisories import selectors, services
 from embassy.advisories.diff import version_diff
 from embassy.advisories.forms import AdvisoryForm
@@ -29,7 +30,7 @@ def advisory_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, {
         "rows": rows, "q": q, "status": status, "filters": STATUS_FILTERS,
         "queue": selectors.review_queue_for(user=request.user), "can_edit": services.is_editor(request.user),
-        "status_labels": dict(AdvisoryVersion.Status.choices),
+        "status_labels": dict(AdvisoryVersion.Status.choices), "tz": hq_zone(),
     })
 
 
@@ -39,7 +40,7 @@ def advisory_history(request: HttpRequest, code: str) -> HttpResponse:
     country = versions[0].country if versions else country_get(code)
     return render(request, "advisories/console_history.html", {
         "country": country, "versions": versions, "can_edit": services.is_editor(request.user),
-        "open": next((v for v in versions if v.status in AdvisoryVersion.OPEN), None),
+        "open": next((v for v in versions if v.status in AdvisoryVersion.OPEN), None), "tz": hq_zone(),
     })
 
 
@@ -86,7 +87,7 @@ def version_page(request: HttpRequest, version_id: int) -> HttpResponse:
                 return redirect("console:advisory-version", version_id=version.pk)
         status = 422
     return render(request, "advisories/console_version.html", {
-        "version": version, "form": form, "editable": editable, "can_edit": can_edit,
+        "version": version, "form": form, "editable": editable, "can_edit": can_edit, "tz": hq_zone(),
     }, status=status)
 
 

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods
 
+from embassy.accounts.zones import country_zone
 from embassy.advisories import selectors, services
 from embassy.advisories.cap import cap_alert_xml
 from embassy.advisories.feeds import advisory_feed, cap_index_feed
@@ -51,6 +52,7 @@ def country_page(request: HttpRequest, code: str) -> HttpResponse:
     return _public(render(request, "advisories/country.html", {
         "country": country, "version": version, "missions": missions, "levels": _levels(),
         "cap": version is not None and version.level_rose, "hq": selectors.hq_mission(),
+        "tz": country_zone(country.code),  # the same page for every visitor: the country's own clock
     }))
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from embassy.accounts.zones import console_zone
 from embassy.common.decorators import staff_required
 from embassy.common.errors import BadInput, DomainError, PermissionDenied
 from embassy.crises import answers, links, rollcall, selectors, services
@@ -129,7 +130,7 @@ def crisis_list(request: HttpRequest) -> HttpResponse:
     rows = [{"crisis": c, "counts": counts.get(c.pk, {}), "source": SOURCES.get(c.source, c.source)} for c in page]
     return render(request, "crises/console/list.html", {
         "rows": rows, "page": page, "status": status, "tabs": STATUS_TABS,
-        "can_manage": _can_manage(request.user),
+        "can_manage": _can_manage(request.user), "tz": console_zone(request),
     })
 
 
@@ -159,10 +160,11 @@ def crisis_new(request: HttpRequest) -> HttpResponse:
 
 
 # --- The crisis room ------------------------------------------------------------------------------------------
-def _live_context(crisis: Crisis) -> dict[str, Any]:
+def _live_context(crisis: Crisis, tz: str) -> dict[str, Any]:
+    """What the room shows and polls; `tz`: the zone its times are read in (the officer's mission's)."""
     counts = selectors.rollcall_counts(crisis=crisis)
     return {
-        "crisis": crisis, "counts": counts, "state": selectors.rollcall_state(crisis=crisis),
+        "crisis": crisis, "tz": tz, "counts": counts, "state": selectors.rollcall_state(crisis=crisis),
         "by_mission": selectors.rollcall_by_mission(crisis=crisis), "events": _event_rows(crisis),
         "answered": counts["safe"] + counts["help"],
     }
@@ -171,7 +173,7 @@ def _live_context(crisis: Crisis) -> dict[str, Any]:
 def _people_context(request: HttpRequest, crisis: Crisis) -> dict[str, Any]:
     """The silent list (one page) and who needs help: only for roles that read personal data."""
     if not scope_for(request.user).personal_data:
-        return {"personal": False}
+        return {"personal": False, "tz": console_zone(request)}
     missions = list(crisis.missions.order_by("code"))
     raw_mission = request.GET.get("mission") or request.POST.get("mission") or ""
     mission_id = int(raw_mission) if raw_mission.isdigit() and int(raw_mission) in {m.pk for m in missions} \
@@ -187,7 +189,7 @@ def _people_context(request: HttpRequest, crisis: Crisis) -> dict[str, Any]:
                                            limit=SILENT_PAGE, offset=(number - 1) * SILENT_PAGE)
     helping = selectors.help_list_for(user=request.user, crisis=crisis)
     return {
-        "personal": True, "silent_total": silent["total"], "page_number": number,
+        "personal": True, "silent_total": silent["total"], "page_number": number, "tz": console_zone(request),
         "silent": [{"row": r, "channel": CHANNELS.get(r.channel, r.channel)} for r in silent["rows"]],
         "helping": [{"row": r, "via": ANSWERED_VIA.get(r.answered_via, r.answered_via)} for r in helping["rows"]],
         "helping_total": helping["total"],
@@ -204,7 +206,7 @@ def _crisis(request: HttpRequest, crisis_id: int) -> Crisis:
 @require_GET
 def crisis_room(request: HttpRequest, crisis_id: int) -> HttpResponse:
     crisis = _crisis(request, crisis_id)
-    context = _live_context(crisis)
+    context = _live_context(crisis, console_zone(request))
     context.update(_people_context(request, crisis))
     context.update({
         "zone_parts": zone_parts(crisis), "zone": zone_geo(crisis), "source": SOURCES.get(crisis.source, ""),
@@ -234,7 +236,7 @@ def crisis_live(request: HttpRequest, crisis_id: int) -> HttpResponse:
     crisis = _crisis(request, crisis_id)
     if request.GET.get("state") == selectors.rollcall_state(crisis=crisis):
         return HttpResponse(status=204)
-    return render(request, "crises/console/live.html", _live_context(crisis))
+    return render(request, "crises/console/live.html", _live_context(crisis, console_zone(request)))
 
 
 @staff_required

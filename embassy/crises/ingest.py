@@ -37,11 +37,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from embassy.common.errors import BadInput
+from embassy.common.when import local_label
 from embassy.crises.affected import affected_refresh, find_affected
 from embassy.crises.feeds import FeedEvent
 from embassy.crises.models import Crisis, CrisisEvent, FeedItem
 from embassy.crises.reach import covering_circle, overlaps, union_zone
-from embassy.missions.models import Role
+from embassy.missions.models import Membership, Role
 from embassy.notify.services import Priority, notify_user
 
 log = logging.getLogger(__name__)
@@ -124,6 +125,8 @@ def notify_missions(crisis: Crisis, what: str, mission_ids: set[int] | None = No
         is_active=True, memberships__mission__in=missions,
         memberships__role__in=[Role.PROTECTION_OFFICER, Role.HEAD_OF_MISSION]).distinct()
     url = settings.SITE_URL.rstrip("/") + reverse("console:crisis", args=[crisis.pk])
+    zones = dict(Membership.objects.filter(user__in=users, mission__in=missions)  # each reader's mission's clock
+                 .order_by("mission_id").values_list("user_id", "mission__timezone"))
     for user in users:
         with translation.override(user.language or "id"):
             subject = {
@@ -133,6 +136,9 @@ def notify_missions(crisis: Crisis, what: str, mission_ids: set[int] | None = No
                 "reached": _("Crisis extended to your area: %(title)s"),
             }[what] % {"title": crisis.title}
             body = _("%(n)s registered citizens have an active stay in the zone.") % {"n": crisis.registered_inside}
+            if crisis.occurred_at is not None:
+                body = _("Occurred %(when)s.") % {"when": local_label(crisis.occurred_at, zones.get(user.pk))} + \
+                    " " + body
             notify_user(user=user, subject=str(subject), body=str(body), url=url, priority=Priority.HIGH,
                         kind="crisis.new", dedupe_key=f"crisis:{crisis.pk}:{what}:{user.pk}",
                         data={"crisis": crisis.pk})

@@ -11,12 +11,14 @@ import datetime as dt
 import unicodedata
 from typing import Any
 
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
+
+from embassy.common.when import local_label
 
 ENCODING = "windows-1252"
 FONT = "helvetica"
@@ -43,9 +45,10 @@ def clean(value: Any) -> str:
 
 
 def when(value: dt.datetime | None) -> str:
+    """The time in the active zone (the view activates the officer's mission's) with the zone's name."""
     if value is None:
         return "–"
-    return formats.date_format(timezone.localtime(value), "Y-m-d H:i T")
+    return local_label(value, timezone.get_current_timezone_name()).replace("\u2212", "-")  # UTC−5: no U+2212 in the font
 
 
 class _Report(FPDF):

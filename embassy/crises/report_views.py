@@ -9,11 +9,13 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from embassy.accounts.zones import console_zone
 from embassy.common.decorators import staff_required
 from embassy.common.errors import DomainError
 from embassy.crises import alerts
@@ -39,6 +41,7 @@ def crisis_report(request: HttpRequest, crisis_id: int) -> HttpResponse:
         "crisis": crisis, "report": report, "chart": answers_chart(report["over_time"]),
         "can_publish": alerts.may_publish_cap(request.user, crisis), "can_raise": alerts.may_raise_level(request.user),
         "levels": [(value, label) for value, label in Level.choices if value > Level.NORMAL],
+        "tz": console_zone(request),
     })
 
 
@@ -46,8 +49,9 @@ def crisis_report(request: HttpRequest, crisis_id: int) -> HttpResponse:
 @require_GET
 def crisis_report_pdf_view(request: HttpRequest, crisis_id: int) -> HttpResponse:
     crisis = crisis_get_for(user=request.user, crisis_id=crisis_id)
-    response = HttpResponse(crisis_report_pdf(crisis, language=getattr(request, "LANGUAGE_CODE", None)),
-                            content_type="application/pdf")
+    with timezone.override(console_zone(request)):  # the PDF's times in the officer's mission's zone
+        pdf = crisis_report_pdf(crisis, language=getattr(request, "LANGUAGE_CODE", None))
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="crisis-{crisis.pk}-report.pdf"'
     patch_cache_control(response, private=True, no_store=True)
     return response

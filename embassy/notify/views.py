@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from embassy.accounts.zones import hq_zone
 from embassy.common.decorators import staff_required
 from embassy.common.errors import BadInput
 from embassy.notify import selectors, services
@@ -24,7 +25,7 @@ def notify_log(request: HttpRequest) -> HttpResponse:
         return redirect("console:notify-log")
     context = {
         "counts": selectors.outbox_counts_for(user=request.user), "rows": rows,
-        "status": status, "channel": channel, "channels": CHANNELS,
+        "status": status, "channel": channel, "channels": CHANNELS, "tz": hq_zone(),  # a headquarters page
     }
     return render(request, "notify/log.html", context)
 
@@ -35,6 +36,6 @@ def notify_retry(request: HttpRequest, message_id: int) -> HttpResponse:
     message = services.message_retry(user=request.user, message_id=message_id)
     if request.headers.get("HX-Request"):
         message.masked_address = selectors.mask_address(message.channel, message.address)  # type: ignore[attr-defined]
-        return render(request, "notify/log.html#row", {"m": message})
+        return render(request, "notify/log.html#row", {"m": message, "tz": hq_zone()})
     flash.success(request, _("The message is queued again."))
     return redirect("console:notify-log")
