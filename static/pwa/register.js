@@ -5,16 +5,19 @@
   var script = document.currentScript;
   var swUrl = (script && script.dataset.sw) || "/sw.js";
   if ("serviceWorker" in navigator) {
-    // A page the worker did not serve (the very first visit) is fetched once more by the worker and kept,
-    // so that the home page and the panic button open without network from then on.
-    var uncontrolled = !navigator.serviceWorker.controller;
+    // A page the worker has no copy of (the very first visit, or one reached through a redirect such as the
+    // sign-in's, which the worker does not see) is fetched once more by the worker and kept if it is one it
+    // keeps, so that the home page and the panic button open without network from then on.
     window.addEventListener("load", function () {
       navigator.serviceWorker.register(swUrl, { scope: "/" }).catch(function () { /* the site works without */ });
-      if (uncontrolled) {
+      if (!window.caches || window.location.search) return;
+      var path = window.location.pathname;
+      caches.match(path).then(function (hit) {
+        if (hit) return;
         navigator.serviceWorker.ready.then(function (registration) {
-          if (registration.active) registration.active.postMessage({ type: "warm", path: window.location.pathname });
+          if (registration.active) registration.active.postMessage({ type: "warm", path: path });
         });
-      }
+      }).catch(function () { /* no cache storage */ });
     });
     // Signing out: the worker forgets the cached pages (the citizen's home page is personal).
     document.addEventListener("submit", function (event) {

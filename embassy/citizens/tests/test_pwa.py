@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import posixpath
 import re
 import struct
 from pathlib import Path
@@ -103,3 +106,72 @@ def test_every_page_links_the_manifest_and_registers_the_worker() -> None:
     assert 'rel="apple-touch-icon"' in page
     assert re.search(r'<script src="/static/pwa/register.js" data-sw="/sw.js" defer></script>', page)
     assert "data-install" in page  # the "Install the app" button (shown by the browser's install prompt)
+
+
+def _precache() -> list[str]:
+    body = Client().get("/sw.js").content.decode()
+    found = re.search(r"const PRECACHE = (\[.*?\]);", body)
+    assert found
+    return list(json.loads(found.group(1)))
+
+
+def _static_refs(html: str) -> set[str]:
+    return set(re.findall(r'(?:src|href)="(/static/[^"?#]+)', html))
+
+
+def test_everything_the_home_and_sos_pages_reference_is_precached() -> None:
+    """Issue 10, point 1: offline from a cold start the home page and the panic button come with their styles
+    and scripts. Every static file the real pages reference, and every file their style sheets load, is in the
+    worker's install list, and every file in that list exists (one missing file would fail the install)."""
+    from embassy.citizens.models import Stay
+    from embassy.citizens.services import stay_register
+    from embassy.common.tests.factories import make_citizen_user
+    from embassy.sos.models import Case
+
+    user = make_citizen_user("warga.pwa@example.com")
+    stay_register(citizen=user.citizen, actor=user, city="Kuala Lumpur", lat=3.139, lon=101.6869,
+                  purpose=Stay.Purpose.OTHER, start_date=dt.date.today())
+    web = Client()
+    web.force_login(user)
+    precache = set(_precache())
+    pages = {url: web.get(url) for url in ("/", "/sos/", "/offline/")}
+    web.post("/sos/")  # the button without JavaScript: a case, so the case page can be read too
+    case = Case.objects.get()
+    pages["case"] = web.get(f"/sos/kasus/{case.pk}/")
+    referenced: set[str] = set()
+    for url, response in pages.items():
+        assert response.status_code == 200, url
+        refs = _static_refs(response.content.decode())
+        assert refs, url
+        referenced |= refs
+    assert {"/static/sos/panic.js", "/static/sos/sos.css", "/static/css/app.css",
+            "/static/vendor/htmx-2.0.11/htmx.min.js"} <= referenced
+    missing = sorted(referenced - precache)
+    assert not missing, f"referenced by the home/SOS pages but not precached: {missing}"
+    for url in precache:
+        if url.startswith("/static/"):
+            assert finders.find(url.removeprefix("/static/")), f"precached but missing: {url}"
+    for css in [u for u in precache if u.endswith(".css")]:
+        for ref in re.findall(r"url\(\s*['\"]?([^'\")]+)", _source(css.removeprefix("/static/"))):
+            if not ref.startswith(("data:", "http", "#")):
+                target = "/static/" + posixpath.normpath(posixpath.join(posixpath.dirname(css.removeprefix("/static/")),
+                                                                        ref))
+                assert target in precache, f"{css} loads {ref}, not precached"
+
+
+def test_shell_list_follows_includes_and_conditional_branches() -> None:
+    names = pwa.shell_static()
+    # home.html → sos/home_button.html → notify/push_button.html, and base.html's scripts
+    for name in ("sos/panic.js", "sos/sos.css", "notify/push.js", "pwa/register.js", "js/app.js", "sos/case.js"):
+        assert name in names
+    assert "crises/answer.css" in names  # only on the home page while a roll-call is open: still precached
+    assert "pwa/icon-192.png" in names and "pwa/badge-96.png" in names  # the worker's notification icons
+
+
+def test_the_worker_keeps_the_first_visited_page_and_sends_a_saved_sos_by_itself() -> None:
+    body = Client().get("/sw.js").content.decode()
+    assert 'const CACHED_PAGES = ["/", "/sos/"];' in body
+    assert 'data.type === "warm"' in body  # the first visit is fetched again by the worker and kept
+    assert 'addEventListener("sync"' in body and '"sos-send"' in body  # Background Sync where available
+    register = _source("pwa/register.js")
+    assert 'type: "warm"' in register and "caches.match(path)" in register

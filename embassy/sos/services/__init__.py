@@ -29,8 +29,7 @@ from embassy.sos.services.raising import (
 
 __all__ = [
     "Raised", "attachment_add", "case_acknowledge", "case_assign", "case_call_log", "case_cancel_by_citizen",
-    "case_details_update", "case_mark_read",
-    "case_handover", "case_location_add", "case_message_from_citizen", "case_message_post", "case_note_add",
-    "case_reopen", "case_resolve", "case_rollcall_add", "case_update", "cases_escalate_overdue", "duty_set",
-    "floor_probe_store", "sos_open_for_citizen", "sos_raise",
+    "case_details_update", "case_handover", "case_location_add", "case_mark_read", "case_message_from_citizen",
+    "case_message_post", "case_note_add", "case_reopen", "case_resolve", "case_rollcall_add", "case_update",
+    "cases_escalate_overdue", "duty_set", "floor_probe_store", "sos_open_for_citizen", "sos_raise",
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db.models import Count
@@ -165,7 +166,7 @@ def test_times_are_local_with_their_zone_and_positions_use_a_dot(
     user, auth = citizen
     case_id = _raise(client, auth)
     case = Case.objects.get(pk=case_id)
-    local = case.raised_at.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Kuala_Lumpur")).strftime("%H:%M")
+    local = case.raised_at.astimezone(ZoneInfo("Asia/Kuala_Lumpur")).strftime("%H:%M")
     citizen_page = _web(user).get(f"/sos/kasus/{case_id}/", HTTP_ACCEPT_LANGUAGE="id").content.decode()
     assert f"{local} UTC+8" in citizen_page and "UTC</p>" not in citizen_page
     console = staff_client(kl_officer)
