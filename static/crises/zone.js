@@ -212,7 +212,7 @@
     function precisionHint() {
       var c = map.getSize().divideBy(2), a = map.containerPointToLatLng(c), b = map.containerPointToLatLng(c.add([1, 0]));
       var km = map.distance(a, b) / 1000;
-      return km > 1 && root.dataset.tPrecision ? root.dataset.tPrecision.replace("%s", kmLabel(Math.round(km))) : "";
+      return km > 1 && root.dataset.tPrecision ? root.dataset.tPrecision.replace("{km}", kmLabel(Math.round(km))) : "";
     }
     map.on("mousemove", function (e) {
       if (mode() !== "circle" || !sizing || !centre) return;
