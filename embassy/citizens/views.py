@@ -78,6 +78,7 @@ def _form_page(request: HttpRequest, form: Any, save: Callable[[dict[str, Any]],
 def _stay_context(citizen: Any, stay: Any = None) -> dict[str, Any]:
     return {
         "countries": country_list(), "stay": stay, "citizen": citizen,
+        "tz": selectors.stay_timezone(stay) if stay is not None else "",
         "passport_note": passport_warning(expiry=citizen.passport_expiry, stay_end=None,
                                           today=timezone.now().date()) if citizen.passport_number else "",
     }

@@ -72,6 +72,8 @@
     if (!found.length) {
       var none = document.createElement("li");
       none.className = "none";
+      none.setAttribute("role", "option");
+      none.setAttribute("aria-disabled", "true");
       none.textContent = box.dataset.tNone;
       list.appendChild(none);
     }

@@ -36,6 +36,8 @@ pytestmark = pytest.mark.browser
 PHONE = {"width": 360, "height": 740}
 BUDGET_BYTES = 200 * 1024
 MAX_SCREENS, MAX_TAPS = 2, 15
+AXE = Path(__file__).resolve().parents[2] / "common" / "tests" / "vendor" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 COORDINATES = re.compile(r"\d{1,3}[.,]\d{4,}")  # "3.1390" or "101,6869": what a person should never have to read
 
 
@@ -48,6 +50,15 @@ def _phone(browser: Any, server: str, **options: Any) -> Any:
     page.on("pageerror", lambda error: tb.JS_ERRORS.append(f"{page.url}: {error}"))
     page.on("console", lambda msg: msg.type == "error" and tb.CONSOLE_ERRORS.append(f"{page.url}: {msg.text}"))
     return page
+
+
+def serious_violations(page: Any) -> list[str]:
+    """axe-core's serious and critical WCAG 2.2 AA violations on the page as it is now (open lists included)."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(AXE.read_text())
+    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
+    return [f"{v['impact']} {v['id']}: {[n['target'] for n in v['nodes']][:3]}" for v in result["violations"]
+            if v["impact"] in {"serious", "critical"}]
 
 
 class Counter:
@@ -111,7 +122,10 @@ def test_domestic_worker_in_kuala_lumpur_with_one_child(browser: Any, server: st
     expect(page.locator("#id_place")).to_be_visible()
 
     count.type(page.locator("#id_place"), "Kuala")
-    count.tap(page.locator("#place-options [role=option]", has_text="Kuala Lumpur, Malaysia").first)
+    suggestion = page.locator("#place-options [role=option]", has_text="Kuala Lumpur, Malaysia").first
+    expect(suggestion).to_be_visible()
+    assert not serious_violations(page)  # the suggestions open
+    count.tap(suggestion)
     expect(page.locator("[data-place-chosen]")).to_contain_text("Kuala Lumpur, Malaysia")
     count.tap(page.locator("label.choice", has=page.locator("input[name=purpose][value=work]")))
     count.choose(page.locator("#id_occupation"), "domestic_worker")
@@ -120,6 +134,7 @@ def test_domestic_worker_in_kuala_lumpur_with_one_child(browser: Any, server: st
     count.choose(page.locator("#id_family-0-relationship"), "child")
     count.fields.add("purpose")
     tb.shot(page, "lapor-worker-form", "phone360")
+    assert not serious_violations(page)  # a family row added
     assert not COORDINATES.search(page.locator("main").inner_text())
     count.tap(page.locator("[data-testid=send-stay]"))
 
@@ -131,6 +146,7 @@ def test_domestic_worker_in_kuala_lumpur_with_one_child(browser: Any, server: st
     expect(page.locator("[data-testid=hotline]")).to_have_attribute("href", re.compile(r"^tel:\+"))
     expect(page.locator("[data-testid=stay-done] h1")).to_be_focused()
     tb.shot(page, "lapor-worker-done", "phone360")
+    assert not serious_violations(page)
 
     screens = count.screens  # every page load after the home page
     summary = {"screens": len(screens), "taps": count.taps, "fields": sorted(count.fields), "urls": screens}
@@ -172,6 +188,7 @@ def test_my_location_is_named_and_a_failed_send_takes_the_focus(browser: Any, se
     expect(page.locator("#id_place")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#id_place")).to_have_attribute("aria-describedby", "id_place_error")
     tb.shot(page, "lapor-errors", "phone360", full=False)
+    assert not serious_violations(page)
 
     page.locator("[data-use-location]").tap()
     expect(page.locator("[data-place-chosen]")).to_contain_text("Singap")
@@ -181,4 +198,16 @@ def test_my_location_is_named_and_a_failed_send_takes_the_focus(browser: Any, se
     page.locator("[data-testid=send-stay]").tap()
     page.wait_for_url(re.compile(r"/lapor-diri/\d+/terkirim/$"))
     expect(page.locator("[data-testid=stay-done]")).to_contain_text(re.compile(r"KBRI Singap"))
+
+    # The same again: a warning that takes the focus, and one tap sends it anyway.
+    tb.ok(page.goto("/lapor-diri/"))
+    page.locator("[data-use-location]").tap()
+    expect(page.locator("[data-place-chosen]")).to_contain_text("Singap")
+    page.locator("label.choice", has=page.locator("input[name=purpose][value=tourism]")).tap()
+    page.locator("[data-testid=send-stay]").tap()
+    warning = page.locator("[data-testid=duplicate-warning]")
+    expect(warning).to_be_focused()
+    assert not serious_violations(page)
+    warning.locator("[data-testid=send-anyway]").tap()
+    page.wait_for_url(re.compile(r"/lapor-diri/\d+/terkirim/$"))
     page.context.close()

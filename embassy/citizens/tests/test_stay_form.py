@@ -243,6 +243,7 @@ def test_editing_without_touching_the_place_keeps_a_deleted_location_deleted() -
     client = _client(user)
     page = client.get(f"/lapor-diri/{stay.pk}/").content.decode()
     assert 'value="Kuala Lumpur, Malaysia"' in page
+    assert re.search(r"deleted on <time datetime=\"[^\"]+Z\"[^>]*>[^<]+UTC\+8</time>", page)  # Kuala Lumpur's time
     saved = client.post(f"/lapor-diri/{stay.pk}/", _form(place="Kuala Lumpur, Malaysia", country="MY",
                                                          start_date="2026-01-01", employer="Tan"))
     assert saved.status_code == 302
