@@ -60,7 +60,8 @@ def case_summary(case: Case) -> dict[str, Any]:
         "location": case.location, "lat": case.lat, "lon": case.lon, "accuracy_m": case.accuracy_m,
         "raised_at": case.raised_at, "waiting_since": case.waiting_since, "acknowledged_at": case.acknowledged_at,
         "assigned_to": (assigned.get_full_name() or assigned.get_username()) if assigned else "",
-        "escalation_level": case.escalation_level, "alerts": case.alerts,
+        "escalation_level": case.escalation_level, "alerts": case.alerts, "cancelled": case.cancelled,
+        "unread": case.unread_at is not None,
     }
 
 

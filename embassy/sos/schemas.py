@@ -122,6 +122,9 @@ class CaseOut(Schema):
     assigned_to: str
     escalation_level: int
     alerts: int
+    cancelled: bool = Field(description="Cancelled by the citizen (pressed by mistake); the case is kept and counted")
+    unread: bool = Field(description="Something from the citizen (a message after the acknowledgement, a "
+                                     "cancellation) that no officer has opened yet")
 
 
 class CaseDetailOut(CaseOut):

@@ -94,12 +94,8 @@
 
   function basemap(el) {
     var map = L.map(el, { worldCopyJump: true }).setView([0, 110], 2);
-    // static/maps/basemap.js: street tiles when MAP_TILE_URL is set, else the bundled outlines, roads and names.
-    if (window.SEBasemap) { window.SEBasemap.add(map, el); return map; }
-    if (el.dataset.tileUrl) L.tileLayer(el.dataset.tileUrl, { maxZoom: 18 }).addTo(map);
-    else fetch(el.dataset.outlines).then(function (r) { return r.json(); }).then(function (gj) {
-      L.geoJSON(gj, { style: { color: "#7b8794", weight: 1, fillColor: "#f4f1ea", fillOpacity: 1 }, interactive: false }).addTo(map).bringToBack();
-    });
+    // static/maps/basemap.js: street tiles when MAP_TILE_URL is set, else the bundled outlines and place names.
+    SEBasemap.add(map, el);
     return map;
   }
   var COLOURS = { green: "#1f8a4c", amber: "#d08a00", red: "#c8102e", grey: "#7b8794" };

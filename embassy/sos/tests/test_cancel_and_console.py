@@ -139,6 +139,7 @@ def test_cancelled_presses_still_count(client: Client, kl_officer: Any) -> None:
     web = staff_client(kl_officer)
     listed = web.get("/api/v1/sos/cases?status=all").json()
     assert {c["id"] for c in listed} == set(ids)
+    assert [c["id"] for c in listed if c["cancelled"]] == [ids[0]] and all(c["unread"] == c["cancelled"] for c in listed)
     by_outcome = dict(Case.objects.values_list("outcome").annotate(n=Count("id")))
     assert by_outcome == {"cancelled": 1, "": 2}
 
