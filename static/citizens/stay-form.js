@@ -114,6 +114,10 @@
       else if (e.key === "Escape") { closeList(); }
     });
     input.addEventListener("blur", function () { setTimeout(closeList, 100); });
+    // Another country chosen by hand: the place chosen before is no longer where the person stays.
+    if (country) country.addEventListener("change", function () {
+      if (lat.value) { clearChoice(); input.value = ""; }
+    });
   }
 
   // A point from the phone or the map: named by the nearest place (or "the place you marked").
