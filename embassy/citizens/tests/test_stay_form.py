@@ -268,3 +268,20 @@ def test_console_record_in_indonesian_translates_relationships_and_shows_mission
     page = console.get(f"/konsol/warga/{user.citizen.pk}/", HTTP_ACCEPT_LANGUAGE="id").content.decode()
     assert "Putri (Anak)" in page and "(child)" not in page
     assert "UTC+8" in page  # the verification time in the mission's zone
+
+
+def test_family_members_added_when_changing_a_stay_join_those_ticked() -> None:
+    user = make_citizen_user()
+    wife = dependant_add(citizen=user.citizen, actor=user, full_name="Aisyah", relationship="spouse")
+    stay = stay_register(citizen=user.citizen, actor=user, lat=KL[0], lon=KL[1], city="Kuala Lumpur",
+                         start_date=dt.date(2026, 1, 1), dependants=[wife.pk])
+    client = _client(user)
+    edit = {"place": "Kuala Lumpur, Malaysia", "lat": str(KL[0]), "lon": str(KL[1]), "city": "Kuala Lumpur",
+            "country": "MY", "start_date": "2026-01-01"}
+    assert client.post(f"/lapor-diri/{stay.pk}/", _form(**edit, dependants=[wife.pk],
+                                                        **_family(("Putri", "child")))).status_code == 302
+    assert sorted(stay.dependants.values_list("full_name", flat=True)) == ["Aisyah", "Putri"]
+    again = client.post(f"/lapor-diri/{stay.pk}/", _form(**edit, **_family(("Putri", "child"))))
+    assert again.status_code == 409 and "Putri is already in your family list." in again.content.decode()
+    assert client.post(f"/lapor-diri/{stay.pk}/", _form(**edit, **_family(("Bayu", "child")))).status_code == 302
+    assert sorted(stay.dependants.values_list("full_name", flat=True)) == ["Bayu"]  # nothing ticked: only Bayu
