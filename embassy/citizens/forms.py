@@ -38,7 +38,9 @@ class StayForm(forms.Form):
     lat = forms.FloatField(required=False, widget=forms.HiddenInput)
     lon = forms.FloatField(required=False, widget=forms.HiddenInput)
     purpose = forms.ChoiceField(label=_("What you are doing there"), choices=Stay.Purpose.choices,
-                                widget=forms.RadioSelect)
+                                widget=forms.RadioSelect,
+                                error_messages={"required": _("Choose what you are doing there."),
+                                                "invalid_choice": _("Choose what you are doing there.")})
     # work
     occupation = forms.ChoiceField(label=_("Kind of work"), required=False)
     employer = forms.CharField(label=_("Employer (optional)"), max_length=200, required=False)
@@ -58,9 +60,12 @@ class StayForm(forms.Form):
     vessel_flag = forms.CharField(label=_("Flag of the vessel (optional)"), max_length=3, required=False)
     # other / family
     purpose_detail = forms.CharField(label=_("Tell us more (optional)"), max_length=300, required=False)
-    start_date = forms.DateField(label=_("Arrived there (date)"), widget=DATE)
+    start_date = forms.DateField(label=_("Arrived there (date)"), widget=DATE,
+                                 error_messages={"required": _("Enter the date you arrived there."),
+                                                 "invalid": _("Enter the date you arrived there.")})
     end_date = forms.DateField(label=_("Until when (leave empty if you do not know yet)"), required=False,
-                               widget=DATE)
+                               widget=DATE, error_messages={"invalid": _("Enter a date for “until when”, or leave "
+                                                                         "it empty.")})
     dependants = forms.MultipleChoiceField(label=_("Family members with me there"), required=False,
                                            widget=forms.CheckboxSelectMultiple)
     location_purge_days = forms.ChoiceField(label=_("When should we delete where you stayed?"),
@@ -157,8 +162,10 @@ class StayForm(forms.Form):
 class FamilyForm(forms.Form):
     """A family member added from the lapor diri form (saved on the profile and travelling along)."""
 
-    full_name = forms.CharField(label=_("Name"), max_length=200)
-    relationship = forms.ChoiceField(label=_("Who is this?"), choices=[("", "—"), *Dependant.Relationship.choices])
+    full_name = forms.CharField(label=_("Name"), max_length=200,
+                                error_messages={"required": _("Enter the family member's name.")})
+    relationship = forms.ChoiceField(label=_("Who is this?"), choices=[("", "—"), *Dependant.Relationship.choices],
+                                     error_messages={"required": _("Choose who this family member is.")})
     birth_date = forms.DateField(label=_("Date of birth (optional)"), required=False, widget=DATE)
 
 

@@ -25,12 +25,15 @@
     if (zoom) map.setView([la, lo], Math.max(map.getZoom(), zoom));
   }
   if (lat.value && lon.value) mark(parseFloat(lat.value), parseFloat(lon.value), 10);
+  var tapped = false;  // the place named after a tap on the map: the map stays as the person left it
   map.on("click", function (e) {
     var la = Math.round(e.latlng.lat * 1e6) / 1e6, lo = Math.round((((e.latlng.lng + 540) % 360) - 180) * 1e6) / 1e6;
     mark(la, lo, 0);
-    if (window.SEPlacePick) window.SEPlacePick.point(la, lo);
+    if (!window.SEPlacePick) return;
+    tapped = true;
+    window.SEPlacePick.point(la, lo).then(function () { tapped = false; });
   });
-  // A place chosen by name or by the phone's position moves the marker.
-  document.addEventListener("se:place", function (e) { mark(e.detail.lat, e.detail.lon, 10); });
+  // A place chosen by name or by the phone's position moves the marker there.
+  document.addEventListener("se:place", function (e) { if (!tapped) mark(e.detail.lat, e.detail.lon, 10); });
   el.scrollIntoView({ block: "nearest" });
 })();

@@ -189,6 +189,8 @@ def test_a_failed_send_lists_every_error_at_the_top_linked_to_its_field() -> Non
     assert summary is not None
     links = re.findall(r'<a href="#([\w-]+)">', summary.group(0))
     assert links == ["id_purpose", "id_start_date"]
+    for said in ("Choose what you are doing there.", "Enter the date you arrived there."):  # each says which field
+        assert said in summary.group(0)
     assert 'id="id_start_date_error"' in page and 'aria-describedby="id_start_date_error"' in page
     assert re.search(r'<input type="date" name="start_date"[^>]*aria-invalid="true"', page)
     assert 'aria-describedby="id_purpose_error"' in page
