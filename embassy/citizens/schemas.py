@@ -63,6 +63,14 @@ class StayDetailsIn(Schema):
     purpose_detail: str = Field("", max_length=300, description="other / family: free text")
 
 
+class FamilyIn(Schema):
+    """A new family member travelling along, added to my profile with the stay."""
+
+    full_name: str = Field(..., max_length=200)
+    relationship: str = Field(..., description="spouse, child, parent, sibling or other")
+    birth_date: dt.date | None = None
+
+
 class StayIn(StayDetailsIn):
     country: str | None = Field(None, max_length=3, description="ISO 3166-1 code; optional when lat/lon are given")
     lat: Coordinate | None = None
@@ -73,6 +81,9 @@ class StayIn(StayDetailsIn):
     start_date: dt.date
     end_date: dt.date | None = None
     dependants: list[int] = Field(default_factory=list, description="ids of my family members travelling along")
+    family: list[FamilyIn] = Field(default_factory=list, max_length=10,
+                                   description="new family members travelling along, added to my profile in the same "
+                                               "request")
     location_purge_days: int | None = Field(
         30, description="delete the location 7, 30 or 90 days after the end date; null keeps it")
     passport_number: str = Field("", max_length=30, description="saved on my profile when given")

@@ -5,6 +5,7 @@ mission and its hotline, a first page without the map's scripts, times in the st
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 import pytest
@@ -15,7 +16,7 @@ from embassy.accounts.models import User
 from embassy.citizens.models import Dependant, Stay
 from embassy.citizens.selectors import stay_timezone
 from embassy.citizens.services import dependant_add, stay_location_purge, stay_register
-from embassy.common.tests.factories import make_citizen_user, make_staff, staff_client
+from embassy.common.tests.factories import bearer, make_citizen_user, make_staff, staff_client
 from embassy.missions.models import Mission, Role
 
 pytestmark = pytest.mark.django_db
@@ -287,3 +288,17 @@ def test_family_members_added_when_changing_a_stay_join_those_ticked() -> None:
     assert again.status_code == 409 and "Putri is already in your family list." in again.content.decode()
     assert client.post(f"/lapor-diri/{stay.pk}/", _form(**edit, **_family(("Bayu", "child")))).status_code == 302
     assert sorted(stay.dependants.values_list("full_name", flat=True)) == ["Bayu"]  # nothing ticked: only Bayu
+
+
+def test_the_api_adds_family_members_with_the_stay() -> None:
+    user = make_citizen_user()
+    made = Client().post("/api/v1/me/stays", json.dumps({
+        "lat": KL[0], "lon": KL[1], "purpose": "work", "start_date": TODAY,
+        "family": [{"full_name": "Putri", "relationship": "child"}]}), content_type="application/json", **bearer(user))
+    assert made.status_code == 201, made.content
+    assert list(Stay.objects.get(pk=made.json()["id"]).dependants.values_list("full_name", flat=True)) == ["Putri"]
+    bad = Client().post("/api/v1/me/stays", json.dumps({
+        "country": "MY", "start_date": TODAY, "family": [{"full_name": " ", "relationship": "child"}]}),
+        content_type="application/json", **bearer(user))
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "family-0-full_name"
+    assert Stay.objects.filter(citizen__user=user).count() == 1
