@@ -22,7 +22,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+import shapely
+import shapely.geometry
 from django.conf import settings
+
+from embassy.geo.naturalearth import load_features
 
 MAX_ZOOM = 10  # tile zoom: at map zoom 12 (a city) every place of the file is in its tile
 ZOOM_AHEAD = 3  # a tile of zoom z holds the places with min_zoom <= z + 3 (map zoom z + 2, and one ahead)
@@ -111,3 +116,38 @@ def tile_geojson(z: int, x: int, y: int) -> bytes:
                          "properties": props})
     return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False,
                       separators=(",", ":")).encode()
+
+
+# --- country outlines in detail, for maps zoomed in past LAND_MIN_ZOOM -----------------------------------------
+LAND_MIN_ZOOM = 5  # tile zoom (map zoom 7): below it the one-file world outlines (views.outlines) are enough
+
+
+@lru_cache(maxsize=1)
+def _land_index() -> tuple[shapely.STRtree, tuple[str, ...], np.ndarray]:
+    features = load_features()
+    return shapely.STRtree(features.geometries), features.codes, features.geometries
+
+
+def land_tile_geojson(z: int, x: int, y: int) -> bytes:
+    """The country areas of tile z/x/y (already normalised, z >= LAND_MIN_ZOOM) at full 1:10m detail, simplified to
+    half a pixel of a map at zoom z + 2: one Polygon/MultiPolygon per country cut to the tile (`kind: "area"`, to be
+    filled without a stroke: the cut edges are not borders) and its coast and borders inside the tile as lines
+    (`kind: "line"`)."""
+    west, south, east, north = tile_bounds(z, x, y)
+    pad = (east - west) / 64
+    box = shapely.box(west - pad, south - pad, east + pad, north + pad)
+    tolerance = 360 / (256 * 2 ** (z + 2)) / 2
+    decimals = max(3, min(6, math.ceil(-math.log10(tolerance)) + 1))
+    tree, codes, geometries = _land_index()
+    features: list[dict[str, object]] = []
+    for i in sorted(tree.query(box, predicate="intersects").tolist()):
+        area = shapely.clip_by_rect(geometries[i], *box.bounds)
+        lines = shapely.intersection(shapely.boundary(geometries[i]), box)
+        for kind, geom in (("area", area), ("line", lines)):
+            geom = shapely.simplify(geom, tolerance, preserve_topology=kind == "area")
+            geom = shapely.transform(geom, lambda xy: np.round(xy, decimals))
+            if geom.is_empty:
+                continue
+            features.append({"type": "Feature", "properties": {"code": codes[i], "kind": kind},
+                             "geometry": shapely.geometry.mapping(geom)})
+    return json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":")).encode()

@@ -1,5 +1,5 @@
 """The map basemap served by the app itself (no tile server needed): country outlines (one file) and city
-names (tiles by view and zoom, embassy/geo/basemap.py). Both are static for a given data file: cached a day,
+names and detailed outlines (tiles by view and zoom, embassy/geo/basemap.py). Both are static for a given data file: cached a day,
 gzip-compressed when the browser accepts it, with an ETag so that a revalidation costs a 304."""
 
 from __future__ import annotations
@@ -84,20 +84,27 @@ def outlines(request: HttpRequest) -> HttpResponse:
     return _static(request, f"outlines-{_version()}", outlines_geojson(), _gzipped())
 
 
-@lru_cache(maxsize=2048)
-def _places_tile(z: int, x: int, y: int) -> tuple[bytes, bytes]:
-    body = basemap.tile_geojson(z, x, y)
+TILE_LAYERS = {"places": basemap.tile_geojson, "land": basemap.land_tile_geojson}
+
+
+@lru_cache(maxsize=4096)
+def _tile(layer: str, z: int, x: int, y: int) -> tuple[bytes, bytes]:
+    body = TILE_LAYERS[layer](z, x, y)
     return body, gzip.compress(body, compresslevel=9, mtime=0)
 
 
 @require_GET
 @cache_control(public=True, max_age=86400)
 @vary_on_headers("Accept-Encoding")
-def places_tile(request: HttpRequest, z: int, x: int, y: int) -> HttpResponse:
-    """City names of one tile (GeoJSON points): see embassy/geo/basemap.py."""
+def tile(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpResponse:
+    """One tile of a basemap layer as GeoJSON: city names ("places", from any zoom) or country areas and lines
+    in detail ("land", from tile zoom basemap.LAND_MIN_ZOOM). See embassy/geo/basemap.py."""
+    if layer not in TILE_LAYERS or (layer == "land" and z < basemap.LAND_MIN_ZOOM):
+        raise Http404("no such layer")
     try:
         z, x, y = basemap.normalise(z, x, y)
     except basemap.BadTile as exc:
         raise Http404("no such tile") from exc
-    body, gzipped = _places_tile(z, x, y)
-    return _static(request, f"places-{basemap.data_hash()}-{z}-{x}-{y}", body, gzipped)
+    body, gzipped = _tile(layer, z, x, y)
+    version = basemap.data_hash() if layer == "places" else _version()
+    return _static(request, f"{layer}-{version}-{z}-{x}-{y}", body, gzipped)

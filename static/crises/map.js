@@ -44,6 +44,7 @@
         (codes || []).forEach(function (c) { selected[c] = true; });
         return outlines.then(function (layer) {
           layer.setStyle(style);
+          window.SEBasemap.restyle(map);
           var bounds = null;
           layer.eachLayer(function (l) { if (selected[l.feature.properties.code]) bounds = bounds ? bounds.extend(l.getBounds()) : L.latLngBounds(l.getBounds().getSouthWest(), l.getBounds().getNorthEast()); });
           return bounds;

@@ -109,7 +109,8 @@
         say((placeInput.dataset.tCentre || "") + " " + p.label);
       };
       var known = found.filter(function (i) { return i.label === text; });
-      if (known.length) pick(known); else search(text).then(pick).catch(function () { /* replaced or offline */ });
+      // A label typed out in full ("Kuala Lumpur, Malaysia"): search by its name, then match the whole label.
+      if (known.length) pick(known); else search(text.split(",")[0]).then(pick).catch(function () { /* replaced or offline */ });
     }
     if (placeInput) {
       placeInput.addEventListener("input", function () {

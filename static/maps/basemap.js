@@ -4,8 +4,8 @@
 //     or el.dataset.tileAttribution); the outlines only when options.outlines asks for them (crisis maps
 //     highlight and click countries on top of the tiles).
 //   - otherwise: the bundled public-domain data (Natural Earth): country outlines (el.dataset.outlines) and city
-//     names, fetched in tiles for the visible area and zoom (GET /geo/places/{z}/{x}/{y}.geojson; override with
-//     el.dataset.places). Names are placed largest first and dropped where they would overlap.
+//     names, fetched in tiles for the visible area and zoom (GET /geo/places/{z}/{x}/{y}.geojson), placed largest
+//     first and dropped where they would overlap; zoomed in, the outlines at full detail (GET /geo/land/...).
 // options.outlines: { style: fn(feature) | object, interactive: bool, onEachFeature: fn } for the outlines layer.
 // The stylesheet static/maps/basemap.css is added to the page by this script when the page lacks it.
 (function () {
@@ -24,11 +24,28 @@
     document.head.appendChild(link);
   }
 
-  function placesUrl(el) {
-    if (el.dataset.places) return el.dataset.places;
+  // GET /geo/{layer}/{z}/{x}/{y}.geojson, beside the outlines (el.dataset.outlines).
+  function tilesUrl(el, layer) {
     var base = (el.dataset.outlines || "/geo/outlines.geojson").replace(/[^/]*$/, "");
-    return base + "places/{z}/{x}/{y}.geojson";
+    return base + layer + "/{z}/{x}/{y}.geojson";
   }
+
+  // The tiles of zoom z that cover the map's view (x may run past the antimeridian: `shift` is the longitude to add).
+  function tilesInView(map, z) {
+    var n = Math.pow(2, z), scale = 256 * Math.pow(2, map.getZoom() - z), b = map.getPixelBounds();
+    var x0 = Math.floor(b.min.x / scale), x1 = Math.floor(b.max.x / scale);
+    var y0 = Math.max(0, Math.floor(b.min.y / scale)), y1 = Math.min(n - 1, Math.floor(b.max.y / scale));
+    if (x1 - x0 >= n) { x0 = 0; x1 = n - 1; }
+    var out = [];
+    for (var x = x0; x <= x1; x++) {
+      for (var y = y0; y <= y1; y++) {
+        var wrapped = ((x % n) + n) % n;
+        out.push({ z: z, x: wrapped, y: y, shift: (x - wrapped) / n * 360 });
+      }
+    }
+    return out;
+  }
+  function tileUrl(url, t) { return url.replace("{z}", t.z).replace("{x}", t.x).replace("{y}", t.y); }
 
   // --- city names ------------------------------------------------------------------------------------------------
   function Labels(map, url) {
@@ -42,7 +59,7 @@
     function fetchTile(z, x, y) {
       var key = z + "/" + x + "/" + y;
       if (!tiles[key]) {
-        tiles[key] = fetch(url.replace("{z}", z).replace("{x}", x).replace("{y}", y))
+        tiles[key] = fetch(tileUrl(url, { z: z, x: x, y: y }))
           .then(function (r) { return r.ok ? r.json() : { features: [] }; })
           .catch(function () { delete tiles[key]; return { features: [] }; });
       }
@@ -81,18 +98,8 @@
       map.getContainer().dataset.placeLabels = String(shown.length);  // for tests and screenshots
     }
     function refresh() {
-      var mine = ++generation, z = tileZoom(), n = Math.pow(2, z);
-      var scale = 256 * Math.pow(2, map.getZoom() - z), b = map.getPixelBounds();
-      var x0 = Math.floor(b.min.x / scale), x1 = Math.floor(b.max.x / scale);
-      var y0 = Math.max(0, Math.floor(b.min.y / scale)), y1 = Math.min(n - 1, Math.floor(b.max.y / scale));
-      if (x1 - x0 >= n) { x0 = 0; x1 = n - 1; }
-      var wanted = [];
-      for (var x = x0; x <= x1; x++) {
-        for (var y = y0; y <= y1; y++) {
-          var wrapped = ((x % n) + n) % n;
-          wanted.push({ shift: (x - wrapped) / n * 360, tile: fetchTile(z, wrapped, y) });
-        }
-      }
+      var mine = ++generation;
+      var wanted = tilesInView(map, tileZoom()).map(function (t) { return { shift: t.shift, tile: fetchTile(t.z, t.x, t.y) }; });
       Promise.all(wanted.map(function (w) { return w.tile; })).then(function (docs) {
         var items = [];
         docs.forEach(function (doc, i) {
@@ -107,6 +114,64 @@
     return group;
   }
 
+  // --- country outlines in detail, zoomed in --------------------------------------------------------------------
+  // From map zoom DETAIL_ZOOM the one-file world outlines (simplified to ~5 km) give way to tiles at full 1:10m
+  // detail: areas filled without a stroke (their cut edges are not borders), coast and borders as lines. They take
+  // the outlines' style and clicks, in a pane under the map's own shapes.
+  var DETAIL_ZOOM = 7;
+  function Detail(map, url, coarse, opts) {
+    if (!map.getPane("se-detail")) map.createPane("se-detail");
+    var renderer = L.svg({ pane: "se-detail", padding: 0.2 }), shown = {}, cache = {}, timer = null;
+    function style(f) {
+      var base = typeof opts.style === "function" ? opts.style(f) : (opts.style || LAND), s = {};
+      for (var k in base) s[k] = base[k];
+      if (f.properties.kind === "area") {
+        // Opaque, mixed with the land colour: tiles overlap a little at their edges (no seams), and a translucent
+        // fill would show the overlaps as darker bands.
+        s.stroke = false;
+        s.fillColor = mix(LAND.fillColor, s.fillColor || LAND.fillColor, s.fillOpacity === undefined ? 0.2 : s.fillOpacity);
+        s.fillOpacity = s.fillOpacity === 0 ? 0 : 1;
+      } else s.fill = false;
+      return s;
+    }
+    function mix(under, over, alpha) {
+      var a = parseInt(under.slice(1), 16), b = parseInt(over.slice(1), 16), out = 0;
+      for (var shift = 16; shift >= 0; shift -= 8) {
+        var ca = (a >> shift) & 255, cb = (b >> shift) & 255;
+        out |= Math.round(ca + (cb - ca) * alpha) << shift;
+      }
+      return "#" + (0x1000000 + out).toString(16).slice(1);
+    }
+    function layerFor(t) {
+      var key = t.z + "/" + t.x + "/" + t.y + "@" + t.shift;
+      if (!cache[key]) {
+        cache[key] = fetch(tileUrl(url, t)).then(function (r) { return r.ok ? r.json() : null; }).then(function (gj) {
+          if (!gj) return null;
+          return L.geoJSON(gj, { pane: "se-detail", renderer: renderer, style: style, interactive: !!opts.interactive,
+            onEachFeature: opts.onEachFeature,
+            coordsToLatLng: function (c) { return L.latLng(c[1], c[0] + t.shift); } });
+        }).catch(function () { delete cache[key]; return null; });
+      }
+      return cache[key].then(function (layer) { return { key: key, layer: layer }; });
+    }
+    function refresh() {
+      var on = map.getZoom() >= DETAIL_ZOOM;
+      if (on === map.hasLayer(coarse)) { if (on) map.removeLayer(coarse); else coarse.addTo(map).bringToBack(); }
+      if (!on) { for (var k in shown) map.removeLayer(shown[k]); shown = {}; return; }
+      var z = Math.max(5, Math.min(Math.round(map.getZoom()) - 2, 10)), wanted = {};
+      Promise.all(tilesInView(map, z).map(layerFor)).then(function (items) {
+        items.forEach(function (it) { if (it.layer) wanted[it.key] = it.layer; });
+        for (var k in shown) if (!wanted[k]) map.removeLayer(shown[k]);
+        for (k in wanted) if (!map.hasLayer(wanted[k])) wanted[k].addTo(map);
+        shown = wanted;
+        map.getContainer().dataset.detail = String(Object.keys(shown).length);  // for tests
+      });
+    }
+    map.on("moveend zoomend", function () { clearTimeout(timer); timer = setTimeout(refresh, 60); });
+    refresh();
+    return { restyle: function () { for (var k in cache) cache[k].then(function (l) { if (l) l.setStyle(style); }); } };
+  }
+
   // --- the basemap ---------------------------------------------------------------------------------------------
   function add(map, el, options) {
     options = options || {};
@@ -118,7 +183,7 @@
       if (!outlineOptions) return Promise.resolve(null);
     } else {
       map.attributionControl && map.attributionControl.addAttribution(NE);
-      Labels(map, placesUrl(el));
+      Labels(map, tilesUrl(el, "places"));
     }
     outlineOptions = outlineOptions || {};
     return fetch(el.dataset.outlines).then(function (r) { return r.json(); }).then(function (gj) {
@@ -128,6 +193,7 @@
         onEachFeature: outlineOptions.onEachFeature
       }).addTo(map);
       layer.bringToBack();
+      if (!tiles) map._seDetail = Detail(map, tilesUrl(el, "land"), layer, outlineOptions);
       el.dataset.basemap = "ready";  // for tests and screenshots
       return layer;
     });
@@ -143,5 +209,8 @@
     return best;
   }
 
-  window.SEBasemap = { add: add, labelNear: labelNear, LAND: LAND };
+  // After changing the outlines' style (highlighted countries): the detailed tiles follow.
+  function restyle(map) { if (map._seDetail) map._seDetail.restyle(); }
+
+  window.SEBasemap = { add: add, labelNear: labelNear, restyle: restyle, LAND: LAND };
 })();

@@ -9,6 +9,8 @@ import math
 from pathlib import Path
 
 import pytest
+import shapely
+import shapely.geometry
 from django.conf import settings
 from django.test import Client
 
@@ -131,10 +133,41 @@ def test_a_places_tile_is_geojson_cached_compressed_and_revalidated(client: Clie
 
 
 @pytest.mark.urls("embassy.geo.tests.basemap_urls")
-def test_tiles_outside_the_grid_are_not_found(client: Client) -> None:
+def test_tiles_outside_the_grid_or_the_layers_are_not_found(client: Client) -> None:
     assert client.get("/geo/places/3/0/8.geojson").status_code == 404
     assert client.get("/geo/places/30/0/0.geojson").status_code == 404
+    assert client.get("/geo/roads/3/0/0.geojson").status_code == 404
+    assert client.get(f"/geo/land/{basemap.LAND_MIN_ZOOM - 1}/0/0.geojson").status_code == 404  # the outlines file
     assert client.post("/geo/places/3/0/0.geojson").status_code == 405
+
+
+def test_a_land_tile_holds_the_countries_in_detail_cut_to_the_tile() -> None:
+    z = 8
+    x, y = _tile_of(3.0, 101.35, z)  # the coast at Klang
+    doc = json.loads(basemap.land_tile_geojson(z, x, y))
+    kinds = {(f["properties"]["code"], f["properties"]["kind"]) for f in doc["features"]}
+    assert ("MY", "area") in kinds and ("MY", "line") in kinds
+    west, south, east, north = basemap.tile_bounds(z, x, y)
+    pad = (east - west) / 64 + 1e-4  # and the rounding of coordinates
+    for f in doc["features"]:
+        shape = shapely.geometry.shape(f["geometry"])
+        minx, miny, maxx, maxy = shape.bounds
+        assert west - pad <= minx and maxx <= east + pad and south - pad <= miny and maxy <= north + pad
+    # far more detail than the world file: the coast of this one tile has more points than all of Malaysia there
+    line = next(shapely.geometry.shape(f["geometry"]) for f in doc["features"]
+                if f["properties"] == {"code": "MY", "kind": "line"})
+    assert shapely.get_num_coordinates(line) > 40
+
+
+@pytest.mark.urls("embassy.geo.tests.basemap_urls")
+def test_a_land_tile_is_served_like_the_names(client: Client) -> None:
+    z = basemap.LAND_MIN_ZOOM + 2
+    x, y = _tile_of(3.0, 101.35, z)
+    response = client.get(f"/geo/land/{z}/{x}/{y}.geojson", HTTP_ACCEPT_ENCODING="gzip")
+    assert response.status_code == 200 and response["Content-Encoding"] == "gzip"
+    assert response["ETag"].startswith('"land-')
+    assert json.loads(gzip.decompress(response.content))["type"] == "FeatureCollection"
+    assert client.get(f"/geo/land/{z}/{x}/{y}.geojson", HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
 
 
 @pytest.mark.urls("embassy.geo.tests.basemap_urls")

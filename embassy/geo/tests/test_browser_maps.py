@@ -1,5 +1,5 @@
 """The console's maps in headless Chromium (desktop, 1366×900), without MAP_TILE_URL: the bundled basemap draws
-country outlines and city names; a circle drawn on the crisis map lands where it is clicked; a circle can be set
+country outlines (in detail when zoomed in) and city names; a circle drawn on the crisis map lands where it is clicked; a circle can be set
 by typing a city and a radius; the where-citizens-are map passes axe. Screenshots: var/screenshots/maps-*.png."""
 
 from __future__ import annotations
@@ -111,6 +111,7 @@ def test_the_crisis_map_shows_outlines_and_city_names_without_tiles(officer: Any
     officer.evaluate("([lat, lon]) => window.__maps[0].setView([lat, lon], 9, {animate: false})", list(KL))
     expect(zone_map.locator(".se-place", has_text="Kuala Lumpur")).to_be_visible()
     expect(zone_map.locator(".se-place", has_text="Putrajaya")).to_be_visible()
+    expect(zone_map).to_have_attribute("data-detail", re.compile(r"^[1-9]"))  # the outlines in detail
     # Labels never overlap.
     boxes = zone_map.locator(".se-name").evaluate_all("els => els.map(e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })")
     for i, a in enumerate(boxes):
@@ -118,8 +119,10 @@ def test_the_crisis_map_shows_outlines_and_city_names_without_tiles(officer: Any
             assert not (a[0] < b[2] - 1 and b[0] < a[2] - 1 and a[1] < b[3] - 1 and b[1] < a[3] - 1), (a, b)
     tb.shot(officer, "maps-crisis-declare-kl", "desktop", full=False)
     officer.remove_listener("response", measure)
-    tiles = {url: n for url, n in sizes.items() if "/geo/places/" in url}
-    assert tiles and sum(tiles.values()) < 80_000, tiles  # the names of a console map: a few small tiles
+    names = {url: n for url, n in sizes.items() if "/geo/places/" in url}
+    assert names and sum(names.values()) < 80_000, names  # the names of a console map: a few small tiles
+    land = {url: n for url, n in sizes.items() if "/geo/land/" in url}
+    assert land and sum(land.values()) < 200_000, land
 
 
 def test_a_circle_lands_where_it_is_clicked(officer: Any) -> None:
