@@ -1,0 +1,205 @@
+"""The roll-call question as a citizen meets it, on a 360×740 phone in headless Chromium (issue 10, point 6), and
+a crisis room read in the mission's local time (point 4).
+
+- While a roll-call is open, "Are you safe?" is a card at the very top of the home page, above the SOS button,
+  with its two answers as a green and a red button, all within the first screen.
+- /aman/ (the page behind the link in the message) shows "I am safe" green and "I need help" red.
+- The officer's crisis room states times in Kuala Lumpur time with the zone, UTC on hover.
+
+The server is its own uvicorn process on its own database (migrate, reference data, a small demo seed); the
+crisis and the roll-call are set up through `manage.py shell` in that process's environment (no worker: the
+roll-call's messages are not needed, only the question). Screenshots: var/screenshots/home-*.png.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+if not Path("/usr/bin/chromium").exists():
+    pytest.skip("browser tests need Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
+                allow_module_level=True)
+pytest.importorskip("playwright.sync_api")
+
+from embassy.common.tests import test_browser as tb  # after the skips above (it skips the same way)
+
+expect = tb.expect
+browser = tb.browser
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 360, "height": 740}  # the cheap phone of the issue
+SITI = "siti.rahayu@example.com"  # demo citizen with a stay in Kuala Lumpur
+OFFICER = "kl.protection"
+GREEN, RED = "rgb(31, 122, 63)", "rgb(179, 18, 31)"  # static/crises/answer.css
+
+# Declares a flood over central Kuala Lumpur as kl.protection, starts the roll-call and returns Siti's answer link.
+SETUP = """
+import json
+from embassy.accounts.models import User
+from embassy.crises.links import link_token, link_url
+from embassy.crises.models import Affected
+from embassy.crises.rollcall import rollcall_start
+from embassy.crises.services import crisis_declare
+
+officer = User.objects.get(username=ARGS_OFFICER)
+officer.is_verified = lambda: True
+crisis = crisis_declare(actor=officer, title="LATIHAN: Banjir Kuala Lumpur", kind="flood", lat=3.14, lon=101.69,
+                        radius_km=15)
+rollcall_start(actor=officer, crisis=crisis)
+siti = Affected.objects.get(crisis=crisis, citizen__email=ARGS_SITI)
+other = Affected.objects.filter(crisis=crisis, inside=True).exclude(pk=siti.pk).first()
+print(json.dumps({"crisis": crisis.pk, "occurred": crisis.created_at.isoformat(),
+                  "link": link_url(crisis.pk, link_token(other.pk, crisis.pk))}))
+"""
+
+
+@dataclass
+class Server:
+    base: str
+    env: dict[str, str]
+
+    def python(self, code: str, **names: str) -> Any:
+        """Run `code` in a Django shell on the server's database (ARGS_<NAME> set); returns the JSON printed last."""
+        head = "".join(f"ARGS_{k.upper()} = {v!r}\n" for k, v in names.items())
+        done = subprocess.run([sys.executable, "manage.py", "shell", "-c", head + code], cwd=tb.REPO, env=self.env,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, f"manage.py shell failed:\n{done.stdout}\n{done.stderr}"
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Server]:
+    tmp = Path(tempfile.mkdtemp(prefix="embassy-home-browser-"))
+    port = tb._free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "PYTEST_CURRENT_TEST", "SITE_URL"}}
+    env.update(VAR_DIR=str(tmp), DEBUG="1", DEMO_SHOW_CODES="1", DJANGO_SETTINGS_MODULE="config.settings",
+               HOST="127.0.0.1", PORT=str(port))  # SITE_URL follows HOST and PORT
+    drop = None
+    if os.environ.get("DATABASE_URL"):
+        env["DATABASE_URL"], drop = tb._postgres_database(os.environ["DATABASE_URL"])
+    log = (tmp / "server.log").open("w+")
+    proc = None
+    try:
+        for args in (["migrate", "--noinput", "-v0"], ["load_reference"], ["seed_demo", "--citizens", "40", "--seed", "3"]):
+            done = subprocess.run([sys.executable, "manage.py", *args], cwd=tb.REPO, env=env, capture_output=True,
+                                  text=True, timeout=600)
+            assert done.returncode == 0, f"manage.py {args[0]} failed:\n{done.stdout}\n{done.stderr}"
+        proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
+                                 "--port", str(port)], cwd=tb.REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310 - loopback
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                pytest.fail(f"server did not come up:\n{log.read()[-4000:]}")
+            time.sleep(0.2)
+        urllib.request.urlopen(f"{base}/api/v1/missions/route?lat=0&lon=0", timeout=60).close()  # noqa: S310
+        yield Server(base=base, env=env)
+    finally:
+        if proc is not None:
+            tb.stop(proc)
+        log.close()
+        if drop is not None:
+            drop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def drill(server: Server) -> dict[str, Any]:
+    found = server.python(SETUP, officer=OFFICER, siti=SITI)
+    assert found["link"].startswith(server.base + "/aman/"), found  # links lead to this server (SITE_URL)
+    return found
+
+
+def _phone(browser: Any, server: Server) -> Any:
+    page = tb.new_page(browser, server.base, "phone")
+    page.set_viewport_size(PHONE)
+    return page
+
+
+def _background(locator: Any) -> str:
+    return str(locator.evaluate("e => getComputedStyle(e).backgroundColor"))
+
+
+def _box(locator: Any) -> dict[str, float]:
+    box = locator.bounding_box()
+    assert box is not None
+    return box
+
+
+def test_the_question_is_the_first_thing_on_the_phone(browser: Any, server: Server, drill: dict[str, Any]) -> None:
+    page = _phone(browser, server)
+    tb.citizen_signin(page, SITI)
+    card = page.locator("[data-testid=rollcall-question]")
+    expect(card).to_be_visible()
+    expect(card).to_contain_text("Apakah Anda selamat?")
+    safe, help_ = card.locator("[data-testid=own-safe]"), card.locator("[data-testid=own-help]")
+    # above everything else in the page's content, the SOS button included, and whole on the first screen
+    main_first = page.locator("main > :not(.messages)").first
+    assert main_first.get_attribute("data-testid") == "rollcall-question"
+    sos = page.locator("[data-sos-button]")
+    assert _box(card)["y"] + _box(card)["height"] <= _box(sos)["y"]
+    for button in (safe, help_):
+        box = _box(button)
+        assert box["y"] + box["height"] <= PHONE["height"], box  # no scrolling to answer
+        assert box["height"] >= 44, box  # a thumb's target
+    assert _background(safe) == GREEN and _background(help_) == RED
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    tb.shot(page, "home-rollcall", "phone360", full=False)
+    # answering: the question goes, a short note stays
+    safe.click()
+    page.wait_for_url(re.compile(r"/$"))
+    expect(page.locator("[data-testid=rollcall-question]")).to_have_count(0)
+    expect(page.locator("[data-testid=rollcall-answered]")).to_be_visible()
+    page.context.close()
+
+
+def test_the_answer_page_has_a_green_and_a_red_button(browser: Any, server: Server, drill: dict[str, Any]) -> None:
+    page = _phone(browser, server)
+    tb.ok(page.goto(drill["link"]))
+    safe, help_ = page.locator("[data-testid=answer-safe]"), page.locator("[data-testid=answer-help]")
+    expect(safe).to_be_visible()
+    assert _background(safe) == GREEN and _background(help_) == RED
+    assert page.evaluate("e => getComputedStyle(e).color", safe.element_handle()) == "rgb(255, 255, 255)"
+    for button in (safe, help_):
+        box = _box(button)
+        assert box["y"] + box["height"] <= PHONE["height"] and box["height"] >= 44, box
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    tb.shot(page, "home-answer", "phone360", full=False)
+    help_.click()  # the page after the answer: "I need help after all" stays red-styled where offered
+    expect(page.locator("[data-testid=rollcall-done]")).to_be_visible()
+    page.context.close()
+
+
+def test_the_crisis_room_reads_kuala_lumpur_time(browser: Any, server: Server, drill: dict[str, Any]) -> None:
+    page = tb.new_page(browser, server.base, "desktop")
+    tb.staff_signin(page, OFFICER)
+    tb.ok(page.goto(f"/konsol/krisis/{drill['crisis']}/"))
+    times = page.locator("#log time")
+    expect(times.first).to_be_visible()
+    text, title = times.first.inner_text(), times.first.get_attribute("title") or ""
+    local = re.search(r"(\d\d):(\d\d) UTC\+8$", text)
+    utc = re.fullmatch(r"\d{4}-\d\d-\d\d (\d\d):(\d\d) UTC", title)
+    assert local and utc, (text, title)
+    assert (int(local[1]) - int(utc[1])) % 24 == 8 and local[2] == utc[2], (text, title)  # the same moment
+    page.context.close()
