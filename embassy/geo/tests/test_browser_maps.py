@@ -186,3 +186,26 @@ def test_the_where_map_is_labelled_and_passes_axe(officer: Any) -> None:
     # The map's controls stay reachable by keyboard: the zoom buttons are links inside the region.
     expect(where_map.locator(".leaflet-control-zoom-in")).to_have_attribute("role", "button")
     tb.shot(officer, "maps-where", "desktop", full=False)
+
+
+PIXEL = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg=="
+
+
+def test_with_a_tile_server_the_map_shows_its_tiles_and_credits_openstreetmap(officer: Any) -> None:
+    """MAP_TILE_URL set (here a one-pixel image for every tile, no network): street tiles, no bundled names."""
+    tb.ok(officer.goto("/konsol/sebaran/"))
+    expect(officer.locator("[data-where-map][data-basemap=ready]")).to_be_attached()
+    officer.evaluate("""url => {
+        const el = document.createElement("div");
+        el.id = "tiles-map"; el.className = "map"; el.dataset.tileUrl = url;
+        el.dataset.outlines = document.querySelector("[data-where-map]").dataset.outlines;
+        document.querySelector("main").prepend(el);
+        const map = L.map(el).setView([3.14, 101.69], 9);
+        window.__tilesDone = SEBasemap.add(map, el, {}).then(layer => layer === null);
+    }""", PIXEL)
+    assert officer.evaluate("() => window.__tilesDone") is True  # no outlines asked for: none fetched
+    tiles_map = officer.locator("#tiles-map")
+    expect(tiles_map.locator("img.leaflet-tile").first).to_be_attached()
+    expect(tiles_map.locator(".leaflet-control-attribution")).to_contain_text("OpenStreetMap")
+    expect(tiles_map.locator(".leaflet-control-attribution")).not_to_contain_text("Natural Earth")
+    expect(tiles_map.locator(".se-place")).to_have_count(0)
