@@ -95,6 +95,7 @@ def test_offline_page_is_bilingual_and_impersonal() -> None:
     page = response.content.decode()
     assert 'lang="id"' in page and 'lang="en"' in page
     assert "No network? Send an SMS to your mission's hotline." in page  # the English half
+    assert "The SOS button works without network too" in page
     assert "csrf" not in page.lower()  # cached for everyone on the phone: no token, no name
     assert "/perwakilan/" in page
 
