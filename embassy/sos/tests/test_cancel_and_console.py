@@ -195,3 +195,18 @@ def test_phone_numbers_do_not_wrap(client: Client, citizen: Any, kl_officer: Any
 def _verified(user: Any) -> Any:
     user.is_verified = lambda: True
     return user
+
+
+def test_without_a_position_the_citizen_reads_times_in_the_zone_of_the_stay(client: Client, citizen: Any) -> None:
+    import datetime as dt
+
+    from embassy.citizens.services import stay_register
+    from embassy.sos.present import citizen_timezone
+
+    user, auth = citizen
+    stay_register(citizen=user.citizen, actor=user, lat=21.5433, lon=39.1728, start_date=dt.date(2026, 1, 1))
+    r = _post(client, "/api/v1/sos/alerts", {"idempotency_key": "no-position-1"}, auth)
+    case = Case.objects.select_related("stay", "mission").get(pk=r.json()["id"])
+    assert case.lat is None and citizen_timezone(case) == "Asia/Riyadh"
+    page = _web(user).get(f"/sos/kasus/{case.pk}/").content.decode()
+    assert re.search(r'<time datetime="[^"]+Z" title="[^"]+UTC">[^<]+ UTC\+3</time>', page)
