@@ -127,7 +127,7 @@ def server() -> Iterator[Server]:
     base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "PYTEST_CURRENT_TEST"}}
     env.update(VAR_DIR=str(tmp), DEBUG="1", DEMO_SHOW_CODES="1", DJANGO_SETTINGS_MODULE="config.settings",
-               SITE_URL=base)
+               SITE_URL=base, SIGNIN_CODE_MAX_PER_IP_HOUR="100")  # the pages ask for codes from one address
     drop = None
     if os.environ.get("DATABASE_URL"):
         env["DATABASE_URL"], drop = tb._postgres_database(os.environ["DATABASE_URL"])
@@ -277,6 +277,14 @@ def test_citizen_pages_signed_out(browser: Any, server: Server, axe_source: str)
     page.locator("[data-testid=answer-safe]").click()
     expect(page.locator("[data-testid=rollcall-done]")).to_be_visible()
     audit(page, axe_source, "roll-call answered", "phone", failures)
+    for _ in range(8):  # one address asks for codes until it is refused: the page names the hotline
+        visit(page, "/masuk/")
+        page.fill("#address", "terlalu.sering@example.com")
+        page.locator("main form button[type=submit]").click()
+        if page.get_by_test_id("limit-hotline").is_visible():
+            break
+    expect(page.get_by_test_id("limit-hotline")).to_be_visible()
+    audit(page, axe_source, "sign-in refused (too many codes)", "phone", failures)
     page.context.close()
     assert not failures, "serious or critical accessibility violations:\n" + "\n".join(failures)
 
@@ -358,6 +366,19 @@ def test_console_pages(browser: Any, server: Server, axe_source: str) -> None:
     check("advisory comparison", f"/konsol/advisories/versions/{data['draft']}/diff/")
     check("outbox (notify)", "/konsol/notify/")
     check("audit log", "/konsol/audit/")
+    page.context.close()
+
+    page = new_page(browser, server, DESKTOP)  # a name tried with wrong passwords until it is locked
+    for _ in range(8):
+        visit(page, "/staf/masuk/")
+        page.fill("#username", "a11y.locked")
+        page.fill("#password", "not-the-password")
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_load_state("load")
+        if page.locator("#password").count() == 0:  # the lockout page has no form
+            break
+    expect(page.locator("#password")).to_have_count(0)
+    audit(page, axe_source, "staff sign-in locked", "desktop", failures)
     page.context.close()
     assert not failures, "serious or critical accessibility violations:\n" + "\n".join(failures)
 
