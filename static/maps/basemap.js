@@ -117,11 +117,10 @@
   // --- country outlines in detail, zoomed in --------------------------------------------------------------------
   // From map zoom DETAIL_ZOOM the one-file world outlines (simplified to ~5 km) give way to tiles at full 1:10m
   // detail: areas filled without a stroke (their cut edges are not borders), coast and borders as lines. They take
-  // the outlines' style and clicks, in a pane under the map's own shapes.
+  // the outlines' style and clicks, and their place: the overlay pane, behind the map's own shapes.
   var DETAIL_ZOOM = 7;
   function Detail(map, url, coarse, opts) {
-    if (!map.getPane("se-detail")) map.createPane("se-detail");
-    var renderer = L.svg({ pane: "se-detail", padding: 0.2 }), shown = {}, cache = {}, timer = null;
+    var shown = {}, cache = {}, timer = null;
     function style(f) {
       var base = typeof opts.style === "function" ? opts.style(f) : (opts.style || LAND), s = {};
       for (var k in base) s[k] = base[k];
@@ -147,7 +146,7 @@
       if (!cache[key]) {
         cache[key] = fetch(tileUrl(url, t)).then(function (r) { return r.ok ? r.json() : null; }).then(function (gj) {
           if (!gj) return null;
-          return L.geoJSON(gj, { pane: "se-detail", renderer: renderer, style: style, interactive: !!opts.interactive,
+          return L.geoJSON(gj, { style: style, interactive: !!opts.interactive,
             onEachFeature: opts.onEachFeature,
             coordsToLatLng: function (c) { return L.latLng(c[1], c[0] + t.shift); } });
         }).catch(function () { delete cache[key]; return null; });
@@ -162,7 +161,7 @@
       Promise.all(tilesInView(map, z).map(layerFor)).then(function (items) {
         items.forEach(function (it) { if (it.layer) wanted[it.key] = it.layer; });
         for (var k in shown) if (!wanted[k]) map.removeLayer(shown[k]);
-        for (k in wanted) if (!map.hasLayer(wanted[k])) wanted[k].addTo(map);
+        for (k in wanted) if (!map.hasLayer(wanted[k])) wanted[k].addTo(map).bringToBack();
         shown = wanted;
         map.getContainer().dataset.detail = String(Object.keys(shown).length);  // for tests
       });
