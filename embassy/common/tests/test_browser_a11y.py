@@ -289,6 +289,22 @@ def test_citizen_pages_signed_out(browser: Any, server: Server, axe_source: str)
     assert not failures, "serious or critical accessibility violations:\n" + "\n".join(failures)
 
 
+def test_page_frame_speaks_the_page_language(browser: Any, server: Server) -> None:
+    """WCAG 3.1.2 (language of parts), which axe cannot see: on a page marked lang="id", the frame every page
+    shares (skip link, menu name, footer, sign-in) is Indonesian too, not English a screen reader reads as Indonesian."""
+    page = new_page(browser, server, PHONE)
+    visit(page, "/")
+    expect(page.locator("html")).to_have_attribute("lang", "id")
+    english = {"skip link": ("a.skip", "Skip to content"), "sign-in link": ("header .tools a", "Sign in"),
+               "footer": ("footer p", "Ministry of Foreign Affairs of the Republic of Indonesia")}
+    untranslated = [f"{name}: {page.locator(css).first.inner_text().strip()!r}" for name, (css, text) in english.items()
+                    if page.locator(css).first.inner_text().strip().startswith(text)]
+    if page.locator("header nav").get_attribute("aria-label") == "Main":
+        untranslated.append("menu name: 'Main'")
+    page.context.close()
+    assert not untranslated, "English on an Indonesian page:\n" + "\n".join(untranslated)
+
+
 def test_citizen_pages_signed_in(browser: Any, server: Server, axe_source: str) -> None:
     page, failures = new_page(browser, server, PHONE, geolocation=tb.KL, permissions=["geolocation"]), []
 
