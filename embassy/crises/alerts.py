@@ -39,10 +39,12 @@ from embassy.advisories.cap import (
     site_host,
 )
 from embassy.common.errors import BadInput, Conflict, NotFound, PermissionDenied
+from embassy.common.when import local_label
 from embassy.crises.models import Crisis, CrisisEvent
 from embassy.crises.reach import countries_touched
 from embassy.crises.report import is_drill, polygon_rings, zone_text
 from embassy.crises.selectors import rollcall_counts
+from embassy.geo.gazetteer import timezone_at
 from embassy.missions.models import HQ_ROLES, Role
 from embassy.missions.selectors import scope_for
 
@@ -127,11 +129,19 @@ def _hotlines(crisis: Crisis) -> list[str]:
     return [f"{m.name()} {m.hotline or m.phone}" for m in crisis.missions.order_by("code") if m.hotline or m.phone]
 
 
+def _place_zone(crisis: Crisis) -> str:
+    """The zone where the crisis is: at its centre, else of its first mission, else UTC."""
+    if crisis.lat is not None and crisis.lon is not None:
+        return timezone_at(crisis.lat, crisis.lon)
+    first = crisis.missions.order_by("code").first()
+    return first.timezone if first is not None else "UTC"
+
+
 def _description(crisis: Crisis, counts: dict[str, int]) -> str:
     lines = []
-    if crisis.occurred_at is not None:
-        lines.append(_("%(event)s on %(when)s UTC.") % {
-            "event": crisis.get_kind_display(), "when": crisis.occurred_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")})
+    if crisis.occurred_at is not None:  # for the people there: the time of the place, with its zone
+        lines.append(_("%(event)s on %(when)s.") % {
+            "event": crisis.get_kind_display(), "when": local_label(crisis.occurred_at, _place_zone(crisis))})
     if crisis.magnitude is not None:
         lines.append(_("Magnitude %(m)s.") % {"m": f"{crisis.magnitude:g}"})
     lines.append(_("Area: %(zone)s.") % {"zone": zone_text(crisis)})
