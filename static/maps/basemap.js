@@ -1,5 +1,6 @@
 // The app's own basemap for every Leaflet map: SEBasemap.add(map, el[, options]) → Promise of the country
-// outlines layer (or null).
+// outlines layer (null with tiles and no options.outlines), resolved once the outlines file is loaded: at once
+// when options.outlines is given, else when the map first shows the world outlines (below zoom 7).
 //   - el.dataset.tileUrl (MAP_TILE_URL) set: street tiles from that server ("© OpenStreetMap contributors",
 //     or el.dataset.tileAttribution); the outlines only when options.outlines asks for them (crisis maps
 //     highlight and click countries on top of the tiles).
@@ -119,7 +120,7 @@
   // detail: areas filled without a stroke (their cut edges are not borders), coast and borders as lines. They take
   // the outlines' style and clicks, and their place: the overlay pane, behind the map's own shapes.
   var DETAIL_ZOOM = 7;
-  function Detail(map, url, coarse, opts) {
+  function Detail(map, url, coarse, opts, onDrawn) {
     var shown = {}, cache = {}, timer = null;
     function style(f) {
       var base = typeof opts.style === "function" ? opts.style(f) : (opts.style || LAND), s = {};
@@ -155,7 +156,7 @@
     }
     function refresh() {
       var on = map.getZoom() >= DETAIL_ZOOM;
-      if (on === map.hasLayer(coarse)) { if (on) map.removeLayer(coarse); else coarse.addTo(map).bringToBack(); }
+      coarse.show(!on);
       if (!on) { for (var k in shown) map.removeLayer(shown[k]); shown = {}; return; }
       var z = Math.max(5, Math.min(Math.round(map.getZoom()) - 2, 10)), wanted = {};
       Promise.all(tilesInView(map, z).map(layerFor)).then(function (items) {
@@ -164,6 +165,7 @@
         for (k in wanted) if (!map.hasLayer(wanted[k])) wanted[k].addTo(map).bringToBack();
         shown = wanted;
         map.getContainer().dataset.detail = String(Object.keys(shown).length);  // for tests
+        onDrawn();
       });
     }
     map.on("moveend zoomend", function () { clearTimeout(timer); timer = setTimeout(refresh, 60); });
@@ -172,30 +174,46 @@
   }
 
   // --- the basemap ---------------------------------------------------------------------------------------------
+  // The world outlines file (~360 KB) is fetched when first shown, or at once when options.outlines asks for the
+  // layer: a map that opens zoomed in on a place (an SOS, a stay) never needs it.
   function add(map, el, options) {
     options = options || {};
     ensureStylesheet();
     el.classList.add("se-basemap");
     var tiles = !!el.dataset.tileUrl, outlineOptions = options.outlines;
+    function ready() { el.dataset.basemap = "ready"; }  // for tests and screenshots
     if (tiles) {
       L.tileLayer(el.dataset.tileUrl, { maxZoom: 18, attribution: el.dataset.tileAttribution || OSM }).addTo(map);
-      if (!outlineOptions) return Promise.resolve(null);
+      if (!outlineOptions) { ready(); return Promise.resolve(null); }
     } else {
       map.attributionControl && map.attributionControl.addAttribution(NE);
       Labels(map, tilesUrl(el, "places"));
     }
-    outlineOptions = outlineOptions || {};
-    return fetch(el.dataset.outlines).then(function (r) { return r.json(); }).then(function (gj) {
-      var layer = L.geoJSON(gj, {
-        style: outlineOptions.style || LAND,
-        interactive: !!outlineOptions.interactive,
-        onEachFeature: outlineOptions.onEachFeature
-      }).addTo(map);
-      layer.bringToBack();
-      if (!tiles) map._seDetail = Detail(map, tilesUrl(el, "land"), layer, outlineOptions);
-      el.dataset.basemap = "ready";  // for tests and screenshots
-      return layer;
-    });
+    var opts = outlineOptions || {}, loading = null, layer = null, visible = false, resolve;
+    var result = new Promise(function (r) { resolve = r; });
+    function load() {
+      if (!loading) {
+        loading = fetch(el.dataset.outlines).then(function (r) { return r.json(); }).then(function (gj) {
+          layer = L.geoJSON(gj, { style: opts.style || LAND, interactive: !!opts.interactive, onEachFeature: opts.onEachFeature });
+          if (visible) layer.addTo(map).bringToBack();
+          ready();
+          resolve(layer);
+          return layer;
+        });
+      }
+      return loading;
+    }
+    var coarse = {
+      show: function (on) {
+        visible = on;
+        if (on) { if (layer) { if (!map.hasLayer(layer)) layer.addTo(map).bringToBack(); } else load(); }
+        else if (layer && map.hasLayer(layer)) map.removeLayer(layer);
+      }
+    };
+    if (tiles) coarse.show(true);
+    else map._seDetail = Detail(map, tilesUrl(el, "land"), coarse, opts, ready);
+    if (outlineOptions) load();
+    return result;
   }
 
   // The city name shown nearest to a point of the map (a click), within `px` pixels of its dot: {name, latlng}.

@@ -209,3 +209,29 @@ def test_with_a_tile_server_the_map_shows_its_tiles_and_credits_openstreetmap(of
     expect(tiles_map.locator(".leaflet-control-attribution")).to_contain_text("OpenStreetMap")
     expect(tiles_map.locator(".leaflet-control-attribution")).not_to_contain_text("Natural Earth")
     expect(tiles_map.locator(".se-place")).to_have_count(0)
+
+
+def test_a_map_opened_on_a_place_loads_only_the_tiles_it_shows(officer: Any) -> None:
+    """An SOS or a stay opens the map zoomed in on one place: detailed outlines and names of that area, and not the
+    world outlines file (~360 KB) until the map is zoomed out."""
+    tb.ok(officer.goto("/konsol/sebaran/"))
+    expect(officer.locator("[data-where-map][data-basemap=ready]")).to_be_attached()
+    asked: list[str] = []
+    officer.on("request", lambda r: "/geo/" in r.url and asked.append(r.url))
+    officer.evaluate("""() => {
+        const el = document.createElement("div");
+        el.id = "place-map"; el.className = "map";
+        el.dataset.outlines = document.querySelector("[data-where-map]").dataset.outlines;
+        document.querySelector("main").prepend(el);
+        window.__placeMap = L.map(el).setView([3.1412, 101.68653], 13);
+        SEBasemap.add(window.__placeMap, el);
+    }""")
+    place_map = officer.locator("#place-map")
+    expect(place_map).to_have_attribute("data-basemap", "ready")
+    expect(place_map.locator(".leaflet-overlay-pane path").first).to_be_attached()  # the coast, in detail
+    expect(place_map.locator(".se-place", has_text="Kuala Lumpur")).to_be_visible()
+    assert not [u for u in asked if u.endswith("/geo/outlines.geojson")], asked
+    assert [u for u in asked if "/geo/land/" in u] and [u for u in asked if "/geo/places/" in u], asked
+    officer.evaluate("() => window.__placeMap.setZoom(4, {animate: false})")
+    officer.wait_for_function("() => [...document.querySelectorAll('#place-map .leaflet-overlay-pane path')].length > 100")
+    assert [u for u in asked if u.endswith("/geo/outlines.geojson")], asked
