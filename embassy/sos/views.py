@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from embassy.accounts.reach import mission_for_person
 from embassy.common.decorators import citizen_required
 from embassy.common.errors import DomainError
 from embassy.missions.contact import hotline_for
@@ -19,15 +20,22 @@ from embassy.sos.models import Category, Event
 
 def button_context(user: Any) -> dict[str, object]:
     """What the SOS button needs on any citizen page: the open case, and the hotline for the SMS
-    fallback (the mission of the citizen's latest active stay, else headquarters)."""
+    fallback (the mission of the citizen's latest active stay, else the one for their phone's position or
+    number, else headquarters)."""
     from embassy.citizens.models import Stay
     from embassy.missions.models import Mission
 
     open_case = selectors.own_open_case(user=user)
     stay = (Stay.objects.select_related("mission").filter(citizen__user=user, status=Stay.Status.ACTIVE)
             .order_by("-start_date", "-id").first())
-    mission = open_case.mission if open_case else (stay.mission if stay else
-                                                   Mission.objects.filter(kind=Mission.Kind.HQ).first())
+    if open_case:
+        mission: Mission | None = open_case.mission
+    elif stay:
+        mission = stay.mission
+    else:  # no stay yet: where the phone is, else its number's country (KBRI Kuala Lumpur for +60), else HQ
+        citizen = getattr(user, "citizen", None)
+        mission = mission_for_person(phone=user.phone or (citizen.phone if citizen else ""),
+                                     lat=getattr(citizen, "last_lat", None), lon=getattr(citizen, "last_lon", None))
     call = hotline_for(mission) if mission else None
     return {"sos_open_case": open_case, "sos_mission": mission, "sos_hotline": call.number if call else "",
             "sos_hotline_fallback": bool(call and call.fallback)}

@@ -445,3 +445,23 @@ def test_the_hot_path_insert_stores_what_the_orm_would(citizen: Any) -> None:
     assert (case.lat, case.lon, case.accuracy_m, case.status) == (3.139, 101.6869, 12.5, Case.Status.NEW)
     event = Event.objects.get(case_id=case_id)
     assert event.from_citizen is True and event.public is False and event.data == {"key": "k-1", "n": [1, 2]}
+
+
+def test_a_new_user_without_a_stay_is_told_the_mission_of_their_phone() -> None:
+    """Issue 10: a +60 number without any stay reads "your mission: KBRI Kuala Lumpur", not headquarters; a
+    phone position decides before the number; an e-mail-only user gets headquarters."""
+    from embassy.accounts.models import User
+
+    user = User.objects.create(username="new-my", phone="+60123456789", kind=User.Kind.CITIZEN)
+    Citizen.objects.create(user=user, phone="+60123456789")
+    web = Client()
+    web.force_login(user)
+    kl = Mission.objects.get(code="KBRI-KUALA-LUMPUR")
+    assert f"<strong>{kl.name()}</strong>" in web.get("/").content.decode()
+    Citizen.objects.filter(user=user).update(last_lat=1.2903, last_lon=103.8519)  # the phone is in Singapore
+    singapore = Mission.objects.get(code="KBRI-SINGAPORE")
+    assert f"<strong>{singapore.name()}</strong>" in web.get("/").content.decode()
+    other = make_citizen_user("only.email@example.com")
+    web.force_login(other)
+    hq = Mission.objects.get(kind=Mission.Kind.HQ)
+    assert f"<strong>{hq.name()}</strong>" in web.get("/").content.decode()
