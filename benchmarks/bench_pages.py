@@ -248,6 +248,7 @@ class Site:
     compression: str
     commit: str
     chromium_args: list[str]
+    worker_script: tuple[str, int, int]  # the service worker's script: url, bytes on the wire, decoded bytes
 
 
 def _certificate(folder: Path) -> tuple[Path, Path, str]:
@@ -279,6 +280,18 @@ def _certificate(folder: Path) -> tuple[Path, Path, str]:
     spki = cert.public_key().public_bytes(serialization.Encoding.DER,
                                           serialization.PublicFormat.SubjectPublicKeyInfo)
     return cert_path, key_path, base64.b64encode(hashlib.sha256(spki).digest()).decode()
+
+
+def _worker_script(base: str, context: ssl.SSLContext | None) -> tuple[str, int, int]:
+    """/sw.js as the browser gets it (same Accept-Encoding): (url, status line + headers + body, decoded size)."""
+    sizes = []
+    for encodings in ("gzip, deflate, br, zstd", "identity"):
+        request = urllib.request.Request(f"{base}/sw.js", headers={"Accept-Encoding": encodings})  # noqa: S310
+        with urllib.request.urlopen(request, timeout=30, context=context) as response:  # noqa: S310 - loopback
+            head = len(f"HTTP/1.1 {response.status} {response.reason}\r\n\r\n") + sum(
+                len(name) + len(value) + 4 for name, value in response.getheaders())
+            sizes.append((head, len(response.read())))
+    return "/sw.js", sum(sizes[0]), sizes[1][1]
 
 
 def _git_commit() -> str:
@@ -346,7 +359,7 @@ def production_site(folder: Path) -> Iterator[Site]:
         # The first routing call loads the country index (seconds): paid here, not in a measurement.
         urllib.request.urlopen(f"{base}/api/v1/missions/route?lat=0&lon=0", timeout=120,  # noqa: S310
                                context=context).close()
-        yield Site(base=base, cookie=setup["cookie"], sessions=setup["sessions"],
+        yield Site(worker_script=_worker_script(base, context), base=base, cookie=setup["cookie"], sessions=setup["sessions"],
                    paths={**PATHS, **setup["paths"]}, compression=compression, commit=_git_commit(),
                    chromium_args=chromium_args)
     finally:
@@ -378,6 +391,7 @@ class Traffic:
             self.local.add(rid)
         elif method == "Network.responseReceived":
             response = params["response"]
+            self.url.setdefault(rid, response.get("url", "?"))
             if response.get("fromServiceWorker") or response.get("fromDiskCache") or \
                     response.get("fromPrefetchCache"):
                 self.local.add(rid)
@@ -394,11 +408,16 @@ class Traffic:
     def mark(self) -> int:
         return len(self.done)
 
-    def since(self, mark: int) -> tuple[int, int, int, list[tuple[str, int]]]:
-        """(bytes on the wire, bytes decoded, requests that reached the network, [(url, bytes)]) since `mark`."""
-        net = [(rid, sizes) for rid, sizes in list(self.done.items())[mark:] if rid not in self.local]
-        return (sum(s[0] for _rid, s in net), sum(s[1] for _rid, s in net), len(net),
-                [(self.url.get(rid, "(worker script)"), s[0]) for rid, s in net])
+    def since(self, mark: int, script: tuple[str, int, int] | None = None) -> tuple[int, int, int,
+                                                                                   list[tuple[str, int]]]:
+        """(bytes on the wire, bytes decoded, requests that reached the network, [(url, bytes)]) since `mark`.
+        A request without a URL is a worker's own script: fetched as the worker starts, before its target can
+        be tapped, so only its last bytes are reported; `script` (url, bytes, decoded) stands in for it."""
+        net = [(self.url.get(rid), sizes) for rid, sizes in list(self.done.items())[mark:] if rid not in self.local]
+        if script is not None:
+            net = [(url, sizes) if url else (script[0], script[1:]) for url, sizes in net]
+        return (sum(s[0] for _url, s in net), sum(s[1] for _url, s in net), len(net),
+                [(url or "?", s[0]) for url, s in net])
 
 
 class Tap:
@@ -487,7 +506,7 @@ WORKER_READY = """async () => {
 }"""
 
 
-def _load(tap: Tap, page: Any, path: str) -> Load:
+def _load(site: Site, tap: Tap, page: Any, path: str) -> Load:
     marks = tap.page_traffic.mark(), tap.worker_traffic.mark()
     response = page.goto(path, wait_until="load")
     if response is None or response.status >= 400:
@@ -495,7 +514,7 @@ def _load(tap: Tap, page: Any, path: str) -> Load:
     page.evaluate(WORKER_READY)
     tap.quiet(page)
     pb, pd, pn, pu = tap.page_traffic.since(marks[0])
-    wb, wd, wn, wu = tap.worker_traffic.since(marks[1])
+    wb, wd, wn, wu = tap.worker_traffic.since(marks[1], site.worker_script)
     return Load(pb, pn, wb, wn, pd + wd, [*pu, *(("(worker) " + u, b) for u, b in wu)])
 
 
@@ -507,8 +526,8 @@ def measure_bytes(browser: Any, site: Site, keys: list[str]) -> dict[str, tuple[
         context = _new_context(browser, site, who)
         page = context.new_page()
         tap = Tap(context, page)
-        first = _load(tap, page, site.paths[key])
-        second = _load(tap, page, site.paths[key])
+        first = _load(site, tap, page, site.paths[key])
+        second = _load(site, tap, page, site.paths[key])
         out[key] = (first, second)
         context.close()
     return out
