@@ -37,6 +37,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon),
     path("geo/outlines.geojson", geo_views.outlines, name="geo-outlines"),
+    path("geo/<slug:layer>/<int:z>/<int:x>/<int:y>.geojson", geo_views.tile, name="geo-tile"),
     path("konsol/", include(console)),
     path("", include("embassy.accounts.urls")),
     path("", include("embassy.missions.urls")),

@@ -6,9 +6,11 @@ import json
 from typing import Any
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from embassy.crises.models import Crisis
+from embassy.geo.place_text import place_from_text
 
 ZONE_CIRCLE, ZONE_POLYGON, ZONE_COUNTRIES = "circle", "polygon", "countries"
 
@@ -28,6 +30,7 @@ class ZoneForm(forms.Form):
     lat = forms.FloatField(label=_("Latitude of the centre"), required=False)
     lon = forms.FloatField(label=_("Longitude of the centre"), required=False)
     radius_km = forms.FloatField(label=_("Radius (km)"), required=False)
+    place = forms.CharField(label=_("City at the centre"), required=False, max_length=200)  # without JavaScript
     polygon = forms.CharField(required=False, widget=forms.HiddenInput, max_length=200_000)
     countries = forms.MultipleChoiceField(label=_("Countries"), required=False)
 
@@ -47,6 +50,13 @@ class ZoneForm(forms.Form):
         """What the chosen kind of zone needs is there (the services judge the values)."""
         data = super().clean() or {}
         zone = data.get("zone")
+        typed = (data.get("place") or "").strip()
+        if zone == ZONE_CIRCLE and typed and (data.get("lat") is None or data.get("lon") is None):
+            found = place_from_text(typed, language=get_language())
+            if found is None:
+                self.add_error("place", _("No place of that name."))
+                return data
+            data["lat"], data["lon"] = found.lat, found.lon
         if zone == ZONE_CIRCLE and (data.get("lat") is None or data.get("lon") is None) \
                 and not (self.has_error("lat") or self.has_error("lon")):
             self.add_error("zone", _("Click the centre of the circle on the map, or type its coordinates."))

@@ -97,6 +97,20 @@ def test_declare_by_circle_creates_the_crisis_and_opens_the_room(web: Client) ->
     assert b"20 km" in zone_text and b"3.1400, 101.6900" in zone_text
 
 
+def test_declare_by_a_typed_city_and_radius_without_javascript(web: Client) -> None:
+    """Issue 10: the circle can be set by typing a city and a radius (the form alone, no map script)."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        r = web.post("/konsol/krisis/baru/", {"title": "Banjir Klang", "kind": "flood", "zone": "circle",
+                                              "place": "Kuala Lumpur, Malaysia", "radius_km": "15"})
+    crisis = Crisis.objects.get(title="Banjir Klang")
+    assert r.status_code == 302
+    assert abs(crisis.lat - 3.1412) < 0.01 and abs(crisis.lon - 101.6865) < 0.01 and crisis.radius_km == 15
+    refused = web.post("/konsol/krisis/baru/", {"title": "Nowhere", "kind": "flood", "zone": "circle",
+                                                "place": "Qqqzzx", "radius_km": "15"})
+    assert refused.status_code == 422 and b'data-testid="place-error"' in refused.content
+    assert not Crisis.objects.filter(title="Nowhere").exists()
+
+
 def test_declare_by_polygon_and_by_country(web: Client) -> None:
     siti = _person("Siti Banjir", 3.139, 101.6869)
     ring = [[101.6, 3.0], [101.8, 3.0], [101.8, 3.3], [101.6, 3.3], [101.6, 3.0]]
