@@ -9,8 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from embassy.citizens.models import Citizen, Dependant, Stay
 from embassy.citizens.occupations import occupation_choices
-from embassy.citizens.places import place_resolve, stay_place_label
+from embassy.citizens.places import stay_place_label
 from embassy.citizens.validation import DEFAULT_PURGE_DAYS, DETAIL_FIELDS
+from embassy.geo import gazetteer
 from embassy.geo.gazetteer import Place
 
 # <input type="date"> takes ISO dates whatever the page's language.
@@ -24,7 +25,7 @@ PURGE_CHOICES = [("7", _("7 days after I tell you I have left")), ("30", _("30 d
 class StayForm(forms.Form):
     """Lapor diri. The place is a named place: typed and chosen from the offline gazetteer (`place`; with
     JavaScript the suggestions set `lat`/`lon`/`city`/`country`; without it the server looks the text up, see
-    `places.place_resolve`), the phone's position or a point on the optional map. The details of each purpose
+    `gazetteer.resolve`), the phone's position or a point on the optional map. The details of each purpose
     are grouped in the template (PURPOSE_GROUPS); the service keeps only those of the chosen purpose, so the form
     works the same with or without JavaScript. New family members come in a formset beside it (FamilyFormSet)."""
 
@@ -126,7 +127,7 @@ class StayForm(forms.Form):
             if not text and not data.get("country"):
                 self.add_error("place", _("Type the city or town where you stay, or use your location."))
             return data
-        found, candidates = place_resolve(text, pick=data.get("place_pick"))
+        found, candidates = gazetteer.resolve(text, pick=data.get("place_pick"))
         if found is None:
             self.candidates = candidates
             self.add_error("place", _("Choose your place from the list below.") if candidates else

@@ -6,11 +6,10 @@ import json
 from typing import Any
 
 from django import forms
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from embassy.crises.models import Crisis
-from embassy.geo.place_text import place_from_text
+from embassy.geo.gazetteer import resolve_one
 
 ZONE_CIRCLE, ZONE_POLYGON, ZONE_COUNTRIES = "circle", "polygon", "countries"
 
@@ -52,7 +51,7 @@ class ZoneForm(forms.Form):
         zone = data.get("zone")
         typed = (data.get("place") or "").strip()
         if zone == ZONE_CIRCLE and typed and (data.get("lat") is None or data.get("lon") is None):
-            found = place_from_text(typed, language=get_language())
+            found = resolve_one(typed)
             if found is None:
                 self.add_error("place", _("No place of that name."))
                 return data

@@ -25,7 +25,7 @@ from importlib.resources.abc import Traversable
 
 import numpy as np
 
-from embassy.geo.countries import CountryInfo, country_info, is_country_code
+from embassy.geo.countries import CountryInfo, all_countries, country_info, is_country_code
 from embassy.geo.distance import haversine_km_many
 
 # Indonesian names of cities that GeoNames does not carry in that spelling: alias → GeoNames id.
@@ -44,6 +44,8 @@ ALIASES: dict[str, int] = {
     "Kuwait": 285787,  # Kuwait City
 }
 MIN_QUERY = 2
+CANDIDATES = 6  # places offered to choose from when a typed name is not clear
+DOMINANT = 10  # a first match this many times bigger than the next is the one meant
 _WORD = re.compile(r"[^0-9a-z]+")
 
 
@@ -213,3 +215,43 @@ def timezone_at(lat: float | None, lon: float | None, country: str | None = None
         if biggest is not None:
             return biggest.timezone
     return "UTC"
+
+
+def resolve(text: str, *, pick: int | None = None) -> tuple[Place | None, list[Place]]:
+    """What a person typed → (the place meant, []) or (None, the places to choose from; empty when nothing matches).
+
+    "Kuala Lumpur, Malaysia" (a label as the pages show it) is looked up by its name within that country. The
+    place is the one match whose name is what was typed, else the only match, else a match ten times bigger than
+    the next ("Mecca" is Makkah); otherwise the person chooses (`pick`, an index into the candidates)."""
+    head, _sep, tail = text.partition(",")
+    country = _country_named(tail) if tail.strip() else None
+    candidates = search(head, country=country, limit=CANDIDATES) if head.strip() else []
+    if not candidates and country is None and tail.strip():
+        candidates = search(text, limit=CANDIDATES)
+    if pick is not None and 0 <= pick < len(candidates):
+        return candidates[pick], []
+    wanted = fold(head)
+    exact = [p for p in candidates if fold(p.name) == wanted]
+    if len(exact) == 1:
+        return exact[0], []
+    if len(candidates) == 1 or (len(candidates) > 1 and not exact
+                                and candidates[0].population >= DOMINANT * max(candidates[1].population, 1)):
+        return candidates[0], []  # "Mecca": Makkah, not a small town whose other name starts so
+    return None, candidates
+
+
+def resolve_one(text: str) -> Place | None:
+    """The place meant by what an officer typed, or the biggest candidate when it is not clear; None if none."""
+    found, candidates = resolve(text)
+    return found or (candidates[0] if candidates else None)
+
+
+def _country_named(text: str) -> str | None:
+    """The code of a country written by name (Indonesian or English) or code; None if unknown."""
+    wanted = fold(text)
+    if is_country_code(text.strip()):
+        return country_info(text.strip()).code
+    for info in all_countries():
+        if wanted in {fold(info.name_en), fold(info.name_id)}:
+            return info.code
+    return None
