@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import json
 import os
 import re
@@ -40,19 +39,15 @@ if not Path("/usr/bin/chromium").exists():
                 allow_module_level=True)
 pytest.importorskip("playwright.sync_api")
 
+from embassy.common.tests import a11y  # after the skips above: it needs Playwright
 from embassy.common.tests import test_browser as tb  # after the skips above (it skips the same way)
+from embassy.common.tests.a11y import Keyboard, audit
 
 expect = tb.expect
 browser = tb.browser  # the same module-scoped Chromium fixture as the other browser tests
 
 pytestmark = pytest.mark.browser
 
-AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
-AXE_VERSION = "4.14.1"
-AXE_SHA256 = "29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c"  # see vendor/README.md
-TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-IMPACTS = ("critical", "serious", "moderate", "minor")
-FAILING = {"critical", "serious"}
 PHONE = {"width": 360, "height": 740}  # the issue's cheap phone
 DESKTOP = tb.VIEWPORTS["desktop"]  # 1366×900
 REPORT = tb.REPO / "var" / "a11y.json"
@@ -167,78 +162,28 @@ def server() -> Iterator[Server]:
 
 
 # --- axe -----------------------------------------------------------------------------------------------------------
-RESULTS: dict[str, dict[str, Any]] = {}  # page name → counts and violations, in the order measured
-KEYBOARD: dict[str, Any] = {}  # the keyboard-only path: key presses per task
-
-
 @pytest.fixture(scope="module")
 def axe_source() -> str:
-    source = AXE.read_bytes()
-    assert hashlib.sha256(source).hexdigest() == AXE_SHA256, f"{AXE} is not the vendored axe-core {AXE_VERSION}"
-    return source.decode()
+    return a11y.axe_source()
 
 
 @pytest.fixture(scope="module", autouse=True)
 def a11y_report(request: pytest.FixtureRequest) -> Iterator[None]:
     """After the module: var/a11y.json and a table of violations per page and impact."""
     yield
-    if not RESULTS:
+    if not a11y.RESULTS:
         return
-    REPORT.parent.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text(json.dumps({
-        "tool": f"axe-core {AXE_VERSION}", "tags": TAGS, "when": dt.datetime.now(tz=dt.UTC).isoformat(timespec="seconds"),
-        "viewports": {"citizen": PHONE, "console": DESKTOP}, "pages": list(RESULTS.values()), "keyboard": KEYBOARD,
-    }, indent=1, ensure_ascii=False) + "\n")
+    a11y.write_report(REPORT, {"citizen": PHONE, "console": DESKTOP})
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     capture = request.config.pluginmanager.get_plugin("capturemanager")
     if reporter is None:
         return
     with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
         reporter.write_line("")
-        for line in table():
+        for line in a11y.table():
             reporter.write_line(line)
-        if KEYBOARD:
-            reporter.write_line("keyboard only: " + ", ".join(f"{k}: {v} key presses" for k, v in KEYBOARD.items()))
-
-
-def table() -> list[str]:
-    """The measurement as a Markdown table (docs/accessibility.md)."""
-    lines = ["| page | viewport | critical | serious | moderate | minor | to review | rules |",
-             "|---|---|---:|---:|---:|---:|---:|---|"]
-    for r in RESULTS.values():
-        rules = ", ".join(f"{v['id']} ({v['impact']})" for v in r["violations"]) or "—"
-        lines.append(f"| {r['page']} `{r['path']}` | {r['viewport']} | " + " | ".join(
-            str(r["counts"][impact]) for impact in IMPACTS) + f" | {r['review']} | {rules} |")
-    return lines
-
-
-def settle(page: Any) -> None:
-    """Let the page finish what it loads on its own (maps, htmx partials) before it is measured."""
-    page.wait_for_load_state("load")
-    with contextlib.suppress(tb.sync_api.TimeoutError):  # a page that polls may never idle for long: what it
-        page.wait_for_load_state("networkidle", timeout=8_000)  # shows by now is what a person sees
-
-
-def audit(page: Any, axe_source: str, name: str, viewport: str, failures: list[str]) -> dict[str, Any]:
-    """Run axe on the page as it is now; record the counts; add a line to `failures` per serious or critical rule."""
-    settle(page)
-    if not page.evaluate("() => typeof window.axe === 'object'"):
-        page.evaluate(axe_source)
-    result = page.evaluate("""tags => axe.run(document, {runOnly: {type: "tag", values: tags},
-                                                          resultTypes: ["violations", "incomplete"]})""", TAGS)
-    violations = [{"id": v["id"], "impact": v["impact"], "help": v["help"],
-                   "nodes": [" ".join(map(str, n["target"])) for n in v["nodes"]]} for v in result["violations"]]
-    counts = {impact: sum(len(v["nodes"]) for v in violations if v["impact"] == impact) for impact in IMPACTS}
-    path = re.sub(r"^https?://[^/]+", "", page.url)
-    path = re.sub(r"(/aman/\d+/)[^/]*:[^/]*/", r"\1<token>/", path)  # signed tokens hold colons
-    RESULTS[name] = {"page": name, "path": path, "viewport": viewport, "counts": counts,
-                     "review": sum(len(v["nodes"]) for v in result["incomplete"]), "violations": violations,
-                     "review_rules": {v["id"]: len(v["nodes"]) for v in result["incomplete"]}}
-    for v in violations:
-        if v["impact"] in FAILING:
-            failures.append(f"{name} ({path}, {viewport}): {v['impact']} {v['id']} — {v['help']}: "
-                            + "; ".join(v["nodes"][:5]))
-    return RESULTS[name]
+        if a11y.KEYBOARD:
+            reporter.write_line("keyboard only: " + ", ".join(f"{k}: {v} key presses" for k, v in a11y.KEYBOARD.items()))
 
 
 def new_page(browser: Any, server: Server, viewport: dict[str, int], *, locale: str = "id-ID", **options: Any) -> Any:
@@ -400,59 +345,6 @@ def test_console_pages(browser: Any, server: Server, axe_source: str) -> None:
 
 
 # --- Keyboard only (phone) -------------------------------------------------------------------------------------------
-# What has the focus, and whether a person can see it: the element matches :focus-visible and draws an outline of
-# at least 2 px or a ring (box-shadow). A visually hidden control (a styled radio) may show it on its label instead.
-# Chromium's date fields keep the focus in their inner parts, where the field matches :focus-within only. A region
-# that a script or the skip link focuses (tabindex="-1", not a control) is a reading position, not a stop: skipped.
-FOCUS = """() => {
-  const el = document.activeElement;
-  if (!el || el === document.body || el === document.documentElement) return null;
-  if (el.tabIndex < 0 && !el.matches("a[href], button, input, select, textarea, summary")) return null;
-  const drawn = (node) => {
-    const s = getComputedStyle(node);
-    return (s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 2) || s.boxShadow !== "none";
-  };
-  const box = el.getBoundingClientRect(), hidden = box.width < 2 || box.height < 2 || getComputedStyle(el).opacity === "0";
-  const label = el.closest("label") || (el.id && document.querySelector(`label[for="${el.id}"]`));
-  const focused = el.matches(":focus-visible") || (el.matches("input") && el.matches(":focus-within"));
-  return {visible: focused && (drawn(el) || (hidden && !!label && drawn(label))),
-          what: el.outerHTML.slice(0, 160)};
-}"""
-
-
-class Keyboard:
-    """Moves through a page with the keys only, checking on every stop that the focus can be seen."""
-
-    def __init__(self, page: Any) -> None:
-        self.page, self.presses, self.unseen = page, 0, []
-
-    def press(self, key: str) -> None:
-        self.page.keyboard.press(key)
-        self.presses += 1
-        try:
-            focus = self.page.evaluate(FOCUS)
-        except tb.sync_api.Error:  # the key started a navigation: the next page is checked from its first stop
-            return
-        if focus and not focus["visible"]:
-            self.unseen.append(f"{self.page.url}: {focus['what']}")
-
-    def type(self, text: str) -> None:
-        self.page.keyboard.type(text, delay=15)
-        self.presses += len(text)
-
-    def focused(self, target: Any) -> bool:
-        return bool(target.evaluate("el => el === document.activeElement"))
-
-    def tab_to(self, target: Any, *, limit: int = 60) -> None:
-        """Press Tab until `target` has the focus (it may have it already: autofocus)."""
-        target.wait_for(state="visible")
-        for _ in range(limit):
-            if self.focused(target):
-                return
-            self.press("Tab")
-        assert self.focused(target), f"{limit} presses of Tab never reached {target}"
-
-
 def test_keyboard_only_sos_and_lapor_diri(browser: Any, server: Server) -> None:
     """A citizen with no mouse and no touch: signs in, presses SOS, reports a stay in Kuala Lumpur (English UI,
     so the test reads the labels as the code writes them)."""
@@ -483,7 +375,7 @@ def test_keyboard_only_sos_and_lapor_diri(browser: Any, server: Server) -> None:
     keys.tab_to(page.get_by_role("button", name=re.compile(r"^SOS")))
     keys.press("Enter")
     page.wait_for_url(re.compile(r"/sos/kasus/\d+/"))
-    KEYBOARD["SOS from the home page"] = keys.presses - before
+    a11y.KEYBOARD["SOS from the home page"] = keys.presses - before
     expect(page.locator("main")).to_contain_text(re.compile(r"SOS-\d+"))
 
     # Lapor diri: from the home page's button, a typed city picked from the suggestions, the purpose, send.
@@ -522,7 +414,7 @@ def test_keyboard_only_sos_and_lapor_diri(browser: Any, server: Server) -> None:
     keys.tab_to(page.get_by_role("button", name=re.compile(r"^Send my report")), limit=120)
     keys.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Your report is sent")
-    KEYBOARD["lapor diri from the home page (typing included)"] = keys.presses - before
+    a11y.KEYBOARD["lapor diri from the home page (typing included)"] = keys.presses - before
     expect(page.locator("main")).to_contain_text(re.compile(r"Indonesia in Kuala Lumpur|KBRI Kuala Lumpur"))
     page.context.close()
     assert not keys.unseen, "the focus could not be seen on:\n" + "\n".join(keys.unseen)
