@@ -49,7 +49,8 @@ def table() -> list[str]:
     lines = ["| page | viewport | critical | serious | moderate | minor | to review | rules |",
              "|---|---|---:|---:|---:|---:|---:|---|"]
     for r in RESULTS.values():
-        rules = ", ".join(f"{v['id']} ({v['impact']})" for v in r["violations"]) or "—"
+        rules = ", ".join([f"{v['id']} ({v['impact']})" for v in r["violations"]]
+                          + ([f"reflow (+{r['wider_than_screen_px']}px)"] if r.get("wider_than_screen_px") else [])) or "—"
         lines.append(f"| {r['page']} `{r['path']}` | {r['viewport']} | " + " | ".join(
             str(r["counts"][impact]) for impact in IMPACTS) + f" | {r['review']} | {rules} |")
     return lines
@@ -63,7 +64,10 @@ def settle(page: Any) -> None:
 
 
 def audit(page: Any, axe_source: str, name: str, viewport: str, failures: list[str]) -> dict[str, Any]:
-    """Run axe on the page as it is now; record the counts; add a line to `failures` per serious or critical rule."""
+    """Run axe on the page as it is now; record the counts; add a line to `failures` per serious or critical rule.
+
+    On the phone, also WCAG 1.4.10 (reflow), which axe does not test: the page may not be wider than the screen
+    (a person would have to scroll sideways to read each line)."""
     settle(page)
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(axe_source)
@@ -77,6 +81,12 @@ def audit(page: Any, axe_source: str, name: str, viewport: str, failures: list[s
     RESULTS[name] = {"page": name, "path": path, "viewport": viewport, "counts": counts,
                      "review": sum(len(v["nodes"]) for v in result["incomplete"]), "violations": violations,
                      "review_rules": {v["id"]: len(v["nodes"]) for v in result["incomplete"]}}
+    if viewport == "phone":
+        wider = int(page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth"))
+        RESULTS[name]["wider_than_screen_px"] = max(wider, 0)
+        if wider > 0:
+            failures.append(f"{name} ({path}, {viewport}): reflow (WCAG 1.4.10) — the page is {wider}px wider than "
+                            "the screen")
     for v in violations:
         if v["impact"] in FAILING:
             failures.append(f"{name} ({path}, {viewport}): {v['impact']} {v['id']} — {v['help']}: "
