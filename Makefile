@@ -38,7 +38,7 @@ bench: $(STAMP)
 	@DEBUG=1 $(BIN)/python -m benchmarks.run $(BENCH)
 
 messages: $(STAMP)
-	cd embassy && ../$(BIN)/python ../manage.py makemessages -l id -l en --no-obsolete
+	$(BIN)/python manage.py makemessages -l id -l en --no-obsolete -i "$(VENV)/*" -i "var/*" -i "static/*" -i "benchmarks/*" -i "data/*" -i "deploy/*" -i "docs/*"
 	$(BIN)/python manage.py compile_catalogues
 
 clean:

@@ -45,7 +45,7 @@ def _get(props: dict[str, Any], key: str, default: Any = None) -> Any:
 
 
 def rows(path: Path) -> list[dict[str, Any]]:
-    out = []
+    out: list[dict[str, Any]] = []
     for props, (lon, lat) in _features(path):
         name = str(_get(props, "NAME", "")).strip()
         if not name:
