@@ -176,10 +176,21 @@
   // --- the basemap ---------------------------------------------------------------------------------------------
   // The world outlines file (~360 KB) is fetched when first shown, or at once when options.outlines asks for the
   // layer: a map that opens zoomed in on a place (an SOS, a stay) never needs it.
+  // Leaflet names its zoom buttons in English; the page's <body> carries their names in the page's language.
+  function nameZoomButtons(map) {
+    var zc = map.zoomControl && map.zoomControl.getContainer();
+    if (!zc) return;
+    [["in", document.body.dataset.tZoomIn], ["out", document.body.dataset.tZoomOut]].forEach(function (z) {
+      var a = zc.querySelector(".leaflet-control-zoom-" + z[0]);
+      if (a && z[1]) { a.title = z[1]; a.setAttribute("aria-label", z[1]); }
+    });
+  }
+
   function add(map, el, options) {
     options = options || {};
     ensureStylesheet();
     el.classList.add("se-basemap");
+    nameZoomButtons(map);
     var tiles = !!el.dataset.tileUrl, outlineOptions = options.outlines;
     function ready() { el.dataset.basemap = "ready"; }  // for tests and screenshots
     if (tiles) {

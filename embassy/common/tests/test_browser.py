@@ -177,7 +177,7 @@ def citizen_signin(page: Any, address: str) -> None:
     assert re.fullmatch(r"\d{6}", code), code
     page.fill("#code", code)
     page.locator("main form button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/$"))
+    page.wait_for_url(re.compile(r"^https?://[^/]+/$"))  # the home page itself, not /masuk/
 
 
 _used_codes: dict[str, str] = {}
