@@ -454,14 +454,14 @@ def test_a_new_user_without_a_stay_is_told_the_mission_of_their_phone() -> None:
 
     user = User.objects.create(username="new-my", phone="+60123456789", kind=User.Kind.CITIZEN)
     Citizen.objects.create(user=user, phone="+60123456789")
-    web = Client()
+    web = Client(HTTP_ACCEPT_LANGUAGE="id")
     web.force_login(user)
     kl = Mission.objects.get(code="KBRI-KUALA-LUMPUR")
-    assert f"<strong>{kl.name()}</strong>" in web.get("/").content.decode()
+    assert f"<strong>{kl.name_id}</strong>" in web.get("/").content.decode()
     Citizen.objects.filter(user=user).update(last_lat=1.2903, last_lon=103.8519)  # the phone is in Singapore
     singapore = Mission.objects.get(code="KBRI-SINGAPORE")
-    assert f"<strong>{singapore.name()}</strong>" in web.get("/").content.decode()
+    assert f"<strong>{singapore.name_id}</strong>" in web.get("/").content.decode()
     other = make_citizen_user("only.email@example.com")
     web.force_login(other)
     hq = Mission.objects.get(kind=Mission.Kind.HQ)
-    assert f"<strong>{hq.name()}</strong>" in web.get("/").content.decode()
+    assert f"<strong>{hq.name_id}</strong>" in web.get("/").content.decode()
