@@ -135,7 +135,10 @@
       var dot = L.circleMarker([geo.lat, geo.lon], { radius: 8, color: "#fff", weight: 2, fillColor: "#c8102e", fillOpacity: 1 }).addTo(caseMap.layer);
       // The nearest place, named by the server (embassy.geo.gazetteer.nearest), so the dot is never anonymous.
       if (geo.place) dot.bindTooltip(geo.place, { permanent: true, direction: "right", offset: [10, 0], className: "map-place-label" });
-      if (!caseMap.centred) { caseMap.map.setView([geo.lat, geo.lon], geo.accuracy && geo.accuracy > 5000 ? 9 : 14); caseMap.centred = true; }
+      // Street tiles show streets at 14; the bundled basemap has no streets, so it stops where the neighbouring
+      // towns' names still show around the dot (a dot on blank land tells the officer nothing).
+      var close = caseMap.map.getContainer().dataset.tileUrl ? 14 : 9;
+      if (!caseMap.centred) { caseMap.map.setView([geo.lat, geo.lon], geo.accuracy && geo.accuracy > 5000 ? Math.min(9, close) : close); caseMap.centred = true; }
     }
   }
 
