@@ -82,6 +82,37 @@ def _postgres_database(url: str) -> tuple[str, Any]:
     return parts._replace(path=f"/{name}").geturl(), lambda: run(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
+def manage(env: dict[str, str], *commands: list[str]) -> None:
+    """Run manage.py commands in order (migrate, load data) for a test server's database."""
+    for args in commands:
+        done = subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env=env, capture_output=True, text=True,
+                              timeout=600)
+        assert done.returncode == 0, f"manage.py {args[0]} failed:\n{done.stdout}\n{done.stderr}"
+
+
+def start_server(env: dict[str, str], port: int, log: Any) -> subprocess.Popen[bytes]:
+    """uvicorn on 127.0.0.1:`port`, returned once /healthz answers and the routing index is loaded."""
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
+                             "--port", str(port)], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310 - loopback
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            stop(proc)
+            log.seek(0)
+            pytest.fail(f"server did not come up:\n{log.read()[-4000:]}")
+        time.sleep(0.2)
+    # The first routing call loads the country index (seconds); pay for it here, not in a test's timeout.
+    urllib.request.urlopen(f"{base}/api/v1/missions/route?lat=0&lon=0", timeout=60).close()  # noqa: S310
+    return proc
+
+
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     tmp = Path(tempfile.mkdtemp(prefix="embassy-browser-"))
@@ -93,28 +124,10 @@ def server() -> Iterator[str]:
     log = (tmp / "server.log").open("w+")
     proc = None
     try:
-        for args in (["migrate", "--noinput", "-v0"], ["load_reference"], ["seed_demo", "--citizens", "300", "--seed", "7"]):
-            done = subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env=env, capture_output=True,
-                                  text=True, timeout=600)
-            assert done.returncode == 0, f"manage.py {args[0]} failed:\n{done.stdout}\n{done.stderr}"
+        manage(env, ["migrate", "--noinput", "-v0"], ["load_reference"], ["seed_demo", "--citizens", "300", "--seed", "7"])
         port = _free_port()
-        proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-                                 "--port", str(port)], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310 - loopback
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                pytest.fail(f"server did not come up:\n{log.read()[-4000:]}")
-            time.sleep(0.2)
-        # The first routing call loads the country index (seconds); pay for it here, not in a test's timeout.
-        urllib.request.urlopen(f"{base}/api/v1/missions/route?lat=0&lon=0", timeout=60).close()  # noqa: S310
+        proc = start_server(env, port, log)
         yield base
     finally:
         if proc is not None:

@@ -25,8 +25,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,28 +127,10 @@ def server() -> Iterator[Server]:
     log = (tmp / "server.log").open("w+")
     proc = None
     try:
-        for args in (["migrate", "--noinput", "-v0"], ["load_reference"], ["load_advisories"],
-                     ["seed_demo", "--citizens", "300", "--seed", "7"]):
-            done = subprocess.run([sys.executable, "manage.py", *args], cwd=tb.REPO, env=env, capture_output=True,
-                                  text=True, timeout=600)
-            assert done.returncode == 0, f"manage.py {args[0]} failed:\n{done.stdout}\n{done.stderr}"
+        tb.manage(env, ["migrate", "--noinput", "-v0"], ["load_reference"], ["load_advisories"],
+                  ["seed_demo", "--citizens", "300", "--seed", "7"])
         data = _python(env, SETUP, citizen=CITIZEN)
-        proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-                                 "--port", str(port)], cwd=tb.REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310 - loopback
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                pytest.fail(f"server did not come up:\n{log.read()[-4000:]}")
-            time.sleep(0.2)
-        # The first routing call loads the country index (seconds): pay for it here, not in a test's timeout.
-        urllib.request.urlopen(f"{base}/api/v1/missions/route?lat=0&lon=0", timeout=60).close()  # noqa: S310
+        proc = tb.start_server(env, port, log)
         yield Server(base=base, env=env, data=data)
     finally:
         if proc is not None:
