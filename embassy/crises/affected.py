@@ -295,7 +295,7 @@ def affected_refresh(crisis: Crisis, found: dict[int, Candidate] | None = None) 
     seconds = time.perf_counter() - start
     log.info("crisis %s: affected set %s (+%s, -%s, ~%s) in %.2f s", crisis.pk, inside, added, left, changed, seconds)
     if crisis.rollcall_started_at is not None and added:
-        from embassy.crises.rollcall import rollcall_queue_asks
+        from embassy.crises.asking import rollcall_queue_asks
 
         transaction.on_commit(lambda: rollcall_queue_asks(crisis.pk))
     return RefreshResult(added, left, changed, inside, people, seconds)
@@ -317,7 +317,7 @@ def affected_citizens_changed(citizen_ids: list[int]) -> int:
         if changed_any:
             _summarise(crisis, now)
         if added_any and crisis.rollcall_started_at is not None:
-            from embassy.crises.rollcall import rollcall_queue_asks
+            from embassy.crises.asking import rollcall_queue_asks
 
             crisis_id = crisis.pk
             transaction.on_commit(lambda crisis_id=crisis_id: rollcall_queue_asks(crisis_id))  # type: ignore[misc]

@@ -8,11 +8,11 @@ class CrisesConfig(AppConfig):
 
     def ready(self) -> None:
         from embassy.citizens.signals import whereabouts_changed
-        from embassy.crises import rollcall
+        from embassy.crises import asking
         from embassy.notify.hooks import on_delivered
 
         whereabouts_changed.connect(_whereabouts_changed, dispatch_uid="crises.whereabouts")
-        on_delivered(rollcall.KIND_ASK, rollcall.rollcall_reached)
+        on_delivered(asking.KIND_ASK, asking.rollcall_reached)
 
 
 def _whereabouts_changed(sender: object, citizen_ids: list[int], **kwargs: object) -> None:

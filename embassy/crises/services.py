@@ -14,10 +14,10 @@ from embassy.accounts.audit import audit_record
 from embassy.common.errors import BadInput, Conflict, PermissionDenied
 from embassy.crises.affected import affected_refresh
 from embassy.crises.alerts import crisis_cap_all_clear
+from embassy.crises.asking import ROLLCALL_KINDS
 from embassy.crises.ingest import MAX_RADIUS_KM, notify_missions
 from embassy.crises.models import Crisis, CrisisEvent
 from embassy.crises.powers import require_manage
-from embassy.crises.rollcall import ROLLCALL_KINDS
 from embassy.crises.zone import clean_polygon, shape_of
 from embassy.geo.boundaries import validate_point
 from embassy.missions.selectors import scope_for

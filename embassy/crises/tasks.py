@@ -25,7 +25,7 @@ def poll_feeds() -> str:
 @task(queue_name="default", priority=10)
 def rollcall_send(crisis_id: int) -> int:
     """Queue the roll-call questions of one crisis (started by an officer, or new people in the zone)."""
-    from embassy.crises.rollcall import rollcall_queue_asks
+    from embassy.crises.asking import rollcall_queue_asks
 
     return rollcall_queue_asks(crisis_id)
 
@@ -34,6 +34,6 @@ def rollcall_send(crisis_id: int) -> int:
 @task(queue_name="default")
 def rollcall_remind() -> int:
     """Remind those who have not answered; then ask their emergency contacts."""
-    from embassy.crises.rollcall import rollcall_remind as remind
+    from embassy.crises.asking import rollcall_remind as remind
 
     return remind()
