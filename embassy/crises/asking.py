@@ -18,10 +18,12 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from embassy.accounts.models import User
 from embassy.citizens.models import Citizen, EmergencyContact
 from embassy.common.sms import fits, septets, sms_fit, sms_format, sms_render, sms_values
 from embassy.crises.links import CONTACT, link_token, link_url, short_token, short_url
 from embassy.crises.models import Affected, Crisis, CrisisEvent
+from embassy.missions.models import Mission
 from embassy.notify.channels import channel_available
 from embassy.notify.models import PushSubscription
 from embassy.notify.services import MessageSpec, Priority, notify_bulk
@@ -64,8 +66,6 @@ class _Person:
 
 def _people(crisis_id: int, where: str, params: list[Any]) -> Iterator[list[_Person]]:
     """The affected rows matching `where` with what is needed to reach them, in batches."""
-    from embassy.accounts.models import User
-
     a = Affected._meta.db_table
     c = Citizen._meta.db_table
     u = User._meta.db_table
@@ -268,8 +268,6 @@ def _ask_contacts(crisis: Crisis, now: dt.datetime, *, interval: float) -> int:
                   .values_list("id", "citizen_id", "citizen__full_name", "mission_id")[:10_000])
     if not silent:
         return 0
-    from embassy.missions.models import Mission
-
     hotlines = dict(Mission.objects.filter(id__in={s[3] for s in silent}).values_list("id", "hotline"))
     contacts: dict[int, list[tuple[str, str]]] = {}
     for cid, phone, email in EmergencyContact.objects.filter(citizen_id__in=[s[1] for s in silent]).values_list(

@@ -28,8 +28,10 @@ from django.utils.translation import gettext as _
 
 from embassy.accounts.audit import audit_record
 from embassy.common.errors import Conflict
+from embassy.crises.affected import affected_refresh
 from embassy.crises.models import Crisis, CrisisEvent
 from embassy.crises.powers import require_manage
+from embassy.crises.tasks import rollcall_send
 
 
 # --- Starting ---------------------------------------------------------------------------------------------------
@@ -48,19 +50,12 @@ def _start(actor: Any, crisis: Crisis) -> Crisis:
     if crisis.rollcall_started_at is not None:
         raise Conflict(_("The roll-call has already started."))
     if crisis.affected_at is None:
-        from embassy.crises.affected import affected_refresh
-
         affected_refresh(crisis)
     crisis.rollcall_started_at, crisis.rollcall_started_by = timezone.now(), actor
     crisis.save(update_fields=["rollcall_started_at", "rollcall_started_by", "updated_at"])
     CrisisEvent.objects.create(crisis=crisis, kind="rollcall", actor=actor,
                                data={"affected": crisis.registered_inside})
     audit_record(actor=actor, action="crisis.rollcall", object_type="crisis", object_id=crisis.pk)
-    transaction.on_commit(lambda: _enqueue(crisis.pk))
+    crisis_id = crisis.pk
+    transaction.on_commit(lambda: rollcall_send.enqueue(crisis_id))
     return crisis
-
-
-def _enqueue(crisis_id: int) -> None:
-    from embassy.crises.tasks import rollcall_send
-
-    rollcall_send.enqueue(crisis_id)
