@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from embassy.accounts.audit import audit_record
 from embassy.common.errors import BadInput, Conflict, PermissionDenied
 from embassy.crises.affected import affected_refresh
-from embassy.crises.alerts import crisis_cap_all_clear
 from embassy.crises.asking import ROLLCALL_KINDS
+from embassy.crises.cap import crisis_cap_all_clear
 from embassy.crises.ingest import MAX_RADIUS_KM, notify_missions
 from embassy.crises.models import Crisis, CrisisEvent
 from embassy.crises.powers import require_manage
