@@ -22,7 +22,7 @@ from embassy.common.tests.factories import make_staff, staff_client
 from embassy.common.when import local_label
 from embassy.crises.ingest import notify_missions
 from embassy.crises.models import Crisis, CrisisEvent
-from embassy.crises.report_pdf import when as pdf_when
+from embassy.crises.report.pdf import when as pdf_when
 from embassy.crises.services import crisis_declare
 from embassy.missions.models import Role
 from embassy.notify.models import Message

@@ -29,8 +29,8 @@ from embassy.crises import cap
 from embassy.crises.answers import rollcall_answer_link
 from embassy.crises.links import link_token
 from embassy.crises.models import Affected, Crisis, CrisisEvent
-from embassy.crises.report import crisis_report_data, crisis_report_pdf, is_drill
-from embassy.crises.report_views import crisis_cap_public
+from embassy.crises.report.data import crisis_report_data, crisis_report_pdf, is_drill
+from embassy.crises.report.views import crisis_cap_public
 from embassy.crises.rollcall import rollcall_start
 from embassy.crises.services import crisis_declare, crisis_dismiss, crisis_note_add
 from embassy.missions.models import Role

@@ -292,7 +292,7 @@ def answers_chart(over_time: dict[str, Any], *, width: int = 600, height: int = 
 
 def crisis_report_pdf(crisis: Crisis, *, language: str | None = None) -> bytes:
     """The same report as a PDF (A4), in `language` ("id" or "en") or else the active language."""
-    from embassy.crises.report_pdf import render_pdf
+    from embassy.crises.report.pdf import render_pdf
 
     with translation.override(language) if language else nullcontext():
         return render_pdf(crisis_report_data(crisis))

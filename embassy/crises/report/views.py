@@ -19,7 +19,7 @@ from embassy.accounts.zones import console_zone
 from embassy.common.decorators import staff_required
 from embassy.common.errors import DomainError
 from embassy.crises import cap
-from embassy.crises.report import answers_chart, crisis_report_data, crisis_report_pdf
+from embassy.crises.report.data import answers_chart, crisis_report_data, crisis_report_pdf
 from embassy.crises.selectors import crisis_get_for
 
 
