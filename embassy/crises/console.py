@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -49,15 +49,6 @@ CHANNELS = {"push": gettext_lazy("app notification"), "email": gettext_lazy("ema
 def _can_manage(user: Any, crisis: Crisis | None = None) -> bool:
     """Whether to offer the managing actions (the services decide again when they are used)."""
     return may_manage(user, crisis)
-
-
-def _report_urls(crisis: Crisis) -> bool:
-    """The report and alert pages come from crises.report_urls; the room links to them once they exist."""
-    try:
-        reverse("console:crisis-report", args=[crisis.pk])
-    except NoReverseMatch:
-        return False
-    return True
 
 
 def zone_parts(crisis: Crisis) -> list[str]:
@@ -212,7 +203,7 @@ def crisis_room(request: HttpRequest, crisis_id: int) -> HttpResponse:
         "zone_parts": zone_parts(crisis), "zone": zone_geo(crisis), "source": SOURCES.get(crisis.source, ""),
         "missions_all": list(crisis.missions.order_by("code")), "can_manage": _can_manage(request.user, crisis),
         "feed_items": list(crisis.feed_items.order_by("occurred_at", "id")),
-        "report_urls": _report_urls(crisis), "zone_form": ZoneForm(initial=_zone_initial(crisis)),
+        "zone_form": ZoneForm(initial=_zone_initial(crisis)),
         "open": crisis.status in (Crisis.Status.PROPOSED, Crisis.Status.ACTIVE),
     })
     if context["can_manage"] and crisis.status == Crisis.Status.ACTIVE and crisis.rollcall_started_at is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.html import format_html
@@ -24,10 +24,7 @@ from embassy.crises.selectors import crisis_get_for
 
 
 def _back(crisis_id: int) -> HttpResponse:
-    try:
-        return redirect(reverse("console:crisis", args=[crisis_id]))
-    except NoReverseMatch:  # the crisis room is wired by the console; until then, the report
-        return redirect(reverse("console:crisis-report", args=[crisis_id]))
+    return redirect(reverse("console:crisis", args=[crisis_id]))
 
 
 @staff_required
