@@ -299,7 +299,7 @@ def _ask_contacts(crisis: Crisis, now: dt.datetime, *, interval: float) -> int:
             return 0
         queued = notify_bulk(messages=specs)
         Affected.objects.filter(id__in=[s[0] for s in silent]).update(contacts_asked_at=now)
-        CrisisEvent.objects.create(crisis=crisis, kind="contacts_asked", data={"people": len(silent),
+        CrisisEvent.objects.create(crisis=crisis, kind=CrisisEvent.Kind.CONTACTS_ASKED, data={"people": len(silent),
                                                                                "messages": queued})
     return queued
 

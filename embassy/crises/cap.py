@@ -252,8 +252,8 @@ def _cap_publish(actor: Any, crisis: Crisis) -> CrisisEvent:
 
 def _cap_store(actor: Any, crisis: Crisis, *, all_clear: bool) -> CrisisEvent:
     earlier = [(e.data.get("identifier", ""), e.at) for e in
-               CrisisEvent.objects.filter(crisis=crisis, kind="cap").order_by("at", "id")]
-    event = CrisisEvent.objects.create(crisis=crisis, kind="cap", actor=actor)
+               CrisisEvent.objects.filter(crisis=crisis, kind=CrisisEvent.Kind.CAP).order_by("at", "id")]
+    event = CrisisEvent.objects.create(crisis=crisis, kind=CrisisEvent.Kind.CAP, actor=actor)
     identifier = f"{cap_id_prefix()}.{crisis.pk}.{event.pk}"
     xml = crisis_cap_xml(crisis, identifier=identifier, sent=event.at, references=earlier, all_clear=all_clear)
     msg_type = "Update" if earlier else "Alert"
@@ -269,14 +269,14 @@ def _cap_store(actor: Any, crisis: Crisis, *, all_clear: bool) -> CrisisEvent:
 def crisis_cap_all_clear(*, actor: Any, crisis: Crisis) -> CrisisEvent | None:
     """When a crisis closes (inside the closing transaction): its last CAP alert, an Update with responseType
     AllClear that references every earlier one. Nothing when no alert was ever published for it."""
-    if not CrisisEvent.objects.filter(crisis=crisis, kind="cap").exists():
+    if not CrisisEvent.objects.filter(crisis=crisis, kind=CrisisEvent.Kind.CAP).exists():
         return None
     return _cap_store(actor, crisis, all_clear=True)
 
 
 def crisis_cap_for(*, crisis: Crisis, event_id: int) -> CrisisEvent:
     """A stored alert of a crisis the caller may already see (crisis from crisis_get_for)."""
-    event = CrisisEvent.objects.filter(crisis=crisis, kind="cap", pk=event_id).first()
+    event = CrisisEvent.objects.filter(crisis=crisis, kind=CrisisEvent.Kind.CAP, pk=event_id).first()
     if event is None:
         raise NotFound(_("No such alert."), field="event_id")
     return event
@@ -286,7 +286,7 @@ def crisis_cap_public(*, identifier: str) -> CrisisEvent:
     """A published alert by its identifier (CAP alerts are public; they carry no personal data)."""
     if not identifier or _RESERVED.search(identifier):
         raise NotFound(_("No such alert."), field="identifier")
-    event = CrisisEvent.objects.filter(kind="cap", data__identifier=identifier).first()
+    event = CrisisEvent.objects.filter(kind=CrisisEvent.Kind.CAP, data__identifier=identifier).first()
     if event is None:
         raise NotFound(_("No such alert."), field="identifier")
     return event
@@ -345,7 +345,7 @@ def _raise_level(actor: Any, crisis: Crisis, level: Any, country: str | None) ->
             reasons[f"reason_{lang}"] = _reason(crisis, wanted, getattr(version, f"reason_{lang}"))
     advisory_draft_update(actor=actor, version_id=version.pk, data={"level": wanted, **reasons})
     version = advisory_submit(actor=actor, version_id=version.pk)
-    CrisisEvent.objects.create(crisis=crisis, kind="advisory", actor=actor, data={
+    CrisisEvent.objects.create(crisis=crisis, kind=CrisisEvent.Kind.ADVISORY, actor=actor, data={
         "version_id": version.pk, "country": version.country_id, "number": version.number, "level": wanted,
         "previous_level": published})
     audit_record(actor=actor, action="crisis.advisory", object_type="crisis", object_id=crisis.pk,

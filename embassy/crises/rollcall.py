@@ -53,7 +53,7 @@ def _start(actor: Any, crisis: Crisis) -> Crisis:
         affected_refresh(crisis)
     crisis.rollcall_started_at, crisis.rollcall_started_by = timezone.now(), actor
     crisis.save(update_fields=["rollcall_started_at", "rollcall_started_by", "updated_at"])
-    CrisisEvent.objects.create(crisis=crisis, kind="rollcall", actor=actor,
+    CrisisEvent.objects.create(crisis=crisis, kind=CrisisEvent.Kind.ROLLCALL, actor=actor,
                                data={"affected": crisis.registered_inside})
     audit_record(actor=actor, action="crisis.rollcall", object_type="crisis", object_id=crisis.pk)
     crisis_id = crisis.pk

@@ -240,11 +240,12 @@ def _published(timeline_events: list[CrisisEvent]) -> tuple[list[dict[str, Any]]
 def crisis_report_data(crisis: Crisis, *, now: dt.datetime | None = None) -> dict[str, Any]:
     """Everything the final report shows (a read: the caller has already checked that the viewer may see
     the crisis, e.g. with crisis_get_for)."""
-    closing = crisis.events.filter(kind__in=("closed", "dismissed")).order_by("-at", "-id").first()
+    Kind = CrisisEvent.Kind
+    closing = crisis.events.filter(kind__in=(Kind.CLOSED, Kind.DISMISSED)).order_by("-at", "-id").first()
     users = {"declared_by": crisis.declared_by, "confirmed_by": crisis.confirmed_by,
              "rollcall_started_by": crisis.rollcall_started_by}
     missions, by_mission = _missions(crisis, rollcall_by_mission(crisis=crisis))
-    alerts, advisories = _published(list(crisis.events.filter(kind__in=("cap", "advisory")).order_by("at", "id")))
+    alerts, advisories = _published(list(crisis.events.filter(kind__in=(Kind.CAP, Kind.ADVISORY)).order_by("at", "id")))
     return {
         "generated_at": now or timezone.now(),
         "summary": {
