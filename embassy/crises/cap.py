@@ -41,8 +41,9 @@ from embassy.advisories.cap import (
 from embassy.common.errors import BadInput, Conflict, NotFound, PermissionDenied
 from embassy.common.when import local_label
 from embassy.crises.models import Crisis, CrisisEvent
+from embassy.crises.present import polygon_rings, zone_text
 from embassy.crises.reach import countries_touched
-from embassy.crises.report.data import is_drill, polygon_rings, zone_text
+from embassy.crises.report.data import is_drill
 from embassy.crises.selectors import rollcall_counts
 from embassy.geo.gazetteer import timezone_at
 from embassy.missions.models import HQ_ROLES, Role
