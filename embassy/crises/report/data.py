@@ -22,29 +22,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from embassy.crises.models import Affected, Crisis, CrisisEvent
-from embassy.crises.present import _country_names, _event_detail, zone_text
+from embassy.crises.present import country_names, event_detail, event_label, zone_text
 from embassy.crises.selectors import rollcall_by_mission, rollcall_counts
 
 DRILL_TITLE = re.compile(r"^\s*(\[\s*(drill|latihan|exercise|simulasi)\s*\]|(drill|latihan|exercise|simulasi)\s*:)",
                          re.IGNORECASE)
 MAX_POINTS = 48  # the answers-over-time series is bucketed so that it never has more points than this
 
-EVENT_LABELS = {
-    "declared": gettext_lazy("Declared"),
-    "proposed": gettext_lazy("Proposed by a feed"),
-    "auto_confirmed": gettext_lazy("Confirmed automatically"),
-    "confirmed": gettext_lazy("Confirmed"),
-    "feed_update": gettext_lazy("Updated by the feed"),
-    "feed_event": gettext_lazy("Another event of the same disaster (from the feed)"),
-    "rollcall": gettext_lazy("Roll-call started"),
-    "note": gettext_lazy("Note"),
-    "zone_changed": gettext_lazy("Zone changed"),
-    "contacts_asked": gettext_lazy("Emergency contacts asked"),
-    "closed": gettext_lazy("Closed"),
-    "dismissed": gettext_lazy("Dismissed"),
-    "cap": gettext_lazy("CAP alert published"),
-    "advisory": gettext_lazy("Advisory level raise sent for review"),
-}
 VIA_LABELS = {
     "link": gettext_lazy("Link in the message"),
     "app": gettext_lazy("In the app"),
@@ -86,9 +70,9 @@ def _timeline(crisis: Crisis) -> list[dict[str, Any]]:
     for event in CrisisEvent.objects.filter(crisis=crisis).select_related("actor").order_by("at", "id"):
         out.append({
             "id": event.pk, "at": event.at, "kind": event.kind,
-            "label": str(EVENT_LABELS.get(event.kind, event.kind)),
+            "label": event_label(event),
             "actor": event.actor.username if event.actor is not None else "",
-            "text": event.text, "detail": _event_detail(event),
+            "text": event.text, "detail": event_detail(event),
         })
     return out
 
@@ -207,7 +191,7 @@ def crisis_report_data(crisis: Crisis, *, now: dt.datetime | None = None) -> dic
             "kind": "polygon" if crisis.polygon else ("circle" if crisis.radius_km else
                                                      ("countries" if crisis.countries else "none")),
             "lat": crisis.lat, "lon": crisis.lon, "radius_km": crisis.radius_km,
-            "countries": _country_names(list(crisis.countries or [])), "text": zone_text(crisis),
+            "countries": country_names(list(crisis.countries or [])), "text": zone_text(crisis),
         },
         "counts": rollcall_counts(crisis=crisis),
         "by_mission": by_mission,
