@@ -38,6 +38,15 @@ from embassy.advisories.cap import (
     sender_name,
     site_host,
 )
+from embassy.advisories.levels import Level
+from embassy.advisories.models import CountryAdvisory
+from embassy.advisories.services import (
+    MAX_REASON,
+    advisory_draft_create,
+    advisory_draft_update,
+    advisory_submit,
+    is_editor,
+)
 from embassy.common.errors import BadInput, Conflict, NotFound, PermissionDenied
 from embassy.common.when import local_label
 from embassy.crises.models import Crisis, CrisisEvent
@@ -45,7 +54,9 @@ from embassy.crises.present import polygon_rings, zone_text
 from embassy.crises.reach import countries_touched
 from embassy.crises.report.data import is_drill
 from embassy.crises.selectors import rollcall_counts
+from embassy.geo.boundaries import country_at
 from embassy.geo.gazetteer import timezone_at
+from embassy.geo.models import Country
 from embassy.missions.models import HQ_ROLES, Role
 from embassy.missions.selectors import scope_for
 
@@ -73,8 +84,6 @@ def may_publish_cap(user: Any, crisis: Crisis) -> bool:
 
 
 def may_raise_level(user: Any) -> bool:
-    from embassy.advisories.services import is_editor
-
     return is_editor(user)
 
 
@@ -109,8 +118,6 @@ def zone_countries(crisis: Crisis) -> list[str]:
     if crisis.countries:
         return list(crisis.countries)
     if crisis.lat is not None and crisis.lon is not None:
-        from embassy.geo.boundaries import country_at
-
         code = country_at(crisis.lat, crisis.lon)
         return [code] if code else []
     return []
@@ -164,8 +171,6 @@ def _instruction(hotlines: list[str]) -> str:
 
 def _info(alert: ET.Element, crisis: Crisis, language: str, *, counts: dict[str, int], countries: list[str],
           touched: list[str], expires: dt.datetime, all_clear: bool) -> None:
-    from embassy.geo.models import Country
-
     event = crisis.get_kind_display()
     hotlines = _hotlines(crisis)
     info = cap_sub(alert, "info")
@@ -295,9 +300,6 @@ def crisis_cap_public(*, identifier: str) -> CrisisEvent:
 
 # --- Advisory level -----------------------------------------------------------------------------------------------
 def _reason(crisis: Crisis, level: int, previous: str) -> str:
-    from embassy.advisories.levels import Level
-    from embassy.advisories.services import MAX_REASON
-
     when = (crisis.occurred_at or crisis.created_at).astimezone(dt.UTC).strftime("%Y-%m-%d")
     text = _("Level raised to %(level)d (%(label)s) because of the crisis \"%(title)s\" (%(kind)s, %(date)s).") % {
         "level": level, "label": Level(level).label, "title": crisis.title[:200], "kind": crisis.get_kind_display(),
@@ -319,10 +321,6 @@ def crisis_raise_level(*, actor: Any, crisis: Crisis, level: Any, country: str |
 
 @transaction.atomic
 def _raise_level(actor: Any, crisis: Crisis, level: Any, country: str | None) -> Any:
-    from embassy.advisories.levels import Level
-    from embassy.advisories.models import CountryAdvisory
-    from embassy.advisories.services import advisory_draft_create, advisory_draft_update, advisory_submit
-
     if crisis.status != Crisis.Status.ACTIVE:
         raise Conflict(_("The advisory level is raised from an active crisis only."))
     try:

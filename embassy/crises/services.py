@@ -20,6 +20,7 @@ from embassy.crises.models import Crisis, CrisisEvent
 from embassy.crises.powers import require_manage
 from embassy.crises.zone import clean_polygon, shape_of
 from embassy.geo.boundaries import validate_point
+from embassy.geo.models import Country
 from embassy.missions.selectors import scope_for
 from embassy.notify.services import messages_cancel
 
@@ -70,8 +71,6 @@ def _declare(actor: Any, crisis: Crisis) -> Crisis:
 
 
 def _country_codes(countries: list[str] | None) -> list[str]:
-    from embassy.geo.models import Country
-
     codes = sorted({(c or "").strip().upper() for c in (countries or []) if (c or "").strip()})
     if codes:
         known = set(Country.objects.filter(code__in=codes).values_list("code", flat=True))

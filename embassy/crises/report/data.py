@@ -24,6 +24,8 @@ from django.utils.translation import gettext_lazy
 from embassy.crises.models import Affected, Crisis, CrisisEvent
 from embassy.crises.present import country_names, event_detail, event_label, zone_text
 from embassy.crises.selectors import rollcall_by_mission, rollcall_counts
+from embassy.missions.models import Mission
+from embassy.sos.models import Case
 
 DRILL_TITLE = re.compile(r"^\s*(\[\s*(drill|latihan|exercise|simulasi)\s*\]|(drill|latihan|exercise|simulasi)\s*:)",
                          re.IGNORECASE)
@@ -115,8 +117,6 @@ def _follow_up(crisis: Crisis) -> dict[str, Any]:
 
 
 def _cases(crisis: Crisis) -> list[dict[str, Any]]:
-    from embassy.sos.models import Case
-
     labels = dict(Case.Status.choices)
     rows = (Affected.objects.filter(crisis=crisis, case__isnull=False)
             .values("case_id", "case__status", "case__raised_at", "case__resolved_at", "case__mission__code")
@@ -143,8 +143,6 @@ def _durations(crisis: Crisis) -> dict[str, Any]:
 
 
 def _missions(crisis: Crisis, by_mission: list[dict[str, Any]]) -> tuple[list[dict[str, str]], list[dict[str, Any]]]:
-    from embassy.missions.models import Mission
-
     codes = {r["mission"] for r in by_mission} | set(crisis.missions.values_list("code", flat=True))
     names = {m.code: m.name() for m in Mission.objects.filter(code__in=codes)}
     concerned = sorted(crisis.missions.values_list("code", flat=True))
@@ -222,7 +220,7 @@ def answers_chart(over_time: dict[str, Any], *, width: int = 600, height: int = 
 
 def crisis_report_pdf(crisis: Crisis, *, language: str | None = None) -> bytes:
     """The same report as a PDF (A4), in `language` ("id" or "en") or else the active language."""
-    from embassy.crises.report.pdf import render_pdf
+    from embassy.crises.report.pdf import render_pdf  # here: fpdf loads only when a PDF is asked for
 
     with translation.override(language) if language else nullcontext():
         return render_pdf(crisis_report_data(crisis))

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from embassy.accounts.zones import console_zone
+from embassy.advisories.levels import Level
 from embassy.common.decorators import staff_required
 from embassy.common.errors import DomainError
 from embassy.crises import cap
@@ -32,8 +33,6 @@ def _back(crisis_id: int) -> HttpResponse:
 def crisis_report(request: HttpRequest, crisis_id: int) -> HttpResponse:
     crisis = crisis_get_for(user=request.user, crisis_id=crisis_id)
     report = crisis_report_data(crisis)
-    from embassy.advisories.levels import Level
-
     return render(request, "crises/console/report.html", {
         "crisis": crisis, "report": report, "chart": answers_chart(report["over_time"]),
         "can_publish": cap.may_publish_cap(request.user, crisis), "can_raise": cap.may_raise_level(request.user),
