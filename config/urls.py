@@ -8,7 +8,7 @@ from embassy.accounts import views as account_views
 from embassy.advisories.urls import console_patterns as advisory_console
 from embassy.citizens.urls import console_patterns as citizen_console
 from embassy.common.views import favicon, healthz
-from embassy.crises.report_urls import report_patterns
+from embassy.crises.report.urls import report_patterns
 from embassy.crises.urls import console_patterns as crises_console
 from embassy.geo import views as geo_views
 from embassy.missions import views as mission_views

@@ -17,19 +17,24 @@ brute-force scan over every active stay, used as the baseline and in tests.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from embassy.citizens.models import Citizen, Stay
+from embassy.crises.asking import rollcall_queue_asks
 from embassy.crises.models import Affected, Crisis
 from embassy.crises.zone import Zone, zone_of
+from embassy.missions.routing import get_router
 
 log = logging.getLogger(__name__)
 
@@ -146,8 +151,6 @@ def _positions_in_zone(zone: Zone, coarse: bool, cutoff: dt.datetime) -> list[tu
 
 
 def _route(lat: float, lon: float) -> int:
-    from embassy.missions.routing import get_router
-
     return get_router().route(lat, lon).mission_id
 
 
@@ -268,8 +271,6 @@ def _existing(crisis: Crisis, citizen_id: int | None = None) -> dict[int, tuple[
 
 
 def _summarise(crisis: Crisis, now: dt.datetime) -> tuple[int, int]:
-    from django.db.models import Count, Sum
-
     agg = Affected.objects.filter(crisis=crisis, inside=True).aggregate(n=Count("id"), d=Sum("dependants"))
     inside, deps = agg["n"] or 0, agg["d"] or 0
     missions = set(Affected.objects.filter(crisis=crisis, inside=True).values_list("mission_id", flat=True)
@@ -284,8 +285,6 @@ def _summarise(crisis: Crisis, now: dt.datetime) -> tuple[int, int]:
 def affected_refresh(crisis: Crisis, found: dict[int, Candidate] | None = None) -> RefreshResult:
     """Compute the crisis's affected set (or take `found`, just computed) and store what changed. Returns the
     counts and the time taken."""
-    import time
-
     start = time.perf_counter()
     now = timezone.now()
     if found is None:
@@ -295,8 +294,6 @@ def affected_refresh(crisis: Crisis, found: dict[int, Candidate] | None = None) 
     seconds = time.perf_counter() - start
     log.info("crisis %s: affected set %s (+%s, -%s, ~%s) in %.2f s", crisis.pk, inside, added, left, changed, seconds)
     if crisis.rollcall_started_at is not None and added:
-        from embassy.crises.rollcall import rollcall_queue_asks
-
         transaction.on_commit(lambda: rollcall_queue_asks(crisis.pk))
     return RefreshResult(added, left, changed, inside, people, seconds)
 
@@ -317,8 +314,5 @@ def affected_citizens_changed(citizen_ids: list[int]) -> int:
         if changed_any:
             _summarise(crisis, now)
         if added_any and crisis.rollcall_started_at is not None:
-            from embassy.crises.rollcall import rollcall_queue_asks
-
-            crisis_id = crisis.pk
-            transaction.on_commit(lambda crisis_id=crisis_id: rollcall_queue_asks(crisis_id))  # type: ignore[misc]
+            transaction.on_commit(functools.partial(rollcall_queue_asks, crisis.pk))
     return count

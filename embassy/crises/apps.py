@@ -7,15 +7,14 @@ class CrisesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Imported here, not at the top: these modules load models, which Django allows once apps are ready.
         from embassy.citizens.signals import whereabouts_changed
-        from embassy.crises import rollcall
+        from embassy.crises import asking
+        from embassy.crises.affected import affected_citizens_changed
         from embassy.notify.hooks import on_delivered
 
-        whereabouts_changed.connect(_whereabouts_changed, dispatch_uid="crises.whereabouts")
-        on_delivered(rollcall.KIND_ASK, rollcall.rollcall_reached)
+        def whereabouts(sender: object, citizen_ids: list[int], **kwargs: object) -> None:
+            affected_citizens_changed(citizen_ids)
 
-
-def _whereabouts_changed(sender: object, citizen_ids: list[int], **kwargs: object) -> None:
-    from embassy.crises.affected import affected_citizens_changed
-
-    affected_citizens_changed(citizen_ids)
+        whereabouts_changed.connect(whereabouts, weak=False, dispatch_uid="crises.whereabouts")
+        on_delivered(asking.KIND_ASK, asking.rollcall_reached)

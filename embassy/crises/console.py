@@ -4,13 +4,14 @@ crises.rollcall and the scoped reads in crises.selectors."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -20,8 +21,9 @@ from embassy.common.decorators import staff_required
 from embassy.common.errors import BadInput, DomainError, PermissionDenied
 from embassy.crises import answers, links, rollcall, selectors, services
 from embassy.crises.forms import ZONE_CIRCLE, ZONE_COUNTRIES, ZONE_POLYGON, DeclareForm, ZoneForm
-from embassy.crises.models import Crisis, CrisisEvent
+from embassy.crises.models import Crisis
 from embassy.crises.powers import may_manage
+from embassy.crises.present import event_detail, event_label, zone_parts
 from embassy.crises.sms_preview import rollcall_sms_preview
 from embassy.missions.selectors import scope_for
 
@@ -29,16 +31,6 @@ SILENT_PAGE = 25
 STATUS_TABS = [("", gettext_lazy("All")), (Crisis.Status.PROPOSED, gettext_lazy("To confirm")),
                (Crisis.Status.ACTIVE, gettext_lazy("Active")), (Crisis.Status.CLOSED, gettext_lazy("Closed")),
                (Crisis.Status.DISMISSED, gettext_lazy("Dismissed"))]
-EVENT_LABELS = {
-    "declared": gettext_lazy("Declared"), "proposed": gettext_lazy("Proposed by the feed"),
-    "auto_confirmed": gettext_lazy("Confirmed automatically (severe event)"),
-    "feed_update": gettext_lazy("Updated by the feed"), "confirmed": gettext_lazy("Confirmed"),
-    "dismissed": gettext_lazy("Dismissed"), "closed": gettext_lazy("Closed"),
-    "zone_changed": gettext_lazy("Zone changed"), "note": gettext_lazy("Note"),
-    "rollcall": gettext_lazy("Roll-call started"), "contacts_asked": gettext_lazy("Emergency contacts asked"),
-    "cap": gettext_lazy("CAP alert published"), "advisory": gettext_lazy("Advisory level raised (sent for review)"),
-    "feed_event": gettext_lazy("Another event of the same disaster (from the feed)"),
-}
 SOURCES = {"usgs": "USGS", "gdacs": "GDACS"}
 ANSWERED_VIA = {"link": gettext_lazy("link in the message"), "app": gettext_lazy("in the app"),
                 "contact": gettext_lazy("by an emergency contact"), "staff": gettext_lazy("by phone, to an officer")}
@@ -51,34 +43,6 @@ def _can_manage(user: Any, crisis: Crisis | None = None) -> bool:
     return may_manage(user, crisis)
 
 
-def _report_urls(crisis: Crisis) -> bool:
-    """The report and alert pages come from crises.report_urls; the room links to them once they exist."""
-    try:
-        reverse("console:crisis-report", args=[crisis.pk])
-    except NoReverseMatch:
-        return False
-    return True
-
-
-def zone_parts(crisis: Crisis) -> list[str]:
-    """The zone in words: the circle or polygon, and whole countries."""
-    from embassy.geo.models import Country
-
-    parts = []
-    if crisis.polygon:
-        polygons = [crisis.polygon["coordinates"]] if crisis.polygon.get("type") == "Polygon" \
-            else crisis.polygon.get("coordinates", [])
-        points = sum(len(rings[0]) - 1 for rings in polygons if rings)  # outer rings, closed (first = last)
-        parts.append(_("Polygon drawn on the map (%(n)s points)") % {"n": points})
-    elif crisis.radius_km and crisis.lat is not None and crisis.lon is not None:
-        parts.append(_("Circle of %(radius)s km around %(lat)s, %(lon)s") % {
-            "radius": f"{crisis.radius_km:g}", "lat": f"{crisis.lat:.4f}", "lon": f"{crisis.lon:.4f}"})
-    if crisis.countries:
-        names = sorted(c.name() for c in Country.objects.filter(code__in=crisis.countries))
-        parts.append(_("Whole countries: %(names)s") % {"names": ", ".join(names)})
-    return parts
-
-
 def zone_geo(crisis: Crisis) -> dict[str, Any]:
     """The zone for the map's script (RFC 7946 order in the polygon)."""
     return {"lat": crisis.lat, "lon": crisis.lon, "radius_km": crisis.radius_km, "polygon": crisis.polygon,
@@ -88,34 +52,8 @@ def zone_geo(crisis: Crisis) -> dict[str, Any]:
 def _event_rows(crisis: Crisis) -> list[dict[str, Any]]:
     rows = []
     for e in crisis.events.select_related("actor").order_by("-at", "-id")[:200]:
-        rows.append({"event": e, "label": EVENT_LABELS.get(e.kind, e.kind), "detail": _event_detail(e)})
+        rows.append({"event": e, "label": event_label(e), "detail": event_detail(e)})
     return rows
-
-
-def _event_detail(e: CrisisEvent) -> str:
-    d = e.data or {}
-    if e.kind == "declared" and "people" in d:
-        return _("%(inside)s registered citizens inside, %(people)s people counting dependants") % {
-            "inside": d.get("registered_inside", 0), "people": d["people"]}
-    if e.kind == "rollcall":
-        return _("%(n)s people to ask") % {"n": d.get("affected", 0)}
-    if e.kind == "zone_changed":
-        return _("%(added)s came in, %(left)s left, %(inside)s inside now") % {
-            "added": d.get("added", 0), "left": d.get("left", 0), "inside": d.get("inside", 0)}
-    if e.kind == "advisory":
-        return _("%(country)s: level %(previous)s → %(level)s") % {
-            "country": d.get("country", ""), "previous": d.get("previous_level", ""), "level": d.get("level", "")}
-    if e.kind == "cap":
-        return str(d.get("identifier", ""))
-    if e.kind == "feed_event":
-        return _("%(title)s: %(added)s came in, %(inside)s inside now") % {
-            "title": e.text, "added": d.get("added", 0), "inside": d.get("inside", 0)} if "added" in d else e.text
-    if e.kind == "closed" and d.get("withdrawn"):
-        return _("%(n)s roll-call messages still waiting in the outbox were withdrawn") % {"n": d["withdrawn"]}
-    if e.kind == "contacts_asked":
-        return _("contacts of %(people)s silent people, %(messages)s messages") % {
-            "people": d.get("people", 0), "messages": d.get("messages", 0)}
-    return ""
 
 
 # --- The list -------------------------------------------------------------------------------------------------
@@ -212,7 +150,7 @@ def crisis_room(request: HttpRequest, crisis_id: int) -> HttpResponse:
         "zone_parts": zone_parts(crisis), "zone": zone_geo(crisis), "source": SOURCES.get(crisis.source, ""),
         "missions_all": list(crisis.missions.order_by("code")), "can_manage": _can_manage(request.user, crisis),
         "feed_items": list(crisis.feed_items.order_by("occurred_at", "id")),
-        "report_urls": _report_urls(crisis), "zone_form": ZoneForm(initial=_zone_initial(crisis)),
+        "zone_form": ZoneForm(initial=_zone_initial(crisis)),
         "open": crisis.status in (Crisis.Status.PROPOSED, Crisis.Status.ACTIVE),
     })
     if context["can_manage"] and crisis.status == Crisis.Status.ACTIVE and crisis.rollcall_started_at is None:
@@ -221,8 +159,6 @@ def crisis_room(request: HttpRequest, crisis_id: int) -> HttpResponse:
 
 
 def _zone_initial(crisis: Crisis) -> dict[str, Any]:
-    import json
-
     mode = ZONE_POLYGON if crisis.polygon else (ZONE_CIRCLE if crisis.radius_km else ZONE_COUNTRIES)
     return {"zone": mode, "lat": crisis.lat if crisis.radius_km else None,
             "lon": crisis.lon if crisis.radius_km else None, "radius_km": crisis.radius_km,

@@ -10,14 +10,13 @@ from django.utils.translation import gettext_lazy as _
 
 from embassy.crises.models import Crisis
 from embassy.geo.gazetteer import resolve_one
+from embassy.geo.selectors import country_list
 
 ZONE_CIRCLE, ZONE_POLYGON, ZONE_COUNTRIES = "circle", "polygon", "countries"
 
 
 def country_choices() -> list[tuple[str, str]]:
     """Every country, named and sorted in the active language."""
-    from embassy.geo.selectors import country_list
-
     return sorted(((c.code, c.name()) for c in country_list()), key=lambda pair: pair[1].casefold())
 
 

@@ -200,8 +200,8 @@ def _create(event: FeedEvent, decision: Decision, now: dt.datetime) -> tuple[Cri
                                     **_item_fields(event, decision))
             crisis.missions.set(sorted({c.mission_id for c in found.values()}))
             affected_refresh(crisis, found)
-            CrisisEvent.objects.create(crisis=crisis, kind="proposed" if status == Crisis.Status.PROPOSED
-                                       else "auto_confirmed", text=decision.reason,
+            kind = CrisisEvent.Kind.PROPOSED if status == Crisis.Status.PROPOSED else CrisisEvent.Kind.AUTO_CONFIRMED
+            CrisisEvent.objects.create(crisis=crisis, kind=kind, text=decision.reason,
                                        data={"registered_inside": len(found), "radius_km": decision.radius_km})
             _after_commit(crisis, "proposed" if status == Crisis.Status.PROPOSED else "declared")
     except IntegrityError:  # the same event ingested at the same moment by another poll
@@ -248,14 +248,14 @@ def _extend(crisis: Crisis, event: FeedEvent, decision: Decision, now: dt.dateti
         detail = {"source": event.source, "source_id": event.source_id, "title": event.title[:300],
                   "magnitude": event.magnitude, "level": event.severity_label[:20]}
         if crisis.status not in OPEN:  # dismissed by an officer: recorded, nothing more
-            CrisisEvent.objects.create(crisis=crisis, kind="feed_event", text=event.title[:300], data=detail)
+            CrisisEvent.objects.create(crisis=crisis, kind=CrisisEvent.Kind.FEED_EVENT, text=event.title[:300], data=detail)
             return crisis, "extended"
         before = set(crisis.missions.values_list("id", flat=True))
         _headline(crisis)
         _zone(crisis, new=(event.lat, event.lon, decision.radius_km))
         crisis.save()
         result = affected_refresh(crisis)
-        CrisisEvent.objects.create(crisis=crisis, kind="feed_event", text=event.title[:300],
+        CrisisEvent.objects.create(crisis=crisis, kind=CrisisEvent.Kind.FEED_EVENT, text=event.title[:300],
                                    data={**detail, "added": result.added, "inside": result.inside})
         _settle(crisis, decision, before)
     return crisis, "extended"
@@ -280,7 +280,7 @@ def _update(item: FeedItem, event: FeedEvent, decision: Decision) -> tuple[Crisi
         crisis.save()
         if crisis.status in OPEN and zone_before != (crisis.lat, crisis.lon, crisis.radius_km, crisis.polygon):
             affected_refresh(crisis)
-        CrisisEvent.objects.create(crisis=crisis, kind="feed_update", text=_("Updated by the feed."),
+        CrisisEvent.objects.create(crisis=crisis, kind=CrisisEvent.Kind.FEED_UPDATE, text=_("Updated by the feed."),
                                    data={"source_id": item.source_id, **{k: v for k, v in changes.items()
                                                                          if isinstance(v, str | int | float)}})
         if crisis.status in OPEN:
@@ -294,7 +294,7 @@ def _settle(crisis: Crisis, decision: Decision, missions_before: set[int]) -> No
     if decision.auto_confirm and crisis.status == Crisis.Status.PROPOSED:
         crisis.status, crisis.confirmed_at = Crisis.Status.ACTIVE, timezone.now()
         crisis.save(update_fields=["status", "confirmed_at", "updated_at"])
-        CrisisEvent.objects.create(crisis=crisis, kind="auto_confirmed", text=decision.reason)
+        CrisisEvent.objects.create(crisis=crisis, kind=CrisisEvent.Kind.AUTO_CONFIRMED, text=decision.reason)
         _after_commit(crisis, "confirmed")
         return
     reached = set(crisis.missions.values_list("id", flat=True)) - missions_before

@@ -75,9 +75,25 @@ class Crisis(models.Model):
 class CrisisEvent(models.Model):
     """The crisis's history: declared, proposed by a feed, updated by the feed, confirmed, dismissed…"""
 
+    class Kind(models.TextChoices):
+        DECLARED = "declared", _("Declared")
+        PROPOSED = "proposed", _("Proposed by the feed")
+        AUTO_CONFIRMED = "auto_confirmed", _("Confirmed automatically (severe event)")
+        FEED_UPDATE = "feed_update", _("Updated by the feed")
+        FEED_EVENT = "feed_event", _("Another event of the same disaster (from the feed)")
+        CONFIRMED = "confirmed", _("Confirmed")
+        ZONE_CHANGED = "zone_changed", _("Zone changed")
+        ROLLCALL = "rollcall", _("Roll-call started")
+        CONTACTS_ASKED = "contacts_asked", _("Emergency contacts asked")
+        NOTE = "note", _("Note")
+        CAP = "cap", _("CAP alert published")
+        ADVISORY = "advisory", _("Advisory level raise sent for review")
+        DISMISSED = "dismissed", _("Dismissed")
+        CLOSED = "closed", _("Closed")
+
     crisis = models.ForeignKey(Crisis, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(auto_now_add=True)
-    kind = models.CharField(max_length=20)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                               related_name="+")
     text = models.TextField(blank=True, default="")

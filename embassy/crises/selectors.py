@@ -4,13 +4,17 @@ only for roles that read it, scoped to their missions, and audited."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
+from h3.api import basic_int as h3i
 
+from embassy.accounts.audit import audit_record
 from embassy.common.errors import NotFound, PermissionDenied
 from embassy.crises.models import Affected, Crisis, FeedPoll
+from embassy.geo.h3cells import cell_at
 from embassy.missions.selectors import scope_for
 
 
@@ -83,17 +87,11 @@ def rollcall_state(*, crisis: Crisis) -> str:
         n=Count("id"), a=Max("answered_at"), r=Max("reached_at"), q=Max("asked_at"), k=Max("contacts_asked_at"))
     last = crisis.events.aggregate(m=Max("id"))["m"]
     raw = "|".join(str(v) for v in (crisis.status, crisis.updated_at, *agg.values(), last))
-    import hashlib
-
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
 def rollcall_map(*, crisis: Crisis, res: int = 6) -> dict[str, Any]:
     """GeoJSON for the room's map: hexagons of people inside with their answer counts (no names)."""
-    from h3.api import basic_int as h3i
-
-    from embassy.geo.h3cells import cell_at
-
     res = max(2, min(8, res))
     cells: dict[int, list[int]] = {}
     for lat, lon, answer in Affected.objects.filter(crisis=crisis, inside=True, lat__isnull=False).values_list(
@@ -112,8 +110,6 @@ def rollcall_map(*, crisis: Crisis, res: int = 6) -> dict[str, Any]:
 def _people_inside(*, user: Any, crisis: Crisis, answer: str, denied: str) -> QuerySet[Affected]:
     """The people inside with this answer whose personal data the user may read (their missions'; headquarters
     analysts: all). A user who may read none is refused, and the refusal is audited as `denied`."""
-    from embassy.accounts.audit import audit_record
-
     scope = scope_for(user)
     if not scope.personal_data:
         audit_record(actor=user, action=denied, object_type="crisis", object_id=crisis.pk)
@@ -126,8 +122,6 @@ def silent_list_for(*, user: Any, crisis: Crisis, mission_id: int | None = None,
                     offset: int = 0) -> dict[str, Any]:
     """The people inside who have not answered, to follow up by phone: names and numbers, so only for staff
     who read personal data of their missions (headquarters: all). Every read is audited."""
-    from embassy.accounts.audit import audit_record
-
     qs = _people_inside(user=user, crisis=crisis, answer="", denied="crisis.silent.denied")
     if mission_id is not None:
         qs = qs.filter(mission_id=mission_id)
@@ -159,8 +153,6 @@ def own_rollcalls(*, user: Any) -> list[Affected]:
 def help_list_for(*, user: Any, crisis: Crisis, limit: int = 200) -> dict[str, Any]:
     """The people inside who answered "I need help", with their SOS case: personal data, so scoped and audited
     exactly like the silent list."""
-    from embassy.accounts.audit import audit_record
-
     qs = _people_inside(user=user, crisis=crisis, answer=Affected.Answer.HELP, denied="crisis.help.denied")
     total = qs.count()
     rows = list(qs.select_related("citizen", "mission").order_by("-answered_at", "-id")[:max(1, min(limit, 500))])

@@ -13,13 +13,14 @@ from django.utils.translation import gettext as _
 from embassy.accounts.audit import audit_record
 from embassy.common.errors import BadInput, Conflict, PermissionDenied
 from embassy.crises.affected import affected_refresh
-from embassy.crises.alerts import crisis_cap_all_clear
+from embassy.crises.asking import ROLLCALL_KINDS
+from embassy.crises.cap import crisis_cap_all_clear
 from embassy.crises.ingest import MAX_RADIUS_KM, notify_missions
 from embassy.crises.models import Crisis, CrisisEvent
 from embassy.crises.powers import require_manage
-from embassy.crises.rollcall import ROLLCALL_KINDS
 from embassy.crises.zone import clean_polygon, shape_of
 from embassy.geo.boundaries import validate_point
+from embassy.geo.models import Country
 from embassy.missions.selectors import scope_for
 from embassy.notify.services import messages_cancel
 
@@ -60,7 +61,7 @@ def _declare(actor: Any, crisis: Crisis) -> Crisis:
     crisis.confirmed_at = crisis.occurred_at = now
     crisis.save()
     result = affected_refresh(crisis)
-    CrisisEvent.objects.create(crisis=crisis, kind="declared", actor=actor,
+    CrisisEvent.objects.create(crisis=crisis, kind=CrisisEvent.Kind.DECLARED, actor=actor,
                                data={"registered_inside": result.inside, "people": result.people})
     zone = "polygon" if crisis.polygon else ("circle" if crisis.radius_km else "countries")
     audit_record(actor=actor, action="crisis.declare", object_type="crisis", object_id=crisis.pk,
@@ -70,8 +71,6 @@ def _declare(actor: Any, crisis: Crisis) -> Crisis:
 
 
 def _country_codes(countries: list[str] | None) -> list[str]:
-    from embassy.geo.models import Country
-
     codes = sorted({(c or "").strip().upper() for c in (countries or []) if (c or "").strip()})
     if codes:
         known = set(Country.objects.filter(code__in=codes).values_list("code", flat=True))
@@ -128,7 +127,7 @@ def _zone_update(actor: Any, crisis: Crisis, probe: Crisis) -> Crisis:
     crisis.data = {**(crisis.data or {}), "zone_by": "officer"}  # later feed events add to it, never replace it
     crisis.save()
     result = affected_refresh(crisis)
-    CrisisEvent.objects.create(crisis=crisis, kind="zone_changed", actor=actor,
+    CrisisEvent.objects.create(crisis=crisis, kind=CrisisEvent.Kind.ZONE_CHANGED, actor=actor,
                                data={"before": before, "added": result.added, "left": result.left,
                                      "inside": result.inside})
     audit_record(actor=actor, action="crisis.zone", object_type="crisis", object_id=crisis.pk)
@@ -147,7 +146,7 @@ def _confirm(actor: Any, crisis: Crisis) -> Crisis:
         raise Conflict(_("Only a proposed crisis can be confirmed."))
     crisis.status, crisis.confirmed_by, crisis.confirmed_at = Crisis.Status.ACTIVE, actor, timezone.now()
     crisis.save(update_fields=["status", "confirmed_by", "confirmed_at", "updated_at"])
-    CrisisEvent.objects.create(crisis=crisis, kind="confirmed", actor=actor)
+    CrisisEvent.objects.create(crisis=crisis, kind=CrisisEvent.Kind.CONFIRMED, actor=actor)
     audit_record(actor=actor, action="crisis.confirm", object_type="crisis", object_id=crisis.pk)
     return crisis
 
@@ -186,7 +185,7 @@ def crisis_note_add(*, actor: Any, crisis: Crisis, text: str) -> CrisisEvent:
     text = (text or "").strip()
     if not text:
         raise BadInput(_("Write the note first."), field="text")
-    event = CrisisEvent.objects.create(crisis=crisis, kind="note", actor=actor, text=text[:4000])
+    event = CrisisEvent.objects.create(crisis=crisis, kind=CrisisEvent.Kind.NOTE, actor=actor, text=text[:4000])
     audit_record(actor=actor, action="crisis.note", object_type="crisis", object_id=crisis.pk)
     return event
 

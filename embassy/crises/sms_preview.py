@@ -16,9 +16,9 @@ from django.db.models.functions import Substr
 from django.utils import translation
 
 from embassy.common.sms import segments
+from embassy.crises.asking import ask_sms, channel_order
 from embassy.crises.links import PERSON, short_token, short_url
 from embassy.crises.models import Affected, Crisis
-from embassy.crises.rollcall import ask_sms, channel_order
 from embassy.notify.channels import channel_available
 from embassy.notify.costs import SmsEstimate, calling_code_country, sms_estimate
 from embassy.notify.models import PushSubscription

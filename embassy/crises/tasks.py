@@ -8,14 +8,14 @@ from django.conf import settings
 from django_tasks import task
 
 from embassy.common.tasks import periodic
+from embassy.crises import asking
+from embassy.crises.polling import PARSERS, feed_poll
 
 
 @periodic(dt.timedelta(minutes=5))
 @task(queue_name="default")
 def poll_feeds() -> str:
     """Poll every configured public disaster feed (off unless CRISIS_FEEDS_ENABLED)."""
-    from embassy.crises.polling import PARSERS, feed_poll
-
     if not getattr(settings, "CRISIS_FEEDS_ENABLED", False):
         return "disabled"
     polls = [feed_poll(source) for source in PARSERS]
@@ -25,15 +25,11 @@ def poll_feeds() -> str:
 @task(queue_name="default", priority=10)
 def rollcall_send(crisis_id: int) -> int:
     """Queue the roll-call questions of one crisis (started by an officer, or new people in the zone)."""
-    from embassy.crises.rollcall import rollcall_queue_asks
-
-    return rollcall_queue_asks(crisis_id)
+    return asking.rollcall_queue_asks(crisis_id)
 
 
 @periodic(dt.timedelta(minutes=1))
 @task(queue_name="default")
 def rollcall_remind() -> int:
     """Remind those who have not answered; then ask their emergency contacts."""
-    from embassy.crises.rollcall import rollcall_remind as remind
-
-    return remind()
+    return asking.rollcall_remind()

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from embassy.crises import console, shortlinks, views
-from embassy.crises.report_urls import public_patterns
+from embassy.crises.report.urls import public_patterns
 
 app_name = "crises"
 urlpatterns = [

@@ -6,6 +6,7 @@ at once; a link previewer that only fetches the page records nothing (answers ar
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -52,8 +53,6 @@ def answer_link(request: HttpRequest, crisis_id: int, token: str, choice: str = 
 @citizen_required
 @require_POST
 def answer_own(request: HttpRequest, crisis_id: int) -> HttpResponse:
-    from django.contrib import messages
-
     try:
         result = rollcall_answer_own(user=request.user, crisis_id=crisis_id, answer=request.POST.get("answer", ""))
     except DomainError as error:

@@ -85,40 +85,74 @@ def _text(item: ET.Element, path: str) -> str:
 
 
 def _parse_item(item: ET.Element) -> FeedEvent:
+    event_type, event_id = _event_id(item)
+    kind = KINDS.get(event_type, "other")
+    lat, lon = _position(item)
+    occurred_at, updated_at = _dates(item)
+    alert = _text(item, "gdacs:alertlevel").lower()
+    severity = item.find("gdacs:severity", NS)
+    magnitude, depth_km = _quake(item, severity) if kind == "earthquake" else (None, None)
+    iso3 = _text(item, "gdacs:iso3")
+    return FeedEvent(
+        source="gdacs",
+        source_id=f"{event_type}{event_id}",
+        kind=kind,
+        title=_text(item, "title") or f"{event_type}{event_id}",
+        magnitude=magnitude,
+        severity_label=alert if alert in _ALERT_LEVELS else "",
+        lat=lat,
+        lon=lon,
+        depth_km=depth_km,
+        occurred_at=occurred_at,
+        updated_at=updated_at,
+        url=_text(item, "link"),
+        country=alpha2_from_alpha3(iso3) if iso3 else "",
+        episode=_text(item, "gdacs:episodeid"),
+        raw=_raw(item, event_type, event_id, severity),
+    )
+
+
+def _event_id(item: ET.Element) -> tuple[str, str]:
+    """(event type, event id), e.g. ("EQ", "1234567"): together, the event's id at GDACS."""
     event_type = _text(item, "gdacs:eventtype").upper()
     event_id = _text(item, "gdacs:eventid")
     if not event_type or not event_id:
         raise ItemError("missing gdacs:eventtype or gdacs:eventid")
     if not _EVENT_TYPE.fullmatch(event_type) or not _EVENT_ID.fullmatch(event_id):
         raise ItemError(f"malformed event id {event_type!r}/{event_id!r}")
-    kind = KINDS.get(event_type, "other")
+    return event_type, event_id
 
-    lat, lon = _position(item)
 
+def _dates(item: ET.Element) -> tuple[datetime, datetime]:
+    """(occurred at, updated at)."""
     occurred_at = _date(item, "gdacs:fromdate") or _date(item, "pubDate")
     if occurred_at is None:
         raise ItemError("missing date (gdacs:fromdate and pubDate)")
     updated_at = (
         _date(item, "gdacs:datemodified") or _date(item, "pubDate") or _date(item, "gdacs:todate")
     ) or occurred_at
+    return occurred_at, updated_at
 
-    alert = _text(item, "gdacs:alertlevel").lower()
-    severity_label = alert if alert in _ALERT_LEVELS else ""
 
-    severity = item.find("gdacs:severity", NS)
-    severity_text = (severity.text or "").strip() if severity is not None else ""
-    severity_value = severity.get("value", "").strip() if severity is not None else ""
-    magnitude: float | None = None
-    depth_km: float | None = None
-    if kind == "earthquake":
-        if severity_value:
-            magnitude = text_float(severity_value, "magnitude (gdacs:severity value)")
-        # GDACS gives depth only in prose: "Magnitude 5.6M, Depth:10km".
-        match = _DEPTH.search(severity_text) or _DEPTH.search(_text(item, "title"))
-        if match:
-            depth_km = float(match.group(1))
+def _severity(severity: ET.Element | None) -> tuple[str, str]:
+    """(its text, its value attribute) of gdacs:severity."""
+    if severity is None:
+        return "", ""
+    return (severity.text or "").strip(), severity.get("value", "").strip()
 
-    iso3 = _text(item, "gdacs:iso3")
+
+def _quake(item: ET.Element, severity: ET.Element | None) -> tuple[float | None, float | None]:
+    """(magnitude, depth in km) of an earthquake."""
+    severity_text, severity_value = _severity(severity)
+    magnitude = text_float(severity_value, "magnitude (gdacs:severity value)") if severity_value else None
+    # GDACS gives depth only in prose: "Magnitude 5.6M, Depth:10km".
+    match = _DEPTH.search(severity_text) or _DEPTH.search(_text(item, "title"))
+    return magnitude, float(match.group(1)) if match else None
+
+
+def _raw(item: ET.Element, event_type: str, event_id: str, severity: ET.Element | None) -> dict[str, Any]:
+    """The item's own fields worth keeping (empty ones left out)."""
+    severity_text, severity_value = _severity(severity)
     raw: dict[str, Any] = {
         "eventtype": event_type,
         "eventid": event_id,
@@ -127,7 +161,7 @@ def _parse_item(item: ET.Element) -> FeedEvent:
         "severity_value": severity_value,
         "severity_unit": severity.get("unit", "") if severity is not None else "",
         "country_name": _text(item, "gdacs:country"),
-        "iso3": iso3,
+        "iso3": _text(item, "gdacs:iso3"),
         "eventname": _text(item, "gdacs:eventname"),
         "glide": _text(item, "gdacs:glide"),
         "population": _text(item, "gdacs:population"),
@@ -137,23 +171,7 @@ def _parse_item(item: ET.Element) -> FeedEvent:
     todate = _date(item, "gdacs:todate")
     if todate is not None:
         raw["todate"] = todate.isoformat()
-    return FeedEvent(
-        source="gdacs",
-        source_id=f"{event_type}{event_id}",
-        kind=kind,
-        title=_text(item, "title") or f"{event_type}{event_id}",
-        magnitude=magnitude,
-        severity_label=severity_label,
-        lat=lat,
-        lon=lon,
-        depth_km=depth_km,
-        occurred_at=occurred_at,
-        updated_at=updated_at,
-        url=_text(item, "link"),
-        country=alpha2_from_alpha3(iso3) if iso3 else "",
-        episode=_text(item, "gdacs:episodeid"),
-        raw={key: value for key, value in raw.items() if value != ""},
-    )
+    return {key: value for key, value in raw.items() if value != ""}
 
 
 def _position(item: ET.Element) -> tuple[float, float]:

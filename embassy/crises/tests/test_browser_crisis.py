@@ -45,7 +45,7 @@ pytestmark = pytest.mark.browser
 
 OFFICER = "kl.drill"  # signs in with the demo password and the demo TOTP secret derived from this name
 CENTRE, RADIUS_KM = (3.14, 101.69), 12.0
-TITLE = "LATIHAN: Banjir Kuala Lumpur"  # "LATIHAN:" marks a drill (crises.report.is_drill)
+TITLE = "LATIHAN: Banjir Kuala Lumpur"  # "LATIHAN:" marks a drill (crises.report.data.is_drill)
 # (name, phone, lat, lon): five inside the circle (within 3 km of the centre), one in Klang (~30 km away).
 PEOPLE = [
     ("Ayu Lestari", "+6281234567801", 3.1390, 101.6869),

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from embassy.advisories.tests.helpers import analyst
-from embassy.crises import alerts
+from embassy.crises import cap
 from embassy.crises.models import Crisis, CrisisEvent
 from embassy.crises.reach import countries_touched
 from embassy.crises.services import crisis_declare, crisis_dismiss
@@ -43,7 +43,7 @@ def test_a_circle_around_kathmandu_lists_every_country_it_touches_with_utc_times
     # and Bangladesh (~340 km, the Panchagarh salient) to the east. The centre alone says only Nepal.
     assert countries_touched(crisis) == ["BD", "BT", "CN", "IN", "NP"]
     assert countries_touched(Crisis(lat=KATHMANDU[0], lon=KATHMANDU[1], radius_km=50)) == ["NP"]
-    event = alerts.crisis_cap_publish(actor=hq, crisis=crisis)
+    event = cap.crisis_cap_publish(actor=hq, crisis=crisis)
     alert = _alert(event.data["xml"])
     sent = _utc(alert.findtext(f"{CAP}sent"))
     for info in alert.findall(f"{CAP}info"):
@@ -68,8 +68,8 @@ def test_closing_a_crisis_with_alerts_publishes_an_all_clear_update(settings: An
     settings.CRISES_CAP_EXPIRES_HOURS = 6
     hq = analyst()
     crisis = crisis_declare(actor=hq, title="Banjir Kuala Lumpur", kind="flood", lat=3.14, lon=101.69, radius_km=30)
-    first = alerts.crisis_cap_publish(actor=hq, crisis=crisis)
-    second = alerts.crisis_cap_publish(actor=hq, crisis=crisis)
+    first = cap.crisis_cap_publish(actor=hq, crisis=crisis)
+    second = cap.crisis_cap_publish(actor=hq, crisis=crisis)
     crisis_dismiss(actor=hq, crisis=crisis, reason="water receded")
     last = CrisisEvent.objects.filter(crisis=crisis, kind="cap").order_by("id").last()
     assert last is not None and last.pk not in (first.pk, second.pk) and last.data["all_clear"] is True

@@ -22,7 +22,7 @@ from embassy.common.tests.factories import make_staff, staff_client
 from embassy.common.when import local_label
 from embassy.crises.ingest import notify_missions
 from embassy.crises.models import Crisis, CrisisEvent
-from embassy.crises.report_pdf import when as pdf_when
+from embassy.crises.report.pdf import when as pdf_when
 from embassy.crises.services import crisis_declare
 from embassy.missions.models import Role
 from embassy.notify.models import Message
@@ -149,13 +149,13 @@ def test_the_crisis_alert_states_the_time_of_the_place() -> None:
     """The CAP alert's description is read by the people there: Kathmandu's time (UTC+5:45), not UTC."""
     from xml.etree import ElementTree as ET
 
-    from embassy.crises import alerts
+    from embassy.crises import cap
 
     hq = analyst()
     crisis = crisis_declare(actor=hq, title="Gempa Nepal", kind="earthquake", lat=27.7172, lon=85.3240, radius_km=50)
     Crisis.objects.filter(pk=crisis.pk).update(occurred_at=AT)
     crisis.refresh_from_db()
-    event = alerts.crisis_cap_publish(actor=hq, crisis=crisis)
+    event = cap.crisis_cap_publish(actor=hq, crisis=crisis)
     infos = ET.fromstring(event.data["xml"]).findall("{urn:oasis:names:tc:emergency:cap:1.2}info")  # noqa: S314
     descriptions = [i.findtext("{urn:oasis:names:tc:emergency:cap:1.2}description") for i in infos]
     assert "3 Des 2026 09:04 UTC+5:45" in descriptions[0]  # Indonesian first

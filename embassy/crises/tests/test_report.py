@@ -25,12 +25,12 @@ from embassy.citizens.models import Citizen
 from embassy.citizens.services import stay_register
 from embassy.common.errors import BadInput, Conflict, NotFound, PermissionDenied
 from embassy.common.tests.factories import make_staff, staff_client, verified
-from embassy.crises import alerts
+from embassy.crises import cap
 from embassy.crises.answers import rollcall_answer_link
 from embassy.crises.links import link_token
 from embassy.crises.models import Affected, Crisis, CrisisEvent
-from embassy.crises.report import crisis_report_data, crisis_report_pdf, is_drill
-from embassy.crises.report_views import crisis_cap_public
+from embassy.crises.report.data import crisis_report_data, crisis_report_pdf, is_drill
+from embassy.crises.report.views import crisis_cap_public
 from embassy.crises.rollcall import rollcall_start
 from embassy.crises.services import crisis_declare, crisis_dismiss, crisis_note_add
 from embassy.missions.models import Role
@@ -181,7 +181,7 @@ def _alert(xml: str | bytes) -> ET.Element:
 def test_cap_alert_then_update_valid_and_without_personal_data() -> None:
     officer = _officer()
     crisis = _drill(officer)
-    first = alerts.crisis_cap_publish(actor=officer, crisis=crisis)
+    first = cap.crisis_cap_publish(actor=officer, crisis=crisis)
     alert = _alert(first.data["xml"])
     assert alert.findtext(f"{CAP}msgType") == "Alert" and alert.find(f"{CAP}references") is None
     assert alert.findtext(f"{CAP}status") == "Exercise" and alert.findtext(f"{CAP}scope") == "Public"
@@ -202,7 +202,7 @@ def test_cap_alert_then_update_valid_and_without_personal_data() -> None:
     _no_people(first.data["xml"])
     assert AuditEvent.objects.filter(action="crisis.cap", object_id=str(crisis.pk)).count() == 1
 
-    second = alerts.crisis_cap_publish(actor=officer, crisis=crisis)
+    second = cap.crisis_cap_publish(actor=officer, crisis=crisis)
     update = _alert(second.data["xml"])
     assert update.findtext(f"{CAP}msgType") == "Update"
     assert update.findtext(f"{CAP}identifier") != alert.findtext(f"{CAP}identifier")
@@ -234,7 +234,7 @@ def test_cap_polygon_country_and_actual_status() -> None:
     drawn = crisis_declare(actor=officer, title="[LATIHAN] Kerusuhan di pusat kota", kind="conflict",
                            polygon={"type": "Polygon", "coordinates": [ring]})
     assert is_drill(drawn)
-    alert = _alert(alerts.crisis_cap_publish(actor=hq, crisis=drawn).data["xml"])
+    alert = _alert(cap.crisis_cap_publish(actor=hq, crisis=drawn).data["xml"])
     assert alert.findtext(f"{CAP}status") == "Exercise"
     info = alert.findall(f"{CAP}info")[1]
     assert [c.text for c in info.findall(f"{CAP}category")] == ["Safety", "Security"]
@@ -245,7 +245,7 @@ def test_cap_polygon_country_and_actual_status() -> None:
 
     flood = crisis_declare(actor=officer, title="Banjir Malaysia", kind="flood", countries=["MY"])
     assert not is_drill(flood)
-    alert = _alert(alerts.crisis_cap_publish(actor=hq, crisis=flood).data["xml"])
+    alert = _alert(cap.crisis_cap_publish(actor=hq, crisis=flood).data["xml"])
     assert alert.findtext(f"{CAP}status") == "Actual" and alert.findtext(f"{CAP}msgType") == "Alert"
     info = alert.findall(f"{CAP}info")[1]
     assert [c.text for c in info.findall(f"{CAP}category")] == ["Met"]
@@ -255,17 +255,17 @@ def test_cap_polygon_country_and_actual_status() -> None:
 
     crisis_dismiss(actor=hq, crisis=flood, reason="over")
     with pytest.raises(Conflict):
-        alerts.crisis_cap_publish(actor=hq, crisis=flood)
+        cap.crisis_cap_publish(actor=hq, crisis=flood)
 
 
 def test_cap_multipolygon_and_antimeridian() -> None:
-    assert alerts.cap_polygon([[182.0, -19.0], [178.0, -19.0], [178.0, -17.5]]) == \
+    assert cap.cap_polygon([[182.0, -19.0], [178.0, -19.0], [178.0, -17.5]]) == \
         "-19,-178 -19,178 -17.5,178 -19,-178"  # closed, longitudes back in [-180, 180]
     crisis = Crisis(title="x", kind="cyclone", polygon={"type": "MultiPolygon", "coordinates": [
         [[[178.0, -19.0], [180.0, -19.0], [180.0, -15.5], [178.0, -19.0]]],
         [[[-180.0, -19.0], [-178.0, -19.0], [-178.0, -17.5], [-180.0, -19.0]]]]})
     crisis.save()
-    xml = alerts.crisis_cap_xml(crisis, identifier="t.1", sent=timezone.now(), references=[])
+    xml = cap.crisis_cap_xml(crisis, identifier="t.1", sent=timezone.now(), references=[])
     areas = _alert(xml).findall(f"{CAP}info")[0].findall(f"{CAP}area/{CAP}polygon")
     assert len(areas) == 2
 
@@ -275,7 +275,7 @@ def test_who_may_publish_and_the_audit() -> None:
     crisis = _drill(officer)
     social = _officer(Role.SOCIAL_MEDIA_OFFICER)
     with pytest.raises(PermissionDenied):
-        alerts.crisis_cap_publish(actor=social, crisis=crisis)
+        cap.crisis_cap_publish(actor=social, crisis=crisis)
     assert AuditEvent.objects.filter(action="crisis.cap.denied", actor=social).exists()
     client = staff_client(social)
     response = client.post(reverse("console:crisis-cap", args=[crisis.pk]))
@@ -290,7 +290,7 @@ def test_who_may_publish_and_the_audit() -> None:
     event = CrisisEvent.objects.get(crisis=crisis, kind="cap")
     assert reverse("console:crisis-cap-xml", args=[crisis.pk, event.pk]) in response.content.decode()
     # Headquarters may publish for any crisis.
-    assert alerts.crisis_cap_publish(actor=analyst(), crisis=crisis).data["msg_type"] == "Update"
+    assert cap.crisis_cap_publish(actor=analyst(), crisis=crisis).data["msg_type"] == "Update"
 
 
 # --- Raising the advisory level ----------------------------------------------------------------------------------
@@ -302,15 +302,15 @@ def test_raise_level_drafts_and_submits_for_review_and_refuses_lower() -> None:
 
     for too_low in (2, 1):
         with pytest.raises(Conflict):
-            alerts.crisis_raise_level(actor=ani, crisis=crisis, level=too_low)
+            cap.crisis_raise_level(actor=ani, crisis=crisis, level=too_low)
     with pytest.raises(BadInput):
-        alerts.crisis_raise_level(actor=ani, crisis=crisis, level=5)
+        cap.crisis_raise_level(actor=ani, crisis=crisis, level=5)
     with pytest.raises(PermissionDenied):
-        alerts.crisis_raise_level(actor=officer, crisis=crisis, level=3)
+        cap.crisis_raise_level(actor=officer, crisis=crisis, level=3)
     assert AuditEvent.objects.filter(action="crisis.advisory.denied", actor=officer).exists()
     assert not AdvisoryVersion.objects.filter(status__in=AdvisoryVersion.OPEN).exists()
 
-    version = alerts.crisis_raise_level(actor=ani, crisis=crisis, level=3)  # country from the zone's centre
+    version = cap.crisis_raise_level(actor=ani, crisis=crisis, level=3)  # country from the zone's centre
     assert (version.country_id, version.level, version.status) == ("MY", 3, AdvisoryVersion.Status.IN_REVIEW)
     assert "Gempa Kuala Lumpur" in version.reason_id and "Gempa Kuala Lumpur" in version.reason_en
     assert "Flood season" in version.reason_en  # the earlier reason is kept below

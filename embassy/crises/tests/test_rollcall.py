@@ -21,11 +21,12 @@ from embassy.citizens.models import Citizen, EmergencyContact
 from embassy.citizens.services import stay_register
 from embassy.common.tests.factories import make_staff, verified
 from embassy.crises.answers import rollcall_answer_link
+from embassy.crises.asking import rollcall_remind
 from embassy.crises.feeds import parse_usgs
 from embassy.crises.ingest import crisis_ingest
 from embassy.crises.links import LinkRefused, link_check, link_token
 from embassy.crises.models import Affected, Answer, Crisis
-from embassy.crises.rollcall import rollcall_remind, rollcall_start
+from embassy.crises.rollcall import rollcall_start
 from embassy.crises.selectors import rollcall_counts, silent_list_for
 from embassy.crises.services import crisis_declare, crisis_dismiss
 from embassy.missions.models import Role
@@ -324,7 +325,7 @@ def test_people_no_channel_reaches_are_counted_once_everyone_was_asked() -> None
     crisis = _crisis(officer)
     rollcall_start(actor=officer, crisis=Crisis.objects.get(pk=crisis.pk))  # questions not written yet
     assert rollcall_counts(crisis=Crisis.objects.get(pk=crisis.pk))["unreachable"] == 0
-    from embassy.crises.rollcall import rollcall_queue_asks
+    from embassy.crises.asking import rollcall_queue_asks
 
     assert rollcall_queue_asks(crisis.pk) == 1
     crisis.refresh_from_db()

@@ -14,9 +14,10 @@ from embassy.citizens.models import Citizen, EmergencyContact
 from embassy.citizens.services import stay_register
 from embassy.common.tests.factories import make_citizen_user, make_staff, verified
 from embassy.crises.answers import rollcall_answer_link, rollcall_answer_staff
+from embassy.crises.asking import rollcall_queue_asks, rollcall_remind
 from embassy.crises.links import CONTACT, link_token
 from embassy.crises.models import Affected, Answer, Crisis, CrisisEvent
-from embassy.crises.rollcall import rollcall_queue_asks, rollcall_remind, rollcall_start
+from embassy.crises.rollcall import rollcall_start
 from embassy.crises.services import crisis_declare, crisis_dismiss
 from embassy.missions.models import Role
 from embassy.notify.dispatch import dispatch_due

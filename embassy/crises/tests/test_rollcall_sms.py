@@ -20,9 +20,10 @@ from embassy.citizens.models import Citizen, EmergencyContact
 from embassy.citizens.services import stay_register
 from embassy.common.shortlinks import short_sign
 from embassy.common.tests.factories import bearer, make_staff, staff_client
+from embassy.crises.asking import rollcall_remind
 from embassy.crises.links import SALT
 from embassy.crises.models import Affected, Answer, Crisis
-from embassy.crises.rollcall import rollcall_remind, rollcall_start
+from embassy.crises.rollcall import rollcall_start
 from embassy.crises.services import crisis_declare, crisis_dismiss
 from embassy.missions.models import Role
 from embassy.notify.models import Message

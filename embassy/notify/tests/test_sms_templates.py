@@ -22,9 +22,9 @@ from embassy.citizens.models import Citizen, Stay
 from embassy.citizens.services import stay_reminder_sms
 from embassy.common.shortlinks import MAX_ID
 from embassy.common.sms import LINK_BASE_MAX, sms_link
+from embassy.crises.asking import ask_sms, contact_sms
 from embassy.crises.links import CONTACT, PERSON, short_token, short_url
 from embassy.crises.models import Crisis
-from embassy.crises.rollcall import ask_sms, contact_sms
 from embassy.geo.models import Country
 from embassy.missions.models import Mission
 from embassy.sos.alerts import sms_citizen_update, sms_digest, sms_escalated, sms_new_case, sms_where

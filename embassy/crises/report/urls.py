@@ -5,7 +5,7 @@ public CAP documents, no sign-in) go in the site's root list."""
 
 from django.urls import URLPattern, path
 
-from embassy.crises import report_views
+from embassy.crises.report import views as report_views
 
 report_patterns: list[URLPattern] = [
     path("krisis/<int:crisis_id>/laporan/", report_views.crisis_report, name="crisis-report"),

@@ -18,6 +18,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
+from embassy.advisories.cap import sender_name
 from embassy.common.when import local_label
 
 ENCODING = "windows-1252"
@@ -212,8 +213,6 @@ def _timeline(pdf: _Report, data: dict[str, Any]) -> None:
 
 
 def render_pdf(data: dict[str, Any]) -> bytes:
-    from embassy.advisories.cap import sender_name
-
     s = data["summary"]
     title = _("Crisis report: %(title)s") % {"title": s["title"]}
     pdf = _Report(footer=f"{sender_name()} · {title}")

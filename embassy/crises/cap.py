@@ -38,13 +38,25 @@ from embassy.advisories.cap import (
     sender_name,
     site_host,
 )
+from embassy.advisories.levels import Level
+from embassy.advisories.models import CountryAdvisory
+from embassy.advisories.services import (
+    MAX_REASON,
+    advisory_draft_create,
+    advisory_draft_update,
+    advisory_submit,
+    is_editor,
+)
 from embassy.common.errors import BadInput, Conflict, NotFound, PermissionDenied
 from embassy.common.when import local_label
 from embassy.crises.models import Crisis, CrisisEvent
+from embassy.crises.present import polygon_rings, zone_text
 from embassy.crises.reach import countries_touched
-from embassy.crises.report import is_drill, polygon_rings, zone_text
+from embassy.crises.report.data import is_drill
 from embassy.crises.selectors import rollcall_counts
+from embassy.geo.boundaries import country_at
 from embassy.geo.gazetteer import timezone_at
+from embassy.geo.models import Country
 from embassy.missions.models import HQ_ROLES, Role
 from embassy.missions.selectors import scope_for
 
@@ -72,8 +84,6 @@ def may_publish_cap(user: Any, crisis: Crisis) -> bool:
 
 
 def may_raise_level(user: Any) -> bool:
-    from embassy.advisories.services import is_editor
-
     return is_editor(user)
 
 
@@ -108,8 +118,6 @@ def zone_countries(crisis: Crisis) -> list[str]:
     if crisis.countries:
         return list(crisis.countries)
     if crisis.lat is not None and crisis.lon is not None:
-        from embassy.geo.boundaries import country_at
-
         code = country_at(crisis.lat, crisis.lon)
         return [code] if code else []
     return []
@@ -163,8 +171,6 @@ def _instruction(hotlines: list[str]) -> str:
 
 def _info(alert: ET.Element, crisis: Crisis, language: str, *, counts: dict[str, int], countries: list[str],
           touched: list[str], expires: dt.datetime, all_clear: bool) -> None:
-    from embassy.geo.models import Country
-
     event = crisis.get_kind_display()
     hotlines = _hotlines(crisis)
     info = cap_sub(alert, "info")
@@ -252,8 +258,8 @@ def _cap_publish(actor: Any, crisis: Crisis) -> CrisisEvent:
 
 def _cap_store(actor: Any, crisis: Crisis, *, all_clear: bool) -> CrisisEvent:
     earlier = [(e.data.get("identifier", ""), e.at) for e in
-               CrisisEvent.objects.filter(crisis=crisis, kind="cap").order_by("at", "id")]
-    event = CrisisEvent.objects.create(crisis=crisis, kind="cap", actor=actor)
+               CrisisEvent.objects.filter(crisis=crisis, kind=CrisisEvent.Kind.CAP).order_by("at", "id")]
+    event = CrisisEvent.objects.create(crisis=crisis, kind=CrisisEvent.Kind.CAP, actor=actor)
     identifier = f"{cap_id_prefix()}.{crisis.pk}.{event.pk}"
     xml = crisis_cap_xml(crisis, identifier=identifier, sent=event.at, references=earlier, all_clear=all_clear)
     msg_type = "Update" if earlier else "Alert"
@@ -269,14 +275,14 @@ def _cap_store(actor: Any, crisis: Crisis, *, all_clear: bool) -> CrisisEvent:
 def crisis_cap_all_clear(*, actor: Any, crisis: Crisis) -> CrisisEvent | None:
     """When a crisis closes (inside the closing transaction): its last CAP alert, an Update with responseType
     AllClear that references every earlier one. Nothing when no alert was ever published for it."""
-    if not CrisisEvent.objects.filter(crisis=crisis, kind="cap").exists():
+    if not CrisisEvent.objects.filter(crisis=crisis, kind=CrisisEvent.Kind.CAP).exists():
         return None
     return _cap_store(actor, crisis, all_clear=True)
 
 
 def crisis_cap_for(*, crisis: Crisis, event_id: int) -> CrisisEvent:
     """A stored alert of a crisis the caller may already see (crisis from crisis_get_for)."""
-    event = CrisisEvent.objects.filter(crisis=crisis, kind="cap", pk=event_id).first()
+    event = CrisisEvent.objects.filter(crisis=crisis, kind=CrisisEvent.Kind.CAP, pk=event_id).first()
     if event is None:
         raise NotFound(_("No such alert."), field="event_id")
     return event
@@ -286,7 +292,7 @@ def crisis_cap_public(*, identifier: str) -> CrisisEvent:
     """A published alert by its identifier (CAP alerts are public; they carry no personal data)."""
     if not identifier or _RESERVED.search(identifier):
         raise NotFound(_("No such alert."), field="identifier")
-    event = CrisisEvent.objects.filter(kind="cap", data__identifier=identifier).first()
+    event = CrisisEvent.objects.filter(kind=CrisisEvent.Kind.CAP, data__identifier=identifier).first()
     if event is None:
         raise NotFound(_("No such alert."), field="identifier")
     return event
@@ -294,9 +300,6 @@ def crisis_cap_public(*, identifier: str) -> CrisisEvent:
 
 # --- Advisory level -----------------------------------------------------------------------------------------------
 def _reason(crisis: Crisis, level: int, previous: str) -> str:
-    from embassy.advisories.levels import Level
-    from embassy.advisories.services import MAX_REASON
-
     when = (crisis.occurred_at or crisis.created_at).astimezone(dt.UTC).strftime("%Y-%m-%d")
     text = _("Level raised to %(level)d (%(label)s) because of the crisis \"%(title)s\" (%(kind)s, %(date)s).") % {
         "level": level, "label": Level(level).label, "title": crisis.title[:200], "kind": crisis.get_kind_display(),
@@ -318,10 +321,6 @@ def crisis_raise_level(*, actor: Any, crisis: Crisis, level: Any, country: str |
 
 @transaction.atomic
 def _raise_level(actor: Any, crisis: Crisis, level: Any, country: str | None) -> Any:
-    from embassy.advisories.levels import Level
-    from embassy.advisories.models import CountryAdvisory
-    from embassy.advisories.services import advisory_draft_create, advisory_draft_update, advisory_submit
-
     if crisis.status != Crisis.Status.ACTIVE:
         raise Conflict(_("The advisory level is raised from an active crisis only."))
     try:
@@ -345,7 +344,7 @@ def _raise_level(actor: Any, crisis: Crisis, level: Any, country: str | None) ->
             reasons[f"reason_{lang}"] = _reason(crisis, wanted, getattr(version, f"reason_{lang}"))
     advisory_draft_update(actor=actor, version_id=version.pk, data={"level": wanted, **reasons})
     version = advisory_submit(actor=actor, version_id=version.pk)
-    CrisisEvent.objects.create(crisis=crisis, kind="advisory", actor=actor, data={
+    CrisisEvent.objects.create(crisis=crisis, kind=CrisisEvent.Kind.ADVISORY, actor=actor, data={
         "version_id": version.pk, "country": version.country_id, "number": version.number, "level": wanted,
         "previous_level": published})
     audit_record(actor=actor, action="crisis.advisory", object_type="crisis", object_id=crisis.pk,

@@ -22,28 +22,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from embassy.crises.models import Affected, Crisis, CrisisEvent
+from embassy.crises.present import country_names, event_detail, event_label, zone_text
 from embassy.crises.selectors import rollcall_by_mission, rollcall_counts
+from embassy.missions.models import Mission
+from embassy.sos.models import Case
 
 DRILL_TITLE = re.compile(r"^\s*(\[\s*(drill|latihan|exercise|simulasi)\s*\]|(drill|latihan|exercise|simulasi)\s*:)",
                          re.IGNORECASE)
 MAX_POINTS = 48  # the answers-over-time series is bucketed so that it never has more points than this
 
-EVENT_LABELS = {
-    "declared": gettext_lazy("Declared"),
-    "proposed": gettext_lazy("Proposed by a feed"),
-    "auto_confirmed": gettext_lazy("Confirmed automatically"),
-    "confirmed": gettext_lazy("Confirmed"),
-    "feed_update": gettext_lazy("Updated by the feed"),
-    "feed_event": gettext_lazy("Another event of the same disaster (from the feed)"),
-    "rollcall": gettext_lazy("Roll-call started"),
-    "note": gettext_lazy("Note"),
-    "zone_changed": gettext_lazy("Zone changed"),
-    "contacts_asked": gettext_lazy("Emergency contacts asked"),
-    "closed": gettext_lazy("Closed"),
-    "dismissed": gettext_lazy("Dismissed"),
-    "cap": gettext_lazy("CAP alert published"),
-    "advisory": gettext_lazy("Advisory level raise sent for review"),
-}
 VIA_LABELS = {
     "link": gettext_lazy("Link in the message"),
     "app": gettext_lazy("In the app"),
@@ -80,70 +67,14 @@ def _seconds(start: dt.datetime | None, end: dt.datetime | None) -> float | None
     return max(0.0, (end - start).total_seconds())
 
 
-def _country_names(codes: list[str]) -> list[dict[str, str]]:
-    from embassy.geo.models import Country
-
-    known = {c.code: c.name() for c in Country.objects.filter(code__in=codes)}
-    return [{"code": code, "name": known.get(code, code)} for code in codes]
-
-
-def zone_text(crisis: Crisis) -> str:
-    """The zone in words (no personal data): circle, drawn area and/or whole countries."""
-    parts = []
-    if crisis.polygon:
-        points = sum(max(0, len(ring) - 1) for ring in polygon_rings(crisis.polygon))  # rings are closed
-        parts.append(_("Area drawn on the map (%(n)d points)") % {"n": points})
-    elif crisis.radius_km and crisis.lat is not None and crisis.lon is not None:
-        parts.append(_("Within %(km)s km of %(lat).4f, %(lon).4f") % {
-            "km": f"{crisis.radius_km:g}", "lat": crisis.lat, "lon": crisis.lon})
-    if crisis.countries:
-        names = ", ".join(c["name"] for c in _country_names(list(crisis.countries)))
-        parts.append(_("Whole country: %(names)s") % {"names": names})
-    return "; ".join(parts) or _("No zone")
-
-
-def polygon_rings(geometry: dict[str, Any] | None) -> list[list[list[float]]]:
-    """The exterior rings ([lon, lat] pairs) of a GeoJSON Polygon or MultiPolygon; holes are left out."""
-    if not geometry:
-        return []
-    coords = geometry.get("coordinates") or []
-    if geometry.get("type") == "Polygon":
-        return [coords[0]] if coords else []
-    if geometry.get("type") == "MultiPolygon":
-        return [polygon[0] for polygon in coords if polygon]
-    return []
-
-
-def _event_detail(event: CrisisEvent) -> str:
-    data = event.data or {}
-    if event.kind in ("declared", "proposed", "auto_confirmed") and "registered_inside" in data:
-        return _("%(n)d registered citizens inside the zone.") % {"n": int(data["registered_inside"] or 0)}
-    if event.kind == "rollcall":
-        return _("%(n)d people asked.") % {"n": int(data.get("affected") or 0)}
-    if event.kind == "contacts_asked":
-        return _("Contacts of %(n)d silent people asked.") % {"n": int(data.get("people") or 0)}
-    if event.kind == "zone_changed":
-        return _("%(added)d came into the zone, %(left)d left it; %(inside)d inside.") % {
-            "added": int(data.get("added") or 0), "left": int(data.get("left") or 0),
-            "inside": int(data.get("inside") or 0)}
-    if event.kind == "cap":
-        return f"{data.get('msg_type', '')} · {data.get('identifier', '')}"
-    if event.kind == "feed_event":
-        return str(data.get("title", ""))
-    if event.kind == "advisory":
-        return _("%(country)s: level %(level)s (version %(number)s)") % {
-            "country": data.get("country", ""), "level": data.get("level", ""), "number": data.get("number", "")}
-    return ""
-
-
 def _timeline(crisis: Crisis) -> list[dict[str, Any]]:
     out = []
     for event in CrisisEvent.objects.filter(crisis=crisis).select_related("actor").order_by("at", "id"):
         out.append({
             "id": event.pk, "at": event.at, "kind": event.kind,
-            "label": str(EVENT_LABELS.get(event.kind, event.kind)),
+            "label": event_label(event),
             "actor": event.actor.username if event.actor is not None else "",
-            "text": event.text, "detail": _event_detail(event),
+            "text": event.text, "detail": event_detail(event),
         })
     return out
 
@@ -186,8 +117,6 @@ def _follow_up(crisis: Crisis) -> dict[str, Any]:
 
 
 def _cases(crisis: Crisis) -> list[dict[str, Any]]:
-    from embassy.sos.models import Case
-
     labels = dict(Case.Status.choices)
     rows = (Affected.objects.filter(crisis=crisis, case__isnull=False)
             .values("case_id", "case__status", "case__raised_at", "case__resolved_at", "case__mission__code")
@@ -214,8 +143,6 @@ def _durations(crisis: Crisis) -> dict[str, Any]:
 
 
 def _missions(crisis: Crisis, by_mission: list[dict[str, Any]]) -> tuple[list[dict[str, str]], list[dict[str, Any]]]:
-    from embassy.missions.models import Mission
-
     codes = {r["mission"] for r in by_mission} | set(crisis.missions.values_list("code", flat=True))
     names = {m.code: m.name() for m in Mission.objects.filter(code__in=codes)}
     concerned = sorted(crisis.missions.values_list("code", flat=True))
@@ -240,11 +167,12 @@ def _published(timeline_events: list[CrisisEvent]) -> tuple[list[dict[str, Any]]
 def crisis_report_data(crisis: Crisis, *, now: dt.datetime | None = None) -> dict[str, Any]:
     """Everything the final report shows (a read: the caller has already checked that the viewer may see
     the crisis, e.g. with crisis_get_for)."""
-    closing = crisis.events.filter(kind__in=("closed", "dismissed")).order_by("-at", "-id").first()
+    Kind = CrisisEvent.Kind
+    closing = crisis.events.filter(kind__in=(Kind.CLOSED, Kind.DISMISSED)).order_by("-at", "-id").first()
     users = {"declared_by": crisis.declared_by, "confirmed_by": crisis.confirmed_by,
              "rollcall_started_by": crisis.rollcall_started_by}
     missions, by_mission = _missions(crisis, rollcall_by_mission(crisis=crisis))
-    alerts, advisories = _published(list(crisis.events.filter(kind__in=("cap", "advisory")).order_by("at", "id")))
+    alerts, advisories = _published(list(crisis.events.filter(kind__in=(Kind.CAP, Kind.ADVISORY)).order_by("at", "id")))
     return {
         "generated_at": now or timezone.now(),
         "summary": {
@@ -261,7 +189,7 @@ def crisis_report_data(crisis: Crisis, *, now: dt.datetime | None = None) -> dic
             "kind": "polygon" if crisis.polygon else ("circle" if crisis.radius_km else
                                                      ("countries" if crisis.countries else "none")),
             "lat": crisis.lat, "lon": crisis.lon, "radius_km": crisis.radius_km,
-            "countries": _country_names(list(crisis.countries or [])), "text": zone_text(crisis),
+            "countries": country_names(list(crisis.countries or [])), "text": zone_text(crisis),
         },
         "counts": rollcall_counts(crisis=crisis),
         "by_mission": by_mission,
@@ -292,7 +220,7 @@ def answers_chart(over_time: dict[str, Any], *, width: int = 600, height: int = 
 
 def crisis_report_pdf(crisis: Crisis, *, language: str | None = None) -> bytes:
     """The same report as a PDF (A4), in `language` ("id" or "en") or else the active language."""
-    from embassy.crises.report_pdf import render_pdf
+    from embassy.crises.report.pdf import render_pdf  # here: fpdf loads only when a PDF is asked for
 
     with translation.override(language) if language else nullcontext():
         return render_pdf(crisis_report_data(crisis))

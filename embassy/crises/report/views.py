@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.html import format_html
@@ -16,18 +16,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from embassy.accounts.zones import console_zone
+from embassy.advisories.levels import Level
 from embassy.common.decorators import staff_required
 from embassy.common.errors import DomainError
-from embassy.crises import alerts
-from embassy.crises.report import answers_chart, crisis_report_data, crisis_report_pdf
+from embassy.crises import cap
+from embassy.crises.report.data import answers_chart, crisis_report_data, crisis_report_pdf
 from embassy.crises.selectors import crisis_get_for
 
 
 def _back(crisis_id: int) -> HttpResponse:
-    try:
-        return redirect(reverse("console:crisis", args=[crisis_id]))
-    except NoReverseMatch:  # the crisis room is wired by the console; until then, the report
-        return redirect(reverse("console:crisis-report", args=[crisis_id]))
+    return redirect(reverse("console:crisis", args=[crisis_id]))
 
 
 @staff_required
@@ -35,11 +33,9 @@ def _back(crisis_id: int) -> HttpResponse:
 def crisis_report(request: HttpRequest, crisis_id: int) -> HttpResponse:
     crisis = crisis_get_for(user=request.user, crisis_id=crisis_id)
     report = crisis_report_data(crisis)
-    from embassy.advisories.levels import Level
-
     return render(request, "crises/console/report.html", {
         "crisis": crisis, "report": report, "chart": answers_chart(report["over_time"]),
-        "can_publish": alerts.may_publish_cap(request.user, crisis), "can_raise": alerts.may_raise_level(request.user),
+        "can_publish": cap.may_publish_cap(request.user, crisis), "can_raise": cap.may_raise_level(request.user),
         "levels": [(value, label) for value, label in Level.choices if value > Level.NORMAL],
         "tz": console_zone(request),
     })
@@ -62,7 +58,7 @@ def crisis_report_pdf_view(request: HttpRequest, crisis_id: int) -> HttpResponse
 def crisis_cap(request: HttpRequest, crisis_id: int) -> HttpResponse:
     crisis = crisis_get_for(user=request.user, crisis_id=crisis_id)
     try:
-        event = alerts.crisis_cap_publish(actor=request.user, crisis=crisis)
+        event = cap.crisis_cap_publish(actor=request.user, crisis=crisis)
     except DomainError as error:
         messages.error(request, error.message)
     else:
@@ -73,7 +69,7 @@ def crisis_cap(request: HttpRequest, crisis_id: int) -> HttpResponse:
 
 
 def _cap_response(xml: str, *, public: bool) -> HttpResponse:
-    response = HttpResponse(xml.encode(), content_type=alerts.CAP_TYPE)
+    response = HttpResponse(xml.encode(), content_type=cap.CAP_TYPE)
     if public:
         patch_cache_control(response, public=True, max_age=3600)  # a published alert never changes
     else:
@@ -85,13 +81,13 @@ def _cap_response(xml: str, *, public: bool) -> HttpResponse:
 @require_GET
 def crisis_cap_xml(request: HttpRequest, crisis_id: int, event_id: int) -> HttpResponse:
     crisis = crisis_get_for(user=request.user, crisis_id=crisis_id)
-    event = alerts.crisis_cap_for(crisis=crisis, event_id=event_id)
+    event = cap.crisis_cap_for(crisis=crisis, event_id=event_id)
     return _cap_response(event.data["xml"], public=False)
 
 
 @require_GET
 def crisis_cap_public(request: HttpRequest, identifier: str) -> HttpResponse:
-    event = alerts.crisis_cap_public(identifier=identifier)
+    event = cap.crisis_cap_public(identifier=identifier)
     return _cap_response(event.data["xml"], public=True)
 
 
@@ -100,7 +96,7 @@ def crisis_cap_public(request: HttpRequest, identifier: str) -> HttpResponse:
 def crisis_raise_level(request: HttpRequest, crisis_id: int) -> HttpResponse:
     crisis = crisis_get_for(user=request.user, crisis_id=crisis_id)
     try:
-        version = alerts.crisis_raise_level(actor=request.user, crisis=crisis, level=request.POST.get("level", ""),
+        version = cap.crisis_raise_level(actor=request.user, crisis=crisis, level=request.POST.get("level", ""),
                                             country=request.POST.get("country", "") or None)
     except DomainError as error:
         messages.error(request, error.message)
