@@ -32,11 +32,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from embassy.common.errors import BadInput
+from embassy.common.links import absolute_url
 from embassy.common.when import local_label
 from embassy.crises.affected import affected_refresh, find_affected
 from embassy.crises.feeds import FeedEvent
@@ -124,7 +124,7 @@ def notify_missions(crisis: Crisis, what: str, mission_ids: set[int] | None = No
     users = get_user_model().objects.filter(
         is_active=True, memberships__mission__in=missions,
         memberships__role__in=[Role.PROTECTION_OFFICER, Role.HEAD_OF_MISSION]).distinct()
-    url = settings.SITE_URL.rstrip("/") + reverse("console:crisis", args=[crisis.pk])
+    url = absolute_url("console:crisis", crisis.pk)
     zones = dict(Membership.objects.filter(user__in=users, mission__in=missions)  # each reader's mission's clock
                  .order_by("mission_id").values_list("user_id", "mission__timezone"))
     for user in users:
