@@ -11,42 +11,24 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from embassy.accounts.staff import Purpose, staff_to_notify
 from embassy.common.links import absolute_url, url_path
 from embassy.common.sms import sms_fit, sms_link, sms_render
-from embassy.missions.models import HQ_ROLES, Membership, Mission, Role
+from embassy.missions.models import Mission
 from embassy.sos.models import Case, DutyOfficer
 
 log = logging.getLogger(__name__)
 STAFF_CHANNELS = ("push", "email", "sms")
 CITIZEN_CHANNELS = ("push",)
-PROTECTION_ROLES = (Role.PROTECTION_OFFICER, Role.HEAD_OF_MISSION)
 
 
 def duty_officers(mission_id: int) -> list[Any]:
     """The officers on duty at a mission; when nobody has signed on, every protection officer there."""
-    User = get_user_model()
-    users = list(User.objects.filter(pk__in=DutyOfficer.objects.filter(mission_id=mission_id).values("user_id"),
-                                     is_active=True))
-    if users:
-        return users
-    return list(User.objects.filter(is_active=True, memberships__mission_id=mission_id,
-                                    memberships__role=Role.PROTECTION_OFFICER).distinct())
-
-
-def protection_staff(mission_id: int) -> list[Any]:
-    User = get_user_model()
-    return list(User.objects.filter(is_active=True, memberships__mission_id=mission_id,
-                                    memberships__role__in=PROTECTION_ROLES).distinct())
-
-
-def headquarters_staff() -> list[Any]:
-    User = get_user_model()
-    return list(User.objects.filter(is_active=True, memberships__role__in=[Role.PROTECTION_ANALYST,
-                                                                          Role.ADMINISTRATOR]).distinct())
+    return staff_to_notify(purpose=Purpose.DUTY, missions=[mission_id],
+                           on_duty=DutyOfficer.objects.filter(mission_id=mission_id).values("user_id"))
 
 
 def _console_url(case: Case) -> str:
@@ -311,7 +293,3 @@ def _remember_positions(cases: list[Case]) -> None:
 
     citizen_positions_store(points=[(c.citizen_id, c.lat, c.lon) for c in cases
                                     if c.lat is not None and c.lon is not None])
-
-
-def is_hq_member(user: Any) -> bool:
-    return Membership.objects.filter(user=user, role__in=HQ_ROLES).exists()

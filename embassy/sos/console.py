@@ -5,15 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from embassy.accounts.staff import Purpose, may_take_duty, staff_queryset
 from embassy.common.decorators import staff_required
 from embassy.common.errors import DomainError
-from embassy.missions.models import PERSONAL_DATA_ROLES, Mission
+from embassy.missions.models import Mission
 from embassy.missions.selectors import missions_for, scope_for
 from embassy.missions.views import current_mission
 from embassy.sos import present, selectors, services
@@ -49,7 +49,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     mission = context["mission"]
     context["on_duty"] = bool(mission and DutyOfficer.objects.filter(mission=mission,
                                                                       user_id=request.user.pk or 0).exists())
-    context["can_take_duty"] = bool(mission and mission.pk in scope_for(request.user).personal_ids)
+    context["can_take_duty"] = bool(mission and may_take_duty(user=request.user, mission_id=mission.pk))
     return render(request, "sos/console_queue.html", context)
 
 
@@ -79,9 +79,7 @@ def queue_points(request: HttpRequest) -> JsonResponse:
 def _case_context(request: HttpRequest, case_id: int, *, audit: bool = True) -> dict[str, Any]:
     case = selectors.case_get_for(user=request.user, case_id=case_id, audit=audit)
     citizen = case.citizen
-    staff = (get_user_model().objects.filter(memberships__mission=case.mission,
-                                             memberships__role__in=PERSONAL_DATA_ROLES, is_active=True)
-             .distinct().order_by("first_name", "username"))
+    staff = staff_queryset(purpose=Purpose.CASEWORK, missions=[case.mission_id]).order_by("first_name", "username")
     events = list(selectors.timeline(case))
     for event in events:  # a press queued offline: when the phone says it was pressed
         event.pressed_at = _when(event.data.get("pressed_at") if isinstance(event.data, dict) else None)  # type: ignore[attr-defined]
