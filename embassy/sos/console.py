@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from embassy.accounts.staff import Purpose, may_take_duty, staff_queryset
+from embassy.common.console import Action, console_action
 from embassy.common.decorators import staff_required
 from embassy.common.errors import DomainError
 from embassy.missions.models import Mission
@@ -124,7 +125,7 @@ def case_live(request: HttpRequest, case_id: int) -> HttpResponse:
     return render(request, "sos/console_case.html#live", context)
 
 
-ACTIONS = {
+ACTIONS: dict[str, Action[Case]] = {name: Action(run) for name, run in {
     "acknowledge": lambda case, user, post: services.case_acknowledge(case=case, actor=user),
     "message": lambda case, user, post: services.case_message_post(case=case, actor=user, text=post.get("text", "")),
     "note": lambda case, user, post: services.case_note_add(case=case, actor=user, text=post.get("text", "")),
@@ -140,7 +141,7 @@ ACTIONS = {
     "resolve": lambda case, user, post: services.case_resolve(case=case, actor=user, outcome=post.get("outcome", ""),
                                                               note=post.get("note", "")),
     "reopen": lambda case, user, post: services.case_reopen(case=case, actor=user, reason=post.get("reason", "")),
-}
+}.items()}
 
 
 def _when(value: Any) -> dt.datetime | None:
@@ -160,22 +161,19 @@ def _int(value: Any) -> int:
 @staff_required
 @require_POST
 def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
-    handler = ACTIONS.get(action)
-    if handler is None:
-        raise Http404
-    case = selectors.case_get_for(user=request.user, case_id=case_id, audit=False)
-    error = ""
-    try:
-        handler(case, request.user, request.POST)
-    except DomainError as exc:
-        error = exc.message
-    if action == "handover" and not error:
-        return _after_handover(request, case_id)
-    if not request.headers.get("HX-Request"):
-        return redirect("console:sos-case", case_id=case_id)
-    context = _case_context(request, case_id, audit=False)
-    context["error"] = error
-    return render(request, "sos/console_case.html#live", context, status=200)
+    """An officer's button on the case page; the error, if any, shows in the refreshed timeline (htmx)."""
+
+    def respond(name: str, error: str) -> HttpResponse:
+        if name == "handover" and not error:
+            return _after_handover(request, case_id)
+        if not request.headers.get("HX-Request"):
+            return redirect("console:sos-case", case_id=case_id)
+        context = _case_context(request, case_id, audit=False)
+        context["error"] = error
+        return render(request, "sos/console_case.html#live", context, status=200)
+
+    return console_action(request, ACTIONS, action, respond=respond, flash_errors=False,
+                          target=lambda: selectors.case_get_for(user=request.user, case_id=case_id, audit=False))
 
 
 def _after_handover(request: HttpRequest, case_id: int) -> HttpResponse:
