@@ -17,12 +17,12 @@ from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET
 
 from django.conf import settings
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from embassy.advisories.levels import CAP_CERTAINTY, CAP_RESPONSE, CAP_SEVERITY, CAP_URGENCY, Level
 from embassy.advisories.models import AdvisoryVersion
+from embassy.common.links import absolute_url
 from embassy.missions.models import Mission
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
@@ -33,10 +33,6 @@ TAG_DATE = "2018"
 
 def site_host() -> str:
     return urlsplit(settings.SITE_URL).hostname or "localhost"
-
-
-def absolute(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
 
 
 def cap_sender() -> str:
@@ -65,7 +61,7 @@ def cap_reference(version: AdvisoryVersion) -> str:
 
 
 def cap_url(version: AdvisoryVersion) -> str:
-    return absolute(reverse("advisories:cap", args=[version.country_id, version.pk]))
+    return absolute_url("advisories:cap", version.country_id, version.pk)
 
 
 def sender_name() -> str:
@@ -149,7 +145,7 @@ def _info(alert: ET.Element, version: AdvisoryVersion, language: str, contact: s
             "region": r["name"], "level": r["level"], "label": r["level_label"], "reason": r["reason"]})
     cap_sub(info, "description", "\n".join(line.strip() for line in lines if line.strip()))
     cap_sub(info, "instruction", _instruction(top))
-    cap_sub(info, "web", absolute(reverse("advisories:country", args=[version.country_id])))
+    cap_sub(info, "web", absolute_url("advisories:country", version.country_id))
     if contact:
         cap_sub(info, "contact", contact)
     cap_pair(info, "parameter", "advisoryLevel", str(version.level))

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from embassy.accounts.zones import hq_zone
@@ -14,6 +15,7 @@ from embassy.advisories import selectors, services
 from embassy.advisories.diff import version_diff
 from embassy.advisories.forms import AdvisoryForm
 from embassy.advisories.models import AdvisoryVersion
+from embassy.common.console import Action, console_action
 from embassy.common.decorators import staff_required
 from embassy.common.errors import DomainError
 from embassy.geo.selectors import country_get
@@ -91,20 +93,21 @@ def version_page(request: HttpRequest, version_id: int) -> HttpResponse:
     }, status=status)
 
 
+ACTIONS: dict[str, Action[int]] = {
+    "submit": Action(lambda version_id, user, post: services.advisory_submit(actor=user, version_id=version_id),
+                     gettext_lazy("Sent for review.")),
+    "publish": Action(lambda version_id, user, post: services.advisory_publish(actor=user, version_id=version_id),
+                      gettext_lazy("Published.")),
+    "reject": Action(lambda version_id, user, post: services.advisory_reject(actor=user, version_id=version_id,
+                                                                             note=post.get("note", "")),
+                     gettext_lazy("Rejected.")),
+}
+
+
 def _act(request: HttpRequest, version_id: int, action: str) -> HttpResponse:
-    done = {"submit": _("Sent for review."), "publish": _("Published."), "reject": _("Rejected.")}
-    try:
-        if action == "submit":
-            services.advisory_submit(actor=request.user, version_id=version_id)
-        elif action == "publish":
-            services.advisory_publish(actor=request.user, version_id=version_id)
-        else:
-            services.advisory_reject(actor=request.user, version_id=version_id, note=request.POST.get("note", ""))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, done[action])
-    return redirect("console:advisory-version", version_id=version_id)
+    """A review button: the outcome is a message on the version's page."""
+    return console_action(request, ACTIONS, action, target=lambda: version_id,
+                          respond=lambda name, error: redirect("console:advisory-version", version_id=version_id))
 
 
 @staff_required

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from embassy.advisories.cap import TAG_DATE, absolute, cap_url, sender_name, site_host
+from embassy.advisories.cap import TAG_DATE, cap_url, sender_name, site_host
 from embassy.advisories.models import AdvisoryVersion
+from embassy.common.links import absolute, absolute_url
 from embassy.geo.models import Country
 
 CAP_MIME = "application/cap+xml"
@@ -47,7 +47,7 @@ def _summary(v: AdvisoryVersion) -> str:
 
 def _feed(title: str, path: str, feed_id: str) -> AdvisoryFeed:
     return AdvisoryFeed(
-        title=title, link=absolute(reverse("advisories:index")), description="", feed_url=absolute(path),
+        title=title, link=absolute_url("advisories:index"), description="", feed_url=absolute(path),
         feed_guid=feed_id, author_name=sender_name(), language=None,
     )
 
@@ -62,7 +62,7 @@ def advisory_feed(versions: list[AdvisoryVersion], *, country: Country | None, p
         assert v.published_at is not None
         extra = [("related", CAP_MIME, cap_url(v))] if v.level_rose else []
         feed.add_item(
-            title=_title(v), link=absolute(reverse("advisories:country", args=[v.country_id])),
+            title=_title(v), link=absolute_url("advisories:country", v.country_id),
             description=_summary(v), unique_id=_tag(f"advisory/{v.country_id}/{v.number}"),
             unique_id_is_permalink=False, pubdate=v.published_at, updateddate=v.published_at,
             categories=[v.country_id, f"level-{v.level}"], extra_links=extra,
@@ -76,7 +76,7 @@ def cap_index_feed(versions: list[AdvisoryVersion], *, path: str) -> bytes:
     for v in versions:
         assert v.published_at is not None
         feed.add_item(
-            title=_title(v), link=absolute(reverse("advisories:country", args=[v.country_id])),
+            title=_title(v), link=absolute_url("advisories:country", v.country_id),
             description=_summary(v), unique_id=_tag(f"cap/{v.country_id}/{v.number}"),
             unique_id_is_permalink=False, pubdate=v.published_at, updateddate=v.published_at,
             categories=[v.country_id], extra_links=[("alternate", CAP_MIME, cap_url(v))],

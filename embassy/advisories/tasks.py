@@ -10,6 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from embassy.common.links import absolute
 from embassy.common.sms import sms_fit, sms_link, sms_render
 
 CHUNK = 500
@@ -48,7 +49,6 @@ def notify_level_change(version_id: int) -> int:
     """Queue one notification per recipient of a published version whose country level changed: HIGH
     priority when the level rose, NORMAL when it fell; in each recipient's language. Idempotent (the
     dedupe key is per version and user), so a retried task sends nothing twice. Returns users notified."""
-    from django.conf import settings
 
     from embassy.accounts.models import User
     from embassy.advisories.levels import Level
@@ -61,7 +61,7 @@ def notify_level_change(version_id: int) -> int:
     before = version.previous_level or Level.NORMAL
     rose = version.level > before
     path = reverse("advisories:country", args=[version.country_id])
-    url = settings.SITE_URL.rstrip("/") + path
+    url = absolute(path)
     sms_url = sms_link(path)
     sms_texts: dict[str, str] = {}  # by language: the same for every recipient
     sent = 0

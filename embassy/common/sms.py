@@ -25,6 +25,8 @@ from collections.abc import Mapping, Sequence
 import gsm0338  # noqa: F401  (registers the "gsm03.38" codec)
 from django.conf import settings
 
+from embassy.common.links import site_base
+
 CODEC = "gsm03.38"
 SEGMENT = 160  # septets in a single-part GSM-7 message
 PART = 153  # septets per part of a concatenated GSM-7 message (7 go to the part header)
@@ -181,7 +183,8 @@ def sms_fit(text: str, *, limit: int = SEGMENT) -> tuple[str, bool]:
 
 def sms_link_base() -> str:
     """Scheme and host of the links in SMS: SMS_LINK_BASE, else SITE_URL (without a trailing slash)."""
-    return str(getattr(settings, "SMS_LINK_BASE", "") or settings.SITE_URL).rstrip("/")
+    base = getattr(settings, "SMS_LINK_BASE", "")
+    return str(base).rstrip("/") if base else site_base()
 
 
 def sms_link(path: str) -> str:

@@ -23,13 +23,11 @@ from xml.etree import ElementTree as ET
 
 from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from embassy.accounts.audit import audit_record
 from embassy.advisories.cap import (
-    absolute,
     cap_document,
     cap_pair,
     cap_sender,
@@ -48,6 +46,7 @@ from embassy.advisories.services import (
     is_editor,
 )
 from embassy.common.errors import BadInput, Conflict, NotFound, PermissionDenied
+from embassy.common.links import absolute_url
 from embassy.common.when import local_label
 from embassy.crises.models import Crisis, CrisisEvent
 from embassy.crises.present import polygon_rings, zone_text
@@ -196,7 +195,7 @@ def _info(alert: ET.Element, crisis: Crisis, language: str, *, counts: dict[str,
         description = _("The missions have closed their response to this crisis.") + "\n" + description
     cap_sub(info, "description", description)
     cap_sub(info, "instruction", _instruction(hotlines))
-    web = absolute(reverse("advisories:country", args=[countries[0]])) if countries else settings.SITE_URL
+    web = absolute_url("advisories:country", countries[0]) if countries else settings.SITE_URL
     cap_sub(info, "web", web)
     if hotlines:
         cap_sub(info, "contact", "; ".join(hotlines))

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from embassy.accounts.zones import console_zone
+from embassy.common.console import Action, console_action
 from embassy.common.decorators import staff_required
 from embassy.common.errors import BadInput, DomainError, PermissionDenied
 from embassy.crises import answers, links, rollcall, selectors, services
@@ -222,26 +223,32 @@ def crisis_answer(request: HttpRequest, crisis_id: int, affected_id: int) -> Htt
     return render(request, "crises/console/_people.html", context, status=200)
 
 
+def _dismiss(crisis: Crisis, user: Any, post: QueryDict) -> Crisis:
+    return services.crisis_dismiss(actor=user, crisis=crisis, reason=post.get("reason", ""))
+
+
+ACTIONS: dict[str, Action[Crisis]] = {
+    "confirm": Action(lambda crisis, user, post: services.crisis_confirm(actor=user, crisis=crisis),
+                      gettext_lazy("Crisis confirmed.")),
+    "dismiss": Action(_dismiss, gettext_lazy("Crisis dismissed.")),
+    "close": Action(_dismiss, gettext_lazy("Crisis closed.")),
+    "rollcall": Action(lambda crisis, user, post: rollcall.rollcall_start(actor=user, crisis=crisis),
+                       gettext_lazy("The roll-call has started: the messages are being sent.")),
+    "note": Action(lambda crisis, user, post: services.crisis_note_add(actor=user, crisis=crisis,
+                                                                       text=post.get("text", "")),
+                   gettext_lazy("Note added.")),
+}
+
+
 def _act(request: HttpRequest, crisis: Crisis, action: str) -> HttpResponse:
-    done = {"confirm": _("Crisis confirmed."), "dismiss": _("Crisis dismissed."), "close": _("Crisis closed."),
-            "rollcall": _("The roll-call has started: the messages are being sent."), "note": _("Note added.")}
-    try:
-        if action == "confirm":
-            services.crisis_confirm(actor=request.user, crisis=crisis)
-        elif action in ("dismiss", "close"):
-            services.crisis_dismiss(actor=request.user, crisis=crisis, reason=request.POST.get("reason", ""))
-        elif action == "rollcall":
-            rollcall.rollcall_start(actor=request.user, crisis=crisis)
-        else:
-            services.crisis_note_add(actor=request.user, crisis=crisis, text=request.POST.get("text", ""))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, done[action])
-    target = request.POST.get("next", "")
-    if target == "list":
-        return redirect("console:crises")
-    return redirect(reverse("console:crisis", args=[crisis.pk]) + ("#notes" if action == "note" else ""))
+    """A button of the crisis room (or the list's, with next=list): the outcome is a message on the page."""
+
+    def respond(name: str, error: str) -> HttpResponse:
+        if request.POST.get("next", "") == "list":
+            return redirect("console:crises")
+        return redirect(reverse("console:crisis", args=[crisis.pk]) + ("#notes" if name == "note" else ""))
+
+    return console_action(request, ACTIONS, action, target=lambda: crisis, respond=respond)
 
 
 @staff_required

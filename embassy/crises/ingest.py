@@ -29,20 +29,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from embassy.accounts.staff import Purpose, staff_to_notify
 from embassy.common.errors import BadInput
+from embassy.common.links import absolute_url
 from embassy.common.when import local_label
 from embassy.crises.affected import affected_refresh, find_affected
 from embassy.crises.feeds import FeedEvent
 from embassy.crises.models import Crisis, CrisisEvent, FeedItem
 from embassy.crises.reach import covering_circle, overlaps, union_zone
-from embassy.missions.models import Membership, Role
+from embassy.missions.models import Membership
 from embassy.notify.services import Priority, notify_user
 
 log = logging.getLogger(__name__)
@@ -120,12 +120,10 @@ def notify_missions(crisis: Crisis, what: str, mission_ids: set[int] | None = No
     """Protection staff of the crisis's missions (or of `mission_ids`) hear about it, via the outbox. `what`:
     proposed (confirm or dismiss), declared, confirmed (a feed made it active), reached (a grown zone
     reached their mission). Once per person and `what`."""
-    missions = crisis.missions.all() if mission_ids is None else list(mission_ids)
-    users = get_user_model().objects.filter(
-        is_active=True, memberships__mission__in=missions,
-        memberships__role__in=[Role.PROTECTION_OFFICER, Role.HEAD_OF_MISSION]).distinct()
-    url = settings.SITE_URL.rstrip("/") + reverse("console:crisis", args=[crisis.pk])
-    zones = dict(Membership.objects.filter(user__in=users, mission__in=missions)  # each reader's mission's clock
+    missions = list(crisis.missions.values_list("id", flat=True)) if mission_ids is None else list(mission_ids)
+    users = staff_to_notify(purpose=Purpose.PROTECTION, missions=missions)
+    url = absolute_url("console:crisis", crisis.pk)
+    zones = dict(Membership.objects.filter(user__in=users, mission_id__in=missions)  # each reader's mission's clock
                  .order_by("mission_id").values_list("user_id", "mission__timezone"))
     for user in users:
         with translation.override(user.language or "id"):

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core import signing
 from django.utils.translation import gettext_lazy
 
+from embassy.common.links import absolute_url, url_path
 from embassy.common.shortlinks import ShortCodeRefused, short_sign, short_unsign
 from embassy.common.sms import sms_link
 from embassy.crises.models import Affected
@@ -48,8 +49,8 @@ def link_token(affected_id: int, crisis_id: int, who: str = PERSON) -> str:
 
 
 def link_url(crisis_id: int, token: str, answer: str = "") -> str:
-    base = f"{settings.SITE_URL.rstrip('/')}/aman/{crisis_id}/{token}/"
-    return base + {"safe": "selamat/", "help": "bantuan/"}.get(answer, "")
+    view = {"safe": "crises:answer-safe", "help": "crises:answer-help"}.get(answer, "crises:answer")
+    return absolute_url(view, crisis_id, token)
 
 
 def short_token(affected_id: int, who: str = PERSON) -> str:
@@ -59,7 +60,7 @@ def short_token(affected_id: int, who: str = PERSON) -> str:
 
 def short_url(code: str) -> str:
     """/a/<code>: the question page of link_url, short enough for an SMS (SMS_LINK_BASE or SITE_URL)."""
-    return sms_link(f"/a/{code}")
+    return sms_link(url_path("crises:answer-short", code))
 
 
 def short_check(code: str) -> tuple[int, str, int]:

@@ -11,51 +11,32 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from embassy.accounts.staff import Purpose, staff_to_notify
+from embassy.common.links import absolute_url, url_path
 from embassy.common.sms import sms_fit, sms_link, sms_render
-from embassy.missions.models import HQ_ROLES, Membership, Mission, Role
+from embassy.missions.models import Mission
 from embassy.sos.models import Case, DutyOfficer
 
 log = logging.getLogger(__name__)
 STAFF_CHANNELS = ("push", "email", "sms")
 CITIZEN_CHANNELS = ("push",)
-PROTECTION_ROLES = (Role.PROTECTION_OFFICER, Role.HEAD_OF_MISSION)
 
 
 def duty_officers(mission_id: int) -> list[Any]:
     """The officers on duty at a mission; when nobody has signed on, every protection officer there."""
-    User = get_user_model()
-    users = list(User.objects.filter(pk__in=DutyOfficer.objects.filter(mission_id=mission_id).values("user_id"),
-                                     is_active=True))
-    if users:
-        return users
-    return list(User.objects.filter(is_active=True, memberships__mission_id=mission_id,
-                                    memberships__role=Role.PROTECTION_OFFICER).distinct())
-
-
-def protection_staff(mission_id: int) -> list[Any]:
-    User = get_user_model()
-    return list(User.objects.filter(is_active=True, memberships__mission_id=mission_id,
-                                    memberships__role__in=PROTECTION_ROLES).distinct())
-
-
-def headquarters_staff() -> list[Any]:
-    User = get_user_model()
-    return list(User.objects.filter(is_active=True, memberships__role__in=[Role.PROTECTION_ANALYST,
-                                                                          Role.ADMINISTRATOR]).distinct())
+    return staff_to_notify(purpose=Purpose.DUTY, missions=[mission_id],
+                           on_duty=DutyOfficer.objects.filter(mission_id=mission_id).values("user_id"))
 
 
 def _console_url(case: Case) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("console:sos-case", args=[case.pk])
+    return absolute_url("console:sos-case", case.pk)
 
 
 def _citizen_url(case: Case) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("sos:case", args=[case.pk])
+    return absolute_url("sos:case", case.pk)
 
 
 def _where(case: Case) -> str:
@@ -119,7 +100,7 @@ def sms_citizen_update(*, kind: str, mission: str, text: str, url: str) -> str:
 
 
 def _case_sms_url(case: Case, name: str) -> str:
-    return sms_link(reverse(name, args=[case.pk]))
+    return sms_link(url_path(name, case.pk))
 
 
 def _to_staff(users: Iterable[Any], case: Case, *, kind: str, subject: Any, body: Any, priority: int,
@@ -247,8 +228,8 @@ def _staff_specs(users: list[Any], addresses: dict[int, list[tuple[str, str]]], 
                 body = _("%(refs)s. Open the console: the queue lists them oldest first.") % {
                     "refs": ", ".join(c.reference for c in cases[:10]) + (" …" if len(cases) > 10 else "")}
                 sms = sms_digest(count=len(cases), mission=first.mission.name_id,
-                                 url=sms_link(reverse("console:sos-queue"))) if wants_sms else ""
-                items: list[tuple[Any, Any, str, str, str, int | None, str]] = [(subject, body, settings.SITE_URL.rstrip("/") + reverse("console:sos-queue"),
+                                 url=sms_link(url_path("console:sos-queue"))) if wants_sms else ""
+                items: list[tuple[Any, Any, str, str, str, int | None, str]] = [(subject, body, absolute_url("console:sos-queue"),
                           f"sos:{first.pk}-{last.pk}:digest:{first.mission_id}", "sos.new.digest", None, sms)]
             else:
                 items = [(_staff_subject(c),
@@ -312,7 +293,3 @@ def _remember_positions(cases: list[Case]) -> None:
 
     citizen_positions_store(points=[(c.citizen_id, c.lat, c.lon) for c in cases
                                     if c.lat is not None and c.lon is not None])
-
-
-def is_hq_member(user: Any) -> bool:
-    return Membership.objects.filter(user=user, role__in=HQ_ROLES).exists()

@@ -5,15 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from embassy.accounts.staff import Purpose, may_take_duty, staff_queryset
+from embassy.common.console import Action, console_action
 from embassy.common.decorators import staff_required
 from embassy.common.errors import DomainError
-from embassy.missions.models import PERSONAL_DATA_ROLES, Mission
+from embassy.missions.models import Mission
 from embassy.missions.selectors import missions_for, scope_for
 from embassy.missions.views import current_mission
 from embassy.sos import present, selectors, services
@@ -49,7 +50,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     mission = context["mission"]
     context["on_duty"] = bool(mission and DutyOfficer.objects.filter(mission=mission,
                                                                       user_id=request.user.pk or 0).exists())
-    context["can_take_duty"] = bool(mission and mission.pk in scope_for(request.user).personal_ids)
+    context["can_take_duty"] = bool(mission and may_take_duty(user=request.user, mission_id=mission.pk))
     return render(request, "sos/console_queue.html", context)
 
 
@@ -79,9 +80,7 @@ def queue_points(request: HttpRequest) -> JsonResponse:
 def _case_context(request: HttpRequest, case_id: int, *, audit: bool = True) -> dict[str, Any]:
     case = selectors.case_get_for(user=request.user, case_id=case_id, audit=audit)
     citizen = case.citizen
-    staff = (get_user_model().objects.filter(memberships__mission=case.mission,
-                                             memberships__role__in=PERSONAL_DATA_ROLES, is_active=True)
-             .distinct().order_by("first_name", "username"))
+    staff = staff_queryset(purpose=Purpose.CASEWORK, missions=[case.mission_id]).order_by("first_name", "username")
     events = list(selectors.timeline(case))
     for event in events:  # a press queued offline: when the phone says it was pressed
         event.pressed_at = _when(event.data.get("pressed_at") if isinstance(event.data, dict) else None)  # type: ignore[attr-defined]
@@ -126,7 +125,7 @@ def case_live(request: HttpRequest, case_id: int) -> HttpResponse:
     return render(request, "sos/console_case.html#live", context)
 
 
-ACTIONS = {
+ACTIONS: dict[str, Action[Case]] = {name: Action(run) for name, run in {
     "acknowledge": lambda case, user, post: services.case_acknowledge(case=case, actor=user),
     "message": lambda case, user, post: services.case_message_post(case=case, actor=user, text=post.get("text", "")),
     "note": lambda case, user, post: services.case_note_add(case=case, actor=user, text=post.get("text", "")),
@@ -142,7 +141,7 @@ ACTIONS = {
     "resolve": lambda case, user, post: services.case_resolve(case=case, actor=user, outcome=post.get("outcome", ""),
                                                               note=post.get("note", "")),
     "reopen": lambda case, user, post: services.case_reopen(case=case, actor=user, reason=post.get("reason", "")),
-}
+}.items()}
 
 
 def _when(value: Any) -> dt.datetime | None:
@@ -162,22 +161,19 @@ def _int(value: Any) -> int:
 @staff_required
 @require_POST
 def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
-    handler = ACTIONS.get(action)
-    if handler is None:
-        raise Http404
-    case = selectors.case_get_for(user=request.user, case_id=case_id, audit=False)
-    error = ""
-    try:
-        handler(case, request.user, request.POST)
-    except DomainError as exc:
-        error = exc.message
-    if action == "handover" and not error:
-        return _after_handover(request, case_id)
-    if not request.headers.get("HX-Request"):
-        return redirect("console:sos-case", case_id=case_id)
-    context = _case_context(request, case_id, audit=False)
-    context["error"] = error
-    return render(request, "sos/console_case.html#live", context, status=200)
+    """An officer's button on the case page; the error, if any, shows in the refreshed timeline (htmx)."""
+
+    def respond(name: str, error: str) -> HttpResponse:
+        if name == "handover" and not error:
+            return _after_handover(request, case_id)
+        if not request.headers.get("HX-Request"):
+            return redirect("console:sos-case", case_id=case_id)
+        context = _case_context(request, case_id, audit=False)
+        context["error"] = error
+        return render(request, "sos/console_case.html#live", context, status=200)
+
+    return console_action(request, ACTIONS, action, respond=respond, flash_errors=False,
+                          target=lambda: selectors.case_get_for(user=request.user, case_id=case_id, audit=False))
 
 
 def _after_handover(request: HttpRequest, case_id: int) -> HttpResponse:

@@ -6,13 +6,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from django.conf import settings
 from django.http import FileResponse
-from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from embassy.common.errors import NotFound
+from embassy.common.links import absolute_url
 from embassy.geo.gazetteer import nearest, timezone_at
 from embassy.missions.contact import hotline_for
 from embassy.missions.models import Mission
@@ -21,7 +20,6 @@ from embassy.sos.selectors import sla
 
 _CACHE_SECONDS = 60.0
 _missions: dict[int, tuple[float, Mission]] = {}
-_case_url: dict[str, str] = {}
 
 
 def mission_cached(mission_id: int) -> Mission:
@@ -87,11 +85,7 @@ def nearest_place_label(lat: float | None, lon: float | None) -> str:
 
 
 def citizen_url(case: Case) -> str:
-    # reverse() once per site address (it was a tenth of the panic button's answer); the id fills the pattern
-    site = settings.SITE_URL
-    if site not in _case_url:
-        _case_url[site] = site.rstrip("/") + reverse("sos:case", args=[0]).replace("/0/", "/{}/")
-    return _case_url[site].format(case.pk)
+    return absolute_url("sos:case", case.pk)  # reversed once per process (it was a tenth of the press's answer)
 
 
 def own_case_dict(case: Case, events: list[Event]) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from embassy.citizens.validation import (
     purpose_details,
 )
 from embassy.common.errors import BadInput, Conflict, NotFound, PermissionDenied
+from embassy.common.links import absolute_url, url_path
 from embassy.common.sms import sms_fit, sms_link, sms_render
 from embassy.common.text import line_clean
 from embassy.geo.boundaries import validate_point
@@ -373,10 +374,10 @@ def stay_reminders_send(*, now: dt.datetime | None = None) -> int:
                     body=_("You reported a stay in %(place)s since %(date)s. Please confirm that you are still "
                            "there, or tell us that you have left, so that your mission can reach you in an "
                            "emergency.") % {"place": place, "date": stay.start_date.isoformat()},
-                    url=f"{settings.SITE_URL.rstrip('/')}/lapor-diri/{stay.pk}/",
+                    url=absolute_url("citizens:stay-edit", stay.pk),
                     kind="stay-confirm",
                     dedupe_key=f"stay-confirm:{stay.pk}:{stay.confirmed_at:%Y%m%d}:{period}",
-                    sms=stay_reminder_sms(place=place, url=sms_link(f"/lapor-diri/{stay.pk}/")),
+                    sms=stay_reminder_sms(place=place, url=sms_link(url_path("citizens:stay-edit", stay.pk))),
                     fallback=("sms",),  # signed up with a phone number only
                 )
                 Stay.objects.filter(pk=stay.pk).update(reminded_at=now)

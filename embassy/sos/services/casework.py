@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from embassy.accounts.audit import audit_record
+from embassy.accounts.staff import Purpose, is_staff_for, may_take_duty
 from embassy.common.errors import BadInput, Conflict, NotFound, PermissionDenied
-from embassy.missions.models import PERSONAL_DATA_ROLES, Membership, Mission
+from embassy.missions.models import Mission
 from embassy.missions.selectors import scope_for
 from embassy.sos import alerts
 from embassy.sos.models import Case, Category, DutyOfficer, Event, Outcome, Priority
@@ -115,9 +116,7 @@ def case_assign(*, case: Case, actor: Any, assignee_id: int) -> Case:
     assignee = get_user_model().objects.filter(pk=assignee_id, is_active=True, kind="staff").first()
     if assignee is None:
         raise NotFound(_("No such officer."), field="assignee_id")
-    eligible = Membership.objects.filter(user=assignee, role__in=PERSONAL_DATA_ROLES).filter(
-        mission=case.mission).exists() or alerts.is_hq_member(assignee)
-    if not eligible:
+    if not is_staff_for(user=assignee, purpose=Purpose.CASEWORK, mission_id=case.mission_id):
         raise BadInput(_("This officer does not work for the case's mission."), field="assignee_id")
     case.assigned_to = assignee
     case.save(update_fields=["assigned_to"])
@@ -235,7 +234,7 @@ def case_reopen(*, case: Case, actor: Any, reason: str = "") -> Case:
 @transaction.atomic
 def duty_set(*, actor: Any, mission: Mission, on_duty: bool) -> bool:
     """Sign on or off as the mission's duty officer. Only protection staff of that mission may."""
-    if not Membership.objects.filter(user=actor, mission=mission, role__in=alerts.PROTECTION_ROLES).exists():
+    if not may_take_duty(user=actor, mission_id=mission.pk):
         raise PermissionDenied(_("Only the mission's protection staff can take duty."))
     if on_duty:
         DutyOfficer.objects.get_or_create(mission=mission, user=actor, defaults={"since": timezone.now()})

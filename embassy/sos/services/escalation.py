@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from embassy.accounts.staff import Purpose, staff_to_notify
 from embassy.sos import alerts
 from embassy.sos.models import Case, Event
 from embassy.sos.services.common import event_add
@@ -37,10 +38,10 @@ def cases_escalate_overdue(*, now: dt.datetime | None = None) -> int:
                 continue
             case = Case.objects.select_related("mission", "citizen").get(pk=pk)
             if level == 0:
-                users = alerts.protection_staff(case.mission_id)
+                users = staff_to_notify(purpose=Purpose.PROTECTION, missions=[case.mission_id])
                 text = _("Not acknowledged after %(min)s min: alerted all protection staff of %(mission)s.")
             else:
-                users = alerts.headquarters_staff()
+                users = staff_to_notify(purpose=Purpose.HEADQUARTERS)
                 text = _("Not acknowledged after %(min)s min: alerted headquarters.")
             minutes = max(1, round((now - case.waiting_since).total_seconds() / 60))
             event_add(case, Event.Kind.ESCALATED, text=text % {"min": minutes, "mission": case.mission.name()},
