@@ -40,13 +40,3 @@ def heartbeat() -> str:
     now = timezone.now()
     Marker.objects.update_or_create(key="worker.heartbeat", defaults={"value": {"at": now.isoformat()}})
     return now.isoformat()
-
-
-@periodic(dt.timedelta(hours=1))
-@task(queue_name="default")
-def purge_expired_signin_codes() -> int:
-    from embassy.accounts.models import SignInCode
-
-    cutoff = timezone.now() - dt.timedelta(days=1)
-    deleted, _ = SignInCode.objects.filter(expires_at__lt=cutoff).delete()
-    return deleted

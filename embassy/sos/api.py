@@ -8,7 +8,7 @@ from django.http import FileResponse, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
-from embassy.common.api import AUTH
+from embassy.accounts.auth import AUTH
 from embassy.common.errors import BadInput, NotFound, PermissionDenied
 from embassy.missions.selectors import mission_get
 from embassy.sos import present, selectors, services
