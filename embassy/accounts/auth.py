@@ -5,6 +5,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
+from embassy.accounts.services import token_authenticate
+
 
 class TokenAuth(HttpBearer):
     """`Authorization: Bearer se_...`. Staff tokens are only issued after the second factor, so a staff
@@ -13,8 +15,6 @@ class TokenAuth(HttpBearer):
     openapi_scheme = "bearer"
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        from embassy.accounts.services import token_authenticate
-
         found = token_authenticate(token)
         if found is None:
             return None
