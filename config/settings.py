@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "embassy.advisories",
     "embassy.sos",
     "embassy.crises",
+    "embassy.ops",
 ]
 
 MIDDLEWARE = [
