@@ -1,4 +1,5 @@
-"""The officer console's frame (mission switcher, home) and the public missions directory."""
+"""The officer console's frame (the mission an officer acts for, the switcher) and the public missions
+directory. The console's home page is in embassy.ops.views."""
 
 from __future__ import annotations
 

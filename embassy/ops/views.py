@@ -10,6 +10,7 @@ from django.shortcuts import render
 from embassy.common.decorators import staff_required
 from embassy.missions.selectors import missions_for, scope_for
 from embassy.missions.views import current_mission
+from embassy.ops.warmup import WARM
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -19,8 +20,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
         db = "ok"
     except Exception:
         db = "error"
-    from embassy.ops.warmup import WARM
-
     return JsonResponse({"status": "ok" if db == "ok" else "degraded", "database": db, "warm": WARM.is_set()},
                         status=200 if db == "ok" else 503)
 

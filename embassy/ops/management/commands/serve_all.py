@@ -13,14 +13,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from embassy.accounts.demo import DEMO_PASSWORD, DEMO_STAFF, demo_totp_secret_b32
+from embassy.common.sqlite.base import checkpoint
 
 
 class Command(BaseCommand):
     help = "Run web server + task worker + scheduler until interrupted (development / demo)."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from embassy.common.sqlite.base import checkpoint
-
         checkpoint("TRUNCATE")  # fold what migrate/seed wrote into the database file before serving
         host, port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000")
         py = sys.executable
