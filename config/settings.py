@@ -142,6 +142,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "embassy.common.context_processors.site",
+                "embassy.notify.context_processors.outbox",
             ],
         },
     },
