@@ -21,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from embassy.accounts.audit import audit_record
 from embassy.accounts.limits import code_send_check
 from embassy.accounts.models import ApiToken, SignInCode, User
+from embassy.accounts.signals import citizen_user_verified
 from embassy.common.context import current_request
 from embassy.common.errors import BadInput, NotFound, RateLimited
 from embassy.common.phones import phone_normalise
@@ -149,9 +150,7 @@ def _citizen_user_for(addr: Address) -> User:
         user = User(username=f"c-{secrets.token_hex(8)}", kind=User.Kind.CITIZEN, **lookup)
         user.set_unusable_password()
         user.save()
-    from embassy.citizens.services import citizen_ensure_for_user
-
-    citizen_ensure_for_user(user=user)
+    citizen_user_verified.send(sender=User, user=user)
     return user
 
 
