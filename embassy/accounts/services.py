@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -190,8 +190,6 @@ _ACTIVE = _TOKEN_USER_FIELDS.index("is_active")
 def token_authenticate(key: str) -> ApiToken | None:
     """The live token for a bearer key, with its user (None if unknown, revoked, expired or the user is
     inactive). Records the last use at most every five minutes."""
-    from django.db import connection
-
     if not key or not key.startswith(TOKEN_PREFIX):
         return None
     now = timezone.now()

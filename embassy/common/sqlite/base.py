@@ -21,6 +21,7 @@ import time
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.backends.sqlite3 import base
 
 log = logging.getLogger(__name__)
@@ -217,8 +218,6 @@ class DatabaseWrapper(base.DatabaseWrapper):
 def checkpoint(mode: str = "PASSIVE") -> None:
     """Copy the write-ahead log into the database file (SQLite only; a no-op elsewhere). PASSIVE never
     waits for readers or writers; TRUNCATE (used when nothing else runs yet) also empties the log."""
-    from django.db import connection
-
     if connection.vendor != "sqlite" or mode not in ("PASSIVE", "TRUNCATE"):
         return
     with connection.cursor() as cursor:
