@@ -1,3 +1,5 @@
+"""Django's frame: site address, apps, middleware, templates, languages, static files, logging."""
+
 from __future__ import annotations
 
 import os
@@ -6,6 +8,7 @@ from pathlib import Path
 from django.utils.translation import gettext_lazy as _
 
 from config.settings.env import BASE_DIR, DEBUG, TESTING, VAR_DIR
+from config.settings.serving import HOST, PORT
 
 
 def _site_url() -> str:
@@ -15,13 +18,12 @@ def _site_url() -> str:
     explicit = os.environ.get("SITE_URL", "").strip()
     if explicit:
         return explicit
-    host = os.environ.get("HOST", "").strip() or "127.0.0.1"
+    host = HOST
     if host in ("0.0.0.0", "::", "[::]"):  # noqa: S104 - a listening address, not one this binds to
         host = "127.0.0.1"
     elif ":" in host and not host.startswith("["):
         host = f"[{host}]"  # an IPv6 address in a URL
-    port = os.environ.get("PORT", "").strip() or "8000"
-    return f"http://{host}:{port}"
+    return f"http://{host}:{PORT}"
 
 
 SITE_URL = _site_url()

@@ -1,3 +1,5 @@
+"""Crises (feeds, roll-call, CAP) and advisories."""
+
 from __future__ import annotations
 
 import os
@@ -21,4 +23,19 @@ CRISIS_SEQUENCE_WINDOW_HOURS = float(os.environ.get("CRISIS_SEQUENCE_WINDOW_HOUR
 CRISES_CAP_EXPIRES_HOURS = float(os.environ.get("CRISES_CAP_EXPIRES_HOURS", "24"))
 ADVISORIES_CAP_EXPIRES_DAYS = float(os.environ.get("ADVISORIES_CAP_EXPIRES_DAYS", "30"))
 CRISIS_FEED_URLS = {k: v for k, v in (("usgs", os.environ.get("CRISIS_FEED_USGS_URL", "")),
-                                      ("gdacs", os.environ.get("CRISIS_FEED_GDACS_URL", ""))) if v}  # the SOS benchmark's baseline, also without DEBUG  # with DEBUG: keep every SQL query in connection.queries (SQLite)
+                                      ("gdacs", os.environ.get("CRISIS_FEED_GDACS_URL", ""))) if v}
+# Per hazard kind, overrides of embassy.crises.ingest.DEFAULT_RULES (which events become crises, and when by
+# themselves): {"flood": {"levels": ["red"]}}. Set in a settings file, not the environment.
+CRISIS_RULES: dict[str, dict[str, object]] = {}
+# Magnitude → zone radius (km) pairs for earthquakes, interpolated; empty: embassy.crises.ingest's table.
+CRISIS_RADIUS_BY_MAGNITUDE: list[tuple[float, float]] = []
+# The identifier prefix of crisis CAP alerts; empty: "<SITE_URL host>.crisis".
+CRISES_CAP_ID_PREFIX = os.environ.get("CRISES_CAP_ID_PREFIX", "")
+
+# --- Advisories ---------------------------------------------------------------------------------------------
+# The sender and identifier prefix of advisory CAP alerts; empty: "advisories@<SITE_URL host>" and
+# "<SITE_URL host>.advisory".
+ADVISORIES_CAP_SENDER = os.environ.get("ADVISORIES_CAP_SENDER", "")
+ADVISORIES_CAP_ID_PREFIX = os.environ.get("ADVISORIES_CAP_ID_PREFIX", "")
+# Whoever wrote, edited or submitted a version may also publish it (small teams); off: another person must.
+ADVISORIES_ALLOW_SELF_PUBLISH = env_bool("ADVISORIES_ALLOW_SELF_PUBLISH", False)

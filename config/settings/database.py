@@ -1,3 +1,5 @@
+"""The database (SQLite with the write-lock backend, or PostgreSQL), task queues and the cache."""
+
 from __future__ import annotations
 
 import os
@@ -32,7 +34,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-DEBUG_SQL = env_bool("DEBUG_SQL", False)
+DEBUG_SQL = env_bool("DEBUG_SQL", False)  # with DEBUG: keep every SQL query in connection.queries (SQLite)
+# SQLite write lock (embassy/common/sqlite, docs/adr/0016-sqlite-write-lock.md): "background" for the task worker
+# and the scheduler (serve_all sets it), whose writes give way to web requests'.
+SQLITE_WRITER = os.environ.get("SQLITE_WRITER", "")
+# Development aid: 20 logs every write-lock hold of 20 ms or more, with where it came from (0: off).
+SQLITE_LOCK_TRACE_MS = float(os.environ.get("SQLITE_LOCK_TRACE_MS", "0") or 0)
+# How often the scheduler folds the write-ahead log into the database file (SQLite only).
+SQLITE_CHECKPOINT_SECONDS = float(os.environ.get("SQLITE_CHECKPOINT_SECONDS", "2"))
 
 # --- Tasks ------------------------------------------------------------------------------------------
 _TASKS_BACKENDS = {

@@ -1,3 +1,6 @@
+"""Paths, the environment readers every settings module uses, and the two switches the others depend on
+(DEBUG, TESTING)."""
+
 from __future__ import annotations
 
 import os

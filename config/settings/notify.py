@@ -1,3 +1,5 @@
+"""E-mail and the notification outbox (embassy.notify): providers, rates, retries, retention."""
+
 from __future__ import annotations
 
 import base64
@@ -57,9 +59,12 @@ NOTIFY_SMS_PRICES = os.environ.get("NOTIFY_SMS_PRICES", "")  # per SMS segment b
 NOTIFY_SMS_CURRENCY = os.environ.get("NOTIFY_SMS_CURRENCY", "USD")
 NOTIFY_DEV_SINK = env_bool("NOTIFY_DEV_SINK", DEBUG)  # SMS/WhatsApp without a provider → the sink
 NOTIFY_SINK_PATH = VAR_DIR / "notify" / "sink.jsonl"
+# An SMS that does not fit one GSM-7 segment raises SmsTooLong instead of being cut (on under tests).
+NOTIFY_SMS_STRICT = env_bool("NOTIFY_SMS_STRICT", TESTING)
 NOTIFY_RATE_LIMITS = _rate_map("NOTIFY_RATE_LIMITS", {
     "push": 200, "email": 20, "sms": 10, "whatsapp": 10, "webhook": 50, "sink": 1000,
 })  # messages per second per channel
+NOTIFY_RATE_BURST_SECONDS = float(os.environ.get("NOTIFY_RATE_BURST_SECONDS", "1"))  # tokens banked while idle
 NOTIFY_MAX_ATTEMPTS = {"push": 6, "email": 8, "sms": 6, "whatsapp": 6, "webhook": 8, "sink": 3}
 NOTIFY_RETRY_BASE_SECONDS = float(os.environ.get("NOTIFY_RETRY_BASE_SECONDS", "10"))
 NOTIFY_RETRY_MAX_SECONDS = float(os.environ.get("NOTIFY_RETRY_MAX_SECONDS", "3600"))

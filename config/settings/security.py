@@ -1,3 +1,5 @@
+"""Keys and sign-in: SECRET_KEY, hosts, staff and citizen authentication, field encryption, HTTPS and CSP."""
+
 from __future__ import annotations
 
 import base64

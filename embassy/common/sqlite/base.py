@@ -27,14 +27,14 @@ from django.db.backends.sqlite3 import base
 log = logging.getLogger(__name__)
 CHECKPOINT_EVERY = 1000
 # Development aid: SQLITE_LOCK_TRACE_MS=20 logs every write-lock hold of 20 ms or more, with where it came from.
-_TRACE_MS = float(os.environ.get("SQLITE_LOCK_TRACE_MS", "0") or 0)
+_TRACE_MS = settings.SQLITE_LOCK_TRACE_MS
 _WRITE_PREFIXES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
 
 
 # Background writers (the task worker and the scheduler: SQLITE_WRITER=background, set by serve_all) give way
 # to foreground ones (web requests: an SOS alert, an answer): they start a transaction only when no foreground
 # writer is waiting or writing, or after BACKGROUND_MAX_DEFER_S at the latest (so they are never starved).
-_BACKGROUND = os.environ.get("SQLITE_WRITER", "") == "background"
+_BACKGROUND = settings.SQLITE_WRITER == "background"
 BACKGROUND_MAX_DEFER_S = 0.05
 
 
@@ -150,7 +150,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def queries_logged(self) -> bool:
         """With DEBUG, Django logs and keeps every query (a noticeable share of a small request's cost).
         Here that happens only with DEBUG_SQL=1; tests' query counting (force_debug_cursor) still works."""
-        return self.force_debug_cursor or (settings.DEBUG and getattr(settings, "DEBUG_SQL", False))
+        return self.force_debug_cursor or (settings.DEBUG and settings.DEBUG_SQL)
 
     def get_new_connection(self, conn_params: Any) -> Any:
         conn = super().get_new_connection(conn_params)
