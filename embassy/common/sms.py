@@ -181,7 +181,7 @@ def sms_fit(text: str, *, limit: int = SEGMENT) -> tuple[str, bool]:
 
 def sms_link_base() -> str:
     """Scheme and host of the links in SMS: SMS_LINK_BASE, else SITE_URL (without a trailing slash)."""
-    return str(getattr(settings, "SMS_LINK_BASE", "") or settings.SITE_URL).rstrip("/")
+    return str(settings.SMS_LINK_BASE or settings.SITE_URL).rstrip("/")
 
 
 def sms_link(path: str) -> str:

@@ -58,15 +58,15 @@ PAUSE = 0.002  # seconds between batches: urgent writers take the write lock mea
 
 # --- Settings ---------------------------------------------------------------------------------------------------
 def reminder_minutes() -> list[float]:
-    return [float(m) for m in getattr(settings, "ROLLCALL_REMINDERS", [30, 120])]
+    return [float(m) for m in settings.ROLLCALL_REMINDERS]
 
 
 def contacts_after_minutes() -> float:
-    return float(getattr(settings, "ROLLCALL_CONTACTS_AFTER", 240))
+    return float(settings.ROLLCALL_CONTACTS_AFTER)
 
 
 def channel_order() -> tuple[str, ...]:
-    return tuple(getattr(settings, "ROLLCALL_CHANNELS", DEFAULT_CHANNELS))
+    return tuple(settings.ROLLCALL_CHANNELS)
 
 
 # --- Asking -----------------------------------------------------------------------------------------------------
