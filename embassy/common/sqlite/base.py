@@ -18,6 +18,7 @@ import logging
 import os
 import threading
 import time
+import traceback
 from typing import Any
 
 from django.conf import settings
@@ -94,8 +95,6 @@ class WriteLock:
             if not _BACKGROUND and self.gate is not None:
                 fcntl.flock(self.gate, fcntl.LOCK_UN)
             if _TRACE_MS and (time.perf_counter() - self.since) * 1000 >= _TRACE_MS:
-                import traceback
-
                 where = " < ".join(f"{f.name}:{f.lineno}" for f in traceback.extract_stack(limit=12)[-11:-2]
                                    if "/embassy/" in f.filename or "django_tasks" in f.filename)
                 log.warning("write lock held %.0f ms (waited %.0f ms) pid %s: %s",
