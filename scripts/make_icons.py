@@ -1,7 +1,7 @@
 """Draw the app icons (the favicon's emblem: a white diamond on the top bar's red) as PNG files, with nothing
 but the standard library. Run from the repository root after changing the emblem:
 
-    .venv/bin/python static/pwa/make_icons.py
+    .venv/bin/python scripts/make_icons.py
 """
 
 from __future__ import annotations
