@@ -7,14 +7,13 @@ import os
 import secrets
 
 from csp.constants import NONCE
+from django.core.exceptions import ImproperlyConfigured
 
 from config.settings.env import DEBUG, TESTING, _local_secret, env_bool, env_list
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG and not TESTING:
-        from django.core.exceptions import ImproperlyConfigured
-
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (see docs/configuration.md).")
     SECRET_KEY = _local_secret("secret_key", lambda: secrets.token_urlsafe(50))
 
@@ -68,8 +67,6 @@ FIELD_ENCRYPTION_KEYS = os.environ.get("FIELD_ENCRYPTION_KEYS", "")
 FIELD_HASH_KEY = os.environ.get("FIELD_HASH_KEY", "")
 if not FIELD_ENCRYPTION_KEYS or not FIELD_HASH_KEY:
     if not DEBUG and not TESTING:
-        from django.core.exceptions import ImproperlyConfigured
-
         raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS and FIELD_HASH_KEY must be set when DEBUG is off.")
     FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or _local_secret("field_keys", lambda: "k1:" + _new_key())
     FIELD_HASH_KEY = FIELD_HASH_KEY or _local_secret("field_hash_key", _new_key)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from typing import Any
 
@@ -137,8 +138,6 @@ def staff_otp(request: HttpRequest) -> HttpResponse:
 
 
 def _b32(key: bytes) -> str:
-    import base64
-
     return base64.b32encode(key).decode().rstrip("=")
 
 
