@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from embassy.accounts.services import staff_create
@@ -33,3 +34,9 @@ def test_staff_with_no_mission_sees_no_stays() -> None:
     response = staff_client(user).get("/konsol/")
     assert response.status_code == 200
     assert _active_stays(staff_client(user)) == "0"
+
+
+def test_the_console_menu_links_the_outbox_for_those_who_may_read_it() -> None:
+    outbox = f'href="{reverse("console:notify-log")}"'
+    assert outbox in staff_client(make_staff("HQ-PWNI", Role.PROTECTION_ANALYST)).get("/konsol/").content.decode()
+    assert outbox not in staff_client(make_staff("KBRI-KUALA-LUMPUR", Role.CONSULAR_OFFICER)).get("/konsol/").content.decode()
