@@ -31,6 +31,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	DEBUG=1 $(BIN)/mypy .
 	$(BIN)/pytest -q
 

@@ -7,17 +7,18 @@ from config.api import api
 from embassy.accounts import views as account_views
 from embassy.advisories.urls import console_patterns as advisory_console
 from embassy.citizens.urls import console_patterns as citizen_console
-from embassy.common.views import favicon, healthz
+from embassy.common.views import favicon
 from embassy.crises.report.urls import report_patterns
 from embassy.crises.urls import console_patterns as crises_console
 from embassy.geo import views as geo_views
 from embassy.missions import views as mission_views
 from embassy.notify.urls import console_patterns as notify_console
+from embassy.ops import views as ops_views
 from embassy.sos.urls import console_patterns as sos_console
 
 console = (
     [
-        path("", mission_views.console_home, name="home"),
+        path("", ops_views.console_home, name="home"),
         path("misi/", mission_views.switch_mission, name="switch-mission"),
         path("audit/", account_views.audit_log, name="audit-log"),
         path("audit/export.csv", account_views.audit_export, name="audit-export"),
@@ -34,7 +35,7 @@ console = (
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
-    path("healthz", healthz, name="healthz"),
+    path("healthz", ops_views.healthz, name="healthz"),
     path("favicon.ico", favicon),
     path("geo/outlines.geojson", geo_views.outlines, name="geo-outlines"),
     path("geo/<slug:layer>/<int:z>/<int:x>/<int:y>.geojson", geo_views.tile, name="geo-tile"),

@@ -16,15 +16,14 @@ from django.urls import reverse
 from embassy.accounts import services
 from embassy.accounts.audit import audit_record
 from embassy.accounts.models import ApiToken, AuditEvent, User
+from embassy.missions.models import Role
+from embassy.missions.selectors import scope_for
 
 
 class HQAdminSite(admin.AdminSite):
     site_header = "Smart Embassy — administrasi / administration"
 
     def has_permission(self, request: HttpRequest) -> bool:
-        from embassy.missions.models import Role
-        from embassy.missions.selectors import scope_for
-
         user = request.user
         if not (user.is_active and user.is_staff and getattr(user, "kind", "") == "staff"):
             return False

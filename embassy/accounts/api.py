@@ -11,6 +11,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from embassy.accounts import services
 from embassy.accounts.audit import audit_export_response, audit_search_for
+from embassy.accounts.auth import AUTH
 from embassy.accounts.models import ApiToken
 from embassy.accounts.schemas import (
     AuditOut,
@@ -23,7 +24,7 @@ from embassy.accounts.schemas import (
     StaffTokenIn,
     TokenOut,
 )
-from embassy.common.api import AUTH, error_body
+from embassy.common.api import error_body
 from embassy.common.errors import BadInput
 
 router = Router()

@@ -13,6 +13,7 @@ from embassy.accounts.models import AuditEvent
 from embassy.common.context import current_request
 from embassy.common.errors import PermissionDenied
 from embassy.common.spreadsheet import csv_lines
+from embassy.missions.selectors import scope_for
 
 
 def audit_record(
@@ -44,8 +45,6 @@ def audit_record(
 
 
 def _require_hq(user: Any) -> None:
-    from embassy.missions.selectors import scope_for
-
     scope = scope_for(user)
     if not scope.personal_all:
         raise PermissionDenied("Only headquarters can search the audit log")

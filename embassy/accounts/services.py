@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -21,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from embassy.accounts.audit import audit_record
 from embassy.accounts.limits import code_send_check
 from embassy.accounts.models import ApiToken, SignInCode, User
+from embassy.accounts.signals import citizen_user_verified
 from embassy.common.context import current_request
 from embassy.common.errors import BadInput, NotFound, RateLimited
 from embassy.common.phones import phone_normalise
@@ -149,9 +150,7 @@ def _citizen_user_for(addr: Address) -> User:
         user = User(username=f"c-{secrets.token_hex(8)}", kind=User.Kind.CITIZEN, **lookup)
         user.set_unusable_password()
         user.save()
-    from embassy.citizens.services import citizen_ensure_for_user
-
-    citizen_ensure_for_user(user=user)
+    citizen_user_verified.send(sender=User, user=user)
     return user
 
 
@@ -191,8 +190,6 @@ _ACTIVE = _TOKEN_USER_FIELDS.index("is_active")
 def token_authenticate(key: str) -> ApiToken | None:
     """The live token for a bearer key, with its user (None if unknown, revoked, expired or the user is
     inactive). Records the last use at most every five minutes."""
-    from django.db import connection
-
     if not key or not key.startswith(TOKEN_PREFIX):
         return None
     now = timezone.now()

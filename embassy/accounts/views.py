@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from typing import Any
 
 import segno
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -136,8 +138,6 @@ def staff_otp(request: HttpRequest) -> HttpResponse:
 
 
 def _b32(key: bytes) -> str:
-    import base64
-
     return base64.b32encode(key).decode().rstrip("=")
 
 
@@ -162,8 +162,6 @@ def _audit_filters(request: HttpRequest) -> dict[str, Any]:
 
 @staff_required
 def audit_log(request: HttpRequest) -> HttpResponse:
-    from django.core.paginator import Paginator
-
     qs = audit_search_for(user=request.user, **_audit_filters(request))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "accounts/audit_log.html", {"page": page, "filters": request.GET,

@@ -9,6 +9,7 @@ from django.utils.http import http_date, parse_http_date_safe, quote_etag
 from ninja import Router, Status
 from ninja.security import SessionAuth
 
+from embassy.accounts.auth import AUTH, TokenAuth
 from embassy.advisories import selectors, services
 from embassy.advisories.diff import version_diff
 from embassy.advisories.schemas import (
@@ -22,7 +23,6 @@ from embassy.advisories.schemas import (
     VersionOut,
     VersionSummaryOut,
 )
-from embassy.common.api import AUTH, TokenAuth
 
 
 def _anonymous(request: HttpRequest) -> bool:

@@ -36,11 +36,11 @@ def site_host() -> str:
 
 
 def cap_sender() -> str:
-    return getattr(settings, "ADVISORIES_CAP_SENDER", "") or f"advisories@{site_host()}"
+    return settings.ADVISORIES_CAP_SENDER or f"advisories@{site_host()}"
 
 
 def cap_identifier(version: AdvisoryVersion) -> str:
-    prefix = getattr(settings, "ADVISORIES_CAP_ID_PREFIX", "") or f"{site_host()}.advisory"
+    prefix = settings.ADVISORIES_CAP_ID_PREFIX or f"{site_host()}.advisory"
     return f"{prefix}.{version.country_id}.{version.number}"
 
 
@@ -52,7 +52,7 @@ def cap_time(moment: dt.datetime) -> str:
 
 def advisory_expires(published_at: dt.datetime) -> dt.datetime:
     """When an advisory alert's information expires (the advisory itself stays until it changes)."""
-    return published_at + dt.timedelta(days=float(getattr(settings, "ADVISORIES_CAP_EXPIRES_DAYS", 30)))
+    return published_at + dt.timedelta(days=float(settings.ADVISORIES_CAP_EXPIRES_DAYS))
 
 
 def cap_reference(version: AdvisoryVersion) -> str:

@@ -257,7 +257,7 @@ def _publish(actor: Any, version_id: int) -> AdvisoryVersion:
     if version.status != AdvisoryVersion.Status.IN_REVIEW:
         raise Conflict(_("Only a version in review can be published."), field="status")
     people = {version.author_id, version.updated_by_id, version.submitted_by_id}
-    if actor.pk in people and not getattr(settings, "ADVISORIES_ALLOW_SELF_PUBLISH", False):
+    if actor.pk in people and not settings.ADVISORIES_ALLOW_SELF_PUBLISH:
         raise PermissionDenied(_("Another person must review and publish this version (four-eyes rule)."))
     previous = lock.current
     base_level = previous.level if previous is not None else Level.NORMAL

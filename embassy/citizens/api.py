@@ -6,6 +6,7 @@ from django.http.response import HttpResponseBase
 from ninja import Query, Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from embassy.accounts.auth import AUTH
 from embassy.citizens import selectors, services
 from embassy.citizens.schemas import (
     CitizenDetailOut,
@@ -27,7 +28,6 @@ from embassy.citizens.schemas import (
 )
 from embassy.citizens.where import WhereFilters, parse_bbox, stay_counts_for, stay_density_for, where_list_for
 from embassy.citizens.where_export import where_export_response
-from embassy.common.api import AUTH
 
 router = Router(auth=AUTH)
 staff_router = Router(auth=AUTH)

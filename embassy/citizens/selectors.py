@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -166,3 +166,23 @@ def own_stay(*, user: Any, stay_id: int) -> Stay:
     if stay is None:
         raise NotFound(_("No such stay."), field="stay_id")
     return stay
+
+
+def stay_overview_for(*, user: Any, mission: Mission | None) -> dict[str, Any]:
+    """Counts of active stays for the console's home page: every mission's when a headquarters user acts for
+    headquarters, else the stays of `mission` if the user's scope covers it; none for a user with no mission.
+    Counts only, no personal data: not audited."""
+    scope = scope_for(user)
+    stays = Stay.objects.filter(status=Stay.Status.ACTIVE)
+    if mission is None or not scope.covers(mission.pk):
+        stays = stays.none()
+    elif not (mission.is_hq and scope.all_missions):
+        stays = stays.filter(mission=mission)
+    by_country = stays.values("country__name_id", "country__name_en", "country_id").annotate(n=Count("id"))
+    return {
+        "active_stays": stays.count(),
+        "citizens": stays.values("citizen_id").distinct().count(),
+        "by_purpose": list(stays.values("purpose").annotate(n=Count("id")).order_by("-n")),
+        "by_country": list(by_country.order_by("-n")[:10]),
+        "purpose_labels": dict(Stay.Purpose.choices),
+    }

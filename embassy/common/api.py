@@ -1,4 +1,4 @@
-"""Shared API plumbing: authentication (bearer token or session) and JSON errors."""
+"""Shared API plumbing: JSON errors and input checks."""
 
 
 import logging
@@ -9,47 +9,11 @@ from django.http.request import RawPostDataException
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.security import HttpBearer, SessionAuth
 
 from embassy.common.errors import DomainError
 from embassy.common.inputs import JsonParser, bounded_ints
 
 log = logging.getLogger(__name__)
-
-
-class TokenAuth(HttpBearer):
-    """`Authorization: Bearer se_...`. Staff tokens are only issued after the second factor, so a staff
-    user authenticated by token counts as verified."""
-
-    openapi_scheme = "bearer"
-
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        from embassy.accounts.services import token_authenticate
-
-        found = token_authenticate(token)
-        if found is None:
-            return None
-        user = found.user
-        user.is_verified = lambda: True  # type: ignore[attr-defined]
-        request.user = user
-        request.api_token = found  # type: ignore[attr-defined]
-        return user
-
-
-class VerifiedSessionAuth(SessionAuth):
-    """The web session cookie (with CSRF). A staff member's session counts only after the second factor: a
-    password alone signs nothing in through the API (django-otp's middleware sets is_verified)."""
-
-    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
-        user = super().authenticate(request, key)
-        if user is not None and getattr(user, "kind", "") == "staff" \
-                and not getattr(user, "is_verified", lambda: False)():
-            return None
-        return user
-
-
-# Bearer token (apps, scripts) or the web session cookie (with CSRF).
-AUTH = [TokenAuth(), VerifiedSessionAuth()]
 
 
 def error_body(message: str, field: str | None = None, code: str = "invalid",

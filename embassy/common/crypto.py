@@ -76,11 +76,6 @@ def encrypt(value: str, *, context: str) -> str:
     return f"{PREFIX}:{ring.current_id}:{base64.urlsafe_b64encode(nonce + sealed).decode()}"
 
 
-def key_id_of(token: str) -> str:
-    parts = token.split(":", 2)
-    return parts[1] if len(parts) == 3 and parts[0] == PREFIX else ""
-
-
 def decrypt(token: str, *, context: str) -> str:
     """Open a sealed value. Raises ValueError when no configured key opens it."""
     prefix, key_id, payload = [*token.split(":", 2), "", ""][:3]

@@ -8,11 +8,13 @@ from django.conf import settings
 from django.core.exceptions import DisallowedHost, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import render
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from embassy.common.context import RequestInfo, current_request
+from embassy.common.errors import DomainError
 from embassy.common.inputs import INT64_MAX, INT64_MIN
 
 security_log = logging.getLogger("django.security.DisallowedHost")
@@ -52,10 +54,6 @@ class DomainErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        from django.shortcuts import render
-
-        from embassy.common.errors import DomainError
-
         if isinstance(exception, DomainError) and not request.path.startswith("/api/"):
             return render(request, "error.html", {"message": exception.message, "status": exception.status},
                           status=exception.status)

@@ -87,7 +87,8 @@ def short_unsign(code: str, *, salt: str, max_age: float, kinds: str, now: float
     if ident.startswith("0") and ident != "0":
         raise ShortCodeRefused("tampered")
     message = f"{kind}{stamp}{ident}"
-    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    fallbacks = (key if isinstance(key, str) else key.decode() for key in settings.SECRET_KEY_FALLBACKS)
+    secrets = [settings.SECRET_KEY, *fallbacks]
     if not any(hmac.compare_digest(mac, _mac(salt, message, secret)) for secret in secrets):
         raise ShortCodeRefused("tampered")
     value = unb62(ident)

@@ -183,7 +183,7 @@ def sms_fit(text: str, *, limit: int = SEGMENT) -> tuple[str, bool]:
 
 def sms_link_base() -> str:
     """Scheme and host of the links in SMS: SMS_LINK_BASE, else SITE_URL (without a trailing slash)."""
-    base = getattr(settings, "SMS_LINK_BASE", "")
+    base = settings.SMS_LINK_BASE
     return str(base).rstrip("/") if base else site_base()
 
 

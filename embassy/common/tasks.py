@@ -11,6 +11,8 @@ from typing import Any
 from django.utils import timezone
 from django_tasks import task
 
+from embassy.common.models import Marker
+
 
 @dataclass(frozen=True)
 class Periodic:
@@ -35,18 +37,6 @@ def periodic(every: dt.timedelta) -> Callable[[Any], Any]:
 @task(queue_name="default")
 def heartbeat() -> str:
     """Proves the scheduler → queue → worker chain works; the console shows the last beat."""
-    from embassy.common.models import Marker
-
     now = timezone.now()
     Marker.objects.update_or_create(key="worker.heartbeat", defaults={"value": {"at": now.isoformat()}})
     return now.isoformat()
-
-
-@periodic(dt.timedelta(hours=1))
-@task(queue_name="default")
-def purge_expired_signin_codes() -> int:
-    from embassy.accounts.models import SignInCode
-
-    cutoff = timezone.now() - dt.timedelta(days=1)
-    deleted, _ = SignInCode.objects.filter(expires_at__lt=cutoff).delete()
-    return deleted

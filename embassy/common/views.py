@@ -1,22 +1,8 @@
 from __future__ import annotations
 
-from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
-
-
-def healthz(request: HttpRequest) -> JsonResponse:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        db = "ok"
-    except Exception:
-        db = "error"
-    from embassy.common.warmup import WARM
-
-    return JsonResponse({"status": "ok" if db == "ok" else "degraded", "database": db, "warm": WARM.is_set()},
-                        status=200 if db == "ok" else 503)
 
 
 def favicon(request: HttpRequest) -> HttpResponse:

@@ -64,7 +64,7 @@ class RefreshResult:
 
 
 def last_seen_cutoff(now: dt.datetime | None = None) -> dt.datetime:
-    days = float(getattr(settings, "CRISIS_LAST_SEEN_DAYS", 14))
+    days = float(settings.CRISIS_LAST_SEEN_DAYS)
     return (now or timezone.now()) - dt.timedelta(days=days)
 
 

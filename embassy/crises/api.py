@@ -4,7 +4,7 @@ the signed-link answer for citizens without signing in, and the citizen's own ro
 from django.http import HttpRequest
 from ninja import Router, Status
 
-from embassy.common.api import AUTH
+from embassy.accounts.auth import AUTH
 from embassy.common.errors import BadInput, PermissionDenied
 from embassy.crises import answers, links, rollcall, selectors, services
 from embassy.crises.models import Crisis

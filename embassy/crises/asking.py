@@ -34,22 +34,21 @@ KIND_ASK = "crisis.rollcall"
 KIND_CONTACT = "crisis.contact"
 ROLLCALL_KINDS = (KIND_ASK, KIND_CONTACT)
 MIN_STEP_MINUTES = 10.0  # the least time between two messages to one person (a reminder, then the contacts)
-DEFAULT_CHANNELS = ("push", "email", "sms", "whatsapp")
 BATCH = 100  # messages per transaction: short write locks, so SOS alerts interleave
 PAUSE = 0.002  # seconds between batches: urgent writers take the write lock meanwhile
 
 
 # --- Settings ---------------------------------------------------------------------------------------------------
 def reminder_minutes() -> list[float]:
-    return [float(m) for m in getattr(settings, "ROLLCALL_REMINDERS", [30, 120])]
+    return [float(m) for m in settings.ROLLCALL_REMINDERS]
 
 
 def contacts_after_minutes() -> float:
-    return float(getattr(settings, "ROLLCALL_CONTACTS_AFTER", 240))
+    return float(settings.ROLLCALL_CONTACTS_AFTER)
 
 
 def channel_order() -> tuple[str, ...]:
-    return tuple(getattr(settings, "ROLLCALL_CHANNELS", DEFAULT_CHANNELS))
+    return tuple(settings.ROLLCALL_CHANNELS)
 
 
 # --- Asking -----------------------------------------------------------------------------------------------------

@@ -88,11 +88,11 @@ def may_raise_level(user: Any) -> bool:
 
 # --- CAP ----------------------------------------------------------------------------------------------------------
 def cap_id_prefix() -> str:
-    return getattr(settings, "CRISES_CAP_ID_PREFIX", "") or f"{site_host()}.crisis"
+    return settings.CRISES_CAP_ID_PREFIX or f"{site_host()}.crisis"
 
 
 def cap_expires(sent: dt.datetime) -> dt.datetime:
-    return sent + dt.timedelta(hours=float(getattr(settings, "CRISES_CAP_EXPIRES_HOURS", 24)))
+    return sent + dt.timedelta(hours=float(settings.CRISES_CAP_EXPIRES_HOURS))
 
 
 def _num(value: float) -> str:

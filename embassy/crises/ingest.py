@@ -62,12 +62,12 @@ MAX_RADIUS_KM = 3000.0
 
 
 def rules() -> dict[str, dict[str, Any]]:
-    custom = getattr(settings, "CRISIS_RULES", None) or {}
+    custom = settings.CRISIS_RULES
     return {kind: {**DEFAULT_RULES.get(kind, {}), **custom.get(kind, {})} for kind in {*DEFAULT_RULES, *custom}}
 
 
 def radius_for_magnitude(magnitude: float) -> float:
-    table = getattr(settings, "CRISIS_RADIUS_BY_MAGNITUDE", None) or DEFAULT_RADIUS_BY_MAGNITUDE
+    table = settings.CRISIS_RADIUS_BY_MAGNITUDE or DEFAULT_RADIUS_BY_MAGNITUDE
     mags = [m for m, _ in table]
     if magnitude <= mags[0]:
         return float(table[0][1])
@@ -108,11 +108,11 @@ OPEN = (Crisis.Status.PROPOSED, Crisis.Status.ACTIVE)
 
 
 def max_age() -> dt.timedelta:
-    return dt.timedelta(days=float(getattr(settings, "CRISIS_FEED_MAX_AGE_DAYS", 3)))
+    return dt.timedelta(days=settings.CRISIS_FEED_MAX_AGE_DAYS)
 
 
 def sequence_window() -> dt.timedelta:
-    return dt.timedelta(hours=float(getattr(settings, "CRISIS_SEQUENCE_WINDOW_HOURS", 168)))
+    return dt.timedelta(hours=settings.CRISIS_SEQUENCE_WINDOW_HOURS)
 
 
 # --- Telling the missions -------------------------------------------------------------------------------------------

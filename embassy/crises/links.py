@@ -18,7 +18,7 @@ PERSON, CONTACT = "p", "k"
 
 
 def link_max_age() -> int:
-    return int(getattr(settings, "ROLLCALL_LINK_MAX_AGE", 14 * 24 * 3600))
+    return int(settings.ROLLCALL_LINK_MAX_AGE)
 
 
 # --- Signed links -----------------------------------------------------------------------------------------------

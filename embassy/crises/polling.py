@@ -24,7 +24,7 @@ DEFAULT_URLS = {
 
 
 def feed_url(source: str) -> str:
-    return str((getattr(settings, "CRISIS_FEED_URLS", None) or {}).get(source) or DEFAULT_URLS[source])
+    return str(settings.CRISIS_FEED_URLS.get(source) or DEFAULT_URLS[source])
 
 
 def _fetch(url: str) -> bytes:

@@ -16,7 +16,7 @@ from embassy.crises.polling import PARSERS, feed_poll
 @task(queue_name="default")
 def poll_feeds() -> str:
     """Poll every configured public disaster feed (off unless CRISIS_FEEDS_ENABLED)."""
-    if not getattr(settings, "CRISIS_FEEDS_ENABLED", False):
+    if not settings.CRISIS_FEEDS_ENABLED:
         return "disabled"
     polls = [feed_poll(source) for source in PARSERS]
     return ", ".join(f"{p.source}: {p.events} events, {p.created} new, {len(p.errors)} errors" for p in polls)

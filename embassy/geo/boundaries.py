@@ -251,7 +251,7 @@ class CountryResolver:
 def cache_dir() -> Path:
     from django.conf import settings
 
-    if settings.configured and getattr(settings, "GEO_CACHE_DIR", None):
+    if settings.configured and settings.GEO_CACHE_DIR:
         return Path(settings.GEO_CACHE_DIR)
     return Path(__file__).resolve().parents[2] / "var" / "cache"
 

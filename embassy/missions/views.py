@@ -1,8 +1,9 @@
-"""The officer console's frame (mission switcher, home) and the public missions directory."""
+"""The officer console's frame (the mission an officer acts for, the switcher) and the public missions
+directory. The console's home page is in embassy.ops.views."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -26,29 +27,6 @@ def current_mission(request: HttpRequest) -> Mission | None:
         if mission is not None:
             request.session[SESSION_KEY] = mission.code
     return mission
-
-
-@staff_required
-def console_home(request: HttpRequest) -> HttpResponse:
-    from embassy.citizens.models import Stay
-
-    mission = current_mission(request)
-    scope = scope_for(request.user)
-    stays = Stay.objects.filter(status=Stay.Status.ACTIVE)
-    if mission is not None and not mission.is_hq:
-        stays = stays.filter(mission=mission)
-    by_purpose = list(stays.values("purpose").annotate(n=Count("id")).order_by("-n"))
-    by_country = list(stays.values("country__name_id", "country__name_en", "country_id").annotate(n=Count("id")).order_by("-n")[:10])
-    return render(request, "missions/console_home.html", {
-        "mission": mission,
-        "missions": missions_for(request.user).order_by("kind", "city") if scope.is_hq else missions_for(request.user),
-        "active_stays": stays.count(),
-        "citizens": stays.values("citizen_id").distinct().count(),
-        "by_purpose": by_purpose,
-        "by_country": by_country,
-        "purpose_labels": dict(Stay.Purpose.choices),
-        "scope": scope,
-    })
 
 
 @staff_required

@@ -7,7 +7,8 @@ from django.utils.translation import gettext as _
 from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from embassy.common.api import AUTH, error_body
+from embassy.accounts.auth import AUTH
+from embassy.common.api import error_body
 from embassy.common.errors import PermissionDenied
 from embassy.notify import selectors, services, vapid
 from embassy.notify.schemas import (

@@ -18,7 +18,7 @@ from embassy.common.sms import segments
 
 
 def _raw_prices() -> dict[str, str]:
-    raw = getattr(settings, "NOTIFY_SMS_PRICES", {}) or {}
+    raw: str | Mapping[str, object] = settings.NOTIFY_SMS_PRICES or {}
     if isinstance(raw, str):
         raw = dict(item.partition("=")[::2] for item in raw.split(",") if "=" in item)
     return {str(key).strip().upper(): str(value).strip() for key, value in raw.items()}
@@ -44,7 +44,7 @@ def sms_prices() -> dict[str, Decimal]:
 
 
 def sms_currency() -> str:
-    return str(getattr(settings, "NOTIFY_SMS_CURRENCY", "") or "USD")
+    return str(settings.NOTIFY_SMS_CURRENCY or "USD")
 
 
 def calling_code_country(prefix: str) -> str:

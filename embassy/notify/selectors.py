@@ -100,11 +100,6 @@ def outbox_counts_for(*, user: Any) -> dict[str, Any]:
     return {"statuses": list(Message.Status.choices), "rows": rows, "totals": totals}
 
 
-def push_subscriptions_of(*, user: Any) -> QuerySet[PushSubscription]:
-    """The user's own active push subscriptions."""
-    return PushSubscription.objects.filter(user=user, disabled_at__isnull=True).order_by("-created_at")
-
-
 def addresses_for_users(*, user_ids: Iterable[int], channels: Sequence[str] = ("push", "email")) -> dict[int, list[tuple[str, str]]]:
     """(channel, address) pairs on which each user is reachable, for building notify_bulk batches: active
     push subscriptions, e-mail, and phone for sms/whatsapp (whether a provider is configured is checked by

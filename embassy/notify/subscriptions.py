@@ -44,7 +44,7 @@ def _check_endpoint(endpoint: str) -> str:
     endpoint = (endpoint or "").strip()
     parts = urlsplit(endpoint)
     host = (parts.hostname or "").lower()
-    local = bool(settings.DEBUG or getattr(settings, "TESTING", False)) and _is_loopback(host)
+    local = bool(settings.DEBUG or settings.TESTING) and _is_loopback(host)
     if not host or len(endpoint) > 1000 or parts.scheme not in ("https", "http") or parts.username:
         raise BadInput(_("This is not a push subscription endpoint."), field="endpoint")
     if local:

@@ -39,7 +39,7 @@ def _load(private_key: str) -> Vapid02:
 
 def vapid() -> Vapid02 | None:
     """The signing key, or None when push is not configured (no VAPID_PRIVATE_KEY)."""
-    key = str(getattr(settings, "VAPID_PRIVATE_KEY", "") or "")
+    key = settings.VAPID_PRIVATE_KEY
     if not key:
         return None
     return _load(key)
@@ -56,14 +56,14 @@ def _public_of(private_key: str, configured: str) -> str:
 
 def public_key() -> str:
     """The applicationServerKey (URL-safe base64, uncompressed P-256 point), or "" when not configured."""
-    key = str(getattr(settings, "VAPID_PRIVATE_KEY", "") or "")
+    key = settings.VAPID_PRIVATE_KEY
     if not key:
         return ""
-    return _public_of(key, str(getattr(settings, "VAPID_PUBLIC_KEY", "") or ""))
+    return _public_of(key, settings.VAPID_PUBLIC_KEY)
 
 
 def subject() -> str:
-    return str(getattr(settings, "VAPID_SUBJECT", "") or "mailto:no-reply@localhost")
+    return settings.VAPID_SUBJECT
 
 
 def headers_for(endpoint: str) -> dict[str, str]:

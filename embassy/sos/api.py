@@ -8,7 +8,7 @@ from django.http import FileResponse, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
-from embassy.common.api import AUTH
+from embassy.accounts.auth import AUTH
 from embassy.common.errors import BadInput, NotFound, PermissionDenied
 from embassy.missions.selectors import mission_get
 from embassy.sos import present, selectors, services
@@ -66,7 +66,7 @@ def alert_raise(request: HttpRequest, payload: AlertIn) -> Status:
 @router.post("/floor", response={201: dict}, include_in_schema=False)
 def floor(request: HttpRequest) -> Status:
     """The SOS benchmark's baseline: authenticate, store one row in one transaction. Development only."""
-    if not (settings.DEBUG or getattr(settings, "SOS_FLOOR_ENDPOINT", False)):
+    if not (settings.DEBUG or settings.SOS_FLOOR_ENDPOINT):
         raise NotFound(_("Not found."))
     return Status(201, {"id": services.floor_probe_store(user=request.user)})
 

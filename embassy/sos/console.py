@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -40,6 +41,7 @@ def _queue_context(request: HttpRequest) -> dict[str, Any]:
         "top_id": max((c.pk for c in cases if c.status == Case.Status.NEW), default=0),
         "new_count": sum(1 for c in cases if c.status == Case.Status.NEW),
         "points": [present.case_summary(c) for c in cases if c.lat is not None],
+        "sla_seconds": (settings.SOS_ACKNOWLEDGE_TARGET_SECONDS, settings.SOS_ESCALATE_AFTER_SECONDS),
     }
 
 

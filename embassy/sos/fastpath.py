@@ -54,7 +54,7 @@ class SosFastPathMiddleware:
         if (request.method != "POST" or path not in (ALERTS, FLOOR)
                 or not request.META.get("HTTP_AUTHORIZATION", "").startswith("Bearer ")):
             return self.get_response(request)
-        if path == FLOOR and not (settings.DEBUG or getattr(settings, "SOS_FLOOR_ENDPOINT", False)):
+        if path == FLOOR and not (settings.DEBUG or settings.SOS_FLOOR_ENDPOINT):
             return self.get_response(request)
         return self.handle(request, floor=path == FLOOR)
 

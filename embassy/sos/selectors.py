@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Case as DbCase
 from django.db.models import Max, Q, QuerySet, Value, When
 from django.utils import timezone
@@ -135,8 +136,8 @@ class Sla:
 
 
 def sla(case: Case, now: dt.datetime | None = None) -> Sla:
-    """Service level by age. Waiting for acknowledgement: green under 2 minutes, amber until the
-    escalation time, then red. Acknowledged and open: green for a day, amber up to three, then red."""
+    """Service level by age. Waiting for acknowledgement: green under SOS_ACKNOWLEDGE_TARGET_SECONDS, amber
+    until the escalation time, then red. Acknowledged and open: green for a day, amber up to three, then red."""
     from embassy.sos.services.escalation import escalate_after
 
     now = now or timezone.now()
@@ -144,7 +145,8 @@ def sla(case: Case, now: dt.datetime | None = None) -> Sla:
         return Sla("grey", str(_("Resolved")))
     if case.status == Case.Status.NEW:
         age = now - case.waiting_since
-        colour = "green" if age < dt.timedelta(minutes=2) else "amber" if age < escalate_after() else "red"
+        colour = "green" if age < dt.timedelta(seconds=settings.SOS_ACKNOWLEDGE_TARGET_SECONDS) \
+            else "amber" if age < escalate_after() else "red"
         return Sla(colour, str(_("Waiting for acknowledgement")))
     age = now - case.raised_at
     colour = "green" if age < dt.timedelta(days=1) else "amber" if age < dt.timedelta(days=3) else "red"

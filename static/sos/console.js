@@ -86,7 +86,9 @@
     });
     document.querySelectorAll(".case-row.new[data-waiting]").forEach(function (row) {
       var age = (now - Date.parse(row.dataset.waiting)) / 1000;
-      var colour = age < 120 ? "green" : age < 300 ? "amber" : "red";
+      var limits = row.closest("[data-sla-red]");  // the server's service levels (SOS_* settings), in seconds
+      if (!limits) return;
+      var colour = age < +limits.dataset.slaAmber ? "green" : age < +limits.dataset.slaRed ? "amber" : "red";
       row.classList.remove("sla-green", "sla-amber", "sla-red"); row.classList.add("sla-" + colour);
     });
   }

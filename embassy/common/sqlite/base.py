@@ -18,22 +18,24 @@ import logging
 import os
 import threading
 import time
+import traceback
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.backends.sqlite3 import base
 
 log = logging.getLogger(__name__)
 CHECKPOINT_EVERY = 1000
 # Development aid: SQLITE_LOCK_TRACE_MS=20 logs every write-lock hold of 20 ms or more, with where it came from.
-_TRACE_MS = float(os.environ.get("SQLITE_LOCK_TRACE_MS", "0") or 0)
+_TRACE_MS = settings.SQLITE_LOCK_TRACE_MS
 _WRITE_PREFIXES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
 
 
 # Background writers (the task worker and the scheduler: SQLITE_WRITER=background, set by serve_all) give way
 # to foreground ones (web requests: an SOS alert, an answer): they start a transaction only when no foreground
 # writer is waiting or writing, or after BACKGROUND_MAX_DEFER_S at the latest (so they are never starved).
-_BACKGROUND = os.environ.get("SQLITE_WRITER", "") == "background"
+_BACKGROUND = settings.SQLITE_WRITER == "background"
 BACKGROUND_MAX_DEFER_S = 0.05
 
 
@@ -93,8 +95,6 @@ class WriteLock:
             if not _BACKGROUND and self.gate is not None:
                 fcntl.flock(self.gate, fcntl.LOCK_UN)
             if _TRACE_MS and (time.perf_counter() - self.since) * 1000 >= _TRACE_MS:
-                import traceback
-
                 where = " < ".join(f"{f.name}:{f.lineno}" for f in traceback.extract_stack(limit=12)[-11:-2]
                                    if "/embassy/" in f.filename or "django_tasks" in f.filename)
                 log.warning("write lock held %.0f ms (waited %.0f ms) pid %s: %s",
@@ -149,7 +149,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def queries_logged(self) -> bool:
         """With DEBUG, Django logs and keeps every query (a noticeable share of a small request's cost).
         Here that happens only with DEBUG_SQL=1; tests' query counting (force_debug_cursor) still works."""
-        return self.force_debug_cursor or (settings.DEBUG and getattr(settings, "DEBUG_SQL", False))
+        return self.force_debug_cursor or (settings.DEBUG and settings.DEBUG_SQL)
 
     def get_new_connection(self, conn_params: Any) -> Any:
         conn = super().get_new_connection(conn_params)
@@ -217,8 +217,6 @@ class DatabaseWrapper(base.DatabaseWrapper):
 def checkpoint(mode: str = "PASSIVE") -> None:
     """Copy the write-ahead log into the database file (SQLite only; a no-op elsewhere). PASSIVE never
     waits for readers or writers; TRUNCATE (used when nothing else runs yet) also empties the log."""
-    from django.db import connection
-
     if connection.vendor != "sqlite" or mode not in ("PASSIVE", "TRUNCATE"):
         return
     with connection.cursor() as cursor:

@@ -23,8 +23,8 @@ MAX_PER_CASE = 20
 
 def max_bytes(kind: str) -> int:
     if kind == "video":
-        return int(getattr(settings, "SOS_MAX_VIDEO_BYTES", 50 * 1024 * 1024))
-    return int(getattr(settings, "SOS_MAX_PHOTO_BYTES", 10 * 1024 * 1024))
+        return int(settings.SOS_MAX_VIDEO_BYTES)
+    return int(settings.SOS_MAX_PHOTO_BYTES)
 
 
 def attachment_root() -> Path:

@@ -16,7 +16,7 @@ from embassy.sos.services.common import event_add
 
 
 def escalate_after() -> dt.timedelta:
-    return dt.timedelta(seconds=float(getattr(settings, "SOS_ESCALATE_AFTER_SECONDS", 300)))
+    return dt.timedelta(seconds=float(settings.SOS_ESCALATE_AFTER_SECONDS))
 
 
 def cases_escalate_overdue(*, now: dt.datetime | None = None) -> int:

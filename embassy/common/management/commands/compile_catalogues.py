@@ -28,7 +28,7 @@ CHECKED_METADATA = ("Plural-Forms", "Content-Type")
 
 def locale_dirs() -> list[Path]:
     """The project's locale folders: settings.LOCALE_PATHS, else <BASE_DIR>/locale."""
-    paths = [Path(p) for p in getattr(settings, "LOCALE_PATHS", [])]
+    paths = [Path(p) for p in settings.LOCALE_PATHS]
     if not paths:
         paths = [Path(settings.BASE_DIR) / "locale"]
     return [p for p in paths if p.is_dir()]

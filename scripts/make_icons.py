@@ -1,7 +1,7 @@
 """Draw the app icons (the favicon's emblem: a white diamond on the top bar's red) as PNG files, with nothing
 but the standard library. Run from the repository root after changing the emblem:
 
-    .venv/bin/python static/pwa/make_icons.py
+    .venv/bin/python scripts/make_icons.py
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 RED = (0xB3, 0x12, 0x1F)
 WHITE = (0xFF, 0xFF, 0xFF)
 SAMPLES = 4  # per axis: 16 samples per pixel smooth the edges
-HERE = Path(__file__).resolve().parent
+OUT = Path(__file__).resolve().parents[1] / "static" / "pwa"  # where the manifest and pages load them
 
 Shape = Callable[[float, float], bool]  # (x, y) in 0..1 → inside?
 
@@ -87,7 +87,7 @@ def main() -> None:
         "badge-96.png": draw(96, None, emblem),  # monochrome: Android uses only its alpha
     }
     for name, data in icons.items():
-        (HERE / name).write_bytes(data)
+        (OUT / name).write_bytes(data)
 
 
 if __name__ == "__main__":

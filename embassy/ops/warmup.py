@@ -7,16 +7,18 @@ import gc
 import logging
 import threading
 
+from django.db import connections
+
+from embassy.geo.boundaries import get_country_resolver
+from embassy.geo.gazetteer import search
+from embassy.missions.routing import get_router
+
 log = logging.getLogger(__name__)
 WARM = threading.Event()  # set once this process's indexes are loaded (reported by /healthz)
 
 
 def _warm() -> None:
     try:
-        from embassy.geo.boundaries import get_country_resolver
-        from embassy.geo.gazetteer import search
-        from embassy.missions.routing import get_router
-
         get_country_resolver()
         get_router()
         search("warm")  # the place names for lapor diri and the maps (built once into var/cache, ~3 s)
@@ -29,8 +31,6 @@ def _warm() -> None:
     except Exception:  # a missing table before the first migrate must not stop the server
         log.warning("warm-up skipped", exc_info=True)
     finally:
-        from django.db import connections
-
         connections.close_all()
 
 

@@ -1,16 +1,14 @@
 from __future__ import annotations
 
-import os
 import signal
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from embassy.common.scheduler import scheduler_tick
 from embassy.common.sqlite.base import checkpoint
-
-CHECKPOINT_SECONDS = float(os.environ.get("SQLITE_CHECKPOINT_SECONDS", "2"))
 
 
 class Command(BaseCommand):
@@ -38,6 +36,6 @@ class Command(BaseCommand):
             deadline = time.monotonic() + options["interval"]
             while not stop["now"] and time.monotonic() < deadline:
                 time.sleep(0.2)
-                if time.monotonic() - last_checkpoint > CHECKPOINT_SECONDS:
+                if time.monotonic() - last_checkpoint > settings.SQLITE_CHECKPOINT_SECONDS:
                     checkpoint()  # SQLite: keep the write-ahead log short, away from the writers
                     last_checkpoint = time.monotonic()

@@ -1,4 +1,4 @@
-"""`make run`: the web server (uvicorn, ASGI), the task worker and the scheduler, as child processes."""
+"""`make run`: the web server (Granian, WSGI), the task worker and the scheduler, as child processes."""
 
 from __future__ import annotations
 
@@ -13,16 +13,15 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from embassy.accounts.demo import DEMO_PASSWORD, DEMO_STAFF, demo_totp_secret_b32
+from embassy.common.sqlite.base import checkpoint
 
 
 class Command(BaseCommand):
     help = "Run web server + task worker + scheduler until interrupted (development / demo)."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from embassy.common.sqlite.base import checkpoint
-
         checkpoint("TRUNCATE")  # fold what migrate/seed wrote into the database file before serving
-        host, port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000")
+        host, port = settings.HOST, settings.PORT
         py = sys.executable
         # The worker's and the scheduler's SQLite writes give way to the web's (embassy/common/sqlite).
         background = {**os.environ, "SQLITE_WRITER": "background"}
@@ -31,8 +30,8 @@ class Command(BaseCommand):
             # this path costs a fraction of ASGI's per-request overhead (docs/adr/0006-web-server.md).
             "web": subprocess.Popen([py, "-m", "granian", "--interface", "wsgi", "config.wsgi:application",
                                      "--host", host, "--port", port,
-                                     "--workers", os.environ.get("WEB_WORKERS", "2"),
-                                     "--blocking-threads", os.environ.get("WEB_THREADS", "2"),
+                                     "--workers", str(settings.WEB_WORKERS),
+                                     "--blocking-threads", str(settings.WEB_THREADS),
                                      "--no-access-log", "--log-level", "warning"]),
             # Background work yields the CPU to the web processes (WORKER_NICE, default 5): on a small
             # machine a broadcast must not slow down the panic button. No autoreloader (db_worker's default
@@ -103,4 +102,4 @@ class Command(BaseCommand):
 
 
 def _nice() -> None:
-    os.nice(int(os.environ.get("WORKER_NICE", "5")))
+    os.nice(settings.WORKER_NICE)

@@ -1,0 +1,14 @@
+"""How `make run` (manage.py serve_all) serves: address, web processes, the task worker's priority."""
+
+from __future__ import annotations
+
+import os
+
+# The address serve_all listens on; SITE_URL defaults to it.
+HOST = os.environ.get("HOST", "").strip() or "127.0.0.1"
+PORT = os.environ.get("PORT", "").strip() or "8000"
+# Granian worker processes and threads per worker.
+WEB_WORKERS = int(os.environ.get("WEB_WORKERS", "2"))
+WEB_THREADS = int(os.environ.get("WEB_THREADS", "2"))
+# CPU niceness of the task worker, so that background work yields to the web processes.
+WORKER_NICE = int(os.environ.get("WORKER_NICE", "5"))
