@@ -1,11 +1,28 @@
-"""The raw SQL writers (moved from sos.store, not changed)."""
+"""The raw SQL writers: the one module outside the database backend where SQL that writes is spelled out
+(docs/adr/0014-raw-sql.md says why and how to add one). Each writer keeps a measured hot path fast: the
+panic button (`prepare`, `insert`, `insert_family`), the roll-call fan-out and the outbox (`insert_many`,
+`update_rows`), the demo seeding (`insert_many`, `bulk_load`).
+
+The rules every writer here follows:
+- table and column names come from the model's metadata, quoted by the connection;
+- values are parameters, never text in the statement;
+- the SQL differs between SQLite and PostgreSQL only through Django's `connection.ops` (insert-or-ignore is
+  spelled by `insert_statement` / `on_conflict_suffix_sql`), or through a choice the caller names per call
+  (`set_based`); the connection's vendor is read when a statement is built, never at import time.
+"""
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.core.management.color import no_style
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db.models.constants import OnConflict
 
 # Field classes whose preparation for the database returns a value of the column's own Python type unchanged
 # (int, str, float, bool): for those the INSERT passes such a value as it is and skips the ORM's per-field
@@ -106,3 +123,178 @@ def insert_family(parent: Row, children: list[Row]) -> int:
         for child in children:
             child.run(cursor, parent_id)
     return parent_id
+
+
+# --- Many rows -----------------------------------------------------------------------------------------------
+def _fields(model: type[models.Model], names: Sequence[str]) -> list[models.Field]:
+    """The model's fields by name or attname ("user" or "user_id")."""
+    return [model._meta.get_field(n) for n in names]  # type: ignore[misc]
+
+
+def _array_type(field: models.Field) -> str:
+    """The PostgreSQL array element type of a column: its type without a length ("varchar", not
+    "varchar(200)"), so that a cast never truncates a value the column would refuse."""
+    db_type = field.rel_db_type(connection) if field.is_relation else field.db_type(connection)  # type: ignore[union-attr]
+    return re.sub(r"\(.*\)", "", str(db_type))
+
+
+def insert_many(model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
+                constants: dict[str, Any] | None = None, ignore_conflicts: bool = False,
+                set_based: Collection[str] = ()) -> int:
+    """INSERT `rows` (tuples of values already prepared for the database, in the order of `columns`, field
+    names or attnames) into the model's table; `constants` (field name: Python value, prepared here by its
+    field) are the same for every row. With `ignore_conflicts`, a row that breaks a unique constraint is
+    skipped (INSERT OR IGNORE on SQLite, ON CONFLICT DO NOTHING on PostgreSQL). Returns the rows inserted.
+
+    By default one statement is run per row through executemany. For the database vendors named in
+    `set_based` the whole list goes in one statement instead: PostgreSQL passes one array per column
+    (unnest), SQLite one JSON array (json_each; values must be JSON numbers, strings or null). Which one
+    is faster depends on the table and the batch: each caller names the choice it measured. The caller
+    holds the transaction and cuts the batches."""
+    if not rows:
+        return 0
+    ops = connection.ops
+    fields = _fields(model, columns)
+    fixed = _fields(model, list(constants or {}))
+    fixed_values = [f.get_db_prep_save(v, connection) for f, v in zip(fixed, (constants or {}).values(), strict=True)]
+    on_conflict = OnConflict.IGNORE if ignore_conflicts else None
+    head = "{} {} ({})".format(ops.insert_statement(on_conflict=on_conflict), ops.quote_name(model._meta.db_table),
+                               ", ".join(ops.quote_name(str(f.column)) for f in [*fields, *fixed]))
+    tail = ops.on_conflict_suffix_sql([*fields, *fixed], on_conflict, None, None)
+    marks = ["%s"] * len(fixed)
+    if connection.vendor in set_based and connection.vendor == "postgresql":
+        arrays = ", ".join(f"%s::{_array_type(f)}[]" for f in fields)
+        sql = f"{head} SELECT {', '.join(['t.*', *marks])} FROM unnest({arrays}) AS t {tail}"  # noqa: S608
+        return _run(sql, [*fixed_values, *(list(c) for c in zip(*rows, strict=True))])
+    if connection.vendor in set_based and connection.vendor == "sqlite":
+        picks = [f"json_extract(j.value, '$[{i}]')" for i in range(len(fields))]
+        sql = f"{head} SELECT {', '.join([*picks, *marks])} FROM json_each(%s) j {tail}"  # noqa: S608
+        return _run(sql, [*fixed_values, json.dumps(list(rows))])
+    sql = f"{head} VALUES ({', '.join(['%s'] * (len(fields) + len(fixed)))}) {tail}"
+    with connection.cursor() as cursor:
+        if len(rows) == 1:
+            cursor.execute(sql, (*rows[0], *fixed_values))
+        else:
+            cursor.executemany(sql, [(*r, *fixed_values) for r in rows] if fixed else rows)
+        inserted = cursor.rowcount
+    return inserted if inserted is not None and inserted >= 0 else len(rows)
+
+
+def _run(sql: str, params: Sequence[Any]) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.rowcount)
+
+
+def update_rows(model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
+                unless: tuple[str, Any] | None = None) -> int:
+    """UPDATE each row by primary key: rows are (value for each of `columns`, ..., pk), values already
+    prepared for the database, one executemany (bulk_update's CASE expressions cost ~5 ms per row).
+    `unless=(column, value)` leaves a row alone whose column already holds that value (a compare-and-set:
+    of two simultaneous changes only one counts). Returns the rows changed (as the driver counts them)."""
+    if not rows:
+        return 0
+    ops = connection.ops
+    meta = model._meta
+    sets = ", ".join(f"{ops.quote_name(str(f.column))} = %s" for f in _fields(model, columns))
+    sql = f"UPDATE {ops.quote_name(meta.db_table)} SET {sets} WHERE {ops.quote_name(str(meta.pk.column))} = %s"  # noqa: S608
+    if unless is not None:
+        field = _fields(model, [unless[0]])[0]
+        sql += f" AND {ops.quote_name(str(field.column))} <> %s"
+        rows = [(*r, unless[1]) for r in rows]
+    with connection.cursor() as cursor:
+        if len(rows) == 1:
+            cursor.execute(sql, rows[0])
+        else:
+            cursor.executemany(sql, rows)
+        return int(cursor.rowcount)
+
+
+def update_each(model: type[models.Model], field_name: str, pairs: Sequence[tuple[object, int]]) -> int:
+    """UPDATE one column to a different value per row: [(value, pk), ...], each value prepared by its field."""
+    prep = _fields(model, [field_name])[0].get_db_prep_save
+    return update_rows(model, [field_name], [(prep(value, connection), pk) for value, pk in pairs])
+
+
+def prepare_value(model: type[models.Model], field_name: str, value: Any) -> Any:
+    """A value as its field stores it (for the rows of insert_many and update_rows)."""
+    return _fields(model, [field_name])[0].get_db_prep_save(value, connection)
+
+
+# --- Bulk loads ------------------------------------------------------------------------------------------------
+def foreign_keys_off() -> None:
+    """SQLite checks foreign keys row by row: a bulk load switches them off on its own connection (and
+    `bulk_load` verifies the tables afterwards in one set-based pass). PostgreSQL: nothing to do."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA foreign_keys=OFF")
+
+
+@contextmanager
+def bulk_load(models_: Sequence[type[models.Model]], *, drop_indexes: bool) -> Iterator[None]:
+    """Around a load of many rows with explicit ids into these models' tables: foreign keys off during the
+    load (SQLite) and verified after; with `drop_indexes`, the secondary indexes are dropped during the load
+    and rebuilt after in one sorted pass each (much faster than updating them row by row); after the load
+    the id sequences move past the ids written (PostgreSQL)."""
+    tables = [m._meta.db_table for m in models_]
+    dropped = _drop_indexes(tables) if drop_indexes else []
+    _foreign_keys(enforce=False)
+    try:
+        yield
+    finally:
+        _foreign_keys(enforce=True, check=tables)
+    _recreate_indexes(dropped)
+    _reset_sequences(models_)
+
+
+def _foreign_keys(*, enforce: bool, check: list[str] | None = None) -> None:
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if enforce else 'OFF'}")
+        for table in check or []:
+            cursor.execute(f"PRAGMA foreign_key_check({connection.ops.quote_name(table)})")
+            broken = cursor.fetchall()
+            if broken:
+                raise RuntimeError(f"bulk load left {len(broken)} dangling references in {table}")
+
+
+def _drop_indexes(tables: list[str]) -> list[str]:
+    """Drop the secondary indexes of the tables; returns the statements that recreate them."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            marks = ", ".join(["%s"] * len(tables))
+            cursor.execute(
+                f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({marks})",  # noqa: S608
+                tables,
+            )
+        elif connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = ANY(%s) AND NOT EXISTS ("
+                " SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
+                [tables],
+            )
+        else:
+            return []
+        found = cursor.fetchall()
+        for name, _sql in found:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    return [sql for _name, sql in found]
+
+
+def _recreate_indexes(statements: list[str]) -> None:
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+        if connection.vendor == "sqlite" and statements:
+            cursor.execute("PRAGMA analysis_limit=2000")  # sampled statistics: seconds, not minutes
+            cursor.execute("ANALYZE")
+
+
+def _reset_sequences(models_: Sequence[type[models.Model]]) -> None:
+    """PostgreSQL: move the id sequences past the explicitly assigned ids (Django's own statements)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), list(models_)):
+            cursor.execute(sql)
