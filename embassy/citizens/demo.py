@@ -21,8 +21,7 @@ from django.conf import settings
 from django.db import connections, transaction
 from django.utils import timezone
 
-from embassy.citizens.models import Citizen, Dependant, EmergencyContact, Stay
-from embassy.citizens.services import NIK_CONTEXT, PASSPORT_CONTEXT
+from embassy.citizens.models import NIK_CONTEXT, PASSPORT_CONTEXT, Citizen, Dependant, EmergencyContact, Stay
 from embassy.citizens.validation import DEFAULT_PURGE_DAYS
 from embassy.common import crypto
 from embassy.common.bulk import bulk_load, foreign_keys_off, insert_many

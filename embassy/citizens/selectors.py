@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -10,8 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from embassy.accounts.audit import audit_record
-from embassy.citizens.models import Citizen, Dependant, Stay
-from embassy.citizens.services import NIK_CONTEXT, PASSPORT_CONTEXT
+from embassy.citizens.models import NIK_CONTEXT, PASSPORT_CONTEXT, Citizen, Dependant, Stay
 from embassy.citizens.validation import CONFIRM_EVERY, passport_warning
 from embassy.common import crypto
 from embassy.common.errors import NotFound, PermissionDenied
@@ -86,16 +84,6 @@ def stays_of(citizen: Citizen) -> QuerySet[Stay]:
 
 def dependants_of(citizen: Citizen) -> QuerySet[Dependant]:
     return citizen.dependants.all()
-
-
-@lru_cache(maxsize=1)
-def home_country() -> str:
-    """The ministry's own country (that of headquarters; "" before the missions are loaded)."""
-    code = Mission.objects.filter(kind=Mission.Kind.HQ).values_list("country_id", flat=True).first()
-    if code is None:
-        home_country.cache_clear()  # not loaded yet: ask again next time
-        return ""
-    return str(code)
 
 
 def confirmation_due(stay: Stay, *, now: Any = None) -> bool:

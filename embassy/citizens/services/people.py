@@ -25,6 +25,7 @@ from embassy.common.text import line_clean, name_clean
 from embassy.geo.boundaries import country_at, validate_point
 from embassy.geo.countries import country_info
 from embassy.geo.h3cells import STAY_RES, cell_at
+from embassy.missions.selectors import home_country
 
 _POSITION_COLUMNS = ("last_lat", "last_lon", "last_cell", "last_country", "last_seen_at")
 
@@ -56,8 +57,6 @@ def contact_remove(*, citizen: Citizen, actor: Any, contact_id: int) -> None:
 def dependant_add(*, citizen: Citizen, actor: Any, full_name: str, relationship: str = Dependant.Relationship.OTHER,
                   birth_date: dt.date | None = None, nationality: str = "", passport_number: str = "") -> Dependant:
     """Add a family member (a citizen or not). The nationality defaults to the ministry's own country."""
-    from embassy.citizens.selectors import home_country
-
     full_name = name_clean(full_name, field="full_name")
     if relationship not in Dependant.Relationship.values:
         raise BadInput(_("Choose the relationship."), field="relationship")
