@@ -15,6 +15,7 @@ from embassy.common import crypto
 from embassy.common.errors import NotFound, PermissionDenied
 from embassy.geo.boundaries import validate_point
 from embassy.geo.gazetteer import timezone_at
+from embassy.geo.selectors import country_get
 from embassy.missions.models import Mission
 from embassy.missions.routing import get_router
 from embassy.missions.selectors import scope_for
@@ -128,8 +129,6 @@ def where_am_i(*, user: Any, lat: Any, lon: Any) -> dict[str, Any]:
     mission = Mission.objects.filter(pk=route.mission_id).select_related("country").first()
     country = None
     if route.country:
-        from embassy.geo.selectors import country_get
-
         country = country_get(route.country)
     return {
         "country_code": route.country,

@@ -44,6 +44,7 @@ from embassy.geo.h3cells import STAY_RES, cell_at
 from embassy.geo.naturalearth import PART_OF
 from embassy.missions.routing import get_router
 from embassy.missions.selectors import scope_for
+from embassy.notify.services import notify_user
 
 
 @dataclass(frozen=True)
@@ -352,8 +353,6 @@ def stay_reminders_send(*, now: dt.datetime | None = None) -> int:
     """Remind each citizen whose active stay was last confirmed more than six months ago (once per period:
     a reminder is not repeated until another period has passed). Citizens without an account (registered
     at a mission, demo records) cannot be reached here and are skipped. Returns how many were reminded."""
-    from embassy.notify.services import notify_user  # the outbox; imported late (optional at import time)
-
     now = now or timezone.now()
     cutoff = now - CONFIRM_EVERY
     due = (Stay.objects.filter(status=Stay.Status.ACTIVE, confirmed_at__lte=cutoff, citizen__user__isnull=False)
