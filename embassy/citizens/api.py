@@ -25,8 +25,14 @@ from embassy.citizens.schemas import (
     WhereFilterIn,
     WhereOut,
 )
-from embassy.citizens.where import WhereFilters, parse_bbox, stay_counts_for, stay_density_for, where_list_for
-from embassy.citizens.where_export import where_export_response
+from embassy.citizens.where.export import where_export_response
+from embassy.citizens.where.selectors import (
+    WhereFilters,
+    parse_bbox,
+    stay_counts_for,
+    stay_density_for,
+    where_list_for,
+)
 from embassy.common.api import AUTH
 from embassy.missions.selectors import mission_get
 

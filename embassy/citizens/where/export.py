@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from embassy.citizens.models import Stay
 from embassy.citizens.occupations import occupation_label
-from embassy.citizens.where import WhereFilters, where_list_for
+from embassy.citizens.where.selectors import WhereFilters, where_list_for
 from embassy.common.errors import BadInput
 from embassy.common.spreadsheet import csv_lines, safe_cell
 
