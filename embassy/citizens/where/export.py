@@ -43,6 +43,8 @@ def _lines(qs: Any, language: str) -> Iterator[str]:
 
 
 def _xlsx(qs: Any) -> Any:
+    # openpyxl is imported on the first XLSX export, not when the app starts (its import is a noticeable
+    # part of a web worker's start-up, and few requests ever need it).
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
