@@ -18,7 +18,7 @@ import re
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
@@ -128,14 +128,13 @@ def insert_family(parent: Row, children: list[Row]) -> int:
 # --- Many rows -----------------------------------------------------------------------------------------------
 def _fields(model: type[models.Model], names: Sequence[str]) -> list[models.Field]:
     """The model's fields by name or attname ("user" or "user_id")."""
-    return [model._meta.get_field(n) for n in names]  # type: ignore[misc]
+    return [cast(models.Field, model._meta.get_field(n)) for n in names]
 
 
 def _array_type(field: models.Field) -> str:
     """The PostgreSQL array element type of a column: its type without a length ("varchar", not
     "varchar(200)"), so that a cast never truncates a value the column would refuse."""
-    db_type = field.rel_db_type(connection) if field.is_relation else field.db_type(connection)  # type: ignore[union-attr]
-    return re.sub(r"\(.*\)", "", str(db_type))
+    return re.sub(r"\(.*\)", "", str(field.db_type(connection)))  # a foreign key: its target's type
 
 
 def insert_many(model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
