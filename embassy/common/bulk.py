@@ -24,6 +24,7 @@ from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models.constants import OnConflict
 
+# --- One row, returning its id (the panic button) ------------------------------------------------------------
 # Field classes whose preparation for the database returns a value of the column's own Python type unchanged
 # (int, str, float, bool): for those the INSERT passes such a value as it is and skips the ORM's per-field
 # preparation chain, which was a quarter of an alert's cost. Any other value or field class is prepared by

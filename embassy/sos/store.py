@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from embassy.citizens.models import Citizen, Stay
 from embassy.sos.models import Alert, Case
 
 
@@ -25,22 +26,28 @@ class Situation:
 
 _SITUATION = """
 SELECT c.id,
-  (SELECT a.case_id FROM sos_alert a WHERE a.user_id = %s AND a.{key} = %s),
-  (SELECT k.id FROM sos_case k WHERE k.citizen_id = c.id AND k.status IN (%s, %s) ORDER BY k.id DESC LIMIT 1),
+  (SELECT a.case_id FROM {alert} a WHERE a.user_id = %s AND a.{key} = %s),
+  (SELECT k.id FROM {case} k WHERE k.citizen_id = c.id AND k.status IN (%s, %s) ORDER BY k.id DESC LIMIT 1),
   s.id, s.mission_id, s.country_id
-FROM citizens_citizen c
-LEFT JOIN citizens_stay s ON s.id = (
-  SELECT t.id FROM citizens_stay t WHERE t.citizen_id = c.id AND t.status = %s
+FROM {citizen} c
+LEFT JOIN {stay} s ON s.id = (
+  SELECT t.id FROM {stay} t WHERE t.citizen_id = c.id AND t.status = %s
   ORDER BY CASE WHEN t.country_id = %s THEN 0 ELSE 1 END, t.start_date DESC, t.id DESC LIMIT 1)
 WHERE c.user_id = %s
 """
+_situation_sql: dict[str, str] = {}
 
 
 def situation(*, user_id: int, key: str, country: str | None) -> Situation:
-    sql = _SITUATION.format(key=connection.ops.quote_name(str(Alert._meta.get_field("key").column)))
+    sql = _situation_sql.get(connection.vendor)
+    if sql is None:  # names from the models' metadata, quoted for this database; built once
+        q = connection.ops.quote_name
+        sql = _situation_sql[connection.vendor] = _SITUATION.format(
+            key=q(str(Alert._meta.get_field("key").column)), alert=q(Alert._meta.db_table),
+            case=q(Case._meta.db_table), citizen=q(Citizen._meta.db_table), stay=q(Stay._meta.db_table))
     with connection.cursor() as cursor:
-        cursor.execute(sql, [user_id, key, Case.Status.NEW, Case.Status.ACKNOWLEDGED, "active", country or "",
-                             user_id])
+        cursor.execute(sql, [user_id, key, Case.Status.NEW, Case.Status.ACKNOWLEDGED, Stay.Status.ACTIVE,
+                             country or "", user_id])
         row = cursor.fetchone()
     if row is None:
         return Situation(None, None, None, None, None, None)
