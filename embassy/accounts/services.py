@@ -22,6 +22,7 @@ from embassy.accounts.audit import audit_record
 from embassy.accounts.limits import code_send_check
 from embassy.accounts.models import ApiToken, SignInCode, User
 from embassy.accounts.signals import citizen_user_verified
+from embassy.common.bulk import update_rows
 from embassy.common.context import current_request
 from embassy.common.errors import BadInput, NotFound, RateLimited
 from embassy.common.phones import phone_normalise
@@ -181,7 +182,7 @@ _TOKEN_USER_FIELDS = tuple(f.attname for f in User._meta.concrete_fields
 _TOKEN_SQL = (
     "SELECT t.id, CASE WHEN t.last_used_at IS NULL OR t.last_used_at < %s THEN 1 ELSE 0 END, "
     + ", ".join(f"u.{f}" for f in _TOKEN_USER_FIELDS)
-    + " FROM accounts_apitoken t JOIN accounts_user u ON u.id = t.user_id"
+    + f" FROM {ApiToken._meta.db_table} t JOIN {User._meta.db_table} u ON u.id = t.user_id"
     " WHERE t.key_hash = %s AND t.revoked_at IS NULL AND t.expires_at > %s"
 )
 _ACTIVE = _TOKEN_USER_FIELDS.index("is_active")
@@ -201,7 +202,7 @@ def token_authenticate(key: str) -> ApiToken | None:
         if row is None or not row[2 + _ACTIVE]:
             return None
         if row[1]:
-            cursor.execute("UPDATE accounts_apitoken SET last_used_at = %s WHERE id = %s", [adapt(now), row[0]])
+            update_rows(ApiToken, ("last_used_at",), [(adapt(now), row[0])])
     values = list(row[2:])
     values[_ACTIVE] = bool(values[_ACTIVE])
     user = User.from_db(connection.alias, list(_TOKEN_USER_FIELDS), values)

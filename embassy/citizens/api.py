@@ -26,8 +26,15 @@ from embassy.citizens.schemas import (
     WhereFilterIn,
     WhereOut,
 )
-from embassy.citizens.where import WhereFilters, parse_bbox, stay_counts_for, stay_density_for, where_list_for
-from embassy.citizens.where_export import where_export_response
+from embassy.citizens.where.export import where_export_response
+from embassy.citizens.where.selectors import (
+    WhereFilters,
+    parse_bbox,
+    stay_counts_for,
+    stay_density_for,
+    where_list_for,
+)
+from embassy.missions.selectors import mission_get
 
 router = Router(auth=AUTH)
 staff_router = Router(auth=AUTH)
@@ -152,8 +159,6 @@ def contact_delete(request: HttpRequest, contact_id: int) -> Status:
 def staff_citizens(request: HttpRequest, mission: str = "", q: str = "") -> object:
     mission_id = None
     if mission:
-        from embassy.missions.selectors import mission_get
-
         mission_id = mission_get(code=mission).pk
     return selectors.citizen_list_for(user=request.user, mission_id=mission_id, q=q)
 

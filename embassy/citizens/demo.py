@@ -12,18 +12,19 @@ import multiprocessing
 import os
 import random
 from bisect import bisect
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import h3
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
-from embassy.citizens.models import Citizen, Dependant, EmergencyContact, Stay
-from embassy.citizens.services import NIK_CONTEXT, PASSPORT_CONTEXT
+from embassy.citizens.models import NIK_CONTEXT, PASSPORT_CONTEXT, Citizen, Dependant, EmergencyContact, Stay
 from embassy.citizens.validation import DEFAULT_PURGE_DAYS
 from embassy.common import crypto
+from embassy.common.bulk import bulk_load, foreign_keys_off, insert_many
 from embassy.geo.boundaries import get_country_resolver
 from embassy.geo.h3cells import STAY_RES
 from embassy.missions.routing import get_router
@@ -164,36 +165,13 @@ def _make_batch(args: tuple[int, int, int]) -> tuple[list[tuple], list[tuple], l
         passport = f"{'XABCE'[int(rand() * 5)]}{1_000_000 + int(rand() * 9_000_000)}"
         email = f"{first.lower()}.{family.lower()}{cid}@example.com" if rand() < 0.45 else ""
         c_rows.append((
-            cid, f"{first} {family}", f"{b_year:04d}-{b_month:02d}-{b_day:02d}", "F" if female else "M", email,
+            cid, None, f"{first} {family}", f"{b_year:04d}-{b_month:02d}-{b_day:02d}", "F" if female else "M", email,
             f"+628{11 + int(rand() * 88)}{10_000_000 + int(rand() * 90_000_000)}",
             seal_nik(nik), index_nik(nik), seal_passport(passport), index_passport(passport),
             (today + dt.timedelta(days=30 + int(rand() * 3620))).isoformat(),
-            f"{towns[int(rand() * len(towns))]}, Indonesia", stamp, stamp,
+            f"{towns[int(rand() * len(towns))]}, Indonesia", "demo", stamp, stamp,
         ))
-        spots = plan.spots[k]
-        slat, slon, jitter = spots[int(rand() * len(spots))]
-        lat, lon = slat + (rand() - 0.5) * jitter, slon + (rand() - 0.5) * jitter
-        employer = vessel = imo = institution = pilgrimage = organiser = ""
-        if occupation in {"ship_crew", "fishing_crew"}:
-            vessel = VESSELS[int(rand() * len(VESSELS))]
-            imo = _imo(cid)
-        elif purpose == "work":
-            employer = f"{FAMILY[int(rand() * family_n)]} {EMPLOYER_KINDS[int(rand() * len(EMPLOYER_KINDS))]}"
-        elif purpose == "study":
-            institution = INSTITUTIONS[cid % len(INSTITUTIONS)].format(city=city.name)
-        elif purpose == "pilgrimage":
-            pilgrimage = "hajj" if occupation == "pilgrim_hajj" else "umrah"
-            organiser = ORGANISERS[cid % len(ORGANISERS)]
-        start = today - dt.timedelta(days=1 + int(rand() * 1094))
-        end = None
-        if purpose in {"tourism", "pilgrimage"}:
-            end = max(start + dt.timedelta(days=5 + int(rand() * 25)), today + dt.timedelta(days=1 + int(rand() * 13)))
-        s_rows.append((
-            s0 + offset + i, cid, city.country, city.name, f"{1 + int(rand() * 299)} {city.name}",
-            round(lat, 6), round(lon, 6), h3.str_to_int(h3.latlng_to_cell(lat, lon, STAY_RES)), city.mission_id,
-            city.rule, purpose, occupation, employer, institution, pilgrimage, organiser, vessel, imo,
-            start.isoformat(), end.isoformat() if end else None, stamp, stamp, stamp,
-        ))
+        s_rows.append(_stay_row(rand, plan, city, k, cid, s0 + offset + i, occupation, purpose))
         e_rows.append((
             e0 + offset + i, cid, f"{anyone[int(rand() * len(anyone))]} {family}", relations[int(rand() * len(relations))],
             f"+628{11 + int(rand() * 88)}{10_000_000 + int(rand() * 90_000_000)}", "",
@@ -201,20 +179,56 @@ def _make_batch(args: tuple[int, int, int]) -> tuple[list[tuple], list[tuple], l
     return c_rows, s_rows, e_rows
 
 
-_SQL: dict[str, str] = {}
+def _stay_row(rand: Callable[[], float], plan: _Plan, city: _City, k: int, cid: int, sid: int, occupation: str,
+              purpose: str) -> tuple:
+    """The active stay of citizen `cid` in `city` (the k-th), in STAY_COLUMNS order."""
+    spots = plan.spots[k]
+    slat, slon, jitter = spots[int(rand() * len(spots))]
+    lat, lon = slat + (rand() - 0.5) * jitter, slon + (rand() - 0.5) * jitter
+    employer = vessel = imo = institution = pilgrimage = organiser = ""
+    if occupation in {"ship_crew", "fishing_crew"}:
+        vessel = VESSELS[int(rand() * len(VESSELS))]
+        imo = _imo(cid)
+    elif purpose == "work":
+        employer = f"{FAMILY[int(rand() * len(FAMILY))]} {EMPLOYER_KINDS[int(rand() * len(EMPLOYER_KINDS))]}"
+    elif purpose == "study":
+        institution = INSTITUTIONS[cid % len(INSTITUTIONS)].format(city=city.name)
+    elif purpose == "pilgrimage":
+        pilgrimage = "hajj" if occupation == "pilgrim_hajj" else "umrah"
+        organiser = ORGANISERS[cid % len(ORGANISERS)]
+    today, stamp = plan.today, plan.stamp
+    start = today - dt.timedelta(days=1 + int(rand() * 1094))
+    end = None
+    if purpose in {"tourism", "pilgrimage"}:
+        end = max(start + dt.timedelta(days=5 + int(rand() * 25)), today + dt.timedelta(days=1 + int(rand() * 13)))
+    return (
+        sid, cid, city.country, city.name, f"{1 + int(rand() * 299)} {city.name}",
+        round(lat, 6), round(lon, 6), h3.str_to_int(h3.latlng_to_cell(lat, lon, STAY_RES)), city.mission_id,
+        city.rule, purpose, occupation, employer, institution, pilgrimage, organiser, vessel, imo,
+        start.isoformat(), end.isoformat() if end else None, "active", stamp, stamp, stamp, "", "", "", "",
+        DEFAULT_PURGE_DAYS,
+    )
+
+
+CITIZEN_COLUMNS = ("id", "user_id", "full_name", "birth_date", "gender", "email", "phone", "nik", "nik_index",
+                   "passport_number", "passport_index", "passport_expiry", "home_address", "source", "created_at",
+                   "updated_at")
+STAY_COLUMNS = ("id", "citizen_id", "country_id", "city", "address", "lat", "lon", "cell", "mission_id", "routing_rule",
+                "purpose", "occupation", "employer", "institution", "pilgrimage_kind", "organiser", "vessel_name",
+                "vessel_imo", "start_date", "end_date", "status", "confirmed_at", "created_at", "updated_at",
+                "employer_address", "employer_phone", "vessel_flag", "purpose_detail", "location_purge_days")
+CONTACT_COLUMNS = ("id", "citizen_id", "name", "relationship", "phone", "email")
 
 
 def _write_batch(args: tuple[int, int, int]) -> int:
     """Make one batch and write it through this process's own connection (SQLite serialises the writers;
     generation, the expensive part, runs in parallel)."""
     c_rows, s_rows, e_rows = _make_batch(args)
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA foreign_keys=OFF")
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(_SQL["citizen"], c_rows)
-        cursor.executemany(_SQL["stay"], s_rows)
-        cursor.executemany(_SQL["contact"], e_rows)
+    foreign_keys_off()
+    with transaction.atomic():
+        insert_many(Citizen, CITIZEN_COLUMNS, c_rows)
+        insert_many(Stay, STAY_COLUMNS, s_rows)
+        insert_many(EmergencyContact, CONTACT_COLUMNS, e_rows)
     return len(c_rows)
 
 
@@ -241,122 +255,45 @@ def _spots(resolver: object, city: _City) -> list[tuple[float, float, float]]:
 
 def demo_generate(*, citizens: int, seed: int, progress: bool = False, workers: int | None = None) -> int:
     """Insert `citizens` demo citizens (one active stay and one emergency contact each). Rows are made in
-    worker processes (fork) while this process writes; the result depends only on the seed."""
+    worker processes (fork) while this process writes; the result depends only on the seed. From
+    BULK_THRESHOLD citizens on, the tables' secondary indexes are dropped during the load and rebuilt after."""
     global _plan
+    _plan = _plan_make(seed)
+    crypto.keyring()  # resolve keys before forking
+    jobs = [(b, off, min(BATCH, citizens - off)) for b, off in enumerate(range(0, citizens, BATCH))]
+    if workers is None:
+        workers = 0 if citizens < BULK_THRESHOLD else max(1, min(4, os.cpu_count() or 1))
+    done = 0
+    with bulk_load([Citizen, Stay, EmergencyContact], drop_indexes=citizens >= BULK_THRESHOLD):
+        if workers:
+            connections.close_all()  # each forked worker opens its own connection
+        pool = multiprocessing.get_context("fork").Pool(workers) if workers else None
+        try:
+            for made in pool.imap_unordered(_write_batch, jobs) if pool else map(_write_batch, jobs):
+                done += made
+                if progress:
+                    print(f"  {done:,} / {citizens:,}", flush=True)  # noqa: T201
+        finally:
+            if pool:
+                pool.close()
+                pool.join()
+            _plan = None
+    return done
+
+
+def _plan_make(seed: int) -> _Plan:
     population = load_population()
     cities, weights, mixes = _cities(population)
     resolver = get_country_resolver()
     now = timezone.now()
-    tables = {m: m._meta.db_table for m in (Citizen, Stay, EmergencyContact)}
     start_ids = tuple(
         (model.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
         for model in (Citizen, Stay, EmergencyContact)
     )
-    _plan = _Plan(
+    return _Plan(
         seed=seed, cities=cities, cum=_cum(weights),
         cum_mix={k: (keys, _cum(ws)) for k, (keys, ws) in mixes.items()},
         purposes={k: v["purpose"] for k, v in population["occupations"].items()},
         spots=[_spots(resolver, c) for c in cities], today=now.date(), stamp=now.isoformat(),
         start_ids=start_ids,  # type: ignore[arg-type]
     )
-    crypto.keyring()  # resolve keys before forking
-    # Table names come from the models' metadata, values are parameters.
-    _SQL["citizen"] = (
-        f"INSERT INTO {tables[Citizen]} (id, user_id, full_name, birth_date, gender, email, phone, nik, nik_index, "
-        "passport_number, passport_index, passport_expiry, home_address, source, created_at, updated_at) "
-        "VALUES (%s, NULL, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'demo', %s, %s)"
-    )
-    _SQL["stay"] = (
-        f"INSERT INTO {tables[Stay]} (id, citizen_id, country_id, city, address, lat, lon, cell, mission_id, "
-        "routing_rule, purpose, occupation, employer, institution, pilgrimage_kind, organiser, vessel_name, vessel_imo, "
-        "start_date, end_date, status, confirmed_at, created_at, updated_at, employer_address, employer_phone, "
-        "vessel_flag, purpose_detail, location_purge_days) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'active', %s, %s, %s, "
-        f"'', '', '', '', {DEFAULT_PURGE_DAYS})"
-    )
-    _SQL["contact"] = (
-        f"INSERT INTO {tables[EmergencyContact]} (id, citizen_id, name, relationship, phone, email) "
-        "VALUES (%s, %s, %s, %s, %s, %s)"
-    )
-    jobs = [(b, off, min(BATCH, citizens - off)) for b, off in enumerate(range(0, citizens, BATCH))]
-    workers = workers if workers is not None else (0 if citizens < BULK_THRESHOLD else max(1, min(4, os.cpu_count() or 1)))
-    dropped = _drop_indexes(list(tables.values())) if citizens >= BULK_THRESHOLD else []
-    done = 0
-    _foreign_keys(enforce=False)
-    if workers:
-        connections.close_all()  # each forked worker opens its own connection
-    pool = multiprocessing.get_context("fork").Pool(workers) if workers else None
-    try:
-        for made in pool.imap_unordered(_write_batch, jobs) if pool else map(_write_batch, jobs):
-            done += made
-            if progress:
-                print(f"  {done:,} / {citizens:,}", flush=True)  # noqa: T201
-    finally:
-        if pool:
-            pool.close()
-            pool.join()
-        _plan = None
-        _foreign_keys(enforce=True, check=list(tables.values()))
-    _recreate_indexes(dropped)
-    _reset_sequences()
-    return done
-
-
-def _foreign_keys(*, enforce: bool, check: list[str] | None = None) -> None:
-    """SQLite checks (deferred) foreign keys row by row; during the bulk load they are switched off and
-    verified afterwards in one set-based pass (the generator only writes ids it just created)."""
-    if connection.vendor != "sqlite":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(f"PRAGMA foreign_keys={'ON' if enforce else 'OFF'}")
-        for table in check or []:
-            cursor.execute(f"PRAGMA foreign_key_check({table})")
-            broken = cursor.fetchall()
-            if broken:
-                raise RuntimeError(f"demo load left {len(broken)} dangling references in {table}")
-
-
-def _drop_indexes(tables: list[str]) -> list[str]:
-    """Bulk load: drop the secondary indexes of the tables (recreated after, sorted in one pass — much
-    faster than updating them row by row). Returns the statements that recreate them."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            marks = ", ".join(["%s"] * len(tables))
-            cursor.execute(
-                f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({marks})",
-                tables,
-            )
-        elif connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = ANY(%s) AND NOT EXISTS ("
-                " SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
-                [tables],
-            )
-        else:
-            return []
-        found = cursor.fetchall()
-        for name, _sql in found:
-            cursor.execute(f'DROP INDEX "{name}"')
-    return [sql for _name, sql in found]
-
-
-def _recreate_indexes(statements: list[str]) -> None:
-    with connection.cursor() as cursor:
-        for sql in statements:
-            cursor.execute(sql)
-        if connection.vendor == "sqlite" and statements:
-            cursor.execute("PRAGMA analysis_limit=2000")  # sampled statistics: seconds, not minutes
-            cursor.execute("ANALYZE")
-
-
-def _reset_sequences() -> None:
-    """PostgreSQL: move the id sequences past the explicitly assigned ids."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        for model in (Citizen, Stay, EmergencyContact):
-            table = model._meta.db_table
-            cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 1))"
-            )
-

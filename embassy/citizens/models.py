@@ -7,6 +7,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from embassy.common.fields import EncryptedCharField
+from embassy.missions.selectors import home_country
+
+NIK_CONTEXT = "citizens.Citizen.nik"
+PASSPORT_CONTEXT = "citizens.Citizen.passport_number"
 
 
 class Citizen(models.Model):
@@ -187,6 +191,4 @@ class Dependant(models.Model):
     @property
     def is_citizen(self) -> bool:
         """A citizen of the ministry's own country (that of headquarters)."""
-        from embassy.citizens.selectors import home_country
-
         return self.nationality == home_country()

@@ -5,6 +5,7 @@ import datetime as dt
 from ninja import Schema
 from pydantic import Field
 
+from embassy.citizens.selectors import confirmation_due, stay_passport_warning
 from embassy.common.schema_types import Coordinate
 
 
@@ -167,14 +168,10 @@ class StayOut(Schema):
 
     @staticmethod
     def resolve_confirmation_due(obj: object) -> bool:
-        from embassy.citizens.selectors import confirmation_due
-
         return confirmation_due(obj)  # type: ignore[arg-type]
 
     @staticmethod
     def resolve_passport_warning(obj: object) -> str:
-        from embassy.citizens.selectors import stay_passport_warning
-
         return stay_passport_warning(obj)  # type: ignore[arg-type]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -10,13 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from embassy.accounts.audit import audit_record
-from embassy.citizens.models import Citizen, Dependant, Stay
-from embassy.citizens.services import NIK_CONTEXT, PASSPORT_CONTEXT
+from embassy.citizens.models import NIK_CONTEXT, PASSPORT_CONTEXT, Citizen, Dependant, Stay
 from embassy.citizens.validation import CONFIRM_EVERY, passport_warning
 from embassy.common import crypto
 from embassy.common.errors import NotFound, PermissionDenied
 from embassy.geo.boundaries import validate_point
 from embassy.geo.gazetteer import timezone_at
+from embassy.geo.selectors import country_get
 from embassy.missions.models import Mission
 from embassy.missions.routing import get_router
 from embassy.missions.selectors import scope_for
@@ -88,16 +87,6 @@ def dependants_of(citizen: Citizen) -> QuerySet[Dependant]:
     return citizen.dependants.all()
 
 
-@lru_cache(maxsize=1)
-def home_country() -> str:
-    """The ministry's own country (that of headquarters; "" before the missions are loaded)."""
-    code = Mission.objects.filter(kind=Mission.Kind.HQ).values_list("country_id", flat=True).first()
-    if code is None:
-        home_country.cache_clear()  # not loaded yet: ask again next time
-        return ""
-    return str(code)
-
-
 def confirmation_due(stay: Stay, *, now: Any = None) -> bool:
     """An active stay last confirmed more than six months ago."""
     now = now or timezone.now()
@@ -140,8 +129,6 @@ def where_am_i(*, user: Any, lat: Any, lon: Any) -> dict[str, Any]:
     mission = Mission.objects.filter(pk=route.mission_id).select_related("country").first()
     country = None
     if route.country:
-        from embassy.geo.selectors import country_get
-
         country = country_get(route.country)
     return {
         "country_code": route.country,

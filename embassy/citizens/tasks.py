@@ -7,6 +7,7 @@ import logging
 
 from django_tasks import task
 
+from embassy.citizens.services import stay_locations_purge_due, stay_reminders_send
 from embassy.common.tasks import periodic
 
 log = logging.getLogger(__name__)
@@ -16,8 +17,6 @@ log = logging.getLogger(__name__)
 @task(queue_name="default")
 def remind_stay_confirmations() -> int:
     """Remind citizens to confirm long stays (once per six-month period; see services.stay_reminders_send)."""
-    from embassy.citizens.services import stay_reminders_send
-
     sent = stay_reminders_send()
     if sent:
         log.info("stay confirmations: reminded %d citizens", sent)
@@ -28,8 +27,6 @@ def remind_stay_confirmations() -> int:
 @task(queue_name="default")
 def purge_stay_locations() -> int:
     """Delete the location of trips that ended longer ago than the citizen chose (privacy by design)."""
-    from embassy.citizens.services import stay_locations_purge_due
-
     purged = stay_locations_purge_due()
     if purged:
         log.info("stay locations: purged %d stays", purged)

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from embassy.citizens import pwa, views, where_views
+from embassy.citizens import pwa, views
+from embassy.citizens.where import views as where_views
 
 app_name = "citizens"
 urlpatterns = [

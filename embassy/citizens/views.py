@@ -34,7 +34,7 @@ from embassy.common.decorators import citizen_required, staff_required
 from embassy.common.errors import BadInput, DomainError
 from embassy.geo.selectors import country_list
 from embassy.missions.contact import hotline_for
-from embassy.missions.selectors import scope_for
+from embassy.missions.selectors import home_country, scope_for
 from embassy.missions.views import current_mission
 
 
@@ -270,7 +270,7 @@ def profile_verify(request: HttpRequest) -> HttpResponse:
 def dependant_new(request: HttpRequest) -> HttpResponse:
     citizen = selectors.own_citizen(user=request.user)
     return _form_page(
-        request, DependantForm(request.POST or None, initial={"nationality": selectors.home_country()}),
+        request, DependantForm(request.POST or None, initial={"nationality": home_country()}),
         lambda data: services.dependant_add(citizen=citizen, actor=request.user, **data),
         "citizens/dependant_form.html", {"countries": country_list()},
         done=lambda _saved: redirect("citizens:profile"),

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import logging
 import time
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from embassy.citizens.models import Citizen, Stay
+from embassy.common.bulk import insert_many, update_rows
 from embassy.crises.asking import rollcall_queue_asks
 from embassy.crises.models import Affected, Crisis
 from embassy.crises.zone import Zone, zone_of
@@ -114,15 +114,14 @@ def _in_ranges(select: str, table_alias: str, column: str, ranges: list[tuple[in
     return rows
 
 
-# SQLite's planner would rather walk the (status, …) index than the cell index: a unary plus makes the status
-# test a plain filter there (PostgreSQL plans this join well by itself and has no unary plus for text).
-_NO_INDEX = "+" if connection.vendor == "sqlite" else ""
-
-
 def _stays_in_zone(zone: Zone, coarse: bool) -> list[tuple[Any, ...]]:
     if coarse:
+        # SQLite's planner would rather walk the (status, …) index than the cell index: a unary plus makes the
+        # status test a plain filter there (PostgreSQL plans this join well by itself and has no unary plus
+        # for text).
+        no_index = "+" if connection.vendor == "sqlite" else ""
         select = (f"SELECT {_stay_columns()}, s.start_date || '' "  # noqa: S608
-                  f"FROM {{ranges}}{Stay._meta.db_table} s ON {{on}} WHERE {_NO_INDEX}s.status = %s")
+                  f"FROM {{ranges}}{Stay._meta.db_table} s ON {{on}} WHERE {no_index}s.status = %s")
         rows = _in_ranges(select, "s", "cell", zone.ranges(), [Stay.Status.ACTIVE])
     else:
         rows = _fetch(_stay_sql("s.lat IS NOT NULL"), [Stay.Status.ACTIVE])
@@ -201,40 +200,18 @@ def find_affected(crisis: Crisis, *, coarse: bool = True, citizen_id: int | None
 
 
 # --- Storing ----------------------------------------------------------------------------------------------------
-_INSERT_COLUMNS = ("crisis_id", "citizen_id", "stay_id", "mission_id", "via", "lat", "lon", "dependants", "inside",
-                   "added_at", "channel", "reminders", "answer", "answered_via")
+_INSERT_COLUMNS = ("citizen_id", "stay_id", "mission_id", "via", "lat", "lon", "dependants")
+_UPDATE_COLUMNS = ("stay_id", "mission_id", "via", "lat", "lon", "dependants", "inside", "left_at")
 
 
 def _insert(crisis_id: int, rows: list[Candidate], now: dt.datetime) -> None:
-    table = Affected._meta.db_table
-    quote = connection.ops.quote_name
-    at = connection.ops.adapt_datetimefield_value(now)
-    columns = ", ".join(quote(c) for c in _INSERT_COLUMNS)
-    if connection.vendor == "sqlite":
-        # One statement reading a JSON array (json_each, in C) instead of a statement per row: about a
-        # fifth faster for 100,000 rows, which is most of the time a new crisis takes to store.
-        payload = json.dumps([[c.citizen_id, c.stay_id, c.mission_id, c.via, c.lat, c.lon, c.dependants]
-                              for c in rows])
-        sql = (f"INSERT OR IGNORE INTO {quote(table)} ({columns}) "  # noqa: S608 - names from model metadata
-               "SELECT %s, " + ", ".join(f"json_extract(j.value, '$[{i}]')" for i in range(7))
-               + ", 1, %s, '', 0, '', '' FROM json_each(%s) j")
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [crisis_id, at, payload])
-        return
-    sql = (f"INSERT INTO {quote(table)} ({columns}) "  # noqa: S608
-           f"VALUES ({', '.join(['%s'] * len(_INSERT_COLUMNS))}) ON CONFLICT DO NOTHING")
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, [(crisis_id, c.citizen_id, c.stay_id, c.mission_id, c.via, c.lat, c.lon,
-                                  c.dependants, True, at, "", 0, "", "") for c in rows])
-
-
-def _update(rows: list[tuple[Any, ...]]) -> None:
-    """rows: (stay_id, mission_id, via, lat, lon, dependants, inside, left_at, id)."""
-    table = connection.ops.quote_name(Affected._meta.db_table)
-    sql = (f"UPDATE {table} SET stay_id = %s, mission_id = %s, via = %s, lat = %s, lon = %s, "  # noqa: S608
-           "dependants = %s, inside = %s, left_at = %s WHERE id = %s")
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+    # On SQLite one statement reading a JSON array (json_each, in C) instead of a statement per row: about a
+    # fifth faster for 100,000 rows, which is most of the time a new crisis takes to store.
+    insert_many(Affected, _INSERT_COLUMNS,
+                [(c.citizen_id, c.stay_id, c.mission_id, c.via, c.lat, c.lon, c.dependants) for c in rows],
+                constants={"crisis_id": crisis_id, "inside": True, "added_at": now, "channel": "", "reminders": 0,
+                           "answer": "", "answered_via": ""},
+                ignore_conflicts=True, set_based=("sqlite",))
 
 
 def _store(crisis: Crisis, found: dict[int, Candidate], existing: dict[int, tuple[Any, ...]],
@@ -258,7 +235,7 @@ def _store(crisis: Crisis, found: dict[int, Candidate], existing: dict[int, tupl
         with transaction.atomic():
             _insert(crisis.pk, new[i:i + WRITE_CHUNK], now)
             if i == 0 and changes:
-                _update(changes)
+                update_rows(Affected, _UPDATE_COLUMNS, changes)  # (stay, mission, via, lat, lon, deps, inside, left_at, id)
     return len(new), left, len(changes) - left
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from embassy.accounts.audit import audit_record
 from embassy.citizens.models import Citizen
 from embassy.citizens.selectors import own_citizen
+from embassy.common.bulk import insert_many, update_rows
 from embassy.common.errors import BadInput, Conflict, NotFound
 from embassy.crises.help import help_case_open, help_details_add, help_now_safe
 from embassy.crises.links import CONTACT, LinkRefused, link_check
@@ -34,6 +35,8 @@ class Answered:
     case_id: int | None
 
 
+_ANSWER_COLUMNS = ("answer", "answered_at", "answered_via")
+_HISTORY_COLUMNS = ("affected_id", "answer", "via", "key", "at", "text")
 _SELECT = ("SELECT a.id, a.citizen_id, a.mission_id, a.stay_id, a.lat, a.lon, a.case_id, k.status, c.user_id "
            "FROM {a} a JOIN {k} k ON k.id = a.crisis_id JOIN {c} c ON c.id = a.citizen_id "
            "WHERE a.id = %s AND a.crisis_id = %s")
@@ -57,13 +60,9 @@ def _answer_store(*, affected_id: int, crisis_id: int, answer: str, via: str, ke
             pk, citizen_id, mission_id, stay_id, lat, lon, case_id, status, user_id = row
             if status != Crisis.Status.ACTIVE:
                 raise LinkRefused("closed")
-            cursor.execute(f"UPDATE {q(Affected._meta.db_table)} SET answer = %s, answered_at = %s, "  # noqa: S608
-                           "answered_via = %s WHERE id = %s AND answer <> %s", [answer, at, via, pk, answer])
-            changed = cursor.rowcount == 1
-            if changed:
-                cursor.execute(f"INSERT INTO {q(Answer._meta.db_table)} "  # noqa: S608
-                               f"(affected_id, answer, via, {q('key')}, at, text) VALUES (%s, %s, %s, %s, %s, %s)",
-                               [pk, answer, via, key, at, text[:500]])
+        changed = update_rows(Affected, _ANSWER_COLUMNS, [(answer, at, via, pk)], unless=("answer", answer)) == 1
+        if changed:
+            insert_many(Answer, _HISTORY_COLUMNS, [(pk, answer, via, key, at, text[:500])])
         if not changed:
             if text and answer == Affected.Answer.HELP and case_id is not None:
                 help_details_add(case_id=case_id, text=text, via=via)  # "what do you need?" after the tap

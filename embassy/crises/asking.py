@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from embassy.accounts.models import User
 from embassy.citizens.models import Citizen, EmergencyContact
+from embassy.common.bulk import update_rows
 from embassy.common.sms import fits, septets, sms_fit, sms_format, sms_render, sms_values
 from embassy.crises.links import CONTACT, link_token, link_url, short_token, short_url
 from embassy.crises.models import Affected, Crisis, CrisisEvent
@@ -183,15 +184,11 @@ def _ask(crisis: Crisis, people: list[_Person], *, round_no: int, now: dt.dateti
                   for address in addresses]
         chosen.append((channel, p.affected_id))
     notify_bulk(messages=specs, batch_size=len(specs) or 1)
-    table = connection.ops.quote_name(Affected._meta.db_table)
     at = connection.ops.adapt_datetimefield_value(now)
-    with connection.cursor() as cursor:
-        if round_no == 0:
-            cursor.executemany(f"UPDATE {table} SET asked_at = %s, channel = %s WHERE id = %s",  # noqa: S608
-                               [(at, ch, pk) for ch, pk in chosen])
-        else:
-            cursor.executemany(f"UPDATE {table} SET reminded_at = %s, reminders = %s WHERE id = %s",  # noqa: S608
-                               [(at, round_no, pk) for _ch, pk in chosen])
+    if round_no == 0:
+        update_rows(Affected, ("asked_at", "channel"), [(at, ch, pk) for ch, pk in chosen])
+    else:
+        update_rows(Affected, ("reminded_at", "reminders"), [(at, round_no, pk) for _ch, pk in chosen])
     return len(specs)
 
 

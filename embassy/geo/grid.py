@@ -204,6 +204,45 @@ def _tile_pieces(
     return pieces
 
 
+def _cell_pieces(tile: list[_TilePiece], k: int, rect: tuple[float, float, float, float],
+                 ) -> tuple[list[tuple[int, shapely.Geometry]], shapely.Geometry | None]:
+    """The (feature, piece) pairs of the tile's pieces that meet the k-th cell of the tile (`rect`: the cell
+    with its padding), and the cell's box (None when no piece came near it)."""
+    xmin, ymin, xmax, ymax = rect
+    box = None
+    found: list[tuple[int, shapely.Geometry]] = []
+    for t in tile:
+        b = t.bounds
+        if b[0] > xmax or b[2] < xmin or b[1] > ymax or b[3] < ymin:
+            continue
+        piece = shapely.clip_by_rect(t.piece, *t.cell_rects[k].tolist())
+        if piece.is_empty:
+            continue
+        box = box or shapely.box(xmin, ymin, xmax, ymax)
+        if shapely.intersects(piece, box):
+            found.append((t.feature, piece))
+    return found, box
+
+
+def _whole_land(found: list[tuple[int, shapely.Geometry]], box: shapely.Geometry | None, n_land: int,
+                cell_area: float) -> bool:
+    """The cell lies wholly inside one land feature (no territorial sea): it stores that feature, no pieces."""
+    return (
+        len(found) == 1
+        and found[0][0] < n_land
+        and found[0][1].area >= cell_area * (1 - 1e-9)
+        and found[0][1].contains(box)
+    )
+
+
+def _wkb_pack(geoms: list[shapely.Geometry]) -> tuple[np.ndarray, bytes]:
+    """The pieces as one WKB byte string and the offset of each piece in it (one more than pieces)."""
+    blobs = shapely.to_wkb(np.array(geoms, dtype=object)) if geoms else np.empty(0, dtype=object)
+    offsets = np.zeros(len(blobs) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(b) for b in blobs.tolist()])
+    return offsets, b"".join(blobs.tolist())
+
+
 def build(
     features: Features, step: float = GRID_STEP, bands: tuple[np.ndarray, np.ndarray] | None = None
 ) -> GridIndex:
@@ -235,27 +274,11 @@ def build(
                 for i in range(per_tile):
                     col = tile_col * per_tile + i
                     xmin, xmax = -180.0 + col * step - PAD, -180.0 + (col + 1) * step + PAD
-                    box = None
-                    found: list[tuple[int, shapely.Geometry]] = []
-                    for t in tile:
-                        b = t.bounds
-                        if b[0] > xmax or b[2] < xmin or b[1] > ymax or b[3] < ymin:
-                            continue
-                        piece = shapely.clip_by_rect(t.piece, *t.cell_rects[j * per_tile + i].tolist())
-                        if piece.is_empty:
-                            continue
-                        box = box or shapely.box(xmin, ymin, xmax, ymax)
-                        if shapely.intersects(piece, box):
-                            found.append((t.feature, piece))
+                    found, box = _cell_pieces(tile, j * per_tile + i, (xmin, ymin, xmax, ymax))
                     if not found:
                         continue
                     cell = row * cols + col
-                    if (
-                        len(found) == 1
-                        and found[0][0] < n_land
-                        and found[0][1].area >= cell_area * (1 - 1e-9)
-                        and found[0][1].contains(box)
-                    ):
+                    if _whole_land(found, box, n_land, cell_area):
                         cells[cell] = found[0][0]
                         continue
                     cells[cell] = SEA - 1 - (len(border_offsets) - 1)
@@ -264,9 +287,7 @@ def build(
                         piece_geoms.append(piece)
                     border_offsets.append(len(piece_feature))
 
-    blobs = shapely.to_wkb(np.array(piece_geoms, dtype=object)) if piece_geoms else np.empty(0, dtype=object)
-    wkb_offsets = np.zeros(len(blobs) + 1, dtype=np.int64)
-    wkb_offsets[1:] = np.cumsum([len(b) for b in blobs.tolist()])
+    wkb_offsets, wkb = _wkb_pack(piece_geoms)
     return GridIndex(
         step=step,
         rows=rows,
@@ -277,6 +298,7 @@ def build(
         border_offsets=np.array(border_offsets, dtype=np.int64),
         piece_feature=np.array(piece_feature, dtype=np.int32),
         wkb_offsets=wkb_offsets,
-        wkb=b"".join(blobs.tolist()),
+        wkb=wkb,
         source_hash=features.source_hash,
     )
+

@@ -156,51 +156,55 @@ def parse_units(
         if rec["code"] in seen:
             raise DataFileError(path, line_no, "code", f"duplicate of line {seen[rec['code']]}")
         seen[rec["code"]] = line_no
-        if rec["kind"] not in KINDS:
-            raise DataFileError(path, line_no, "kind", f"must be one of {', '.join(sorted(KINDS))}")
-        if not is_country_code(rec["country"]) or len(rec["country"]) != 2:
-            raise DataFileError(path, line_no, "country", f"unknown country code {rec['country']!r}")
-        coords: dict[str, float] = {}
-        for col, bound in (("lat", 90.0), ("lon", 180.0)):
-            try:
-                coords[col] = float(rec[col])
-            except ValueError as exc:
-                raise DataFileError(path, line_no, col, f"not a number: {rec[col]!r}") from exc
-            if not -bound <= coords[col] <= bound:
-                raise DataFileError(path, line_no, col, f"out of range [-{bound:g}, {bound:g}]")
-        try:
-            zoneinfo.ZoneInfo(rec["timezone"])
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-            raise DataFileError(path, line_no, "timezone", f"unknown time zone {rec['timezone']!r}") from exc
-        if rec["email"]:
-            try:
-                email_ok(rec["email"])
-            except ValidationError as exc:
-                raise DataFileError(path, line_no, "email", f"not an email address: {rec['email']!r}") from exc
-        if rec["source_date"] and not rec["sources"]:
-            raise DataFileError(path, line_no, "sources", "a source date needs its sources")
-        if rec["website"]:
-            try:
-                url_ok(rec["website"])
-            except ValidationError as exc:
-                raise DataFileError(path, line_no, "website", f"not a URL: {rec['website']!r}") from exc
-        rows.append(
-            UnitRow(
-                line=line_no, code=rec["code"], kind=rec["kind"], name_id=rec["name_id"], name_en=rec["name_en"],
-                city=rec["city"], country=rec["country"].upper(), lat=coords["lat"], lon=coords["lon"],
-                timezone=rec["timezone"], address=rec["address"],
-                phone=_phone(rec["phone"], path, line_no, "phone"),
-                hotline=_phone(rec["hotline"], path, line_no, "hotline"),
-                email=rec["email"], website=rec["website"],
-                jurisdiction=_jurisdiction(rec["jurisdiction"], path, line_no),
-                sources=_sources(rec["sources"], path, line_no),
-                source_date=_source_date(rec["source_date"], path, line_no, today),
-            )
-        )
+        rows.append(_unit_row(rec, path, line_no, today, email_ok, url_ok))
     _check_areas(rows, path, districts)
     if sum(1 for r in rows if r.kind == "HQ") != 1:
         raise DataFileError(path, header_line, "kind", "exactly one HQ unit is required")
     return rows
+
+
+def _unit_row(rec: dict[str, str], path: str, line_no: int, today: dt.date, email_ok: EmailValidator,
+              url_ok: URLValidator) -> UnitRow:
+    """One data row's record, its required fields present and its code unique, checked field by field."""
+    if rec["kind"] not in KINDS:
+        raise DataFileError(path, line_no, "kind", f"must be one of {', '.join(sorted(KINDS))}")
+    if not is_country_code(rec["country"]) or len(rec["country"]) != 2:
+        raise DataFileError(path, line_no, "country", f"unknown country code {rec['country']!r}")
+    coords: dict[str, float] = {}
+    for col, bound in (("lat", 90.0), ("lon", 180.0)):
+        try:
+            coords[col] = float(rec[col])
+        except ValueError as exc:
+            raise DataFileError(path, line_no, col, f"not a number: {rec[col]!r}") from exc
+        if not -bound <= coords[col] <= bound:
+            raise DataFileError(path, line_no, col, f"out of range [-{bound:g}, {bound:g}]")
+    try:
+        zoneinfo.ZoneInfo(rec["timezone"])
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise DataFileError(path, line_no, "timezone", f"unknown time zone {rec['timezone']!r}") from exc
+    if rec["email"]:
+        try:
+            email_ok(rec["email"])
+        except ValidationError as exc:
+            raise DataFileError(path, line_no, "email", f"not an email address: {rec['email']!r}") from exc
+    if rec["source_date"] and not rec["sources"]:
+        raise DataFileError(path, line_no, "sources", "a source date needs its sources")
+    if rec["website"]:
+        try:
+            url_ok(rec["website"])
+        except ValidationError as exc:
+            raise DataFileError(path, line_no, "website", f"not a URL: {rec['website']!r}") from exc
+    return UnitRow(
+        line=line_no, code=rec["code"], kind=rec["kind"], name_id=rec["name_id"], name_en=rec["name_en"],
+        city=rec["city"], country=rec["country"].upper(), lat=coords["lat"], lon=coords["lon"],
+        timezone=rec["timezone"], address=rec["address"],
+        phone=_phone(rec["phone"], path, line_no, "phone"),
+        hotline=_phone(rec["hotline"], path, line_no, "hotline"),
+        email=rec["email"], website=rec["website"],
+        jurisdiction=_jurisdiction(rec["jurisdiction"], path, line_no),
+        sources=_sources(rec["sources"], path, line_no),
+        source_date=_source_date(rec["source_date"], path, line_no, today),
+    )
 
 
 def _check_areas(rows: list[UnitRow], path: str, known: dict[tuple[str, str], set[str]] | None = None) -> None:

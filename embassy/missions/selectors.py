@@ -5,6 +5,7 @@ Every selector of personal data elsewhere calls `scope_for(user)`; nothing else 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.db.models import QuerySet
 
@@ -90,3 +91,12 @@ def missions_for(user: object) -> QuerySet[Mission]:
         return Mission.objects.filter(active=True)
     return Mission.objects.filter(id__in=scope.mission_ids, active=True)
 
+
+@lru_cache(maxsize=1)
+def home_country() -> str:
+    """The ministry's own country (that of headquarters; "" before the missions are loaded)."""
+    code = Mission.objects.filter(kind=Mission.Kind.HQ).values_list("country_id", flat=True).first()
+    if code is None:
+        home_country.cache_clear()  # not loaded yet: ask again next time
+        return ""
+    return str(code)

@@ -24,13 +24,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, Field, QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from embassy.common import lanes
+from embassy.common.bulk import insert_many, update_each
 from embassy.notify import conf, hooks
 from embassy.notify.channels import Channel, Outcome, Result, get_channel
 from embassy.notify.models import CHANNELS, ChannelBucket, DeliveryAttempt, Message, Priority
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 
 ORDER = ("priority", "next_attempt_at", "id")
 _ROW = ("id", "channel", "priority", "next_attempt_at", "status", "attempts")
+_ATTEMPT_COLUMNS = ("message_id", "at", "ok", "outcome", "status_code", "error", "duration_ms")
 LEASE_LOST = "the worker sending it stopped before finishing (lease expired)"
 
 # Lanes coalesce dispatch tasks: (task queue, task priority). Every lane drains the whole outbox in
@@ -241,9 +243,11 @@ def record_results(results: Sequence[Sent], *, token: str, now: dt.datetime | No
         for (status, error, sent), ids in groups.items():
             Message.objects.filter(id__in=ids).update(status=status, last_error=error, claimed_by="",
                                                       claimed_until=None, **({"sent_at": now} if sent else {}))
-        _update_each("next_attempt_at", retry_at)
-        _update_each("provider_id", provider_ids)
-        _insert_attempts(attempts)
+        update_each(Message, "next_attempt_at", retry_at)
+        update_each(Message, "provider_id", provider_ids)
+        # The delivery log in one executemany: bulk_create builds a model instance per row, a noticeable
+        # share of a broadcast's cost.
+        insert_many(DeliveryAttempt, _ATTEMPT_COLUMNS, attempts)
         sent_ids = set(groups.get((Message.Status.SENT, "", True), []))
         if sent_ids:
             hooks.delivered([(m.kind, m.data) for m, _r, _ms in results if m.pk in sent_ids])
@@ -254,30 +258,6 @@ def record_results(results: Sequence[Sent], *, token: str, now: dt.datetime | No
     for message, result, _ms in results:
         if not result.ok:
             log.info("notify: %s message %s %s: %s", message.channel, message.pk, result.outcome.value, result.error)
-
-
-def _insert_attempts(rows: Sequence[tuple[Any, ...]]) -> None:
-    """The delivery log rows (message, at, ok, outcome, status code, error, ms) in one executemany: the ORM's
-    bulk_create builds a model instance per row, a noticeable share of a broadcast's cost."""
-    if not rows:
-        return
-    table = connection.ops.quote_name(DeliveryAttempt._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {table} (message_id, at, ok, outcome, status_code, error, duration_ms) "  # noqa: S608
-                           "VALUES (%s, %s, %s, %s, %s, %s, %s)", rows)
-
-
-def _update_each(field_name: str, pairs: Sequence[tuple[object, int]]) -> None:
-    """UPDATE one column to a different value per row: [(value, id), ...] in one executemany."""
-    if not pairs:
-        return
-    field = cast(Field, Message._meta.get_field(field_name))  # type: ignore[type-arg]
-    ops = connection.ops
-    table, column = ops.quote_name(Message._meta.db_table), ops.quote_name(str(field.column))
-    sql = f"UPDATE {table} SET {column} = %s WHERE id = %s"  # noqa: S608 - names from model metadata
-    prep = field.get_db_prep_save
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, [(prep(value, connection), pk) for value, pk in pairs])
 
 
 # --- Rounds and runs ------------------------------------------------------------------------------------------

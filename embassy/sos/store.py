@@ -1,118 +1,15 @@
-"""The panic button's storage hot path, in plain SQL (SQLite and PostgreSQL alike).
-
-The ORM models remain the schema of record; this module only writes rows the way the ORM would (every
-value is prepared by its field's `get_db_prep_save`, except plain values that it returns unchanged), minus the
-per-statement ORM overhead, so that storing an alert costs one read and one four-insert transaction. Used only by services.raising.
+"""The panic button's read of the citizen's situation, in plain SQL (SQLite and PostgreSQL alike): one query
+instead of four. Its writes go through common.bulk. Used only by services.raising.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db import connection
 
+from embassy.citizens.models import Citizen, Stay
 from embassy.sos.models import Alert, Case
-
-# Field classes whose preparation for the database returns a value of the column's own Python type unchanged
-# (int, str, float, bool): for those the INSERT passes such a value as it is and skips the ORM's per-field
-# preparation chain, which was a quarter of an alert's cost. Any other value or field class is prepared by
-# the field, as the ORM does. Exact classes only: a subclass may prepare differently.
-_PLAIN: dict[type[models.Field], type | tuple[type, ...]] = {
-    models.AutoField: int, models.BigAutoField: int, models.IntegerField: int, models.BigIntegerField: int,
-    models.PositiveIntegerField: int, models.PositiveSmallIntegerField: int, models.SmallIntegerField: int,
-    models.ForeignKey: int, models.FloatField: float, models.BooleanField: bool, models.CharField: str,
-    models.TextField: str,
-}
-Plan = tuple[str, list[tuple[models.Field, str, Any, Any]]]
-_PLANS: dict[tuple[str, type[models.Model]], Plan] = {}
-_NO_DEFAULT = object()
-
-
-def _plan(conn: Any, model: type[models.Model]) -> Plan:
-    """The INSERT statement and, per field: (field, attname, plain type or None, default), built once per
-    connection vendor."""
-    key = (conn.vendor, model)
-    if key not in _PLANS:
-        meta = model._meta
-        fields = [f for f in meta.concrete_fields if not f.primary_key]
-        quote = conn.ops.quote_name
-        columns = ", ".join(quote(f.column) for f in fields)
-        placeholders = ", ".join(["%s"] * len(fields))
-        sql = (f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders}) "  # noqa: S608
-               f"RETURNING {quote(meta.pk.column)}")
-        steps = []
-        for f in fields:
-            plain = _PLAIN.get(type(f))
-            if isinstance(f, models.ForeignKey) and type(f.target_field) not in _PLAIN:
-                plain = None  # a foreign key to a non-integer key (a country code) is prepared by its field
-            elif isinstance(f, models.ForeignKey):
-                plain = _PLAIN[type(f.target_field)]
-            default = _NO_DEFAULT if not f.has_default() or callable(f.default) else f.default
-            steps.append((f, f.attname, plain, default))
-        _PLANS[key] = (sql, steps)
-    return _PLANS[key]
-
-
-@dataclass
-class Row:
-    """One INSERT, its values already prepared for the database: prepared before the write transaction
-    starts, so that the write lock (one writer at a time on SQLite) is held only for the statements."""
-
-    sql: str
-    params: list[Any]
-    parent: int | None = None  # index of the parameter that takes the id of the row inserted first
-
-    def run(self, cursor: Any, parent_id: int | None = None) -> int:
-        if self.parent is not None:
-            self.params[self.parent] = parent_id
-        cursor.execute(self.sql, self.params)
-        return int(cursor.fetchone()[0])
-
-
-def prepare(model: type[models.Model], values: dict[str, Any], *, parent: str | None = None) -> Row:
-    """The INSERT of one row. `values` maps field names (attnames for foreign keys) to Python values; fields
-    not given take their model default. Values are prepared by their fields, as the ORM does (values already
-    of a plain column's own type, and None, need no preparation). `parent`: the attname of a foreign key whose
-    value is the id returned by another row's insert (given to `Row.run`)."""
-    conn = connections[DEFAULT_DB_ALIAS]
-    sql, steps = _plan(conn, model)
-    params: list[Any] = []
-    index = None
-    for n, (field, attname, plain, default) in enumerate(steps):
-        if attname == parent:
-            index = n
-            params.append(None)
-            continue
-        if attname in values:
-            value = values[attname]
-        elif default is not _NO_DEFAULT:
-            value = default
-        elif field.has_default():
-            value = field.get_default()
-        else:
-            value = None
-        if (value is None and field.null) or (plain is not None and type(value) is plain):
-            params.append(value)
-        else:
-            params.append(field.get_db_prep_save(value, conn))
-    return Row(sql, params, index)
-
-
-def insert(model: type[models.Model], values: dict[str, Any]) -> int:
-    """INSERT one row and return its id (see `prepare`)."""
-    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-        return prepare(model, values).run(cursor)
-
-
-def insert_family(parent: Row, children: list[Row]) -> int:
-    """INSERT a row, then rows that refer to it (prepared with `parent=`), on one cursor. Returns the parent's
-    id. The caller holds the transaction."""
-    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-        parent_id = parent.run(cursor)
-        for child in children:
-            child.run(cursor, parent_id)
-    return parent_id
 
 
 @dataclass(frozen=True)
@@ -129,22 +26,28 @@ class Situation:
 
 _SITUATION = """
 SELECT c.id,
-  (SELECT a.case_id FROM sos_alert a WHERE a.user_id = %s AND a.{key} = %s),
-  (SELECT k.id FROM sos_case k WHERE k.citizen_id = c.id AND k.status IN (%s, %s) ORDER BY k.id DESC LIMIT 1),
+  (SELECT a.case_id FROM {alert} a WHERE a.user_id = %s AND a.{key} = %s),
+  (SELECT k.id FROM {case} k WHERE k.citizen_id = c.id AND k.status IN (%s, %s) ORDER BY k.id DESC LIMIT 1),
   s.id, s.mission_id, s.country_id
-FROM citizens_citizen c
-LEFT JOIN citizens_stay s ON s.id = (
-  SELECT t.id FROM citizens_stay t WHERE t.citizen_id = c.id AND t.status = %s
+FROM {citizen} c
+LEFT JOIN {stay} s ON s.id = (
+  SELECT t.id FROM {stay} t WHERE t.citizen_id = c.id AND t.status = %s
   ORDER BY CASE WHEN t.country_id = %s THEN 0 ELSE 1 END, t.start_date DESC, t.id DESC LIMIT 1)
 WHERE c.user_id = %s
 """
+_situation_sql: dict[str, str] = {}
 
 
 def situation(*, user_id: int, key: str, country: str | None) -> Situation:
-    sql = _SITUATION.format(key=connection.ops.quote_name(str(Alert._meta.get_field("key").column)))
+    sql = _situation_sql.get(connection.vendor)
+    if sql is None:  # names from the models' metadata, quoted for this database; built once
+        q = connection.ops.quote_name
+        sql = _situation_sql[connection.vendor] = _SITUATION.format(
+            key=q(str(Alert._meta.get_field("key").column)), alert=q(Alert._meta.db_table),
+            case=q(Case._meta.db_table), citizen=q(Citizen._meta.db_table), stay=q(Stay._meta.db_table))
     with connection.cursor() as cursor:
-        cursor.execute(sql, [user_id, key, Case.Status.NEW, Case.Status.ACKNOWLEDGED, "active", country or "",
-                             user_id])
+        cursor.execute(sql, [user_id, key, Case.Status.NEW, Case.Status.ACKNOWLEDGED, Stay.Status.ACTIVE,
+                             country or "", user_id])
         row = cursor.fetchone()
     if row is None:
         return Situation(None, None, None, None, None, None)

@@ -12,8 +12,6 @@ from embassy.citizens.services.people import (
     family_add,
 )
 from embassy.citizens.services.profile import (
-    NIK_CONTEXT,
-    PASSPORT_CONTEXT,
     PROFILE_FIELDS,
     citizen_contact_verify,
     citizen_ensure_for_user,
@@ -35,7 +33,7 @@ from embassy.citizens.services.stays import (
 )
 
 __all__ = [
-    "NIK_CONTEXT", "PASSPORT_CONTEXT", "PROFILE_FIELDS", "STAY_FIELDS", "citizen_contact_verify",
+    "PROFILE_FIELDS", "STAY_FIELDS", "citizen_contact_verify",
     "citizen_ensure_for_user", "citizen_position_report", "citizen_positions_store", "citizen_update",
     "contact_add", "contact_remove", "dependant_add", "dependant_remove", "family_add", "nik_validate", "passport_validate",
     "stay_confirm", "stay_end", "stay_location_purge", "stay_locations_purge_due", "stay_register",

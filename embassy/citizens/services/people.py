@@ -18,12 +18,16 @@ from embassy.citizens.signals import announce_whereabouts
 from embassy.citizens.validation import (
     date_plausible,
 )
+from embassy.common.bulk import prepare_value, update_rows
 from embassy.common.errors import BadInput, NotFound
 from embassy.common.phones import phone_normalise
 from embassy.common.text import line_clean, name_clean
-from embassy.geo.boundaries import validate_point
+from embassy.geo.boundaries import country_at, validate_point
 from embassy.geo.countries import country_info
 from embassy.geo.h3cells import STAY_RES, cell_at
+from embassy.missions.selectors import home_country
+
+_POSITION_COLUMNS = ("last_lat", "last_lon", "last_cell", "last_country", "last_seen_at")
 
 
 @transaction.atomic
@@ -53,8 +57,6 @@ def contact_remove(*, citizen: Citizen, actor: Any, contact_id: int) -> None:
 def dependant_add(*, citizen: Citizen, actor: Any, full_name: str, relationship: str = Dependant.Relationship.OTHER,
                   birth_date: dt.date | None = None, nationality: str = "", passport_number: str = "") -> Dependant:
     """Add a family member (a citizen or not). The nationality defaults to the ministry's own country."""
-    from embassy.citizens.selectors import home_country
-
     full_name = name_clean(full_name, field="full_name")
     if relationship not in Dependant.Relationship.values:
         raise BadInput(_("Choose the relationship."), field="relationship")
@@ -120,14 +122,8 @@ def citizen_positions_store(*, points: list[tuple[int, float, float]]) -> None:
     them. Used for one app report and for a batch of SOS positions alike."""
     if not points:
         return
-    from django.db import connection
-
-    from embassy.geo.boundaries import country_at
-
-    at = connection.ops.adapt_datetimefield_value(timezone.now())
+    at = prepare_value(Citizen, "last_seen_at", timezone.now())
     rows = [(la, lo, cell_at(la, lo, STAY_RES), country_at(la, lo) or "", at, pk) for pk, la, lo in points]
-    table = connection.ops.quote_name(Citizen._meta.db_table)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(f"UPDATE {table} SET last_lat = %s, last_lon = %s, last_cell = %s, "  # noqa: S608
-                           "last_country = %s, last_seen_at = %s WHERE id = %s", rows)
+    with transaction.atomic():
+        update_rows(Citizen, _POSITION_COLUMNS, rows)
     announce_whereabouts(*(pk for pk, _la, _lo in points))

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from embassy.accounts.audit import audit_record
 from embassy.accounts.services import Address, address_parse, verify_code_check, verify_code_send
-from embassy.citizens.models import Citizen
+from embassy.citizens.models import NIK_CONTEXT, PASSPORT_CONTEXT, Citizen
 from embassy.citizens.validation import (
     date_plausible,
 )
@@ -21,8 +21,6 @@ from embassy.common.errors import BadInput
 from embassy.common.phones import phone_normalise
 from embassy.common.text import line_clean, name_clean
 
-NIK_CONTEXT = "citizens.Citizen.nik"
-PASSPORT_CONTEXT = "citizens.Citizen.passport_number"
 PROFILE_FIELDS = {"full_name", "birth_date", "gender", "email", "phone", "nik", "passport_number",
                   "passport_expiry", "home_address", "share_location"}
 

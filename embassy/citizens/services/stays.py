@@ -45,6 +45,7 @@ from embassy.geo.h3cells import STAY_RES, cell_at
 from embassy.geo.naturalearth import PART_OF
 from embassy.missions.routing import get_router
 from embassy.missions.selectors import scope_for
+from embassy.notify.services import notify_user
 
 
 @dataclass(frozen=True)
@@ -180,48 +181,11 @@ def stay_update(*, stay: Stay, actor: Any, data: dict[str, Any], family: Sequenc
     unknown = set(data) - STAY_FIELDS
     if unknown:
         raise BadInput(_("Unknown field."), field=sorted(unknown)[0])
-    changed: set[str] = set()
-    purpose = data.get("purpose", stay.purpose)
-    current = {name: getattr(stay, name) for name in DETAIL_FIELDS}
-    clean = purpose_details(purpose, {**current, **{k: v for k, v in data.items() if k in DETAIL_FIELDS}})
-    start_date, end_date = data.get("start_date", stay.start_date), data.get("end_date", stay.end_date)
-    _dates_validate(start_date, end_date, given={name for name in ("start_date", "end_date")
-                                                 if name in data and data[name] != getattr(stay, name)})
-    for name, value in {**clean, "purpose": purpose, "start_date": start_date, "end_date": end_date}.items():
-        if getattr(stay, name) != value:
-            setattr(stay, name, value)
-            changed.add(name)
-    for name, limit in (("city", 100), ("address", 300)):
-        if name in data and (text := line_clean(data[name], field=name, max_length=limit)) != getattr(stay, name):
-            setattr(stay, name, text)
-            changed.add(name)
-    if "location_purge_days" in data:
-        days = purge_days_validate(data["location_purge_days"])
-        if days != stay.location_purge_days:
-            stay.location_purge_days = days
-            changed.add("location_purge_days")
+    changed = _stay_details_apply(stay, data)
     detail: dict[str, Any] = {}
     columns: set[str] = set()
     if {"country", "lat", "lon"} & set(data):
-        if "lat" in data or "lon" in data:
-            lat, lon, country = data.get("lat", stay.lat), data.get("lon", stay.lon), data.get("country")
-        else:
-            lat, lon, country = None, None, data["country"]
-        place = _locate(country, lat, lon)
-        moved = (place.country, place.lat, place.lon) != (stay.country_id, stay.lat, stay.lon)
-        if moved and not (place.lat is None and place.country == stay.country_id):
-            if place.mission_id != stay.mission_id:
-                detail["mission"] = {"from": stay.mission.code, "to": None}
-                stay.verified_at, stay.verified_by = None, None
-            stay.country_id, stay.lat, stay.lon, stay.cell = place.country, place.lat, place.lon, place.cell  # type: ignore[assignment]
-            stay.mission_id, stay.routing_rule = place.mission_id, place.rule  # type: ignore[assignment]
-            if place.lat is not None:
-                stay.location_purged_at = None
-            changed |= {"location", "mission"} if "mission" in detail else {"location"}
-            detail["rule"] = place.rule
-            columns |= {"country", "lat", "lon", "cell", "mission", "routing_rule", "location_purged_at"}
-            if "mission" in detail:
-                columns |= {"verified_at", "verified_by"}
+        columns = _stay_relocate(stay, data, changed, detail)
     if not confirmed:
         warnings = family_duplicates(stay.citizen, family)
         if {"location", "city"} & changed and (same := stay_same_place(
@@ -248,6 +212,58 @@ def stay_update(*, stay: Stay, actor: Any, data: dict[str, Any], family: Sequenc
                      detail={"fields": sorted(changed), **detail})
     announce_whereabouts(stay.citizen_id)
     return stay
+
+
+def _stay_details_apply(stay: Stay, data: dict[str, Any]) -> set[str]:
+    """Set the purpose, its details, the dates, the city and address and the purge period from `data` (each
+    validated); returns the names of the fields that changed."""
+    changed: set[str] = set()
+    purpose = data.get("purpose", stay.purpose)
+    current = {name: getattr(stay, name) for name in DETAIL_FIELDS}
+    clean = purpose_details(purpose, {**current, **{k: v for k, v in data.items() if k in DETAIL_FIELDS}})
+    start_date, end_date = data.get("start_date", stay.start_date), data.get("end_date", stay.end_date)
+    _dates_validate(start_date, end_date, given={name for name in ("start_date", "end_date")
+                                                 if name in data and data[name] != getattr(stay, name)})
+    for name, value in {**clean, "purpose": purpose, "start_date": start_date, "end_date": end_date}.items():
+        if getattr(stay, name) != value:
+            setattr(stay, name, value)
+            changed.add(name)
+    for name, limit in (("city", 100), ("address", 300)):
+        if name in data and (text := line_clean(data[name], field=name, max_length=limit)) != getattr(stay, name):
+            setattr(stay, name, text)
+            changed.add(name)
+    if "location_purge_days" in data:
+        days = purge_days_validate(data["location_purge_days"])
+        if days != stay.location_purge_days:
+            stay.location_purge_days = days
+            changed.add("location_purge_days")
+    return changed
+
+
+def _stay_relocate(stay: Stay, data: dict[str, Any], changed: set[str], detail: dict[str, Any]) -> set[str]:
+    """A new position or country from `data`: routed again, the mission and rule re-assigned (a verification
+    by a former mission no longer holds). Adds to `changed` and the audit `detail`; returns the columns set."""
+    if "lat" in data or "lon" in data:
+        lat, lon, country = data.get("lat", stay.lat), data.get("lon", stay.lon), data.get("country")
+    else:
+        lat, lon, country = None, None, data["country"]
+    place = _locate(country, lat, lon)
+    moved = (place.country, place.lat, place.lon) != (stay.country_id, stay.lat, stay.lon)
+    if not moved or (place.lat is None and place.country == stay.country_id):
+        return set()
+    if place.mission_id != stay.mission_id:
+        detail["mission"] = {"from": stay.mission.code, "to": None}
+        stay.verified_at, stay.verified_by = None, None
+    stay.country_id, stay.lat, stay.lon, stay.cell = place.country, place.lat, place.lon, place.cell  # type: ignore[assignment]
+    stay.mission_id, stay.routing_rule = place.mission_id, place.rule  # type: ignore[assignment]
+    if place.lat is not None:
+        stay.location_purged_at = None
+    changed |= {"location", "mission"} if "mission" in detail else {"location"}
+    detail["rule"] = place.rule
+    columns = {"country", "lat", "lon", "cell", "mission", "routing_rule", "location_purged_at"}
+    if "mission" in detail:
+        columns |= {"verified_at", "verified_by"}
+    return columns
 
 
 @transaction.atomic
@@ -353,8 +369,6 @@ def stay_reminders_send(*, now: dt.datetime | None = None) -> int:
     """Remind each citizen whose active stay was last confirmed more than six months ago (once per period:
     a reminder is not repeated until another period has passed). Citizens without an account (registered
     at a mission, demo records) cannot be reached here and are skipped. Returns how many were reminded."""
-    from embassy.notify.services import notify_user  # the outbox; imported late (optional at import time)
-
     now = now or timezone.now()
     cutoff = now - CONFIRM_EVERY
     due = (Stay.objects.filter(status=Stay.Status.ACTIVE, confirmed_at__lte=cutoff, citizen__user__isnull=False)

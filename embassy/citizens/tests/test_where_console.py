@@ -15,7 +15,7 @@ from h3.api import basic_int as h3i
 from embassy.accounts.models import AuditEvent
 from embassy.citizens.models import Citizen, Stay
 from embassy.citizens.services import citizen_update, dependant_add, stay_end, stay_register
-from embassy.citizens.where import density_res, stay_density_for
+from embassy.citizens.where.selectors import density_res, stay_density_for
 from embassy.common.tests.factories import bearer, make_staff, staff_client
 from embassy.geo.h3cells import cell_at
 from embassy.missions.models import Mission, Role

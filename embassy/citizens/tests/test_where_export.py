@@ -12,9 +12,9 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from embassy.accounts.models import AuditEvent
-from embassy.citizens import where_export
 from embassy.citizens.models import Citizen
 from embassy.citizens.services import citizen_update, dependant_add, stay_register
+from embassy.citizens.where import export as where_export
 from embassy.common.tests.factories import bearer, make_staff, staff_client
 from embassy.missions.models import Role
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from embassy.citizens.services import citizen_ensure_for_user
+from embassy.common import bulk
 from embassy.common.errors import BadInput, Conflict
 from embassy.geo.h3cells import STAY_RES, cell_at
 from embassy.missions.routing import get_router
@@ -112,17 +113,17 @@ def sos_raise(*, user: Any, key: str | None, lat: Any = None, lon: Any = None, a
         fields.update(lat=point[0], lon=point[1], accuracy_m=point[2], cell=cell_at(point[0], point[1], STAY_RES),
                       location=Case.Location.KNOWN, located_at=now)
     # Every value is prepared first: the write transaction (the write lock, on SQLite) holds only four inserts.
-    children = [store.prepare(Alert, {"user_id": user.pk, "key": key, "received_at": now, "sent_at": pressed},
-                              parent="case_id"),
-                store.prepare(Event, {"at": now, "kind": Event.Kind.RAISED, "actor_id": user.pk, "from_citizen": True,
-                                      "public": True, "text": fields["text"], "data": data}, parent="case_id")]
+    children = [bulk.prepare(Alert, {"user_id": user.pk, "key": key, "received_at": now, "sent_at": pressed},
+                             parent="case_id"),
+                bulk.prepare(Event, {"at": now, "kind": Event.Kind.RAISED, "actor_id": user.pk, "from_citizen": True,
+                                     "public": True, "text": fields["text"], "data": data}, parent="case_id")]
     if point is not None:
-        children.insert(0, store.prepare(LocationPoint, {"at": now, "lat": point[0], "lon": point[1],
-                                                         "accuracy_m": point[2]}, parent="case_id"))
-    case_row = store.prepare(Case, fields)
+        children.insert(0, bulk.prepare(LocationPoint, {"at": now, "lat": point[0], "lon": point[1],
+                                                        "accuracy_m": point[2]}, parent="case_id"))
+    case_row = bulk.prepare(Case, fields)
     try:
         with transaction.atomic():
-            case_id = store.insert_family(case_row, children)
+            case_id = bulk.insert_family(case_row, children)
             # The duty officers' notifications are fanned out by the worker (alerts.cases_alert_new), so
             # the alert's own transaction stays four inserts long.
             transaction.on_commit(alerts.kick)
@@ -289,10 +290,10 @@ def sos_open_for_citizen(*, citizen_id: int, user_id: int | None, mission_id: in
     else:
         data["location"] = "missing"
     with transaction.atomic():
-        case_id = store.insert(Case, fields)
-        store.insert(Event, {"case_id": case_id, "at": now, "kind": Event.Kind.RAISED, "actor_id": user_id,
-                             "from_citizen": not reported_by, "public": True, "text": fields["text"],
-                             "data": data})
+        case_id = bulk.insert(Case, fields)
+        bulk.insert(Event, {"case_id": case_id, "at": now, "kind": Event.Kind.RAISED, "actor_id": user_id,
+                            "from_citizen": not reported_by, "public": True, "text": fields["text"],
+                            "data": data})
     transaction.on_commit(alerts.kick)
     return case_id, True
 

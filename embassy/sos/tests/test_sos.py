@@ -426,20 +426,20 @@ def test_where_the_mission_lists_no_hotline_the_answer_gives_headquarters_and_sa
 
 
 def test_the_hot_path_insert_stores_what_the_orm_would(citizen: Any) -> None:
-    """store.insert skips the ORM's preparation only for values it would return unchanged; anything else
+    """bulk.insert skips the ORM's preparation only for values it would return unchanged; anything else
     (a number given as text, a datetime, a JSON dict, a country code key) is prepared by its field."""
-    from embassy.sos import store
+    from embassy.common import bulk
 
     user, _auth = citizen
     citizen_row = Citizen.objects.get(user=user)
     now = timezone.now()
     mission = Mission.objects.get(code="KBRI-KUALA-LUMPUR")
-    case_id = store.insert(Case, {"citizen_id": citizen_row.pk, "user_id": user.pk, "mission_id": str(mission.pk),
-                                  "routing_rule": "jurisdiction", "country_id": "MY", "category": "", "text": "tolong",
-                                  "raised_at": now, "waiting_since": now, "updated_at": now, "lat": 3.139,
-                                  "lon": 101.6869, "accuracy_m": 12.5, "location": Case.Location.KNOWN})
-    store.insert(Event, {"case_id": case_id, "at": now, "kind": Event.Kind.RAISED, "actor_id": user.pk,
-                         "from_citizen": True, "public": False, "text": "", "data": {"key": "k-1", "n": [1, 2]}})
+    case_id = bulk.insert(Case, {"citizen_id": citizen_row.pk, "user_id": user.pk, "mission_id": str(mission.pk),
+                                 "routing_rule": "jurisdiction", "country_id": "MY", "category": "", "text": "tolong",
+                                 "raised_at": now, "waiting_since": now, "updated_at": now, "lat": 3.139,
+                                 "lon": 101.6869, "accuracy_m": 12.5, "location": Case.Location.KNOWN})
+    bulk.insert(Event, {"case_id": case_id, "at": now, "kind": Event.Kind.RAISED, "actor_id": user.pk,
+                        "from_citizen": True, "public": False, "text": "", "data": {"key": "k-1", "n": [1, 2]}})
     case = Case.objects.get(pk=case_id)
     assert (case.mission_id, case.country_id, case.text, case.raised_at) == (mission.pk, "MY", "tolong", now)
     assert (case.lat, case.lon, case.accuracy_m, case.status) == (3.139, 101.6869, 12.5, Case.Status.NEW)

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
-from embassy.citizens.models import Citizen, Dependant
+from embassy.citizens.models import NIK_CONTEXT, PASSPORT_CONTEXT, Citizen, Dependant
 from embassy.common import crypto
 
 
@@ -38,8 +38,8 @@ class Command(BaseCommand):
                     for citizen in Citizen.objects.select_for_update().filter(id__in=stale):
                         # Reading decrypts with whichever key sealed it; saving seals with the current key.
                         Citizen.objects.filter(pk=citizen.pk).update(
-                            nik=crypto.encrypt(citizen.nik, context="citizens.Citizen.nik") if citizen.nik else "",
-                            passport_number=crypto.encrypt(citizen.passport_number, context="citizens.Citizen.passport_number")
+                            nik=crypto.encrypt(citizen.nik, context=NIK_CONTEXT) if citizen.nik else "",
+                            passport_number=crypto.encrypt(citizen.passport_number, context=PASSPORT_CONTEXT)
                             if citizen.passport_number else "",
                         )
                 total += len(stale)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from embassy.citizens.models import Stay
 from embassy.citizens.occupations import occupation_label
-from embassy.citizens.where import WhereFilters, where_list_for
+from embassy.citizens.where.selectors import WhereFilters, where_list_for
 from embassy.common.errors import BadInput
 from embassy.common.spreadsheet import csv_lines, safe_cell
 
@@ -43,6 +43,8 @@ def _lines(qs: Any, language: str) -> Iterator[str]:
 
 
 def _xlsx(qs: Any) -> Any:
+    # openpyxl is imported on the first XLSX export, not when the app starts (its import is a noticeable
+    # part of a web worker's start-up, and few requests ever need it).
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE

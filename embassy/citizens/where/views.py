@@ -17,8 +17,8 @@ from django.views.decorators.http import require_GET
 
 from embassy.citizens.models import Stay
 from embassy.citizens.occupations import occupation_label, occupations
-from embassy.citizens.where import WhereFilters, may_read_personal, stay_counts_for, where_list_for
-from embassy.citizens.where_export import where_export_response
+from embassy.citizens.where.export import where_export_response
+from embassy.citizens.where.selectors import WhereFilters, may_read_personal, stay_counts_for, where_list_for
 from embassy.common.decorators import staff_required
 from embassy.geo.selectors import country_list
 from embassy.missions.models import Mission

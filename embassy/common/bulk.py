@@ -1,0 +1,300 @@
+"""The raw SQL writers: the one module outside the database backend where SQL that writes is spelled out
+(docs/adr/0014-raw-sql.md says why and how to add one). Each writer keeps a measured hot path fast: the
+panic button (`prepare`, `insert`, `insert_family`), the roll-call fan-out and the outbox (`insert_many`,
+`update_rows`), the demo seeding (`insert_many`, `bulk_load`).
+
+The rules every writer here follows:
+- table and column names come from the model's metadata, quoted by the connection;
+- values are parameters, never text in the statement;
+- the SQL differs between SQLite and PostgreSQL only through Django's `connection.ops` (insert-or-ignore is
+  spelled by `insert_statement` / `on_conflict_suffix_sql`), or through a choice the caller names per call
+  (`set_based`); the connection's vendor is read when a statement is built, never at import time.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, cast
+
+from django.core.management.color import no_style
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db.models.constants import OnConflict
+
+# --- One row, returning its id (the panic button) ------------------------------------------------------------
+# Field classes whose preparation for the database returns a value of the column's own Python type unchanged
+# (int, str, float, bool): for those the INSERT passes such a value as it is and skips the ORM's per-field
+# preparation chain, which was a quarter of an alert's cost. Any other value or field class is prepared by
+# the field, as the ORM does. Exact classes only: a subclass may prepare differently.
+_PLAIN: dict[type[models.Field], type | tuple[type, ...]] = {
+    models.AutoField: int, models.BigAutoField: int, models.IntegerField: int, models.BigIntegerField: int,
+    models.PositiveIntegerField: int, models.PositiveSmallIntegerField: int, models.SmallIntegerField: int,
+    models.ForeignKey: int, models.FloatField: float, models.BooleanField: bool, models.CharField: str,
+    models.TextField: str,
+}
+Plan = tuple[str, list[tuple[models.Field, str, Any, Any]]]
+_PLANS: dict[tuple[str, type[models.Model]], Plan] = {}
+_NO_DEFAULT = object()
+
+
+def _plan(conn: Any, model: type[models.Model]) -> Plan:
+    """The INSERT statement and, per field: (field, attname, plain type or None, default), built once per
+    connection vendor."""
+    key = (conn.vendor, model)
+    if key not in _PLANS:
+        meta = model._meta
+        fields = [f for f in meta.concrete_fields if not f.primary_key]
+        quote = conn.ops.quote_name
+        columns = ", ".join(quote(f.column) for f in fields)
+        placeholders = ", ".join(["%s"] * len(fields))
+        sql = (f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders}) "  # noqa: S608
+               f"RETURNING {quote(meta.pk.column)}")
+        steps = []
+        for f in fields:
+            plain = _PLAIN.get(type(f))
+            if isinstance(f, models.ForeignKey) and type(f.target_field) not in _PLAIN:
+                plain = None  # a foreign key to a non-integer key (a country code) is prepared by its field
+            elif isinstance(f, models.ForeignKey):
+                plain = _PLAIN[type(f.target_field)]
+            default = _NO_DEFAULT if not f.has_default() or callable(f.default) else f.default
+            steps.append((f, f.attname, plain, default))
+        _PLANS[key] = (sql, steps)
+    return _PLANS[key]
+
+
+@dataclass
+class Row:
+    """One INSERT, its values already prepared for the database: prepared before the write transaction
+    starts, so that the write lock (one writer at a time on SQLite) is held only for the statements."""
+
+    sql: str
+    params: list[Any]
+    parent: int | None = None  # index of the parameter that takes the id of the row inserted first
+
+    def run(self, cursor: Any, parent_id: int | None = None) -> int:
+        if self.parent is not None:
+            self.params[self.parent] = parent_id
+        cursor.execute(self.sql, self.params)
+        return int(cursor.fetchone()[0])
+
+
+def prepare(model: type[models.Model], values: dict[str, Any], *, parent: str | None = None) -> Row:
+    """The INSERT of one row. `values` maps field names (attnames for foreign keys) to Python values; fields
+    not given take their model default. Values are prepared by their fields, as the ORM does (values already
+    of a plain column's own type, and None, need no preparation). `parent`: the attname of a foreign key whose
+    value is the id returned by another row's insert (given to `Row.run`)."""
+    conn = connections[DEFAULT_DB_ALIAS]
+    sql, steps = _plan(conn, model)
+    params: list[Any] = []
+    index = None
+    for n, (field, attname, plain, default) in enumerate(steps):
+        if attname == parent:
+            index = n
+            params.append(None)
+            continue
+        if attname in values:
+            value = values[attname]
+        elif default is not _NO_DEFAULT:
+            value = default
+        elif field.has_default():
+            value = field.get_default()
+        else:
+            value = None
+        if (value is None and field.null) or (plain is not None and type(value) is plain):
+            params.append(value)
+        else:
+            params.append(field.get_db_prep_save(value, conn))
+    return Row(sql, params, index)
+
+
+def insert(model: type[models.Model], values: dict[str, Any]) -> int:
+    """INSERT one row and return its id (see `prepare`)."""
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        return prepare(model, values).run(cursor)
+
+
+def insert_family(parent: Row, children: list[Row]) -> int:
+    """INSERT a row, then rows that refer to it (prepared with `parent=`), on one cursor. Returns the parent's
+    id. The caller holds the transaction."""
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        parent_id = parent.run(cursor)
+        for child in children:
+            child.run(cursor, parent_id)
+    return parent_id
+
+
+# --- Many rows -----------------------------------------------------------------------------------------------
+def _fields(model: type[models.Model], names: Sequence[str]) -> list[models.Field]:
+    """The model's fields by name or attname ("user" or "user_id")."""
+    return [cast(models.Field, model._meta.get_field(n)) for n in names]
+
+
+def _array_type(field: models.Field) -> str:
+    """The PostgreSQL array element type of a column: its type without a length ("varchar", not
+    "varchar(200)"), so that a cast never truncates a value the column would refuse."""
+    return re.sub(r"\(.*\)", "", str(field.db_type(connection)))  # a foreign key: its target's type
+
+
+def insert_many(model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
+                constants: dict[str, Any] | None = None, ignore_conflicts: bool = False,
+                set_based: Collection[str] = ()) -> int:
+    """INSERT `rows` (tuples of values already prepared for the database, in the order of `columns`, field
+    names or attnames) into the model's table; `constants` (field name: Python value, prepared here by its
+    field) are the same for every row. With `ignore_conflicts`, a row that breaks a unique constraint is
+    skipped (INSERT OR IGNORE on SQLite, ON CONFLICT DO NOTHING on PostgreSQL). Returns the rows inserted.
+
+    By default one statement is run per row through executemany. For the database vendors named in
+    `set_based` the whole list goes in one statement instead: PostgreSQL passes one array per column
+    (unnest), SQLite one JSON array (json_each; values must be JSON numbers, strings or null). Which one
+    is faster depends on the table and the batch: each caller names the choice it measured. The caller
+    holds the transaction and cuts the batches."""
+    if not rows:
+        return 0
+    ops = connection.ops
+    fields = _fields(model, columns)
+    fixed = _fields(model, list(constants or {}))
+    fixed_values = [f.get_db_prep_save(v, connection) for f, v in zip(fixed, (constants or {}).values(), strict=True)]
+    on_conflict = OnConflict.IGNORE if ignore_conflicts else None
+    head = "{} {} ({})".format(ops.insert_statement(on_conflict=on_conflict), ops.quote_name(model._meta.db_table),
+                               ", ".join(ops.quote_name(str(f.column)) for f in [*fields, *fixed]))
+    tail = ops.on_conflict_suffix_sql([*fields, *fixed], on_conflict, None, None)
+    marks = ["%s"] * len(fixed)
+    if connection.vendor in set_based and connection.vendor == "postgresql":
+        arrays = ", ".join(f"%s::{_array_type(f)}[]" for f in fields)
+        sql = f"{head} SELECT {', '.join(['t.*', *marks])} FROM unnest({arrays}) AS t {tail}"  # noqa: S608
+        return _run(sql, [*fixed_values, *(list(c) for c in zip(*rows, strict=True))])
+    if connection.vendor in set_based and connection.vendor == "sqlite":
+        picks = [f"json_extract(j.value, '$[{i}]')" for i in range(len(fields))]
+        sql = f"{head} SELECT {', '.join([*picks, *marks])} FROM json_each(%s) j {tail}"  # noqa: S608
+        return _run(sql, [*fixed_values, json.dumps(list(rows))])
+    sql = f"{head} VALUES ({', '.join(['%s'] * (len(fields) + len(fixed)))}) {tail}"
+    with connection.cursor() as cursor:
+        if len(rows) == 1:
+            cursor.execute(sql, (*rows[0], *fixed_values))
+        else:
+            cursor.executemany(sql, [(*r, *fixed_values) for r in rows] if fixed else rows)
+        inserted = cursor.rowcount
+    return inserted if inserted is not None and inserted >= 0 else len(rows)
+
+
+def _run(sql: str, params: Sequence[Any]) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.rowcount)
+
+
+def update_rows(model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
+                unless: tuple[str, Any] | None = None) -> int:
+    """UPDATE each row by primary key: rows are (value for each of `columns`, ..., pk), values already
+    prepared for the database, one executemany (bulk_update's CASE expressions cost ~5 ms per row).
+    `unless=(column, value)` leaves a row alone whose column already holds that value (a compare-and-set:
+    of two simultaneous changes only one counts). Returns the rows changed (as the driver counts them)."""
+    if not rows:
+        return 0
+    ops = connection.ops
+    meta = model._meta
+    sets = ", ".join(f"{ops.quote_name(str(f.column))} = %s" for f in _fields(model, columns))
+    sql = f"UPDATE {ops.quote_name(meta.db_table)} SET {sets} WHERE {ops.quote_name(str(meta.pk.column))} = %s"  # noqa: S608
+    if unless is not None:
+        field = _fields(model, [unless[0]])[0]
+        sql += f" AND {ops.quote_name(str(field.column))} <> %s"
+        rows = [(*r, unless[1]) for r in rows]
+    with connection.cursor() as cursor:
+        if len(rows) == 1:
+            cursor.execute(sql, rows[0])
+        else:
+            cursor.executemany(sql, rows)
+        return int(cursor.rowcount)
+
+
+def update_each(model: type[models.Model], field_name: str, pairs: Sequence[tuple[object, int]]) -> int:
+    """UPDATE one column to a different value per row: [(value, pk), ...], each value prepared by its field."""
+    prep = _fields(model, [field_name])[0].get_db_prep_save
+    return update_rows(model, [field_name], [(prep(value, connection), pk) for value, pk in pairs])
+
+
+def prepare_value(model: type[models.Model], field_name: str, value: Any) -> Any:
+    """A value as its field stores it (for the rows of insert_many and update_rows)."""
+    return _fields(model, [field_name])[0].get_db_prep_save(value, connection)
+
+
+# --- Bulk loads ------------------------------------------------------------------------------------------------
+def foreign_keys_off() -> None:
+    """SQLite checks foreign keys row by row: a bulk load switches them off on its own connection (and
+    `bulk_load` verifies the tables afterwards in one set-based pass). PostgreSQL: nothing to do."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA foreign_keys=OFF")
+
+
+@contextmanager
+def bulk_load(models_: Sequence[type[models.Model]], *, drop_indexes: bool) -> Iterator[None]:
+    """Around a load of many rows with explicit ids into these models' tables: foreign keys off during the
+    load (SQLite) and verified after; with `drop_indexes`, the secondary indexes are dropped during the load
+    and rebuilt after in one sorted pass each (much faster than updating them row by row); after the load
+    the id sequences move past the ids written (PostgreSQL)."""
+    tables = [m._meta.db_table for m in models_]
+    dropped = _drop_indexes(tables) if drop_indexes else []
+    _foreign_keys(enforce=False)
+    try:
+        yield
+    finally:
+        _foreign_keys(enforce=True, check=tables)
+    _recreate_indexes(dropped)
+    _reset_sequences(models_)
+
+
+def _foreign_keys(*, enforce: bool, check: list[str] | None = None) -> None:
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if enforce else 'OFF'}")
+        for table in check or []:
+            cursor.execute(f"PRAGMA foreign_key_check({connection.ops.quote_name(table)})")
+            broken = cursor.fetchall()
+            if broken:
+                raise RuntimeError(f"bulk load left {len(broken)} dangling references in {table}")
+
+
+def _drop_indexes(tables: list[str]) -> list[str]:
+    """Drop the secondary indexes of the tables; returns the statements that recreate them."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            marks = ", ".join(["%s"] * len(tables))
+            cursor.execute(
+                f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({marks})",  # noqa: S608
+                tables,
+            )
+        elif connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = ANY(%s) AND NOT EXISTS ("
+                " SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
+                [tables],
+            )
+        else:
+            return []
+        found = cursor.fetchall()
+        for name, _sql in found:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    return [sql for _name, sql in found]
+
+
+def _recreate_indexes(statements: list[str]) -> None:
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+        if connection.vendor == "sqlite" and statements:
+            cursor.execute("PRAGMA analysis_limit=2000")  # sampled statistics: seconds, not minutes
+            cursor.execute("ANALYZE")
+
+
+def _reset_sequences(models_: Sequence[type[models.Model]]) -> None:
+    """PostgreSQL: move the id sequences past the explicitly assigned ids (Django's own statements)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), list(models_)):
+            cursor.execute(sql)
