@@ -13,7 +13,7 @@ from embassy.common.tasks import periodic
 def alert_new_cases() -> int:
     """Fan out new SOS cases to their duty officers (kicked after each alert commits)."""
     from embassy.common.lanes import lane_clear
-    from embassy.sos.alerts import LANE, cases_alert_new
+    from embassy.sos.notices import LANE, cases_alert_new
 
     lane_clear(LANE)  # before looking: an alert committed after this kicks a new run
     return cases_alert_new()
@@ -23,7 +23,7 @@ def alert_new_cases() -> int:
 @task(queue_name="default")
 def escalate_overdue() -> int:
     """Escalate unacknowledged cases (see services.escalation)."""
-    from embassy.sos.alerts import cases_alert_new
+    from embassy.sos.notices import cases_alert_new
     from embassy.sos.services import cases_escalate_overdue
 
     cases_alert_new(older_than=dt.timedelta(seconds=10))  # safety net for a lost kick

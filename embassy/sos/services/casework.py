@@ -14,7 +14,7 @@ from embassy.accounts.audit import audit_record
 from embassy.common.errors import BadInput, Conflict, NotFound, PermissionDenied
 from embassy.missions.models import PERSONAL_DATA_ROLES, Membership, Mission
 from embassy.missions.selectors import scope_for
-from embassy.sos import alerts
+from embassy.sos import notices
 from embassy.sos.models import Case, Category, DutyOfficer, Event, Outcome, Priority
 from embassy.sos.services.common import clean_text, event_add
 
@@ -65,7 +65,7 @@ def case_acknowledge(*, case: Case, actor: Any) -> Case:
     if case.status == Case.Status.NEW:
         text = _ack(case, actor, timezone.now())
         _audit(actor, case, "sos.acknowledge")
-        alerts.citizen_update(case, kind="acknowledged", text=text)
+        notices.citizen_update(case, kind="acknowledged", text=text)
     return case
 
 
@@ -83,7 +83,7 @@ def case_message_post(*, case: Case, actor: Any, text: str) -> Event:
         _ack(case, actor, now)
     event = event_add(case, Event.Kind.MESSAGE, actor=actor, public=True, text=text, at=now)
     _audit(actor, case, "sos.message")
-    alerts.citizen_update(case, kind="message", text=text)
+    notices.citizen_update(case, kind="message", text=text)
     return event
 
 
@@ -116,7 +116,7 @@ def case_assign(*, case: Case, actor: Any, assignee_id: int) -> Case:
     if assignee is None:
         raise NotFound(_("No such officer."), field="assignee_id")
     eligible = Membership.objects.filter(user=assignee, role__in=PERSONAL_DATA_ROLES).filter(
-        mission=case.mission).exists() or alerts.is_hq_member(assignee)
+        mission=case.mission).exists() or notices.is_hq_member(assignee)
     if not eligible:
         raise BadInput(_("This officer does not work for the case's mission."), field="assignee_id")
     case.assigned_to = assignee
@@ -125,7 +125,7 @@ def case_assign(*, case: Case, actor: Any, assignee_id: int) -> Case:
               text=assignee.get_full_name() or assignee.get_username())
     _audit(actor, case, "sos.assign", to=assignee.pk)
     if assignee.pk != actor.pk:
-        alerts.staff_new_case(case, users=[assignee])
+        notices.staff_new_case(case, users=[assignee])
     return case
 
 
@@ -184,8 +184,8 @@ def case_handover(*, case: Case, actor: Any, mission_code: str, reason: str = ""
               data={"from": previous.code, "to": target.code, "reason": clean_text(reason, 500)})
     audit_record(actor=actor, action="sos.handover", object_type="sos_case", object_id=case.pk,
                  citizen_id=case.citizen_id, mission_code=previous.code, detail={"to": target.code})
-    alerts.staff_new_case(case)
-    alerts.citizen_update(case, kind="handed_over", text=clean_text(reason, 500))
+    notices.staff_new_case(case)
+    notices.citizen_update(case, kind="handed_over", text=clean_text(reason, 500))
     return case
 
 
@@ -208,7 +208,7 @@ def case_resolve(*, case: Case, actor: Any, outcome: str, note: str = "") -> Cas
     event_add(case, Event.Kind.RESOLVED, actor=actor, public=True, at=now, data={"outcome": outcome},
               text=note or str(Outcome(outcome).label))
     _audit(actor, case, "sos.resolve", outcome=outcome)
-    alerts.citizen_update(case, kind="resolved", text=note or str(Outcome(outcome).label))
+    notices.citizen_update(case, kind="resolved", text=note or str(Outcome(outcome).label))
     return case
 
 
@@ -235,7 +235,7 @@ def case_reopen(*, case: Case, actor: Any, reason: str = "") -> Case:
 @transaction.atomic
 def duty_set(*, actor: Any, mission: Mission, on_duty: bool) -> bool:
     """Sign on or off as the mission's duty officer. Only protection staff of that mission may."""
-    if not Membership.objects.filter(user=actor, mission=mission, role__in=alerts.PROTECTION_ROLES).exists():
+    if not Membership.objects.filter(user=actor, mission=mission, role__in=notices.PROTECTION_ROLES).exists():
         raise PermissionDenied(_("Only the mission's protection staff can take duty."))
     if on_duty:
         DutyOfficer.objects.get_or_create(mission=mission, user=actor, defaults={"since": timezone.now()})

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from embassy.sos import alerts
+from embassy.sos import notices
 from embassy.sos.models import Case, Event
 from embassy.sos.services.common import event_add
 
@@ -37,14 +37,14 @@ def cases_escalate_overdue(*, now: dt.datetime | None = None) -> int:
                 continue
             case = Case.objects.select_related("mission", "citizen").get(pk=pk)
             if level == 0:
-                users = alerts.protection_staff(case.mission_id)
+                users = notices.protection_staff(case.mission_id)
                 text = _("Not acknowledged after %(min)s min: alerted all protection staff of %(mission)s.")
             else:
-                users = alerts.headquarters_staff()
+                users = notices.headquarters_staff()
                 text = _("Not acknowledged after %(min)s min: alerted headquarters.")
             minutes = max(1, round((now - case.waiting_since).total_seconds() / 60))
             event_add(case, Event.Kind.ESCALATED, text=text % {"min": minutes, "mission": case.mission.name()},
                       data={"level": level + 1, "recipients": len(users)}, at=now)
-            alerts.staff_escalated(case, level + 1, users)
+            notices.staff_escalated(case, level + 1, users)
             done += 1
     return done

@@ -23,7 +23,7 @@ from embassy.citizens.services import citizen_ensure_for_user
 from embassy.common.errors import BadInput, Conflict
 from embassy.geo.h3cells import STAY_RES, cell_at
 from embassy.missions.routing import get_router
-from embassy.sos import alerts, store
+from embassy.sos import notices, store
 from embassy.sos.models import Alert, Case, Category, Event, FloorProbe, LocationPoint
 from embassy.sos.services.common import clean_text, event_add, parse_location
 
@@ -123,9 +123,9 @@ def sos_raise(*, user: Any, key: str | None, lat: Any = None, lon: Any = None, a
     try:
         with transaction.atomic():
             case_id = store.insert_family(case_row, children)
-            # The duty officers' notifications are fanned out by the worker (alerts.cases_alert_new), so
+            # The duty officers' notifications are fanned out by the worker (notices.cases_alert_new), so
             # the alert's own transaction stays four inserts long.
-            transaction.on_commit(alerts.kick)
+            transaction.on_commit(notices.kick)
     except IntegrityError:
         # A simultaneous press won: the same key (a retrying phone) or another open case of this citizen.
         again = store.situation(user_id=user.pk, key=key, country=country)
@@ -233,7 +233,7 @@ def case_location_add(*, case: Case, user: Any, lat: Any, lon: Any, accuracy: An
                   text=_("Position received: handed over from %(old)s to %(new)s.") % {
                       "old": moved_from.name(), "new": case.mission.name()},
                   data={"from": moved_from.code, "to": case.mission.code, "automatic": True})
-        alerts.staff_new_case(case)
+        notices.staff_new_case(case)
     return case
 
 
@@ -249,7 +249,7 @@ def case_message_from_citizen(*, case: Case, user: Any, text: str) -> Event:
         # A new case is on top of the queue anyway; an acknowledged one is marked until an officer opens it.
         case.unread_at = event.at
         Case.objects.filter(pk=case.pk).update(unread_at=event.at)
-    alerts.staff_citizen_message(case, text)
+    notices.staff_citizen_message(case, text)
     return event
 
 
@@ -272,11 +272,11 @@ def sos_open_for_citizen(*, citizen_id: int, user_id: int | None, mission_id: in
         with transaction.atomic():
             case = Case.objects.select_for_update().get(pk=open_id)
             case.alerts += 1
-            case.alerted_at = None  # the fan-out (alerts.cases_alert_new) tells the duty officers again
+            case.alerted_at = None  # the fan-out (notices.cases_alert_new) tells the duty officers again
             case.save(update_fields=["alerts", "alerted_at"])
             event_add(case, Event.Kind.JOINED, text=clean_text(text), data=data, public=True,
                       from_citizen=not reported_by, at=now)
-        transaction.on_commit(alerts.kick)
+        transaction.on_commit(notices.kick)
         return open_id, False
     fields: dict[str, Any] = {
         "citizen_id": citizen_id, "user_id": user_id, "stay_id": stay_id, "mission_id": mission_id,
@@ -293,7 +293,7 @@ def sos_open_for_citizen(*, citizen_id: int, user_id: int | None, mission_id: in
         store.insert(Event, {"case_id": case_id, "at": now, "kind": Event.Kind.RAISED, "actor_id": user_id,
                              "from_citizen": not reported_by, "public": True, "text": fields["text"],
                              "data": data})
-    transaction.on_commit(alerts.kick)
+    transaction.on_commit(notices.kick)
     return case_id, True
 
 

@@ -302,7 +302,7 @@ def test_console_queue_live_poll_and_actions(client: Client, citizen: Any, kl_of
 
 
 def test_a_burst_of_cases_reaches_the_duty_officer_as_one_summary(client: Client, kl_officer: Any) -> None:
-    from embassy.sos.alerts import cases_alert_new
+    from embassy.sos.notices import cases_alert_new
 
     for i in range(4):
         auth = bearer(make_citizen_user(f"burst{i}@example.com"))
