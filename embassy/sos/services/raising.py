@@ -1,9 +1,11 @@
 """The panic button and what the citizen adds afterwards.
 
-`sos_raise` is the hot path: one short write transaction that stores the alert, the case (or joins the
-open one), its first timeline entry and position, and the outbox messages to the duty officers — so the
-alert and the duty officers' notifications are stored together or not at all. Routing (CPU only) and
-the idempotency check (a read) happen before the write lock is taken.
+`sos_raise` is the hot path: one short write transaction that stores the alert with a new case, its first
+timeline entry and position (or joins the citizen's open case). Routing (CPU only) and the idempotency check
+(a read) happen before the write lock is taken. The duty officers' outbox messages are NOT in that
+transaction: on commit it kicks the worker (notices.kick), which writes them in batches and marks the case
+alerted; a case not yet alerted is picked up again by the periodic job, so a lost kick only delays them. (A
+press that joins an open case changes no notification: its officers already know.)
 """
 
 from __future__ import annotations
