@@ -107,7 +107,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "embassy.common.middleware.RequestGuardMiddleware",  # host, body size, malformed forms: 4xx, never 500
-    "embassy.sos.fastpath.SosFastPathMiddleware",  # the panic button from apps, before the page machinery
+    "config.fastpath.SosFastPathMiddleware",  # the panic button from apps, before the page machinery
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
