@@ -26,7 +26,7 @@ from embassy.common.errors import BadInput, Conflict
 from embassy.geo.h3cells import STAY_RES, cell_at
 from embassy.missions.routing import get_router
 from embassy.sos import notices, store
-from embassy.sos.models import Alert, Case, Category, Event, FloorProbe, LocationPoint
+from embassy.sos.models import Alert, Case, Category, Event, LocationPoint
 from embassy.sos.services.common import clean_text, event_add, parse_location
 
 _KEY = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
@@ -166,12 +166,6 @@ def _locate(case: Case, point: tuple[float, float, float | None], at: dt.datetim
 
 def _trail(case: Case, point: tuple[float, float, float | None], at: dt.datetime) -> None:
     LocationPoint.objects.create(case=case, at=at, lat=point[0], lon=point[1], accuracy_m=point[2])
-
-
-def floor_probe_store(*, user: Any) -> int:
-    """The benchmark's floor: one row in one transaction, nothing else."""
-    with transaction.atomic():
-        return FloorProbe.objects.create(user_id=user.pk, at=timezone.now()).pk
 
 
 def _own_open(case: Case) -> None:
