@@ -80,7 +80,6 @@ def sos_raise(*, user: Any, key: str | None, lat: Any = None, lon: Any = None, a
     key = _normalise_key(key)
     now = timezone.now()
     point = parse_location(lat, lon, accuracy)
-    bad_point = point is None and (lat is not None or lon is not None)
     router = get_router()
     route = router.route(point[0], point[1]) if point is not None else None
     found = store.situation(user_id=user.pk, key=key, country=route.country if route else None)
@@ -90,29 +89,39 @@ def sos_raise(*, user: Any, key: str | None, lat: Any = None, lon: Any = None, a
     pressed = _parse_pressed_at(pressed_at, now)
     data: dict[str, Any] = {"key": key}
     if point is None:
-        data["location"] = "invalid" if bad_point else "missing"
+        data["location"] = "invalid" if lat is not None or lon is not None else "missing"
     if pressed is not None and now - pressed > dt.timedelta(seconds=30):
         data["pressed_at"] = pressed.isoformat()
     if found.open_case_id is not None:
         return _join(found.open_case_id, user=user, key=key, point=point, now=now, pressed=pressed, data=data)
-
-    mission_id: int | None
-    if route is not None:
-        mission_id, rule, country = route.mission_id, route.rule, route.country
-    elif found.stay_id is not None:
-        mission_id, rule, country = found.stay_mission_id, "stay", found.stay_country
-    else:
-        if router.hq is None:
-            raise LookupError("no headquarters unit loaded")
-        mission_id, rule, country = router.hq.id, "headquarters", None
     fields: dict[str, Any] = {
-        "citizen_id": citizen_id, "user_id": user.pk, "stay_id": found.stay_id, "mission_id": mission_id,
-        "routing_rule": rule, "country_id": country, "category": category if category in Category.values else "",
+        "citizen_id": citizen_id, "user_id": user.pk, "stay_id": found.stay_id,
+        **_responsible(route, found, router), "category": category if category in Category.values else "",
         "text": clean_text(text), "raised_at": now, "waiting_since": now, "updated_at": now,
     }
     if point is not None:
         fields.update(lat=point[0], lon=point[1], accuracy_m=point[2], cell=cell_at(point[0], point[1], STAY_RES),
                       location=Case.Location.KNOWN, located_at=now)
+    return _open(fields, user=user, key=key, point=point, now=now, pressed=pressed, data=data)
+
+
+def _responsible(route: Any, found: store.Situation, router: Any) -> dict[str, Any]:
+    """Where the case goes: the mission for the position; without one, the mission of the citizen's active
+    stay; without either, headquarters."""
+    if route is not None:
+        return {"mission_id": route.mission_id, "routing_rule": route.rule, "country_id": route.country}
+    if found.stay_id is not None:
+        return {"mission_id": found.stay_mission_id, "routing_rule": "stay", "country_id": found.stay_country}
+    hq = router.hq
+    if hq is None:
+        raise LookupError("no headquarters unit loaded")
+    return {"mission_id": hq.id, "routing_rule": "headquarters", "country_id": None}
+
+
+def _open(fields: dict[str, Any], *, user: Any, key: str, point: tuple[float, float, float | None] | None,
+          now: dt.datetime, pressed: dt.datetime | None, data: dict[str, Any]) -> Raised:
+    """A new case with its alert, first timeline entry and position; a simultaneous press that won the
+    unique constraints turns this one into a replay or a join."""
     # Every value is prepared first: the write transaction (the write lock, on SQLite) holds only four inserts.
     children = [store.prepare(Alert, {"user_id": user.pk, "key": key, "received_at": now, "sent_at": pressed},
                               parent="case_id"),
@@ -130,14 +139,13 @@ def sos_raise(*, user: Any, key: str | None, lat: Any = None, lon: Any = None, a
             transaction.on_commit(notices.kick)
     except IntegrityError:
         # A simultaneous press won: the same key (a retrying phone) or another open case of this citizen.
-        again = store.situation(user_id=user.pk, key=key, country=country)
+        again = store.situation(user_id=user.pk, key=key, country=fields["country_id"])
         if again.replay_case_id is not None:
             return Raised(Case.objects.get(pk=again.replay_case_id), created=False, replay=True, joined=False)
         if again.open_case_id is not None:
             return _join(again.open_case_id, user=user, key=key, point=point, now=now, pressed=pressed, data=data)
         raise
-    case = Case(pk=case_id, **fields)
-    return Raised(case, created=True, replay=False, joined=False)
+    return Raised(Case(pk=case_id, **fields), created=True, replay=False, joined=False)
 
 
 @transaction.atomic
