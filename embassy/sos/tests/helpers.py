@@ -8,7 +8,6 @@ from typing import Any
 from django.test import Client
 
 KL = {"lat": 3.139, "lon": 101.6869, "accuracy": 12.5}
-JEDDAH = {"lat": 21.5433, "lon": 39.1728, "accuracy": 30}
 
 
 def _post(client: Client, url: str, body: dict[str, Any], auth: dict[str, str]) -> Any:
