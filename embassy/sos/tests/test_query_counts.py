@@ -11,6 +11,8 @@ import pytest
 from django.test import Client
 
 from embassy.common.tests.factories import bearer, make_citizen_user, staff_client
+from embassy.missions import contact, routing
+from embassy.sos import present
 from embassy.sos.tests.helpers import KL, _post
 
 pytestmark = pytest.mark.django_db
@@ -18,6 +20,15 @@ pytestmark = pytest.mark.django_db
 
 def _press(client: Client, key: str, auth: dict[str, str]) -> Any:
     return _post(client, "/api/v1/sos/alerts", {"idempotency_key": key, **KL}, auth)
+
+
+@pytest.fixture(autouse=True)
+def _steady(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The process caches do not expire during a test, however slow the machine: the router's version check
+    (one query at most every 3 s) and the one-minute mission and hotline caches are not part of a request."""
+    monkeypatch.setattr(routing, "ROUTER_CHECK_SECONDS", 3600.0)
+    monkeypatch.setattr(present, "_CACHE_SECONDS", 3600.0)
+    monkeypatch.setattr(contact, "_CACHE_SECONDS", 3600.0)
 
 
 @pytest.fixture
