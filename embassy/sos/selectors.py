@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Case as DbCase
 from django.db.models import Max, Q, QuerySet, Value, When
 from django.utils import timezone
@@ -134,11 +135,13 @@ class Sla:
     label: str
 
 
+def escalate_after() -> dt.timedelta:
+    return dt.timedelta(seconds=float(getattr(settings, "SOS_ESCALATE_AFTER_SECONDS", 300)))
+
+
 def sla(case: Case, now: dt.datetime | None = None) -> Sla:
     """Service level by age. Waiting for acknowledgement: green under 2 minutes, amber until the
     escalation time, then red. Acknowledged and open: green for a day, amber up to three, then red."""
-    from embassy.sos.services.escalation import escalate_after
-
     now = now or timezone.now()
     if case.status == Case.Status.RESOLVED:
         return Sla("grey", str(_("Resolved")))

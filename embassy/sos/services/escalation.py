@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from embassy.sos import notices
 from embassy.sos.models import Case, Event
+from embassy.sos.selectors import escalate_after
 from embassy.sos.services.common import event_add
-
-
-def escalate_after() -> dt.timedelta:
-    return dt.timedelta(seconds=float(getattr(settings, "SOS_ESCALATE_AFTER_SECONDS", 300)))
 
 
 def cases_escalate_overdue(*, now: dt.datetime | None = None) -> int:
