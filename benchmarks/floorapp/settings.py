@@ -2,11 +2,12 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
+from config import settings as product
 from config.settings import *  # noqa: F403
 
 FAST_PATH = "config.fastpath.ApiFastPathMiddleware"
-if FAST_PATH not in MIDDLEWARE:  # noqa: F405
+if FAST_PATH not in product.MIDDLEWARE:
     raise ImproperlyConfigured(f"{FAST_PATH} is not in MIDDLEWARE: the floor endpoint would not be served")
-INSTALLED_APPS = [*INSTALLED_APPS, "benchmarks.floorapp"]  # noqa: F405
+INSTALLED_APPS = [*product.INSTALLED_APPS, "benchmarks.floorapp"]
 MIDDLEWARE = ["benchmarks.floorapp.fastpath.FloorFastPathMiddleware" if m == FAST_PATH else m
-              for m in MIDDLEWARE]  # noqa: F405
+              for m in product.MIDDLEWARE]
