@@ -60,7 +60,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "embassy.common.middleware.RequestGuardMiddleware",  # host, body size, malformed forms: 4xx, never 500
-    "embassy.sos.fastpath.SosFastPathMiddleware",  # the panic button from apps, before the page machinery
+    "config.fastpath.ApiFastPathMiddleware",  # the panic button and roll-call answers, before the page machinery
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -28,6 +28,7 @@ from embassy.citizens.forms import (
     family_formset,
 )
 from embassy.citizens.models import Stay
+from embassy.citizens.panels import home_panels_context
 from embassy.citizens.places import stay_place_label
 from embassy.citizens.validation import passport_warning
 from embassy.common.decorators import citizen_required, staff_required
@@ -39,19 +40,14 @@ from embassy.missions.views import current_mission
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    context: dict[str, Any] = {"sos_enabled": False}
+    context: dict[str, Any] = {}
     user = request.user
     if user.is_authenticated and getattr(user, "kind", "") == "citizen":
-        from embassy.sos.views import button_context
-
-        context.update(button_context(user), sos_enabled=True)
+        context.update(home_panels_context(user))  # the SOS button, an open roll-call (citizens.panels)
         citizen = selectors.own_citizen(user=user)
         stays = selectors.own_stays_annotated(citizen)
-        from embassy.crises.selectors import own_rollcalls  # the "are you safe?" question, as in the message
-
         context.update(citizen=citizen, stays=stays, contacts=list(citizen.emergency_contacts.all()),
-                       due=[s for s in stays if s.confirmation_due],  # type: ignore[attr-defined]
-                       rollcalls=own_rollcalls(user=user))
+                       due=[s for s in stays if s.confirmation_due])  # type: ignore[attr-defined]
     elif user.is_authenticated and getattr(user, "kind", "") == "staff":
         return redirect("console:home")
     return render(request, "citizens/home.html", context)

@@ -8,9 +8,11 @@ class CrisesConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here, not at the top: these modules load models, which Django allows once apps are ready.
+        from embassy.citizens.panels import home_panel_add
         from embassy.citizens.signals import whereabouts_changed
         from embassy.crises import asking
         from embassy.crises.affected import affected_citizens_changed
+        from embassy.crises.selectors import own_rollcalls
         from embassy.notify.hooks import on_delivered
 
         def whereabouts(sender: object, citizen_ids: list[int], **kwargs: object) -> None:
@@ -18,3 +20,5 @@ class CrisesConfig(AppConfig):
 
         whereabouts_changed.connect(whereabouts, weak=False, dispatch_uid="crises.whereabouts")
         on_delivered(asking.KIND_ASK, asking.rollcall_reached)
+        # On the citizen's home page: the "are you safe?" question, as in the message.
+        home_panel_add(lambda user: {"rollcalls": own_rollcalls(user=user)})

@@ -3,13 +3,12 @@
 
 from typing import Any
 
-from django.conf import settings
 from django.http import FileResponse, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from embassy.accounts.auth import AUTH
-from embassy.common.errors import BadInput, NotFound, PermissionDenied
+from embassy.common.errors import BadInput, PermissionDenied
 from embassy.missions.selectors import mission_get
 from embassy.sos import present, selectors, services
 from embassy.sos.schemas import (
@@ -61,14 +60,6 @@ def alert_raise(request: HttpRequest, payload: AlertIn) -> Status:
                                 accuracy=payload.accuracy, pressed_at=payload.pressed_at,
                                 category=payload.category, text=payload.text)
     return Status(201 if result.created else 200, raised_body(result))
-
-
-@router.post("/floor", response={201: dict}, include_in_schema=False)
-def floor(request: HttpRequest) -> Status:
-    """The SOS benchmark's baseline: authenticate, store one row in one transaction. Development only."""
-    if not (settings.DEBUG or settings.SOS_FLOOR_ENDPOINT):
-        raise NotFound(_("Not found."))
-    return Status(201, {"id": services.floor_probe_store(user=request.user)})
 
 
 # --- The citizen's own cases --------------------------------------------------------------------------------

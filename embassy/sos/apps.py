@@ -5,3 +5,9 @@ class SosConfig(AppConfig):
     name = "embassy.sos"
     label = "sos"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from embassy.citizens.panels import home_panel_add
+        from embassy.sos.views import button_context
+
+        home_panel_add(lambda user: {**button_context(user), "sos_enabled": True})  # the button on the home page

@@ -209,10 +209,3 @@ class DutyOfficer(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["mission", "user"], name="sos_duty_mission_user")]
-
-
-class FloorProbe(models.Model):
-    """One row per call of the benchmark's floor endpoint (the cheapest possible "alert stored")."""
-
-    user_id = models.BigIntegerField()
-    at = models.DateTimeField()

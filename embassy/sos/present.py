@@ -15,8 +15,9 @@ from embassy.common.links import absolute_url
 from embassy.geo.gazetteer import nearest, timezone_at
 from embassy.missions.contact import hotline_for
 from embassy.missions.models import Mission
-from embassy.sos.models import Case, Event
+from embassy.sos.models import Attachment, Case, Event
 from embassy.sos.selectors import sla
+from embassy.sos.services.attachments import attachment_root
 
 _CACHE_SECONDS = 60.0
 _missions: dict[int, tuple[float, Mission]] = {}
@@ -100,9 +101,6 @@ def own_case_dict(case: Case, events: list[Event]) -> dict[str, Any]:
 
 def attachment_response(case: Case, attachment_id: int) -> FileResponse:
     """An attachment of a case the caller has already read through the scoped, audited selector."""
-    from embassy.sos.models import Attachment
-    from embassy.sos.services.attachments import attachment_root
-
     attachment = Attachment.objects.filter(case=case, pk=attachment_id).first()
     if attachment is None:
         raise NotFound(_("No such attachment."), field="attachment_id")

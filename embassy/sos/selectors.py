@@ -135,11 +135,13 @@ class Sla:
     label: str
 
 
+def escalate_after() -> dt.timedelta:
+    return dt.timedelta(seconds=float(settings.SOS_ESCALATE_AFTER_SECONDS))
+
+
 def sla(case: Case, now: dt.datetime | None = None) -> Sla:
     """Service level by age. Waiting for acknowledgement: green under SOS_ACKNOWLEDGE_TARGET_SECONDS, amber
     until the escalation time, then red. Acknowledged and open: green for a day, amber up to three, then red."""
-    from embassy.sos.services.escalation import escalate_after
-
     now = now or timezone.now()
     if case.status == Case.Status.RESOLVED:
         return Sla("grey", str(_("Resolved")))

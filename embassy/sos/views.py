@@ -11,9 +11,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from embassy.accounts.reach import mission_for_person
+from embassy.citizens.models import Stay
 from embassy.common.decorators import citizen_required
 from embassy.common.errors import DomainError
 from embassy.missions.contact import hotline_for
+from embassy.missions.models import Mission
 from embassy.sos import present, selectors, services
 from embassy.sos.models import Category, Event
 
@@ -22,9 +24,6 @@ def button_context(user: Any) -> dict[str, object]:
     """What the SOS button needs on any citizen page: the open case, and the hotline for the SMS
     fallback (the mission of the citizen's latest active stay, else the one for their phone's position or
     number, else headquarters)."""
-    from embassy.citizens.models import Stay
-    from embassy.missions.models import Mission
-
     open_case = selectors.own_open_case(user=user)
     stay = (Stay.objects.select_related("mission").filter(citizen__user=user, status=Stay.Status.ACTIVE)
             .order_by("-start_date", "-id").first())

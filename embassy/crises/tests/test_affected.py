@@ -196,7 +196,7 @@ def test_country_wide_crisis_counts_stays_in_the_country() -> None:
 
 def test_an_sos_position_becomes_the_last_known_position() -> None:
     from embassy.common.tests.factories import make_citizen_user
-    from embassy.sos.alerts import cases_alert_new
+    from embassy.sos.notices import cases_alert_new
     from embassy.sos.services import sos_raise
 
     user = make_citizen_user()

@@ -229,7 +229,7 @@ def test_full_drill_from_a_recorded_feed_event(settings: Any, client: Client) ->
 
 
 def test_the_fast_path_answers_like_the_documented_route() -> None:
-    """Without cookies, POST /api/v1/rollcall/answer is served before the page machinery (sos.fastpath)."""
+    """Without cookies, POST /api/v1/rollcall/answer is served before the page machinery (config.fastpath)."""
     officer = _officer()
     siti = _person("Siti", 3.14, 101.69, phone="+60123456789")
     crisis = _crisis(officer)

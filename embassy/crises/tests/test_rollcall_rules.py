@@ -22,8 +22,8 @@ from embassy.crises.services import crisis_declare, crisis_dismiss
 from embassy.missions.models import Role
 from embassy.notify.dispatch import dispatch_due
 from embassy.notify.models import DeliveryAttempt, Message
-from embassy.sos.alerts import cases_alert_new
 from embassy.sos.models import Case, Event
+from embassy.sos.notices import cases_alert_new
 from embassy.sos.services import sos_raise
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("rollcall_channels")]

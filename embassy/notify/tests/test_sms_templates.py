@@ -27,8 +27,8 @@ from embassy.crises.links import CONTACT, PERSON, short_token, short_url
 from embassy.crises.models import Crisis
 from embassy.geo.models import Country
 from embassy.missions.models import Mission
-from embassy.sos.alerts import sms_citizen_update, sms_digest, sms_escalated, sms_new_case, sms_where
 from embassy.sos.models import Case
+from embassy.sos.notices import sms_citizen_update, sms_digest, sms_escalated, sms_new_case, sms_where
 
 pytestmark = pytest.mark.django_db
 LANGUAGES = ("id", "en")

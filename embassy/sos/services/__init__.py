@@ -22,7 +22,6 @@ from embassy.sos.services.raising import (
     case_location_add,
     case_message_from_citizen,
     case_rollcall_add,
-    floor_probe_store,
     sos_open_for_citizen,
     sos_raise,
 )
@@ -31,5 +30,5 @@ __all__ = [
     "Raised", "attachment_add", "case_acknowledge", "case_assign", "case_call_log", "case_cancel_by_citizen",
     "case_details_update", "case_handover", "case_location_add", "case_mark_read", "case_message_from_citizen",
     "case_message_post", "case_note_add", "case_reopen", "case_resolve", "case_rollcall_add", "case_update",
-    "cases_escalate_overdue", "duty_set", "floor_probe_store", "sos_open_for_citizen", "sos_raise",
+    "cases_escalate_overdue", "duty_set", "sos_open_for_citizen", "sos_raise",
 ]

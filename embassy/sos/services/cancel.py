@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from embassy.accounts.audit import audit_record
 from embassy.missions.selectors import scope_for
-from embassy.sos import alerts
+from embassy.sos import notices
 from embassy.sos.models import Case, Event, Outcome
 from embassy.sos.services.common import clean_text, event_add
 
@@ -44,7 +44,7 @@ def case_cancel_by_citizen(*, case: Case, user: Any, reason: str = "") -> Case:
     audit_record(actor=user, action="sos.cancel", object_type="sos_case", object_id=case.pk,
                  citizen_id=case.citizen_id, mission_code=case.mission.code)
     if was_alerted:
-        alerts.staff_cancelled(case)
+        notices.staff_cancelled(case)
     return case
 
 

@@ -15,7 +15,7 @@ from embassy.accounts.staff import Purpose, is_staff_for, may_take_duty
 from embassy.common.errors import BadInput, Conflict, NotFound, PermissionDenied
 from embassy.missions.models import Mission
 from embassy.missions.selectors import scope_for
-from embassy.sos import alerts
+from embassy.sos import notices
 from embassy.sos.models import Case, Category, DutyOfficer, Event, Outcome, Priority
 from embassy.sos.services.common import clean_text, event_add
 
@@ -66,7 +66,7 @@ def case_acknowledge(*, case: Case, actor: Any) -> Case:
     if case.status == Case.Status.NEW:
         text = _ack(case, actor, timezone.now())
         _audit(actor, case, "sos.acknowledge")
-        alerts.citizen_update(case, kind="acknowledged", text=text)
+        notices.citizen_update(case, kind="acknowledged", text=text)
     return case
 
 
@@ -84,7 +84,7 @@ def case_message_post(*, case: Case, actor: Any, text: str) -> Event:
         _ack(case, actor, now)
     event = event_add(case, Event.Kind.MESSAGE, actor=actor, public=True, text=text, at=now)
     _audit(actor, case, "sos.message")
-    alerts.citizen_update(case, kind="message", text=text)
+    notices.citizen_update(case, kind="message", text=text)
     return event
 
 
@@ -124,7 +124,7 @@ def case_assign(*, case: Case, actor: Any, assignee_id: int) -> Case:
               text=assignee.get_full_name() or assignee.get_username())
     _audit(actor, case, "sos.assign", to=assignee.pk)
     if assignee.pk != actor.pk:
-        alerts.staff_new_case(case, users=[assignee])
+        notices.staff_new_case(case, users=[assignee])
     return case
 
 
@@ -183,8 +183,8 @@ def case_handover(*, case: Case, actor: Any, mission_code: str, reason: str = ""
               data={"from": previous.code, "to": target.code, "reason": clean_text(reason, 500)})
     audit_record(actor=actor, action="sos.handover", object_type="sos_case", object_id=case.pk,
                  citizen_id=case.citizen_id, mission_code=previous.code, detail={"to": target.code})
-    alerts.staff_new_case(case)
-    alerts.citizen_update(case, kind="handed_over", text=clean_text(reason, 500))
+    notices.staff_new_case(case)
+    notices.citizen_update(case, kind="handed_over", text=clean_text(reason, 500))
     return case
 
 
@@ -207,7 +207,7 @@ def case_resolve(*, case: Case, actor: Any, outcome: str, note: str = "") -> Cas
     event_add(case, Event.Kind.RESOLVED, actor=actor, public=True, at=now, data={"outcome": outcome},
               text=note or str(Outcome(outcome).label))
     _audit(actor, case, "sos.resolve", outcome=outcome)
-    alerts.citizen_update(case, kind="resolved", text=note or str(Outcome(outcome).label))
+    notices.citizen_update(case, kind="resolved", text=note or str(Outcome(outcome).label))
     return case
 
 

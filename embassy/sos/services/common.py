@@ -1,4 +1,4 @@
-"""Helpers shared by the SOS services: the timeline, locations and the case lock."""
+"""Helpers shared by the SOS services: the timeline, positions and free text."""
 
 from __future__ import annotations
 

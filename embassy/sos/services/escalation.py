@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from embassy.accounts.staff import Purpose, staff_to_notify
-from embassy.sos import alerts
+from embassy.sos import notices
 from embassy.sos.models import Case, Event
+from embassy.sos.selectors import escalate_after
 from embassy.sos.services.common import event_add
-
-
-def escalate_after() -> dt.timedelta:
-    return dt.timedelta(seconds=float(settings.SOS_ESCALATE_AFTER_SECONDS))
 
 
 def cases_escalate_overdue(*, now: dt.datetime | None = None) -> int:
@@ -46,6 +42,6 @@ def cases_escalate_overdue(*, now: dt.datetime | None = None) -> int:
             minutes = max(1, round((now - case.waiting_since).total_seconds() / 60))
             event_add(case, Event.Kind.ESCALATED, text=text % {"min": minutes, "mission": case.mission.name()},
                       data={"level": level + 1, "recipients": len(users)}, at=now)
-            alerts.staff_escalated(case, level + 1, users)
+            notices.staff_escalated(case, level + 1, users)
             done += 1
     return done

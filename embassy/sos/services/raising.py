@@ -1,9 +1,11 @@
 """The panic button and what the citizen adds afterwards.
 
-`sos_raise` is the hot path: one short write transaction that stores the alert, the case (or joins the
-open one), its first timeline entry and position, and the outbox messages to the duty officers — so the
-alert and the duty officers' notifications are stored together or not at all. Routing (CPU only) and
-the idempotency check (a read) happen before the write lock is taken.
+`sos_raise` is the hot path: one short write transaction that stores the alert with a new case, its first
+timeline entry and position (or joins the citizen's open case). Routing (CPU only) and the idempotency check
+(a read) happen before the write lock is taken. The duty officers' outbox messages are NOT in that
+transaction: on commit it kicks the worker (notices.kick), which writes them in batches and marks the case
+alerted; a case not yet alerted is picked up again by the periodic job, so a lost kick only delays them. (A
+press that joins an open case changes no notification: its officers already know.)
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ from embassy.common import bulk
 from embassy.common.errors import BadInput, Conflict
 from embassy.geo.h3cells import STAY_RES, cell_at
 from embassy.missions.routing import get_router
-from embassy.sos import alerts, store
-from embassy.sos.models import Alert, Case, Category, Event, FloorProbe, LocationPoint
+from embassy.sos import notices, store
+from embassy.sos.models import Alert, Case, Category, Event, LocationPoint
 from embassy.sos.services.common import clean_text, event_add, parse_location
 
 _KEY = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
@@ -79,7 +81,6 @@ def sos_raise(*, user: Any, key: str | None, lat: Any = None, lon: Any = None, a
     key = _normalise_key(key)
     now = timezone.now()
     point = parse_location(lat, lon, accuracy)
-    bad_point = point is None and (lat is not None or lon is not None)
     router = get_router()
     route = router.route(point[0], point[1]) if point is not None else None
     found = store.situation(user_id=user.pk, key=key, country=route.country if route else None)
@@ -89,29 +90,39 @@ def sos_raise(*, user: Any, key: str | None, lat: Any = None, lon: Any = None, a
     pressed = _parse_pressed_at(pressed_at, now)
     data: dict[str, Any] = {"key": key}
     if point is None:
-        data["location"] = "invalid" if bad_point else "missing"
+        data["location"] = "invalid" if lat is not None or lon is not None else "missing"
     if pressed is not None and now - pressed > dt.timedelta(seconds=30):
         data["pressed_at"] = pressed.isoformat()
     if found.open_case_id is not None:
         return _join(found.open_case_id, user=user, key=key, point=point, now=now, pressed=pressed, data=data)
-
-    mission_id: int | None
-    if route is not None:
-        mission_id, rule, country = route.mission_id, route.rule, route.country
-    elif found.stay_id is not None:
-        mission_id, rule, country = found.stay_mission_id, "stay", found.stay_country
-    else:
-        if router.hq is None:
-            raise LookupError("no headquarters unit loaded")
-        mission_id, rule, country = router.hq.id, "headquarters", None
     fields: dict[str, Any] = {
-        "citizen_id": citizen_id, "user_id": user.pk, "stay_id": found.stay_id, "mission_id": mission_id,
-        "routing_rule": rule, "country_id": country, "category": category if category in Category.values else "",
+        "citizen_id": citizen_id, "user_id": user.pk, "stay_id": found.stay_id,
+        **_responsible(route, found, router), "category": category if category in Category.values else "",
         "text": clean_text(text), "raised_at": now, "waiting_since": now, "updated_at": now,
     }
     if point is not None:
         fields.update(lat=point[0], lon=point[1], accuracy_m=point[2], cell=cell_at(point[0], point[1], STAY_RES),
                       location=Case.Location.KNOWN, located_at=now)
+    return _open(fields, user=user, key=key, point=point, now=now, pressed=pressed, data=data)
+
+
+def _responsible(route: Any, found: store.Situation, router: Any) -> dict[str, Any]:
+    """Where the case goes: the mission for the position; without one, the mission of the citizen's active
+    stay; without either, headquarters."""
+    if route is not None:
+        return {"mission_id": route.mission_id, "routing_rule": route.rule, "country_id": route.country}
+    if found.stay_id is not None:
+        return {"mission_id": found.stay_mission_id, "routing_rule": "stay", "country_id": found.stay_country}
+    hq = router.hq
+    if hq is None:
+        raise LookupError("no headquarters unit loaded")
+    return {"mission_id": hq.id, "routing_rule": "headquarters", "country_id": None}
+
+
+def _open(fields: dict[str, Any], *, user: Any, key: str, point: tuple[float, float, float | None] | None,
+          now: dt.datetime, pressed: dt.datetime | None, data: dict[str, Any]) -> Raised:
+    """A new case with its alert, first timeline entry and position; a simultaneous press that won the
+    unique constraints turns this one into a replay or a join."""
     # Every value is prepared first: the write transaction (the write lock, on SQLite) holds only four inserts.
     children = [bulk.prepare(Alert, {"user_id": user.pk, "key": key, "received_at": now, "sent_at": pressed},
                              parent="case_id"),
@@ -124,19 +135,18 @@ def sos_raise(*, user: Any, key: str | None, lat: Any = None, lon: Any = None, a
     try:
         with transaction.atomic():
             case_id = bulk.insert_family(case_row, children)
-            # The duty officers' notifications are fanned out by the worker (alerts.cases_alert_new), so
+            # The duty officers' notifications are fanned out by the worker (notices.cases_alert_new), so
             # the alert's own transaction stays four inserts long.
-            transaction.on_commit(alerts.kick)
+            transaction.on_commit(notices.kick)
     except IntegrityError:
         # A simultaneous press won: the same key (a retrying phone) or another open case of this citizen.
-        again = store.situation(user_id=user.pk, key=key, country=country)
+        again = store.situation(user_id=user.pk, key=key, country=fields["country_id"])
         if again.replay_case_id is not None:
             return Raised(Case.objects.get(pk=again.replay_case_id), created=False, replay=True, joined=False)
         if again.open_case_id is not None:
             return _join(again.open_case_id, user=user, key=key, point=point, now=now, pressed=pressed, data=data)
         raise
-    case = Case(pk=case_id, **fields)
-    return Raised(case, created=True, replay=False, joined=False)
+    return Raised(Case(pk=case_id, **fields), created=True, replay=False, joined=False)
 
 
 @transaction.atomic
@@ -165,12 +175,6 @@ def _locate(case: Case, point: tuple[float, float, float | None], at: dt.datetim
 
 def _trail(case: Case, point: tuple[float, float, float | None], at: dt.datetime) -> None:
     LocationPoint.objects.create(case=case, at=at, lat=point[0], lon=point[1], accuracy_m=point[2])
-
-
-def floor_probe_store(*, user: Any) -> int:
-    """The benchmark's floor: one row in one transaction, nothing else."""
-    with transaction.atomic():
-        return FloorProbe.objects.create(user_id=user.pk, at=timezone.now()).pk
 
 
 def _own_open(case: Case) -> None:
@@ -234,7 +238,7 @@ def case_location_add(*, case: Case, user: Any, lat: Any, lon: Any, accuracy: An
                   text=_("Position received: handed over from %(old)s to %(new)s.") % {
                       "old": moved_from.name(), "new": case.mission.name()},
                   data={"from": moved_from.code, "to": case.mission.code, "automatic": True})
-        alerts.staff_new_case(case)
+        notices.staff_new_case(case)
     return case
 
 
@@ -250,7 +254,7 @@ def case_message_from_citizen(*, case: Case, user: Any, text: str) -> Event:
         # A new case is on top of the queue anyway; an acknowledged one is marked until an officer opens it.
         case.unread_at = event.at
         Case.objects.filter(pk=case.pk).update(unread_at=event.at)
-    alerts.staff_citizen_message(case, text)
+    notices.staff_citizen_message(case, text)
     return event
 
 
@@ -273,11 +277,11 @@ def sos_open_for_citizen(*, citizen_id: int, user_id: int | None, mission_id: in
         with transaction.atomic():
             case = Case.objects.select_for_update().get(pk=open_id)
             case.alerts += 1
-            case.alerted_at = None  # the fan-out (alerts.cases_alert_new) tells the duty officers again
+            case.alerted_at = None  # the fan-out (notices.cases_alert_new) tells the duty officers again
             case.save(update_fields=["alerts", "alerted_at"])
             event_add(case, Event.Kind.JOINED, text=clean_text(text), data=data, public=True,
                       from_citizen=not reported_by, at=now)
-        transaction.on_commit(alerts.kick)
+        transaction.on_commit(notices.kick)
         return open_id, False
     fields: dict[str, Any] = {
         "citizen_id": citizen_id, "user_id": user_id, "stay_id": stay_id, "mission_id": mission_id,
@@ -294,7 +298,7 @@ def sos_open_for_citizen(*, citizen_id: int, user_id: int | None, mission_id: in
         bulk.insert(Event, {"case_id": case_id, "at": now, "kind": Event.Kind.RAISED, "actor_id": user_id,
                             "from_citizen": not reported_by, "public": True, "text": fields["text"],
                             "data": data})
-    transaction.on_commit(alerts.kick)
+    transaction.on_commit(notices.kick)
     return case_id, True
 
 

@@ -16,10 +16,10 @@ from embassy.accounts.models import AuditEvent
 from embassy.common.tests.factories import bearer, make_citizen_user, make_staff, staff_client
 from embassy.missions.models import Role
 from embassy.notify.models import Message
-from embassy.sos.alerts import cases_alert_new
 from embassy.sos.models import Case, Event, Outcome
+from embassy.sos.notices import cases_alert_new
 from embassy.sos.services import case_acknowledge, case_reopen
-from embassy.sos.tests.test_sos import KL, _post
+from embassy.sos.tests.helpers import KL, _post
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,10 @@
 """Who hears about a case, and what they are told — through the notify outbox only.
 
-Called inside the services' transactions, so a case and its notifications are stored together (the
-outbox dispatches after commit). Texts are rendered in each recipient's language.
+Casework (an acknowledgement, a message, a handover, an escalation…) calls these inside its own transaction,
+so the change and its notifications are stored together (the outbox dispatches after commit). A new case is
+different: its transaction stores only the case, and `kick` (on commit) has the worker's `alert_new_cases`
+write the duty officers' messages afterwards, in batches (`cases_alert_new`); the periodic escalation job is
+the safety net for a lost kick. Texts are rendered in each recipient's language.
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ from typing import Any
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from embassy.accounts.staff import Purpose, staff_to_notify
+from embassy.common.lanes import lane_clear, lane_kick
 from embassy.common.links import absolute_url, url_path
 from embassy.common.sms import sms_fit, sms_link, sms_render
 from embassy.missions.models import Mission
@@ -190,11 +195,15 @@ def citizen_update(case: Case, *, kind: str, text: str = "") -> None:
 LANE = "sos.alert"
 
 
+@task(queue_name="default", priority=50)
+def alert_new_cases() -> int:
+    """Fan out new SOS cases to their duty officers (kicked after each alert commits)."""
+    lane_clear(LANE)  # before looking: an alert committed after this kicks a new run
+    return cases_alert_new()
+
+
 def kick() -> None:
     """After an alert commits: make sure the fan-out task runs soon (coalesced across requests)."""
-    from embassy.common.lanes import lane_kick
-    from embassy.sos.tasks import alert_new_cases
-
     lane_kick(LANE, alert_new_cases)
 
 
