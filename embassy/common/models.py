@@ -21,7 +21,7 @@ class Marker(models.Model):
 
 
 class TaskLane(models.Model):
-    """Coalesces a background task that many requests want run "soon" (see common.lanes): at most one
+    """Coalesces a background task that many requests want run "soon" (see common.kicks): at most one
     waits in the queue per lane."""
 
     name = models.CharField(max_length=40, primary_key=True)

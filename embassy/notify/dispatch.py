@@ -30,7 +30,7 @@ from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from embassy.common import lanes
+from embassy.common import kicks
 from embassy.common.bulk import insert_many, update_each
 from embassy.notify import conf, hooks
 from embassy.notify.channels import Channel, Outcome, Result, get_channel
@@ -327,7 +327,7 @@ def lane_for(priority: int) -> str:
 
 def kick(lane: str = "notify", *, delay: float = 0.0) -> bool:
     """Make sure a dispatch task for `lane` is queued (call on commit). At most one waits per lane, shared
-    by every process through the database (common.lanes); a flag older than a minute counts as lost.
+    by every process through the database (common.kicks); a flag older than a minute counts as lost.
     Returns whether a task was enqueued. With `delay`, the task starts that much later, where the backend
     can defer (the immediate backend cannot: the periodic job follows up instead of a recursion)."""
     try:
@@ -339,12 +339,12 @@ def kick(lane: str = "notify", *, delay: float = 0.0) -> bool:
     except Exception:  # the outbox keeps the message; the periodic job will send it
         log.exception("notify: could not prepare a dispatch task (lane %s)", lane)
         return False
-    return lanes.lane_kick(_lane_name(lane), task, lane=lane)
+    return kicks.lane_kick(_lane_name(lane), task, lane=lane)
 
 
 def lane_clear(lane: str) -> None:
     """Called when a dispatch task starts: messages committed from now on need a new kick."""
-    lanes.lane_clear(_lane_name(lane))
+    kicks.lane_clear(_lane_name(lane))
 
 
 def _lane_name(lane: str) -> str:

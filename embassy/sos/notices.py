@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from embassy.accounts.staff import Purpose, staff_to_notify
-from embassy.common.lanes import lane_clear, lane_kick
+from embassy.common.kicks import lane_clear, lane_kick
 from embassy.common.links import absolute_url, url_path
 from embassy.common.sms import sms_fit, sms_link, sms_render
 from embassy.missions.models import Mission
