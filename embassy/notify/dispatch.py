@@ -339,15 +339,15 @@ def kick(lane: str = "notify", *, delay: float = 0.0) -> bool:
     except Exception:  # the outbox keeps the message; the periodic job will send it
         log.exception("notify: could not prepare a dispatch task (lane %s)", lane)
         return False
-    return kicks.lane_kick(_lane_name(lane), task, lane=lane)
+    return kicks.kick_once(_kick_name(lane), task, lane=lane)
 
 
-def lane_clear(lane: str) -> None:
+def kick_done(lane: str) -> None:
     """Called when a dispatch task starts: messages committed from now on need a new kick."""
-    kicks.lane_clear(_lane_name(lane))
+    kicks.kick_done(_kick_name(lane))
 
 
-def _lane_name(lane: str) -> str:
+def _kick_name(lane: str) -> str:
     return f"notify.{lane}"
 
 

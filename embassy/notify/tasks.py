@@ -13,9 +13,9 @@ from embassy.common.tasks import periodic
 @task(queue_name="notify")
 def dispatch(lane: str = "notify") -> int:
     """Drain the outbox, highest priority first (see embassy.notify.dispatch)."""
-    from embassy.notify.dispatch import dispatch_run, lane_clear
+    from embassy.notify.dispatch import dispatch_run, kick_done
 
-    lane_clear(lane)
+    kick_done(lane)
     return dispatch_run(lane=lane)
 
 

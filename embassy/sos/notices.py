@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from embassy.accounts.staff import Purpose, staff_to_notify
-from embassy.common.kicks import lane_clear, lane_kick
+from embassy.common.kicks import kick_done, kick_once
 from embassy.common.links import absolute_url, url_path
 from embassy.common.sms import sms_fit, sms_link, sms_render
 from embassy.missions.models import Mission
@@ -192,19 +192,19 @@ def citizen_update(case: Case, *, kind: str, text: str = "") -> None:
                     data={"case": case.pk}, sms=sms, fallback=("sms",))
 
 
-LANE = "sos.alert"
+KICK = "sos.alert"
 
 
 @task(queue_name="default", priority=50)
 def alert_new_cases() -> int:
     """Fan out new SOS cases to their duty officers (kicked after each alert commits)."""
-    lane_clear(LANE)  # before looking: an alert committed after this kicks a new run
+    kick_done(KICK)  # before looking: an alert committed after this kicks a new run
     return cases_alert_new()
 
 
 def kick() -> None:
     """After an alert commits: make sure the fan-out task runs soon (coalesced across requests)."""
-    lane_kick(LANE, alert_new_cases)
+    kick_once(KICK, alert_new_cases)
 
 
 DIGEST_FROM = 3  # this many new cases for one mission in one run → one summary message per officer
