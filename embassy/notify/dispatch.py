@@ -30,7 +30,6 @@ from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from embassy.common import kicks
 from embassy.common.bulk import insert_many, update_each
 from embassy.notify import conf, hooks
 from embassy.notify.channels import Channel, Outcome, Result, get_channel
@@ -42,10 +41,6 @@ ORDER = ("priority", "next_attempt_at", "id")
 _ROW = ("id", "channel", "priority", "next_attempt_at", "status", "attempts")
 _ATTEMPT_COLUMNS = ("message_id", "at", "ok", "outcome", "status_code", "error", "duration_ms")
 LEASE_LOST = "the worker sending it stopped before finishing (lease expired)"
-
-# Lanes coalesce dispatch tasks: (task queue, task priority). Every lane drains the whole outbox in
-# priority order; lanes only decide which worker queue wakes up and how soon.
-LANES: dict[str, tuple[str, int]] = {"urgent": ("notify", 50), "notify": ("notify", 0), "bulk": ("bulk", -10)}
 
 
 @dataclass(frozen=True)
@@ -305,50 +300,10 @@ def dispatch_run(*, max_seconds: float | None = None, lane: str = "") -> int:
     return total
 
 
-def _lane_task(lane: str) -> Any:
-    """The dispatch task for a lane: its queue, and its priority where the backend orders by priority."""
-    from embassy.notify.tasks import dispatch
-
-    queue, priority = LANES.get(lane, LANES["notify"])
-    task = dispatch.using(queue_name=queue)
-    return task.using(priority=priority) if task.get_backend().supports_priority else task
-
-
 def _continue_later(lane: str) -> None:
+    from embassy.notify.tasks import kick
+
     kick(lane, delay=0.2)
-
-
-# --- Kicking the dispatcher --------------------------------------------------------------------------------
-def lane_for(priority: int) -> str:
-    if priority <= Priority.HIGH:
-        return "urgent"
-    return "bulk" if priority >= Priority.BULK else "notify"
-
-
-def kick(lane: str = "notify", *, delay: float = 0.0) -> bool:
-    """Make sure a dispatch task for `lane` is queued (call on commit). At most one waits per lane, shared
-    by every process through the database (common.kicks); a flag older than a minute counts as lost.
-    Returns whether a task was enqueued. With `delay`, the task starts that much later, where the backend
-    can defer (the immediate backend cannot: the periodic job follows up instead of a recursion)."""
-    try:
-        task = _lane_task(lane)
-        if delay:
-            if not task.get_backend().supports_defer:
-                return False
-            task = task.using(run_after=timezone.now() + dt.timedelta(seconds=delay))
-    except Exception:  # the outbox keeps the message; the periodic job will send it
-        log.exception("notify: could not prepare a dispatch task (lane %s)", lane)
-        return False
-    return kicks.kick_once(_kick_name(lane), task, lane=lane)
-
-
-def kick_done(lane: str) -> None:
-    """Called when a dispatch task starts: messages committed from now on need a new kick."""
-    kicks.kick_done(_kick_name(lane))
-
-
-def _kick_name(lane: str) -> str:
-    return f"notify.{lane}"
 
 
 # --- Housekeeping --------------------------------------------------------------------------------------------

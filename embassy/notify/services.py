@@ -29,9 +29,9 @@ from embassy.common.sms import gsm_clean, septets, sms_fit, sms_link
 from embassy.notify import conf
 from embassy.notify.bulk import _insert
 from embassy.notify.channels import channel_available
-from embassy.notify.dispatch import kick, lane_for
 from embassy.notify.models import CHANNELS, Message, Priority, PushSubscription
 from embassy.notify.subscriptions import push_subscription_delete, push_subscription_save
+from embassy.notify.tasks import kick, lane_for
 
 __all__ = [
     "CHANNELS", "MessageSpec", "Priority", "SmsTooLong", "message_retry", "notify_address", "notify_bulk",

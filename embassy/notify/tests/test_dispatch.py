@@ -15,10 +15,11 @@ from embassy.common.models import PendingKick
 from embassy.common.tasks import REGISTRY
 from embassy.common.tests.factories import make_citizen_user
 from embassy.notify import tasks
-from embassy.notify.dispatch import claim_batch, dispatch_due, kick, purge_old
+from embassy.notify.dispatch import claim_batch, dispatch_due, purge_old
 from embassy.notify.models import DeliveryAttempt, Message, Priority
 from embassy.notify.selectors import addresses_for_users
 from embassy.notify.services import MessageSpec, notify_address, notify_bulk, notify_user
+from embassy.notify.tasks import kick
 
 pytestmark = pytest.mark.django_db
 
