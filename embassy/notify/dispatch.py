@@ -21,7 +21,7 @@ import random
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -274,10 +274,10 @@ def dispatch_due(*, limit: int | None = None, channels: Sequence[str] | None = N
     return dispatch_round(limit=limit, channels=channels, now=now).processed
 
 
-def dispatch_run(*, max_seconds: float | None = None, lane: str = "") -> int:
+def dispatch_run(*, max_seconds: float | None = None, hand_over: Callable[[], object] | None = None) -> int:
     """Rounds until nothing is due or `max_seconds` (NOTIFY_DISPATCH_MAX_SECONDS) have passed; waits for
-    tokens while only rate-limited messages are due. A run cut short hands over to a fresh task, so a long
-    broadcast never holds a worker for good."""
+    tokens while only rate-limited messages are due. A run cut short calls `hand_over` (the task kicks a
+    fresh task), so a long broadcast never holds a worker for good."""
     deadline = time.monotonic() + (conf.dispatch_max_seconds() if max_seconds is None else max_seconds)
     total = 0
     while True:
@@ -285,8 +285,8 @@ def dispatch_run(*, max_seconds: float | None = None, lane: str = "") -> int:
         total += result.processed
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            if result.processed or result.wait is not None:
-                _continue_later(lane or "notify")
+            if hand_over is not None and (result.processed or result.wait is not None):
+                hand_over()
             break
         if result.processed:
             if result.bulk_only:
@@ -298,12 +298,6 @@ def dispatch_run(*, max_seconds: float | None = None, lane: str = "") -> int:
             break
         time.sleep(min(max(result.wait, 0.01), remaining, 1.0))
     return total
-
-
-def _continue_later(lane: str) -> None:
-    from embassy.notify.tasks import kick
-
-    kick(lane, delay=0.2)
 
 
 # --- Housekeeping --------------------------------------------------------------------------------------------

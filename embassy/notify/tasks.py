@@ -1,10 +1,12 @@
-"""Background jobs of the outbox: the dispatch task (enqueued on commit, coalesced per lane), the
-safety net that retries due and abandoned messages every 15 seconds, and the hourly purge."""
+"""Background jobs of the outbox: the dispatch task (enqueued on commit by `kick`, coalesced per lane), the
+safety net that retries due and abandoned messages every 15 seconds, and the hourly purge. This module
+imports the dispatcher, never the other way round: a run cut short hands over through a callback."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from functools import partial
 from typing import Any
 
 from django.utils import timezone
@@ -12,6 +14,7 @@ from django_tasks import task
 
 from embassy.common import kicks
 from embassy.common.tasks import periodic
+from embassy.notify.dispatch import dispatch_run, purge_old
 from embassy.notify.models import Priority
 
 log = logging.getLogger(__name__)
@@ -20,10 +23,8 @@ log = logging.getLogger(__name__)
 @task(queue_name="notify")
 def dispatch(lane: str = "notify") -> int:
     """Drain the outbox, highest priority first (see embassy.notify.dispatch)."""
-    from embassy.notify.dispatch import dispatch_run
-
     kick_done(lane)
-    return dispatch_run(lane=lane)
+    return dispatch_run(hand_over=partial(kick, lane or "notify", delay=0.2))
 
 
 @periodic(dt.timedelta(seconds=15))
@@ -31,16 +32,12 @@ def dispatch(lane: str = "notify") -> int:
 def dispatch_pending() -> int:
     """Safety net: messages whose retry time has come, whose worker died (lease expired), or whose kick
     was lost."""
-    from embassy.notify.dispatch import dispatch_run
-
-    return dispatch_run()
+    return dispatch_run(hand_over=partial(kick, "notify", delay=0.2))
 
 
 @periodic(dt.timedelta(hours=1))
 @task(queue_name="default")
 def purge_old_messages() -> int:
-    from embassy.notify.dispatch import purge_old
-
     return purge_old()
 
 
