@@ -33,7 +33,14 @@ from django.utils import timezone
 from embassy.common.bulk import insert_many, update_each
 from embassy.notify import conf, hooks
 from embassy.notify.channels import Channel, Outcome, Result, get_channel
-from embassy.notify.models import CHANNELS, ChannelBucket, DeliveryAttempt, Message, Priority
+from embassy.notify.models import (
+    CHANNELS,
+    ChannelBucket,
+    DeliveryAttempt,
+    Message,
+    Priority,
+    PushSubscription,
+)
 
 log = logging.getLogger(__name__)
 
@@ -199,8 +206,6 @@ def send_messages(messages: Sequence[Message]) -> list[Sent]:
 def record_results(results: Sequence[Sent], *, token: str, now: dt.datetime | None = None) -> None:
     """Store the outcome of each send and the attempt log. A message whose lease was lost meanwhile
     (another worker claimed it again) keeps its new owner's state; only the attempt is logged."""
-    from embassy.notify.models import PushSubscription
-
     now = now or timezone.now()
     at = connection.ops.adapt_datetimefield_value(now)
     with transaction.atomic():
