@@ -6,7 +6,9 @@ from typing import Any
 from ninja import Schema
 from pydantic import Field
 
+from embassy.advisories.cap import cap_url
 from embassy.advisories.levels import SECTION_KEYS, SECTION_LABELS
+from embassy.advisories.selectors import missions_serving
 
 
 class RegionOut(Schema):
@@ -111,14 +113,10 @@ class AdvisoryOut(Schema):
 
     @staticmethod
     def resolve_missions(obj: Any) -> list[Any]:
-        from embassy.advisories.selectors import missions_serving
-
         return missions_serving(country=obj.country_id)
 
     @staticmethod
     def resolve_cap_url(obj: Any) -> str | None:
-        from embassy.advisories.cap import cap_url
-
         return cap_url(obj) if obj.level_rose else None
 
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from embassy.accounts.audit import audit_record
 from embassy.advisories.levels import SECTION_KEYS, SERVICE_KEYS, Level
 from embassy.advisories.models import AdvisoryVersion, CountryAdvisory, CountryFollow
+from embassy.advisories.tasks import notify_level_change
 from embassy.common.errors import BadInput, Conflict, NotFound, PermissionDenied
 from embassy.geo.models import Country
 from embassy.geo.selectors import country_get
@@ -277,8 +278,6 @@ def _publish(actor: Any, version_id: int) -> AdvisoryVersion:
     _audit(actor, "advisory.publish", version, level=version.level, previous_level=version.previous_level,
            cap=version.level_rose)
     if version.level != base_level:
-        from embassy.advisories.tasks import notify_level_change
-
         version_pk = version.pk
         transaction.on_commit(lambda: notify_level_change.enqueue(version_pk))
     return version

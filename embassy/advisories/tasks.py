@@ -10,8 +10,13 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from embassy.accounts.models import User
+from embassy.advisories.levels import Level
+from embassy.advisories.models import AdvisoryVersion, CountryFollow
+from embassy.citizens.models import Stay
 from embassy.common.links import absolute
 from embassy.common.sms import sms_fit, sms_link, sms_render
+from embassy.notify.services import Priority, notify_user
 
 CHUNK = 500
 
@@ -29,9 +34,6 @@ def level_change_sms(*, country: str, level: int, label: str, rose: bool, url: s
 def recipient_ids(country: str) -> list[int]:
     """Users to tell about a country: citizens with an active stay there (signed-in accounts only) and
     everyone who follows it; each once, in a stable order."""
-    from embassy.advisories.models import CountryFollow
-    from embassy.citizens.models import Stay
-
     staying = Stay.objects.filter(country_id=country, status=Stay.Status.ACTIVE, citizen__user__isnull=False)
     ids = set(staying.values_list("citizen__user_id", flat=True))
     ids.update(CountryFollow.objects.filter(country_id=country).values_list("user_id", flat=True))
@@ -49,12 +51,6 @@ def notify_level_change(version_id: int) -> int:
     """Queue one notification per recipient of a published version whose country level changed: HIGH
     priority when the level rose, NORMAL when it fell; in each recipient's language. Idempotent (the
     dedupe key is per version and user), so a retried task sends nothing twice. Returns users notified."""
-
-    from embassy.accounts.models import User
-    from embassy.advisories.levels import Level
-    from embassy.advisories.models import AdvisoryVersion
-    from embassy.notify.services import Priority, notify_user
-
     version = AdvisoryVersion.objects.select_related("country").filter(pk=version_id).first()
     if version is None or version.status not in AdvisoryVersion.PUBLIC:
         return 0

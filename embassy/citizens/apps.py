@@ -2,6 +2,8 @@ from typing import Any
 
 from django.apps import AppConfig
 
+from embassy.accounts.signals import citizen_user_verified
+
 
 class CitizensConfig(AppConfig):
     name = "embassy.citizens"
@@ -9,8 +11,7 @@ class CitizensConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # imported here: the models they use exist only once the apps are loaded
-        from embassy.accounts.signals import citizen_user_verified
+        # Imported here, not at the top: the services load models, which Django allows once apps are ready.
         from embassy.citizens.services import citizen_ensure_for_user
 
         def ensure_profile(sender: object, user: Any, **kwargs: object) -> None:

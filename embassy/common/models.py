@@ -20,9 +20,9 @@ class Marker(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
 
-class TaskLane(models.Model):
-    """Coalesces a background task that many requests want run "soon" (see common.lanes): at most one
-    waits in the queue per lane."""
+class PendingKick(models.Model):
+    """Coalesces a background task that many requests want run "soon" (see common.kicks): at most one
+    waits in the queue per kick name."""
 
     name = models.CharField(max_length=40, primary_key=True)
     pending_since = models.DateTimeField(null=True, blank=True)

@@ -1,5 +1,9 @@
 from django.apps import AppConfig
 
+from embassy.citizens.panels import home_panel_add
+from embassy.citizens.signals import whereabouts_changed
+from embassy.notify.hooks import on_delivered
+
 
 class CrisesConfig(AppConfig):
     name = "embassy.crises"
@@ -8,12 +12,9 @@ class CrisesConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here, not at the top: these modules load models, which Django allows once apps are ready.
-        from embassy.citizens.panels import home_panel_add
-        from embassy.citizens.signals import whereabouts_changed
         from embassy.crises import asking
         from embassy.crises.affected import affected_citizens_changed
         from embassy.crises.selectors import own_rollcalls
-        from embassy.notify.hooks import on_delivered
 
         def whereabouts(sender: object, citizen_ids: list[int], **kwargs: object) -> None:
             affected_citizens_changed(citizen_ids)

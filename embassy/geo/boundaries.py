@@ -41,6 +41,7 @@ from pathlib import Path
 
 import numpy as np
 import shapely
+from django.conf import settings
 from django.utils.translation import gettext as _
 from shapely.lib import intersects_xy
 
@@ -249,8 +250,6 @@ class CountryResolver:
 
 # --- the process-wide instance ------------------------------------------------------------------------------
 def cache_dir() -> Path:
-    from django.conf import settings
-
     if settings.configured and settings.GEO_CACHE_DIR:
         return Path(settings.GEO_CACHE_DIR)
     return Path(__file__).resolve().parents[2] / "var" / "cache"

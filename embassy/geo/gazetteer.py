@@ -25,6 +25,7 @@ from importlib.resources.abc import Traversable
 
 import numpy as np
 
+from embassy.geo.boundaries import cache_dir
 from embassy.geo.countries import CountryInfo, all_countries, country_info, is_country_code
 from embassy.geo.distance import haversine_km_many
 
@@ -125,8 +126,6 @@ def _build() -> dict[str, list]:
 
 
 def _load() -> dict[str, list]:
-    from embassy.geo.boundaries import cache_dir
-
     digest = hashlib.sha256(_source().read_bytes())
     digest.update(json.dumps([FORMAT, ALIASES], sort_keys=True).encode())
     path = cache_dir() / f"gazetteer-{digest.hexdigest()[:20]}.json"

@@ -37,10 +37,13 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
+from django.conf import settings
+from django.db import DatabaseError, connection
 
 from embassy.geo.boundaries import get_country_resolver, validate_point
 from embassy.geo.distance import haversine_km, haversine_km_many
 from embassy.geo.naturalearth import PART_OF
+from embassy.missions.models import Jurisdiction, Mission, RoutingVersion
 from embassy.missions.nearest import PlaceIndex, _CandidateGrid, _closest, _vectors
 
 logger = logging.getLogger(__name__)
@@ -121,8 +124,6 @@ def _district_index(area: tuple[str, str]) -> PlaceIndex | None:
 
 
 def admin2_places_path() -> Path:
-    from django.conf import settings
-
     return Path(settings.DATA_DIR) / "admin2_places.csv"
 
 
@@ -277,8 +278,6 @@ class MissionRouter:
 
 
 def build_router() -> MissionRouter:
-    from embassy.missions.models import Jurisdiction, Mission
-
     routable = [Mission.Kind.KBRI, Mission.Kind.KJRI, Mission.Kind.KRI, Mission.Kind.KDEI]
     units = [
         _Unit(m.id, m.code, m.lat, m.lon, m.kind)
@@ -320,10 +319,6 @@ BACKGROUND_REBUILD = True
 
 def routing_version() -> int | None:
     """The routing version stamp in the database (None when the table is not there yet)."""
-    from django.db import DatabaseError
-
-    from embassy.missions.models import RoutingVersion
-
     try:
         return RoutingVersion.objects.filter(pk=1).values_list("version", flat=True).first() or 0
     except DatabaseError:  # before migrations, or a broken connection: keep the router we have
@@ -332,7 +327,6 @@ def routing_version() -> int | None:
 
 def _rebuild(version: int | None) -> None:
     global _router, _router_version, _rebuilding
-    from django.db import connection
 
     try:
         router = build_router()

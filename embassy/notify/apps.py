@@ -1,4 +1,7 @@
 from django.apps import AppConfig
+from django.core import checks
+
+from embassy.notify.checks import check_sms_settings
 
 
 class NotifyConfig(AppConfig):
@@ -7,8 +10,4 @@ class NotifyConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from django.core import checks
-
-        from embassy.notify.checks import check_sms_settings
-
         checks.register(check_sms_settings)

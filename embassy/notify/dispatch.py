@@ -21,7 +21,7 @@ import random
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -30,11 +30,17 @@ from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from embassy.common import lanes
 from embassy.common.bulk import insert_many, update_each
 from embassy.notify import conf, hooks
 from embassy.notify.channels import Channel, Outcome, Result, get_channel
-from embassy.notify.models import CHANNELS, ChannelBucket, DeliveryAttempt, Message, Priority
+from embassy.notify.models import (
+    CHANNELS,
+    ChannelBucket,
+    DeliveryAttempt,
+    Message,
+    Priority,
+    PushSubscription,
+)
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +48,6 @@ ORDER = ("priority", "next_attempt_at", "id")
 _ROW = ("id", "channel", "priority", "next_attempt_at", "status", "attempts")
 _ATTEMPT_COLUMNS = ("message_id", "at", "ok", "outcome", "status_code", "error", "duration_ms")
 LEASE_LOST = "the worker sending it stopped before finishing (lease expired)"
-
-# Lanes coalesce dispatch tasks: (task queue, task priority). Every lane drains the whole outbox in
-# priority order; lanes only decide which worker queue wakes up and how soon.
-LANES: dict[str, tuple[str, int]] = {"urgent": ("notify", 50), "notify": ("notify", 0), "bulk": ("bulk", -10)}
 
 
 @dataclass(frozen=True)
@@ -204,8 +206,6 @@ def send_messages(messages: Sequence[Message]) -> list[Sent]:
 def record_results(results: Sequence[Sent], *, token: str, now: dt.datetime | None = None) -> None:
     """Store the outcome of each send and the attempt log. A message whose lease was lost meanwhile
     (another worker claimed it again) keeps its new owner's state; only the attempt is logged."""
-    from embassy.notify.models import PushSubscription
-
     now = now or timezone.now()
     at = connection.ops.adapt_datetimefield_value(now)
     with transaction.atomic():
@@ -279,10 +279,10 @@ def dispatch_due(*, limit: int | None = None, channels: Sequence[str] | None = N
     return dispatch_round(limit=limit, channels=channels, now=now).processed
 
 
-def dispatch_run(*, max_seconds: float | None = None, lane: str = "") -> int:
+def dispatch_run(*, max_seconds: float | None = None, hand_over: Callable[[], object] | None = None) -> int:
     """Rounds until nothing is due or `max_seconds` (NOTIFY_DISPATCH_MAX_SECONDS) have passed; waits for
-    tokens while only rate-limited messages are due. A run cut short hands over to a fresh task, so a long
-    broadcast never holds a worker for good."""
+    tokens while only rate-limited messages are due. A run cut short calls `hand_over` (the task kicks a
+    fresh task), so a long broadcast never holds a worker for good."""
     deadline = time.monotonic() + (conf.dispatch_max_seconds() if max_seconds is None else max_seconds)
     total = 0
     while True:
@@ -290,8 +290,8 @@ def dispatch_run(*, max_seconds: float | None = None, lane: str = "") -> int:
         total += result.processed
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            if result.processed or result.wait is not None:
-                _continue_later(lane or "notify")
+            if hand_over is not None and (result.processed or result.wait is not None):
+                hand_over()
             break
         if result.processed:
             if result.bulk_only:
@@ -303,52 +303,6 @@ def dispatch_run(*, max_seconds: float | None = None, lane: str = "") -> int:
             break
         time.sleep(min(max(result.wait, 0.01), remaining, 1.0))
     return total
-
-
-def _lane_task(lane: str) -> Any:
-    """The dispatch task for a lane: its queue, and its priority where the backend orders by priority."""
-    from embassy.notify.tasks import dispatch
-
-    queue, priority = LANES.get(lane, LANES["notify"])
-    task = dispatch.using(queue_name=queue)
-    return task.using(priority=priority) if task.get_backend().supports_priority else task
-
-
-def _continue_later(lane: str) -> None:
-    kick(lane, delay=0.2)
-
-
-# --- Kicking the dispatcher --------------------------------------------------------------------------------
-def lane_for(priority: int) -> str:
-    if priority <= Priority.HIGH:
-        return "urgent"
-    return "bulk" if priority >= Priority.BULK else "notify"
-
-
-def kick(lane: str = "notify", *, delay: float = 0.0) -> bool:
-    """Make sure a dispatch task for `lane` is queued (call on commit). At most one waits per lane, shared
-    by every process through the database (common.lanes); a flag older than a minute counts as lost.
-    Returns whether a task was enqueued. With `delay`, the task starts that much later, where the backend
-    can defer (the immediate backend cannot: the periodic job follows up instead of a recursion)."""
-    try:
-        task = _lane_task(lane)
-        if delay:
-            if not task.get_backend().supports_defer:
-                return False
-            task = task.using(run_after=timezone.now() + dt.timedelta(seconds=delay))
-    except Exception:  # the outbox keeps the message; the periodic job will send it
-        log.exception("notify: could not prepare a dispatch task (lane %s)", lane)
-        return False
-    return lanes.lane_kick(_lane_name(lane), task, lane=lane)
-
-
-def lane_clear(lane: str) -> None:
-    """Called when a dispatch task starts: messages committed from now on need a new kick."""
-    lanes.lane_clear(_lane_name(lane))
-
-
-def _lane_name(lane: str) -> str:
-    return f"notify.{lane}"
 
 
 # --- Housekeeping --------------------------------------------------------------------------------------------

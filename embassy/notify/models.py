@@ -1,5 +1,5 @@
 """The notification outbox: one row per message per address, a log of delivery attempts, browsers' push
-subscriptions, and the per-channel token buckets shared by the dispatchers (kicks are coalesced by common.lanes).
+subscriptions, and the per-channel token buckets shared by the dispatchers (kicks are coalesced by common.kicks).
 
 Invariants:
 - A message is claimable when its status is queued or sending and `next_attempt_at` has passed. While a

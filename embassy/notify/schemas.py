@@ -5,6 +5,8 @@ import datetime as dt
 from ninja import Schema
 from pydantic import Field
 
+from embassy.notify.selectors import mask_address
+
 
 class VapidKeyOut(Schema):
     public_key: str = Field(..., description="applicationServerKey for pushManager.subscribe (URL-safe base64)")
@@ -49,8 +51,6 @@ class MessageOut(Schema):
 
     @staticmethod
     def resolve_address(obj: object) -> str:
-        from embassy.notify.selectors import mask_address
-
         return mask_address(obj.channel, obj.address)  # type: ignore[attr-defined]
 
     @staticmethod

@@ -12,6 +12,7 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from embassy.accounts.audit import audit_record
+from embassy.accounts.models import User
 from embassy.common.errors import BadInput, PermissionDenied
 from embassy.missions.models import Role
 from embassy.missions.selectors import scope_for
@@ -104,8 +105,6 @@ def addresses_for_users(*, user_ids: Iterable[int], channels: Sequence[str] = ("
     """(channel, address) pairs on which each user is reachable, for building notify_bulk batches: active
     push subscriptions, e-mail, and phone for sms/whatsapp (whether a provider is configured is checked by
     notify_bulk). Two queries, however many users."""
-    from embassy.accounts.models import User
-
     ids = list(user_ids)
     out: dict[int, list[tuple[str, str]]] = {uid: [] for uid in ids}
     if "push" in channels:

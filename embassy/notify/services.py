@@ -29,9 +29,10 @@ from embassy.common.sms import gsm_clean, septets, sms_fit, sms_link
 from embassy.notify import conf
 from embassy.notify.bulk import _insert
 from embassy.notify.channels import channel_available
-from embassy.notify.dispatch import kick, lane_for
 from embassy.notify.models import CHANNELS, Message, Priority, PushSubscription
+from embassy.notify.selectors import require_log_access
 from embassy.notify.subscriptions import push_subscription_delete, push_subscription_save
+from embassy.notify.tasks import kick, lane_for
 
 __all__ = [
     "CHANNELS", "MessageSpec", "Priority", "SmsTooLong", "message_retry", "notify_address", "notify_bulk",
@@ -336,8 +337,6 @@ def messages_cancel(*, kinds: Sequence[str], data: dict[str, Any], reason: str) 
 @transaction.atomic
 def message_retry(*, user: Any, message_id: int) -> Message:
     """Headquarters: send a failed or dead message again now, with a fresh set of attempts. Audited."""
-    from embassy.notify.selectors import require_log_access
-
     require_log_access(user)
     message = Message.objects.select_for_update().filter(pk=message_id).first()
     if message is None:

@@ -1,22 +1,30 @@
-"""Background jobs of the outbox: the dispatch task (enqueued on commit, coalesced per lane), the
-safety net that retries due and abandoned messages every 15 seconds, and the hourly purge."""
+"""Background jobs of the outbox: the dispatch task (enqueued on commit by `kick`, coalesced per lane), the
+safety net that retries due and abandoned messages every 15 seconds, and the hourly purge. This module
+imports the dispatcher, never the other way round: a run cut short hands over through a callback."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from functools import partial
+from typing import Any
 
+from django.utils import timezone
 from django_tasks import task
 
+from embassy.common import kicks
 from embassy.common.tasks import periodic
+from embassy.notify.dispatch import dispatch_run, purge_old
+from embassy.notify.models import Priority
+
+log = logging.getLogger(__name__)
 
 
 @task(queue_name="notify")
 def dispatch(lane: str = "notify") -> int:
     """Drain the outbox, highest priority first (see embassy.notify.dispatch)."""
-    from embassy.notify.dispatch import dispatch_run, lane_clear
-
-    lane_clear(lane)
-    return dispatch_run(lane=lane)
+    kick_done(lane)
+    return dispatch_run(hand_over=partial(kick, lane or "notify", delay=0.2))
 
 
 @periodic(dt.timedelta(seconds=15))
@@ -24,14 +32,55 @@ def dispatch(lane: str = "notify") -> int:
 def dispatch_pending() -> int:
     """Safety net: messages whose retry time has come, whose worker died (lease expired), or whose kick
     was lost."""
-    from embassy.notify.dispatch import dispatch_run
-
-    return dispatch_run()
+    return dispatch_run(hand_over=partial(kick, "notify", delay=0.2))
 
 
 @periodic(dt.timedelta(hours=1))
 @task(queue_name="default")
 def purge_old_messages() -> int:
-    from embassy.notify.dispatch import purge_old
-
     return purge_old()
+
+
+# --- Kicking the dispatcher --------------------------------------------------------------------------------
+# Lanes coalesce dispatch tasks: (task queue, task priority). Every lane drains the whole outbox in
+# priority order; lanes only decide which worker queue wakes up and how soon.
+LANES: dict[str, tuple[str, int]] = {"urgent": ("notify", 50), "notify": ("notify", 0), "bulk": ("bulk", -10)}
+
+
+def lane_for(priority: int) -> str:
+    if priority <= Priority.HIGH:
+        return "urgent"
+    return "bulk" if priority >= Priority.BULK else "notify"
+
+
+def kick(lane: str = "notify", *, delay: float = 0.0) -> bool:
+    """Make sure a dispatch task for `lane` is queued (call on commit). At most one waits per lane, shared
+    by every process through the database (common.kicks); a flag older than a minute counts as lost.
+    Returns whether a task was enqueued. With `delay`, the task starts that much later, where the backend
+    can defer (the immediate backend cannot: the periodic job follows up instead of a recursion)."""
+    try:
+        task = _lane_task(lane)
+        if delay:
+            if not task.get_backend().supports_defer:
+                return False
+            task = task.using(run_after=timezone.now() + dt.timedelta(seconds=delay))
+    except Exception:  # the outbox keeps the message; the periodic job will send it
+        log.exception("notify: could not prepare a dispatch task (lane %s)", lane)
+        return False
+    return kicks.kick_once(_kick_name(lane), task, lane=lane)
+
+
+def kick_done(lane: str) -> None:
+    """Called when a dispatch task starts: messages committed from now on need a new kick."""
+    kicks.kick_done(_kick_name(lane))
+
+
+def _kick_name(lane: str) -> str:
+    return f"notify.{lane}"
+
+
+def _lane_task(lane: str) -> Any:
+    """The dispatch task for a lane: its queue, and its priority where the backend orders by priority."""
+    queue, priority = LANES.get(lane, LANES["notify"])
+    task = dispatch.using(queue_name=queue)
+    return task.using(priority=priority) if task.get_backend().supports_priority else task

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from embassy.citizens.panels import home_panel_add
+
 
 class SosConfig(AppConfig):
     name = "embassy.sos"
@@ -7,7 +9,7 @@ class SosConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from embassy.citizens.panels import home_panel_add
+        # Imported here, not at the top: the views load models, which Django allows once apps are ready.
         from embassy.sos.views import button_context
 
         home_panel_add(lambda user: {**button_context(user), "sos_enabled": True})  # the button on the home page

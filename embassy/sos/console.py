@@ -6,8 +6,10 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -180,9 +182,6 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
 
 def _after_handover(request: HttpRequest, case_id: int) -> HttpResponse:
     """After a handover the officer may no longer see the case: back to the queue."""
-    from django.contrib import messages
-    from django.urls import reverse
-
     messages.success(request, _("The case was handed over."))
     target = reverse("console:sos-queue")
     if scope_for(request.user).covers_personal(Case.objects.get(pk=case_id).mission_id):
@@ -209,7 +208,5 @@ def duty(request: HttpRequest) -> HttpResponse:
     try:
         services.duty_set(actor=request.user, mission=mission, on_duty=request.POST.get("on") == "1")
     except DomainError as exc:
-        from django.contrib import messages
-
         messages.error(request, exc.message)
     return redirect("console:sos-queue")

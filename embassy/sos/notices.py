@@ -14,15 +14,19 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from django.utils import translation
+from django.db import transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
 from embassy.accounts.staff import Purpose, staff_to_notify
-from embassy.common.lanes import lane_clear, lane_kick
+from embassy.citizens.services import citizen_positions_store
+from embassy.common.kicks import kick_done, kick_once
 from embassy.common.links import absolute_url, url_path
 from embassy.common.sms import sms_fit, sms_link, sms_render
 from embassy.missions.models import Mission
+from embassy.notify.selectors import addresses_for_users
+from embassy.notify.services import MessageSpec, Priority, notify_bulk, notify_user
 from embassy.sos.models import Case, DutyOfficer
 
 log = logging.getLogger(__name__)
@@ -110,8 +114,6 @@ def _case_sms_url(case: Case, name: str) -> str:
 
 def _to_staff(users: Iterable[Any], case: Case, *, kind: str, subject: Any, body: Any, priority: int,
               channels: tuple[str, ...] = STAFF_CHANNELS, dedupe: str = "", sms: Any = None) -> None:
-    from embassy.notify.services import notify_user
-
     url = _console_url(case)
     for user in users:
         with translation.override(user.language or "id"):
@@ -122,17 +124,12 @@ def _to_staff(users: Iterable[Any], case: Case, *, kind: str, subject: Any, body
 
 def staff_new_case(case: Case, users: list[Any] | None = None) -> None:
     """One case's alert to its duty officers (or `users`): the same messages the worker's fan-out sends."""
-    from embassy.notify.selectors import addresses_for_users
-    from embassy.notify.services import notify_bulk
-
     users = users if users is not None else duty_officers(case.mission_id)
     addresses = addresses_for_users(user_ids=[u.pk for u in users], channels=STAFF_CHANNELS)
     notify_bulk(messages=_staff_specs(users, addresses, [case]))
 
 
 def staff_escalated(case: Case, level: int, users: list[Any]) -> None:
-    from embassy.notify.services import Priority
-
     _to_staff(
         users, case, kind="sos.escalated",
         subject=lambda: _("Unacknowledged SOS %(ref)s — escalated") % {"ref": case.reference},
@@ -146,8 +143,6 @@ def staff_escalated(case: Case, level: int, users: list[Any]) -> None:
 
 
 def staff_citizen_message(case: Case, text: str) -> None:
-    from embassy.notify.services import Priority
-
     users = [u for u in (case.assigned_to, case.acknowledged_by) if u is not None][:1] or \
         duty_officers(case.mission_id)
     _to_staff(users, case, kind="sos.message",
@@ -157,8 +152,6 @@ def staff_citizen_message(case: Case, text: str) -> None:
 
 def staff_cancelled(case: Case) -> None:
     """The citizen took back an SOS the officers were already told about: the same people hear it is off."""
-    from embassy.notify.services import Priority
-
     users = [u for u in (case.assigned_to, case.acknowledged_by) if u is not None][:1] or \
         duty_officers(case.mission_id)
     _to_staff(users, case, kind="sos.cancelled",
@@ -170,8 +163,6 @@ def staff_cancelled(case: Case) -> None:
 
 def citizen_update(case: Case, *, kind: str, text: str = "") -> None:
     """Tell the citizen what happened on their case (push to their phone)."""
-    from embassy.notify.services import Priority, notify_user
-
     user = case.user
     if user is None:  # a case opened for a citizen without an account: the mission calls them
         return
@@ -192,19 +183,19 @@ def citizen_update(case: Case, *, kind: str, text: str = "") -> None:
                     data={"case": case.pk}, sms=sms, fallback=("sms",))
 
 
-LANE = "sos.alert"
+KICK = "sos.alert"
 
 
 @task(queue_name="default", priority=50)
 def alert_new_cases() -> int:
     """Fan out new SOS cases to their duty officers (kicked after each alert commits)."""
-    lane_clear(LANE)  # before looking: an alert committed after this kicks a new run
+    kick_done(KICK)  # before looking: an alert committed after this kicks a new run
     return cases_alert_new()
 
 
 def kick() -> None:
     """After an alert commits: make sure the fan-out task runs soon (coalesced across requests)."""
-    lane_kick(LANE, alert_new_cases)
+    kick_once(KICK, alert_new_cases)
 
 
 DIGEST_FROM = 3  # this many new cases for one mission in one run → one summary message per officer
@@ -225,8 +216,6 @@ def _new_key(case: Case) -> str:
 def _staff_specs(users: list[Any], addresses: dict[int, list[tuple[str, str]]], cases: list[Case]) -> list[Any]:
     """Messages for one mission's duty officers about `cases`: one each, or one summary when many
     arrive at once (an SOS storm must not bury the officer's phone under hundreds of messages)."""
-    from embassy.notify.services import MessageSpec, Priority
-
     specs = []
     first, last = cases[0], cases[-1]
     for user in users:
@@ -263,12 +252,6 @@ def cases_alert_new(*, limit: int = 500, older_than: dt.timedelta | None = None)
     """Queue the duty officers' notifications for every case not yet alerted. Everything is read first;
     the write is one bulk insert plus one update per batch, so the write lock is held for milliseconds
     even during an SOS storm. `older_than` is for the periodic safety net (cases whose kick was lost)."""
-    from django.db import transaction
-    from django.utils import timezone
-
-    from embassy.notify.selectors import addresses_for_users
-    from embassy.notify.services import notify_bulk
-
     done = 0
     while True:
         qs = Case.objects.filter(alerted_at__isnull=True)
@@ -298,7 +281,5 @@ def cases_alert_new(*, limit: int = 500, older_than: dt.timedelta | None = None)
 def _remember_positions(cases: list[Case]) -> None:
     """An SOS position is the citizen's last known position (they sent it on purpose): a crisis zone drawn
     around them finds them even without a registered stay there. One UPDATE per batch of cases."""
-    from embassy.citizens.services import citizen_positions_store
-
     citizen_positions_store(points=[(c.citizen_id, c.lat, c.lon) for c in cases
                                     if c.lat is not None and c.lon is not None])

@@ -123,7 +123,7 @@ _local = threading.local()
 
 def http_session() -> requests.Session:
     """One requests session per thread (connection reuse without sharing a session between threads)."""
-    import requests
+    import requests  # here, not at the top: web processes import this package; only senders need requests
 
     session = getattr(_local, "session", None)
     if session is None:
@@ -134,6 +134,8 @@ def http_session() -> requests.Session:
 
 
 def get_channel(name: str) -> Channel:
+    # Imported on first use, not at the top: they import this package (BaseChannel), and they load requests,
+    # pywebpush and smtplib, which only the dispatching worker needs, not every web process.
     from embassy.notify.channels.email import EmailChannel
     from embassy.notify.channels.push import PushChannel
     from embassy.notify.channels.sink import SinkChannel

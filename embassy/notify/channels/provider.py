@@ -12,6 +12,7 @@ import requests
 from embassy.common.sms import sms_fit
 from embassy.notify import conf
 from embassy.notify.channels import BaseChannel, Result, http_session, result_from_response
+from embassy.notify.channels.sink import SinkChannel
 
 if TYPE_CHECKING:
     from embassy.notify.models import Message
@@ -38,8 +39,6 @@ class HttpProviderChannel(BaseChannel):
         url, token = conf.provider(self.name)
         if not url:
             if conf.dev_sink():
-                from embassy.notify.channels.sink import SinkChannel
-
                 return SinkChannel().send(message)
             return Result.failed(f"no {self.name} provider is configured")
         headers = {"Idempotency-Key": f"notify-{message.pk}", "Accept": "application/json"}

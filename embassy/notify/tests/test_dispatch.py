@@ -11,14 +11,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from embassy.common.models import TaskLane
+from embassy.common.models import PendingKick
 from embassy.common.tasks import REGISTRY
 from embassy.common.tests.factories import make_citizen_user
 from embassy.notify import tasks
-from embassy.notify.dispatch import claim_batch, dispatch_due, kick, purge_old
+from embassy.notify.dispatch import claim_batch, dispatch_due, purge_old
 from embassy.notify.models import DeliveryAttempt, Message, Priority
 from embassy.notify.selectors import addresses_for_users
 from embassy.notify.services import MessageSpec, notify_address, notify_bulk, notify_user
+from embassy.notify.tasks import kick
 
 pytestmark = pytest.mark.django_db
 
@@ -154,10 +155,10 @@ def test_queuing_kicks_one_dispatch_task_on_commit(django_capture_on_commit_call
     assert len(callbacks) == 1
     # the immediate backend ran the task: everything was sent and the lane is free again
     assert Message.objects.filter(status=Message.Status.SENT).count() == 3
-    assert TaskLane.objects.get(name="notify.notify").pending_since is None
-    TaskLane.objects.filter(name="notify.notify").update(pending_since=timezone.now())  # a task is waiting
+    assert PendingKick.objects.get(name="notify.notify").pending_since is None
+    PendingKick.objects.filter(name="notify.notify").update(pending_since=timezone.now())  # a task is waiting
     assert kick("notify") is False
-    TaskLane.objects.filter(name="notify.notify").update(pending_since=timezone.now() - dt.timedelta(minutes=5))
+    PendingKick.objects.filter(name="notify.notify").update(pending_since=timezone.now() - dt.timedelta(minutes=5))
     assert kick("notify") is True  # a stale flag does not block
 
 
