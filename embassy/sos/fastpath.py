@@ -90,7 +90,7 @@ class SosFastPathMiddleware:
                 result = rollcall_answer_link(crisis_id=payload.crisis, token=payload.token, answer=payload.answer,
                                               text=payload.text)
             except LinkRefused as refused:
-                return _json(403, error_body(refused.message, "token", "permission_denied"))
+                return _json(403, error_body(refused.message, "token", "forbidden"))
             except DomainError as exc:
                 return _json(exc.status, error_body(exc.message, exc.field, exc.code))
             return _json(200, {"answer": result.answer, "recorded": result.recorded, "case_id": result.case_id})
@@ -122,7 +122,7 @@ class SosFastPathMiddleware:
         from embassy.sos.services import sos_raise
 
         if getattr(user, "kind", "") != "citizen":
-            return _json(403, error_body(_("Only citizens can use the panic button."), code="permission_denied"))
+            return _json(403, error_body(_("Only citizens can use the panic button."), code="forbidden"))
         payload = self._payload(request, AlertIn)
         if isinstance(payload, HttpResponse):
             return payload

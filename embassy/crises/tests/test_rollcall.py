@@ -9,6 +9,7 @@ import re
 import time
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import gsm0338  # noqa: F401  (the SMS checks encode with its codec)
 import pytest
@@ -31,6 +32,7 @@ from embassy.crises.services import crisis_declare, crisis_dismiss
 from embassy.missions.models import Role
 from embassy.notify.dispatch import dispatch_due
 from embassy.notify.models import Message
+from embassy.sos.fastpath import SosFastPathMiddleware
 from embassy.sos.models import Case
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("rollcall_channels")]
@@ -227,27 +229,50 @@ def test_full_drill_from_a_recorded_feed_event(settings: Any, client: Client) ->
     assert timezone.now() > asked
 
 
-def test_the_fast_path_answers_like_the_documented_route() -> None:
-    """Without cookies, POST /api/v1/rollcall/answer is served before the page machinery (sos.fastpath)."""
-    officer = _officer()
-    siti = _person("Siti", 3.14, 101.69, phone="+60123456789")
-    crisis = _crisis(officer)
-    token = link_token(Affected.objects.get(crisis=crisis, citizen=siti).pk, crisis.pk)
-    fresh = Client()
+def _answer_sequence(client: Client, crisis: Crisis, token: str) -> list[tuple[int, Any]]:
+    """Statuses and bodies of one person's answers: help, the same again, another crisis, a bad answer, no JSON."""
 
     def post(body: Any) -> Any:
-        return fresh.post("/api/v1/rollcall/answer", body if isinstance(body, str) else json.dumps(body),
-                          content_type="application/json")
+        return client.post("/api/v1/rollcall/answer", body if isinstance(body, str) else json.dumps(body),
+                           content_type="application/json")
 
-    first = post({"crisis": crisis.pk, "token": token, "answer": "help"})
-    assert first.status_code == 200 and first.json()["recorded"] is True and first.json()["case_id"]
-    assert post({"crisis": crisis.pk, "token": token, "answer": "help"}).json()["recorded"] is False
-    refused = post({"crisis": crisis.pk + 1, "token": token, "answer": "safe"})
-    assert refused.status_code == 403 and refused.json()["errors"][0]["field"] == "token"
-    maybe = post({"crisis": crisis.pk, "token": token, "answer": "maybe"})
-    assert maybe.status_code == 422 and maybe.json()["errors"][0]["field"] == "answer"
-    assert post("{not json").status_code == 400  # not JSON at all: 400, as on the documented route
-    assert "cookie" not in str(fresh.cookies).lower() or not fresh.cookies
+    replies = [post({"crisis": crisis.pk, "token": token, "answer": "help"}),
+               post({"crisis": crisis.pk, "token": token, "answer": "help"}),
+               post({"crisis": crisis.pk + 1, "token": token, "answer": "safe"}),
+               post({"crisis": crisis.pk, "token": token, "answer": "maybe"}),
+               post("{not json")]
+    return [(r.status_code, r.json()) for r in replies]
+
+
+def test_the_fast_path_answers_like_the_documented_route() -> None:
+    """Without cookies, POST /api/v1/rollcall/answer is served before the page machinery (sos.fastpath); with a
+    cookie it reaches the documented API route (crises.api.rollcall_link_answer). Both answer alike."""
+    officer = _officer()
+    siti = _person("Siti", 3.14, 101.69, phone="+60123456789")
+    budi = _person("Budi", 3.15, 101.70, phone="+60123456780")
+    crisis = _crisis(officer)
+    fast_token, route_token = (link_token(Affected.objects.get(crisis=crisis, citizen=c).pk, crisis.pk)
+                               for c in (siti, budi))
+    fresh = Client()
+    fast = _answer_sequence(fresh, crisis, fast_token)
+    assert not fresh.cookies
+    with_cookie = Client()
+    with_cookie.cookies["seen"] = "1"  # any cookie: the fast path steps aside
+    with mock.patch.object(SosFastPathMiddleware, "rollcall_answer", side_effect=AssertionError("fast path")):
+        route = _answer_sequence(with_cookie, crisis, route_token)
+
+    first = fast[0][1]
+    assert fast[0][0] == 200 and first["recorded"] is True and first["case_id"]
+    assert fast[1][1]["recorded"] is False
+    assert fast[2][0] == 403 and fast[2][1]["errors"][0]["field"] == "token"
+    assert fast[3][0] == 422 and fast[3][1]["errors"][0]["field"] == "answer"
+    assert fast[4][0] == 400  # not JSON at all
+    assert route[0][1]["case_id"] and route[0][1]["case_id"] != first["case_id"]  # budi's own case
+    for replies in (fast, route):  # each person's own case; the same one on the replay
+        assert replies[1][1]["case_id"] == replies[0][1]["case_id"]
+        for _status, body in replies[:2]:
+            body["case_id"] = "their case"
+    assert fast == route
 
 
 def test_the_app_shows_the_same_question_and_takes_the_answer(client: Client) -> None:
