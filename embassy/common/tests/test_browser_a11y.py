@@ -38,7 +38,7 @@ if not Path("/usr/bin/chromium").exists():
 pytest.importorskip("playwright.sync_api")
 
 from embassy.common.tests import a11y  # after the skips above: it needs Playwright
-from embassy.common.tests import test_browser as tb  # after the skips above (it skips the same way)
+from embassy.common.tests import harness as tb  # after the skips above (it skips the same way)
 from embassy.common.tests.a11y import Keyboard, audit
 
 expect = tb.expect
