@@ -24,6 +24,7 @@ from embassy.citizens.services import (
     stay_update,
     stay_verify,
 )
+from embassy.citizens.tests.factories import CitizenFactory
 from embassy.citizens.validation import imo_validate
 from embassy.common.errors import BadInput, Conflict, NotFound, PermissionDenied
 from embassy.common.tests.factories import (
@@ -45,7 +46,7 @@ START = dt.date(2026, 1, 1)
 
 
 def _citizen(name: str = "Test") -> Citizen:
-    return Citizen.objects.create(full_name=name)
+    return CitizenFactory(full_name=name)
 
 
 

@@ -18,8 +18,9 @@ from django.test import Client, TestCase
 from django.utils import timezone
 
 from embassy.accounts.models import AuditEvent
-from embassy.citizens.models import Citizen, EmergencyContact
+from embassy.citizens.models import Citizen
 from embassy.citizens.services import stay_register
+from embassy.citizens.tests.factories import CitizenFactory, EmergencyContactFactory, StayFactory
 from embassy.common.tests.factories import make_staff, verified
 from embassy.crises.answers import rollcall_answer_link
 from embassy.crises.feeds import parse_usgs
@@ -42,9 +43,7 @@ DATA = Path(__file__).parent / "data"
 
 
 def _person(name: str, lat: float, lon: float, *, email: str = "", phone: str = "") -> Citizen:
-    citizen = Citizen.objects.create(full_name=name, email=email, phone=phone)
-    stay_register(citizen=citizen, actor=None, lat=lat, lon=lon, start_date=dt.date(2026, 1, 1))
-    return citizen
+    return StayFactory(citizen=CitizenFactory(full_name=name, email=email, phone=phone), lat=lat, lon=lon).citizen
 
 
 def _officer() -> Any:
@@ -161,7 +160,7 @@ def test_full_drill_from_a_recorded_feed_event(settings: Any, client: Client) ->
     a = _person("Ayu", 37.75, 140.47, email="ayu@example.org")     # Fukushima city: e-mail
     b = _person("Bima", 37.40, 140.38, phone="+81901234567")       # Koriyama: SMS (sink)
     c = _person("Citra", 37.05, 140.89, phone="+81907654321")      # Iwaki: SMS, stays silent
-    EmergencyContact.objects.create(citizen=c, name="Ibu Citra", phone="+6281234567890")
+    EmergencyContactFactory(citizen=c, name="Ibu Citra", phone="+6281234567890")
     far = _person("Dewi", 34.69, 135.50, phone="+81900000000")     # Osaka: outside the zone
     events = parse_usgs((DATA / "usgs-significant_month-2022-04-05.geojson").read_bytes()).events
     quake = next(e for e in events if e.magnitude and e.magnitude >= 7 and 36 < e.lat < 39 and 140 < e.lon < 143)

@@ -16,8 +16,8 @@ from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils import timezone
 
-from embassy.citizens.models import Citizen, EmergencyContact
-from embassy.citizens.services import stay_register
+from embassy.citizens.models import Citizen
+from embassy.citizens.tests.factories import CitizenFactory, EmergencyContactFactory, StayFactory
 from embassy.common.shortlinks import short_sign
 from embassy.common.tests.factories import bearer, make_staff, staff_client
 from embassy.crises.links import SALT
@@ -41,9 +41,7 @@ def _sms(settings: Any, tmp_path: Any) -> None:
 
 
 def _person(name: str, *, phone: str = "", email: str = "", lat: float = 3.14, lon: float = 101.69) -> Citizen:
-    citizen = Citizen.objects.create(full_name=name, phone=phone, email=email)
-    stay_register(citizen=citizen, actor=None, lat=lat, lon=lon, start_date=dt.date(2026, 1, 1))
-    return citizen
+    return StayFactory(citizen=CitizenFactory(full_name=name, phone=phone, email=email), lat=lat, lon=lon).citizen
 
 
 def _officer() -> Any:
@@ -122,7 +120,7 @@ def _officer_again() -> Any:
 
 def test_reminders_and_the_emergency_contact_get_one_segment_too(client: Client) -> None:
     citra = _person("Citra Dewi Anggraini binti Mohammad Yusuf", phone="+60123450001")
-    EmergencyContact.objects.create(citizen=citra, name="Ibu Citra", phone="+6281234567890")
+    EmergencyContactFactory(citizen=citra, name="Ibu Citra", phone="+6281234567890")
     crisis = _started(_officer())
     asked = Affected.objects.get(crisis=crisis).asked_at
     assert asked is not None
