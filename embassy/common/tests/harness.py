@@ -1,12 +1,14 @@
 """The browser-test harness: a real server on its own database, headless Chromium (Playwright), pages and sign-ins.
 
-The server is a separate uvicorn process on its own database (a temporary SQLite file, or a fresh PostgreSQL
-database when DATABASE_URL is set), loaded with the reference data and a small demo population. Screenshots of
-key pages go to var/screenshots/<name>-<viewport>.png.
+The server (the `server` fixture, one per module) is a separate uvicorn process on its own database (a temporary
+SQLite file, or a fresh PostgreSQL database when DATABASE_URL is set), loaded with the reference data and a small
+demo population unless the module's BROWSER_SERVER says otherwise. Screenshots of key pages go to
+var/screenshots/<name>-<viewport>.png.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -18,6 +20,7 @@ import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -113,29 +116,98 @@ def start_server(env: dict[str, str], port: int, log: Any) -> subprocess.Popen[b
     return proc
 
 
+@dataclass(frozen=True)
+class ServerSpec:
+    """How a browser module's server is set up. A module that needs more than the default sets BROWSER_SERVER.
+
+    After `migrate` and `load_reference`, `commands` (manage.py commands) load data; `setup` ("module:function")
+    then runs on the server's database through on_server (factories, services) and what it returns becomes
+    Server.data. `env` is added to the server's environment ("{base}" and "{port}" filled in) and `unset` taken
+    out of it; `worker` starts a `db_worker` beside uvicorn, as `make run` does.
+    """
+
+    commands: tuple[tuple[str, ...], ...] = (("seed_demo", "--citizens", "300", "--seed", "7"),)
+    setup: str = ""
+    setup_args: tuple[tuple[str, Any], ...] = ()
+    env: tuple[tuple[str, str], ...] = ()
+    unset: tuple[str, ...] = ()
+    worker: bool = False
+
+
+class Server(str):
+    """The server's base URL (a str, so pages take it as their base_url), with its environment, its VAR_DIR and
+    what the module's set-up returned."""
+
+    env: dict[str, str]
+    var: Path
+    data: Any
+
+    @property
+    def base(self) -> str:
+        return str(self)
+
+    def call(self, target: str, **kwargs: Any) -> Any:
+        """Run `target` ("module:function") on this server's database; returns what it returned."""
+        return on_server_call(self.env, target, **kwargs)
+
+
+def on_server_call(env: dict[str, str], target: str, **kwargs: Any) -> Any:
+    done = subprocess.run([sys.executable, "-m", "embassy.common.tests.on_server", target, json.dumps(kwargs)],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, f"{target} failed:\n{done.stdout}\n{done.stderr}"
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _server_env(spec: ServerSpec, var: Path, port: int) -> dict[str, str]:
+    base = f"http://127.0.0.1:{port}"
+    unset = {"DATABASE_URL", "PYTEST_CURRENT_TEST", *spec.unset}
+    env = {k: v for k, v in os.environ.items() if k not in unset}
+    env.update(VAR_DIR=str(var), DEBUG="1", DEMO_SHOW_CODES="1", DJANGO_SETTINGS_MODULE="config.settings")
+    env.update({k: v.format(base=base, port=port) for k, v in spec.env})
+    return env
+
+
+def start_worker(env: dict[str, str], log: Any) -> subprocess.Popen[bytes]:
+    """The task worker as `make run` starts it (its SQLite writes give way to the web's), without reloading."""
+    return subprocess.Popen([sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--interval", "0.5",
+                             "--no-reload", "--no-startup-delay"], cwd=REPO, env={**env, "SQLITE_WRITER": "background"},
+                            stdout=log, stderr=subprocess.STDOUT)
+
+
 @pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    tmp = Path(tempfile.mkdtemp(prefix="embassy-browser-"))
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "PYTEST_CURRENT_TEST"}}
-    env.update(VAR_DIR=str(tmp), DEBUG="1", DEMO_SHOW_CODES="1", DJANGO_SETTINGS_MODULE="config.settings")
+def server(request: pytest.FixtureRequest) -> Iterator[Server]:
+    """This module's server on its own database, set up as the module's BROWSER_SERVER says.
+
+    Module-scoped, not shared by the whole session: the modules' data collide (the crisis drill counts exactly
+    the people it placed in Kuala Lumpur, where the demo seed and the accessibility crisis put others; the SOS
+    and lapor diri modules add cases and stays to the citizens whose counts test_browser.py checks), and some
+    need their own settings (a task worker, SITE_URL from HOST and PORT)."""
+    spec: ServerSpec = getattr(request.module, "BROWSER_SERVER", ServerSpec())
+    var = Path(tempfile.mkdtemp(prefix="embassy-browser-"))
+    port = _free_port()
+    env = _server_env(spec, var, port)
     drop = None
     if os.environ.get("DATABASE_URL"):
         env["DATABASE_URL"], drop = _postgres_database(os.environ["DATABASE_URL"])
-    log = (tmp / "server.log").open("w+")
-    proc = None
+    log = (var / "server.log").open("w+")
+    procs: list[subprocess.Popen[bytes]] = []
     try:
-        manage(env, ["migrate", "--noinput", "-v0"], ["load_reference"], ["seed_demo", "--citizens", "300", "--seed", "7"])
-        port = _free_port()
-        base = f"http://127.0.0.1:{port}"
-        proc = start_server(env, port, log)
-        yield base
+        manage(env, ["migrate", "--noinput", "-v0"], ["load_reference"], *(list(c) for c in spec.commands))
+        data = on_server_call(env, spec.setup, **dict(spec.setup_args)) if spec.setup else None
+        procs.append(start_server(env, port, log))
+        if spec.worker:
+            procs.append(start_worker(env, log))
+        served = Server(f"http://127.0.0.1:{port}")
+        served.env, served.var, served.data = env, var, data
+        yield served
+        for proc in procs:
+            assert proc.poll() is None, f"a server process stopped:\n{(var / 'server.log').read_text()[-4000:]}"
     finally:
-        if proc is not None:
-            stop(proc)
+        stop(*procs)
         log.close()
         if drop is not None:
             drop()
-        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(var, ignore_errors=True)
 
 
 # --- Browser -----------------------------------------------------------------------------------------------------

@@ -5,25 +5,16 @@ the roll-call, and watches the crisis room while citizens answer on their phones
 they were sent (the development sink stands in for the SMS provider). The room's counts follow without a
 reload; the officer follows up the silent by phone, writes in the log and opens the report and its PDF.
 
-The server is its own uvicorn process plus a `db_worker` (the roll-call and the outbox run as background tasks,
-as under `make run`), on its own database: a temporary SQLite file, or a fresh PostgreSQL database when
-DATABASE_URL is set. Data is written and read through `manage.py shell` in that process's environment.
+The server is the harness's uvicorn process plus a `db_worker` (the roll-call and the outbox run as background
+tasks, as under `make run`), on its own database: a temporary SQLite file, or a fresh PostgreSQL database when
+DATABASE_URL is set. Its data is made with the factories on that database (crises/tests/browser_data.py).
 Screenshots: var/screenshots/crisis-*.png.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import re
-import shutil
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,103 +60,13 @@ MAP_HOOK = """
 })();
 """
 
-SETUP = """
-import datetime as dt, json
-from django_otp.plugins.otp_totp.models import TOTPDevice
-from embassy.accounts.demo import DEMO_PASSWORD, demo_totp_key
-from embassy.accounts.services import staff_create
-from embassy.citizens.models import Citizen
-from embassy.citizens.services import stay_register
-from embassy.missions.models import Mission, Role
-from embassy.missions.services import membership_grant
-
-args = json.loads(ARGS)
-officer = staff_create(username=args["officer"], password=DEMO_PASSWORD, first_name="Piket", last_name="Latihan",
-                       email=args["officer"] + "@example.org")
-TOTPDevice.objects.create(user=officer, name="authenticator", key=demo_totp_key(args["officer"]), confirmed=True)
-membership_grant(user=officer, mission=Mission.objects.get(code="KBRI-KUALA-LUMPUR"), role=Role.PROTECTION_OFFICER)
-missions = {}
-for name, phone, lat, lon in args["people"]:
-    citizen = Citizen.objects.create(full_name=name, phone=phone)
-    stay = stay_register(citizen=citizen, actor=None, lat=lat, lon=lon, city="Kuala Lumpur",
-                         start_date=dt.date.today() - dt.timedelta(days=30))
-    missions[name] = stay.mission.code
-print(json.dumps(missions))
-"""
-
-MESSAGES = """
-import json
-from embassy.notify.models import Message
-print(json.dumps([{"channel": m.channel, "address": m.address, "status": m.status, "body": m.body, "url": m.url}
-                  for m in Message.objects.filter(kind="crisis.rollcall").order_by("id")]))
-"""
-
-
-# --- Server and worker ---------------------------------------------------------------------------------------------
-@dataclass
-class Server:
-    base: str
-    env: dict[str, str]
-    var: Path
-
-    def python(self, code: str, **args: Any) -> Any:
-        """Run `code` in a Django shell on the server's database; returns the JSON it prints last."""
-        done = subprocess.run([sys.executable, "manage.py", "shell", "-c", f"ARGS = {json.dumps(json.dumps(args))}\n{code}"],
-                              cwd=tb.REPO, env=self.env, capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0, f"manage.py shell failed:\n{done.stdout}\n{done.stderr}"
-        return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[Server]:
-    tmp = Path(tempfile.mkdtemp(prefix="embassy-crisis-browser-"))
-    port = tb._free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "PYTEST_CURRENT_TEST"}}
-    env.update(VAR_DIR=str(tmp), DEBUG="1", DJANGO_SETTINGS_MODULE="config.settings", SITE_URL=base,
-               TASKS_BACKEND="database", NOTIFY_DEV_SINK="1", ROLLCALL_CHANNELS="push,email,sms,whatsapp")
-    drop = None
-    if os.environ.get("DATABASE_URL"):
-        env["DATABASE_URL"], drop = tb._postgres_database(os.environ["DATABASE_URL"])
-    log = (tmp / "server.log").open("w+")
-    procs: list[subprocess.Popen[bytes]] = []
-    try:
-        for args in (["migrate", "--noinput", "-v0"], ["load_reference"]):
-            done = subprocess.run([sys.executable, "manage.py", *args], cwd=tb.REPO, env=env, capture_output=True,
-                                  text=True, timeout=600)
-            assert done.returncode == 0, f"manage.py {args[0]} failed:\n{done.stdout}\n{done.stderr}"
-        srv = Server(base=base, env=env, var=tmp)
-        missions = srv.python(SETUP, officer=OFFICER, people=[*PEOPLE, OUTSIDE])
-        assert set(missions.values()) == {"KBRI-KUALA-LUMPUR"}, missions
-        procs.append(subprocess.Popen([sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-                                       "--port", str(port)], cwd=tb.REPO, env=env, stdout=log, stderr=subprocess.STDOUT))
-        # The worker as `make run` starts it (its SQLite writes give way to the web's), without reloading on edits.
-        procs.append(subprocess.Popen([sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--interval", "0.5",
-                                       "--no-reload", "--no-startup-delay"], cwd=tb.REPO,
-                                      env={**env, "SQLITE_WRITER": "background"}, stdout=log, stderr=subprocess.STDOUT))
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310 - loopback
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if any(p.poll() is not None for p in procs) or time.monotonic() > deadline:
-                log.seek(0)
-                pytest.fail(f"server did not come up:\n{log.read()[-4000:]}")
-            time.sleep(0.2)
-        # The first routing call loads the country index (seconds): pay for it here, not in a test's timeout.
-        urllib.request.urlopen(f"{base}/api/v1/missions/route?lat=0&lon=0", timeout=60).close()  # noqa: S310
-        yield srv
-        for p in procs:
-            assert p.poll() is None, f"a server process stopped:\n{(tmp / 'server.log').read_text()[-4000:]}"
-    finally:
-        tb.stop(*procs)
-        log.close()
-        if drop is not None:
-            drop()
-        shutil.rmtree(tmp, ignore_errors=True)
+# Its own database: the officer and the people above only (no demo seed), a task worker for the roll-call.
+BROWSER_SERVER = tb.ServerSpec(
+    commands=(), setup="embassy.crises.tests.browser_data:drill_people",
+    setup_args=(("officer", OFFICER), ("people", [*PEOPLE, OUTSIDE])), worker=True,
+    env=(("SITE_URL", "{base}"), ("TASKS_BACKEND", "database"), ("NOTIFY_DEV_SINK", "1"),
+         ("ROLLCALL_CHANNELS", "push,email,sms,whatsapp")))
+server = tb.server
 
 
 # --- Pages ---------------------------------------------------------------------------------------------------------
@@ -184,7 +85,7 @@ class Watch:
         page.on("console", lambda msg: msg.type == "error" and self.errors.append(f"{page.url}: {msg.text}"))
         return page
 
-    def new(self, browser: Any, server: Server, viewport: str, **options: Any) -> Any:
+    def new(self, browser: Any, server: tb.Server, viewport: str, **options: Any) -> Any:
         context = browser.new_context(base_url=server.base, viewport=tb.VIEWPORTS[viewport], locale="id-ID",
                                       **options)
         context.set_default_timeout(tb.TIMEOUT_MS)
@@ -224,7 +125,8 @@ def _map_drawn(page: Any) -> None:
 
 
 # --- The drill -----------------------------------------------------------------------------------------------------
-def test_crisis_drill_in_the_crisis_room(browser: Any, server: Server) -> None:
+def test_crisis_drill_in_the_crisis_room(browser: Any, server: tb.Server) -> None:
+    assert set(server.data.values()) == {"KBRI-KUALA-LUMPUR"}, server.data  # everyone's stay is Kuala Lumpur's
     watch = Watch()
     officer = watch.new(browser, server, "desktop")
     officer.context.add_init_script(MAP_HOOK)
@@ -295,7 +197,7 @@ def test_crisis_drill_in_the_crisis_room(browser: Any, server: Server) -> None:
     _expect_counts(officer, unreachable=0, silent=len(PEOPLE))
     officer.evaluate("() => { window.__sameRoom = true; }")  # gone if the room reloads
 
-    messages = server.python(MESSAGES)
+    messages = server.call("embassy.crises.tests.browser_data:rollcall_messages")
     assert len(messages) == len(PEOPLE), messages
     by_phone = {m["address"]: m for m in messages}
     assert set(by_phone) == {p[1] for p in PEOPLE}, sorted(by_phone)  # nobody outside the zone is asked
