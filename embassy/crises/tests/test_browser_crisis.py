@@ -124,16 +124,10 @@ def _map_drawn(page: Any) -> None:
     expect(page.locator("[data-room-map] .leaflet-overlay-pane path.leaflet-interactive").first).to_be_attached()
 
 
-# --- The drill -----------------------------------------------------------------------------------------------------
-def test_crisis_drill_in_the_crisis_room(browser: Any, server: tb.Server) -> None:
-    assert set(server.data.values()) == {"KBRI-KUALA-LUMPUR"}, server.data  # everyone's stay is Kuala Lumpur's
-    watch = Watch()
-    officer = watch.new(browser, server, "desktop")
-    officer.context.add_init_script(MAP_HOOK)
-    tb.staff_signin(officer, OFFICER)
-
-    # 1. Declare: draw a circle on the map (click the centre, click again at the edge).
-    tb.ok(officer.goto("/konsol/krisis/baru/"))
+# --- The drill, step by step ---------------------------------------------------------------------------------------
+def _draw_circle(officer: Any) -> tuple[float, float, float]:
+    """Draw a circle on the map (click the centre, click again at the edge, drag the handle back to 12 km);
+    returns the centre and radius the form holds."""
     zone_map = officer.locator("[data-zone-map]")
     expect(zone_map).to_have_class(re.compile(r"leaflet-container"))
     expect(zone_map.locator(".leaflet-overlay-pane path").first).to_be_attached()  # the country outlines
@@ -168,6 +162,13 @@ def test_crisis_drill_in_the_crisis_room(browser: Any, server: tb.Server) -> Non
     assert abs(lat - CENTRE[0]) < 0.002 and abs(lon - CENTRE[1]) < 0.002, (lat, lon)
     assert abs(radius - RADIUS_KM) <= 0.3, radius
     assert label.inner_text() == f"{radius:g} km".replace(".", ","), (label.inner_text(), radius)  # id-ID: comma
+    return lat, lon, radius
+
+
+def _declare(officer: Any, watch: Watch) -> int:
+    """1. Declare the crisis over the circle drawn; the room counts the five inside (not Fajar, in Klang)."""
+    tb.ok(officer.goto("/konsol/krisis/baru/"))
+    lat, lon, radius = _draw_circle(officer)
     officer.locator("[data-testid=declare]").click()
     officer.wait_for_url(re.compile(r"/konsol/krisis/\d+/$"))
     crisis_id = int(re.search(r"/konsol/krisis/(\d+)/", officer.url).group(1))  # type: ignore[union-attr]
@@ -175,12 +176,18 @@ def test_crisis_drill_in_the_crisis_room(browser: Any, server: tb.Server) -> Non
     expect(officer.locator("[data-testid=zone-text]")).to_contain_text(f"{radius:g} km")  # the circle as drawn
     expect(officer.locator("[data-testid=zone-text]")).to_contain_text(f"{lat:.4f}, {lon:.4f}")
     _expect_counts(officer, affected=len(PEOPLE), safe=0, help=0, silent=len(PEOPLE))  # not Fajar, in Klang
-    by_mission = officer.locator("[data-testid=by-mission] tbody tr td")
-    expect(by_mission).to_have_text(["KBRI-KUALA-LUMPUR", str(len(PEOPLE)), "0", "0", str(len(PEOPLE))])
+    expect(_by_mission(officer)).to_have_text(["KBRI-KUALA-LUMPUR", str(len(PEOPLE)), "0", "0", str(len(PEOPLE))])
     _map_drawn(officer)
     watch.shot(officer, "crisis-room-declared")
+    return crisis_id
 
-    # 2. The roll-call: confirm in the dialog; the worker sends one SMS each and marks them reached.
+
+def _by_mission(officer: Any) -> Any:
+    return officer.locator("[data-testid=by-mission] tbody tr td")
+
+
+def _start_rollcall(officer: Any, crisis_id: int) -> None:
+    """2. The roll-call: confirm in the dialog; the worker sends one SMS each and marks them reached."""
     officer.locator("[data-testid=rollcall]").click()
     dialog = officer.locator("#dlg-rollcall")
     expect(dialog).to_be_visible()
@@ -197,6 +204,10 @@ def test_crisis_drill_in_the_crisis_room(browser: Any, server: tb.Server) -> Non
     _expect_counts(officer, unreachable=0, silent=len(PEOPLE))
     officer.evaluate("() => { window.__sameRoom = true; }")  # gone if the room reloads
 
+
+def _sms_links(server: tb.Server) -> list[str]:
+    """The SMS each person inside was sent (nobody outside), through the sink; each one's one short link (/a/<code>):
+    one GSM-7 segment, the question page behind it."""
     messages = server.call("embassy.crises.tests.browser_data:rollcall_messages")
     assert len(messages) == len(PEOPLE), messages
     by_phone = {m["address"]: m for m in messages}
@@ -204,45 +215,50 @@ def test_crisis_drill_in_the_crisis_room(browser: Any, server: tb.Server) -> Non
     assert {(m["channel"], m["status"]) for m in messages} == {("sms", "sent")}, messages
     sink = (server.var / "notify" / "sink.jsonl").read_text().splitlines()
     assert len(sink) == len(PEOPLE), sink
-
-    def link(person: int) -> str:
-        """The SMS's one short link (/a/<code>): one GSM-7 segment, the question page behind it."""
-        body = by_phone[PEOPLE[person][1]]["body"]
+    links = []
+    for _name, phone, *_where in PEOPLE:
+        body = by_phone[phone]["body"]
         assert len(body.encode("gsm03.38")) <= 160, body
         found = re.search(rf"{re.escape(server.base)}/a/[0-9A-Za-z]+", body)
         assert found, body
-        return found.group(0)
+        links.append(found.group(0))
+    return links
 
-    # 3. Citizens answer on their phones, without signing in: one tap on the page the SMS opens.
+
+def _citizens_answer(browser: Any, server: tb.Server, watch: Watch, links: list[str]) -> list[Any]:
+    """3. Citizens answer on their phones, without signing in: one tap on the page the SMS opens."""
     ayu = watch.new(browser, server, "phone")
-    tb.ok(ayu.goto(link(0)))
+    tb.ok(ayu.goto(links[0]))
     ayu.locator("[data-testid=answer-safe]").click()
     expect(ayu.locator("[data-testid=rollcall-done]")).to_have_text(re.compile(r"ditandai selamat|marked safe"))
     watch.shot(ayu, "crisis-answer-safe-phone")
 
     bayu = watch.new(browser, server, "phone")
-    tb.ok(bayu.goto(link(1)))
+    tb.ok(bayu.goto(links[1]))
     bayu.locator("[data-testid=answer-help]").click()
     expect(bayu.locator("[data-testid=rollcall-done]")).to_have_text(re.compile(r"bantuan Anda telah diterima|call for help"))
     watch.shot(bayu, "crisis-answer-help-phone")
 
     citra = watch.new(browser, server, "phone")
-    question = link(2)  # the question itself: both buttons, nothing sent yet
-    tb.ok(citra.goto(question))
+    tb.ok(citra.goto(links[2]))  # the question itself: both buttons, nothing sent yet
     expect(citra.locator("main")).to_contain_text(TITLE)
     expect(citra.locator("[data-testid=answer-help]")).to_be_visible()
     watch.shot(citra, "crisis-answer-question-phone")
     citra.locator("[data-testid=answer-safe]").click()  # one tap
     expect(citra.locator("[data-testid=rollcall-done]")).to_have_text(re.compile(r"ditandai selamat|marked safe"))
+    return [ayu, bayu, citra]
 
-    # 4. The room follows by itself (it polls every 2 s).
+
+def _room_follows(officer: Any) -> None:
+    """4. The room follows by itself (it polls every 2 s)."""
     _expect_counts(officer, safe=2, help=1, silent=2)
     assert officer.evaluate("() => window.__sameRoom === true"), "the room was reloaded"
-    expect(by_mission).to_have_text(["KBRI-KUALA-LUMPUR", str(len(PEOPLE)), "2", "1", "2"])  # by mission too
-    log = officer.locator("[data-testid=crisis-log]")
-    expect(log.locator("li.rollcall")).to_have_count(1)
+    expect(_by_mission(officer)).to_have_text(["KBRI-KUALA-LUMPUR", str(len(PEOPLE)), "2", "1", "2"])  # by mission too
+    expect(officer.locator("[data-testid=crisis-log] li.rollcall")).to_have_count(1)
 
-    # The people to call: who needs help (with the SOS case opened for them), and the silent.
+
+def _people_to_call(officer: Any, watch: Watch) -> None:
+    """Who needs help (with the SOS case opened for them) and the silent; Dimas is called and recorded safe."""
     officer.locator("[data-testid=people-refresh]").click()  # htmx: the list alone, the page stays
     helping = officer.locator("[data-testid=help-list] tbody tr")
     expect(helping).to_have_count(1)
@@ -275,18 +291,22 @@ def test_crisis_drill_in_the_crisis_room(browser: Any, server: tb.Server) -> Non
     _expect_counts(officer, safe=3, help=1, silent=1, reached=len(PEOPLE))
     assert officer.evaluate("() => window.__sameRoom === true"), "the room was reloaded"
 
-    # A note in the log.
+
+def _note(officer: Any, watch: Watch, crisis_id: int) -> None:
+    """A note in the log."""
     note = "Latihan: tim piket menelepon warga yang belum menjawab."
     officer.fill("#note-text", note)
     officer.locator("[data-testid=add-note]").click()
     officer.wait_for_url(re.compile(rf"/konsol/krisis/{crisis_id}/#notes$"))
-    expect(log.locator("li.note").first).to_contain_text(note)
+    expect(officer.locator("[data-testid=crisis-log] li.note").first).to_contain_text(note)
     _expect_counts(officer, safe=3, help=1, silent=1)
     _map_drawn(officer)
     officer.evaluate("() => window.scrollTo(0, 0)")
     watch.shot(officer, "crisis-room-drill")
 
-    # 5. The report, and the same as a PDF.
+
+def _report(officer: Any, watch: Watch, crisis_id: int) -> None:
+    """5. The report, and the same as a PDF."""
     tb.ok(officer.goto(f"/konsol/krisis/{crisis_id}/laporan/"))
     report = officer.locator("[data-testid=crisis-report]")
     expect(report).to_be_visible()
@@ -302,7 +322,21 @@ def test_crisis_drill_in_the_crisis_room(browser: Any, server: tb.Server) -> Non
     assert response.headers["content-type"].startswith("application/pdf"), response.headers
     assert response.body().startswith(b"%PDF"), response.body()[:20]
 
-    for page in (ayu, bayu, citra, officer):
+
+def test_crisis_drill_in_the_crisis_room(browser: Any, server: tb.Server) -> None:
+    assert set(server.data.values()) == {"KBRI-KUALA-LUMPUR"}, server.data  # everyone's stay is Kuala Lumpur's
+    watch = Watch()
+    officer = watch.new(browser, server, "desktop")
+    officer.context.add_init_script(MAP_HOOK)
+    tb.staff_signin(officer, OFFICER)
+    crisis_id = _declare(officer, watch)
+    _start_rollcall(officer, crisis_id)
+    phones = _citizens_answer(browser, server, watch, _sms_links(server))
+    _room_follows(officer)
+    _people_to_call(officer, watch)
+    _note(officer, watch, crisis_id)
+    _report(officer, watch, crisis_id)
+    for page in (*phones, officer):
         page.context.close()
 
     # 6. As for every browser test: nothing left the server, no script failed, the pages fit.
