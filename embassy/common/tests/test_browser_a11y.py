@@ -242,13 +242,8 @@ def test_console_pages(browser: Any, server: tb.Server, axe_source: str) -> None
 
 
 # --- Keyboard only (phone) -------------------------------------------------------------------------------------------
-def test_keyboard_only_sos_and_lapor_diri(browser: Any, server: tb.Server) -> None:
-    """A citizen with no mouse and no touch: signs in, presses SOS, reports a stay in Kuala Lumpur (English UI,
-    so the test reads the labels as the code writes them)."""
-    page = new_page(browser, server, PHONE, locale="en-US", geolocation=tb.KL, permissions=["geolocation"])
-    keys = Keyboard(page)
-
-    # Sign in: the address, Enter; the code the demo shows, Enter.
+def _keyboard_signin(page: Any, keys: Keyboard) -> None:
+    """Sign in: the address, Enter; the code the demo shows, Enter."""
     visit(page, "/masuk/")
     keys.tab_to(page.get_by_label("Email address or phone number", exact=False))
     keys.type(OTHER)
@@ -260,27 +255,9 @@ def test_keyboard_only_sos_and_lapor_diri(browser: Any, server: tb.Server) -> No
     keys.press("Enter")
     page.wait_for_url(re.compile(r"^https?://[^/]+/$"))  # the home page (r"/$" would match /masuk/ too)
 
-    # The skip link is the first stop and takes the focus into the page's content.
-    keys.press("Tab")
-    skip = page.get_by_role("link", name="Skip to content")
-    assert keys.focused(skip), "the first Tab does not reach the skip link"
-    keys.press("Enter")
-    assert page.evaluate("() => document.activeElement.id") == "main"
 
-    # SOS: Tab to the button, Enter.
-    before = keys.presses
-    keys.tab_to(page.get_by_role("button", name=re.compile(r"^SOS")))
-    keys.press("Enter")
-    page.wait_for_url(re.compile(r"/sos/kasus/\d+/"))
-    a11y.KEYBOARD["SOS from the home page"] = keys.presses - before
-    expect(page.locator("main")).to_contain_text(re.compile(r"SOS-\d+"))
-
-    # Lapor diri: from the home page's button, a typed city picked from the suggestions, the purpose, send.
-    visit(page, "/")
-    before = keys.presses
-    keys.tab_to(page.get_by_role("link", name=re.compile(r"Report a stay")))
-    keys.press("Enter")
-    page.wait_for_url(re.compile(r"/lapor-diri/$"))
+def _keyboard_stay_form(page: Any, keys: Keyboard) -> None:
+    """The stay form: a typed city picked from the suggestions, the purpose with the arrows, the arrival date."""
     place = page.get_by_role("combobox", name=re.compile(r"City or town"))
     keys.tab_to(place)
     keys.type("Kuala Lump")
@@ -308,6 +285,36 @@ def test_keyboard_only_sos_and_lapor_diri(browser: Any, server: tb.Server) -> No
         keys.type(f"{today.month:02d}{today.day:02d}{today.year}")
         assert start.input_value() == today.isoformat(), start.input_value()
 
+
+def test_keyboard_only_sos_and_lapor_diri(browser: Any, server: tb.Server) -> None:
+    """A citizen with no mouse and no touch: signs in, presses SOS, reports a stay in Kuala Lumpur (English UI,
+    so the test reads the labels as the code writes them)."""
+    page = new_page(browser, server, PHONE, locale="en-US", geolocation=tb.KL, permissions=["geolocation"])
+    keys = Keyboard(page)
+    _keyboard_signin(page, keys)
+
+    # The skip link is the first stop and takes the focus into the page's content.
+    keys.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    assert keys.focused(skip), "the first Tab does not reach the skip link"
+    keys.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "main"
+
+    # SOS: Tab to the button, Enter.
+    before = keys.presses
+    keys.tab_to(page.get_by_role("button", name=re.compile(r"^SOS")))
+    keys.press("Enter")
+    page.wait_for_url(re.compile(r"/sos/kasus/\d+/"))
+    a11y.KEYBOARD["SOS from the home page"] = keys.presses - before
+    expect(page.locator("main")).to_contain_text(re.compile(r"SOS-\d+"))
+
+    # Lapor diri: from the home page's button, the form, send.
+    visit(page, "/")
+    before = keys.presses
+    keys.tab_to(page.get_by_role("link", name=re.compile(r"Report a stay")))
+    keys.press("Enter")
+    page.wait_for_url(re.compile(r"/lapor-diri/$"))
+    _keyboard_stay_form(page, keys)
     keys.tab_to(page.get_by_role("button", name=re.compile(r"^Send my report")), limit=120)
     keys.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Your report is sent")
