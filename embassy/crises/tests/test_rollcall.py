@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 from unittest import mock
+from urllib.parse import urlsplit
 
 import gsm0338  # noqa: F401  (the SMS checks encode with its codec)
 import pytest
@@ -21,18 +22,19 @@ from embassy.accounts.models import AuditEvent
 from embassy.citizens.models import Citizen
 from embassy.citizens.services import stay_register
 from embassy.citizens.tests.factories import CitizenFactory, EmergencyContactFactory, StayFactory
-from embassy.common.tests.factories import make_staff, verified
+from embassy.common.errors import PermissionDenied
+from embassy.common.tests.factories import make_citizen_user, make_staff, verified
 from embassy.crises.answers import rollcall_answer_link
 from embassy.crises.feeds import parse_usgs
 from embassy.crises.ingest import crisis_ingest
 from embassy.crises.links import LinkRefused, link_check, link_token
 from embassy.crises.models import Affected, Answer, Crisis
-from embassy.crises.rollcall import rollcall_remind, rollcall_start
-from embassy.crises.selectors import rollcall_counts, silent_list_for
+from embassy.crises.rollcall import rollcall_queue_asks, rollcall_remind, rollcall_start
+from embassy.crises.selectors import help_list_for, rollcall_counts, silent_list_for
 from embassy.crises.services import crisis_declare, crisis_dismiss
 from embassy.missions.models import Role
 from embassy.notify.dispatch import dispatch_due
-from embassy.notify.models import Message
+from embassy.notify.models import Message, PushSubscription
 from embassy.sos.fastpath import SosFastPathMiddleware
 from embassy.sos.models import Case
 
@@ -150,9 +152,51 @@ def _links(body: str) -> dict[str, str]:
 
 
 def _path(url: str) -> str:
-    from urllib.parse import urlsplit
-
     return urlsplit(url).path
+
+
+def _quake_near_fukushima() -> Crisis:
+    """The recorded USGS event, ingested ten minutes after it: an auto-confirmed crisis."""
+    events = parse_usgs((DATA / "usgs-significant_month-2022-04-05.geojson").read_bytes()).events
+    quake = next(e for e in events if e.magnitude and e.magnitude >= 7 and 36 < e.lat < 39 and 140 < e.lon < 143)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        crisis, action = crisis_ingest(event=quake, now=quake.occurred_at + dt.timedelta(minutes=10))
+    assert action == "created" and crisis is not None and crisis.status == Crisis.Status.ACTIVE
+    return crisis
+
+
+def _silence_reaches_the_contacts(client: Client, crisis: Crisis, silent: Citizen) -> dt.datetime:
+    """Silence: reminders on schedule, then the emergency contacts, whose link answers for the person."""
+    asked = Affected.objects.get(crisis=crisis, citizen=silent).asked_at
+    assert asked is not None
+    assert rollcall_remind(now=asked + dt.timedelta(minutes=10)) == 0
+    assert rollcall_remind(now=asked + dt.timedelta(minutes=31)) >= 1
+    assert rollcall_remind(now=asked + dt.timedelta(minutes=32)) == 0  # not twice
+    assert rollcall_remind(now=asked + dt.timedelta(minutes=121)) >= 1
+    row = Affected.objects.get(crisis=crisis, citizen=silent)
+    assert row.reminders == 2
+    assert rollcall_remind(now=asked + dt.timedelta(minutes=241)) >= 1
+    contact = Message.objects.get(kind="crisis.contact", address="+6281234567890")
+    assert "Citra" in contact.body and "/a/" in contact.body and len(contact.body.encode("gsm03.38")) <= 160
+    assert client.post(_path(_links(contact.body)["selamat"]), {"answer": "safe"}).status_code == 200
+    row.refresh_from_db()
+    assert (row.answer, row.answered_via) == ("safe", "contact")
+    return asked
+
+
+def _lists_are_for_personal_data_roles(officer: Any, crisis: Crisis, silent_total: int) -> None:
+    """The silent and help lists: names and phones for the protection officer, audited; refused to social media."""
+    silent = silent_list_for(user=officer, crisis=crisis)
+    assert silent["total"] == silent_total
+    assert AuditEvent.objects.filter(action="crisis.silent.read").exists()
+    social = verified(make_staff("KBRI-TOKYO", Role.SOCIAL_MEDIA_OFFICER, username="social.tokyo"))
+    with pytest.raises(PermissionDenied):
+        silent_list_for(user=social, crisis=crisis)
+    assert AuditEvent.objects.filter(action="crisis.silent.denied").exists()
+    assert help_list_for(user=officer, crisis=crisis)["total"] == 1
+    with pytest.raises(PermissionDenied):
+        help_list_for(user=social, crisis=crisis)
+    assert AuditEvent.objects.filter(action="crisis.help.denied").exists()
 
 
 def test_full_drill_from_a_recorded_feed_event(settings: Any, client: Client) -> None:
@@ -162,11 +206,7 @@ def test_full_drill_from_a_recorded_feed_event(settings: Any, client: Client) ->
     c = _person("Citra", 37.05, 140.89, phone="+81907654321")      # Iwaki: SMS, stays silent
     EmergencyContactFactory(citizen=c, name="Ibu Citra", phone="+6281234567890")
     far = _person("Dewi", 34.69, 135.50, phone="+81900000000")     # Osaka: outside the zone
-    events = parse_usgs((DATA / "usgs-significant_month-2022-04-05.geojson").read_bytes()).events
-    quake = next(e for e in events if e.magnitude and e.magnitude >= 7 and 36 < e.lat < 39 and 140 < e.lon < 143)
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        crisis, action = crisis_ingest(event=quake, now=quake.occurred_at + dt.timedelta(minutes=10))
-    assert action == "created" and crisis is not None and crisis.status == Crisis.Status.ACTIVE
+    crisis = _quake_near_fukushima()
     inside = set(Affected.objects.filter(crisis=crisis, inside=True).values_list("citizen_id", flat=True))
     assert {a.pk, b.pk, c.pk} <= inside and far.pk not in inside
 
@@ -194,37 +234,8 @@ def test_full_drill_from_a_recorded_feed_event(settings: Any, client: Client) ->
     case = Case.objects.get(citizen=b)
     assert case.mission.code == "KBRI-TOKYO" and case.text == "Rumah roboh"
 
-    # Silence: reminders on schedule, then the emergency contacts.
-    asked = Affected.objects.get(crisis=crisis, citizen=c).asked_at
-    assert rollcall_remind(now=asked + dt.timedelta(minutes=10)) == 0
-    assert rollcall_remind(now=asked + dt.timedelta(minutes=31)) >= 1
-    assert rollcall_remind(now=asked + dt.timedelta(minutes=32)) == 0  # not twice
-    assert rollcall_remind(now=asked + dt.timedelta(minutes=121)) >= 1
-    row_c = Affected.objects.get(crisis=crisis, citizen=c)
-    assert row_c.reminders == 2
-    assert rollcall_remind(now=asked + dt.timedelta(minutes=241)) >= 1
-    contact = Message.objects.get(kind="crisis.contact", address="+6281234567890")
-    assert "Citra" in contact.body and "/a/" in contact.body and len(contact.body.encode("gsm03.38")) <= 160
-    assert client.post(_path(_links(contact.body)["selamat"]), {"answer": "safe"}).status_code == 200
-    row_c.refresh_from_db()
-    assert (row_c.answer, row_c.answered_via) == ("safe", "contact")
-
-    # The silent list: names and phones for the protection officer, audited; refused to social media.
-    silent = silent_list_for(user=officer, crisis=crisis)
-    assert silent["total"] == len(inside) - 3
-    assert AuditEvent.objects.filter(action="crisis.silent.read").exists()
-    social = verified(make_staff("KBRI-TOKYO", Role.SOCIAL_MEDIA_OFFICER, username="social.tokyo"))
-    from embassy.common.errors import PermissionDenied
-
-    with pytest.raises(PermissionDenied):
-        silent_list_for(user=social, crisis=crisis)
-    assert AuditEvent.objects.filter(action="crisis.silent.denied").exists()
-    from embassy.crises.selectors import help_list_for
-
-    assert help_list_for(user=officer, crisis=crisis)["total"] == 1
-    with pytest.raises(PermissionDenied):
-        help_list_for(user=social, crisis=crisis)
-    assert AuditEvent.objects.filter(action="crisis.help.denied").exists()
+    asked = _silence_reaches_the_contacts(client, crisis, c)
+    _lists_are_for_personal_data_roles(officer, crisis, silent_total=len(inside) - 3)
     assert timezone.now() > asked
 
 
@@ -275,8 +286,6 @@ def test_the_fast_path_answers_like_the_documented_route() -> None:
 
 
 def test_the_app_shows_the_same_question_and_takes_the_answer(client: Client) -> None:
-    from embassy.common.tests.factories import make_citizen_user
-
     user = make_citizen_user()
     stay_register(citizen=user.citizen, actor=user, lat=3.14, lon=101.69, start_date=dt.date(2026, 1, 1))
     officer = _officer()
@@ -298,8 +307,6 @@ def test_the_app_shows_the_same_question_and_takes_the_answer(client: Client) ->
 
 
 def test_shared_position_puts_a_person_without_a_stay_in_the_zone(client: Client) -> None:
-    from embassy.common.tests.factories import make_citizen_user
-
     user = make_citizen_user()
     client.force_login(user)
     client.get("/")  # CSRF cookie
@@ -322,9 +329,6 @@ def test_shared_position_puts_a_person_without_a_stay_in_the_zone(client: Client
 
 
 def test_push_goes_first_to_each_of_the_persons_devices(settings: Any) -> None:
-    from embassy.common.tests.factories import make_citizen_user
-    from embassy.notify.models import PushSubscription
-
     settings.NOTIFY_PUSH_HOSTS = ["*"]
     user = make_citizen_user()
     user.citizen.phone = "+60123456789"
@@ -348,8 +352,6 @@ def test_people_no_channel_reaches_are_counted_once_everyone_was_asked() -> None
     crisis = _crisis(officer)
     rollcall_start(actor=officer, crisis=Crisis.objects.get(pk=crisis.pk))  # questions not written yet
     assert rollcall_counts(crisis=Crisis.objects.get(pk=crisis.pk))["unreachable"] == 0
-    from embassy.crises.rollcall import rollcall_queue_asks
-
     assert rollcall_queue_asks(crisis.pk) == 1
     crisis.refresh_from_db()
     assert crisis.data["asked_everyone_at"]
