@@ -31,6 +31,7 @@ class CitizenUserFactory(DjangoModelFactory):
 
     class Meta:
         model = User
+        skip_postgeneration_save = True  # the citizen row points at the saved user; nothing to save again
 
     username = factory.Sequence(lambda n: f"c-{n}")
     email = factory.Sequence(lambda n: f"citizen{n}@example.com")
