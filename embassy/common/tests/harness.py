@@ -111,8 +111,10 @@ def start_server(env: dict[str, str], port: int, log: Any) -> subprocess.Popen[b
             log.seek(0)
             pytest.fail(f"server did not come up:\n{log.read()[-4000:]}")
         time.sleep(0.2)
-    # The first routing call loads the country index (seconds); pay for it here, not in a test's timeout.
+    # The first routing call loads the country index (seconds), and the first map the simplified country outlines
+    # (seconds more on a fresh VAR_DIR, longer on a busy machine); pay for both here, not in a test's timeout.
     urllib.request.urlopen(f"{base}/api/v1/missions/route?lat=0&lon=0", timeout=60).close()  # noqa: S310
+    urllib.request.urlopen(f"{base}/geo/outlines.geojson", timeout=120).close()  # noqa: S310
     return proc
 
 
