@@ -17,7 +17,7 @@ from embassy.citizens.models import Citizen, Stay
 from embassy.citizens.services import citizen_update, dependant_add, stay_end, stay_register
 from embassy.citizens.tests.factories import CitizenFactory
 from embassy.citizens.where import density_res, stay_density_for
-from embassy.common.tests.factories import bearer, make_staff, staff_client
+from embassy.common.tests.factories import bearer, make_staff, staff_client, verified
 from embassy.geo.h3cells import cell_at
 from embassy.missions.models import Mission, Role
 
@@ -163,9 +163,9 @@ def _counts(features: list[dict[str, Any]]) -> dict[int, int]:
 def test_density_counts_equal_counting_every_stay(django_assert_max_num_queries: Any) -> None:
     cells = _bulk_stays(_scatter(400))
     analyst = make_staff("HQ-PWNI", Role.PROTECTION_ANALYST)
-    analyst.is_verified = lambda: True  # signed in with the second factor
+    verified(analyst)  # signed in with the second factor
     digital = make_staff("HQ-PWNI", Role.DIGITAL_DIPLOMACY)  # no personal data: the map is still theirs, coarser
-    digital.is_verified = lambda: True
+    verified(digital)
     for user, zoom in [(analyst, z) for z in (0, 3, 5, 7, 9, 12, 18)] + [(digital, 18)]:
         res = min(density_res(zoom), 7 if user is analyst else 5)
         with django_assert_max_num_queries(3):

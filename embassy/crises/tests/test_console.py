@@ -15,7 +15,7 @@ from django.urls import reverse
 from embassy.accounts.models import AuditEvent
 from embassy.citizens.models import Citizen
 from embassy.citizens.tests.factories import CitizenFactory, StayFactory
-from embassy.common.tests.factories import make_staff, staff_client
+from embassy.common.tests.factories import make_staff, staff_client, verified
 from embassy.crises.models import Affected, Crisis, CrisisEvent
 from embassy.crises.services import crisis_declare
 from embassy.crises.tests.factories import CrisisRowFactory
@@ -47,7 +47,7 @@ def flood(kl_officer: Any) -> Crisis:
     _person("Siti Banjir", 3.139, 101.6869, phone="+60123456789", email="siti@example.com")
     _person("Budi Banjir", 3.15, 101.70)
     _person("Rina Penang", 5.41, 100.33)
-    kl_officer.is_verified = lambda: True  # the service is called directly, as the web layer would
+    verified(kl_officer)  # the service is called directly, as the web layer would
     crisis = crisis_declare(actor=kl_officer, title="Banjir Kuala Lumpur", kind="flood", lat=KL[0], lon=KL[1],
                             radius_km=25)
     del kl_officer.is_verified
@@ -231,7 +231,7 @@ def test_the_silent_list_is_for_personal_data_roles_and_every_read_is_audited(we
 def test_silent_list_pages(web: Client, kl_officer: Any, settings: Any) -> None:
     for i in range(30):
         _person(f"Warga {i:02d}", 3.14 + i / 1000, 101.69)
-    kl_officer.is_verified = lambda: True
+    verified(kl_officer)
     crisis = crisis_declare(actor=kl_officer, title="Banjir besar", kind="flood", lat=KL[0], lon=KL[1],
                             radius_km=25)
     first = web.get(f"/konsol/krisis/{crisis.pk}/")

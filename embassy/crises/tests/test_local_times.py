@@ -17,7 +17,7 @@ from embassy.accounts.zones import console_zone, country_zone, hq_zone, stay_zon
 from embassy.advisories.models import AdvisoryVersion, CountryAdvisory
 from embassy.advisories.tests.helpers import analyst, publish
 from embassy.citizens.tests.factories import CitizenFactory, StayFactory
-from embassy.common.tests.factories import make_staff, staff_client
+from embassy.common.tests.factories import make_staff, staff_client, verified
 from embassy.common.when import local_label
 from embassy.crises.ingest import notify_missions
 from embassy.crises.models import Crisis, CrisisEvent
@@ -36,7 +36,7 @@ HOVER = 'datetime="2026-12-03T03:19:00Z" title="2026-12-03 03:19 UTC"'
 def crisis() -> Crisis:
     StayFactory(citizen=CitizenFactory(full_name="Siti Banjir", email="siti@example.com"), lat=3.139, lon=101.6869)
     officer = make_staff("KBRI-KUALA-LUMPUR", Role.PROTECTION_OFFICER, username="time.kl")
-    officer.is_verified = lambda: True  # type: ignore[attr-defined]
+    verified(officer)
     found = crisis_declare(actor=officer, title="Banjir Kuala Lumpur", kind="flood", lat=3.14, lon=101.69,
                            radius_km=25)
     Crisis.objects.filter(pk=found.pk).update(created_at=AT, occurred_at=AT)
@@ -131,7 +131,7 @@ def test_the_console_zone_follows_the_current_mission(rf: Any) -> None:
     request = rf.get("/")
     request.session = SessionStore()
     request.user = make_staff("KBRI-TOKYO", Role.PROTECTION_OFFICER)
-    request.user.is_verified = lambda: True  # after the second factor
+    verified(request.user)  # after the second factor
     assert console_zone(request) == "Asia/Tokyo"
 
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from embassy.citizens.models import Citizen
 from embassy.citizens.tests.factories import CitizenFactory, EmergencyContactFactory, StayFactory
 from embassy.common.shortlinks import short_sign
-from embassy.common.tests.factories import bearer, make_staff, staff_client
+from embassy.common.tests.factories import bearer, make_staff, staff_client, verified
 from embassy.crises.links import SALT
 from embassy.crises.models import Affected, Answer, Crisis
 from embassy.crises.rollcall import rollcall_remind, rollcall_start
@@ -46,7 +46,7 @@ def _person(name: str, *, phone: str = "", email: str = "", lat: float = 3.14, l
 
 def _officer() -> Any:
     officer = make_staff("KBRI-KUALA-LUMPUR", Role.PROTECTION_OFFICER, username="duty.sms")
-    officer.is_verified = lambda: True
+    verified(officer)
     return officer
 
 
@@ -114,7 +114,7 @@ def _officer_again() -> Any:
     from embassy.accounts.models import User
 
     officer = User.objects.get(username="duty.sms")
-    officer.is_verified = lambda: True
+    verified(officer)
     return officer
 
 
@@ -159,7 +159,7 @@ def test_the_confirmation_shows_segments_people_reached_by_sms_and_the_cost(sett
     settings.NOTIFY_SMS_CURRENCY = "EUR"
     _kl_people()
     officer = make_staff("KBRI-KUALA-LUMPUR", Role.PROTECTION_OFFICER, username="duty.cost")
-    officer.is_verified = lambda: True
+    verified(officer)
     crisis = crisis_declare(actor=officer, title=TITLE, kind="earthquake", lat=3.14, lon=101.69, radius_km=30)
     del officer.is_verified
     page = staff_client(officer).get(reverse("console:crisis", args=[crisis.pk]))
@@ -182,7 +182,7 @@ def test_without_prices_the_confirmation_says_which_countries_lack_one(settings:
     settings.NOTIFY_SMS_PRICES = {"ID": "0.0125"}
     _kl_people()
     officer = make_staff("KBRI-KUALA-LUMPUR", Role.PROTECTION_OFFICER, username="duty.noprice")
-    officer.is_verified = lambda: True
+    verified(officer)
     crisis = crisis_declare(actor=officer, title="Banjir", kind="flood", lat=3.14, lon=101.69, radius_km=30)
     del officer.is_verified
     body = Client().get(f"/api/v1/crises/{crisis.pk}/rollcall/preview", **bearer(officer)).json()
