@@ -19,7 +19,7 @@ from embassy.citizens.services import (
     stay_update,
     stay_verify,
 )
-from embassy.citizens.tests.factories import CitizenFactory
+from embassy.citizens.tests.factories import CitizenFactory, DependantFactory
 from embassy.citizens.validation import imo_validate
 from embassy.common.errors import BadInput, NotFound
 from embassy.common.tests.factories import (
@@ -265,7 +265,7 @@ def test_dependants_api_and_pages() -> None:
 
 def test_console_record_shows_dependants_in_the_audited_read() -> None:
     citizen = make_citizen_with_stay(*KL, name="Siti Keluarga")
-    dependant_add(citizen=citizen, actor=None, full_name="Anak Siti", relationship="child", passport_number="A1234567")
+    DependantFactory(citizen=citizen, full_name="Anak Siti", passport_number="A1234567")
     client = staff_client(make_staff("KBRI-KUALA-LUMPUR", Role.PROTECTION_OFFICER))
     page = client.get(f"/konsol/warga/{citizen.pk}/", HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200

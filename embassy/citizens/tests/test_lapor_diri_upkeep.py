@@ -13,7 +13,6 @@ from django.utils import timezone
 from embassy.accounts.models import AuditEvent
 from embassy.citizens.models import Citizen, Dependant, Stay
 from embassy.citizens.services import (
-    dependant_add,
     stay_confirm,
     stay_end,
     stay_location_purge,
@@ -21,7 +20,7 @@ from embassy.citizens.services import (
     stay_register,
     stay_verify,
 )
-from embassy.citizens.tests.factories import CitizenFactory
+from embassy.citizens.tests.factories import CitizenFactory, DependantFactory
 from embassy.common.errors import Conflict, NotFound, PermissionDenied
 from embassy.common.tests.factories import (
     bearer,
@@ -279,7 +278,7 @@ def test_key_rotation_covers_family_members(settings) -> None:
 
     from django.core.management import call_command
 
-    dependant = dependant_add(citizen=_citizen(), actor=None, full_name="Anak", passport_number="C7654321")
+    dependant = DependantFactory(citizen=_citizen(), full_name="Anak", passport_number="C7654321")
     new_key = "k9:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
     settings.FIELD_ENCRYPTION_KEYS = f"{new_key},{settings.FIELD_ENCRYPTION_KEYS}"
     call_command("rotate_field_keys", verbosity=0)
