@@ -29,7 +29,7 @@ def rollcall_answer(request: HttpRequest) -> HttpResponse | None:
             result = rollcall_answer_link(crisis_id=payload.crisis, token=payload.token, answer=payload.answer,
                                           text=payload.text)
         except LinkRefused as refused:
-            return json_response(403, error_body(refused.message, "token", "permission_denied"))
+            return json_response(403, error_body(refused.message, "token", "forbidden"))
         except DomainError as exc:
             return domain_error_response(exc)
         return json_response(200, {"answer": result.answer, "recorded": result.recorded, "case_id": result.case_id})

@@ -45,7 +45,7 @@ def alert_raise(request: HttpRequest) -> HttpResponse | None:
 
 def _raise(request: HttpRequest, user: Any) -> HttpResponse:
     if getattr(user, "kind", "") != "citizen":
-        return json_response(403, error_body(_("Only citizens can use the panic button."), code="permission_denied"))
+        return json_response(403, error_body(_("Only citizens can use the panic button."), code="forbidden"))
     payload = validated_body(request, AlertIn)
     if isinstance(payload, HttpResponse):
         return payload

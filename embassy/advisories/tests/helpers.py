@@ -12,16 +12,10 @@ from embassy.advisories.services import (
     advisory_publish,
     advisory_submit,
 )
-from embassy.common.tests.factories import make_staff
+from embassy.common.tests.factories import make_staff, verified
 from embassy.missions.models import Role
 
 HQ = "HQ-PWNI"
-
-
-def verified(user: User) -> User:
-    """The user as the request would see it after the second factor."""
-    user.is_verified = lambda: True  # type: ignore[attr-defined]
-    return user
 
 
 def analyst(name: str | None = None) -> User:

@@ -8,7 +8,7 @@
 - "Use my location" names the place and never shows coordinates; a failed send puts the focus on the error
   summary, whose links lead to the fields.
 
-Shares the harness of embassy/common/tests/test_browser.py (its own server for this module).
+Shares the harness of embassy/common/tests/harness.py (its own server for this module).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ if not Path("/usr/bin/chromium").exists():
                 allow_module_level=True)
 pytest.importorskip("playwright.sync_api")
 
-from embassy.common.tests import test_browser as tb  # after the skips above (it skips the same way)
+from embassy.common.tests import harness as tb  # after the skips above (it skips the same way)
 
 expect = tb.expect
 browser = tb.browser

@@ -12,6 +12,7 @@ from embassy.accounts.models import AuditEvent
 from embassy.citizens.models import Citizen, Stay
 from embassy.citizens.selectors import citizen_get_for, citizen_list_for
 from embassy.citizens.services import citizen_update, stay_register
+from embassy.citizens.tests.factories import CitizenFactory, StayFactory
 from embassy.common.errors import BadInput, PermissionDenied
 from embassy.common.tests.factories import make_citizen_with_stay, make_staff, verified
 from embassy.missions.models import Role
@@ -77,8 +78,8 @@ def test_unverified_staff_have_no_scope() -> None:
 
 
 def test_stay_routing_and_validation() -> None:
-    citizen = Citizen.objects.create(full_name="Test")
-    stay = stay_register(citizen=citizen, actor=None, lat=1.4927, lon=103.7414, start_date=dt.date(2026, 1, 1))
+    stay = StayFactory(citizen=CitizenFactory(full_name="Test"), lat=1.4927, lon=103.7414)
+    citizen = stay.citizen
     assert stay.country_id == "MY" and stay.mission.code == "KJRI-JOHOR-BAHRU" and stay.cell
     by_country = stay_register(citizen=citizen, actor=None, country="sau", start_date=dt.date(2026, 1, 1))
     assert by_country.country_id == "SA" and by_country.mission.code == "KBRI-RIYADH"
@@ -101,7 +102,7 @@ def test_stay_routing_and_validation() -> None:
 
 
 def test_profile_changes_are_validated_and_audited() -> None:
-    citizen = Citizen.objects.create(full_name="Test")
+    citizen = CitizenFactory(full_name="Test")
     with pytest.raises(BadInput) as exc:
         citizen_update(citizen=citizen, actor=None, data={"nik": "123"})
     assert exc.value.field == "nik"

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.test import Client
 
 from embassy.citizens.models import Citizen
-from embassy.citizens.services import dependant_add, stay_register
+from embassy.citizens.services import dependant_add
+from embassy.citizens.tests.factories import CitizenFactory, StayFactory
 from embassy.common.tests.factories import bearer, make_citizen_user, make_staff
 from embassy.missions.models import Role
 
@@ -16,9 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _stay(name: str, lat: float, lon: float, purpose: str = "work") -> Citizen:
-    citizen = Citizen.objects.create(full_name=name)
-    stay_register(citizen=citizen, actor=None, lat=lat, lon=lon, purpose=purpose, start_date=dt.date(2026, 1, 1))
-    return citizen
+    return StayFactory(citizen=CitizenFactory(full_name=name), lat=lat, lon=lon, purpose=purpose).citizen
 
 
 def test_counts_by_country_and_purpose_are_scoped_and_carry_no_names(client: Client) -> None:

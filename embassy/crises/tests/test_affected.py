@@ -13,10 +13,12 @@ import pytest
 from django.utils import timezone
 
 from embassy.citizens.models import Citizen, Dependant, Stay
-from embassy.citizens.services import citizen_position_report, stay_end, stay_register, stay_update
+from embassy.citizens.services import citizen_position_report, stay_end, stay_update
+from embassy.citizens.tests.factories import CitizenFactory, StayFactory
 from embassy.common.errors import BadInput
 from embassy.crises.affected import affected_refresh, find_affected
 from embassy.crises.models import Affected, Crisis
+from embassy.crises.tests.factories import CrisisRowFactory
 from embassy.crises.zone import Zone, clean_polygon, descendant_range, merged_ranges
 from embassy.geo.distance import haversine_km
 from embassy.missions.models import Mission
@@ -130,9 +132,8 @@ def test_polygon_validation() -> None:
 
 
 def _register(name: str, lat: float, lon: float, **extra: Any) -> tuple[Citizen, Stay]:
-    citizen = Citizen.objects.create(full_name=name)
-    stay = stay_register(citizen=citizen, actor=None, lat=lat, lon=lon, start_date=dt.date(2026, 1, 1), **extra)
-    return citizen, stay
+    stay = StayFactory(citizen=CitizenFactory(full_name=name), lat=lat, lon=lon, **extra)
+    return stay.citizen, stay
 
 
 def test_the_set_is_stored_with_dependants_and_kept_current() -> None:
@@ -140,8 +141,8 @@ def test_the_set_is_stored_with_dependants_and_kept_current() -> None:
     dep = Dependant.objects.create(citizen=inside, full_name="Anak Siti", relationship="child", nationality="ID")
     stay.dependants.add(dep)
     _register("Budi Luar", 5.41, 100.33)  # Penang, far outside
-    crisis = Crisis.objects.create(title="Banjir KL", kind="flood", status=Crisis.Status.ACTIVE, lat=3.14,
-                                   lon=101.69, radius_km=30)
+    crisis = CrisisRowFactory(title="Banjir KL", kind="flood", status=Crisis.Status.ACTIVE, lat=3.14, lon=101.69,
+                              radius_km=30)
     result = affected_refresh(crisis)
     assert (result.added, result.inside, result.people) == (1, 1, 2)
     row = Affected.objects.get(crisis=crisis)
@@ -177,7 +178,7 @@ def test_the_set_is_stored_with_dependants_and_kept_current() -> None:
 
 
 def test_positions_count_only_when_shared_and_recent() -> None:
-    citizen = Citizen.objects.create(full_name="Tanpa Izin")
+    citizen = CitizenFactory(full_name="Tanpa Izin")
     assert citizen_position_report(citizen=citizen, lat=3.14, lon=101.69) is False  # not shared
     assert citizen_position_report(citizen=citizen, lat=3.14, lon=101.69, force=True) is True  # an SOS
     crisis = Crisis(lat=3.14, lon=101.69, radius_km=5)
@@ -189,7 +190,7 @@ def test_positions_count_only_when_shared_and_recent() -> None:
 def test_country_wide_crisis_counts_stays_in_the_country() -> None:
     a, _ = _register("Di Malaysia", 3.14, 101.69)
     _register("Di Jepang", 35.68, 139.76)
-    crisis = Crisis.objects.create(title="Malaysia", kind="conflict", status=Crisis.Status.ACTIVE, countries=["MY"])
+    crisis = CrisisRowFactory(title="Malaysia", kind="conflict", status=Crisis.Status.ACTIVE, countries=["MY"])
     affected_refresh(crisis)
     assert list(Affected.objects.filter(crisis=crisis).values_list("citizen_id", "via")) == [(a.pk, "country")]
 

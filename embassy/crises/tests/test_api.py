@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
@@ -10,10 +9,10 @@ import pytest
 from django.test import Client
 
 from embassy.accounts.models import AuditEvent
-from embassy.citizens.models import Citizen
-from embassy.citizens.services import stay_register
+from embassy.citizens.tests.factories import CitizenFactory, StayFactory
 from embassy.common.tests.factories import bearer, make_citizen_user, make_staff
 from embassy.crises.models import Crisis, FeedPoll
+from embassy.crises.tests.factories import CrisisRowFactory
 from embassy.missions.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -24,8 +23,7 @@ def _post(client: Client, url: str, body: dict[str, Any], auth: dict[str, str]) 
 
 
 def test_declare_list_confirm_and_dismiss_through_the_api(client: Client) -> None:
-    citizen = Citizen.objects.create(full_name="Warga KL")
-    stay_register(citizen=citizen, actor=None, lat=3.139, lon=101.6869, start_date=dt.date(2026, 1, 1))
+    StayFactory(citizen=CitizenFactory(full_name="Warga KL"), lat=3.139, lon=101.6869)
     kl = bearer(make_staff("KBRI-KUALA-LUMPUR", Role.PROTECTION_OFFICER, username="api.kl"))
     jeddah = bearer(make_staff("KJRI-JEDDAH", Role.PROTECTION_OFFICER, username="api.jeddah"))
     hq = bearer(make_staff("HQ-PWNI", Role.PROTECTION_ANALYST, username="api.hq"))
@@ -48,8 +46,8 @@ def test_declare_list_confirm_and_dismiss_through_the_api(client: Client) -> Non
     assert client.get("/api/v1/crises", **bearer(make_citizen_user())).status_code == 403
     assert client.get("/api/v1/crises").status_code == 401
 
-    proposed = Crisis.objects.create(title="Possible quake", kind="earthquake", source="usgs", source_id="x1",
-                                     lat=3.0, lon=101.5, radius_km=60)
+    proposed = CrisisRowFactory(title="Possible quake", kind="earthquake", source="usgs", source_id="x1",
+                                lat=3.0, lon=101.5, radius_km=60)
     proposed.missions.set(Crisis.objects.get(pk=body["id"]).missions.all())
     assert client.post(f"/api/v1/crises/{proposed.pk}/confirm", **jeddah).status_code == 404
     r = client.post(f"/api/v1/crises/{proposed.pk}/confirm", **kl)

@@ -5,25 +5,16 @@ the roll-call, and watches the crisis room while citizens answer on their phones
 they were sent (the development sink stands in for the SMS provider). The room's counts follow without a
 reload; the officer follows up the silent by phone, writes in the log and opens the report and its PDF.
 
-The server is its own uvicorn process plus a `db_worker` (the roll-call and the outbox run as background tasks,
-as under `make run`), on its own database: a temporary SQLite file, or a fresh PostgreSQL database when
-DATABASE_URL is set. Data is written and read through `manage.py shell` in that process's environment.
+The server is the harness's uvicorn process plus a `db_worker` (the roll-call and the outbox run as background
+tasks, as under `make run`), on its own database: a temporary SQLite file, or a fresh PostgreSQL database when
+DATABASE_URL is set. Its data is made with the factories on that database (crises/tests/browser_data.py).
 Screenshots: var/screenshots/crisis-*.png.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import re
-import shutil
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +27,7 @@ if not Path("/usr/bin/chromium").exists():
                 allow_module_level=True)
 pytest.importorskip("playwright.sync_api")
 
-from embassy.common.tests import test_browser as tb  # after the skips above (it skips the same way)
+from embassy.common.tests import harness as tb  # after the skips above (it skips the same way)
 
 expect = tb.expect
 browser = tb.browser  # the same module-scoped Chromium fixture as the other browser tests
@@ -69,103 +60,13 @@ MAP_HOOK = """
 })();
 """
 
-SETUP = """
-import datetime as dt, json
-from django_otp.plugins.otp_totp.models import TOTPDevice
-from embassy.accounts.demo import DEMO_PASSWORD, demo_totp_key
-from embassy.accounts.services import staff_create
-from embassy.citizens.models import Citizen
-from embassy.citizens.services import stay_register
-from embassy.missions.models import Mission, Role
-from embassy.missions.services import membership_grant
-
-args = json.loads(ARGS)
-officer = staff_create(username=args["officer"], password=DEMO_PASSWORD, first_name="Piket", last_name="Latihan",
-                       email=args["officer"] + "@example.org")
-TOTPDevice.objects.create(user=officer, name="authenticator", key=demo_totp_key(args["officer"]), confirmed=True)
-membership_grant(user=officer, mission=Mission.objects.get(code="KBRI-KUALA-LUMPUR"), role=Role.PROTECTION_OFFICER)
-missions = {}
-for name, phone, lat, lon in args["people"]:
-    citizen = Citizen.objects.create(full_name=name, phone=phone)
-    stay = stay_register(citizen=citizen, actor=None, lat=lat, lon=lon, city="Kuala Lumpur",
-                         start_date=dt.date.today() - dt.timedelta(days=30))
-    missions[name] = stay.mission.code
-print(json.dumps(missions))
-"""
-
-MESSAGES = """
-import json
-from embassy.notify.models import Message
-print(json.dumps([{"channel": m.channel, "address": m.address, "status": m.status, "body": m.body, "url": m.url}
-                  for m in Message.objects.filter(kind="crisis.rollcall").order_by("id")]))
-"""
-
-
-# --- Server and worker ---------------------------------------------------------------------------------------------
-@dataclass
-class Server:
-    base: str
-    env: dict[str, str]
-    var: Path
-
-    def python(self, code: str, **args: Any) -> Any:
-        """Run `code` in a Django shell on the server's database; returns the JSON it prints last."""
-        done = subprocess.run([sys.executable, "manage.py", "shell", "-c", f"ARGS = {json.dumps(json.dumps(args))}\n{code}"],
-                              cwd=tb.REPO, env=self.env, capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0, f"manage.py shell failed:\n{done.stdout}\n{done.stderr}"
-        return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[Server]:
-    tmp = Path(tempfile.mkdtemp(prefix="embassy-crisis-browser-"))
-    port = tb._free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "PYTEST_CURRENT_TEST"}}
-    env.update(VAR_DIR=str(tmp), DEBUG="1", DJANGO_SETTINGS_MODULE="config.settings", SITE_URL=base,
-               TASKS_BACKEND="database", NOTIFY_DEV_SINK="1", ROLLCALL_CHANNELS="push,email,sms,whatsapp")
-    drop = None
-    if os.environ.get("DATABASE_URL"):
-        env["DATABASE_URL"], drop = tb._postgres_database(os.environ["DATABASE_URL"])
-    log = (tmp / "server.log").open("w+")
-    procs: list[subprocess.Popen[bytes]] = []
-    try:
-        for args in (["migrate", "--noinput", "-v0"], ["load_reference"]):
-            done = subprocess.run([sys.executable, "manage.py", *args], cwd=tb.REPO, env=env, capture_output=True,
-                                  text=True, timeout=600)
-            assert done.returncode == 0, f"manage.py {args[0]} failed:\n{done.stdout}\n{done.stderr}"
-        srv = Server(base=base, env=env, var=tmp)
-        missions = srv.python(SETUP, officer=OFFICER, people=[*PEOPLE, OUTSIDE])
-        assert set(missions.values()) == {"KBRI-KUALA-LUMPUR"}, missions
-        procs.append(subprocess.Popen([sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-                                       "--port", str(port)], cwd=tb.REPO, env=env, stdout=log, stderr=subprocess.STDOUT))
-        # The worker as `make run` starts it (its SQLite writes give way to the web's), without reloading on edits.
-        procs.append(subprocess.Popen([sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--interval", "0.5",
-                                       "--no-reload", "--no-startup-delay"], cwd=tb.REPO,
-                                      env={**env, "SQLITE_WRITER": "background"}, stdout=log, stderr=subprocess.STDOUT))
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310 - loopback
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if any(p.poll() is not None for p in procs) or time.monotonic() > deadline:
-                log.seek(0)
-                pytest.fail(f"server did not come up:\n{log.read()[-4000:]}")
-            time.sleep(0.2)
-        # The first routing call loads the country index (seconds): pay for it here, not in a test's timeout.
-        urllib.request.urlopen(f"{base}/api/v1/missions/route?lat=0&lon=0", timeout=60).close()  # noqa: S310
-        yield srv
-        for p in procs:
-            assert p.poll() is None, f"a server process stopped:\n{(tmp / 'server.log').read_text()[-4000:]}"
-    finally:
-        tb.stop(*procs)
-        log.close()
-        if drop is not None:
-            drop()
-        shutil.rmtree(tmp, ignore_errors=True)
+# Its own database: the officer and the people above only (no demo seed), a task worker for the roll-call.
+BROWSER_SERVER = tb.ServerSpec(
+    commands=(), setup="embassy.crises.tests.browser_data:drill_people",
+    setup_args=(("officer", OFFICER), ("people", [*PEOPLE, OUTSIDE])), worker=True,
+    env=(("SITE_URL", "{base}"), ("TASKS_BACKEND", "database"), ("NOTIFY_DEV_SINK", "1"),
+         ("ROLLCALL_CHANNELS", "push,email,sms,whatsapp")))
+server = tb.server
 
 
 # --- Pages ---------------------------------------------------------------------------------------------------------
@@ -184,7 +85,7 @@ class Watch:
         page.on("console", lambda msg: msg.type == "error" and self.errors.append(f"{page.url}: {msg.text}"))
         return page
 
-    def new(self, browser: Any, server: Server, viewport: str, **options: Any) -> Any:
+    def new(self, browser: Any, server: tb.Server, viewport: str, **options: Any) -> Any:
         context = browser.new_context(base_url=server.base, viewport=tb.VIEWPORTS[viewport], locale="id-ID",
                                       **options)
         context.set_default_timeout(tb.TIMEOUT_MS)
@@ -223,15 +124,10 @@ def _map_drawn(page: Any) -> None:
     expect(page.locator("[data-room-map] .leaflet-overlay-pane path.leaflet-interactive").first).to_be_attached()
 
 
-# --- The drill -----------------------------------------------------------------------------------------------------
-def test_crisis_drill_in_the_crisis_room(browser: Any, server: Server) -> None:
-    watch = Watch()
-    officer = watch.new(browser, server, "desktop")
-    officer.context.add_init_script(MAP_HOOK)
-    tb.staff_signin(officer, OFFICER)
-
-    # 1. Declare: draw a circle on the map (click the centre, click again at the edge).
-    tb.ok(officer.goto("/konsol/krisis/baru/"))
+# --- The drill, step by step ---------------------------------------------------------------------------------------
+def _draw_circle(officer: Any) -> tuple[float, float, float]:
+    """Draw a circle on the map (click the centre, click again at the edge, drag the handle back to 12 km);
+    returns the centre and radius the form holds."""
     zone_map = officer.locator("[data-zone-map]")
     expect(zone_map).to_have_class(re.compile(r"leaflet-container"))
     expect(zone_map.locator(".leaflet-overlay-pane path").first).to_be_attached()  # the country outlines
@@ -266,6 +162,13 @@ def test_crisis_drill_in_the_crisis_room(browser: Any, server: Server) -> None:
     assert abs(lat - CENTRE[0]) < 0.002 and abs(lon - CENTRE[1]) < 0.002, (lat, lon)
     assert abs(radius - RADIUS_KM) <= 0.3, radius
     assert label.inner_text() == f"{radius:g} km".replace(".", ","), (label.inner_text(), radius)  # id-ID: comma
+    return lat, lon, radius
+
+
+def _declare(officer: Any, watch: Watch) -> int:
+    """1. Declare the crisis over the circle drawn; the room counts the five inside (not Fajar, in Klang)."""
+    tb.ok(officer.goto("/konsol/krisis/baru/"))
+    lat, lon, radius = _draw_circle(officer)
     officer.locator("[data-testid=declare]").click()
     officer.wait_for_url(re.compile(r"/konsol/krisis/\d+/$"))
     crisis_id = int(re.search(r"/konsol/krisis/(\d+)/", officer.url).group(1))  # type: ignore[union-attr]
@@ -273,12 +176,18 @@ def test_crisis_drill_in_the_crisis_room(browser: Any, server: Server) -> None:
     expect(officer.locator("[data-testid=zone-text]")).to_contain_text(f"{radius:g} km")  # the circle as drawn
     expect(officer.locator("[data-testid=zone-text]")).to_contain_text(f"{lat:.4f}, {lon:.4f}")
     _expect_counts(officer, affected=len(PEOPLE), safe=0, help=0, silent=len(PEOPLE))  # not Fajar, in Klang
-    by_mission = officer.locator("[data-testid=by-mission] tbody tr td")
-    expect(by_mission).to_have_text(["KBRI-KUALA-LUMPUR", str(len(PEOPLE)), "0", "0", str(len(PEOPLE))])
+    expect(_by_mission(officer)).to_have_text(["KBRI-KUALA-LUMPUR", str(len(PEOPLE)), "0", "0", str(len(PEOPLE))])
     _map_drawn(officer)
     watch.shot(officer, "crisis-room-declared")
+    return crisis_id
 
-    # 2. The roll-call: confirm in the dialog; the worker sends one SMS each and marks them reached.
+
+def _by_mission(officer: Any) -> Any:
+    return officer.locator("[data-testid=by-mission] tbody tr td")
+
+
+def _start_rollcall(officer: Any, crisis_id: int) -> None:
+    """2. The roll-call: confirm in the dialog; the worker sends one SMS each and marks them reached."""
     officer.locator("[data-testid=rollcall]").click()
     dialog = officer.locator("#dlg-rollcall")
     expect(dialog).to_be_visible()
@@ -295,52 +204,61 @@ def test_crisis_drill_in_the_crisis_room(browser: Any, server: Server) -> None:
     _expect_counts(officer, unreachable=0, silent=len(PEOPLE))
     officer.evaluate("() => { window.__sameRoom = true; }")  # gone if the room reloads
 
-    messages = server.python(MESSAGES)
+
+def _sms_links(server: tb.Server) -> list[str]:
+    """The SMS each person inside was sent (nobody outside), through the sink; each one's one short link (/a/<code>):
+    one GSM-7 segment, the question page behind it."""
+    messages = server.call("embassy.crises.tests.browser_data:rollcall_messages")
     assert len(messages) == len(PEOPLE), messages
     by_phone = {m["address"]: m for m in messages}
     assert set(by_phone) == {p[1] for p in PEOPLE}, sorted(by_phone)  # nobody outside the zone is asked
     assert {(m["channel"], m["status"]) for m in messages} == {("sms", "sent")}, messages
     sink = (server.var / "notify" / "sink.jsonl").read_text().splitlines()
     assert len(sink) == len(PEOPLE), sink
-
-    def link(person: int) -> str:
-        """The SMS's one short link (/a/<code>): one GSM-7 segment, the question page behind it."""
-        body = by_phone[PEOPLE[person][1]]["body"]
+    links = []
+    for _name, phone, *_where in PEOPLE:
+        body = by_phone[phone]["body"]
         assert len(body.encode("gsm03.38")) <= 160, body
         found = re.search(rf"{re.escape(server.base)}/a/[0-9A-Za-z]+", body)
         assert found, body
-        return found.group(0)
+        links.append(found.group(0))
+    return links
 
-    # 3. Citizens answer on their phones, without signing in: one tap on the page the SMS opens.
+
+def _citizens_answer(browser: Any, server: tb.Server, watch: Watch, links: list[str]) -> list[Any]:
+    """3. Citizens answer on their phones, without signing in: one tap on the page the SMS opens."""
     ayu = watch.new(browser, server, "phone")
-    tb.ok(ayu.goto(link(0)))
+    tb.ok(ayu.goto(links[0]))
     ayu.locator("[data-testid=answer-safe]").click()
     expect(ayu.locator("[data-testid=rollcall-done]")).to_have_text(re.compile(r"ditandai selamat|marked safe"))
     watch.shot(ayu, "crisis-answer-safe-phone")
 
     bayu = watch.new(browser, server, "phone")
-    tb.ok(bayu.goto(link(1)))
+    tb.ok(bayu.goto(links[1]))
     bayu.locator("[data-testid=answer-help]").click()
     expect(bayu.locator("[data-testid=rollcall-done]")).to_have_text(re.compile(r"bantuan Anda telah diterima|call for help"))
     watch.shot(bayu, "crisis-answer-help-phone")
 
     citra = watch.new(browser, server, "phone")
-    question = link(2)  # the question itself: both buttons, nothing sent yet
-    tb.ok(citra.goto(question))
+    tb.ok(citra.goto(links[2]))  # the question itself: both buttons, nothing sent yet
     expect(citra.locator("main")).to_contain_text(TITLE)
     expect(citra.locator("[data-testid=answer-help]")).to_be_visible()
     watch.shot(citra, "crisis-answer-question-phone")
     citra.locator("[data-testid=answer-safe]").click()  # one tap
     expect(citra.locator("[data-testid=rollcall-done]")).to_have_text(re.compile(r"ditandai selamat|marked safe"))
+    return [ayu, bayu, citra]
 
-    # 4. The room follows by itself (it polls every 2 s).
+
+def _room_follows(officer: Any) -> None:
+    """4. The room follows by itself (it polls every 2 s)."""
     _expect_counts(officer, safe=2, help=1, silent=2)
     assert officer.evaluate("() => window.__sameRoom === true"), "the room was reloaded"
-    expect(by_mission).to_have_text(["KBRI-KUALA-LUMPUR", str(len(PEOPLE)), "2", "1", "2"])  # by mission too
-    log = officer.locator("[data-testid=crisis-log]")
-    expect(log.locator("li.rollcall")).to_have_count(1)
+    expect(_by_mission(officer)).to_have_text(["KBRI-KUALA-LUMPUR", str(len(PEOPLE)), "2", "1", "2"])  # by mission too
+    expect(officer.locator("[data-testid=crisis-log] li.rollcall")).to_have_count(1)
 
-    # The people to call: who needs help (with the SOS case opened for them), and the silent.
+
+def _people_to_call(officer: Any, watch: Watch) -> None:
+    """Who needs help (with the SOS case opened for them) and the silent; Dimas is called and recorded safe."""
     officer.locator("[data-testid=people-refresh]").click()  # htmx: the list alone, the page stays
     helping = officer.locator("[data-testid=help-list] tbody tr")
     expect(helping).to_have_count(1)
@@ -373,18 +291,22 @@ def test_crisis_drill_in_the_crisis_room(browser: Any, server: Server) -> None:
     _expect_counts(officer, safe=3, help=1, silent=1, reached=len(PEOPLE))
     assert officer.evaluate("() => window.__sameRoom === true"), "the room was reloaded"
 
-    # A note in the log.
+
+def _note(officer: Any, watch: Watch, crisis_id: int) -> None:
+    """A note in the log."""
     note = "Latihan: tim piket menelepon warga yang belum menjawab."
     officer.fill("#note-text", note)
     officer.locator("[data-testid=add-note]").click()
     officer.wait_for_url(re.compile(rf"/konsol/krisis/{crisis_id}/#notes$"))
-    expect(log.locator("li.note").first).to_contain_text(note)
+    expect(officer.locator("[data-testid=crisis-log] li.note").first).to_contain_text(note)
     _expect_counts(officer, safe=3, help=1, silent=1)
     _map_drawn(officer)
     officer.evaluate("() => window.scrollTo(0, 0)")
     watch.shot(officer, "crisis-room-drill")
 
-    # 5. The report, and the same as a PDF.
+
+def _report(officer: Any, watch: Watch, crisis_id: int) -> None:
+    """5. The report, and the same as a PDF."""
     tb.ok(officer.goto(f"/konsol/krisis/{crisis_id}/laporan/"))
     report = officer.locator("[data-testid=crisis-report]")
     expect(report).to_be_visible()
@@ -400,7 +322,21 @@ def test_crisis_drill_in_the_crisis_room(browser: Any, server: Server) -> None:
     assert response.headers["content-type"].startswith("application/pdf"), response.headers
     assert response.body().startswith(b"%PDF"), response.body()[:20]
 
-    for page in (ayu, bayu, citra, officer):
+
+def test_crisis_drill_in_the_crisis_room(browser: Any, server: tb.Server) -> None:
+    assert set(server.data.values()) == {"KBRI-KUALA-LUMPUR"}, server.data  # everyone's stay is Kuala Lumpur's
+    watch = Watch()
+    officer = watch.new(browser, server, "desktop")
+    officer.context.add_init_script(MAP_HOOK)
+    tb.staff_signin(officer, OFFICER)
+    crisis_id = _declare(officer, watch)
+    _start_rollcall(officer, crisis_id)
+    phones = _citizens_answer(browser, server, watch, _sms_links(server))
+    _room_follows(officer)
+    _people_to_call(officer, watch)
+    _note(officer, watch, crisis_id)
+    _report(officer, watch, crisis_id)
+    for page in (*phones, officer):
         page.context.close()
 
     # 6. As for every browser test: nothing left the server, no script failed, the pages fit.

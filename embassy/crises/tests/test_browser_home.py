@@ -6,22 +6,14 @@ a crisis room read in the mission's local time (point 4).
 - /aman/ (the page behind the link in the message) shows "I am safe" green and "I need help" red.
 - The officer's crisis room states times in Kuala Lumpur time with the zone, UTC on hover.
 
-The server is its own uvicorn process on its own database (migrate, reference data, a small demo seed); the
-crisis and the roll-call are set up through `manage.py shell` in that process's environment (no worker: the
-roll-call's messages are not needed, only the question). Screenshots: var/screenshots/home-*.png.
+The server is the harness's, on its own database with a small demo seed; the crisis and the roll-call are set up
+with the factories on that database (crises/tests/browser_data.py; no worker: the roll-call's messages are not
+needed, only the question). Screenshots: var/screenshots/home-*.png.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import shutil
-import subprocess
-import sys
-import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +24,7 @@ if not Path("/usr/bin/chromium").exists():
                 allow_module_level=True)
 pytest.importorskip("playwright.sync_api")
 
-from embassy.common.tests import test_browser as tb  # after the skips above (it skips the same way)
+from embassy.common.tests import harness as tb  # after the skips above (it skips the same way)
 
 expect = tb.expect
 browser = tb.browser
@@ -44,75 +36,21 @@ SITI = "siti.rahayu@example.com"  # demo citizen with a stay in Kuala Lumpur
 OFFICER = "kl.protection"
 GREEN, RED = "rgb(31, 122, 63)", "rgb(179, 18, 31)"  # static/crises/answer.css
 
-# Declares a flood over central Kuala Lumpur as kl.protection, starts the roll-call and returns Siti's answer link.
-SETUP = """
-import json
-from embassy.accounts.models import User
-from embassy.crises.links import link_token, link_url
-from embassy.crises.models import Affected
-from embassy.crises.rollcall import rollcall_start
-from embassy.crises.services import crisis_declare
-
-officer = User.objects.get(username=ARGS_OFFICER)
-officer.is_verified = lambda: True
-crisis = crisis_declare(actor=officer, title="LATIHAN: Banjir Kuala Lumpur", kind="flood", lat=3.14, lon=101.69,
-                        radius_km=15)
-rollcall_start(actor=officer, crisis=crisis)
-siti = Affected.objects.get(crisis=crisis, citizen__email=ARGS_SITI)
-other = Affected.objects.filter(crisis=crisis, inside=True).exclude(pk=siti.pk).first()
-print(json.dumps({"crisis": crisis.pk, "occurred": crisis.created_at.isoformat(),
-                  "link": link_url(crisis.pk, link_token(other.pk, crisis.pk))}))
-"""
-
-
-@dataclass
-class Server:
-    base: str
-    env: dict[str, str]
-
-    def python(self, code: str, **names: str) -> Any:
-        """Run `code` in a Django shell on the server's database (ARGS_<NAME> set); returns the JSON printed last."""
-        head = "".join(f"ARGS_{k.upper()} = {v!r}\n" for k, v in names.items())
-        done = subprocess.run([sys.executable, "manage.py", "shell", "-c", head + code], cwd=tb.REPO, env=self.env,
-                              capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0, f"manage.py shell failed:\n{done.stdout}\n{done.stderr}"
-        return json.loads(done.stdout.strip().splitlines()[-1])
+# A small demo seed; SITE_URL follows HOST and PORT (the answer links must lead to this server).
+BROWSER_SERVER = tb.ServerSpec(commands=(("seed_demo", "--citizens", "40", "--seed", "3"),),
+                               env=(("HOST", "127.0.0.1"), ("PORT", "{port}")), unset=("SITE_URL",))
+server = tb.server
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[Server]:
-    tmp = Path(tempfile.mkdtemp(prefix="embassy-home-browser-"))
-    port = tb._free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "PYTEST_CURRENT_TEST", "SITE_URL"}}
-    env.update(VAR_DIR=str(tmp), DEBUG="1", DEMO_SHOW_CODES="1", DJANGO_SETTINGS_MODULE="config.settings",
-               HOST="127.0.0.1", PORT=str(port))  # SITE_URL follows HOST and PORT
-    drop = None
-    if os.environ.get("DATABASE_URL"):
-        env["DATABASE_URL"], drop = tb._postgres_database(os.environ["DATABASE_URL"])
-    log = (tmp / "server.log").open("w+")
-    proc = None
-    try:
-        tb.manage(env, ["migrate", "--noinput", "-v0"], ["load_reference"], ["seed_demo", "--citizens", "40", "--seed", "3"])
-        proc = tb.start_server(env, port, log)
-        yield Server(base=base, env=env)
-    finally:
-        if proc is not None:
-            tb.stop(proc)
-        log.close()
-        if drop is not None:
-            drop()
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def drill(server: Server) -> dict[str, Any]:
-    found = server.python(SETUP, officer=OFFICER, siti=SITI)
+def drill(server: tb.Server) -> dict[str, Any]:
+    """A flood over central Kuala Lumpur declared by kl.protection, its roll-call started."""
+    found = server.call("embassy.crises.tests.browser_data:open_rollcall", officer=OFFICER, citizen=SITI)
     assert found["link"].startswith(server.base + "/aman/"), found  # links lead to this server (SITE_URL)
-    return found
+    return dict(found)
 
 
-def _phone(browser: Any, server: Server) -> Any:
+def _phone(browser: Any, server: tb.Server) -> Any:
     page = tb.new_page(browser, server.base, "phone")
     page.set_viewport_size(PHONE)
     return page
@@ -128,7 +66,7 @@ def _box(locator: Any) -> dict[str, float]:
     return box
 
 
-def test_the_question_is_the_first_thing_on_the_phone(browser: Any, server: Server, drill: dict[str, Any]) -> None:
+def test_the_question_is_the_first_thing_on_the_phone(browser: Any, server: tb.Server, drill: dict[str, Any]) -> None:
     page = _phone(browser, server)
     tb.citizen_signin(page, SITI)
     card = page.locator("[data-testid=rollcall-question]")
@@ -155,7 +93,7 @@ def test_the_question_is_the_first_thing_on_the_phone(browser: Any, server: Serv
     page.context.close()
 
 
-def test_the_answer_page_has_a_green_and_a_red_button(browser: Any, server: Server, drill: dict[str, Any]) -> None:
+def test_the_answer_page_has_a_green_and_a_red_button(browser: Any, server: tb.Server, drill: dict[str, Any]) -> None:
     page = _phone(browser, server)
     tb.ok(page.goto(drill["link"]))
     safe, help_ = page.locator("[data-testid=answer-safe]"), page.locator("[data-testid=answer-help]")
@@ -172,7 +110,7 @@ def test_the_answer_page_has_a_green_and_a_red_button(browser: Any, server: Serv
     page.context.close()
 
 
-def test_the_crisis_room_reads_kuala_lumpur_time(browser: Any, server: Server, drill: dict[str, Any]) -> None:
+def test_the_crisis_room_reads_kuala_lumpur_time(browser: Any, server: tb.Server, drill: dict[str, Any]) -> None:
     page = tb.new_page(browser, server.base, "desktop")
     tb.staff_signin(page, OFFICER)
     tb.ok(page.goto(f"/konsol/krisis/{drill['crisis']}/"))

@@ -4,7 +4,6 @@ by phone, notes, confirming, dismissing and starting the roll-call."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from typing import Any
@@ -15,10 +14,11 @@ from django.urls import reverse
 
 from embassy.accounts.models import AuditEvent
 from embassy.citizens.models import Citizen
-from embassy.citizens.services import stay_register
-from embassy.common.tests.factories import make_staff, staff_client
+from embassy.citizens.tests.factories import CitizenFactory, StayFactory
+from embassy.common.tests.factories import make_staff, staff_client, verified
 from embassy.crises.models import Affected, Crisis, CrisisEvent
 from embassy.crises.services import crisis_declare
+from embassy.crises.tests.factories import CrisisRowFactory
 from embassy.missions.models import Role
 from embassy.sos.models import Case
 
@@ -27,9 +27,7 @@ KL = (3.14, 101.69)
 
 
 def _person(name: str, lat: float, lon: float, *, phone: str = "", email: str = "") -> Citizen:
-    citizen = Citizen.objects.create(full_name=name, phone=phone, email=email)
-    stay_register(citizen=citizen, actor=None, lat=lat, lon=lon, start_date=dt.date(2026, 1, 1))
-    return citizen
+    return StayFactory(citizen=CitizenFactory(full_name=name, phone=phone, email=email), lat=lat, lon=lon).citizen
 
 
 @pytest.fixture
@@ -49,7 +47,7 @@ def flood(kl_officer: Any) -> Crisis:
     _person("Siti Banjir", 3.139, 101.6869, phone="+60123456789", email="siti@example.com")
     _person("Budi Banjir", 3.15, 101.70)
     _person("Rina Penang", 5.41, 100.33)
-    kl_officer.is_verified = lambda: True  # the service is called directly, as the web layer would
+    verified(kl_officer)  # the service is called directly, as the web layer would
     crisis = crisis_declare(actor=kl_officer, title="Banjir Kuala Lumpur", kind="flood", lat=KL[0], lon=KL[1],
                             radius_km=25)
     del kl_officer.is_verified
@@ -72,7 +70,7 @@ def test_the_list_is_scoped_to_the_missions_and_headquarters_sees_all(web: Clien
     assert jeddah.get(f"/konsol/krisis/{flood.pk}/live/").status_code == 404
     assert jeddah.get(f"/konsol/krisis/{flood.pk}/peta.geojson").status_code == 404
     hq = staff_client(make_staff("HQ-PWNI", Role.PROTECTION_ANALYST, username="crisis.hq"))
-    elsewhere = Crisis.objects.create(title="Gempa Jepang", kind="earthquake", source="usgs", source_id="us1")
+    elsewhere = CrisisRowFactory(title="Gempa Jepang", kind="earthquake", source="usgs", source_id="us1")
     assert _ids(hq.get("/konsol/krisis/")) == [elsewhere.pk, flood.pk]
     assert _ids(hq.get("/konsol/krisis/?status=proposed")) == [elsewhere.pk]
     # the counts: two people inside, nobody answered yet
@@ -233,7 +231,7 @@ def test_the_silent_list_is_for_personal_data_roles_and_every_read_is_audited(we
 def test_silent_list_pages(web: Client, kl_officer: Any, settings: Any) -> None:
     for i in range(30):
         _person(f"Warga {i:02d}", 3.14 + i / 1000, 101.69)
-    kl_officer.is_verified = lambda: True
+    verified(kl_officer)
     crisis = crisis_declare(actor=kl_officer, title="Banjir besar", kind="flood", lat=KL[0], lon=KL[1],
                             radius_km=25)
     first = web.get(f"/konsol/krisis/{crisis.pk}/")
@@ -294,16 +292,16 @@ def test_notes_confirm_dismiss_and_the_roll_call(web: Client, flood: Crisis) -> 
     assert CrisisEvent.objects.filter(crisis=flood, kind="rollcall").count() == 1
 
     # a proposed crisis from a feed: confirm from the list, another dismissed from the room
-    proposed = Crisis.objects.create(title="Gempa Selangor", kind="earthquake", source="usgs", source_id="us7",
-                                     lat=3.07, lon=101.52, radius_km=50)
+    proposed = CrisisRowFactory(title="Gempa Selangor", kind="earthquake", source="usgs", source_id="us7",
+                                lat=3.07, lon=101.52, radius_km=50)
     proposed.missions.set(flood.missions.all())
     listing = web.get("/konsol/krisis/")
     assert f'action="/konsol/krisis/{proposed.pk}/konfirmasi/"'.encode() in listing.content
     r = web.post(f"/konsol/krisis/{proposed.pk}/konfirmasi/", {"next": "list"})
     assert r.status_code == 302 and r["Location"] == "/konsol/krisis/"
     assert Crisis.objects.get(pk=proposed.pk).status == Crisis.Status.ACTIVE
-    another = Crisis.objects.create(title="Banjir Selangor", kind="flood", source="gdacs", source_id="g7",
-                                    lat=3.07, lon=101.52, radius_km=30)
+    another = CrisisRowFactory(title="Banjir Selangor", kind="flood", source="gdacs", source_id="g7",
+                               lat=3.07, lon=101.52, radius_km=30)
     another.missions.set(flood.missions.all())
     web.post(f"/konsol/krisis/{another.pk}/tutup/", {"reason": "false alarm"})
     assert Crisis.objects.get(pk=another.pk).status == Crisis.Status.DISMISSED

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from embassy.citizens.models import Citizen
-from embassy.citizens.services import stay_register
+from embassy.citizens.tests.factories import CitizenFactory, StayFactory
 from embassy.common.errors import BadInput, PermissionDenied
 from embassy.common.tests.factories import make_staff, verified
 from embassy.crises.affected import find_affected
@@ -31,9 +31,7 @@ GDACS = (DATA / "gdacs-rss-archive-orange-2016-04-09-excerpt.xml").read_bytes()
 
 
 def _stay(lat: float, lon: float, name: str = "Warga", country: str | None = None) -> Citizen:
-    citizen = Citizen.objects.create(full_name=name)
-    stay_register(citizen=citizen, actor=None, lat=lat, lon=lon, country=country, start_date=dt.date(2026, 1, 1))
-    return citizen
+    return StayFactory(citizen=CitizenFactory(full_name=name), lat=lat, lon=lon, country=country).citizen
 
 
 def _seen(event: FeedEvent) -> dt.datetime:

@@ -16,9 +16,8 @@ from embassy.accounts.models import AuditEvent
 from embassy.accounts.zones import console_zone, country_zone, hq_zone, stay_zone
 from embassy.advisories.models import AdvisoryVersion, CountryAdvisory
 from embassy.advisories.tests.helpers import analyst, publish
-from embassy.citizens.models import Citizen
-from embassy.citizens.services import stay_register
-from embassy.common.tests.factories import make_staff, staff_client
+from embassy.citizens.tests.factories import CitizenFactory, StayFactory
+from embassy.common.tests.factories import make_staff, staff_client, verified
 from embassy.common.when import local_label
 from embassy.crises.ingest import notify_missions
 from embassy.crises.models import Crisis, CrisisEvent
@@ -26,6 +25,7 @@ from embassy.crises.report.pdf import when as pdf_when
 from embassy.crises.services import crisis_declare
 from embassy.missions.models import Role
 from embassy.notify.models import Message
+from embassy.notify.tests.factories import MessageFactory
 
 pytestmark = pytest.mark.django_db
 AT = dt.datetime(2026, 12, 3, 3, 19, tzinfo=dt.UTC)  # 11:19 in Kuala Lumpur, 10:19 in Jakarta
@@ -34,10 +34,9 @@ HOVER = 'datetime="2026-12-03T03:19:00Z" title="2026-12-03 03:19 UTC"'
 
 @pytest.fixture
 def crisis() -> Crisis:
-    citizen = Citizen.objects.create(full_name="Siti Banjir", email="siti@example.com")
-    stay_register(citizen=citizen, actor=None, lat=3.139, lon=101.6869, start_date=dt.date(2026, 1, 1))
+    StayFactory(citizen=CitizenFactory(full_name="Siti Banjir", email="siti@example.com"), lat=3.139, lon=101.6869)
     officer = make_staff("KBRI-KUALA-LUMPUR", Role.PROTECTION_OFFICER, username="time.kl")
-    officer.is_verified = lambda: True  # type: ignore[attr-defined]
+    verified(officer)
     found = crisis_declare(actor=officer, title="Banjir Kuala Lumpur", kind="flood", lat=3.14, lon=101.69,
                            radius_km=25)
     Crisis.objects.filter(pk=found.pk).update(created_at=AT, occurred_at=AT)
@@ -103,7 +102,7 @@ def test_headquarters_wide_pages_read_wib() -> None:
     with translation.override("en"):
         label = local_label(event.at, "Asia/Jakarta")
     assert label in audit and label.endswith(" WIB")
-    Message.objects.create(channel="email", address="a@example.com", subject="s", body="b", created_at=AT)
+    MessageFactory(channel="email", address="a@example.com", subject="s", body="b", created_at=AT)
     Message.objects.filter(subject="s").update(created_at=AT)
     admin = staff_client(make_staff("HQ-PWNI", Role.ADMINISTRATOR))
     assert "10:19 WIB" in admin.get("/konsol/notify/").content.decode()
@@ -132,7 +131,7 @@ def test_the_console_zone_follows_the_current_mission(rf: Any) -> None:
     request = rf.get("/")
     request.session = SessionStore()
     request.user = make_staff("KBRI-TOKYO", Role.PROTECTION_OFFICER)
-    request.user.is_verified = lambda: True  # after the second factor
+    verified(request.user)  # after the second factor
     assert console_zone(request) == "Asia/Tokyo"
 
 

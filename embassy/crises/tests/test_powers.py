@@ -4,7 +4,6 @@ protection duties act. Through the API and the console; every refusal is audited
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
@@ -13,7 +12,7 @@ from django.test import Client
 
 from embassy.accounts.models import AuditEvent
 from embassy.citizens.models import Citizen
-from embassy.citizens.services import stay_register
+from embassy.citizens.tests.factories import CitizenFactory, StayFactory
 from embassy.common.errors import PermissionDenied
 from embassy.common.tests.factories import bearer, make_staff, staff_client, verified
 from embassy.crises.models import Crisis
@@ -33,9 +32,7 @@ def _json(client: Client, method: str, url: str, body: dict[str, Any], auth: dic
 
 
 def _pilgrim(lat: float, lon: float) -> Citizen:
-    citizen = Citizen.objects.create(full_name="Jamaah", phone="+966500000001")
-    stay_register(citizen=citizen, actor=None, lat=lat, lon=lon, start_date=dt.date(2026, 1, 1))
-    return citizen
+    return StayFactory(citizen=CitizenFactory(full_name="Jamaah", phone="+966500000001"), lat=lat, lon=lon).citizen
 
 
 def test_an_officer_acts_only_within_their_missions_jurisdiction(client: Client) -> None:

@@ -21,8 +21,7 @@ from embassy.accounts.models import AuditEvent
 from embassy.advisories.models import AdvisoryVersion
 from embassy.advisories.services import advisory_publish
 from embassy.advisories.tests.helpers import analyst, publish
-from embassy.citizens.models import Citizen
-from embassy.citizens.services import stay_register
+from embassy.citizens.tests.factories import CitizenFactory, StayFactory
 from embassy.common.errors import BadInput, Conflict, NotFound, PermissionDenied
 from embassy.common.tests.factories import make_staff, staff_client, verified
 from embassy.crises import cap
@@ -51,8 +50,8 @@ def _officer(role: str = Role.PROTECTION_OFFICER, unit: str = "KBRI-KUALA-LUMPUR
 def _drill(officer: Any) -> Crisis:
     """A drill in Kuala Lumpur: four people inside, roll-call started; two safe, one needs help, one silent."""
     for name, phone in zip(NAMES, PHONES, strict=True):
-        citizen = Citizen.objects.create(full_name=name, phone=phone, email=f"{name.split()[0].lower()}@example.com")
-        stay_register(citizen=citizen, actor=None, lat=3.14, lon=101.69, start_date=dt.date(2026, 1, 1))
+        email = f"{name.split()[0].lower()}@example.com"
+        StayFactory(citizen=CitizenFactory(full_name=name, phone=phone, email=email), lat=3.14, lon=101.69)
     crisis = crisis_declare(actor=officer, title="Gempa Kuala Lumpur", kind="earthquake", lat=3.14, lon=101.69,
                             radius_km=30)
     crisis.data = {"drill": True}

@@ -9,6 +9,8 @@ import re
 import time
 from pathlib import Path
 from typing import Any
+from unittest import mock
+from urllib.parse import urlsplit
 
 import gsm0338  # noqa: F401  (the SMS checks encode with its codec)
 import pytest
@@ -16,22 +18,26 @@ from django.core import signing
 from django.test import Client, TestCase
 from django.utils import timezone
 
+from config.fastpath import ApiFastPathMiddleware
 from embassy.accounts.models import AuditEvent
-from embassy.citizens.models import Citizen, EmergencyContact
+from embassy.citizens.models import Citizen
 from embassy.citizens.services import stay_register
-from embassy.common.tests.factories import make_staff, verified
+from embassy.citizens.tests.factories import CitizenFactory, EmergencyContactFactory, StayFactory
+from embassy.common.errors import PermissionDenied
+from embassy.common.tests.factories import make_citizen_user, make_staff, verified
+from embassy.crises import fastpath as crises_fastpath
 from embassy.crises.answers import rollcall_answer_link
-from embassy.crises.asking import rollcall_remind
+from embassy.crises.asking import rollcall_queue_asks, rollcall_remind
 from embassy.crises.feeds import parse_usgs
 from embassy.crises.ingest import crisis_ingest
 from embassy.crises.links import LinkRefused, link_check, link_token
 from embassy.crises.models import Affected, Answer, Crisis
 from embassy.crises.rollcall import rollcall_start
-from embassy.crises.selectors import rollcall_counts, silent_list_for
+from embassy.crises.selectors import help_list_for, rollcall_counts, silent_list_for
 from embassy.crises.services import crisis_declare, crisis_dismiss
 from embassy.missions.models import Role
 from embassy.notify.dispatch import dispatch_due
-from embassy.notify.models import Message
+from embassy.notify.models import Message, PushSubscription
 from embassy.sos.models import Case
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("rollcall_channels")]
@@ -41,9 +47,7 @@ DATA = Path(__file__).parent / "data"
 
 
 def _person(name: str, lat: float, lon: float, *, email: str = "", phone: str = "") -> Citizen:
-    citizen = Citizen.objects.create(full_name=name, email=email, phone=phone)
-    stay_register(citizen=citizen, actor=None, lat=lat, lon=lon, start_date=dt.date(2026, 1, 1))
-    return citizen
+    return StayFactory(citizen=CitizenFactory(full_name=name, email=email, phone=phone), lat=lat, lon=lon).citizen
 
 
 def _officer() -> Any:
@@ -150,9 +154,51 @@ def _links(body: str) -> dict[str, str]:
 
 
 def _path(url: str) -> str:
-    from urllib.parse import urlsplit
-
     return urlsplit(url).path
+
+
+def _quake_near_fukushima() -> Crisis:
+    """The recorded USGS event, ingested ten minutes after it: an auto-confirmed crisis."""
+    events = parse_usgs((DATA / "usgs-significant_month-2022-04-05.geojson").read_bytes()).events
+    quake = next(e for e in events if e.magnitude and e.magnitude >= 7 and 36 < e.lat < 39 and 140 < e.lon < 143)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        crisis, action = crisis_ingest(event=quake, now=quake.occurred_at + dt.timedelta(minutes=10))
+    assert action == "created" and crisis is not None and crisis.status == Crisis.Status.ACTIVE
+    return crisis
+
+
+def _silence_reaches_the_contacts(client: Client, crisis: Crisis, silent: Citizen) -> dt.datetime:
+    """Silence: reminders on schedule, then the emergency contacts, whose link answers for the person."""
+    asked = Affected.objects.get(crisis=crisis, citizen=silent).asked_at
+    assert asked is not None
+    assert rollcall_remind(now=asked + dt.timedelta(minutes=10)) == 0
+    assert rollcall_remind(now=asked + dt.timedelta(minutes=31)) >= 1
+    assert rollcall_remind(now=asked + dt.timedelta(minutes=32)) == 0  # not twice
+    assert rollcall_remind(now=asked + dt.timedelta(minutes=121)) >= 1
+    row = Affected.objects.get(crisis=crisis, citizen=silent)
+    assert row.reminders == 2
+    assert rollcall_remind(now=asked + dt.timedelta(minutes=241)) >= 1
+    contact = Message.objects.get(kind="crisis.contact", address="+6281234567890")
+    assert "Citra" in contact.body and "/a/" in contact.body and len(contact.body.encode("gsm03.38")) <= 160
+    assert client.post(_path(_links(contact.body)["selamat"]), {"answer": "safe"}).status_code == 200
+    row.refresh_from_db()
+    assert (row.answer, row.answered_via) == ("safe", "contact")
+    return asked
+
+
+def _lists_are_for_personal_data_roles(officer: Any, crisis: Crisis, silent_total: int) -> None:
+    """The silent and help lists: names and phones for the protection officer, audited; refused to social media."""
+    silent = silent_list_for(user=officer, crisis=crisis)
+    assert silent["total"] == silent_total
+    assert AuditEvent.objects.filter(action="crisis.silent.read").exists()
+    social = verified(make_staff("KBRI-TOKYO", Role.SOCIAL_MEDIA_OFFICER, username="social.tokyo"))
+    with pytest.raises(PermissionDenied):
+        silent_list_for(user=social, crisis=crisis)
+    assert AuditEvent.objects.filter(action="crisis.silent.denied").exists()
+    assert help_list_for(user=officer, crisis=crisis)["total"] == 1
+    with pytest.raises(PermissionDenied):
+        help_list_for(user=social, crisis=crisis)
+    assert AuditEvent.objects.filter(action="crisis.help.denied").exists()
 
 
 def test_full_drill_from_a_recorded_feed_event(settings: Any, client: Client) -> None:
@@ -160,13 +206,9 @@ def test_full_drill_from_a_recorded_feed_event(settings: Any, client: Client) ->
     a = _person("Ayu", 37.75, 140.47, email="ayu@example.org")     # Fukushima city: e-mail
     b = _person("Bima", 37.40, 140.38, phone="+81901234567")       # Koriyama: SMS (sink)
     c = _person("Citra", 37.05, 140.89, phone="+81907654321")      # Iwaki: SMS, stays silent
-    EmergencyContact.objects.create(citizen=c, name="Ibu Citra", phone="+6281234567890")
+    EmergencyContactFactory(citizen=c, name="Ibu Citra", phone="+6281234567890")
     far = _person("Dewi", 34.69, 135.50, phone="+81900000000")     # Osaka: outside the zone
-    events = parse_usgs((DATA / "usgs-significant_month-2022-04-05.geojson").read_bytes()).events
-    quake = next(e for e in events if e.magnitude and e.magnitude >= 7 and 36 < e.lat < 39 and 140 < e.lon < 143)
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        crisis, action = crisis_ingest(event=quake, now=quake.occurred_at + dt.timedelta(minutes=10))
-    assert action == "created" and crisis is not None and crisis.status == Crisis.Status.ACTIVE
+    crisis = _quake_near_fukushima()
     inside = set(Affected.objects.filter(crisis=crisis, inside=True).values_list("citizen_id", flat=True))
     assert {a.pk, b.pk, c.pk} <= inside and far.pk not in inside
 
@@ -194,66 +236,59 @@ def test_full_drill_from_a_recorded_feed_event(settings: Any, client: Client) ->
     case = Case.objects.get(citizen=b)
     assert case.mission.code == "KBRI-TOKYO" and case.text == "Rumah roboh"
 
-    # Silence: reminders on schedule, then the emergency contacts.
-    asked = Affected.objects.get(crisis=crisis, citizen=c).asked_at
-    assert rollcall_remind(now=asked + dt.timedelta(minutes=10)) == 0
-    assert rollcall_remind(now=asked + dt.timedelta(minutes=31)) >= 1
-    assert rollcall_remind(now=asked + dt.timedelta(minutes=32)) == 0  # not twice
-    assert rollcall_remind(now=asked + dt.timedelta(minutes=121)) >= 1
-    row_c = Affected.objects.get(crisis=crisis, citizen=c)
-    assert row_c.reminders == 2
-    assert rollcall_remind(now=asked + dt.timedelta(minutes=241)) >= 1
-    contact = Message.objects.get(kind="crisis.contact", address="+6281234567890")
-    assert "Citra" in contact.body and "/a/" in contact.body and len(contact.body.encode("gsm03.38")) <= 160
-    assert client.post(_path(_links(contact.body)["selamat"]), {"answer": "safe"}).status_code == 200
-    row_c.refresh_from_db()
-    assert (row_c.answer, row_c.answered_via) == ("safe", "contact")
-
-    # The silent list: names and phones for the protection officer, audited; refused to social media.
-    silent = silent_list_for(user=officer, crisis=crisis)
-    assert silent["total"] == len(inside) - 3
-    assert AuditEvent.objects.filter(action="crisis.silent.read").exists()
-    social = verified(make_staff("KBRI-TOKYO", Role.SOCIAL_MEDIA_OFFICER, username="social.tokyo"))
-    from embassy.common.errors import PermissionDenied
-
-    with pytest.raises(PermissionDenied):
-        silent_list_for(user=social, crisis=crisis)
-    assert AuditEvent.objects.filter(action="crisis.silent.denied").exists()
-    from embassy.crises.selectors import help_list_for
-
-    assert help_list_for(user=officer, crisis=crisis)["total"] == 1
-    with pytest.raises(PermissionDenied):
-        help_list_for(user=social, crisis=crisis)
-    assert AuditEvent.objects.filter(action="crisis.help.denied").exists()
+    asked = _silence_reaches_the_contacts(client, crisis, c)
+    _lists_are_for_personal_data_roles(officer, crisis, silent_total=len(inside) - 3)
     assert timezone.now() > asked
 
 
-def test_the_fast_path_answers_like_the_documented_route() -> None:
-    """Without cookies, POST /api/v1/rollcall/answer is served before the page machinery (config.fastpath)."""
-    officer = _officer()
-    siti = _person("Siti", 3.14, 101.69, phone="+60123456789")
-    crisis = _crisis(officer)
-    token = link_token(Affected.objects.get(crisis=crisis, citizen=siti).pk, crisis.pk)
-    fresh = Client()
+def _answer_sequence(client: Client, crisis: Crisis, token: str) -> list[tuple[int, Any]]:
+    """Statuses and bodies of one person's answers: help, the same again, another crisis, a bad answer, no JSON."""
 
     def post(body: Any) -> Any:
-        return fresh.post("/api/v1/rollcall/answer", body if isinstance(body, str) else json.dumps(body),
-                          content_type="application/json")
+        return client.post("/api/v1/rollcall/answer", body if isinstance(body, str) else json.dumps(body),
+                           content_type="application/json")
 
-    first = post({"crisis": crisis.pk, "token": token, "answer": "help"})
-    assert first.status_code == 200 and first.json()["recorded"] is True and first.json()["case_id"]
-    assert post({"crisis": crisis.pk, "token": token, "answer": "help"}).json()["recorded"] is False
-    refused = post({"crisis": crisis.pk + 1, "token": token, "answer": "safe"})
-    assert refused.status_code == 403 and refused.json()["errors"][0]["field"] == "token"
-    maybe = post({"crisis": crisis.pk, "token": token, "answer": "maybe"})
-    assert maybe.status_code == 422 and maybe.json()["errors"][0]["field"] == "answer"
-    assert post("{not json").status_code == 400  # not JSON at all: 400, as on the documented route
-    assert "cookie" not in str(fresh.cookies).lower() or not fresh.cookies
+    replies = [post({"crisis": crisis.pk, "token": token, "answer": "help"}),
+               post({"crisis": crisis.pk, "token": token, "answer": "help"}),
+               post({"crisis": crisis.pk + 1, "token": token, "answer": "safe"}),
+               post({"crisis": crisis.pk, "token": token, "answer": "maybe"}),
+               post("{not json")]
+    return [(r.status_code, r.json()) for r in replies]
+
+
+def test_the_fast_path_answers_like_the_documented_route() -> None:
+    """Without cookies, POST /api/v1/rollcall/answer is served before the page machinery (config.fastpath); with
+    a cookie it reaches the documented API route (crises.api.rollcall_link_answer). Both answer alike."""
+    officer = _officer()
+    siti = _person("Siti", 3.14, 101.69, phone="+60123456789")
+    budi = _person("Budi", 3.15, 101.70, phone="+60123456780")
+    crisis = _crisis(officer)
+    fast_token, route_token = (link_token(Affected.objects.get(crisis=crisis, citizen=c).pk, crisis.pk)
+                               for c in (siti, budi))
+    fresh = Client()
+    fast = _answer_sequence(fresh, crisis, fast_token)
+    assert not fresh.cookies
+    with_cookie = Client()
+    with_cookie.cookies["seen"] = "1"  # any cookie: the fast path steps aside
+    reached = mock.Mock(side_effect=AssertionError("fast path"))
+    with mock.patch.dict(ApiFastPathMiddleware.routes, {crises_fastpath.PATH: reached}):
+        route = _answer_sequence(with_cookie, crisis, route_token)
+
+    first = fast[0][1]
+    assert fast[0][0] == 200 and first["recorded"] is True and first["case_id"]
+    assert fast[1][1]["recorded"] is False
+    assert fast[2][0] == 403 and fast[2][1]["errors"][0]["field"] == "token"
+    assert fast[3][0] == 422 and fast[3][1]["errors"][0]["field"] == "answer"
+    assert fast[4][0] == 400  # not JSON at all
+    assert route[0][1]["case_id"] and route[0][1]["case_id"] != first["case_id"]  # budi's own case
+    for replies in (fast, route):  # each person's own case; the same one on the replay
+        assert replies[1][1]["case_id"] == replies[0][1]["case_id"]
+        for _status, body in replies[:2]:
+            body["case_id"] = "their case"
+    assert fast == route
 
 
 def test_the_app_shows_the_same_question_and_takes_the_answer(client: Client) -> None:
-    from embassy.common.tests.factories import make_citizen_user
-
     user = make_citizen_user()
     stay_register(citizen=user.citizen, actor=user, lat=3.14, lon=101.69, start_date=dt.date(2026, 1, 1))
     officer = _officer()
@@ -275,8 +310,6 @@ def test_the_app_shows_the_same_question_and_takes_the_answer(client: Client) ->
 
 
 def test_shared_position_puts_a_person_without_a_stay_in_the_zone(client: Client) -> None:
-    from embassy.common.tests.factories import make_citizen_user
-
     user = make_citizen_user()
     client.force_login(user)
     client.get("/")  # CSRF cookie
@@ -299,9 +332,6 @@ def test_shared_position_puts_a_person_without_a_stay_in_the_zone(client: Client
 
 
 def test_push_goes_first_to_each_of_the_persons_devices(settings: Any) -> None:
-    from embassy.common.tests.factories import make_citizen_user
-    from embassy.notify.models import PushSubscription
-
     settings.NOTIFY_PUSH_HOSTS = ["*"]
     user = make_citizen_user()
     user.citizen.phone = "+60123456789"
@@ -325,8 +355,6 @@ def test_people_no_channel_reaches_are_counted_once_everyone_was_asked() -> None
     crisis = _crisis(officer)
     rollcall_start(actor=officer, crisis=Crisis.objects.get(pk=crisis.pk))  # questions not written yet
     assert rollcall_counts(crisis=Crisis.objects.get(pk=crisis.pk))["unreachable"] == 0
-    from embassy.crises.asking import rollcall_queue_asks
-
     assert rollcall_queue_asks(crisis.pk) == 1
     crisis.refresh_from_db()
     assert crisis.data["asked_everyone_at"]

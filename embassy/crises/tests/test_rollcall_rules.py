@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from django.test import Client, TestCase
 
-from embassy.citizens.models import Citizen, EmergencyContact
+from embassy.citizens.models import Citizen
 from embassy.citizens.services import stay_register
+from embassy.citizens.tests.factories import CitizenFactory, EmergencyContactFactory
 from embassy.common.tests.factories import make_citizen_user, make_staff, verified
 from embassy.crises.answers import rollcall_answer_link, rollcall_answer_staff
 from embassy.crises.asking import rollcall_queue_asks, rollcall_remind
@@ -22,6 +23,7 @@ from embassy.crises.services import crisis_declare, crisis_dismiss
 from embassy.missions.models import Role
 from embassy.notify.dispatch import dispatch_due
 from embassy.notify.models import DeliveryAttempt, Message
+from embassy.notify.tests.factories import MessageFactory
 from embassy.sos.models import Case, Event
 from embassy.sos.notices import cases_alert_new
 from embassy.sos.services import sos_raise
@@ -33,7 +35,7 @@ KL = (3.14, 101.69)
 
 
 def _person(name: str, phone: str, *, user: Any = None) -> Citizen:
-    citizen = Citizen.objects.get(user=user) if user is not None else Citizen.objects.create(full_name=name)
+    citizen = Citizen.objects.get(user=user) if user is not None else CitizenFactory(full_name=name)
     citizen.full_name, citizen.phone = name, phone
     citizen.save(update_fields=["full_name", "phone"])
     stay_register(citizen=citizen, actor=None, lat=KL[0], lon=KL[1], start_date=dt.date(2026, 1, 1))
@@ -67,8 +69,8 @@ def test_closing_a_crisis_withdraws_its_roll_call_messages_still_in_the_outbox()
     queued = Message.objects.filter(kind="crisis.rollcall", data__crisis=crisis.pk)
     assert queued.count() == len(people) and set(queued.values_list("status", flat=True)) == {"queued"}
     other = crisis_declare(actor=officer, title="Banjir Selangor", kind="flood", lat=3.07, lon=101.52, radius_km=5)
-    unrelated = Message.objects.create(channel="sms", address="+60123450099", body="x", kind="crisis.rollcall",
-                                       data={"crisis": other.pk, "affected": 0})
+    unrelated = MessageFactory(channel="sms", address="+60123450099", body="x", kind="crisis.rollcall",
+                               data={"crisis": other.pk, "affected": 0})
 
     crisis_dismiss(actor=officer, crisis=crisis, reason="water receded")
     assert set(queued.values_list("status", flat=True)) == {"dead"}
@@ -93,7 +95,7 @@ def test_closing_a_crisis_withdraws_its_roll_call_messages_still_in_the_outbox()
 def test_after_the_worker_was_down_a_silent_person_gets_one_reminder_and_their_contacts_later() -> None:
     officer = _officer("duty.remind")
     silent = _person("Citra", "+60123456001")
-    EmergencyContact.objects.create(citizen=silent, name="Ibu Citra", phone="+6281234567890")
+    EmergencyContactFactory(citizen=silent, name="Ibu Citra", phone="+6281234567890")
     crisis = _started(officer)
     asked = _row(crisis, silent).asked_at
     assert asked is not None
@@ -116,7 +118,7 @@ def test_after_the_worker_was_down_a_silent_person_gets_one_reminder_and_their_c
 def test_on_schedule_every_reminder_goes_then_the_contacts() -> None:
     officer = _officer("duty.schedule")
     silent = _person("Dewi", "+60123456002")
-    EmergencyContact.objects.create(citizen=silent, name="Pak Dewi", phone="+6281234567891")
+    EmergencyContactFactory(citizen=silent, name="Pak Dewi", phone="+6281234567891")
     crisis = _started(officer)
     asked = _row(crisis, silent).asked_at
     assert asked is not None

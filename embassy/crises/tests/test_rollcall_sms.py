@@ -16,10 +16,10 @@ from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils import timezone
 
-from embassy.citizens.models import Citizen, EmergencyContact
-from embassy.citizens.services import stay_register
+from embassy.citizens.models import Citizen
+from embassy.citizens.tests.factories import CitizenFactory, EmergencyContactFactory, StayFactory
 from embassy.common.shortlinks import short_sign
-from embassy.common.tests.factories import bearer, make_staff, staff_client
+from embassy.common.tests.factories import bearer, make_staff, staff_client, verified
 from embassy.crises.asking import rollcall_remind
 from embassy.crises.links import SALT
 from embassy.crises.models import Affected, Answer, Crisis
@@ -42,14 +42,12 @@ def _sms(settings: Any, tmp_path: Any) -> None:
 
 
 def _person(name: str, *, phone: str = "", email: str = "", lat: float = 3.14, lon: float = 101.69) -> Citizen:
-    citizen = Citizen.objects.create(full_name=name, phone=phone, email=email)
-    stay_register(citizen=citizen, actor=None, lat=lat, lon=lon, start_date=dt.date(2026, 1, 1))
-    return citizen
+    return StayFactory(citizen=CitizenFactory(full_name=name, phone=phone, email=email), lat=lat, lon=lon).citizen
 
 
 def _officer() -> Any:
     officer = make_staff("KBRI-KUALA-LUMPUR", Role.PROTECTION_OFFICER, username="duty.sms")
-    officer.is_verified = lambda: True
+    verified(officer)
     return officer
 
 
@@ -117,13 +115,13 @@ def _officer_again() -> Any:
     from embassy.accounts.models import User
 
     officer = User.objects.get(username="duty.sms")
-    officer.is_verified = lambda: True
+    verified(officer)
     return officer
 
 
 def test_reminders_and_the_emergency_contact_get_one_segment_too(client: Client) -> None:
     citra = _person("Citra Dewi Anggraini binti Mohammad Yusuf", phone="+60123450001")
-    EmergencyContact.objects.create(citizen=citra, name="Ibu Citra", phone="+6281234567890")
+    EmergencyContactFactory(citizen=citra, name="Ibu Citra", phone="+6281234567890")
     crisis = _started(_officer())
     asked = Affected.objects.get(crisis=crisis).asked_at
     assert asked is not None
@@ -162,7 +160,7 @@ def test_the_confirmation_shows_segments_people_reached_by_sms_and_the_cost(sett
     settings.NOTIFY_SMS_CURRENCY = "EUR"
     _kl_people()
     officer = make_staff("KBRI-KUALA-LUMPUR", Role.PROTECTION_OFFICER, username="duty.cost")
-    officer.is_verified = lambda: True
+    verified(officer)
     crisis = crisis_declare(actor=officer, title=TITLE, kind="earthquake", lat=3.14, lon=101.69, radius_km=30)
     del officer.is_verified
     page = staff_client(officer).get(reverse("console:crisis", args=[crisis.pk]))
@@ -185,7 +183,7 @@ def test_without_prices_the_confirmation_says_which_countries_lack_one(settings:
     settings.NOTIFY_SMS_PRICES = {"ID": "0.0125"}
     _kl_people()
     officer = make_staff("KBRI-KUALA-LUMPUR", Role.PROTECTION_OFFICER, username="duty.noprice")
-    officer.is_verified = lambda: True
+    verified(officer)
     crisis = crisis_declare(actor=officer, title="Banjir", kind="flood", lat=3.14, lon=101.69, radius_km=30)
     del officer.is_verified
     body = Client().get(f"/api/v1/crises/{crisis.pk}/rollcall/preview", **bearer(officer)).json()

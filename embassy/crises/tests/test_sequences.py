@@ -13,7 +13,8 @@ import pytest
 from django.test import TestCase
 
 from embassy.citizens.models import Citizen
-from embassy.citizens.services import citizen_positions_store, stay_register
+from embassy.citizens.services import citizen_positions_store
+from embassy.citizens.tests.factories import CitizenFactory, StayFactory
 from embassy.common.tests.factories import make_staff, staff_client, verified
 from embassy.crises.feeds import FeedEvent, parse_gdacs, parse_usgs
 from embassy.crises.ingest import crisis_ingest
@@ -51,15 +52,13 @@ def _events(document: bytes, ids: tuple[str, ...], parse: Any) -> list[FeedEvent
 
 def _at_sea(name: str, lat: float, lon: float, phone: str) -> Citizen:
     """A crew member whose app last reported a position at sea (no stay can be registered there)."""
-    citizen = Citizen.objects.create(full_name=name, phone=phone)
+    citizen = CitizenFactory(full_name=name, phone=phone)
     citizen_positions_store(points=[(citizen.pk, lat, lon)])
     return citizen
 
 
 def _staying(name: str, lat: float, lon: float, phone: str) -> Citizen:
-    citizen = Citizen.objects.create(full_name=name, phone=phone)
-    stay_register(citizen=citizen, actor=None, lat=lat, lon=lon, start_date=dt.date(2026, 1, 1))
-    return citizen
+    return StayFactory(citizen=CitizenFactory(full_name=name, phone=phone), lat=lat, lon=lon).citizen
 
 
 def _asked(crisis: Crisis, citizen: Citizen) -> int:

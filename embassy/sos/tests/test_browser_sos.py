@@ -24,7 +24,7 @@ if not Path("/usr/bin/chromium").exists():
                 allow_module_level=True)
 pytest.importorskip("playwright.sync_api")
 
-from embassy.common.tests import test_browser as tb  # after the skips above (it skips the same way)
+from embassy.common.tests import harness as tb  # after the skips above (it skips the same way)
 
 expect = tb.expect
 browser = tb.browser
