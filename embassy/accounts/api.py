@@ -11,6 +11,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from embassy.accounts import services
 from embassy.accounts.audit import audit_export_response, audit_search_for
+from embassy.accounts.http import AuthedRequest
 from embassy.accounts.models import ApiToken
 from embassy.accounts.schemas import (
     AuditOut,
@@ -95,14 +96,14 @@ def set_language(request: HttpRequest, payload: LanguageIn) -> MeOut:
 
 @router.get("/audit", response=list[AuditOut], auth=AUTH, summary="Headquarters: search the audit log")
 @paginate(LimitOffsetPagination)
-def audit_search(request: HttpRequest, actor: str = "", action: str = "", citizen_id: int | None = None,
+def audit_search(request: AuthedRequest, actor: str = "", action: str = "", citizen_id: int | None = None,
                  mission: str = "", since: datetime | None = None, until: datetime | None = None) -> list[AuditOut]:
     return audit_search_for(user=request.user, actor=actor, action=action, citizen_id=citizen_id,  # type: ignore[return-value]
                             mission_code=mission, since=since, until=until)
 
 
 @router.get("/audit/export.csv", auth=AUTH, summary="Headquarters: export the audit log as CSV")
-def audit_export(request: HttpRequest, actor: str = "", action: str = "", citizen_id: int | None = None,
+def audit_export(request: AuthedRequest, actor: str = "", action: str = "", citizen_id: int | None = None,
                  mission: str = "", since: datetime | None = None, until: datetime | None = None) -> StreamingHttpResponse:
     return audit_export_response(user=request.user, actor=actor, action=action, citizen_id=citizen_id,
                                  mission_code=mission, since=since, until=until)

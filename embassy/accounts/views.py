@@ -18,6 +18,7 @@ from django_otp import login as otp_login
 
 from embassy.accounts import services
 from embassy.accounts.audit import audit_export_response, audit_record, audit_search_for
+from embassy.accounts.http import AuthedRequest
 from embassy.accounts.limits import CodeLimited
 from embassy.accounts.reach import hotline_for_person
 from embassy.accounts.zones import console_zone
@@ -161,7 +162,7 @@ def _audit_filters(request: HttpRequest) -> dict[str, Any]:
 
 
 @staff_required
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: AuthedRequest) -> HttpResponse:
     from django.core.paginator import Paginator
 
     qs = audit_search_for(user=request.user, **_audit_filters(request))
@@ -171,5 +172,5 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def audit_export(request: HttpRequest) -> HttpResponse:
+def audit_export(request: AuthedRequest) -> HttpResponse:
     return audit_export_response(user=request.user, **_audit_filters(request))  # type: ignore[return-value]

@@ -4,11 +4,12 @@ the diff view. Every staff member may read; headquarters analysts and administra
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from embassy.accounts.http import AuthedRequest
 from embassy.accounts.zones import hq_zone
 from embassy.advisories import selectors, services
 from embassy.advisories.diff import version_diff
@@ -23,7 +24,7 @@ STATUS_FILTERS = [("", _("All")), ("open", _("Being edited")), ("in_review", _("
 
 
 @staff_required
-def advisory_list(request: HttpRequest) -> HttpResponse:
+def advisory_list(request: AuthedRequest) -> HttpResponse:
     q, status = request.GET.get("q", "")[:100], request.GET.get("status", "")
     rows = selectors.advisory_console_index(user=request.user, q=q, status=status)
     template = "advisories/console_list.html#results" if request.headers.get("HX-Request") else "advisories/console_list.html"
@@ -35,7 +36,7 @@ def advisory_list(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def advisory_history(request: HttpRequest, code: str) -> HttpResponse:
+def advisory_history(request: AuthedRequest, code: str) -> HttpResponse:
     versions = list(selectors.advisory_versions_for(user=request.user, country=code))
     country = versions[0].country if versions else country_get(code)
     return render(request, "advisories/console_history.html", {
@@ -46,7 +47,7 @@ def advisory_history(request: HttpRequest, code: str) -> HttpResponse:
 
 @staff_required
 @require_POST
-def draft_create(request: HttpRequest, code: str) -> HttpResponse:
+def draft_create(request: AuthedRequest, code: str) -> HttpResponse:
     base = request.POST.get("base", "")
     try:
         version = services.advisory_draft_create(actor=request.user, country=code,
@@ -59,7 +60,7 @@ def draft_create(request: HttpRequest, code: str) -> HttpResponse:
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def version_page(request: HttpRequest, version_id: int) -> HttpResponse:
+def version_page(request: AuthedRequest, version_id: int) -> HttpResponse:
     """A version: the editor while it is a draft (for editors), otherwise read-only with the review actions."""
     version = selectors.advisory_version_for(user=request.user, version_id=version_id)
     can_edit = services.is_editor(request.user)
@@ -91,7 +92,7 @@ def version_page(request: HttpRequest, version_id: int) -> HttpResponse:
     }, status=status)
 
 
-def _act(request: HttpRequest, version_id: int, action: str) -> HttpResponse:
+def _act(request: AuthedRequest, version_id: int, action: str) -> HttpResponse:
     done = {"submit": _("Sent for review."), "publish": _("Published."), "reject": _("Rejected.")}
     try:
         if action == "submit":
@@ -109,24 +110,24 @@ def _act(request: HttpRequest, version_id: int, action: str) -> HttpResponse:
 
 @staff_required
 @require_POST
-def version_submit(request: HttpRequest, version_id: int) -> HttpResponse:
+def version_submit(request: AuthedRequest, version_id: int) -> HttpResponse:
     return _act(request, version_id, "submit")
 
 
 @staff_required
 @require_POST
-def version_publish(request: HttpRequest, version_id: int) -> HttpResponse:
+def version_publish(request: AuthedRequest, version_id: int) -> HttpResponse:
     return _act(request, version_id, "publish")
 
 
 @staff_required
 @require_POST
-def version_reject(request: HttpRequest, version_id: int) -> HttpResponse:
+def version_reject(request: AuthedRequest, version_id: int) -> HttpResponse:
     return _act(request, version_id, "reject")
 
 
 @staff_required
-def version_compare(request: HttpRequest, version_id: int) -> HttpResponse:
+def version_compare(request: AuthedRequest, version_id: int) -> HttpResponse:
     against = request.GET.get("against", "")
     old, new = selectors.version_pair_for(user=request.user, version_id=version_id,
                                           against=int(against) if against.isdigit() else None)

@@ -13,6 +13,7 @@ from django.http.response import HttpResponseBase
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from embassy.accounts.models import User
 from embassy.citizens.models import Stay
 from embassy.citizens.occupations import occupation_label
 from embassy.citizens.where import WhereFilters, where_list_for
@@ -65,7 +66,7 @@ def _xlsx(qs: Any) -> Any:
     return out
 
 
-def where_export_response(*, user: Any, filters: WhereFilters, fmt: str) -> HttpResponseBase:
+def where_export_response(*, user: User, filters: WhereFilters, fmt: str) -> HttpResponseBase:
     """The filtered list as a download; refused (and audited) like the list itself."""
     if fmt not in FORMATS:
         raise BadInput(_("Format: one of %(values)s.") % {"values": ", ".join(FORMATS)}, field="format")

@@ -28,6 +28,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from embassy.accounts.audit import audit_record
+from embassy.accounts.models import User
 from embassy.advisories.cap import (
     absolute,
     cap_document,
@@ -61,7 +62,7 @@ _RESERVED = re.compile(r"[\s,<&]")
 
 
 # --- Permissions -------------------------------------------------------------------------------------------------
-def may_publish_cap(user: Any, crisis: Crisis) -> bool:
+def may_publish_cap(user: User, crisis: Crisis) -> bool:
     """Headquarters roles, or protection duty officers of a mission the crisis concerns."""
     scope = scope_for(user)
     if not scope.roles & PUBLISH_ROLES:
@@ -71,7 +72,7 @@ def may_publish_cap(user: Any, crisis: Crisis) -> bool:
     return bool(set(crisis.missions.values_list("id", flat=True)) & scope.mission_ids)
 
 
-def may_raise_level(user: Any) -> bool:
+def may_raise_level(user: User) -> bool:
     from embassy.advisories.services import is_editor
 
     return is_editor(user)
@@ -233,7 +234,7 @@ def crisis_cap_xml(crisis: Crisis, *, identifier: str, sent: dt.datetime,
         info=info)
 
 
-def crisis_cap_publish(*, actor: Any, crisis: Crisis) -> CrisisEvent:
+def crisis_cap_publish(*, actor: User, crisis: Crisis) -> CrisisEvent:
     """Publish a CAP alert for an active crisis (Alert the first time, then Update). Returns the log entry
     that holds it. Refusals are audited."""
     if not may_publish_cap(actor, crisis):
@@ -243,14 +244,14 @@ def crisis_cap_publish(*, actor: Any, crisis: Crisis) -> CrisisEvent:
 
 
 @transaction.atomic
-def _cap_publish(actor: Any, crisis: Crisis) -> CrisisEvent:
+def _cap_publish(actor: User, crisis: Crisis) -> CrisisEvent:
     crisis = Crisis.objects.select_for_update().get(pk=crisis.pk)  # one publication of a crisis at a time
     if crisis.status != Crisis.Status.ACTIVE:
         raise Conflict(_("Alerts are published for an active crisis only."))
     return _cap_store(actor, crisis, all_clear=False)
 
 
-def _cap_store(actor: Any, crisis: Crisis, *, all_clear: bool) -> CrisisEvent:
+def _cap_store(actor: User, crisis: Crisis, *, all_clear: bool) -> CrisisEvent:
     earlier = [(e.data.get("identifier", ""), e.at) for e in
                CrisisEvent.objects.filter(crisis=crisis, kind="cap").order_by("at", "id")]
     event = CrisisEvent.objects.create(crisis=crisis, kind="cap", actor=actor)
@@ -266,7 +267,7 @@ def _cap_store(actor: Any, crisis: Crisis, *, all_clear: bool) -> CrisisEvent:
     return event
 
 
-def crisis_cap_all_clear(*, actor: Any, crisis: Crisis) -> CrisisEvent | None:
+def crisis_cap_all_clear(*, actor: User, crisis: Crisis) -> CrisisEvent | None:
     """When a crisis closes (inside the closing transaction): its last CAP alert, an Update with responseType
     AllClear that references every earlier one. Nothing when no alert was ever published for it."""
     if not CrisisEvent.objects.filter(crisis=crisis, kind="cap").exists():
@@ -306,7 +307,7 @@ def _reason(crisis: Crisis, level: int, previous: str) -> str:
     return text[:MAX_REASON]
 
 
-def crisis_raise_level(*, actor: Any, crisis: Crisis, level: Any, country: str | None = None) -> Any:
+def crisis_raise_level(*, actor: User, crisis: Crisis, level: Any, country: str | None = None) -> Any:
     """Draft a higher advisory level for the crisis's country and submit it for review. Returns the
     AdvisoryVersion (in review). Raises PermissionDenied (not an advisory editor), BadInput (level, country),
     Conflict (not higher than the published level, an open version exists, the crisis is not active)."""
@@ -317,7 +318,7 @@ def crisis_raise_level(*, actor: Any, crisis: Crisis, level: Any, country: str |
 
 
 @transaction.atomic
-def _raise_level(actor: Any, crisis: Crisis, level: Any, country: str | None) -> Any:
+def _raise_level(actor: User, crisis: Crisis, level: Any, country: str | None) -> Any:
     from embassy.advisories.levels import Level
     from embassy.advisories.models import CountryAdvisory
     from embassy.advisories.services import advisory_draft_create, advisory_draft_update, advisory_submit

@@ -35,6 +35,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from embassy.accounts.audit import audit_record
+from embassy.accounts.models import User
 from embassy.citizens.models import Citizen, EmergencyContact
 from embassy.common.errors import Conflict
 from embassy.common.sms import fits, septets, sms_fit, sms_format, sms_render, sms_values
@@ -70,7 +71,7 @@ def channel_order() -> tuple[str, ...]:
 
 
 # --- Asking -----------------------------------------------------------------------------------------------------
-def rollcall_start(*, actor: Any, crisis: Crisis) -> Crisis:
+def rollcall_start(*, actor: User, crisis: Crisis) -> Crisis:
     """Start asking everyone affected "are you safe?" (the messages are queued by the worker). Only for an
     officer whose jurisdiction the zone reaches (crises.powers); a refusal is audited."""
     require_manage(actor, crisis, action="rollcall")
@@ -78,7 +79,7 @@ def rollcall_start(*, actor: Any, crisis: Crisis) -> Crisis:
 
 
 @transaction.atomic
-def _start(actor: Any, crisis: Crisis) -> Crisis:
+def _start(actor: User, crisis: Crisis) -> Crisis:
     crisis = Crisis.objects.select_for_update().get(pk=crisis.pk)
     if crisis.status != Crisis.Status.ACTIVE:
         raise Conflict(_("Confirm the crisis before starting the roll-call."))

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from embassy.accounts.models import User
 from embassy.common.sms import sms_fit, sms_link, sms_render
 from embassy.missions.models import HQ_ROLES, Membership, Mission, Role
 from embassy.sos.models import Case, DutyOfficer
@@ -314,5 +315,5 @@ def _remember_positions(cases: list[Case]) -> None:
                                     if c.lat is not None and c.lon is not None])
 
 
-def is_hq_member(user: Any) -> bool:
+def is_hq_member(user: User) -> bool:
     return Membership.objects.filter(user=user, role__in=HQ_ROLES).exists()

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from embassy.accounts.http import AuthedRequest
 from embassy.common.decorators import staff_required
 from embassy.common.errors import DomainError
 from embassy.missions.models import PERSONAL_DATA_ROLES, Mission
@@ -26,7 +27,7 @@ def _queue_mission(request: HttpRequest) -> Mission | None:
     return None if mission is None or mission.is_hq else mission
 
 
-def _queue_context(request: HttpRequest) -> dict[str, Any]:
+def _queue_context(request: AuthedRequest) -> dict[str, Any]:
     mission = _queue_mission(request)
     status = request.GET.get("status", "open")
     status = status if status in selectors.FILTERS else "open"
@@ -44,7 +45,7 @@ def _queue_context(request: HttpRequest) -> dict[str, Any]:
 
 @staff_required
 @require_GET
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthedRequest) -> HttpResponse:
     context = _queue_context(request)
     mission = context["mission"]
     context["on_duty"] = bool(mission and DutyOfficer.objects.filter(mission=mission,
@@ -55,7 +56,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 @require_GET
-def queue_live(request: HttpRequest) -> HttpResponse:
+def queue_live(request: AuthedRequest) -> HttpResponse:
     """Polled every second: 204 while nothing changed, else the fresh queue (audited as a list read)."""
     mission = _queue_mission(request)
     cursor = selectors.case_cursor_for(user=request.user, mission_id=mission.pk if mission else None)
@@ -66,7 +67,7 @@ def queue_live(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 @require_GET
-def queue_points(request: HttpRequest) -> JsonResponse:
+def queue_points(request: AuthedRequest) -> JsonResponse:
     """Open cases as GeoJSON for the map (same scope and audit as the list)."""
     context = _queue_context(request)
     features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [p["lon"], p["lat"]]},
@@ -76,7 +77,7 @@ def queue_points(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"type": "FeatureCollection", "features": features})
 
 
-def _case_context(request: HttpRequest, case_id: int, *, audit: bool = True) -> dict[str, Any]:
+def _case_context(request: AuthedRequest, case_id: int, *, audit: bool = True) -> dict[str, Any]:
     case = selectors.case_get_for(user=request.user, case_id=case_id, audit=audit)
     citizen = case.citizen
     staff = (get_user_model().objects.filter(memberships__mission=case.mission,
@@ -106,7 +107,7 @@ def _case_context(request: HttpRequest, case_id: int, *, audit: bool = True) -> 
 
 @staff_required
 @require_GET
-def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_page(request: AuthedRequest, case_id: int) -> HttpResponse:
     context = _case_context(request, case_id)
     services.case_mark_read(case=context["case"], actor=request.user)
     return render(request, "sos/console_case.html", context)
@@ -114,7 +115,7 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @staff_required
 @require_GET
-def case_live(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_live(request: AuthedRequest, case_id: int) -> HttpResponse:
     """Polled by the case page: 204 while the timeline has nothing new."""
     case = selectors.case_get_for(user=request.user, case_id=case_id, audit=False)
     last = case.events.order_by("-id").values_list("id", flat=True).first() or 0
@@ -161,7 +162,7 @@ def _int(value: Any) -> int:
 
 @staff_required
 @require_POST
-def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
+def case_action(request: AuthedRequest, case_id: int, action: str) -> HttpResponse:
     handler = ACTIONS.get(action)
     if handler is None:
         raise Http404
@@ -198,13 +199,13 @@ def _after_handover(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @staff_required
 @require_GET
-def case_attachment(request: HttpRequest, case_id: int, attachment_id: int) -> Any:
+def case_attachment(request: AuthedRequest, case_id: int, attachment_id: int) -> Any:
     return present.attachment_response(selectors.case_get_for(user=request.user, case_id=case_id), attachment_id)
 
 
 @staff_required
 @require_POST
-def duty(request: HttpRequest) -> HttpResponse:
+def duty(request: AuthedRequest) -> HttpResponse:
     mission = missions_for(request.user).filter(code=request.POST.get("mission", "")).first()
     if mission is None:
         raise Http404

@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from embassy.accounts.audit import audit_record
+from embassy.accounts.models import User
 from embassy.citizens.duplicates import (
     StayDuplicates,
     family_duplicates,
@@ -109,7 +110,7 @@ def _dependants_of(citizen: Citizen, ids: Iterable[Any]) -> list[Dependant]:
 def stay_register(
     *,
     citizen: Citizen,
-    actor: Any,
+    actor: User | None,
     country: str | None = None,
     lat: Any = None,
     lon: Any = None,
@@ -171,7 +172,7 @@ STAY_FIELDS = {"country", "lat", "lon", "city", "address", "purpose", "start_dat
 
 
 @transaction.atomic
-def stay_update(*, stay: Stay, actor: Any, data: dict[str, Any], family: Sequence[Mapping[str, Any]] = (),
+def stay_update(*, stay: Stay, actor: User | None, data: dict[str, Any], family: Sequence[Mapping[str, Any]] = (),
                 confirmed: bool = True) -> Stay:
     """Change a stay. A new location or country is routed again: the mission and the rule are re-assigned
     (and a verification by the former mission no longer holds). Unchanged values change nothing. `family` and
@@ -250,7 +251,7 @@ def stay_update(*, stay: Stay, actor: Any, data: dict[str, Any], family: Sequenc
 
 
 @transaction.atomic
-def stay_end(*, stay: Stay, actor: Any, end_date: dt.date | None = None) -> Stay:
+def stay_end(*, stay: Stay, actor: User | None, end_date: dt.date | None = None) -> Stay:
     if stay.status == Stay.Status.ENDED:
         return stay
     stay.status = Stay.Status.ENDED
@@ -262,7 +263,7 @@ def stay_end(*, stay: Stay, actor: Any, end_date: dt.date | None = None) -> Stay
 
 
 @transaction.atomic
-def stay_confirm(*, stay: Stay, actor: Any) -> Stay:
+def stay_confirm(*, stay: Stay, actor: User | None) -> Stay:
     """The citizen is still there: the stay counts as confirmed from now (six months until the next
     reminder)."""
     if stay.status != Stay.Status.ACTIVE:
@@ -274,7 +275,7 @@ def stay_confirm(*, stay: Stay, actor: Any) -> Stay:
     return stay
 
 
-def _purge(stay: Stay, *, actor: Any, reason: str, now: dt.datetime) -> None:
+def _purge(stay: Stay, *, actor: User | None, reason: str, now: dt.datetime) -> None:
     Stay.objects.filter(pk=stay.pk).update(lat=None, lon=None, cell=None, address="", location_purged_at=now,
                                            updated_at=now)
     stay.lat = stay.lon = stay.cell = None
@@ -284,7 +285,7 @@ def _purge(stay: Stay, *, actor: Any, reason: str, now: dt.datetime) -> None:
 
 
 @transaction.atomic
-def stay_location_purge(*, stay: Stay, actor: Any) -> Stay:
+def stay_location_purge(*, stay: Stay, actor: User | None) -> Stay:
     """Delete the stay's precise location now (point, map cell, address); the country, city and the
     responsible mission stay on record."""
     _purge(stay, actor=actor, reason="citizen", now=timezone.now())
@@ -317,7 +318,7 @@ def stay_locations_purge_due(*, today: dt.date | None = None) -> int:
     return total
 
 
-def stay_verify(*, actor: Any, stay_id: int) -> Stay:
+def stay_verify(*, actor: User, stay_id: int) -> Stay:
     """The responsible mission confirms the record. Only staff who may read the personal data of the stay's
     mission can; a refusal is audited like a refused read (and the audit event is kept). Someone who is not
     staff gets NotFound whether or not the stay exists."""
