@@ -28,7 +28,7 @@ class HQAdminSite(admin.AdminSite):
         user = request.user
         if not (user.is_active and user.is_staff and getattr(user, "kind", "") == "staff"):
             return False
-        if not user.is_verified():  # type: ignore[attr-defined]
+        if not user.is_verified():
             return False
         return bool(user.is_superuser or Role.ADMINISTRATOR in scope_for(user).roles)
 

@@ -8,7 +8,7 @@ from typing import Any
 import segno
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -92,8 +92,8 @@ def set_language(request: HttpRequest) -> HttpResponse:
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, lang, max_age=settings.LANGUAGE_COOKIE_AGE,
                             samesite="Lax", secure=request.is_secure())
         if request.user.is_authenticated:
-            request.user.language = lang  # type: ignore[union-attr]
-            request.user.save(update_fields=["language"])  # type: ignore[union-attr]
+            request.user.language = lang
+            request.user.save(update_fields=["language"])
     return response
 
 
@@ -117,11 +117,11 @@ def staff_otp(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.is_authenticated or getattr(user, "kind", "") != "staff":
         return redirect("accounts:staff-login")
-    confirmed = services.totp_device_for(user=user, confirmed=True)  # type: ignore[arg-type]
+    confirmed = services.totp_device_for(user=user, confirmed=True)
     context: dict[str, Any] = {"next": _next(request, ""), "enrol": confirmed is None}
     if request.method == "POST":
         try:
-            device = services.totp_verify(user=user, code=request.POST.get("otp", ""), confirm=confirmed is None)  # type: ignore[arg-type]
+            device = services.totp_verify(user=user, code=request.POST.get("otp", ""), confirm=confirmed is None)
         except DomainError as exc:
             context["error"] = exc.message
         else:
@@ -130,7 +130,7 @@ def staff_otp(request: HttpRequest) -> HttpResponse:
             audit_record(actor=user, action="staff.signin", object_type="user", object_id=user.pk)
             return HttpResponseRedirect(_next(request, reverse("console:home")))
     if confirmed is None:
-        device = services.totp_device_for(user=user, confirmed=False) or services.totp_enroll(user=user)  # type: ignore[arg-type]
+        device = services.totp_device_for(user=user, confirmed=False) or services.totp_enroll(user=user)
         uri = device.config_url
         context.update(qr_svg=segno.make(uri, error="m").svg_inline(scale=4), secret=_b32(device.bin_key))
     return render(request, "accounts/staff_otp.html", context, status=422 if "error" in context else 200)
@@ -172,5 +172,5 @@ def audit_log(request: AuthedRequest) -> HttpResponse:
 
 
 @staff_required
-def audit_export(request: AuthedRequest) -> HttpResponse:
-    return audit_export_response(user=request.user, **_audit_filters(request))  # type: ignore[return-value]
+def audit_export(request: AuthedRequest) -> StreamingHttpResponse:
+    return audit_export_response(user=request.user, **_audit_filters(request))

@@ -108,8 +108,8 @@ def demo_clear() -> int:
         EmergencyContact.objects.filter(citizen__in=ids).delete()
         Stay.dependants.through.objects.filter(stay__citizen__in=ids).delete()
         Dependant.objects.filter(citizen__in=ids).delete()
-        Stay.objects.filter(citizen__in=ids)._raw_delete(Stay.objects.db)  # type: ignore[attr-defined]
-        count: int = ids._raw_delete(Citizen.objects.db)  # type: ignore[attr-defined]
+        Stay.objects.filter(citizen__in=ids)._raw_delete(Stay.objects.db)
+        count: int = ids._raw_delete(Citizen.objects.db)
     return count
 
 

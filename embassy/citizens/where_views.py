@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
@@ -102,6 +103,6 @@ def where_list(request: AuthedRequest) -> HttpResponse:
 
 @staff_required
 @require_GET
-def where_export(request: AuthedRequest, fmt: str) -> HttpResponse:
+def where_export(request: AuthedRequest, fmt: str) -> HttpResponseBase:
     """CSV or XLSX download of the filtered list (authorised staff, audited)."""
-    return where_export_response(user=request.user, filters=_filters(request), fmt=fmt)  # type: ignore[return-value]
+    return where_export_response(user=request.user, filters=_filters(request), fmt=fmt)

@@ -6,6 +6,7 @@ from ninja import Field, Query, Router, Schema
 from embassy.common.errors import NotFound
 from embassy.geo import gazetteer
 from embassy.geo.boundaries import country_at, validate_point
+from embassy.geo.models import Country
 from embassy.geo.selectors import country_get, country_list
 
 router = Router()
@@ -22,8 +23,8 @@ class CountryOut(Schema):
     has_boundary: bool
 
     @staticmethod
-    def resolve_name(obj: object) -> str:
-        return obj.name()  # type: ignore[attr-defined]
+    def resolve_name(obj: Country) -> str:
+        return obj.name()
 
 
 class PointIn(Schema):

@@ -192,7 +192,7 @@ class CountryResolver:
             row, col = self._clamp(lat, lon)
         cell = self._cells[row * self.cols + col]
         if cell.__class__ is tuple:
-            return cell  # type: ignore[return-value]
+            return cell
         for code, piece in cell.land:  # type: ignore[union-attr]
             if intersects_xy(piece, lon, lat):
                 return code, "land"

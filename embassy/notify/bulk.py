@@ -26,10 +26,10 @@ def _insert(rows: list[dict[str, Any]]) -> int:
     if connection.vendor == "postgresql":
         return _insert_pg(rows)
     meta = Message._meta
-    fields = [cast(Field, meta.get_field(name)) for name in _INSERT_FIELDS]  # type: ignore[type-arg]
+    fields = [cast(Field, meta.get_field(name)) for name in _INSERT_FIELDS]
     ops = connection.ops
-    prep_data = cast(Field, meta.get_field("data")).get_db_prep_save  # type: ignore[type-arg]
-    now = cast(Field, meta.get_field("created_at")).get_db_prep_save(timezone.now(), connection)  # type: ignore[type-arg]
+    prep_data = cast(Field, meta.get_field("data")).get_db_prep_save
+    now = cast(Field, meta.get_field("created_at")).get_db_prep_save(timezone.now(), connection)
     queued = Message.Status.QUEUED.value
     sql = "{} {} ({}) VALUES ({}) {}".format(
         ops.insert_statement(on_conflict=OnConflict.IGNORE), ops.quote_name(meta.db_table),

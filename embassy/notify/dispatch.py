@@ -271,7 +271,7 @@ def _update_each(field_name: str, pairs: Sequence[tuple[object, int]]) -> None:
     """UPDATE one column to a different value per row: [(value, id), ...] in one executemany."""
     if not pairs:
         return
-    field = cast(Field, Message._meta.get_field(field_name))  # type: ignore[type-arg]
+    field = cast(Field, Message._meta.get_field(field_name))
     ops = connection.ops
     table, column = ops.quote_name(Message._meta.db_table), ops.quote_name(str(field.column))
     sql = f"UPDATE {table} SET {column} = %s WHERE id = %s"  # noqa: S608 - names from model metadata

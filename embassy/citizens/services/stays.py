@@ -154,7 +154,7 @@ def stay_register(
             passport["passport_number"] = passport_number
         citizen_update(citizen=citizen, actor=actor, data=passport)
     stay = Stay.objects.create(
-        citizen=citizen, country_id=place.country, city=city,  # type: ignore[misc]
+        citizen=citizen, country_id=place.country, city=city,
         address=line_clean(address, field="address", max_length=300), lat=place.lat, lon=place.lon, cell=place.cell,
         mission_id=place.mission_id, routing_rule=place.rule, purpose=purpose, start_date=start_date,
         end_date=end_date, confirmed_at=timezone.now(), location_purge_days=purge_days, **clean,
@@ -213,8 +213,8 @@ def stay_update(*, stay: Stay, actor: User | None, data: dict[str, Any], family:
             if place.mission_id != stay.mission_id:
                 detail["mission"] = {"from": stay.mission.code, "to": None}
                 stay.verified_at, stay.verified_by = None, None
-            stay.country_id, stay.lat, stay.lon, stay.cell = place.country, place.lat, place.lon, place.cell  # type: ignore[assignment]
-            stay.mission_id, stay.routing_rule = place.mission_id, place.rule  # type: ignore[assignment]
+            stay.country_id, stay.lat, stay.lon, stay.cell = place.country, place.lat, place.lon, place.cell
+            stay.mission_id, stay.routing_rule = place.mission_id, place.rule
             if place.lat is not None:
                 stay.location_purged_at = None
             changed |= {"location", "mission"} if "mission" in detail else {"location"}
