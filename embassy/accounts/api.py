@@ -1,5 +1,4 @@
 from datetime import datetime
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate, login
