@@ -147,8 +147,8 @@ def missions_serving(*, country: str) -> list[Mission]:
     headquarters (its hotline takes the call)."""
     ids = Jurisdiction.objects.filter(country_id=country, mission__active=True).values("mission_id")
     missions = list(Mission.objects.filter(id__in=ids).order_by("kind", "city"))
-    order = {Mission.Kind.KBRI: 0, Mission.Kind.KDEI: 1, Mission.Kind.KJRI: 2, Mission.Kind.KRI: 3}
-    missions.sort(key=lambda m: (order.get(m.kind, 9), m.city))  # type: ignore[call-overload]
+    order: dict[str, int] = {Mission.Kind.KBRI: 0, Mission.Kind.KDEI: 1, Mission.Kind.KJRI: 2, Mission.Kind.KRI: 3}
+    missions.sort(key=lambda m: (order.get(m.kind, 9), m.city))
     if not missions:
         hq = hq_mission()
         missions = [hq] if hq is not None else []

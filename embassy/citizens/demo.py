@@ -227,7 +227,7 @@ def _spots(resolver: object, city: _City) -> list[tuple[float, float, float]]:
     point lies in the right country without a per-point look-up."""
     size = JITTER / SPOTS
     out: list[tuple[float, float, float]] = []
-    at = resolver.country_at  # type: ignore[attr-defined]
+    at = resolver.country_at  # type: ignore[attr-defined]  # the resolver is any object with country_at (the real one or a test double)
     for i in range(SPOTS):
         for j in range(SPOTS):
             la = city.lat - JITTER / 2 + (i + 0.5) * size
@@ -257,7 +257,7 @@ def demo_generate(*, citizens: int, seed: int, progress: bool = False, workers: 
         cum_mix={k: (keys, _cum(ws)) for k, (keys, ws) in mixes.items()},
         purposes={k: v["purpose"] for k, v in population["occupations"].items()},
         spots=[_spots(resolver, c) for c in cities], today=now.date(), stamp=now.isoformat(),
-        start_ids=start_ids,  # type: ignore[arg-type]
+        start_ids=start_ids,  # type: ignore[arg-type]  # a 3-tuple (one per model) built from a generator
     )
     crypto.keyring()  # resolve keys before forking
     # Table names come from the models' metadata, values are parameters.

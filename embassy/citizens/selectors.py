@@ -127,8 +127,8 @@ def own_stays_annotated(citizen: Citizen) -> list[Stay]:
     now = timezone.now()
     stays = list(stays_of(citizen))
     for stay in stays:
-        stay.confirmation_due = confirmation_due(stay, now=now)  # type: ignore[attr-defined]
-        stay.passport_warning = stay_passport_warning(stay)  # type: ignore[attr-defined]
+        stay.confirmation_due = confirmation_due(stay, now=now)  # type: ignore[attr-defined]  # set for the template; not a field
+        stay.passport_warning = stay_passport_warning(stay)  # type: ignore[attr-defined]  # set for the template; not a field
     return stays
 
 

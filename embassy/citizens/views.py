@@ -51,7 +51,7 @@ def home(request: HttpRequest) -> HttpResponse:
         from embassy.crises.selectors import own_rollcalls  # the "are you safe?" question, as in the message
 
         context.update(citizen=citizen, stays=stays, contacts=list(citizen.emergency_contacts.all()),
-                       due=[s for s in stays if s.confirmation_due],  # type: ignore[attr-defined]
+                       due=[s for s in stays if s.confirmation_due],  # type: ignore[attr-defined]  # set by the selector for the template; not a field
                        rollcalls=own_rollcalls(user=user))
     elif user.is_authenticated and getattr(user, "kind", "") == "staff":
         return redirect("console:home")

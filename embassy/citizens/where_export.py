@@ -35,7 +35,7 @@ def row(stay: Stay) -> list[Any]:
     citizen = stay.citizen
     return [citizen.full_name, citizen.phone, citizen.email, stay.country.name(), stay.city,
             str(stay.get_purpose_display()), occupation_label(stay.occupation), stay.employer, stay.mission.code,
-            stay.n_dependants]  # type: ignore[attr-defined]
+            stay.n_dependants]  # type: ignore[attr-defined]  # annotated by where_list_for's queryset
 
 
 def _lines(qs: Any, language: str) -> Iterator[str]:

@@ -320,5 +320,5 @@ def affected_citizens_changed(citizen_ids: list[int]) -> int:
             from embassy.crises.rollcall import rollcall_queue_asks
 
             crisis_id = crisis.pk
-            transaction.on_commit(lambda crisis_id=crisis_id: rollcall_queue_asks(crisis_id))  # type: ignore[misc]
+            transaction.on_commit(lambda crisis_id=crisis_id: rollcall_queue_asks(crisis_id))  # type: ignore[misc]  # mypy cannot infer a lambda with a default argument
     return count

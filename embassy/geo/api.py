@@ -49,10 +49,10 @@ def country(request: HttpRequest, code: str) -> object:
 
 
 @router.get("/geo/resolve", response=ResolveOut, summary="Which country a point lies in (null at sea)")
-def resolve(request: HttpRequest, point: Query[PointIn]) -> ResolveOut:
+def resolve(request: HttpRequest, point: Query[PointIn]) -> dict[str, object]:
     lat, lon = validate_point(point.lat, point.lon)
     code = country_at(lat, lon)
-    return {"lat": lat, "lon": lon, "country": country_get(code) if code else None}  # type: ignore[return-value]
+    return {"lat": lat, "lon": lon, "country": country_get(code) if code else None}
 
 
 class PlaceOut(Schema):

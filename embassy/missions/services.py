@@ -100,5 +100,5 @@ def membership_check(*, user: AbstractBaseUser, mission: Mission, role: str) -> 
 def membership_grant(*, user: AbstractBaseUser, mission: Mission, role: str) -> Membership:
     """Give a staff member a role at a unit (membership_check's rule)."""
     membership_check(user=user, mission=mission, role=role)
-    membership, _ = Membership.objects.get_or_create(user=user, mission=mission, role=role)  # type: ignore[misc]
+    membership, _ = Membership.objects.get_or_create(user_id=user.pk, mission=mission, role=role)
     return membership

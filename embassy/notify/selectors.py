@@ -75,7 +75,7 @@ def message_log_for(*, user: User, status: str = "", channel: str = "", limit: i
     attempts = Prefetch("delivery_attempts", queryset=DeliveryAttempt.objects.order_by("at", "id"))
     messages = list(qs.order_by("-id").prefetch_related(attempts)[: max(1, min(limit, 500))])
     for m in messages:
-        m.masked_address = mask_address(m.channel, m.address)  # type: ignore[attr-defined]
+        m.masked_address = mask_address(m.channel, m.address)  # type: ignore[attr-defined]  # set for the template; not a field
     audit_record(actor=user, action="notify.log", object_type="notify.message",
                  detail={"status": status, "channel": channel, "count": len(messages)})
     return messages

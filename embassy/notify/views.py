@@ -36,7 +36,7 @@ def notify_log(request: AuthedRequest) -> HttpResponse:
 def notify_retry(request: AuthedRequest, message_id: int) -> HttpResponse:
     message = services.message_retry(user=request.user, message_id=message_id)
     if request.headers.get("HX-Request"):
-        message.masked_address = selectors.mask_address(message.channel, message.address)  # type: ignore[attr-defined]
+        message.masked_address = selectors.mask_address(message.channel, message.address)  # type: ignore[attr-defined]  # set for the template; not a field
         return render(request, "notify/log.html#row", {"m": message, "tz": hq_zone()})
     flash.success(request, _("The message is queued again."))
     return redirect("console:notify-log")

@@ -85,7 +85,7 @@ def _case_context(request: AuthedRequest, case_id: int, *, audit: bool = True) -
              .distinct().order_by("first_name", "username"))
     events = list(selectors.timeline(case))
     for event in events:  # a press queued offline: when the phone says it was pressed
-        event.pressed_at = _when(event.data.get("pressed_at") if isinstance(event.data, dict) else None)  # type: ignore[attr-defined]
+        event.pressed_at = _when(event.data.get("pressed_at") if isinstance(event.data, dict) else None)  # type: ignore[attr-defined]  # set for the template; not a field
     trail = list(case.trail.values_list("lat", "lon", "accuracy_m"))
     place = present.nearest_place_label(case.lat, case.lon)
     return {

@@ -77,7 +77,7 @@ def case_status(request: AuthedRequest, case_id: int) -> HttpResponse:
     """Polled every few seconds by the case page: 204 when nothing new, else the status block."""
     context = _case_context(request, case_id)
     if str(context["last_event"]) == request.GET.get("after", "") and request.GET.get("status") == \
-            context["case"].status:  # type: ignore[attr-defined]
+            context["case"].status:  # type: ignore[attr-defined]  # the context dict holds the Case under "case"
         return HttpResponse(status=204)
     return render(request, "sos/case.html#status", context)
 

@@ -141,7 +141,7 @@ def citizen_update(*, citizen: Citizen, actor: User | None, data: dict[str, Any]
         if getattr(citizen, name) != value:
             setattr(citizen, name, value)
             changed.append(name)
-    citizen.codes_sent = {  # type: ignore[attr-defined]
+    citizen.codes_sent = {  # type: ignore[attr-defined]  # told back to the caller on the instance; not a field
         name: verify_code_send(address=Address(_CONTACT_CHANNELS[name], value)) for name, value in to_verify}
     if changed:
         citizen.save()
