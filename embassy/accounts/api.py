@@ -96,14 +96,14 @@ def set_language(request: AuthedRequest, payload: LanguageIn) -> MeOut:
 
 @router.get("/audit", response=list[AuditOut], auth=AUTH, summary="Headquarters: search the audit log")
 @paginate(LimitOffsetPagination)
-def audit_search(request: AuthedRequest, actor: str = "", action: str = "", citizen_id: int | None = None,
+def audit_search(request: AuthedRequest, *, actor: str = "", action: str = "", citizen_id: int | None = None,
                  mission: str = "", since: datetime | None = None, until: datetime | None = None) -> QuerySet[AuditEvent]:
     return audit_search_for(user=request.user, actor=actor, action=action, citizen_id=citizen_id,
                             mission_code=mission, since=since, until=until)
 
 
 @router.get("/audit/export.csv", auth=AUTH, summary="Headquarters: export the audit log as CSV")
-def audit_export(request: AuthedRequest, actor: str = "", action: str = "", citizen_id: int | None = None,
+def audit_export(request: AuthedRequest, *, actor: str = "", action: str = "", citizen_id: int | None = None,
                  mission: str = "", since: datetime | None = None, until: datetime | None = None) -> StreamingHttpResponse:
     return audit_export_response(user=request.user, actor=actor, action=action, citizen_id=citizen_id,
                                  mission_code=mission, since=since, until=until)
