@@ -185,6 +185,7 @@ def test_the_room_shows_counts_and_the_live_poll_answers_204_until_something_cha
         assert web.get(f"/konsol/krisis/{flood.pk}/live/?state={state}").status_code == 204
     # Someone answers: the poll brings the new counts, the mission table and the log.
     row = Affected.objects.filter(crisis=flood).order_by("id").first()
+    assert row is not None
     r = web.post(f"/konsol/krisis/{flood.pk}/orang/{row.pk}/jawab/", {"answer": "safe"}, HTTP_HX_REQUEST="true")
     assert r.status_code == 200
     live = web.get(f"/konsol/krisis/{flood.pk}/live/?state={state}")
@@ -226,6 +227,7 @@ def test_the_silent_list_is_for_personal_data_roles_and_every_read_is_audited(we
     assert not AuditEvent.objects.filter(action="crisis.silent.read", actor=social_user).exists()
     # answering for someone is refused too
     row = Affected.objects.filter(crisis=flood).first()
+    assert row is not None
     assert social.post(f"/konsol/krisis/{flood.pk}/orang/{row.pk}/jawab/", {"answer": "safe"}).status_code == 404
     assert Affected.objects.get(pk=row.pk).answer == ""
 
@@ -259,6 +261,7 @@ def test_an_answer_heard_by_phone_updates_the_counts_and_help_opens_an_sos_case(
     r = web.post(f"/konsol/krisis/{flood.pk}/orang/{siti.pk}/jawab/", {"answer": "help", "note": "trapped"})
     assert r.status_code == 302 and r["Location"] == f"/konsol/krisis/{flood.pk}/#people"
     siti.refresh_from_db()
+    assert siti.case_id is not None
     case = Case.objects.get(pk=siti.case_id)
     room = web.get(f"/konsol/krisis/{flood.pk}/")
     counts = room.context["counts"]
@@ -311,6 +314,7 @@ def test_notes_confirm_dismiss_and_the_roll_call(web: Client, flood: Crisis) -> 
     web.post(f"/konsol/krisis/{flood.pk}/tutup/", {"reason": "water receded"})
     assert Crisis.objects.get(pk=flood.pk).status == Crisis.Status.CLOSED
     row = Affected.objects.filter(crisis=flood, answer="").first()
+    assert row is not None
     r = web.post(f"/konsol/krisis/{flood.pk}/orang/{row.pk}/jawab/", {"answer": "safe"}, HTTP_HX_REQUEST="true")
     assert r.status_code == 200 and b'data-testid="answer-error"' in r.content
     assert Affected.objects.get(pk=row.pk).answer == ""
