@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -222,8 +223,9 @@ def test_dependants_crud_with_passport_encrypted_at_rest() -> None:
     for bad, field in (({"full_name": " "}, "full_name"), ({"relationship": "cousin"}, "relationship"),
                        ({"nationality": "ZZ"}, "nationality"), ({"passport_number": "1"}, "passport_number"),
                        ({"birth_date": dt.date.today() + dt.timedelta(days=3)}, "birth_date")):
+        fields: dict[str, Any] = {"full_name": "X", **bad}
         with pytest.raises(BadInput) as exc:
-            dependant_add(citizen=citizen, actor=None, **{"full_name": "X", **bad})
+            dependant_add(citizen=citizen, actor=None, **fields)
         assert exc.value.field == field
     stay = stay_register(citizen=citizen, actor=None, country="JP", start_date=START, dependants=[son.pk])
     assert list(stay.dependants.all()) == [son]
