@@ -5,6 +5,8 @@ import datetime as dt
 from ninja import Schema
 from pydantic import Field
 
+from embassy.notify.models import Message
+
 
 class VapidKeyOut(Schema):
     public_key: str = Field(..., description="applicationServerKey for pushManager.subscribe (URL-safe base64)")
@@ -48,12 +50,12 @@ class MessageOut(Schema):
     last_error: str
 
     @staticmethod
-    def resolve_address(obj: object) -> str:
+    def resolve_address(obj: Message) -> str:
         from embassy.notify.selectors import mask_address
 
-        return mask_address(obj.channel, obj.address)  # type: ignore[attr-defined]
+        return mask_address(obj.channel, obj.address)
 
     @staticmethod
-    def resolve_next_attempt_at(obj: object) -> dt.datetime | None:
-        active = obj.status in ("queued", "sending")  # type: ignore[attr-defined]
-        return obj.next_attempt_at if active else None  # type: ignore[attr-defined]
+    def resolve_next_attempt_at(obj: Message) -> dt.datetime | None:
+        active = obj.status in ("queued", "sending")
+        return obj.next_attempt_at if active else None

@@ -24,6 +24,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
+from embassy.accounts.models import User
 from embassy.common.api import error_body
 from embassy.common.errors import DomainError
 from embassy.common.inputs import BadBody, find_big_int, json_load, out_of_range_message
@@ -116,7 +117,7 @@ class SosFastPathMiddleware:
         return _json(422, error_body(f"{errors[0]['field']}: {errors[0]['message']}", code="bad_input",
                                      errors=errors))
 
-    def _raise(self, request: HttpRequest, user: Any) -> HttpResponse:
+    def _raise(self, request: HttpRequest, user: User) -> HttpResponse:
         from embassy.sos.api import raised_body
         from embassy.sos.schemas import AlertIn
         from embassy.sos.services import sos_raise

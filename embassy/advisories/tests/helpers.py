@@ -20,7 +20,7 @@ HQ = "HQ-PWNI"
 
 def verified(user: User) -> User:
     """The user as the request would see it after the second factor."""
-    user.is_verified = lambda: True  # type: ignore[attr-defined]
+    user.is_verified = lambda: True
     return user
 
 

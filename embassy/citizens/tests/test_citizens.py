@@ -127,6 +127,7 @@ def test_seed_demo_is_deterministic_and_idempotent() -> None:
 
     resolver = get_country_resolver()
     for stay in Stay.objects.filter(citizen__source="demo")[:300]:
+        assert stay.lat is not None and stay.lon is not None
         assert resolver.country_at(stay.lat, stay.lon) == stay.country_id
 
 

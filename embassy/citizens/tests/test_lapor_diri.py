@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -156,21 +157,21 @@ def test_patch_a_stay_through_the_api() -> None:
     auth = bearer(user)
     created = client.post("/api/v1/me/stays", json.dumps({"lat": KL[0], "lon": KL[1], "purpose": "work",
                                                           "employer": "Tan", "start_date": "2026-01-01"}),
-                          content_type="application/json", **auth)
+                          content_type="application/json", headers=auth)
     assert created.status_code == 201, created.content
     body = created.json()
     assert body["mission"] == "KBRI-KUALA-LUMPUR" and body["location_purge_days"] == 30 and body["confirmed_at"]
     moved = client.patch(f"/api/v1/me/stays/{body['id']}", json.dumps({"lat": SINGAPORE[0], "lon": SINGAPORE[1]}),
-                         content_type="application/json", **auth)
+                         content_type="application/json", headers=auth)
     assert moved.status_code == 200, moved.content
     assert (moved.json()["mission"], moved.json()["country"], moved.json()["employer"]) == ("KBRI-SINGAPORE", "SG", "Tan")
     bad = client.patch(f"/api/v1/me/stays/{body['id']}", json.dumps({"vessel_imo": "123", "purpose": "crew",
                                                                       "vessel_name": "MV X"}),
-                       content_type="application/json", **auth)
+                       content_type="application/json", headers=auth)
     assert bad.status_code == 422 and "vessel_imo" in _errors(bad)
     other = make_citizen_user()
     assert client.patch(f"/api/v1/me/stays/{body['id']}", json.dumps({"city": "x"}), content_type="application/json",
-                        **bearer(other)).status_code == 404
+                        headers=bearer(other)).status_code == 404
 
 
 # --- Passport -----------------------------------------------------------------------------------------------------
@@ -222,8 +223,9 @@ def test_dependants_crud_with_passport_encrypted_at_rest() -> None:
     for bad, field in (({"full_name": " "}, "full_name"), ({"relationship": "cousin"}, "relationship"),
                        ({"nationality": "ZZ"}, "nationality"), ({"passport_number": "1"}, "passport_number"),
                        ({"birth_date": dt.date.today() + dt.timedelta(days=3)}, "birth_date")):
+        fields: dict[str, Any] = {"full_name": "X", **bad}
         with pytest.raises(BadInput) as exc:
-            dependant_add(citizen=citizen, actor=None, **{"full_name": "X", **bad})
+            dependant_add(citizen=citizen, actor=None, **fields)
         assert exc.value.field == field
     stay = stay_register(citizen=citizen, actor=None, country="JP", start_date=START, dependants=[son.pk])
     assert list(stay.dependants.all()) == [son]
@@ -244,12 +246,12 @@ def test_dependants_api_and_pages() -> None:
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     made = client.post("/api/v1/me/dependants", json.dumps({"full_name": "Budi Jr", "relationship": "child",
                                                              "passport_number": "X1234567"}),
-                       content_type="application/json", **auth)
+                       content_type="application/json", headers=auth)
     assert made.status_code == 201 and made.json()["is_citizen"] is True
     bad = client.post("/api/v1/me/dependants", json.dumps({"full_name": "", "relationship": "pet"}),
-                      content_type="application/json", **auth)
+                      content_type="application/json", headers=auth)
     assert bad.status_code == 422 and "full_name" in _errors(bad)
-    assert [d["full_name"] for d in client.get("/api/v1/me/dependants", **auth).json()] == ["Budi Jr"]
+    assert [d["full_name"] for d in client.get("/api/v1/me/dependants", headers=auth).json()] == ["Budi Jr"]
 
     client.force_login(user)
     assert client.post("/profil/keluarga/", {"full_name": "Yuki", "relationship": "spouse",
@@ -263,7 +265,7 @@ def test_dependants_api_and_pages() -> None:
                                         "dependants": [yuki.pk]}).status_code == 302
     assert list(Stay.objects.get(citizen__user=user).dependants.all()) == [yuki]
     assert client.post(f"/profil/keluarga/{yuki.pk}/hapus/").status_code == 302
-    assert client.delete(f"/api/v1/me/dependants/{made.json()['id']}", **auth).status_code == 204
+    assert client.delete(f"/api/v1/me/dependants/{made.json()['id']}", headers=auth).status_code == 204
     assert not Dependant.objects.filter(citizen__user=user).exists()
 
 
@@ -322,7 +324,7 @@ def test_home_page_asks_to_confirm_a_long_stay_with_one_tap() -> None:
     assert client.post(f"/lapor-diri/{stay.pk}/konfirmasi/").status_code == 302
     assert "Are you still in Penang?" not in client.get("/").content.decode()
     assert AuditEvent.objects.filter(action="stay.confirm", object_id=str(stay.pk)).exists()
-    api = client.post(f"/api/v1/me/stays/{stay.pk}/confirm", **bearer(user))
+    api = client.post(f"/api/v1/me/stays/{stay.pk}/confirm", headers=bearer(user))
     assert api.status_code == 200 and api.json()["confirmation_due"] is False
 
 
@@ -365,7 +367,7 @@ def test_citizen_can_delete_a_stays_location_now() -> None:
     assert stay.lat is None and stay.address == "" and stay.mission.code == "KBRI-KUALA-LUMPUR"
     assert AuditEvent.objects.filter(action="stay.location.purge", detail__reason="citizen").exists()
     other = stay_register(citizen=user.citizen, actor=user, lat=KL[0], lon=KL[1], start_date=START)
-    api = client.post(f"/api/v1/me/stays/{other.pk}/purge-location", **bearer(user))
+    api = client.post(f"/api/v1/me/stays/{other.pk}/purge-location", headers=bearer(user))
     assert api.status_code == 200 and api.json()["lat"] is None and api.json()["location_purged_at"]
     stay_location_purge(stay=other, actor=user)  # again: harmless
 
@@ -393,9 +395,9 @@ def test_only_the_responsible_mission_verifies_and_refusals_are_audited() -> Non
     with pytest.raises(NotFound):
         stay_verify(actor=jeddah, stay_id=10**9)
     kl = make_staff("KBRI-KUALA-LUMPUR", Role.CONSULAR_OFFICER)
-    denied = Client().post(f"/api/v1/staff/stays/{stay.pk}/verify", **bearer(jeddah))
+    denied = Client().post(f"/api/v1/staff/stays/{stay.pk}/verify", headers=bearer(jeddah))
     assert denied.status_code == 403
-    ok = Client().post(f"/api/v1/staff/stays/{stay.pk}/verify", **bearer(kl))
+    ok = Client().post(f"/api/v1/staff/stays/{stay.pk}/verify", headers=bearer(kl))
     assert ok.status_code == 200 and ok.json()["verified_at"]
     stay.refresh_from_db()
     assert stay.verified_by == kl
@@ -429,16 +431,16 @@ def test_where_endpoint_and_the_one_tap_report() -> None:
     stay_register(citizen=user.citizen, actor=user, lat=KL[0], lon=KL[1], start_date=START)
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     auth = bearer(user)
-    here = client.get(f"/api/v1/me/where?lat={KL[0]}&lon={KL[1]}", **auth).json()
+    here = client.get(f"/api/v1/me/where?lat={KL[0]}&lon={KL[1]}", headers=auth).json()
     assert here["country_code"] == "MY" and here["has_active_stay_there"] is True
     assert here["mission"]["code"] == "KBRI-KUALA-LUMPUR"
-    there = client.get(f"/api/v1/me/where?lat={SINGAPORE[0]}&lon={SINGAPORE[1]}", **auth).json()
+    there = client.get(f"/api/v1/me/where?lat={SINGAPORE[0]}&lon={SINGAPORE[1]}", headers=auth).json()
     assert there == {"country_code": "SG", "country_name": "Singapore", "has_active_stay_there": False,
                      "mission": {"code": "KBRI-SINGAPORE", "name": Mission.objects.get(code="KBRI-SINGAPORE").name_en,
                                  "hotline": Mission.objects.get(code="KBRI-SINGAPORE").hotline}}
-    sea = client.get("/api/v1/me/where?lat=0&lon=-30", **auth).json()
+    sea = client.get("/api/v1/me/where?lat=0&lon=-30", headers=auth).json()
     assert sea["country_code"] is None and sea["has_active_stay_there"] is False
-    assert client.get("/api/v1/me/where?lat=95&lon=0", **auth).status_code == 422
+    assert client.get("/api/v1/me/where?lat=95&lon=0", headers=auth).status_code == 422
     assert client.get(f"/api/v1/me/where?lat={KL[0]}&lon={KL[1]}").status_code == 401
 
     client.force_login(user)

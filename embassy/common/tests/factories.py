@@ -58,10 +58,10 @@ def staff_client(user: User) -> Client:
 
 def bearer(user: User) -> dict[str, str]:
     _token, key = token_create(user=user, name="test")
-    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    return {"Authorization": f"Bearer {key}"}  # for the test client's headers=
 
 
-def verified(user: Any) -> Any:
+def verified(user: User) -> User:
     """The staff user as the web and API layers see them after the second factor (services check it)."""
     user.is_verified = lambda: True
     return user

@@ -196,6 +196,7 @@ def test_full_drill_from_a_recorded_feed_event(settings: Any, client: Client) ->
 
     # Silence: reminders on schedule, then the emergency contacts.
     asked = Affected.objects.get(crisis=crisis, citizen=c).asked_at
+    assert asked is not None
     assert rollcall_remind(now=asked + dt.timedelta(minutes=10)) == 0
     assert rollcall_remind(now=asked + dt.timedelta(minutes=31)) >= 1
     assert rollcall_remind(now=asked + dt.timedelta(minutes=32)) == 0  # not twice
@@ -280,20 +281,20 @@ def test_shared_position_puts_a_person_without_a_stay_in_the_zone(client: Client
     user = make_citizen_user()
     client.force_login(user)
     client.get("/")  # CSRF cookie
-    csrf = {"HTTP_X_CSRFTOKEN": client.cookies["csrftoken"].value}
+    csrf = {"X-CSRFToken": client.cookies["csrftoken"].value}
     body = json.dumps({"lat": 3.15, "lon": 101.70})
-    assert client.post("/api/v1/me/position", body, content_type="application/json", **csrf).status_code == 204
+    assert client.post("/api/v1/me/position", body, content_type="application/json", headers=csrf).status_code == 204
     user.citizen.refresh_from_db()
     assert user.citizen.last_lat is None  # not shared: nothing stored
     assert client.patch("/api/v1/me/profile", json.dumps({"share_location": True}), content_type="application/json",
-                        **csrf).status_code == 200
+                        headers=csrf).status_code == 200
     with TestCase.captureOnCommitCallbacks(execute=True):
-        client.post("/api/v1/me/position", body, content_type="application/json", **csrf)
+        client.post("/api/v1/me/position", body, content_type="application/json", headers=csrf)
     user.citizen.refresh_from_db()
     assert (user.citizen.last_lat, user.citizen.last_country) == (3.15, "MY")
     crisis = _crisis(_officer())
     assert Affected.objects.get(crisis=crisis, citizen=user.citizen).via == "location"
-    client.patch("/api/v1/me/profile", json.dumps({"share_location": False}), content_type="application/json", **csrf)
+    client.patch("/api/v1/me/profile", json.dumps({"share_location": False}), content_type="application/json", headers=csrf)
     user.citizen.refresh_from_db()
     assert user.citizen.last_lat is None and user.citizen.last_seen_at is None
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client, TestCase
 
+from embassy.accounts.models import User
 from embassy.citizens.models import Citizen, EmergencyContact
 from embassy.citizens.services import stay_register
 from embassy.common.tests.factories import make_citizen_user, make_staff, verified
@@ -32,7 +33,7 @@ KL = (3.14, 101.69)
 
 
 
-def _person(name: str, phone: str, *, user: Any = None) -> Citizen:
+def _person(name: str, phone: str, *, user: User | None = None) -> Citizen:
     citizen = Citizen.objects.get(user=user) if user is not None else Citizen.objects.create(full_name=name)
     citizen.full_name, citizen.phone = name, phone
     citizen.save(update_fields=["full_name", "phone"])
@@ -132,6 +133,7 @@ def test_help_from_an_emergency_contact_opens_a_case_that_says_it_came_from_the_
     with TestCase.captureOnCommitCallbacks(execute=True):
         result = rollcall_answer_link(crisis_id=crisis.pk, token=link_token(row.pk, crisis.pk, CONTACT), answer="help",
                                       text="Rumahnya roboh, dia tidak bisa dihubungi")
+    assert result.case_id is not None
     case = Case.objects.get(pk=result.case_id)
     assert case.routing_rule == "rollcall-contact" and case.mission.code == "KBRI-KUALA-LUMPUR"
     assert "emergency contact" in case.text.lower() or "kontak darurat" in case.text.lower()
