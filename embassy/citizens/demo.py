@@ -171,7 +171,7 @@ def _make_batch(args: tuple[int, int, int]) -> tuple[list[tuple], list[tuple], l
             (today + dt.timedelta(days=30 + int(rand() * 3620))).isoformat(),
             f"{towns[int(rand() * len(towns))]}, Indonesia", "demo", stamp, stamp,
         ))
-        s_rows.append(_stay_row(rand, plan, city, k, cid, s0 + offset + i, occupation, purpose))
+        s_rows.append(_stay_row(rand, plan, city, k, cid=cid, sid=s0 + offset + i, occupation=occupation, purpose=purpose))
         e_rows.append((
             e0 + offset + i, cid, f"{anyone[int(rand() * len(anyone))]} {family}", relations[int(rand() * len(relations))],
             f"+628{11 + int(rand() * 88)}{10_000_000 + int(rand() * 90_000_000)}", "",
@@ -179,7 +179,7 @@ def _make_batch(args: tuple[int, int, int]) -> tuple[list[tuple], list[tuple], l
     return c_rows, s_rows, e_rows
 
 
-def _stay_row(rand: Callable[[], float], plan: _Plan, city: _City, k: int, cid: int, sid: int, occupation: str,
+def _stay_row(rand: Callable[[], float], plan: _Plan, city: _City, k: int, *, cid: int, sid: int, occupation: str,
               purpose: str) -> tuple:
     """The active stay of citizen `cid` in `city` (the k-th), in STAY_COLUMNS order."""
     spots = plan.spots[k]
