@@ -27,7 +27,7 @@ def _local_secret(filename: str, make: object) -> str:
     """Read a secret generated once into var/ for local runs (never used when DEBUG is off)."""
     path = VAR_DIR / filename
     if not path.exists():
-        path.write_text(make())  # type: ignore[operator]
+        path.write_text(make())  # type: ignore[operator]  # make is a callable returning str
         path.chmod(0o600)
     return path.read_text().strip()
 

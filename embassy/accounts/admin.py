@@ -27,7 +27,7 @@ class HQAdminSite(admin.AdminSite):
         user = request.user
         if not (user.is_active and user.is_staff and getattr(user, "kind", "") == "staff"):
             return False
-        if not user.is_verified():  # type: ignore[attr-defined]
+        if not user.is_verified():
             return False
         return bool(user.is_superuser or Role.ADMINISTRATOR in scope_for(user).roles)
 
@@ -46,7 +46,7 @@ class StaffUserAdmin(UserAdmin):
 
     list_display = ("username", "kind", "email", "first_name", "last_name", "is_active", "last_login")
     list_filter = ("kind", "is_active", "is_staff")
-    fieldsets = (*UserAdmin.fieldsets, ("Smart Embassy", {"fields": ("kind", "phone", "language")}))  # type: ignore[misc]
+    fieldsets = (*UserAdmin.fieldsets, ("Smart Embassy", {"fields": ("kind", "phone", "language")}))  # type: ignore[misc]  # UserAdmin.fieldsets is Optional in the stubs; it is set
     readonly_fields = ("kind", "is_superuser", "user_permissions", "groups", "last_login", "date_joined")
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:

@@ -1,9 +1,9 @@
 from datetime import datetime
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate, login
 from django.contrib.auth.signals import user_login_failed
+from django.db.models import QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Status
@@ -12,7 +12,8 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from embassy.accounts import services
 from embassy.accounts.audit import audit_export_response, audit_search_for
 from embassy.accounts.auth import AUTH
-from embassy.accounts.models import ApiToken
+from embassy.accounts.http import AuthedRequest
+from embassy.accounts.models import ApiToken, AuditEvent
 from embassy.accounts.schemas import (
     AuditOut,
     CodeRequestIn,
@@ -58,7 +59,7 @@ def code_verify(request: HttpRequest, payload: CodeVerifyIn) -> dict:
 def staff_token(request: HttpRequest, payload: StaffTokenIn) -> Status | NewTokenOut:
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is not None and getattr(user, "kind", "") == "staff" and services.totp_check(user=user, code=payload.otp):
-        token, key = services.staff_token_issue(user=user, name=payload.token_name)  # type: ignore[arg-type]
+        token, key = services.staff_token_issue(user=user, name=payload.token_name)
         return NewTokenOut(token=key, info=_token_out(token))
     if user is not None:  # the password was right, the second factor not: a failed sign-in all the same
         user_login_failed.send(sender=__name__, credentials={"username": payload.username}, request=request)
@@ -67,43 +68,43 @@ def staff_token(request: HttpRequest, payload: StaffTokenIn) -> Status | NewToke
 
 
 @router.get("/tokens", response=list[TokenOut], auth=AUTH, summary="My API tokens")
-def token_list(request: HttpRequest) -> list[TokenOut]:
-    return [_token_out(t) for t in ApiToken.objects.filter(user=request.user)]  # type: ignore[misc]
+def token_list(request: AuthedRequest) -> list[TokenOut]:
+    return [_token_out(t) for t in ApiToken.objects.filter(user=request.user)]
 
 
 @router.delete("/tokens/{token_id}", response=TokenOut, auth=AUTH, summary="Revoke one of my tokens")
-def token_revoke(request: HttpRequest, token_id: int) -> TokenOut:
-    return _token_out(services.token_revoke(user=request.user, token_id=token_id))  # type: ignore[arg-type]
+def token_revoke(request: AuthedRequest, token_id: int) -> TokenOut:
+    return _token_out(services.token_revoke(user=request.user, token_id=token_id))
 
 
 @router.get("/me", response=MeOut, auth=AUTH, summary="Who am I")
-def me(request: HttpRequest) -> MeOut:
-    user: Any = request.user
+def me(request: AuthedRequest) -> MeOut:
+    user = request.user
     roles = [{"mission": m.mission.code, "role": m.role} for m in user.memberships.select_related("mission")]
     return MeOut(id=user.pk, kind=user.kind, username=user.username, email=user.email, phone=user.phone,
                  language=user.language, roles=roles)
 
 
 @router.put("/me/language", response=MeOut, auth=AUTH, summary="Remember my language (id or en)")
-def set_language(request: HttpRequest, payload: LanguageIn) -> MeOut:
+def set_language(request: AuthedRequest, payload: LanguageIn) -> MeOut:
     if payload.language not in dict(settings.LANGUAGES):
         raise BadInput("Language must be one of: " + ", ".join(dict(settings.LANGUAGES)), field="language")
     user = request.user
-    user.language = payload.language  # type: ignore[union-attr]
-    user.save(update_fields=["language"])  # type: ignore[union-attr,call-arg]
+    user.language = payload.language
+    user.save(update_fields=["language"])
     return me(request)
 
 
 @router.get("/audit", response=list[AuditOut], auth=AUTH, summary="Headquarters: search the audit log")
 @paginate(LimitOffsetPagination)
-def audit_search(request: HttpRequest, actor: str = "", action: str = "", citizen_id: int | None = None,
-                 mission: str = "", since: datetime | None = None, until: datetime | None = None) -> list[AuditOut]:
-    return audit_search_for(user=request.user, actor=actor, action=action, citizen_id=citizen_id,  # type: ignore[return-value]
+def audit_search(request: AuthedRequest, *, actor: str = "", action: str = "", citizen_id: int | None = None,
+                 mission: str = "", since: datetime | None = None, until: datetime | None = None) -> QuerySet[AuditEvent]:
+    return audit_search_for(user=request.user, actor=actor, action=action, citizen_id=citizen_id,
                             mission_code=mission, since=since, until=until)
 
 
 @router.get("/audit/export.csv", auth=AUTH, summary="Headquarters: export the audit log as CSV")
-def audit_export(request: HttpRequest, actor: str = "", action: str = "", citizen_id: int | None = None,
+def audit_export(request: AuthedRequest, *, actor: str = "", action: str = "", citizen_id: int | None = None,
                  mission: str = "", since: datetime | None = None, until: datetime | None = None) -> StreamingHttpResponse:
     return audit_export_response(user=request.user, actor=actor, action=action, citizen_id=citizen_id,
                                  mission_code=mission, since=since, until=until)

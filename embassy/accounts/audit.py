@@ -6,10 +6,11 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 
-from embassy.accounts.models import AuditEvent
+from embassy.accounts.models import AuditEvent, User
 from embassy.common.context import current_request
 from embassy.common.errors import PermissionDenied
 from embassy.common.spreadsheet import csv_lines
@@ -18,7 +19,7 @@ from embassy.missions.selectors import scope_for
 
 def audit_record(
     *,
-    actor: Any,
+    actor: User | AnonymousUser | None,
     action: str,
     object_type: str = "",
     object_id: object = "",
@@ -28,10 +29,9 @@ def audit_record(
 ) -> AuditEvent:
     """Append one event. Client address and user agent come from the current request, if any."""
     info = current_request.get()
-    authenticated = bool(actor is not None and getattr(actor, "is_authenticated", False))
     return AuditEvent.objects.create(
-        actor=actor if authenticated else None,
-        actor_label=(getattr(actor, "username", "") if authenticated else "anonymous")[:150],
+        actor=actor if isinstance(actor, User) else None,  # AnonymousUser and None are "anonymous"
+        actor_label=(actor.username if isinstance(actor, User) else "anonymous")[:150],
         action=action[:40],
         object_type=object_type[:40],
         object_id=str(object_id)[:40],
@@ -44,7 +44,7 @@ def audit_record(
     )
 
 
-def _require_hq(user: Any) -> None:
+def _require_hq(user: User) -> None:
     scope = scope_for(user)
     if not scope.personal_all:
         raise PermissionDenied("Only headquarters can search the audit log")
@@ -52,7 +52,7 @@ def _require_hq(user: Any) -> None:
 
 def audit_search_for(
     *,
-    user: Any,
+    user: User,
     actor: str = "",
     action: str = "",
     citizen_id: int | None = None,
@@ -88,7 +88,7 @@ def audit_export_rows(qs: QuerySet[AuditEvent]) -> Iterator[str]:
     return csv_lines(EXPORT_COLUMNS, rows)
 
 
-def audit_export_response(*, user: Any, **filters: Any) -> StreamingHttpResponse:
+def audit_export_response(*, user: User, **filters: Any) -> StreamingHttpResponse:
     """The HQ export as a streamed CSV download; the export itself is audited with its filters."""
     qs = audit_search_for(user=user, **filters)
     audit_record(actor=user, action="audit.export", detail={k: str(v) for k, v in filters.items() if v})

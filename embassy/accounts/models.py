@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -16,11 +17,14 @@ class User(AbstractUser):
         STAFF = "staff", _("Staff")
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.CITIZEN)
-    email = models.EmailField(_("email address"), unique=True, null=True, blank=True)  # type: ignore[assignment]
+    email = models.EmailField(_("email address"), unique=True, null=True, blank=True)  # type: ignore[assignment]  # null: phone-only citizens; the stubs say str
     phone = models.CharField(_("phone (E.164)"), max_length=20, unique=True, null=True, blank=True)
     language = models.CharField(_("language"), max_length=8, blank=True, default="")
 
-    objects = UserManager()  # type: ignore[misc,assignment]
+    objects = UserManager()  # type: ignore[misc]  # the stubs' UserManager is generic over the default User
+
+    # Set on each request's user by django_otp's OTPMiddleware, or by the API's token authentication.
+    is_verified: Callable[[], bool]
 
     @property
     def is_staff_member(self) -> bool:

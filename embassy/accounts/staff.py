@@ -69,11 +69,11 @@ def staff_to_notify(*, purpose: Purpose, missions: Iterable[int] = (),
     return list(staff_queryset(purpose=purpose, missions=mission_ids))
 
 
-def may_take_duty(*, user: Any, mission_id: int) -> bool:
+def may_take_duty(*, user: User, mission_id: int) -> bool:
     """Whether `user` may sign on as the mission's duty officer."""
     return Membership.objects.filter(user=user, mission_id=mission_id, role__in=DUTY_ROSTER_ROLES).exists()
 
 
-def is_staff_for(*, user: Any, purpose: Purpose, mission_id: int) -> bool:
+def is_staff_for(*, user: User, purpose: Purpose, mission_id: int) -> bool:
     """Whether `user` is among the staff `purpose` names for the mission (active accounts only)."""
     return staff_queryset(purpose=purpose, missions=[mission_id]).filter(pk=getattr(user, "pk", None)).exists()

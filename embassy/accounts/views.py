@@ -10,7 +10,7 @@ import segno
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,6 +20,7 @@ from django_otp import login as otp_login
 
 from embassy.accounts import services
 from embassy.accounts.audit import audit_export_response, audit_record, audit_search_for
+from embassy.accounts.http import AuthedRequest
 from embassy.accounts.limits import CodeLimited
 from embassy.accounts.reach import hotline_for_person
 from embassy.accounts.zones import console_zone
@@ -93,8 +94,8 @@ def set_language(request: HttpRequest) -> HttpResponse:
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, lang, max_age=settings.LANGUAGE_COOKIE_AGE,
                             samesite="Lax", secure=request.is_secure())
         if request.user.is_authenticated:
-            request.user.language = lang  # type: ignore[union-attr]
-            request.user.save(update_fields=["language"])  # type: ignore[union-attr]
+            request.user.language = lang
+            request.user.save(update_fields=["language"])
     return response
 
 
@@ -118,11 +119,11 @@ def staff_otp(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.is_authenticated or getattr(user, "kind", "") != "staff":
         return redirect("accounts:staff-login")
-    confirmed = services.totp_device_for(user=user, confirmed=True)  # type: ignore[arg-type]
+    confirmed = services.totp_device_for(user=user, confirmed=True)
     context: dict[str, Any] = {"next": _next(request, ""), "enrol": confirmed is None}
     if request.method == "POST":
         try:
-            device = services.totp_verify(user=user, code=request.POST.get("otp", ""), confirm=confirmed is None)  # type: ignore[arg-type]
+            device = services.totp_verify(user=user, code=request.POST.get("otp", ""), confirm=confirmed is None)
         except DomainError as exc:
             context["error"] = exc.message
         else:
@@ -131,7 +132,7 @@ def staff_otp(request: HttpRequest) -> HttpResponse:
             audit_record(actor=user, action="staff.signin", object_type="user", object_id=user.pk)
             return HttpResponseRedirect(_next(request, reverse("console:home")))
     if confirmed is None:
-        device = services.totp_device_for(user=user, confirmed=False) or services.totp_enroll(user=user)  # type: ignore[arg-type]
+        device = services.totp_device_for(user=user, confirmed=False) or services.totp_enroll(user=user)
         uri = device.config_url
         context.update(qr_svg=segno.make(uri, error="m").svg_inline(scale=4), secret=_b32(device.bin_key))
     return render(request, "accounts/staff_otp.html", context, status=422 if "error" in context else 200)
@@ -161,7 +162,7 @@ def _audit_filters(request: HttpRequest) -> dict[str, Any]:
 
 
 @staff_required
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: AuthedRequest) -> HttpResponse:
     qs = audit_search_for(user=request.user, **_audit_filters(request))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "accounts/audit_log.html", {"page": page, "filters": request.GET,
@@ -169,5 +170,5 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def audit_export(request: HttpRequest) -> HttpResponse:
-    return audit_export_response(user=request.user, **_audit_filters(request))  # type: ignore[return-value]
+def audit_export(request: AuthedRequest) -> StreamingHttpResponse:
+    return audit_export_response(user=request.user, **_audit_filters(request))

@@ -10,6 +10,7 @@ from ninja import Router, Status
 from ninja.security import SessionAuth
 
 from embassy.accounts.auth import AUTH, TokenAuth
+from embassy.accounts.http import AuthedRequest
 from embassy.advisories import selectors, services
 from embassy.advisories.diff import version_diff
 from embassy.advisories.schemas import (
@@ -65,18 +66,18 @@ def advisory_index(request: HttpRequest, response: HttpResponse) -> Status:
 
 # --- follows (signed-in citizens) ---------------------------------------------------------------------------
 @router.get("/me/follows", response=list[FollowOut], auth=AUTH, summary="Countries I follow")
-def follows(request: HttpRequest) -> list[Any]:
+def follows(request: AuthedRequest) -> list[Any]:
     return selectors.follows_of(user=request.user)
 
 
 @router.post("/me/follows/{code}", response={201: FollowOut}, auth=AUTH,
              summary="Follow a country: be told when its advisory level changes")
-def follow(request: HttpRequest, code: str) -> Status:
+def follow(request: AuthedRequest, code: str) -> Status:
     return Status(201, services.country_follow(user=request.user, country=code).country)
 
 
 @router.delete("/me/follows/{code}", response={204: None}, auth=AUTH, summary="Stop following a country")
-def unfollow(request: HttpRequest, code: str) -> Status:
+def unfollow(request: AuthedRequest, code: str) -> Status:
     services.country_unfollow(user=request.user, country=code)
     return Status(204, None)
 
@@ -84,13 +85,13 @@ def unfollow(request: HttpRequest, code: str) -> Status:
 # --- headquarters workflow ----------------------------------------------------------------------------------
 @router.get("/advisories/{code}/versions", response=list[VersionSummaryOut], auth=AUTH,
             summary="Staff: every version of a country's advisory, newest first")
-def versions(request: HttpRequest, code: str) -> list[Any]:
+def versions(request: AuthedRequest, code: str) -> list[Any]:
     return list(selectors.advisory_versions_for(user=request.user, country=code))
 
 
 @router.post("/advisories/{code}/drafts", response={201: VersionOut}, auth=AUTH,
              summary="HQ: start a draft (copied from the published version or from base_version_id)")
-def draft_create(request: HttpRequest, code: str, payload: DraftIn) -> Status:
+def draft_create(request: AuthedRequest, code: str, payload: DraftIn) -> Status:
     return Status(201, services.advisory_draft_create(actor=request.user, country=code,
                                                       base_version_id=payload.base_version_id))
 
@@ -102,26 +103,26 @@ def version_detail(request: HttpRequest, version_id: int) -> object:
 
 
 @router.patch("/advisory-versions/{version_id}", response=VersionOut, auth=AUTH, summary="HQ: edit a draft")
-def version_update(request: HttpRequest, version_id: int, payload: VersionIn) -> object:
+def version_update(request: AuthedRequest, version_id: int, payload: VersionIn) -> object:
     return services.advisory_draft_update(actor=request.user, version_id=version_id,
                                           data=payload.dict(exclude_unset=True))
 
 
 @router.post("/advisory-versions/{version_id}/submit", response=VersionOut, auth=AUTH,
              summary="HQ: send a draft for review")
-def version_submit(request: HttpRequest, version_id: int) -> object:
+def version_submit(request: AuthedRequest, version_id: int) -> object:
     return services.advisory_submit(actor=request.user, version_id=version_id)
 
 
 @router.post("/advisory-versions/{version_id}/publish", response=VersionOut, auth=AUTH,
              summary="HQ: publish a version in review (a second person: four-eyes rule)")
-def version_publish(request: HttpRequest, version_id: int) -> object:
+def version_publish(request: AuthedRequest, version_id: int) -> object:
     return services.advisory_publish(actor=request.user, version_id=version_id)
 
 
 @router.post("/advisory-versions/{version_id}/reject", response=VersionOut, auth=AUTH,
              summary="HQ: reject a version in review (or discard a draft), with a note")
-def version_reject(request: HttpRequest, version_id: int, payload: RejectIn) -> object:
+def version_reject(request: AuthedRequest, version_id: int, payload: RejectIn) -> object:
     return services.advisory_reject(actor=request.user, version_id=version_id, note=payload.note)
 
 

@@ -4,12 +4,13 @@ the diff view. Every staff member may read; headquarters analysts and administra
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from embassy.accounts.http import AuthedRequest
 from embassy.accounts.zones import hq_zone
 from embassy.advisories import selectors, services
 from embassy.advisories.diff import version_diff
@@ -25,7 +26,7 @@ STATUS_FILTERS = [("", _("All")), ("open", _("Being edited")), ("in_review", _("
 
 
 @staff_required
-def advisory_list(request: HttpRequest) -> HttpResponse:
+def advisory_list(request: AuthedRequest) -> HttpResponse:
     q, status = request.GET.get("q", "")[:100], request.GET.get("status", "")
     rows = selectors.advisory_console_index(user=request.user, q=q, status=status)
     template = "advisories/console_list.html#results" if request.headers.get("HX-Request") else "advisories/console_list.html"
@@ -37,7 +38,7 @@ def advisory_list(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def advisory_history(request: HttpRequest, code: str) -> HttpResponse:
+def advisory_history(request: AuthedRequest, code: str) -> HttpResponse:
     versions = list(selectors.advisory_versions_for(user=request.user, country=code))
     country = versions[0].country if versions else country_get(code)
     return render(request, "advisories/console_history.html", {
@@ -48,7 +49,7 @@ def advisory_history(request: HttpRequest, code: str) -> HttpResponse:
 
 @staff_required
 @require_POST
-def draft_create(request: HttpRequest, code: str) -> HttpResponse:
+def draft_create(request: AuthedRequest, code: str) -> HttpResponse:
     base = request.POST.get("base", "")
     try:
         version = services.advisory_draft_create(actor=request.user, country=code,
@@ -61,7 +62,7 @@ def draft_create(request: HttpRequest, code: str) -> HttpResponse:
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def version_page(request: HttpRequest, version_id: int) -> HttpResponse:
+def version_page(request: AuthedRequest, version_id: int) -> HttpResponse:
     """A version: the editor while it is a draft (for editors), otherwise read-only with the review actions."""
     version = selectors.advisory_version_for(user=request.user, version_id=version_id)
     can_edit = services.is_editor(request.user)
@@ -104,7 +105,7 @@ ACTIONS: dict[str, Action[int]] = {
 }
 
 
-def _act(request: HttpRequest, version_id: int, action: str) -> HttpResponse:
+def _act(request: AuthedRequest, version_id: int, action: str) -> HttpResponse:
     """A review button: the outcome is a message on the version's page."""
     return console_action(request, ACTIONS, action, target=lambda: version_id,
                           respond=lambda name, error: redirect("console:advisory-version", version_id=version_id))
@@ -112,24 +113,24 @@ def _act(request: HttpRequest, version_id: int, action: str) -> HttpResponse:
 
 @staff_required
 @require_POST
-def version_submit(request: HttpRequest, version_id: int) -> HttpResponse:
+def version_submit(request: AuthedRequest, version_id: int) -> HttpResponse:
     return _act(request, version_id, "submit")
 
 
 @staff_required
 @require_POST
-def version_publish(request: HttpRequest, version_id: int) -> HttpResponse:
+def version_publish(request: AuthedRequest, version_id: int) -> HttpResponse:
     return _act(request, version_id, "publish")
 
 
 @staff_required
 @require_POST
-def version_reject(request: HttpRequest, version_id: int) -> HttpResponse:
+def version_reject(request: AuthedRequest, version_id: int) -> HttpResponse:
     return _act(request, version_id, "reject")
 
 
 @staff_required
-def version_compare(request: HttpRequest, version_id: int) -> HttpResponse:
+def version_compare(request: AuthedRequest, version_id: int) -> HttpResponse:
     against = request.GET.get("against", "")
     old, new = selectors.version_pair_for(user=request.user, version_id=version_id,
                                           against=int(against) if against.isdigit() else None)

@@ -8,11 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, replace
-from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Max, QuerySet
 from django.utils.translation import gettext as _
 
+from embassy.accounts.models import User
 from embassy.advisories.levels import COLOURS, Level, is_english
 from embassy.advisories.models import AdvisoryVersion, CountryAdvisory, CountryFollow
 from embassy.common.errors import NotFound, PermissionDenied
@@ -146,8 +147,8 @@ def missions_serving(*, country: str) -> list[Mission]:
     headquarters (its hotline takes the call)."""
     ids = Jurisdiction.objects.filter(country_id=country, mission__active=True).values("mission_id")
     missions = list(Mission.objects.filter(id__in=ids).order_by("kind", "city"))
-    order = {Mission.Kind.KBRI: 0, Mission.Kind.KDEI: 1, Mission.Kind.KJRI: 2, Mission.Kind.KRI: 3}
-    missions.sort(key=lambda m: (order.get(m.kind, 9), m.city))  # type: ignore[call-overload]
+    order: dict[str, int] = {Mission.Kind.KBRI: 0, Mission.Kind.KDEI: 1, Mission.Kind.KJRI: 2, Mission.Kind.KRI: 3}
+    missions.sort(key=lambda m: (order.get(m.kind, 9), m.city))
     if not missions:
         hq = hq_mission()
         missions = [hq] if hq is not None else []
@@ -160,25 +161,25 @@ def hq_mission() -> Mission | None:
 
 
 # --- the signed-in user's own follows -------------------------------------------------------------------------
-def follows_of(*, user: Any) -> list[Country]:
-    if not getattr(user, "is_authenticated", False):
+def follows_of(*, user: User | AnonymousUser) -> list[Country]:
+    if not isinstance(user, User):
         raise PermissionDenied(_("Sign in as a citizen first."))
     return list(Country.objects.filter(code__in=CountryFollow.objects.filter(user=user).values("country_id")))
 
 
-def is_following(*, user: Any, country: str) -> bool:
-    if not getattr(user, "is_authenticated", False):
+def is_following(*, user: User | AnonymousUser, country: str) -> bool:
+    if not isinstance(user, User):
         return False
     return CountryFollow.objects.filter(user=user, country_id=country).exists()
 
 
 # --- staff ------------------------------------------------------------------------------------------------------
-def _require_staff(user: Any) -> None:
+def _require_staff(user: User) -> None:
     if not scope_for(user).is_staff:
         raise PermissionDenied(_("Only staff can see advisory drafts and history."))
 
 
-def advisory_versions_for(*, user: Any, country: str) -> QuerySet[AdvisoryVersion]:
+def advisory_versions_for(*, user: User, country: str) -> QuerySet[AdvisoryVersion]:
     """Every version of a country, newest first (all staff may read; headquarters edits)."""
     _require_staff(user)
     found = country_get(country)
@@ -186,7 +187,7 @@ def advisory_versions_for(*, user: Any, country: str) -> QuerySet[AdvisoryVersio
             .select_related("country", "author", "reviewer", "submitted_by").order_by("-number"))
 
 
-def advisory_version_for(*, user: Any, version_id: int) -> AdvisoryVersion:
+def advisory_version_for(*, user: User | AnonymousUser, version_id: int) -> AdvisoryVersion:
     """One version: any status for staff; only published and superseded versions for everyone else (a
     draft is answered as not found, so its existence does not leak)."""
     if not scope_for(user).is_staff:
@@ -198,7 +199,7 @@ def advisory_version_for(*, user: Any, version_id: int) -> AdvisoryVersion:
     return version
 
 
-def advisory_console_index(*, user: Any, q: str = "", status: str = "") -> list[IndexRow]:
+def advisory_console_index(*, user: User, q: str = "", status: str = "") -> list[IndexRow]:
     """The console list: every country's current level and the status of its open version, if any.
     `status` filters: "open" (a draft or review exists), "draft", "in_review", or a level "1".."4"."""
     _require_staff(user)
@@ -214,13 +215,13 @@ def advisory_console_index(*, user: Any, q: str = "", status: str = "") -> list[
     return rows
 
 
-def review_queue_for(*, user: Any) -> QuerySet[AdvisoryVersion]:
+def review_queue_for(*, user: User) -> QuerySet[AdvisoryVersion]:
     _require_staff(user)
     return (AdvisoryVersion.objects.filter(status=AdvisoryVersion.Status.IN_REVIEW)
             .select_related("country", "submitted_by").order_by("submitted_at"))
 
 
-def version_pair_for(*, user: Any, version_id: int, against: int | None = None) -> tuple[AdvisoryVersion, AdvisoryVersion]:
+def version_pair_for(*, user: User | AnonymousUser, version_id: int, against: int | None = None) -> tuple[AdvisoryVersion, AdvisoryVersion]:
     """(older, newer) for a diff: the version and `against` (another version of the same country), or
     else the version before it — any earlier version for staff, the earlier public one for everyone else."""
     version = advisory_version_for(user=user, version_id=version_id)

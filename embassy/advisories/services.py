@@ -14,12 +14,14 @@ from typing import Any
 
 import pycountry
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from embassy.accounts.audit import audit_record
+from embassy.accounts.models import User
 from embassy.advisories.levels import SECTION_KEYS, SERVICE_KEYS, Level
 from embassy.advisories.models import AdvisoryVersion, CountryAdvisory, CountryFollow
 from embassy.advisories.tasks import notify_level_change
@@ -38,13 +40,13 @@ MAX_NUMBERS = 12
 _NUMBER = re.compile(r"^\+?[0-9]{2,15}$")
 
 
-def is_editor(user: Any) -> bool:
+def is_editor(user: User) -> bool:
     """Headquarters protection analysts and administrators (with a verified second factor) edit advisories."""
     scope = scope_for(user)
     return scope.is_hq and bool(scope.roles & EDITOR_ROLES)
 
 
-def _require_editor(user: Any) -> None:
+def _require_editor(user: User) -> None:
     if not is_editor(user):
         raise PermissionDenied(_("Only headquarters protection analysts and administrators edit advisories."))
 
@@ -169,13 +171,13 @@ def _lock_version(version_id: int) -> AdvisoryVersion:
     return version
 
 
-def _audit(actor: Any, action: str, version: AdvisoryVersion, **detail: Any) -> None:
+def _audit(actor: User, action: str, version: AdvisoryVersion, **detail: Any) -> None:
     audit_record(actor=actor, action=action, object_type="advisory", object_id=version.pk,
                  detail={"country": version.country_id, "number": version.number, **detail})
 
 
 @transaction.atomic
-def advisory_draft_create(*, actor: Any, country: str, base_version_id: int | None = None) -> AdvisoryVersion:
+def advisory_draft_create(*, actor: User, country: str, base_version_id: int | None = None) -> AdvisoryVersion:
     """A new draft for a country, copied from `base_version_id` (a version of the same country) or else from
     the current published version (or empty). Conflict if the country already has an open version."""
     _require_editor(actor)
@@ -200,7 +202,7 @@ def advisory_draft_create(*, actor: Any, country: str, base_version_id: int | No
 
 
 @transaction.atomic
-def advisory_draft_update(*, actor: Any, version_id: int, data: dict[str, Any]) -> AdvisoryVersion:
+def advisory_draft_update(*, actor: User, version_id: int, data: dict[str, Any]) -> AdvisoryVersion:
     """Change a draft's content (only the fields given). Only drafts can change."""
     _require_editor(actor)
     version = _lock_version(version_id)
@@ -217,7 +219,7 @@ def advisory_draft_update(*, actor: Any, version_id: int, data: dict[str, Any]) 
 
 
 @transaction.atomic
-def advisory_submit(*, actor: Any, version_id: int) -> AdvisoryVersion:
+def advisory_submit(*, actor: User, version_id: int) -> AdvisoryVersion:
     """Send a draft for review. The reason for the level must be written (in at least one language)."""
     _require_editor(actor)
     version = _lock_version(version_id)
@@ -233,7 +235,7 @@ def advisory_submit(*, actor: Any, version_id: int) -> AdvisoryVersion:
     return version
 
 
-def advisory_publish(*, actor: Any, version_id: int) -> AdvisoryVersion:
+def advisory_publish(*, actor: User, version_id: int) -> AdvisoryVersion:
     """Publish a version in review. The reviewer must be someone other than its author, last editor and
     submitter (four-eyes), unless settings.ADVISORIES_ALLOW_SELF_PUBLISH. The previous published version is
     superseded. If the country level changed, followers and citizens staying there are notified (after
@@ -249,7 +251,7 @@ def advisory_publish(*, actor: Any, version_id: int) -> AdvisoryVersion:
 
 
 @transaction.atomic
-def _publish(actor: Any, version_id: int) -> AdvisoryVersion:
+def _publish(actor: User, version_id: int) -> AdvisoryVersion:
     found = AdvisoryVersion.objects.filter(pk=version_id).select_related("country").first()
     if found is None:
         raise NotFound(_("No such advisory version."), field="version_id")
@@ -284,7 +286,7 @@ def _publish(actor: Any, version_id: int) -> AdvisoryVersion:
 
 
 @transaction.atomic
-def advisory_reject(*, actor: Any, version_id: int, note: str) -> AdvisoryVersion:
+def advisory_reject(*, actor: User, version_id: int, note: str) -> AdvisoryVersion:
     """Turn down a version in review (or discard a draft), with a note for its author. It stays in history."""
     _require_editor(actor)
     version = _lock_version(version_id)
@@ -303,22 +305,23 @@ def advisory_reject(*, actor: Any, version_id: int, note: str) -> AdvisoryVersio
 
 
 # --- follows ------------------------------------------------------------------------------------------------
-def _require_citizen(user: Any) -> None:
-    if not getattr(user, "is_authenticated", False) or getattr(user, "kind", "") != "citizen":
+def _require_citizen(user: User | AnonymousUser) -> User:
+    if not isinstance(user, User) or user.kind != "citizen":
         raise PermissionDenied(_("Sign in as a citizen first."))
+    return user
 
 
-def country_follow(*, user: Any, country: str) -> CountryFollow:
+def country_follow(*, user: User | AnonymousUser, country: str) -> CountryFollow:
     """Follow a country (idempotent): the user is notified when its advisory level changes."""
-    _require_citizen(user)
-    follow, _created = CountryFollow.objects.get_or_create(user=user, country=country_get(country))
+    citizen = _require_citizen(user)
+    follow, _created = CountryFollow.objects.get_or_create(user=citizen, country=country_get(country))
     return follow
 
 
-def country_unfollow(*, user: Any, country: str) -> None:
+def country_unfollow(*, user: User | AnonymousUser, country: str) -> None:
     """Stop following a country (idempotent)."""
-    _require_citizen(user)
-    CountryFollow.objects.filter(user=user, country=country_get(country)).delete()
+    citizen = _require_citizen(user)
+    CountryFollow.objects.filter(user=citizen, country=country_get(country)).delete()
 
 
 # --- demo seed ------------------------------------------------------------------------------------------------

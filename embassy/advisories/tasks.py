@@ -37,7 +37,7 @@ def recipient_ids(country: str) -> list[int]:
     staying = Stay.objects.filter(country_id=country, status=Stay.Status.ACTIVE, citizen__user__isnull=False)
     ids = set(staying.values_list("citizen__user_id", flat=True))
     ids.update(CountryFollow.objects.filter(country_id=country).values_list("user_id", flat=True))
-    ids.discard(None)  # type: ignore[arg-type]
+    ids.discard(None)
     return sorted(ids)
 
 

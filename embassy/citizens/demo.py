@@ -109,8 +109,8 @@ def demo_clear() -> int:
         EmergencyContact.objects.filter(citizen__in=ids).delete()
         Stay.dependants.through.objects.filter(stay__citizen__in=ids).delete()
         Dependant.objects.filter(citizen__in=ids).delete()
-        Stay.objects.filter(citizen__in=ids)._raw_delete(Stay.objects.db)  # type: ignore[attr-defined]
-        count: int = ids._raw_delete(Citizen.objects.db)  # type: ignore[attr-defined]
+        Stay.objects.filter(citizen__in=ids)._raw_delete(Stay.objects.db)
+        count: int = ids._raw_delete(Citizen.objects.db)
     return count
 
 
@@ -171,7 +171,7 @@ def _make_batch(args: tuple[int, int, int]) -> tuple[list[tuple], list[tuple], l
             (today + dt.timedelta(days=30 + int(rand() * 3620))).isoformat(),
             f"{towns[int(rand() * len(towns))]}, Indonesia", "demo", stamp, stamp,
         ))
-        s_rows.append(_stay_row(rand, plan, city, k, cid, s0 + offset + i, occupation, purpose))
+        s_rows.append(_stay_row(rand, plan, city, k, cid=cid, sid=s0 + offset + i, occupation=occupation, purpose=purpose))
         e_rows.append((
             e0 + offset + i, cid, f"{anyone[int(rand() * len(anyone))]} {family}", relations[int(rand() * len(relations))],
             f"+628{11 + int(rand() * 88)}{10_000_000 + int(rand() * 90_000_000)}", "",
@@ -179,7 +179,7 @@ def _make_batch(args: tuple[int, int, int]) -> tuple[list[tuple], list[tuple], l
     return c_rows, s_rows, e_rows
 
 
-def _stay_row(rand: Callable[[], float], plan: _Plan, city: _City, k: int, cid: int, sid: int, occupation: str,
+def _stay_row(rand: Callable[[], float], plan: _Plan, city: _City, k: int, *, cid: int, sid: int, occupation: str,
               purpose: str) -> tuple:
     """The active stay of citizen `cid` in `city` (the k-th), in STAY_COLUMNS order."""
     spots = plan.spots[k]
@@ -241,7 +241,7 @@ def _spots(resolver: object, city: _City) -> list[tuple[float, float, float]]:
     point lies in the right country without a per-point look-up."""
     size = JITTER / SPOTS
     out: list[tuple[float, float, float]] = []
-    at = resolver.country_at  # type: ignore[attr-defined]
+    at = resolver.country_at  # type: ignore[attr-defined]  # the resolver is any object with country_at (the real one or a test double)
     for i in range(SPOTS):
         for j in range(SPOTS):
             la = city.lat - JITTER / 2 + (i + 0.5) * size
@@ -295,5 +295,5 @@ def _plan_make(seed: int) -> _Plan:
         cum_mix={k: (keys, _cum(ws)) for k, (keys, ws) in mixes.items()},
         purposes={k: v["purpose"] for k, v in population["occupations"].items()},
         spots=[_spots(resolver, c) for c in cities], today=now.date(), stamp=now.isoformat(),
-        start_ids=start_ids,  # type: ignore[arg-type]
+        start_ids=start_ids,  # type: ignore[arg-type]  # a 3-tuple (one per model) built from a generator
     )

@@ -65,8 +65,8 @@ def stay_same_place(citizen: Citizen, *, country: str, city: str, lat: float | N
     for stay in others.only("id", "city", "lat", "lon", "start_date", "country_id"):
         if key and name_key(stay.city) == key:
             return stay
-        if None not in (lat, lon, stay.lat, stay.lon) and haversine_km(
-                lat, lon, stay.lat, stay.lon) <= SAME_PLACE_KM:  # type: ignore[arg-type]
+        if lat is not None and lon is not None and stay.lat is not None and stay.lon is not None and haversine_km(
+                lat, lon, stay.lat, stay.lon) <= SAME_PLACE_KM:
             return stay
     return None
 

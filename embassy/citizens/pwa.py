@@ -47,7 +47,7 @@ def shell_static(pages: tuple[str, ...] = SHELL_PAGES) -> list[str]:
         if name in seen:
             continue
         seen.add(name)
-        source = get_template(name).template.source  # type: ignore[attr-defined]
+        source = get_template(name).template.source  # type: ignore[attr-defined]  # the Django backend's Template wraps the engine's, which the stubs do not type
         stack.extend(_TEMPLATE_TAG.findall(source))
         names.extend(n for n in _STATIC_TAG.findall(source) if n not in names)
     for css in [n for n in names if n.endswith(".css")]:

@@ -5,6 +5,7 @@ import datetime as dt
 from ninja import Schema
 from pydantic import Field
 
+from embassy.citizens.models import Citizen, Stay
 from embassy.citizens.selectors import confirmation_due, stay_passport_warning
 from embassy.common.schema_types import Coordinate
 
@@ -151,28 +152,28 @@ class StayOut(Schema):
     passport_warning: str = Field(description="non-empty when the passport expires within six months of the end")
 
     @staticmethod
-    def resolve_country(obj: object) -> str:
-        return obj.country_id  # type: ignore[attr-defined]
+    def resolve_country(obj: Stay) -> str:
+        return obj.country_id
 
     @staticmethod
-    def resolve_mission(obj: object) -> str:
-        return obj.mission.code  # type: ignore[attr-defined]
+    def resolve_mission(obj: Stay) -> str:
+        return obj.mission.code
 
     @staticmethod
-    def resolve_mission_name(obj: object) -> str:
-        return obj.mission.name()  # type: ignore[attr-defined]
+    def resolve_mission_name(obj: Stay) -> str:
+        return obj.mission.name()
 
     @staticmethod
-    def resolve_dependants(obj: object) -> list[int]:
-        return [d.pk for d in obj.dependants.all()]  # type: ignore[attr-defined]
+    def resolve_dependants(obj: Stay) -> list[int]:
+        return [d.pk for d in obj.dependants.all()]
 
     @staticmethod
-    def resolve_confirmation_due(obj: object) -> bool:
-        return confirmation_due(obj)  # type: ignore[arg-type]
+    def resolve_confirmation_due(obj: Stay) -> bool:
+        return confirmation_due(obj)
 
     @staticmethod
-    def resolve_passport_warning(obj: object) -> str:
-        return stay_passport_warning(obj)  # type: ignore[arg-type]
+    def resolve_passport_warning(obj: Stay) -> str:
+        return stay_passport_warning(obj)
 
 
 class DependantIn(Schema):
@@ -234,16 +235,16 @@ class CitizenDetailOut(ProfileOut):
     dependants: list[DependantOut]
 
     @staticmethod
-    def resolve_stays(obj: object) -> list:
-        return list(obj.stays.select_related("mission").prefetch_related("dependants"))  # type: ignore[attr-defined]
+    def resolve_stays(obj: Citizen) -> list:
+        return list(obj.stays.select_related("mission").prefetch_related("dependants"))
 
     @staticmethod
-    def resolve_emergency_contacts(obj: object) -> list:
-        return list(obj.emergency_contacts.all())  # type: ignore[attr-defined]
+    def resolve_emergency_contacts(obj: Citizen) -> list:
+        return list(obj.emergency_contacts.all())
 
     @staticmethod
-    def resolve_dependants(obj: object) -> list:
-        return list(obj.dependants.all())  # type: ignore[attr-defined]
+    def resolve_dependants(obj: Citizen) -> list:
+        return list(obj.dependants.all())
 
 
 class WhereFilterIn(Schema):

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from embassy.accounts.audit import audit_record
+from embassy.accounts.models import User
 from embassy.citizens.models import NIK_CONTEXT, PASSPORT_CONTEXT, Citizen, Dependant, Stay
 from embassy.citizens.validation import CONFIRM_EVERY, passport_warning
 from embassy.common import crypto
@@ -21,7 +22,7 @@ from embassy.missions.routing import get_router
 from embassy.missions.selectors import scope_for
 
 
-def _scoped(user: Any, mission_id: int | None) -> QuerySet[Citizen]:
+def _scoped(user: User, mission_id: int | None) -> QuerySet[Citizen]:
     """Refusals of staff are audited like the reads (a citizen or a visitor asking is no staff read)."""
     scope = scope_for(user)
     if not scope.personal_data:
@@ -40,7 +41,7 @@ def _scoped(user: Any, mission_id: int | None) -> QuerySet[Citizen]:
     return qs
 
 
-def citizen_list_for(*, user: Any, mission_id: int | None = None, q: str = "") -> QuerySet[Citizen]:
+def citizen_list_for(*, user: User, mission_id: int | None = None, q: str = "") -> QuerySet[Citizen]:
     """Citizens with a stay at the given mission (or any mission in the user's scope), optionally
     searched by name, or exactly by NIK or passport number. The read is audited once per call."""
     qs = _scoped(user, mission_id)
@@ -57,7 +58,7 @@ def citizen_list_for(*, user: Any, mission_id: int | None = None, q: str = "") -
     return qs.order_by("full_name", "id")
 
 
-def citizen_get_for(*, user: Any, citizen_id: int) -> Citizen:
+def citizen_get_for(*, user: User, citizen_id: int) -> Citizen:
     """One citizen's record with stays and contacts, if the user's scope covers one of the citizen's
     stays. Both the read and a refusal are audited. Someone who is not staff gets NotFound whether or not the
     record exists."""
@@ -115,12 +116,12 @@ def own_stays_annotated(citizen: Citizen) -> list[Stay]:
     now = timezone.now()
     stays = list(stays_of(citizen))
     for stay in stays:
-        stay.confirmation_due = confirmation_due(stay, now=now)  # type: ignore[attr-defined]
-        stay.passport_warning = stay_passport_warning(stay)  # type: ignore[attr-defined]
+        stay.confirmation_due = confirmation_due(stay, now=now)  # type: ignore[attr-defined]  # set for the template; not a field
+        stay.passport_warning = stay_passport_warning(stay)  # type: ignore[attr-defined]  # set for the template; not a field
     return stays
 
 
-def where_am_i(*, user: Any, lat: Any, lon: Any) -> dict[str, Any]:
+def where_am_i(*, user: User, lat: Any, lon: Any) -> dict[str, Any]:
     """Which country a point (the phone's position) lies in, which mission is responsible there, and whether
     the signed-in citizen has an active stay in that country. Nothing is stored."""
     citizen = own_citizen(user=user)
@@ -139,7 +140,7 @@ def where_am_i(*, user: Any, lat: Any, lon: Any) -> dict[str, Any]:
     }
 
 
-def own_citizen(*, user: Any) -> Citizen:
+def own_citizen(*, user: User) -> Citizen:
     """The signed-in citizen's own profile."""
     citizen = getattr(user, "citizen", None) if getattr(user, "is_authenticated", False) else None
     if citizen is None:
@@ -147,7 +148,7 @@ def own_citizen(*, user: Any) -> Citizen:
     return citizen
 
 
-def own_stay(*, user: Any, stay_id: int) -> Stay:
+def own_stay(*, user: User, stay_id: int) -> Stay:
     stay = (Stay.objects.filter(pk=stay_id, citizen=own_citizen(user=user))
             .select_related("mission", "country", "citizen").prefetch_related("dependants").first())
     if stay is None:
@@ -155,7 +156,7 @@ def own_stay(*, user: Any, stay_id: int) -> Stay:
     return stay
 
 
-def stay_overview_for(*, user: Any, mission: Mission | None) -> dict[str, Any]:
+def stay_overview_for(*, user: User, mission: Mission | None) -> dict[str, Any]:
     """Counts of active stays for the console's home page: every mission's when a headquarters user acts for
     headquarters, else the stays of `mission` if the user's scope covers it; none for a user with no mission.
     Counts only, no personal data: not audited."""

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from embassy.accounts.http import AuthedRequest
 from embassy.citizens import selectors, services
 from embassy.citizens.duplicates import StayDuplicates
 from embassy.citizens.forms import (
@@ -47,7 +48,7 @@ def home(request: HttpRequest) -> HttpResponse:
         citizen = selectors.own_citizen(user=user)
         stays = selectors.own_stays_annotated(citizen)
         context.update(citizen=citizen, stays=stays, contacts=list(citizen.emergency_contacts.all()),
-                       due=[s for s in stays if s.confirmation_due])  # type: ignore[attr-defined]
+                       due=[s for s in stays if s.confirmation_due])  # type: ignore[attr-defined]  # set by the selector for the template; not a field
     elif user.is_authenticated and getattr(user, "kind", "") == "staff":
         return redirect("console:home")
     return render(request, "citizens/home.html", context)
@@ -138,7 +139,7 @@ def stay_form_errors(form: StayForm, family: Any) -> list[tuple[str, str]]:
 
 @citizen_required
 @require_http_methods(["GET", "POST"])
-def stay_new(request: HttpRequest) -> HttpResponse:
+def stay_new(request: AuthedRequest) -> HttpResponse:
     citizen = selectors.own_citizen(user=request.user)
     return _stay_page(
         request, citizen=citizen, stay=None,
@@ -151,7 +152,7 @@ def stay_new(request: HttpRequest) -> HttpResponse:
 
 @citizen_required
 @require_http_methods(["GET", "POST"])
-def stay_edit(request: HttpRequest, stay_id: int) -> HttpResponse:
+def stay_edit(request: AuthedRequest, stay_id: int) -> HttpResponse:
     stay = selectors.own_stay(user=request.user, stay_id=stay_id)
     return _stay_page(
         request, citizen=stay.citizen, stay=stay,
@@ -170,7 +171,7 @@ def _reported(request: HttpRequest, stay: Any) -> HttpResponse:
 
 
 @citizen_required
-def stay_done(request: HttpRequest, stay_id: int) -> HttpResponse:
+def stay_done(request: AuthedRequest, stay_id: int) -> HttpResponse:
     """The confirmation after sending: which mission is responsible and the number to call."""
     stay = selectors.own_stay(user=request.user, stay_id=stay_id)
     return render(request, "citizens/stay_done.html", {
@@ -180,7 +181,7 @@ def stay_done(request: HttpRequest, stay_id: int) -> HttpResponse:
 
 @citizen_required
 @require_POST
-def stay_quick(request: HttpRequest) -> HttpResponse:
+def stay_quick(request: AuthedRequest) -> HttpResponse:
     """One tap from the home page when the phone is in a country without an active stay: the stay is
     registered at the phone's position, today, and the citizen completes the details on the stay page."""
     citizen = selectors.own_citizen(user=request.user)
@@ -197,14 +198,14 @@ def stay_quick(request: HttpRequest) -> HttpResponse:
 
 @citizen_required
 @require_POST
-def stay_finish(request: HttpRequest, stay_id: int) -> HttpResponse:
+def stay_finish(request: AuthedRequest, stay_id: int) -> HttpResponse:
     services.stay_end(stay=selectors.own_stay(user=request.user, stay_id=stay_id), actor=request.user)
     return redirect("citizens:home")
 
 
 @citizen_required
 @require_POST
-def stay_confirm(request: HttpRequest, stay_id: int) -> HttpResponse:
+def stay_confirm(request: AuthedRequest, stay_id: int) -> HttpResponse:
     services.stay_confirm(stay=selectors.own_stay(user=request.user, stay_id=stay_id), actor=request.user)
     messages.success(request, _("Thank you. Your stay is confirmed for the next six months."))
     return redirect("citizens:home")
@@ -212,7 +213,7 @@ def stay_confirm(request: HttpRequest, stay_id: int) -> HttpResponse:
 
 @citizen_required
 @require_POST
-def stay_purge(request: HttpRequest, stay_id: int) -> HttpResponse:
+def stay_purge(request: AuthedRequest, stay_id: int) -> HttpResponse:
     stay = services.stay_location_purge(stay=selectors.own_stay(user=request.user, stay_id=stay_id),
                                         actor=request.user)
     messages.success(request, _("The location of this stay has been deleted."))
@@ -233,7 +234,7 @@ def _profile_saved(request: HttpRequest, citizen: Any) -> HttpResponse:
 
 @citizen_required
 @require_http_methods(["GET", "POST"])
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthedRequest) -> HttpResponse:
     citizen = selectors.own_citizen(user=request.user)
     initial = {name: getattr(citizen, name) for name in ProfileForm.base_fields}
     return _form_page(
@@ -246,7 +247,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @citizen_required
 @require_POST
-def profile_verify(request: HttpRequest) -> HttpResponse:
+def profile_verify(request: AuthedRequest) -> HttpResponse:
     """The code sent to a new email or phone: confirms it (it replaces the former one)."""
     citizen = selectors.own_citizen(user=request.user)
     form = ContactVerifyForm(request.POST)
@@ -263,7 +264,7 @@ def profile_verify(request: HttpRequest) -> HttpResponse:
 
 @citizen_required
 @require_http_methods(["GET", "POST"])
-def dependant_new(request: HttpRequest) -> HttpResponse:
+def dependant_new(request: AuthedRequest) -> HttpResponse:
     citizen = selectors.own_citizen(user=request.user)
     return _form_page(
         request, DependantForm(request.POST or None, initial={"nationality": home_country()}),
@@ -275,7 +276,7 @@ def dependant_new(request: HttpRequest) -> HttpResponse:
 
 @citizen_required
 @require_POST
-def dependant_delete(request: HttpRequest, dependant_id: int) -> HttpResponse:
+def dependant_delete(request: AuthedRequest, dependant_id: int) -> HttpResponse:
     services.dependant_remove(citizen=selectors.own_citizen(user=request.user), actor=request.user,
                               dependant_id=dependant_id)
     return redirect("citizens:profile")
@@ -283,7 +284,7 @@ def dependant_delete(request: HttpRequest, dependant_id: int) -> HttpResponse:
 
 @citizen_required
 @require_http_methods(["GET", "POST"])
-def contact_new(request: HttpRequest) -> HttpResponse:
+def contact_new(request: AuthedRequest) -> HttpResponse:
     citizen = selectors.own_citizen(user=request.user)
     return _form_page(
         request, ContactForm(request.POST or None),
@@ -294,14 +295,14 @@ def contact_new(request: HttpRequest) -> HttpResponse:
 
 @citizen_required
 @require_POST
-def contact_delete(request: HttpRequest, contact_id: int) -> HttpResponse:
+def contact_delete(request: AuthedRequest, contact_id: int) -> HttpResponse:
     services.contact_remove(citizen=selectors.own_citizen(user=request.user), actor=request.user, contact_id=contact_id)
     return redirect("citizens:home")
 
 
 # --- Console ----------------------------------------------------------------------------------------------------
 @staff_required
-def console_citizens(request: HttpRequest) -> HttpResponse:
+def console_citizens(request: AuthedRequest) -> HttpResponse:
     mission = current_mission(request)
     mission_id = None if mission is None or mission.is_hq else mission.pk
     q = request.GET.get("q", "")
@@ -312,7 +313,7 @@ def console_citizens(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def console_citizen(request: HttpRequest, citizen_id: int) -> HttpResponse:
+def console_citizen(request: AuthedRequest, citizen_id: int) -> HttpResponse:
     citizen = selectors.citizen_get_for(user=request.user, citizen_id=citizen_id)
     stays = list(selectors.stays_of(citizen))
     scope = scope_for(request.user)
@@ -326,7 +327,7 @@ def console_citizen(request: HttpRequest, citizen_id: int) -> HttpResponse:
 
 @staff_required
 @require_POST
-def console_stay_verify(request: HttpRequest, stay_id: int) -> HttpResponse:
+def console_stay_verify(request: AuthedRequest, stay_id: int) -> HttpResponse:
     """Mark a stay verified by the responsible mission; htmx swaps the stay's row, a plain form returns to
     the record."""
     stay = services.stay_verify(actor=request.user, stay_id=stay_id)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from embassy.accounts.audit import audit_record
+from embassy.accounts.models import User
 from embassy.citizens.models import Citizen
 from embassy.citizens.selectors import own_citizen
 from embassy.common.bulk import insert_many, update_rows
@@ -84,7 +84,7 @@ def rollcall_answer_link(*, crisis_id: int, token: str, answer: str, text: str =
                          via="contact" if who == CONTACT else "link", key=key, text=text)
 
 
-def rollcall_answer_own(*, user: Any, crisis_id: int, answer: str, text: str = "") -> Answered:
+def rollcall_answer_own(*, user: User, crisis_id: int, answer: str, text: str = "") -> Answered:
     """A signed-in citizen answers in the app."""
     citizen = own_citizen(user=user)
     pk = Affected.objects.filter(crisis_id=crisis_id, citizen=citizen).values_list("id", flat=True).first()
@@ -97,7 +97,7 @@ def rollcall_answer_own(*, user: Any, crisis_id: int, answer: str, text: str = "
         raise Conflict(_("This roll-call has ended.")) from refused
 
 
-def rollcall_answer_staff(*, actor: Any, affected: Affected, answer: str, note: str = "") -> Answered:
+def rollcall_answer_staff(*, actor: User, affected: Affected, answer: str, note: str = "") -> Answered:
     """An officer records an answer heard by phone (an officer who may act on the crisis: crises.powers)."""
     require_manage(actor, affected.crisis, action="answer")
     result = _answer_store(affected_id=affected.pk, crisis_id=affected.crisis_id, answer=answer, via="staff",

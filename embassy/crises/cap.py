@@ -27,6 +27,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from embassy.accounts.audit import audit_record
+from embassy.accounts.models import User
 from embassy.advisories.cap import (
     cap_document,
     cap_pair,
@@ -72,7 +73,7 @@ _RESERVED = re.compile(r"[\s,<&]")
 
 
 # --- Permissions -------------------------------------------------------------------------------------------------
-def may_publish_cap(user: Any, crisis: Crisis) -> bool:
+def may_publish_cap(user: User, crisis: Crisis) -> bool:
     """Headquarters roles, or protection duty officers of a mission the crisis concerns."""
     scope = scope_for(user)
     if not scope.roles & PUBLISH_ROLES:
@@ -82,7 +83,7 @@ def may_publish_cap(user: Any, crisis: Crisis) -> bool:
     return bool(set(crisis.missions.values_list("id", flat=True)) & scope.mission_ids)
 
 
-def may_raise_level(user: Any) -> bool:
+def may_raise_level(user: User) -> bool:
     return is_editor(user)
 
 
@@ -238,7 +239,7 @@ def crisis_cap_xml(crisis: Crisis, *, identifier: str, sent: dt.datetime,
         info=info)
 
 
-def crisis_cap_publish(*, actor: Any, crisis: Crisis) -> CrisisEvent:
+def crisis_cap_publish(*, actor: User, crisis: Crisis) -> CrisisEvent:
     """Publish a CAP alert for an active crisis (Alert the first time, then Update). Returns the log entry
     that holds it. Refusals are audited."""
     if not may_publish_cap(actor, crisis):
@@ -248,14 +249,14 @@ def crisis_cap_publish(*, actor: Any, crisis: Crisis) -> CrisisEvent:
 
 
 @transaction.atomic
-def _cap_publish(actor: Any, crisis: Crisis) -> CrisisEvent:
+def _cap_publish(actor: User, crisis: Crisis) -> CrisisEvent:
     crisis = Crisis.objects.select_for_update().get(pk=crisis.pk)  # one publication of a crisis at a time
     if crisis.status != Crisis.Status.ACTIVE:
         raise Conflict(_("Alerts are published for an active crisis only."))
     return _cap_store(actor, crisis, all_clear=False)
 
 
-def _cap_store(actor: Any, crisis: Crisis, *, all_clear: bool) -> CrisisEvent:
+def _cap_store(actor: User, crisis: Crisis, *, all_clear: bool) -> CrisisEvent:
     earlier = [(e.data.get("identifier", ""), e.at) for e in
                CrisisEvent.objects.filter(crisis=crisis, kind=CrisisEvent.Kind.CAP).order_by("at", "id")]
     event = CrisisEvent.objects.create(crisis=crisis, kind=CrisisEvent.Kind.CAP, actor=actor)
@@ -271,7 +272,7 @@ def _cap_store(actor: Any, crisis: Crisis, *, all_clear: bool) -> CrisisEvent:
     return event
 
 
-def crisis_cap_all_clear(*, actor: Any, crisis: Crisis) -> CrisisEvent | None:
+def crisis_cap_all_clear(*, actor: User, crisis: Crisis) -> CrisisEvent | None:
     """When a crisis closes (inside the closing transaction): its last CAP alert, an Update with responseType
     AllClear that references every earlier one. Nothing when no alert was ever published for it."""
     if not CrisisEvent.objects.filter(crisis=crisis, kind=CrisisEvent.Kind.CAP).exists():
@@ -308,7 +309,7 @@ def _reason(crisis: Crisis, level: int, previous: str) -> str:
     return text[:MAX_REASON]
 
 
-def crisis_raise_level(*, actor: Any, crisis: Crisis, level: Any, country: str | None = None) -> Any:
+def crisis_raise_level(*, actor: User, crisis: Crisis, level: Any, country: str | None = None) -> Any:
     """Draft a higher advisory level for the crisis's country and submit it for review. Returns the
     AdvisoryVersion (in review). Raises PermissionDenied (not an advisory editor), BadInput (level, country),
     Conflict (not higher than the published level, an open version exists, the crisis is not active)."""
@@ -319,7 +320,7 @@ def crisis_raise_level(*, actor: Any, crisis: Crisis, level: Any, country: str |
 
 
 @transaction.atomic
-def _raise_level(actor: Any, crisis: Crisis, level: Any, country: str | None) -> Any:
+def _raise_level(actor: User, crisis: Crisis, level: Any, country: str | None) -> Any:
     if crisis.status != Crisis.Status.ACTIVE:
         raise Conflict(_("The advisory level is raised from an active crisis only."))
     try:

@@ -9,13 +9,15 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from embassy.accounts.http import AuthedRequest
+from embassy.accounts.models import User
 from embassy.accounts.zones import console_zone
 from embassy.common.console import Action, console_action
 from embassy.common.decorators import staff_required
@@ -39,7 +41,7 @@ CHANNELS = {"push": gettext_lazy("app notification"), "email": gettext_lazy("ema
             "whatsapp": "WhatsApp"}
 
 
-def _can_manage(user: Any, crisis: Crisis | None = None) -> bool:
+def _can_manage(user: User, crisis: Crisis | None = None) -> bool:
     """Whether to offer the managing actions (the services decide again when they are used)."""
     return may_manage(user, crisis)
 
@@ -60,7 +62,7 @@ def _event_rows(crisis: Crisis) -> list[dict[str, Any]]:
 # --- The list -------------------------------------------------------------------------------------------------
 @staff_required
 @require_GET
-def crisis_list(request: HttpRequest) -> HttpResponse:
+def crisis_list(request: AuthedRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     status = status if status in Crisis.Status.values else ""
     qs = selectors.crisis_list_for(user=request.user, status=status).prefetch_related("missions")
@@ -76,7 +78,7 @@ def crisis_list(request: HttpRequest) -> HttpResponse:
 # --- Declaring ------------------------------------------------------------------------------------------------
 @staff_required
 @require_http_methods(["GET", "POST"])
-def crisis_new(request: HttpRequest) -> HttpResponse:
+def crisis_new(request: AuthedRequest) -> HttpResponse:
     form = DeclareForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -109,7 +111,7 @@ def _live_context(crisis: Crisis, tz: str) -> dict[str, Any]:
     }
 
 
-def _people_context(request: HttpRequest, crisis: Crisis) -> dict[str, Any]:
+def _people_context(request: AuthedRequest, crisis: Crisis) -> dict[str, Any]:
     """The silent list (one page) and who needs help: only for roles that read personal data."""
     if not scope_for(request.user).personal_data:
         return {"personal": False, "tz": console_zone(request)}
@@ -137,13 +139,13 @@ def _people_context(request: HttpRequest, crisis: Crisis) -> dict[str, Any]:
     }
 
 
-def _crisis(request: HttpRequest, crisis_id: int) -> Crisis:
+def _crisis(request: AuthedRequest, crisis_id: int) -> Crisis:
     return selectors.crisis_get_for(user=request.user, crisis_id=crisis_id)
 
 
 @staff_required
 @require_GET
-def crisis_room(request: HttpRequest, crisis_id: int) -> HttpResponse:
+def crisis_room(request: AuthedRequest, crisis_id: int) -> HttpResponse:
     crisis = _crisis(request, crisis_id)
     context = _live_context(crisis, console_zone(request))
     context.update(_people_context(request, crisis))
@@ -168,7 +170,7 @@ def _zone_initial(crisis: Crisis) -> dict[str, Any]:
 
 @staff_required
 @require_GET
-def crisis_live(request: HttpRequest, crisis_id: int) -> HttpResponse:
+def crisis_live(request: AuthedRequest, crisis_id: int) -> HttpResponse:
     """Polled every 2 s by the room: 204 while nothing it shows has changed."""
     crisis = _crisis(request, crisis_id)
     if request.GET.get("state") == selectors.rollcall_state(crisis=crisis):
@@ -178,7 +180,7 @@ def crisis_live(request: HttpRequest, crisis_id: int) -> HttpResponse:
 
 @staff_required
 @require_GET
-def crisis_map(request: HttpRequest, crisis_id: int) -> JsonResponse:
+def crisis_map(request: AuthedRequest, crisis_id: int) -> JsonResponse:
     """Hexagons of the people inside, coloured by answer on the room's map (no names)."""
     crisis = _crisis(request, crisis_id)
     raw = request.GET.get("res", "")
@@ -187,7 +189,7 @@ def crisis_map(request: HttpRequest, crisis_id: int) -> JsonResponse:
 
 @staff_required
 @require_GET
-def crisis_people(request: HttpRequest, crisis_id: int) -> HttpResponse:
+def crisis_people(request: AuthedRequest, crisis_id: int) -> HttpResponse:
     """The silent list and who needs help (a page of it, for htmx; audited by the selectors)."""
     crisis = _crisis(request, crisis_id)
     context = {"crisis": crisis, **_people_context(request, crisis)}
@@ -196,7 +198,7 @@ def crisis_people(request: HttpRequest, crisis_id: int) -> HttpResponse:
 
 @staff_required
 @require_POST
-def crisis_answer(request: HttpRequest, crisis_id: int, affected_id: int) -> HttpResponse:
+def crisis_answer(request: AuthedRequest, crisis_id: int, affected_id: int) -> HttpResponse:
     """An officer records "safe" or "needs help" heard by phone."""
     crisis = _crisis(request, crisis_id)
     row = selectors.affected_get_for(user=request.user, crisis=crisis, affected_id=affected_id)
@@ -223,7 +225,7 @@ def crisis_answer(request: HttpRequest, crisis_id: int, affected_id: int) -> Htt
     return render(request, "crises/console/_people.html", context, status=200)
 
 
-def _dismiss(crisis: Crisis, user: Any, post: QueryDict) -> Crisis:
+def _dismiss(crisis: Crisis, user: User, post: QueryDict) -> Crisis:
     return services.crisis_dismiss(actor=user, crisis=crisis, reason=post.get("reason", ""))
 
 
@@ -240,7 +242,7 @@ ACTIONS: dict[str, Action[Crisis]] = {
 }
 
 
-def _act(request: HttpRequest, crisis: Crisis, action: str) -> HttpResponse:
+def _act(request: AuthedRequest, crisis: Crisis, action: str) -> HttpResponse:
     """A button of the crisis room (or the list's, with next=list): the outcome is a message on the page."""
 
     def respond(name: str, error: str) -> HttpResponse:
@@ -253,13 +255,13 @@ def _act(request: HttpRequest, crisis: Crisis, action: str) -> HttpResponse:
 
 @staff_required
 @require_POST
-def crisis_confirm(request: HttpRequest, crisis_id: int) -> HttpResponse:
+def crisis_confirm(request: AuthedRequest, crisis_id: int) -> HttpResponse:
     return _act(request, _crisis(request, crisis_id), "confirm")
 
 
 @staff_required
 @require_POST
-def crisis_dismiss(request: HttpRequest, crisis_id: int) -> HttpResponse:
+def crisis_dismiss(request: AuthedRequest, crisis_id: int) -> HttpResponse:
     """Dismisses a proposed crisis, closes an active one (the service decides which)."""
     crisis = _crisis(request, crisis_id)
     return _act(request, crisis, "close" if crisis.status == Crisis.Status.ACTIVE else "dismiss")
@@ -267,19 +269,19 @@ def crisis_dismiss(request: HttpRequest, crisis_id: int) -> HttpResponse:
 
 @staff_required
 @require_POST
-def crisis_rollcall(request: HttpRequest, crisis_id: int) -> HttpResponse:
+def crisis_rollcall(request: AuthedRequest, crisis_id: int) -> HttpResponse:
     return _act(request, _crisis(request, crisis_id), "rollcall")
 
 
 @staff_required
 @require_POST
-def crisis_note(request: HttpRequest, crisis_id: int) -> HttpResponse:
+def crisis_note(request: AuthedRequest, crisis_id: int) -> HttpResponse:
     return _act(request, _crisis(request, crisis_id), "note")
 
 
 @staff_required
 @require_POST
-def crisis_zone(request: HttpRequest, crisis_id: int) -> HttpResponse:
+def crisis_zone(request: AuthedRequest, crisis_id: int) -> HttpResponse:
     """Change the zone; the affected set follows. Errors come back as messages on the room."""
     crisis = _crisis(request, crisis_id)
     form = ZoneForm(request.POST)

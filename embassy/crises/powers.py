@@ -18,6 +18,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from embassy.accounts.audit import audit_record
+from embassy.accounts.models import User
 from embassy.common.errors import PermissionDenied
 from embassy.crises.models import Crisis
 from embassy.crises.reach import zone_missions
@@ -28,13 +29,13 @@ HQ_CRISIS_ROLES = frozenset({Role.PROTECTION_ANALYST, Role.ADMINISTRATOR})
 MISSION_CRISIS_ROLES = frozenset({Role.PROTECTION_OFFICER, Role.HEAD_OF_MISSION})
 
 
-def _protection_missions(actor: Any) -> set[int]:
+def _protection_missions(actor: User) -> set[int]:
     """Active missions where the actor holds a protection role (scope_for does not tell roles apart)."""
     return set(Membership.objects.filter(user=actor, role__in=MISSION_CRISIS_ROLES, mission__active=True)
                .values_list("mission_id", flat=True))
 
 
-def _refusal(actor: Any, crisis: Any) -> str | None:
+def _refusal(actor: User, crisis: Any) -> str | None:
     """Why the actor may not act on this zone (None: they may). `crisis` may be unsaved (a zone to check)."""
     scope = scope_for(actor)
     if scope.roles & HQ_CRISIS_ROLES:
@@ -48,12 +49,12 @@ def _refusal(actor: Any, crisis: Any) -> str | None:
     return None
 
 
-def may_manage(actor: Any, crisis: Any = None) -> bool:
+def may_manage(actor: User, crisis: Any = None) -> bool:
     """Whether to offer the managing actions (no audit: for showing buttons)."""
     return _refusal(actor, crisis) is None
 
 
-def require_manage(actor: Any, crisis: Any, *, action: str, zones: tuple[Any, ...] = ()) -> None:
+def require_manage(actor: User, crisis: Any, *, action: str, zones: tuple[Any, ...] = ()) -> None:
     """Raise PermissionDenied (audited as crisis.<action>.denied) unless the actor may act on the crisis and
     on every zone in `zones` (a new zone: unsaved Crisis objects carrying it)."""
     for target in (crisis, *zones):

@@ -20,13 +20,12 @@ the emergency contacts of those who stay silent.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from embassy.accounts.audit import audit_record
+from embassy.accounts.models import User
 from embassy.common.errors import Conflict
 from embassy.crises.affected import affected_refresh
 from embassy.crises.models import Crisis, CrisisEvent
@@ -35,7 +34,7 @@ from embassy.crises.tasks import rollcall_send
 
 
 # --- Starting ---------------------------------------------------------------------------------------------------
-def rollcall_start(*, actor: Any, crisis: Crisis) -> Crisis:
+def rollcall_start(*, actor: User, crisis: Crisis) -> Crisis:
     """Start asking everyone affected "are you safe?" (the messages are queued by the worker). Only for an
     officer whose jurisdiction the zone reaches (crises.powers); a refusal is audited."""
     require_manage(actor, crisis, action="rollcall")
@@ -43,7 +42,7 @@ def rollcall_start(*, actor: Any, crisis: Crisis) -> Crisis:
 
 
 @transaction.atomic
-def _start(actor: Any, crisis: Crisis) -> Crisis:
+def _start(actor: User, crisis: Crisis) -> Crisis:
     crisis = Crisis.objects.select_for_update().get(pk=crisis.pk)
     if crisis.status != Crisis.Status.ACTIVE:
         raise Conflict(_("Confirm the crisis before starting the roll-call."))

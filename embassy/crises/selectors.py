@@ -12,13 +12,14 @@ from django.utils.translation import gettext as _
 from h3.api import basic_int as h3i
 
 from embassy.accounts.audit import audit_record
+from embassy.accounts.models import User
 from embassy.common.errors import NotFound, PermissionDenied
 from embassy.crises.models import Affected, Crisis, FeedPoll
 from embassy.geo.h3cells import cell_at
 from embassy.missions.selectors import scope_for
 
 
-def crisis_list_for(*, user: Any, status: str = "") -> QuerySet[Crisis]:
+def crisis_list_for(*, user: User, status: str = "") -> QuerySet[Crisis]:
     scope = scope_for(user)
     if not scope.is_staff:
         raise PermissionDenied(_("Only staff can see crises."))
@@ -30,14 +31,14 @@ def crisis_list_for(*, user: Any, status: str = "") -> QuerySet[Crisis]:
     return qs.order_by("-created_at", "-id")
 
 
-def crisis_get_for(*, user: Any, crisis_id: int) -> Crisis:
+def crisis_get_for(*, user: User, crisis_id: int) -> Crisis:
     crisis = crisis_list_for(user=user).filter(pk=crisis_id).first()
     if crisis is None:
         raise NotFound(_("No such crisis."), field="crisis_id")
     return crisis
 
 
-def feed_polls_for(*, user: Any, limit: int = 50) -> list[FeedPoll]:
+def feed_polls_for(*, user: User, limit: int = 50) -> list[FeedPoll]:
     if not scope_for(user).is_hq:
         raise PermissionDenied(_("Only headquarters sees the feed polls."))
     return list(FeedPoll.objects.all()[:limit])
@@ -107,7 +108,7 @@ def rollcall_map(*, crisis: Crisis, res: int = 6) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
-def _people_inside(*, user: Any, crisis: Crisis, answer: str, denied: str) -> QuerySet[Affected]:
+def _people_inside(*, user: User, crisis: Crisis, answer: str, denied: str) -> QuerySet[Affected]:
     """The people inside with this answer whose personal data the user may read (their missions'; headquarters
     analysts: all). A user who may read none is refused, and the refusal is audited as `denied`."""
     scope = scope_for(user)
@@ -118,7 +119,7 @@ def _people_inside(*, user: Any, crisis: Crisis, answer: str, denied: str) -> Qu
     return qs if scope.personal_all else qs.filter(mission_id__in=scope.personal_ids)
 
 
-def silent_list_for(*, user: Any, crisis: Crisis, mission_id: int | None = None, limit: int = 100,
+def silent_list_for(*, user: User, crisis: Crisis, mission_id: int | None = None, limit: int = 100,
                     offset: int = 0) -> dict[str, Any]:
     """The people inside who have not answered, to follow up by phone: names and numbers, so only for staff
     who read personal data of their missions (headquarters: all). Every read is audited."""
@@ -132,7 +133,7 @@ def silent_list_for(*, user: Any, crisis: Crisis, mission_id: int | None = None,
     return {"total": total, "rows": rows}
 
 
-def affected_get_for(*, user: Any, crisis: Crisis, affected_id: int) -> Affected:
+def affected_get_for(*, user: User, crisis: Crisis, affected_id: int) -> Affected:
     scope = scope_for(user)
     row = Affected.objects.filter(crisis=crisis, pk=affected_id).select_related("citizen", "crisis").first()
     if row is None or not scope.covers_personal(row.mission_id):
@@ -140,7 +141,7 @@ def affected_get_for(*, user: Any, crisis: Crisis, affected_id: int) -> Affected
     return row
 
 
-def own_rollcalls(*, user: Any) -> list[Affected]:
+def own_rollcalls(*, user: User) -> list[Affected]:
     """The signed-in citizen's open roll-calls (the app shows the same question as the message)."""
     citizen = getattr(user, "citizen", None) if getattr(user, "is_authenticated", False) else None
     if citizen is None:
@@ -150,7 +151,7 @@ def own_rollcalls(*, user: Any) -> list[Affected]:
                 .select_related("crisis").order_by("-crisis__rollcall_started_at"))
 
 
-def help_list_for(*, user: Any, crisis: Crisis, limit: int = 200) -> dict[str, Any]:
+def help_list_for(*, user: User, crisis: Crisis, limit: int = 200) -> dict[str, Any]:
     """The people inside who answered "I need help", with their SOS case: personal data, so scoped and audited
     exactly like the silent list."""
     qs = _people_inside(user=user, crisis=crisis, answer=Affected.Answer.HELP, denied="crisis.help.denied")

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from embassy.accounts.audit import audit_record
+from embassy.accounts.models import User
 from embassy.common.errors import BadInput, Conflict, PermissionDenied
 from embassy.crises.affected import affected_refresh
 from embassy.crises.asking import ROLLCALL_KINDS
@@ -27,7 +28,7 @@ from embassy.notify.services import messages_cancel
 log = logging.getLogger(__name__)
 
 # --- Officers ---------------------------------------------------------------------------------------------------
-def crisis_declare(*, actor: Any, title: str, kind: str, lat: Any = None, lon: Any = None,
+def crisis_declare(*, actor: User, title: str, kind: str, lat: Any = None, lon: Any = None,
                    radius_km: Any = None, countries: list[str] | None = None,
                    polygon: dict[str, Any] | None = None) -> Crisis:
     """An officer declares a crisis over a circle (lat, lon, radius), a polygon (GeoJSON, drawn on the map)
@@ -55,7 +56,7 @@ def crisis_declare(*, actor: Any, title: str, kind: str, lat: Any = None, lon: A
 
 
 @transaction.atomic
-def _declare(actor: Any, crisis: Crisis) -> Crisis:
+def _declare(actor: User, crisis: Crisis) -> Crisis:
     now = timezone.now()
     crisis.status, crisis.declared_by, crisis.confirmed_by = Crisis.Status.ACTIVE, actor, actor
     crisis.confirmed_at = crisis.occurred_at = now
@@ -92,7 +93,7 @@ def _circle(lat: Any, lon: Any, radius_km: Any) -> tuple[float, float, float]:
     return la, lo, r
 
 
-def crisis_zone_update(*, actor: Any, crisis: Crisis, lat: Any = None, lon: Any = None, radius_km: Any = None,
+def crisis_zone_update(*, actor: User, crisis: Crisis, lat: Any = None, lon: Any = None, radius_km: Any = None,
                        polygon: dict[str, Any] | None = None, countries: list[str] | None = None) -> Crisis:
     """Change an open crisis's zone; the affected set follows (people who left keep their answers). The
     officer's jurisdiction must reach the zone before and after the change."""
@@ -116,7 +117,7 @@ def crisis_zone_update(*, actor: Any, crisis: Crisis, lat: Any = None, lon: Any 
 
 
 @transaction.atomic
-def _zone_update(actor: Any, crisis: Crisis, probe: Crisis) -> Crisis:
+def _zone_update(actor: User, crisis: Crisis, probe: Crisis) -> Crisis:
     crisis = Crisis.objects.select_for_update().get(pk=crisis.pk)
     if crisis.status not in (Crisis.Status.PROPOSED, Crisis.Status.ACTIVE):
         raise Conflict(_("This crisis is already closed."))
@@ -134,13 +135,13 @@ def _zone_update(actor: Any, crisis: Crisis, probe: Crisis) -> Crisis:
     return crisis
 
 
-def crisis_confirm(*, actor: Any, crisis: Crisis) -> Crisis:
+def crisis_confirm(*, actor: User, crisis: Crisis) -> Crisis:
     require_manage(actor, crisis, action="confirm")
     return _confirm(actor, crisis)
 
 
 @transaction.atomic
-def _confirm(actor: Any, crisis: Crisis) -> Crisis:
+def _confirm(actor: User, crisis: Crisis) -> Crisis:
     crisis = Crisis.objects.select_for_update().get(pk=crisis.pk)
     if crisis.status != Crisis.Status.PROPOSED:
         raise Conflict(_("Only a proposed crisis can be confirmed."))
@@ -151,7 +152,7 @@ def _confirm(actor: Any, crisis: Crisis) -> Crisis:
     return crisis
 
 
-def crisis_dismiss(*, actor: Any, crisis: Crisis, reason: str = "") -> Crisis:
+def crisis_dismiss(*, actor: User, crisis: Crisis, reason: str = "") -> Crisis:
     """Dismiss a proposed crisis, or close an active one. Closing withdraws its roll-call messages still
     waiting in the outbox (questions, reminders, emergency contacts' messages) and, when the crisis had CAP
     alerts, publishes the all-clear Update."""
@@ -160,7 +161,7 @@ def crisis_dismiss(*, actor: Any, crisis: Crisis, reason: str = "") -> Crisis:
 
 
 @transaction.atomic
-def _dismiss(actor: Any, crisis: Crisis, reason: str) -> Crisis:
+def _dismiss(actor: User, crisis: Crisis, reason: str) -> Crisis:
     # The lock orders this after any roll-call batch in progress (they lock the row too), so the messages a
     # batch has queued are withdrawn here and no batch queues more once the crisis is closed.
     crisis = Crisis.objects.select_for_update().get(pk=crisis.pk)
@@ -179,7 +180,7 @@ def _dismiss(actor: Any, crisis: Crisis, reason: str) -> Crisis:
     return crisis
 
 
-def crisis_note_add(*, actor: Any, crisis: Crisis, text: str) -> CrisisEvent:
+def crisis_note_add(*, actor: User, crisis: Crisis, text: str) -> CrisisEvent:
     """A note in the crisis log (the crisis room and the final report show them)."""
     _may_manage_or_read(actor, crisis)
     text = (text or "").strip()
@@ -190,7 +191,7 @@ def crisis_note_add(*, actor: Any, crisis: Crisis, text: str) -> CrisisEvent:
     return event
 
 
-def _may_manage_or_read(actor: Any, crisis: Crisis) -> None:
+def _may_manage_or_read(actor: User, crisis: Crisis) -> None:
     """Any staff member concerned by the crisis may write in its log (analysts, consular staff too)."""
     scope = scope_for(actor)
     if not scope.is_staff:

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from embassy.accounts.http import AuthedRequest
 from embassy.common.decorators import citizen_required
 from embassy.common.errors import DomainError
 from embassy.crises.answers import rollcall_answer_link, rollcall_answer_own
@@ -52,7 +53,7 @@ def answer_link(request: HttpRequest, crisis_id: int, token: str, choice: str = 
 
 @citizen_required
 @require_POST
-def answer_own(request: HttpRequest, crisis_id: int) -> HttpResponse:
+def answer_own(request: AuthedRequest, crisis_id: int) -> HttpResponse:
     try:
         result = rollcall_answer_own(user=request.user, crisis_id=crisis_id, answer=request.POST.get("answer", ""))
     except DomainError as error:

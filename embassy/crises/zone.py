@@ -209,6 +209,32 @@ def _polygons_of(geometry: dict[str, Any]) -> list[list[list[list[float]]]]:
     return list(geometry["coordinates"])
 
 
+def _clean_ring(ring: Any, bad: BadInput) -> list[list[float]]:
+    """One ring as closed [lon, lat] floats; BadInput for booleans, fewer than three points, impossible
+    coordinates or a pole."""
+    if any(isinstance(v, bool) for p in ring for v in p[:2]):
+        raise bad  # true/false would read as 1.0/0.0
+    pts = [[float(p[0]), float(p[1])] for p in ring]
+    if pts and pts[0] != pts[-1]:
+        pts.append(pts[0])
+    if len(pts) < 4:
+        raise bad
+    for x, y in pts:
+        if not (math.isfinite(x) and math.isfinite(y)) or abs(y) > 89.0 or abs(x) > 540.0:
+            raise BadInput(_("The polygon has impossible coordinates (or reaches a pole)."), field="polygon")
+    return pts
+
+
+def _check_shape(rings: list[list[list[float]]]) -> None:
+    """The outer ring, unwrapped across the antimeridian, must not cross itself nor span over 180°."""
+    ref = rings[0][0][0]
+    poly = ShapelyPolygon([(float(_unwrap(np.array([x]), ref)[0]), y) for x, y in rings[0]])
+    if not poly.is_valid or poly.area <= 0:
+        raise BadInput(_("The polygon's edges cross each other; draw it again."), field="polygon")
+    if poly.bounds[2] - poly.bounds[0] > 180:
+        raise BadInput(_("The zone is too large."), field="polygon")
+
+
 def clean_polygon(geometry: Any) -> dict[str, Any]:
     """Validate a GeoJSON Polygon/MultiPolygon (lon/lat). Raises BadInput with a message people understand."""
     bad = BadInput(_("Draw the zone as a polygon of at least three points."), field="polygon")
@@ -221,17 +247,7 @@ def clean_polygon(geometry: Any) -> dict[str, Any]:
         for rings in polys:
             out_rings = []
             for ring in rings:
-                if any(isinstance(v, bool) for p in ring for v in p[:2]):
-                    raise bad  # true/false would read as 1.0/0.0
-                pts = [[float(p[0]), float(p[1])] for p in ring]
-                if pts and pts[0] != pts[-1]:
-                    pts.append(pts[0])
-                if len(pts) < 4:
-                    raise bad
-                for x, y in pts:
-                    if not (math.isfinite(x) and math.isfinite(y)) or abs(y) > 89.0 or abs(x) > 540.0:
-                        raise BadInput(_("The polygon has impossible coordinates (or reaches a pole)."),
-                                       field="polygon")
+                pts = _clean_ring(ring, bad)
                 vertices += len(pts)
                 out_rings.append(pts)
             if not out_rings:
@@ -242,12 +258,7 @@ def clean_polygon(geometry: Any) -> dict[str, Any]:
         if not clean:
             raise bad
         for rings in clean:
-            ref = rings[0][0][0]
-            poly = ShapelyPolygon([(float(_unwrap(np.array([x]), ref)[0]), y) for x, y in rings[0]])
-            if not poly.is_valid or poly.area <= 0:
-                raise BadInput(_("The polygon's edges cross each other; draw it again."), field="polygon")
-            if poly.bounds[2] - poly.bounds[0] > 180:
-                raise BadInput(_("The zone is too large."), field="polygon")
+            _check_shape(rings)
     except (TypeError, ValueError, IndexError, KeyError):
         raise bad from None
     if geometry["type"] == "Polygon":

@@ -6,6 +6,7 @@ from ninja import Field, Query, Router, Schema
 from embassy.common.errors import NotFound
 from embassy.geo import gazetteer
 from embassy.geo.boundaries import country_at, validate_point
+from embassy.geo.models import Country
 from embassy.geo.selectors import country_get, country_list
 
 router = Router()
@@ -22,8 +23,8 @@ class CountryOut(Schema):
     has_boundary: bool
 
     @staticmethod
-    def resolve_name(obj: object) -> str:
-        return obj.name()  # type: ignore[attr-defined]
+    def resolve_name(obj: Country) -> str:
+        return obj.name()
 
 
 class PointIn(Schema):
@@ -48,10 +49,10 @@ def country(request: HttpRequest, code: str) -> object:
 
 
 @router.get("/geo/resolve", response=ResolveOut, summary="Which country a point lies in (null at sea)")
-def resolve(request: HttpRequest, point: Query[PointIn]) -> ResolveOut:
+def resolve(request: HttpRequest, point: Query[PointIn]) -> dict[str, object]:
     lat, lon = validate_point(point.lat, point.lon)
     code = country_at(lat, lon)
-    return {"lat": lat, "lon": lon, "country": country_get(code) if code else None}  # type: ignore[return-value]
+    return {"lat": lat, "lon": lon, "country": country_get(code) if code else None}
 
 
 class PlaceOut(Schema):

@@ -193,16 +193,16 @@ class CountryResolver:
             row, col = self._clamp(lat, lon)
         cell = self._cells[row * self.cols + col]
         if cell.__class__ is tuple:
-            return cell  # type: ignore[return-value]
-        for code, piece in cell.land:  # type: ignore[union-attr]
+            return cell
+        for code, piece in cell.land:  # type: ignore[union-attr]  # hot path: the class test above narrows at run time, not for mypy
             if intersects_xy(piece, lon, lat):
                 return code, "land"
-        if not cell.shared:  # type: ignore[union-attr]
-            for feature, piece in cell.bands:  # type: ignore[union-attr]
+        if not cell.shared:  # type: ignore[union-attr]  # as above
+            for feature, piece in cell.bands:  # type: ignore[union-attr]  # as above
                 if intersects_xy(piece, lon, lat):
                     return self.index.codes[feature], "coastal"
             return AT_SEA
-        return self._shared_sea(cell, lat, lon)  # type: ignore[arg-type]
+        return self._shared_sea(cell, lat, lon)  # type: ignore[arg-type]  # as above
 
     def country_at(self, lat: float, lon: float) -> str | None:
         """Alpha-2 code of the country at a validated point (land or territorial sea), None at sea."""

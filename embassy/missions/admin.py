@@ -72,7 +72,7 @@ class MembershipForm(forms.ModelForm):
             try:
                 membership_check(user=data["user"], mission=data["mission"], role=data["role"])
             except BadInput as exc:
-                raise ValidationError({exc.field if exc.field in self.fields else None: exc.message}) from exc  # type: ignore[dict-item]
+                raise ValidationError({exc.field if exc.field in self.fields else None: exc.message}) from exc  # type: ignore[dict-item]  # None is the form-wide error key, which the stubs do not allow
         return data
 
 

@@ -135,7 +135,7 @@ class PlaceIndex:
             if cands:
                 labels = {places[i][2] for i in cands}
                 entries[cands] = labels.pop() if len(labels) == 1 else _vectors([places[i] for i in cands], 2)
-        self.grid.cells = [entries.get(c) for c in self.grid.cells]  # type: ignore[misc]
+        self.grid.cells = [entries.get(c) for c in self.grid.cells]  # type: ignore[misc]  # the grid is rebuilt in place with entries instead of indexes
 
     def label_at(self, lat: float, lon: float) -> str:
         entry = self.grid.candidates(lat, lon)

@@ -176,7 +176,7 @@ class MissionRouter:
                 if cands:
                     chosen = [units[i] for i in cands]
                     mission_entries[cands] = chosen[0] if len(chosen) == 1 else _vectors(chosen, None)
-            self._mission_grid.cells = [mission_entries.get(c) for c in self._mission_grid.cells]  # type: ignore[misc]
+            self._mission_grid.cells = [mission_entries.get(c) for c in self._mission_grid.cells]  # type: ignore[misc]  # the grid is rebuilt in place with entries instead of indexes
 
     # -- nearest mission -------------------------------------------------------------------------------
     def distances(self, lat: float, lon: float) -> np.ndarray:

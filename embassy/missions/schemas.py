@@ -3,6 +3,7 @@ from __future__ import annotations
 from ninja import Schema
 
 from embassy.missions.contact import hotline_for
+from embassy.missions.models import Mission
 
 
 class AreaOut(Schema):
@@ -33,29 +34,29 @@ class MissionOut(Schema):
     source_date: str  # YYYY-MM-DD, YYYY-MM or YYYY; "" when not recorded
 
     @staticmethod
-    def resolve_name(obj: object) -> str:
-        return obj.name()  # type: ignore[attr-defined]
+    def resolve_name(obj: Mission) -> str:
+        return obj.name()
 
     @staticmethod
-    def resolve_country(obj: object) -> str:
-        return obj.country_id  # type: ignore[attr-defined]
+    def resolve_country(obj: Mission) -> str:
+        return obj.country_id
 
     @staticmethod
-    def resolve_hotline(obj: object) -> str:
-        return hotline_for(obj).number  # type: ignore[arg-type]
+    def resolve_hotline(obj: Mission) -> str:
+        return hotline_for(obj).number
 
     @staticmethod
-    def resolve_hotline_fallback(obj: object) -> bool:
-        return hotline_for(obj).fallback  # type: ignore[arg-type]
+    def resolve_hotline_fallback(obj: Mission) -> bool:
+        return hotline_for(obj).fallback
 
     @staticmethod
-    def resolve_sources(obj: object) -> list[str]:
-        return obj.source_urls  # type: ignore[attr-defined]
+    def resolve_sources(obj: Mission) -> list[str]:
+        return obj.source_urls
 
     @staticmethod
-    def resolve_jurisdiction(obj: object) -> list[dict[str, str]]:
+    def resolve_jurisdiction(obj: Mission) -> list[dict[str, str]]:
         return [{"country": j.country_id, "admin1": j.admin1, "admin2": j.admin2}
-                for j in obj.jurisdictions.all()]  # type: ignore[attr-defined]
+                for j in obj.jurisdictions.all()]
 
 
 class RouteOut(Schema):

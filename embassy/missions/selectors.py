@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
 from embassy.common.errors import NotFound
@@ -50,17 +52,18 @@ class Scope:
 NO_SCOPE = Scope(False, frozenset(), False, frozenset(), frozenset())
 
 
-def scope_for(user: object) -> Scope:
+def scope_for(user: AbstractBaseUser | AnonymousUser | None) -> Scope:
     """The acting user's scope. Anonymous users, citizens and staff without a verified second factor get
-    no scope at all."""
-    if user is None or not getattr(user, "is_authenticated", False) or getattr(user, "kind", "") != "staff":
+    no scope at all. Typed with django.contrib.auth's AbstractBaseUser: missions sits below accounts and may
+    not import its User."""
+    if user is None or not user.is_authenticated or getattr(user, "kind", "") != "staff":
         return NO_SCOPE
     if not getattr(user, "is_verified", lambda: False)():
         return NO_SCOPE
     cached = getattr(user, "_scope_cache", None)
     if cached is not None:
         return cached
-    rows = list(Membership.objects.filter(user=user, mission__active=True).values_list("mission_id", "role"))  # type: ignore[misc]
+    rows = list(Membership.objects.filter(user_id=user.pk, mission__active=True).values_list("mission_id", "role"))
     roles = frozenset(r for _, r in rows)
     scope = Scope(
         all_missions=bool(roles & HQ_ROLES),
@@ -69,7 +72,7 @@ def scope_for(user: object) -> Scope:
         personal_ids=frozenset(m for m, r in rows if r in PERSONAL_DATA_ROLES),
         roles=roles,
     )
-    user._scope_cache = scope  # type: ignore[attr-defined]
+    user._scope_cache = scope  # type: ignore[attr-defined]  # a memo on this request's user object
     return scope
 
 
@@ -84,7 +87,7 @@ def mission_get(*, code: str) -> Mission:
     return mission
 
 
-def missions_for(user: object) -> QuerySet[Mission]:
+def missions_for(user: AbstractBaseUser | AnonymousUser | None) -> QuerySet[Mission]:
     """The units a staff member can switch between in the console."""
     scope = scope_for(user)
     if scope.all_missions:

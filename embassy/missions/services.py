@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F
 
@@ -83,7 +84,7 @@ def missions_load(*, path: Path) -> dict[str, int]:
     return {"units": len(rows), "created": created, "updated": updated, "deactivated": stale}
 
 
-def membership_check(*, user: object, mission: Mission, role: str) -> None:
+def membership_check(*, user: AbstractBaseUser, mission: Mission, role: str) -> None:
     """The rule for every grant (the services and the admin alike): roles go to staff accounts only;
     headquarters roles only at the HQ unit, mission roles only at missions abroad. BadInput otherwise."""
     if getattr(user, "kind", "") != "staff":
@@ -96,8 +97,8 @@ def membership_check(*, user: object, mission: Mission, role: str) -> None:
         raise BadInput("A mission abroad takes mission roles only", field="role")
 
 
-def membership_grant(*, user: object, mission: Mission, role: str) -> Membership:
+def membership_grant(*, user: AbstractBaseUser, mission: Mission, role: str) -> Membership:
     """Give a staff member a role at a unit (membership_check's rule)."""
     membership_check(user=user, mission=mission, role=role)
-    membership, _ = Membership.objects.get_or_create(user=user, mission=mission, role=role)  # type: ignore[misc]
+    membership, _ = Membership.objects.get_or_create(user_id=user.pk, mission=mission, role=role)
     return membership

@@ -8,6 +8,7 @@ from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from embassy.accounts.auth import AUTH
+from embassy.accounts.http import AuthedRequest
 from embassy.common.api import error_body
 from embassy.common.errors import PermissionDenied
 from embassy.notify import selectors, services, vapid
@@ -39,7 +40,7 @@ def vapid_public_key(request: HttpRequest) -> Status | VapidKeyOut:
 
 
 @router.post("/push-subscriptions", response={201: PushSubscriptionOut}, summary="Subscribe this browser to push")
-def push_subscribe(request: HttpRequest, payload: PushSubscriptionIn) -> Status:
+def push_subscribe(request: AuthedRequest, payload: PushSubscriptionIn) -> Status:
     _require_verified(request)
     sub = services.push_subscription_save(
         user=request.user, endpoint=payload.endpoint, p256dh=payload.keys.p256dh, auth=payload.keys.auth,
@@ -49,7 +50,7 @@ def push_subscribe(request: HttpRequest, payload: PushSubscriptionIn) -> Status:
 
 
 @router.delete("/push-subscriptions", response={204: None}, summary="Unsubscribe this browser")
-def push_unsubscribe(request: HttpRequest, payload: PushEndpointIn) -> Status:
+def push_unsubscribe(request: AuthedRequest, payload: PushEndpointIn) -> Status:
     services.push_subscription_delete(user=request.user, endpoint=payload.endpoint)
     return Status(204, None)
 
@@ -57,5 +58,5 @@ def push_unsubscribe(request: HttpRequest, payload: PushEndpointIn) -> Status:
 @router.get("/messages", response=list[MessageOut],
             summary="Headquarters: recent notifications with delivery status (addresses masked, audited)")
 @paginate(LimitOffsetPagination)
-def messages(request: HttpRequest, status: str = "", channel: str = "") -> object:
+def messages(request: AuthedRequest, status: str = "", channel: str = "") -> object:
     return selectors.message_list_for(user=request.user, status=status, channel=channel)

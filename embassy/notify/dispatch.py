@@ -203,6 +203,17 @@ def send_messages(messages: Sequence[Message]) -> list[Sent]:
 
 
 # --- Recording ------------------------------------------------------------------------------------------------
+def _retry_or_dead(message: Message, result: Result, now: dt.datetime,
+                   groups: dict[tuple[str, str, bool], list[int]], retry_at: list[tuple[dt.datetime, int]]) -> None:
+    """A send to try again: queued again after its backoff, or dead once the channel's attempts are spent."""
+    if message.attempts >= conf.max_attempts(message.channel):
+        groups[(Message.Status.DEAD, result.error, False)].append(message.pk)
+    else:
+        groups[(Message.Status.QUEUED, result.error, False)].append(message.pk)
+        delay = backoff_seconds(message.attempts, message.priority, result.retry_after)
+        retry_at.append((now + dt.timedelta(seconds=delay), message.pk))
+
+
 def record_results(results: Sequence[Sent], *, token: str, now: dt.datetime | None = None) -> None:
     """Store the outcome of each send and the attempt log. A message whose lease was lost meanwhile
     (another worker claimed it again) keeps its new owner's state; only the attempt is logged."""
@@ -230,12 +241,7 @@ def record_results(results: Sequence[Sent], *, token: str, now: dt.datetime | No
                 if message.subscription_id:
                     delivered.add(message.subscription_id)
             elif result.outcome is Outcome.RETRY:
-                if message.attempts >= conf.max_attempts(message.channel):
-                    groups[(Message.Status.DEAD, result.error, False)].append(message.pk)
-                else:
-                    groups[(Message.Status.QUEUED, result.error, False)].append(message.pk)
-                    delay = backoff_seconds(message.attempts, message.priority, result.retry_after)
-                    retry_at.append((now + dt.timedelta(seconds=delay), message.pk))
+                _retry_or_dead(message, result, now, groups, retry_at)
             else:
                 groups[(Message.Status.FAILED, result.error, False)].append(message.pk)
                 if result.outcome is Outcome.GONE and message.subscription_id:

@@ -5,6 +5,7 @@ import datetime as dt
 from ninja import Schema
 from pydantic import Field
 
+from embassy.notify.models import Message
 from embassy.notify.selectors import mask_address
 
 
@@ -50,10 +51,10 @@ class MessageOut(Schema):
     last_error: str
 
     @staticmethod
-    def resolve_address(obj: object) -> str:
-        return mask_address(obj.channel, obj.address)  # type: ignore[attr-defined]
+    def resolve_address(obj: Message) -> str:
+        return mask_address(obj.channel, obj.address)
 
     @staticmethod
-    def resolve_next_attempt_at(obj: object) -> dt.datetime | None:
-        active = obj.status in ("queued", "sending")  # type: ignore[attr-defined]
-        return obj.next_attempt_at if active else None  # type: ignore[attr-defined]
+    def resolve_next_attempt_at(obj: Message) -> dt.datetime | None:
+        active = obj.status in ("queued", "sending")
+        return obj.next_attempt_at if active else None

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
@@ -21,12 +22,12 @@ from embassy.notify.models import CHANNELS, DeliveryAttempt, Message, PushSubscr
 LOG_ROLES = frozenset({Role.ADMINISTRATOR, Role.PROTECTION_ANALYST})
 
 
-def can_read_log(user: Any) -> bool:
+def can_read_log(user: User | AnonymousUser | None) -> bool:
     scope = scope_for(user)
     return scope.is_hq and bool(scope.roles & LOG_ROLES)
 
 
-def require_log_access(user: Any) -> None:
+def require_log_access(user: User) -> None:
     if not can_read_log(user):
         raise PermissionDenied(_("Only headquarters administrators and analysts can see the notification log."))
 
@@ -55,7 +56,7 @@ def _check_filters(status: str, channel: str) -> None:
         raise BadInput(_("Unknown notification channel."), field="channel")
 
 
-def _log_queryset(user: Any, status: str, channel: str) -> QuerySet[Message]:
+def _log_queryset(user: User, status: str, channel: str) -> QuerySet[Message]:
     """The outbox filtered for the log, after the access and filter checks both log reads share."""
     require_log_access(user)
     _check_filters(status, channel)
@@ -67,20 +68,20 @@ def _log_queryset(user: Any, status: str, channel: str) -> QuerySet[Message]:
     return qs
 
 
-def message_log_for(*, user: Any, status: str = "", channel: str = "", limit: int = 100) -> list[Message]:
+def message_log_for(*, user: User, status: str = "", channel: str = "", limit: int = 100) -> list[Message]:
     """The most recent messages (newest first) with their delivery attempts, each with `masked_address`.
     Headquarters administrators and analysts only; audited."""
     qs = _log_queryset(user, status, channel)
     attempts = Prefetch("delivery_attempts", queryset=DeliveryAttempt.objects.order_by("at", "id"))
     messages = list(qs.order_by("-id").prefetch_related(attempts)[: max(1, min(limit, 500))])
     for m in messages:
-        m.masked_address = mask_address(m.channel, m.address)  # type: ignore[attr-defined]
+        m.masked_address = mask_address(m.channel, m.address)  # type: ignore[attr-defined]  # set for the template; not a field
     audit_record(actor=user, action="notify.log", object_type="notify.message",
                  detail={"status": status, "channel": channel, "count": len(messages)})
     return messages
 
 
-def message_list_for(*, user: Any, status: str = "", channel: str = "") -> QuerySet[Message]:
+def message_list_for(*, user: User, status: str = "", channel: str = "") -> QuerySet[Message]:
     """The message log as a queryset (newest first) for paginated API reads; audited like message_log_for."""
     qs = _log_queryset(user, status, channel)
     audit_record(actor=user, action="notify.log", object_type="notify.message",
@@ -88,7 +89,7 @@ def message_list_for(*, user: Any, status: str = "", channel: str = "") -> Query
     return qs.order_by("-id")
 
 
-def outbox_counts_for(*, user: Any) -> dict[str, Any]:
+def outbox_counts_for(*, user: User) -> dict[str, Any]:
     """Messages per channel and status: {"statuses": [...], "rows": [(channel, [n per status])],
     "totals": [n per status]}. Headquarters only."""
     require_log_access(user)

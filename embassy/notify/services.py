@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from embassy.accounts.audit import audit_record
+from embassy.accounts.models import User
 from embassy.common.errors import BadInput, Conflict, NotFound
 from embassy.common.phones import phone_normalise
 from embassy.common.sms import gsm_clean, septets, sms_fit, sms_link
@@ -65,7 +66,7 @@ class MessageSpec:
     kind: str = ""
     dedupe_key: str = ""
     data: dict[str, Any] | None = None
-    user: Any = None
+    user: User | None = None
     user_id: int | None = None
     sms: str = ""
 
@@ -208,7 +209,7 @@ def _queue(spec: MessageSpec) -> Message | None:
 @transaction.atomic
 def notify_address(*, channel: str, address: str, subject: str, body: str, url: str = "",
                    priority: int = Priority.NORMAL, kind: str = "", dedupe_key: str = "",
-                   data: dict[str, Any] | None = None, user: Any = None, sms: str = "") -> Message | None:
+                   data: dict[str, Any] | None = None, user: User | None = None, sms: str = "") -> Message | None:
     """Queue to an explicit address (email address, E.164 phone, webhook URL, push subscription id).
     `sms` is the one-segment text used when the channel is "sms".
 
@@ -223,21 +224,21 @@ def notify_address(*, channel: str, address: str, subject: str, body: str, url: 
     return message
 
 
-def _user_addresses(user: Any, channel: str) -> list[str]:
+def _user_addresses(user: User, channel: str) -> list[str]:
     if channel == "push":
         ids = PushSubscription.objects.filter(user=user, disabled_at__isnull=True).order_by("id")
         return [str(pk) for pk in ids.values_list("id", flat=True)]
     if channel == "email":
-        return [user.email] if getattr(user, "email", None) else []
+        return [user.email] if user.email else []
     if channel in ("sms", "whatsapp"):
-        return [user.phone] if getattr(user, "phone", None) and channel_available(channel) else []
+        return [user.phone] if user.phone and channel_available(channel) else []
     if channel == "sink":
         return [f"user:{user.pk}"]
     return []  # webhook: no per-user address
 
 
 @transaction.atomic
-def notify_user(*, user: Any, subject: str, body: str, url: str = "", priority: int = Priority.NORMAL,
+def notify_user(*, user: User, subject: str, body: str, url: str = "", priority: int = Priority.NORMAL,
                 channels: Sequence[str] = ("push", "email"), kind: str = "", dedupe_key: str = "",
                 data: dict[str, Any] | None = None, sms: str = "", fallback: Sequence[str] = ()) -> list[Message]:
     """Queue one message per requested channel on which `user` is reachable: push, each active push
@@ -335,7 +336,7 @@ def messages_cancel(*, kinds: Sequence[str], data: dict[str, Any], reason: str) 
 
 # --- Operator actions -----------------------------------------------------------------------------------------
 @transaction.atomic
-def message_retry(*, user: Any, message_id: int) -> Message:
+def message_retry(*, user: User, message_id: int) -> Message:
     """Headquarters: send a failed or dead message again now, with a fresh set of attempts. Audited."""
     require_log_access(user)
     message = Message.objects.select_for_update().filter(pk=message_id).first()

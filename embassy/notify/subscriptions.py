@@ -6,13 +6,13 @@ from __future__ import annotations
 import base64
 import binascii
 import ipaddress
-from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from embassy.accounts.models import User
 from embassy.common.errors import BadInput
 from embassy.notify import conf
 from embassy.notify.models import PushSubscription
@@ -56,7 +56,7 @@ def _check_endpoint(endpoint: str) -> str:
 
 
 @transaction.atomic
-def push_subscription_save(*, user: Any, endpoint: str, p256dh: str, auth: str, user_agent: str = "") -> PushSubscription:
+def push_subscription_save(*, user: User, endpoint: str, p256dh: str, auth: str, user_agent: str = "") -> PushSubscription:
     """Store (or refresh) a browser's push subscription for `user`. An endpoint seen before moves to this
     user and is enabled again. Each user keeps at most NOTIFY_MAX_PUSH_SUBSCRIPTIONS (the oldest go)."""
     endpoint = _check_endpoint(endpoint)
@@ -72,7 +72,7 @@ def push_subscription_save(*, user: Any, endpoint: str, p256dh: str, auth: str, 
 
 
 @transaction.atomic
-def push_subscription_delete(*, user: Any, endpoint: str) -> None:
+def push_subscription_delete(*, user: User, endpoint: str) -> None:
     """Forget one of the user's push subscriptions (the browser unsubscribed). Unknown endpoints are
     ignored, so the call can be repeated."""
     PushSubscription.objects.filter(user=user, endpoint=(endpoint or "").strip()).delete()

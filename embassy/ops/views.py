@@ -6,6 +6,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from embassy.accounts.http import AuthedRequest
 from embassy.citizens.selectors import stay_overview_for
 from embassy.common.decorators import staff_required
 from embassy.missions.selectors import missions_for, scope_for
@@ -25,7 +26,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 @staff_required
-def console_home(request: HttpRequest) -> HttpResponse:
+def console_home(request: AuthedRequest) -> HttpResponse:
     mission = current_mission(request)
     scope = scope_for(request.user)
     missions = missions_for(request.user)

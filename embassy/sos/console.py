@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from embassy.accounts.http import AuthedRequest
 from embassy.accounts.staff import Purpose, may_take_duty, staff_queryset
 from embassy.common.console import Action, console_action
 from embassy.common.decorators import staff_required
@@ -30,7 +31,7 @@ def _queue_mission(request: HttpRequest) -> Mission | None:
     return None if mission is None or mission.is_hq else mission
 
 
-def _queue_context(request: HttpRequest) -> dict[str, Any]:
+def _queue_context(request: AuthedRequest) -> dict[str, Any]:
     mission = _queue_mission(request)
     status = request.GET.get("status", "open")
     status = status if status in selectors.FILTERS else "open"
@@ -49,7 +50,7 @@ def _queue_context(request: HttpRequest) -> dict[str, Any]:
 
 @staff_required
 @require_GET
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthedRequest) -> HttpResponse:
     context = _queue_context(request)
     mission = context["mission"]
     context["on_duty"] = bool(mission and DutyOfficer.objects.filter(mission=mission,
@@ -60,7 +61,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 @require_GET
-def queue_live(request: HttpRequest) -> HttpResponse:
+def queue_live(request: AuthedRequest) -> HttpResponse:
     """Polled every second: 204 while nothing changed, else the fresh queue (audited as a list read)."""
     mission = _queue_mission(request)
     cursor = selectors.case_cursor_for(user=request.user, mission_id=mission.pk if mission else None)
@@ -71,7 +72,7 @@ def queue_live(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 @require_GET
-def queue_points(request: HttpRequest) -> JsonResponse:
+def queue_points(request: AuthedRequest) -> JsonResponse:
     """Open cases as GeoJSON for the map (same scope and audit as the list)."""
     context = _queue_context(request)
     features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [p["lon"], p["lat"]]},
@@ -81,13 +82,13 @@ def queue_points(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"type": "FeatureCollection", "features": features})
 
 
-def _case_context(request: HttpRequest, case_id: int, *, audit: bool = True) -> dict[str, Any]:
+def _case_context(request: AuthedRequest, case_id: int, *, audit: bool = True) -> dict[str, Any]:
     case = selectors.case_get_for(user=request.user, case_id=case_id, audit=audit)
     citizen = case.citizen
     staff = staff_queryset(purpose=Purpose.CASEWORK, missions=[case.mission_id]).order_by("first_name", "username")
     events = list(selectors.timeline(case))
     for event in events:  # a press queued offline: when the phone says it was pressed
-        event.pressed_at = _when(event.data.get("pressed_at") if isinstance(event.data, dict) else None)  # type: ignore[attr-defined]
+        event.pressed_at = _when(event.data.get("pressed_at") if isinstance(event.data, dict) else None)  # type: ignore[attr-defined]  # set for the template; not a field
     trail = list(case.trail.values_list("lat", "lon", "accuracy_m"))
     place = present.nearest_place_label(case.lat, case.lon)
     return {
@@ -109,7 +110,7 @@ def _case_context(request: HttpRequest, case_id: int, *, audit: bool = True) -> 
 
 @staff_required
 @require_GET
-def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_page(request: AuthedRequest, case_id: int) -> HttpResponse:
     context = _case_context(request, case_id)
     services.case_mark_read(case=context["case"], actor=request.user)
     return render(request, "sos/console_case.html", context)
@@ -117,7 +118,7 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @staff_required
 @require_GET
-def case_live(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_live(request: AuthedRequest, case_id: int) -> HttpResponse:
     """Polled by the case page: 204 while the timeline has nothing new."""
     case = selectors.case_get_for(user=request.user, case_id=case_id, audit=False)
     last = case.events.order_by("-id").values_list("id", flat=True).first() or 0
@@ -164,7 +165,7 @@ def _int(value: Any) -> int:
 
 @staff_required
 @require_POST
-def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
+def case_action(request: AuthedRequest, case_id: int, action: str) -> HttpResponse:
     """An officer's button on the case page; the error, if any, shows in the refreshed timeline (htmx)."""
 
     def respond(name: str, error: str) -> HttpResponse:
@@ -195,13 +196,13 @@ def _after_handover(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @staff_required
 @require_GET
-def case_attachment(request: HttpRequest, case_id: int, attachment_id: int) -> Any:
+def case_attachment(request: AuthedRequest, case_id: int, attachment_id: int) -> Any:
     return present.attachment_response(selectors.case_get_for(user=request.user, case_id=case_id), attachment_id)
 
 
 @staff_required
 @require_POST
-def duty(request: HttpRequest) -> HttpResponse:
+def duty(request: AuthedRequest) -> HttpResponse:
     mission = missions_for(request.user).filter(code=request.POST.get("mission", "")).first()
     if mission is None:
         raise Http404

@@ -5,12 +5,12 @@ token_authenticate, sos_raise and the same response and error bodies."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from embassy.accounts.models import User
 from embassy.accounts.services import token_authenticate
 from embassy.common.api import error_body
 from embassy.common.errors import DomainError
@@ -22,7 +22,7 @@ from embassy.sos.services import sos_raise
 PATH = "/api/v1/sos/alerts"
 
 
-def as_bearer_user(request: HttpRequest, serve: Callable[[HttpRequest, Any], HttpResponse]) -> HttpResponse | None:
+def as_bearer_user(request: HttpRequest, serve: Callable[[HttpRequest, User], HttpResponse]) -> HttpResponse | None:
     """`serve(request, user)` for the user of the request's bearer token, in that user's language; 401 for an
     unknown token; None (the normal path) without a bearer token, e.g. a browser's session call."""
     key = bearer_key(request)
@@ -43,7 +43,7 @@ def alert_raise(request: HttpRequest) -> HttpResponse | None:
     return as_bearer_user(request, _raise)
 
 
-def _raise(request: HttpRequest, user: Any) -> HttpResponse:
+def _raise(request: HttpRequest, user: User) -> HttpResponse:
     if getattr(user, "kind", "") != "citizen":
         return json_response(403, error_body(_("Only citizens can use the panic button."), code="forbidden"))
     payload = validated_body(request, AlertIn)

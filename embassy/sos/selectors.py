@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.db.models import Case as DbCase
@@ -14,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from embassy.accounts.audit import audit_record
+from embassy.accounts.models import User
 from embassy.common.errors import NotFound, PermissionDenied
 from embassy.common.inputs import INT64_MAX
 from embassy.missions.selectors import Scope, scope_for
@@ -23,7 +23,7 @@ OPEN = "open"
 FILTERS = ("open", "new", "resolved", "all")
 
 
-def _scope(user: Any, *, audit: bool = True) -> Scope:
+def _scope(user: User, *, audit: bool = True) -> Scope:
     scope = scope_for(user)
     if not scope.personal_data:
         if audit and scope.is_staff:  # a refused staff read is audited (a citizen or visitor is no staff read)
@@ -32,7 +32,7 @@ def _scope(user: Any, *, audit: bool = True) -> Scope:
     return scope
 
 
-def _scoped(scope: Scope, mission_id: int | None, *, user: Any = None, audit: bool = True) -> QuerySet[Case]:
+def _scoped(scope: Scope, mission_id: int | None, *, user: User | None = None, audit: bool = True) -> QuerySet[Case]:
     qs = Case.objects.all()
     if mission_id is not None:
         if not scope.covers_personal(mission_id):
@@ -46,7 +46,7 @@ def _scoped(scope: Scope, mission_id: int | None, *, user: Any = None, audit: bo
     return qs.filter(mission_id__in=scope.personal_ids)
 
 
-def case_list_for(*, user: Any, mission_id: int | None = None, status: str = OPEN, q: str = "",
+def case_list_for(*, user: User, mission_id: int | None = None, status: str = OPEN, q: str = "",
                   audit: bool = True) -> QuerySet[Case]:
     """Cases the user may handle, newest waiting first. `status`: open | new | resolved | all."""
     scope = _scope(user, audit=audit)
@@ -75,7 +75,7 @@ def case_list_for(*, user: Any, mission_id: int | None = None, status: str = OPE
     return qs.order_by(rank, "priority", "waiting_since", "id")
 
 
-def case_cursor_for(*, user: Any, mission_id: int | None = None) -> str:
+def case_cursor_for(*, user: User, mission_id: int | None = None) -> str:
     """A value that changes whenever any case in the user's view changes (the console's live poll).
     Carries no personal data, so it is not audited."""
     scope = _scope(user, audit=False)
@@ -84,7 +84,7 @@ def case_cursor_for(*, user: Any, mission_id: int | None = None) -> str:
     return f"{row['top'] or 0}-{int(last.timestamp() * 1000) if last else 0}"
 
 
-def case_get_for(*, user: Any, case_id: int, audit: bool = True) -> Case:
+def case_get_for(*, user: User, case_id: int, audit: bool = True) -> Case:
     """One case with its citizen, if the user's scope covers the case's mission. Both the read and a
     refusal are audited. Someone who is not staff (a citizen, a visitor) gets NotFound whether or not the case
     exists: the answer must not tell that another person's case is there."""
@@ -114,18 +114,18 @@ def past_cases(case: Case) -> QuerySet[Case]:
     return Case.objects.filter(citizen_id=case.citizen_id).exclude(pk=case.pk).select_related("mission")
 
 
-def own_cases(*, user: Any) -> QuerySet[Case]:
+def own_cases(*, user: User) -> QuerySet[Case]:
     return Case.objects.filter(user=user).select_related("mission").order_by("-raised_at", "-id")
 
 
-def own_case(*, user: Any, case_id: int) -> Case:
+def own_case(*, user: User, case_id: int) -> Case:
     case = Case.objects.select_related("mission", "citizen", "stay").filter(pk=case_id, user=user).first()
     if case is None:
         raise NotFound(_("No such case."), field="case_id")
     return case
 
 
-def own_open_case(*, user: Any) -> Case | None:
+def own_open_case(*, user: User) -> Case | None:
     return Case.objects.select_related("mission").filter(user=user, status__in=Case.OPEN).order_by("-id").first()
 
 

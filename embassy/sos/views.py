@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from embassy.accounts.http import AuthedRequest
+from embassy.accounts.models import User
 from embassy.accounts.reach import mission_for_person
 from embassy.citizens.models import Stay
 from embassy.common.decorators import citizen_required
@@ -20,7 +21,7 @@ from embassy.sos import present, selectors, services
 from embassy.sos.models import Category, Event
 
 
-def button_context(user: Any) -> dict[str, object]:
+def button_context(user: User) -> dict[str, object]:
     """What the SOS button needs on any citizen page: the open case, and the hotline for the SMS
     fallback (the mission of the citizen's latest active stay, else the one for their phone's position or
     number, else headquarters)."""
@@ -41,7 +42,7 @@ def button_context(user: Any) -> dict[str, object]:
 
 
 @citizen_required
-def panic(request: HttpRequest) -> HttpResponse:
+def panic(request: AuthedRequest) -> HttpResponse:
     """GET: the big button. POST: the button without JavaScript (no position; the case page asks for it)."""
     if request.method == "POST":
         result = services.sos_raise(user=request.user, key=request.POST.get("key") or None)
@@ -54,7 +55,7 @@ def panic(request: HttpRequest) -> HttpResponse:
 JUST_PRESSED = dt.timedelta(seconds=60)
 
 
-def _case_context(request: HttpRequest, case_id: int) -> dict[str, object]:
+def _case_context(request: AuthedRequest, case_id: int) -> dict[str, object]:
     case = selectors.own_case(user=request.user, case_id=case_id)
     events = list(selectors.timeline(case, public_only=True))
     return {"case": case, "events": events, "hotline": hotline_for(case.mission), "tz": present.citizen_timezone(case),
@@ -65,22 +66,22 @@ def _case_context(request: HttpRequest, case_id: int) -> dict[str, object]:
 
 @citizen_required
 @require_GET
-def case(request: HttpRequest, case_id: int) -> HttpResponse:
+def case(request: AuthedRequest, case_id: int) -> HttpResponse:
     return render(request, "sos/case.html", _case_context(request, case_id))
 
 
 @citizen_required
 @require_GET
-def case_status(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_status(request: AuthedRequest, case_id: int) -> HttpResponse:
     """Polled every few seconds by the case page: 204 when nothing new, else the status block."""
     context = _case_context(request, case_id)
     if str(context["last_event"]) == request.GET.get("after", "") and request.GET.get("status") == \
-            context["case"].status:  # type: ignore[attr-defined]
+            context["case"].status:  # type: ignore[attr-defined]  # the context dict holds the Case under "case"
         return HttpResponse(status=204)
     return render(request, "sos/case.html#status", context)
 
 
-def _form_result(request: HttpRequest, case_id: int, error: DomainError | None = None) -> HttpResponse:
+def _form_result(request: AuthedRequest, case_id: int, error: DomainError | None = None) -> HttpResponse:
     context = _case_context(request, case_id)
     context["error"] = error.message if error else ""
     if request.headers.get("HX-Request"):
@@ -92,7 +93,7 @@ def _form_result(request: HttpRequest, case_id: int, error: DomainError | None =
 
 @citizen_required
 @require_POST
-def case_details(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_details(request: AuthedRequest, case_id: int) -> HttpResponse:
     case = selectors.own_case(user=request.user, case_id=case_id)
     try:
         services.case_details_update(case=case, user=request.user, category=request.POST.get("category"),
@@ -107,7 +108,7 @@ def case_details(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @citizen_required
 @require_POST
-def case_message(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_message(request: AuthedRequest, case_id: int) -> HttpResponse:
     case = selectors.own_case(user=request.user, case_id=case_id)
     try:
         services.case_message_from_citizen(case=case, user=request.user, text=request.POST.get("text", ""))
@@ -118,7 +119,7 @@ def case_message(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @citizen_required
 @require_POST
-def case_cancel(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_cancel(request: AuthedRequest, case_id: int) -> HttpResponse:
     """ "I pressed by mistake": the case is closed as cancelled (nothing deleted; the mission sees it)."""
     services.case_cancel_by_citizen(case=selectors.own_case(user=request.user, case_id=case_id), user=request.user)
     return _form_result(request, case_id)

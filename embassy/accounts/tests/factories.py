@@ -15,7 +15,7 @@ from embassy.missions.services import membership_grant
 PASSWORD = "correct horse battery staple"
 
 
-class StaffFactory(factory.Factory):
+class StaffFactory(factory.Factory[User]):
     """A staff member made as the console makes one (staff_create), with a role at a mission and, unless
     otp=False, a confirmed TOTP device (totp_key: a known secret, e.g. demo_totp_key(username) for sign-ins)."""
 

@@ -81,7 +81,7 @@ def test_a_password_only_session_does_nothing_in_the_api() -> None:
     assert web.post("/api/v1/sos/duty", duty, content_type="application/json").status_code == 401
     assert web.delete(f"/api/v1/auth/tokens/{token_id}").status_code == 401
     assert web.get("/api/v1/auth/me").status_code == 401
-    assert Client().get("/api/v1/auth/me", **token).status_code == 200  # the token was not revoked
+    assert Client().get("/api/v1/auth/me", headers=token).status_code == 200  # the token was not revoked
     # after the second factor the same session may
     before = web.session.session_key
     assert web.post("/staf/verifikasi/", {"otp": _totp(officer)}).status_code == 302
@@ -129,17 +129,17 @@ def test_a_genuine_sos_is_never_blocked_by_the_code_limits(settings: Any) -> Non
         _ask(f"+6012345{6700 + i}", "203.0.113.7")
     assert _ask("+60123456799", "203.0.113.7").status_code == 429
     r = Client().post("/api/v1/sos/alerts", {"lat": 3.139, "lon": 101.6869}, content_type="application/json",
-                      REMOTE_ADDR="203.0.113.7", **auth)
+                      REMOTE_ADDR="203.0.113.7", headers=auth)
     assert r.status_code == 201
 
 
 def test_the_audit_export_neutralises_formulas() -> None:
     hq = make_staff("HQ-PWNI", Role.PROTECTION_ANALYST)
-    Client().get("/api/v1/staff/citizens", HTTP_USER_AGENT='=HYPERLINK("http://evil.example","x")', **bearer(hq))
+    Client().get("/api/v1/staff/citizens", HTTP_USER_AGENT='=HYPERLINK("http://evil.example","x")', headers=bearer(hq))
     AuditEvent.objects.create(action="test", actor_label="@SUM(1+1)", path="-2+3", object_id="+1 (ok)")
     for client, path in ((staff_client(hq), "/konsol/audit/export.csv"), (Client(), "/api/v1/auth/audit/export.csv")):
-        response = client.get(path, **({} if path.startswith("/konsol") else bearer(hq)))
-        rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+        response = client.get(path, headers={} if path.startswith("/konsol") else bearer(hq))
+        rows = list(csv.reader(io.StringIO(response.getvalue().decode())))
         cells = [cell for row in rows[1:] for cell in row]
         assert "'=HYPERLINK(\"http://evil.example\",\"x\")" in cells
         assert "'@SUM(1+1)" in cells and "'-2+3" in cells and "'+1 (ok)" in cells
@@ -202,5 +202,5 @@ def test_the_admin_makes_staff_accounts_through_the_service_and_revokes_tokens()
     token = ApiToken.objects.get(user=officer)
     r = admin.post("/admin/accounts/apitoken/", {"action": "revoke", "_selected_action": [token.pk]})
     assert r.status_code == 302
-    assert Client().get("/api/v1/auth/me", **auth).status_code == 401
+    assert Client().get("/api/v1/auth/me", headers=auth).status_code == 401
     assert AuditEvent.objects.filter(action="token.revoke", object_id=str(token.pk)).exists()

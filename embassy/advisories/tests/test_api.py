@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -12,9 +13,9 @@ from embassy.missions.models import Role
 pytestmark = pytest.mark.django_db
 
 
-def _json(client: Client, method: str, path: str, data: object = None, **headers: str):
+def _json(client: Client, method: str, path: str, data: object = None, headers: dict[str, str] | None = None) -> Any:
     kwargs = {"content_type": "application/json", "data": json.dumps(data or {})} if method != "get" else {}
-    return getattr(client, method)(path, **kwargs, **headers)
+    return getattr(client, method)(path, **kwargs, headers=headers)
 
 
 def test_published_advisory_as_json_with_missions_to_call() -> None:
@@ -60,36 +61,36 @@ def test_the_index_supports_conditional_requests() -> None:
 def test_the_workflow_through_the_api_with_four_eyes() -> None:
     ani, budi = make_staff(HQ, Role.PROTECTION_ANALYST), make_staff(HQ, Role.ADMINISTRATOR)
     client = Client()
-    created = _json(client, "post", "/api/v1/advisories/MY/drafts", {}, **bearer(ani))
+    created = _json(client, "post", "/api/v1/advisories/MY/drafts", {}, headers=bearer(ani))
     assert created.status_code == 201, created.content
     vid = created.json()["id"]
-    bad = _json(client, "patch", f"/api/v1/advisory-versions/{vid}", {"level": 7}, **bearer(ani))
+    bad = _json(client, "patch", f"/api/v1/advisory-versions/{vid}", {"level": 7}, headers=bearer(ani))
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "level"
     bad = _json(client, "patch", f"/api/v1/advisory-versions/{vid}",
-                {"regions": [{"name": "Atlantis", "code": "XX-1", "level": 2}]}, **bearer(ani))
+                {"regions": [{"name": "Atlantis", "code": "XX-1", "level": 2}]}, headers=bearer(ani))
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "regions.0.code"
     edited = _json(client, "patch", f"/api/v1/advisory-versions/{vid}", {
         "level": 3, "reason_en": "Unrest", "sections": {"entry": {"id": "Visa", "en": "Visa"}},
-        "emergency_numbers": [{"service": "police", "number": "999"}]}, **bearer(ani))
+        "emergency_numbers": [{"service": "police", "number": "999"}]}, headers=bearer(ani))
     assert edited.status_code == 200 and edited.json()["level"] == 3
     # a draft is invisible to the public, visible to staff
     assert Client().get(f"/api/v1/advisory-versions/{vid}").status_code == 404
     assert Client().get("/api/v1/countries/MY/advisory").status_code == 404
-    assert client.get(f"/api/v1/advisory-versions/{vid}", **bearer(budi)).json()["status"] == "draft"
-    assert _json(client, "post", f"/api/v1/advisory-versions/{vid}/submit", **bearer(ani)).json()["status"] == "in_review"
-    refused = _json(client, "post", f"/api/v1/advisory-versions/{vid}/publish", **bearer(ani))
+    assert client.get(f"/api/v1/advisory-versions/{vid}", headers=bearer(budi)).json()["status"] == "draft"
+    assert _json(client, "post", f"/api/v1/advisory-versions/{vid}/submit", headers=bearer(ani)).json()["status"] == "in_review"
+    refused = _json(client, "post", f"/api/v1/advisory-versions/{vid}/publish", headers=bearer(ani))
     assert refused.status_code == 403
-    published = _json(client, "post", f"/api/v1/advisory-versions/{vid}/publish", **bearer(budi))
+    published = _json(client, "post", f"/api/v1/advisory-versions/{vid}/publish", headers=bearer(budi))
     assert published.status_code == 200 and published.json()["status"] == "published"
     assert Client().get(f"/api/v1/advisory-versions/{vid}").json()["level"] == 3  # now public
 
-    second = _json(client, "post", "/api/v1/advisories/MY/drafts", {}, **bearer(budi)).json()["id"]
-    _json(client, "patch", f"/api/v1/advisory-versions/{second}", {"level": 2}, **bearer(budi))
-    rejected = _json(client, "post", f"/api/v1/advisory-versions/{second}/reject", {"note": "Too early"}, **bearer(ani))
+    second = _json(client, "post", "/api/v1/advisories/MY/drafts", {}, headers=bearer(budi)).json()["id"]
+    _json(client, "patch", f"/api/v1/advisory-versions/{second}", {"level": 2}, headers=bearer(budi))
+    rejected = _json(client, "post", f"/api/v1/advisory-versions/{second}/reject", {"note": "Too early"}, headers=bearer(ani))
     assert rejected.json()["status"] == "rejected" and rejected.json()["review_note"] == "Too early"
-    history = client.get("/api/v1/advisories/MY/versions", **bearer(ani)).json()
+    history = client.get("/api/v1/advisories/MY/versions", headers=bearer(ani)).json()
     assert [(v["number"], v["status"]) for v in history] == [(2, "rejected"), (1, "published")]
-    diff = client.get(f"/api/v1/advisory-versions/{second}/diff", **bearer(ani)).json()
+    diff = client.get(f"/api/v1/advisory-versions/{second}/diff", headers=bearer(ani)).json()
     assert {f["key"] for f in diff["fields"] if f["changed"]} == {"level"}
     # the public may diff published versions only
     assert Client().get(f"/api/v1/advisory-versions/{second}/diff").status_code == 404
@@ -100,16 +101,16 @@ def test_permissions_on_the_workflow() -> None:
     citizen = make_citizen_user()
     client = Client()
     assert _json(client, "post", "/api/v1/advisories/MY/drafts").status_code == 401
-    assert _json(client, "post", "/api/v1/advisories/MY/drafts", **bearer(officer)).status_code == 403
-    assert _json(client, "post", "/api/v1/advisories/MY/drafts", **bearer(citizen)).status_code == 403
-    assert client.get("/api/v1/advisories/MY/versions", **bearer(citizen)).status_code == 403
-    assert client.get("/api/v1/advisories/MY/versions", **bearer(officer)).status_code == 200
+    assert _json(client, "post", "/api/v1/advisories/MY/drafts", headers=bearer(officer)).status_code == 403
+    assert _json(client, "post", "/api/v1/advisories/MY/drafts", headers=bearer(citizen)).status_code == 403
+    assert client.get("/api/v1/advisories/MY/versions", headers=bearer(citizen)).status_code == 403
+    assert client.get("/api/v1/advisories/MY/versions", headers=bearer(officer)).status_code == 200
     ani = make_staff(HQ, Role.PROTECTION_ANALYST)
-    vid = _json(client, "post", "/api/v1/advisories/MY/drafts", **bearer(ani)).json()["id"]
-    _json(client, "patch", f"/api/v1/advisory-versions/{vid}", {"reason_en": "x"}, **bearer(ani))
-    _json(client, "post", f"/api/v1/advisory-versions/{vid}/submit", **bearer(ani))
-    assert _json(client, "post", f"/api/v1/advisory-versions/{vid}/publish", **bearer(officer)).status_code == 403
-    assert client.get(f"/api/v1/advisory-versions/{vid}", **bearer(citizen)).status_code == 404
+    vid = _json(client, "post", "/api/v1/advisories/MY/drafts", headers=bearer(ani)).json()["id"]
+    _json(client, "patch", f"/api/v1/advisory-versions/{vid}", {"reason_en": "x"}, headers=bearer(ani))
+    _json(client, "post", f"/api/v1/advisory-versions/{vid}/submit", headers=bearer(ani))
+    assert _json(client, "post", f"/api/v1/advisory-versions/{vid}/publish", headers=bearer(officer)).status_code == 403
+    assert client.get(f"/api/v1/advisory-versions/{vid}", headers=bearer(citizen)).status_code == 404
 
 
 def test_citizens_follow_and_unfollow_countries() -> None:
@@ -117,13 +118,13 @@ def test_citizens_follow_and_unfollow_countries() -> None:
     client = Client()
     assert client.get("/api/v1/me/follows").status_code == 401
     assert _json(client, "post", "/api/v1/me/follows/MY").status_code == 401
-    followed = _json(client, "post", "/api/v1/me/follows/my", **bearer(citizen))
+    followed = _json(client, "post", "/api/v1/me/follows/my", headers=bearer(citizen))
     assert followed.status_code == 201 and followed.json()["country"] == "MY"
-    assert _json(client, "post", "/api/v1/me/follows/MY", **bearer(citizen)).status_code == 201  # idempotent
-    _json(client, "post", "/api/v1/me/follows/JPN", **bearer(citizen))
-    assert [f["country"] for f in client.get("/api/v1/me/follows", **bearer(citizen)).json()] == ["JP", "MY"]
-    assert client.delete("/api/v1/me/follows/MY", **bearer(citizen)).status_code == 204
-    assert [f["country"] for f in client.get("/api/v1/me/follows", **bearer(citizen)).json()] == ["JP"]
-    assert _json(client, "post", "/api/v1/me/follows/QQ", **bearer(citizen)).status_code == 404
+    assert _json(client, "post", "/api/v1/me/follows/MY", headers=bearer(citizen)).status_code == 201  # idempotent
+    _json(client, "post", "/api/v1/me/follows/JPN", headers=bearer(citizen))
+    assert [f["country"] for f in client.get("/api/v1/me/follows", headers=bearer(citizen)).json()] == ["JP", "MY"]
+    assert client.delete("/api/v1/me/follows/MY", headers=bearer(citizen)).status_code == 204
+    assert [f["country"] for f in client.get("/api/v1/me/follows", headers=bearer(citizen)).json()] == ["JP"]
+    assert _json(client, "post", "/api/v1/me/follows/QQ", headers=bearer(citizen)).status_code == 404
     officer = make_staff("KBRI-KUALA-LUMPUR", Role.PROTECTION_OFFICER)
-    assert _json(client, "post", "/api/v1/me/follows/MY", **bearer(officer)).status_code == 403
+    assert _json(client, "post", "/api/v1/me/follows/MY", headers=bearer(officer)).status_code == 403

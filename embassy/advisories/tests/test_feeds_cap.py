@@ -33,12 +33,12 @@ def _atom(client: Client, path: str) -> ET.Element:
     feed = ET.fromstring(response.content)  # noqa: S314 - our own output
     assert feed.tag == f"{ATOM}feed"
     for name in ("id", "title", "updated"):
-        assert feed.find(f"{ATOM}{name}") is not None and feed.find(f"{ATOM}{name}").text, name
+        assert feed.findtext(f"{ATOM}{name}"), name
     assert feed.find(f"{ATOM}author/{ATOM}name") is not None  # entries inherit the feed's author
     for entry in feed.findall(f"{ATOM}entry"):
         for name in ("id", "title", "updated"):
-            assert entry.find(f"{ATOM}{name}").text, name
-        assert entry.find(f"{ATOM}id").text.startswith("tag:")
+            assert entry.findtext(f"{ATOM}{name}", ""), name
+        assert entry.findtext(f"{ATOM}id", "").startswith("tag:")
         assert entry.find(f"{ATOM}link[@rel='alternate']").get("href").startswith("http")
     return feed
 
@@ -51,13 +51,13 @@ def test_a_cap_alert_only_when_the_level_rises_and_an_update_references_the_prev
     alert = _cap(client, first)
     assert alert.findtext(f"{CAP}msgType") == "Alert" and alert.find(f"{CAP}references") is None
     assert alert.findtext(f"{CAP}status") == "Actual" and alert.findtext(f"{CAP}scope") == "Public"
-    assert CAP_TIME.match(alert.findtext(f"{CAP}sent"))
+    assert CAP_TIME.match(alert.findtext(f"{CAP}sent", ""))
     infos = alert.findall(f"{CAP}info")
     assert [i.findtext(f"{CAP}language") for i in infos] == ["id-ID", "en-US"]
     english = infos[1]
     assert {c.text for c in english.findall(f"{CAP}category")} == {"Safety", "Security"}
     assert english.findtext(f"{CAP}severity") == "Moderate"  # the highest level anywhere: 3 in Sabah
-    assert "Floods" in english.findtext(f"{CAP}description")
+    assert "Floods" in english.findtext(f"{CAP}description", "")
     areas = english.findall(f"{CAP}area")
     assert areas[0].findtext(f"{CAP}areaDesc") == "Malaysia"
     assert areas[0].findtext(f"{CAP}geocode/{CAP}valueName") == "ISO3166-1"
@@ -70,19 +70,19 @@ def test_a_cap_alert_only_when_the_level_rises_and_an_update_references_the_prev
     lowered = publish("MY", author=ani, reviewer=budi, level=1, regions=[])
     clear = _cap(client, lowered)
     assert clear.findtext(f"{CAP}msgType") == "Update"
-    assert clear.findtext(f"{CAP}references").split(",")[1] == first_id
+    assert clear.findtext(f"{CAP}references", "").split(",")[1] == first_id
     assert {i.findtext(f"{CAP}responseType") for i in clear.findall(f"{CAP}info")} == {"AllClear"}
 
     raised = publish("MY", author=ani, reviewer=budi, level=4, reason_en="Armed conflict", is_demo=True)
     update = _cap(client, raised)
     assert update.findtext(f"{CAP}msgType") == "Update"
     assert update.findtext(f"{CAP}status") == "Exercise"  # demo content is never an actual alert
-    sender, identifier, sent = update.findtext(f"{CAP}references").split(",")
+    sender, identifier, sent = update.findtext(f"{CAP}references", "").split(",")
     assert (sender, identifier, sent) == (clear.findtext(f"{CAP}sender"), clear.findtext(f"{CAP}identifier"),
                                           clear.findtext(f"{CAP}sent"))
     assert update.findtext(f"{CAP}identifier") != first_id
-    assert update.find(f"{CAP}info").findtext(f"{CAP}severity") == "Severe"
-    assert update.find(f"{CAP}info").findtext(f"{CAP}responseType") == "Avoid"
+    assert update.find(f"{CAP}info").findtext(f"{CAP}severity", "") == "Severe"
+    assert update.find(f"{CAP}info").findtext(f"{CAP}responseType", "") == "Avoid"
     # an alert of another country is not found under this one
     assert client.get(f"/informasi-negara/SG/cap/{raised.pk}.xml").status_code == 404
 
@@ -97,6 +97,7 @@ def test_cap_times_are_utc_written_minus_zero_and_every_alert_expires() -> None:
     version = publish("MY", author=analyst(), reviewer=analyst(), level=3, reason_en="Unrest")
     alert = _cap(Client(), version)
     sent = alert.findtext(f"{CAP}sent")
+    assert sent is not None
     assert sent.endswith("-00:00") and "+00:00" not in sent and "Z" not in sent
     for info in alert.findall(f"{CAP}info"):
         expires = info.findtext(f"{CAP}expires")
@@ -104,6 +105,7 @@ def test_cap_times_are_utc_written_minus_zero_and_every_alert_expires() -> None:
         assert expires[:10] == (version.published_at + dt.timedelta(days=30)).strftime("%Y-%m-%d")
     published = publish("MY", author=analyst(), reviewer=analyst(), level=4, reason_en="War")
     references = _cap(Client(), published).findtext(f"{CAP}references")
+    assert references is not None
     assert references.endswith(sent) and references.count("-00:00") == 1
 
 
@@ -117,13 +119,14 @@ def test_atom_feeds_have_one_entry_per_published_version_with_stable_ids() -> No
 
     advisory_draft_create(actor=ani, country="SG")  # a draft is never in a feed
     everything = _atom(client, "/informasi-negara/feed.atom")
-    ids = [e.find(f"{ATOM}id").text for e in everything.findall(f"{ATOM}entry")]
+    ids = [e.findtext(f"{ATOM}id", "") for e in everything.findall(f"{ATOM}entry")]
     assert len(ids) == 3 and len(set(ids)) == 3
-    assert ids == [e.find(f"{ATOM}id").text for e in _atom(client, "/informasi-negara/feed.atom").findall(f"{ATOM}entry")]
+    assert ids == [e.findtext(f"{ATOM}id", "") for e in _atom(client, "/informasi-negara/feed.atom").findall(f"{ATOM}entry")]
     malaysia = _atom(client, "/informasi-negara/my/feed.atom")
-    titles = [e.find(f"{ATOM}title").text for e in malaysia.findall(f"{ATOM}entry")]
+    titles = [e.findtext(f"{ATOM}title", "") for e in malaysia.findall(f"{ATOM}entry")]
     assert len(titles) == 2 and all("Malaysia" in t for t in titles) and "3" in titles[0]
     english = Client(headers={"accept-language": "en"})
     entry = _atom(english, "/informasi-negara/MY/feed.atom").find(f"{ATOM}entry")
-    assert "Reconsider travel" in entry.find(f"{ATOM}title").text and "Unrest" in entry.find(f"{ATOM}summary").text
+    assert entry is not None
+    assert "Reconsider travel" in entry.findtext(f"{ATOM}title", "") and "Unrest" in entry.findtext(f"{ATOM}summary", "")
     assert client.get("/informasi-negara/XX/feed.atom").status_code == 404

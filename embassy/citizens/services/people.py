@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from embassy.accounts.audit import audit_record
+from embassy.accounts.models import User
 from embassy.citizens.models import Citizen, Dependant, EmergencyContact
 from embassy.citizens.services.profile import passport_validate
 from embassy.citizens.signals import announce_whereabouts
@@ -31,7 +32,7 @@ _POSITION_COLUMNS = ("last_lat", "last_lon", "last_cell", "last_country", "last_
 
 
 @transaction.atomic
-def contact_add(*, citizen: Citizen, actor: Any, name: str, relationship: str = "", phone: str = "",
+def contact_add(*, citizen: Citizen, actor: User | None, name: str, relationship: str = "", phone: str = "",
                 email: str = "") -> EmergencyContact:
     name = name_clean(name, field="name")
     relationship = line_clean(relationship, field="relationship", max_length=60)
@@ -45,7 +46,7 @@ def contact_add(*, citizen: Citizen, actor: Any, name: str, relationship: str = 
 
 
 @transaction.atomic
-def contact_remove(*, citizen: Citizen, actor: Any, contact_id: int) -> None:
+def contact_remove(*, citizen: Citizen, actor: User | None, contact_id: int) -> None:
     deleted, _n = EmergencyContact.objects.filter(citizen=citizen, pk=contact_id).delete()
     if not deleted:
         raise NotFound(_("No such contact."), field="contact_id")
@@ -54,7 +55,7 @@ def contact_remove(*, citizen: Citizen, actor: Any, contact_id: int) -> None:
 
 
 @transaction.atomic
-def dependant_add(*, citizen: Citizen, actor: Any, full_name: str, relationship: str = Dependant.Relationship.OTHER,
+def dependant_add(*, citizen: Citizen, actor: User | None, full_name: str, relationship: str = Dependant.Relationship.OTHER,
                   birth_date: dt.date | None = None, nationality: str = "", passport_number: str = "") -> Dependant:
     """Add a family member (a citizen or not). The nationality defaults to the ministry's own country."""
     full_name = name_clean(full_name, field="full_name")
@@ -77,7 +78,7 @@ FAMILY_MAX = 10
 FAMILY_FIELDS = {"full_name", "relationship", "birth_date"}
 
 
-def family_add(*, citizen: Citizen, actor: Any, family: Sequence[Mapping[str, Any]]) -> list[Dependant]:
+def family_add(*, citizen: Citizen, actor: User | None, family: Sequence[Mapping[str, Any]]) -> list[Dependant]:
     """Add the new family members of a stay form to the citizen's profile. An error names the row's field
     ("family-1-full_name"), so that the form shows it next to that row."""
     if len(family) > FAMILY_MAX:
@@ -97,7 +98,7 @@ def family_add(*, citizen: Citizen, actor: Any, family: Sequence[Mapping[str, An
 
 
 @transaction.atomic
-def dependant_remove(*, citizen: Citizen, actor: Any, dependant_id: int) -> None:
+def dependant_remove(*, citizen: Citizen, actor: User | None, dependant_id: int) -> None:
     """Remove a family member (also from the stays they travelled along on)."""
     deleted, _n = Dependant.objects.filter(citizen=citizen, pk=dependant_id).delete()
     if not deleted:

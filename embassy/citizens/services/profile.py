@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from embassy.accounts.audit import audit_record
+from embassy.accounts.models import User
 from embassy.accounts.services import Address, address_parse, verify_code_check, verify_code_send
 from embassy.citizens.models import NIK_CONTEXT, PASSPORT_CONTEXT, Citizen
 from embassy.citizens.validation import (
@@ -39,7 +40,7 @@ def passport_validate(value: str) -> str:
     return number
 
 
-def citizen_ensure_for_user(*, user: Any) -> Citizen:
+def citizen_ensure_for_user(*, user: User) -> Citizen:
     """The citizen profile of a signed-in citizen, created on first sign-in. An existing unclaimed record
     with the same verified email or phone (e.g. registered at a mission counter) is linked instead."""
     existing = Citizen.objects.filter(user=user).first()
@@ -101,7 +102,7 @@ def _profile_value(citizen: Citizen, name: str, value: Any, today: dt.date) -> A
 
 
 @transaction.atomic
-def citizen_update(*, citizen: Citizen, actor: Any, data: dict[str, Any]) -> Citizen:
+def citizen_update(*, citizen: Citizen, actor: User | None, data: dict[str, Any]) -> Citizen:
     """Change profile fields. Unknown fields are refused; every value is checked: names without invisible or
     control characters, plausible dates, valid identifiers.
 
@@ -138,7 +139,7 @@ def citizen_update(*, citizen: Citizen, actor: Any, data: dict[str, Any]) -> Cit
         if getattr(citizen, name) != value:
             setattr(citizen, name, value)
             changed.append(name)
-    citizen.codes_sent = {  # type: ignore[attr-defined]
+    citizen.codes_sent = {  # type: ignore[attr-defined]  # told back to the caller on the instance; not a field
         name: verify_code_send(address=Address(_CONTACT_CHANNELS[name], value)) for name, value in to_verify}
     if changed:
         citizen.save()
@@ -147,7 +148,7 @@ def citizen_update(*, citizen: Citizen, actor: Any, data: dict[str, Any]) -> Cit
     return citizen
 
 
-def citizen_contact_verify(*, citizen: Citizen, actor: Any, field: str, code: str) -> Citizen:
+def citizen_contact_verify(*, citizen: Citizen, actor: User | None, field: str, code: str) -> Citizen:
     """Confirm a pending email or phone (`field`) with the code sent to it: it replaces the former one. A wrong
     code is counted before the error (not in the caller's transaction: the count must stay)."""
     if field not in _CONTACT_CHANNELS:

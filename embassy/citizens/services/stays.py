@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from embassy.accounts.audit import audit_record
+from embassy.accounts.models import User
 from embassy.citizens.duplicates import (
     StayDuplicates,
     family_duplicates,
@@ -111,7 +112,7 @@ def _dependants_of(citizen: Citizen, ids: Iterable[Any]) -> list[Dependant]:
 def stay_register(
     *,
     citizen: Citizen,
-    actor: Any,
+    actor: User | None,
     country: str | None = None,
     lat: Any = None,
     lon: Any = None,
@@ -155,7 +156,7 @@ def stay_register(
             passport["passport_number"] = passport_number
         citizen_update(citizen=citizen, actor=actor, data=passport)
     stay = Stay.objects.create(
-        citizen=citizen, country_id=place.country, city=city,  # type: ignore[misc]
+        citizen=citizen, country_id=place.country, city=city,
         address=line_clean(address, field="address", max_length=300), lat=place.lat, lon=place.lon, cell=place.cell,
         mission_id=place.mission_id, routing_rule=place.rule, purpose=purpose, start_date=start_date,
         end_date=end_date, confirmed_at=timezone.now(), location_purge_days=purge_days, **clean,
@@ -173,7 +174,7 @@ STAY_FIELDS = {"country", "lat", "lon", "city", "address", "purpose", "start_dat
 
 
 @transaction.atomic
-def stay_update(*, stay: Stay, actor: Any, data: dict[str, Any], family: Sequence[Mapping[str, Any]] = (),
+def stay_update(*, stay: Stay, actor: User | None, data: dict[str, Any], family: Sequence[Mapping[str, Any]] = (),
                 confirmed: bool = True) -> Stay:
     """Change a stay. A new location or country is routed again: the mission and the rule are re-assigned
     (and a verification by the former mission no longer holds). Unchanged values change nothing. `family` and
@@ -254,8 +255,8 @@ def _stay_relocate(stay: Stay, data: dict[str, Any], changed: set[str], detail: 
     if place.mission_id != stay.mission_id:
         detail["mission"] = {"from": stay.mission.code, "to": None}
         stay.verified_at, stay.verified_by = None, None
-    stay.country_id, stay.lat, stay.lon, stay.cell = place.country, place.lat, place.lon, place.cell  # type: ignore[assignment]
-    stay.mission_id, stay.routing_rule = place.mission_id, place.rule  # type: ignore[assignment]
+    stay.country_id, stay.lat, stay.lon, stay.cell = place.country, place.lat, place.lon, place.cell
+    stay.mission_id, stay.routing_rule = place.mission_id, place.rule
     if place.lat is not None:
         stay.location_purged_at = None
     changed |= {"location", "mission"} if "mission" in detail else {"location"}
@@ -267,7 +268,7 @@ def _stay_relocate(stay: Stay, data: dict[str, Any], changed: set[str], detail: 
 
 
 @transaction.atomic
-def stay_end(*, stay: Stay, actor: Any, end_date: dt.date | None = None) -> Stay:
+def stay_end(*, stay: Stay, actor: User | None, end_date: dt.date | None = None) -> Stay:
     if stay.status == Stay.Status.ENDED:
         return stay
     stay.status = Stay.Status.ENDED
@@ -279,7 +280,7 @@ def stay_end(*, stay: Stay, actor: Any, end_date: dt.date | None = None) -> Stay
 
 
 @transaction.atomic
-def stay_confirm(*, stay: Stay, actor: Any) -> Stay:
+def stay_confirm(*, stay: Stay, actor: User | None) -> Stay:
     """The citizen is still there: the stay counts as confirmed from now (six months until the next
     reminder)."""
     if stay.status != Stay.Status.ACTIVE:
@@ -291,7 +292,7 @@ def stay_confirm(*, stay: Stay, actor: Any) -> Stay:
     return stay
 
 
-def _purge(stay: Stay, *, actor: Any, reason: str, now: dt.datetime) -> None:
+def _purge(stay: Stay, *, actor: User | None, reason: str, now: dt.datetime) -> None:
     Stay.objects.filter(pk=stay.pk).update(lat=None, lon=None, cell=None, address="", location_purged_at=now,
                                            updated_at=now)
     stay.lat = stay.lon = stay.cell = None
@@ -301,7 +302,7 @@ def _purge(stay: Stay, *, actor: Any, reason: str, now: dt.datetime) -> None:
 
 
 @transaction.atomic
-def stay_location_purge(*, stay: Stay, actor: Any) -> Stay:
+def stay_location_purge(*, stay: Stay, actor: User | None) -> Stay:
     """Delete the stay's precise location now (point, map cell, address); the country, city and the
     responsible mission stay on record."""
     _purge(stay, actor=actor, reason="citizen", now=timezone.now())
@@ -334,7 +335,7 @@ def stay_locations_purge_due(*, today: dt.date | None = None) -> int:
     return total
 
 
-def stay_verify(*, actor: Any, stay_id: int) -> Stay:
+def stay_verify(*, actor: User, stay_id: int) -> Stay:
     """The responsible mission confirms the record. Only staff who may read the personal data of the stay's
     mission can; a refusal is audited like a refused read (and the audit event is kept). Someone who is not
     staff gets NotFound whether or not the stay exists."""

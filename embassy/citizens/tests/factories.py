@@ -19,14 +19,14 @@ from embassy.citizens.services import dependant_add, stay_register
 KUALA_LUMPUR = (3.139, 101.6869)
 
 
-class CitizenFactory(DjangoModelFactory):
+class CitizenFactory(DjangoModelFactory[Citizen]):
     class Meta:
         model = Citizen
 
     full_name = factory.Sequence(lambda n: f"Warga {n}")
 
 
-class CitizenUserFactory(DjangoModelFactory):
+class CitizenUserFactory(DjangoModelFactory[User]):
     """A citizen's app account (kind CITIZEN) with its citizen record, as signing in with a code makes them."""
 
     class Meta:
@@ -41,7 +41,7 @@ class CitizenUserFactory(DjangoModelFactory):
         full_name=factory.LazyAttribute(lambda o: f"Warga {o.factory_parent.email.split('@')[0]}"))
 
 
-class StayFactory(factory.Factory):
+class StayFactory(factory.Factory[Stay]):
     """A stay reported through stay_register (by the citizen themself: actor None), by default in Kuala Lumpur
     from 1 January 2026; any other stay_register argument (city, purpose, country, end_date...) passes through."""
 
@@ -58,7 +58,7 @@ class StayFactory(factory.Factory):
         return stay_register(**fields)
 
 
-class DependantFactory(factory.Factory):
+class DependantFactory(factory.Factory[Dependant]):
     class Meta:
         model = Dependant
 
@@ -72,7 +72,7 @@ class DependantFactory(factory.Factory):
         return dependant_add(**fields)
 
 
-class EmergencyContactFactory(DjangoModelFactory):
+class EmergencyContactFactory(DjangoModelFactory[EmergencyContact]):
     class Meta:
         model = EmergencyContact
 
@@ -83,4 +83,4 @@ class EmergencyContactFactory(DjangoModelFactory):
 
 def citizen_staying(lat: float, lon: float, **citizen: Any) -> Citizen:
     """A citizen (name, phone, email...) with one stay at (lat, lon) from 1 January 2026."""
-    return StayFactory(citizen=CitizenFactory(**citizen), lat=lat, lon=lon).citizen
+    return StayFactory.create(citizen=CitizenFactory.create(**citizen), lat=lat, lon=lon).citizen

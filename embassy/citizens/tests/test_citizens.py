@@ -78,7 +78,7 @@ def test_unverified_staff_have_no_scope() -> None:
 
 
 def test_stay_routing_and_validation() -> None:
-    stay = StayFactory(citizen=CitizenFactory(full_name="Test"), lat=1.4927, lon=103.7414)
+    stay = StayFactory.create(citizen=CitizenFactory.create(full_name="Test"), lat=1.4927, lon=103.7414)
     citizen = stay.citizen
     assert stay.country_id == "MY" and stay.mission.code == "KJRI-JOHOR-BAHRU" and stay.cell
     by_country = stay_register(citizen=citizen, actor=None, country="sau", start_date=dt.date(2026, 1, 1))
@@ -102,7 +102,7 @@ def test_stay_routing_and_validation() -> None:
 
 
 def test_profile_changes_are_validated_and_audited() -> None:
-    citizen = CitizenFactory(full_name="Test")
+    citizen = CitizenFactory.create(full_name="Test")
     with pytest.raises(BadInput) as exc:
         citizen_update(citizen=citizen, actor=None, data={"nik": "123"})
     assert exc.value.field == "nik"
@@ -128,6 +128,7 @@ def test_seed_demo_is_deterministic_and_idempotent() -> None:
 
     resolver = get_country_resolver()
     for stay in Stay.objects.filter(citizen__source="demo")[:300]:
+        assert stay.lat is not None and stay.lon is not None
         assert resolver.country_at(stay.lat, stay.lon) == stay.country_id
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -41,7 +42,7 @@ START = dt.date(2026, 1, 1)
 
 
 def _citizen(name: str = "Test") -> Citizen:
-    return CitizenFactory(full_name=name)
+    return CitizenFactory.create(full_name=name)
 
 
 
@@ -152,21 +153,21 @@ def test_patch_a_stay_through_the_api() -> None:
     auth = bearer(user)
     created = client.post("/api/v1/me/stays", json.dumps({"lat": KL[0], "lon": KL[1], "purpose": "work",
                                                           "employer": "Tan", "start_date": "2026-01-01"}),
-                          content_type="application/json", **auth)
+                          content_type="application/json", headers=auth)
     assert created.status_code == 201, created.content
     body = created.json()
     assert body["mission"] == "KBRI-KUALA-LUMPUR" and body["location_purge_days"] == 30 and body["confirmed_at"]
     moved = client.patch(f"/api/v1/me/stays/{body['id']}", json.dumps({"lat": SINGAPORE[0], "lon": SINGAPORE[1]}),
-                         content_type="application/json", **auth)
+                         content_type="application/json", headers=auth)
     assert moved.status_code == 200, moved.content
     assert (moved.json()["mission"], moved.json()["country"], moved.json()["employer"]) == ("KBRI-SINGAPORE", "SG", "Tan")
     bad = client.patch(f"/api/v1/me/stays/{body['id']}", json.dumps({"vessel_imo": "123", "purpose": "crew",
                                                                       "vessel_name": "MV X"}),
-                       content_type="application/json", **auth)
+                       content_type="application/json", headers=auth)
     assert bad.status_code == 422 and "vessel_imo" in _errors(bad)
     other = make_citizen_user()
     assert client.patch(f"/api/v1/me/stays/{body['id']}", json.dumps({"city": "x"}), content_type="application/json",
-                        **bearer(other)).status_code == 404
+                        headers=bearer(other)).status_code == 404
 
 
 # --- Passport -----------------------------------------------------------------------------------------------------
@@ -218,8 +219,9 @@ def test_dependants_crud_with_passport_encrypted_at_rest() -> None:
     for bad, field in (({"full_name": " "}, "full_name"), ({"relationship": "cousin"}, "relationship"),
                        ({"nationality": "ZZ"}, "nationality"), ({"passport_number": "1"}, "passport_number"),
                        ({"birth_date": dt.date.today() + dt.timedelta(days=3)}, "birth_date")):
+        fields: dict[str, Any] = {"full_name": "X", **bad}
         with pytest.raises(BadInput) as exc:
-            dependant_add(citizen=citizen, actor=None, **{"full_name": "X", **bad})
+            dependant_add(citizen=citizen, actor=None, **fields)
         assert exc.value.field == field
     stay = stay_register(citizen=citizen, actor=None, country="JP", start_date=START, dependants=[son.pk])
     assert list(stay.dependants.all()) == [son]
@@ -240,12 +242,12 @@ def test_dependants_api_and_pages() -> None:
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     made = client.post("/api/v1/me/dependants", json.dumps({"full_name": "Budi Jr", "relationship": "child",
                                                              "passport_number": "X1234567"}),
-                       content_type="application/json", **auth)
+                       content_type="application/json", headers=auth)
     assert made.status_code == 201 and made.json()["is_citizen"] is True
     bad = client.post("/api/v1/me/dependants", json.dumps({"full_name": "", "relationship": "pet"}),
-                      content_type="application/json", **auth)
+                      content_type="application/json", headers=auth)
     assert bad.status_code == 422 and "full_name" in _errors(bad)
-    assert [d["full_name"] for d in client.get("/api/v1/me/dependants", **auth).json()] == ["Budi Jr"]
+    assert [d["full_name"] for d in client.get("/api/v1/me/dependants", headers=auth).json()] == ["Budi Jr"]
 
     client.force_login(user)
     assert client.post("/profil/keluarga/", {"full_name": "Yuki", "relationship": "spouse",
@@ -259,13 +261,13 @@ def test_dependants_api_and_pages() -> None:
                                         "dependants": [yuki.pk]}).status_code == 302
     assert list(Stay.objects.get(citizen__user=user).dependants.all()) == [yuki]
     assert client.post(f"/profil/keluarga/{yuki.pk}/hapus/").status_code == 302
-    assert client.delete(f"/api/v1/me/dependants/{made.json()['id']}", **auth).status_code == 204
+    assert client.delete(f"/api/v1/me/dependants/{made.json()['id']}", headers=auth).status_code == 204
     assert not Dependant.objects.filter(citizen__user=user).exists()
 
 
 def test_console_record_shows_dependants_in_the_audited_read() -> None:
     citizen = make_citizen_with_stay(*KL, name="Siti Keluarga")
-    DependantFactory(citizen=citizen, full_name="Anak Siti", passport_number="A1234567")
+    DependantFactory.create(citizen=citizen, full_name="Anak Siti", passport_number="A1234567")
     client = staff_client(make_staff("KBRI-KUALA-LUMPUR", Role.PROTECTION_OFFICER))
     page = client.get(f"/konsol/warga/{citizen.pk}/", HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200

@@ -40,7 +40,7 @@ START = dt.date(2026, 1, 1)
 
 
 def _citizen(name: str = "Test") -> Citizen:
-    return CitizenFactory(full_name=name)
+    return CitizenFactory.create(full_name=name)
 
 
 
@@ -89,7 +89,7 @@ def test_home_page_asks_to_confirm_a_long_stay_with_one_tap() -> None:
     assert client.post(f"/lapor-diri/{stay.pk}/konfirmasi/").status_code == 302
     assert "Are you still in Penang?" not in client.get("/").content.decode()
     assert AuditEvent.objects.filter(action="stay.confirm", object_id=str(stay.pk)).exists()
-    api = client.post(f"/api/v1/me/stays/{stay.pk}/confirm", **bearer(user))
+    api = client.post(f"/api/v1/me/stays/{stay.pk}/confirm", headers=bearer(user))
     assert api.status_code == 200 and api.json()["confirmation_due"] is False
 
 
@@ -132,7 +132,7 @@ def test_citizen_can_delete_a_stays_location_now() -> None:
     assert stay.lat is None and stay.address == "" and stay.mission.code == "KBRI-KUALA-LUMPUR"
     assert AuditEvent.objects.filter(action="stay.location.purge", detail__reason="citizen").exists()
     other = stay_register(citizen=user.citizen, actor=user, lat=KL[0], lon=KL[1], start_date=START)
-    api = client.post(f"/api/v1/me/stays/{other.pk}/purge-location", **bearer(user))
+    api = client.post(f"/api/v1/me/stays/{other.pk}/purge-location", headers=bearer(user))
     assert api.status_code == 200 and api.json()["lat"] is None and api.json()["location_purged_at"]
     stay_location_purge(stay=other, actor=user)  # again: harmless
 
@@ -160,9 +160,9 @@ def test_only_the_responsible_mission_verifies_and_refusals_are_audited() -> Non
     with pytest.raises(NotFound):
         stay_verify(actor=jeddah, stay_id=10**9)
     kl = make_staff("KBRI-KUALA-LUMPUR", Role.CONSULAR_OFFICER)
-    denied = Client().post(f"/api/v1/staff/stays/{stay.pk}/verify", **bearer(jeddah))
+    denied = Client().post(f"/api/v1/staff/stays/{stay.pk}/verify", headers=bearer(jeddah))
     assert denied.status_code == 403
-    ok = Client().post(f"/api/v1/staff/stays/{stay.pk}/verify", **bearer(kl))
+    ok = Client().post(f"/api/v1/staff/stays/{stay.pk}/verify", headers=bearer(kl))
     assert ok.status_code == 200 and ok.json()["verified_at"]
     stay.refresh_from_db()
     assert stay.verified_by == kl
@@ -196,16 +196,16 @@ def test_where_endpoint_and_the_one_tap_report() -> None:
     stay_register(citizen=user.citizen, actor=user, lat=KL[0], lon=KL[1], start_date=START)
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     auth = bearer(user)
-    here = client.get(f"/api/v1/me/where?lat={KL[0]}&lon={KL[1]}", **auth).json()
+    here = client.get(f"/api/v1/me/where?lat={KL[0]}&lon={KL[1]}", headers=auth).json()
     assert here["country_code"] == "MY" and here["has_active_stay_there"] is True
     assert here["mission"]["code"] == "KBRI-KUALA-LUMPUR"
-    there = client.get(f"/api/v1/me/where?lat={SINGAPORE[0]}&lon={SINGAPORE[1]}", **auth).json()
+    there = client.get(f"/api/v1/me/where?lat={SINGAPORE[0]}&lon={SINGAPORE[1]}", headers=auth).json()
     assert there == {"country_code": "SG", "country_name": "Singapore", "has_active_stay_there": False,
                      "mission": {"code": "KBRI-SINGAPORE", "name": Mission.objects.get(code="KBRI-SINGAPORE").name_en,
                                  "hotline": Mission.objects.get(code="KBRI-SINGAPORE").hotline}}
-    sea = client.get("/api/v1/me/where?lat=0&lon=-30", **auth).json()
+    sea = client.get("/api/v1/me/where?lat=0&lon=-30", headers=auth).json()
     assert sea["country_code"] is None and sea["has_active_stay_there"] is False
-    assert client.get("/api/v1/me/where?lat=95&lon=0", **auth).status_code == 422
+    assert client.get("/api/v1/me/where?lat=95&lon=0", headers=auth).status_code == 422
     assert client.get(f"/api/v1/me/where?lat={KL[0]}&lon={KL[1]}").status_code == 401
 
     client.force_login(user)
@@ -278,7 +278,7 @@ def test_key_rotation_covers_family_members(settings) -> None:
 
     from django.core.management import call_command
 
-    dependant = DependantFactory(citizen=_citizen(), full_name="Anak", passport_number="C7654321")
+    dependant = DependantFactory.create(citizen=_citizen(), full_name="Anak", passport_number="C7654321")
     new_key = "k9:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
     settings.FIELD_ENCRYPTION_KEYS = f"{new_key},{settings.FIELD_ENCRYPTION_KEYS}"
     call_command("rotate_field_keys", verbosity=0)

@@ -74,11 +74,11 @@ def test_service_worker_version_follows_the_precached_files(settings, tmp_path) 
     (extra / "css").mkdir(parents=True)
     (extra / "css" / "app.css").write_text(_source("css/app.css") + "\n/* v2 */")
     settings.STATICFILES_DIRS = [str(extra), *settings.STATICFILES_DIRS]
-    finders.get_finder.cache_clear()
+    finders.get_finder.cache_clear()  # type: ignore[attr-defined]  # get_finder is lru_cache'd; the stubs omit it
     try:
         second = pwa._sw_build()
     finally:
-        finders.get_finder.cache_clear()
+        finders.get_finder.cache_clear()  # type: ignore[attr-defined]  # get_finder is lru_cache'd; the stubs omit it
 
     def version(body: str) -> str:
         found = re.search(r'const VERSION = "(\w+)"', body)

@@ -294,11 +294,11 @@ def test_the_api_adds_family_members_with_the_stay() -> None:
     user = make_citizen_user()
     made = Client().post("/api/v1/me/stays", json.dumps({
         "lat": KL[0], "lon": KL[1], "purpose": "work", "start_date": TODAY,
-        "family": [{"full_name": "Putri", "relationship": "child"}]}), content_type="application/json", **bearer(user))
+        "family": [{"full_name": "Putri", "relationship": "child"}]}), content_type="application/json", headers=bearer(user))
     assert made.status_code == 201, made.content
     assert list(Stay.objects.get(pk=made.json()["id"]).dependants.values_list("full_name", flat=True)) == ["Putri"]
     bad = Client().post("/api/v1/me/stays", json.dumps({
         "country": "MY", "start_date": TODAY, "family": [{"full_name": " ", "relationship": "child"}]}),
-        content_type="application/json", **bearer(user))
+        content_type="application/json", headers=bearer(user))
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "family-0-full_name"
     assert Stay.objects.filter(citizen__user=user).count() == 1

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _stay(name: str, lat: float, lon: float, purpose: str = "work") -> Citizen:
-    return StayFactory(citizen=CitizenFactory(full_name=name), lat=lat, lon=lon, purpose=purpose).citizen
+    return StayFactory.create(citizen=CitizenFactory.create(full_name=name), lat=lat, lon=lon, purpose=purpose).citizen
 
 
 def test_counts_by_country_and_purpose_are_scoped_and_carry_no_names(client: Client) -> None:
@@ -26,16 +26,16 @@ def test_counts_by_country_and_purpose_are_scoped_and_carry_no_names(client: Cli
     stay = ani.stays.get()
     stay.dependants.add(family)
     social = bearer(make_staff("KBRI-KUALA-LUMPUR", Role.SOCIAL_MEDIA_OFFICER, username="where.social"))
-    r = client.get("/api/v1/staff/where?by=purpose", **social)  # counts are for every role
+    r = client.get("/api/v1/staff/where?by=purpose", headers=social)  # counts are for every role
     assert r.status_code == 200, r.content
     body = r.json()
     assert body["total"] == 2 and body["dependants"] == 1
     assert {row["key"]: row["stays"] for row in body["rows"]} == {"work": 1, "study": 1}
     assert b"Ani" not in r.content and b"Budi" not in r.content
     hq = bearer(make_staff("HQ-PWNI", Role.DIGITAL_DIPLOMACY, username="where.hq"))
-    countries = {row["key"]: row["stays"] for row in client.get("/api/v1/staff/where", **hq).json()["rows"]}
+    countries = {row["key"]: row["stays"] for row in client.get("/api/v1/staff/where", headers=hq).json()["rows"]}
     assert countries == {"MY": 2, "SA": 1}
-    assert client.get("/api/v1/staff/where?mission=KJRI-JEDDAH", **social).status_code == 403
-    assert client.get("/api/v1/staff/where?by=passport", **social).status_code == 422
-    assert client.get("/api/v1/staff/where", **bearer(make_citizen_user())).status_code == 403
+    assert client.get("/api/v1/staff/where?mission=KJRI-JEDDAH", headers=social).status_code == 403
+    assert client.get("/api/v1/staff/where?by=passport", headers=social).status_code == 422
+    assert client.get("/api/v1/staff/where", headers=bearer(make_citizen_user())).status_code == 403
     assert client.get("/api/v1/staff/where").status_code == 401

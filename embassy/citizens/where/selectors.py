@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 from h3.api import basic_int as h3i
 
 from embassy.accounts.audit import audit_record
+from embassy.accounts.models import User
 from embassy.citizens.models import Stay
 from embassy.citizens.occupations import occupation_label
 from embassy.common.errors import BadInput, PermissionDenied
@@ -86,7 +87,7 @@ class WhereFilters:
         return {key: value for key, value in values.items() if value}
 
 
-def _active_for(user: Any, filters: WhereFilters) -> QuerySet[Stay]:
+def _active_for(user: User, filters: WhereFilters) -> QuerySet[Stay]:
     scope = scope_for(user)
     if not scope.is_staff:
         raise PermissionDenied(_("Only staff can see where citizens are."))
@@ -106,7 +107,7 @@ def _dependants_of_stay() -> Coalesce:
 
 
 # --- Counts (every staff role) ---------------------------------------------------------------------------------
-def stay_counts_for(*, user: Any, by: str = "country", filters: WhereFilters | None = None,
+def stay_counts_for(*, user: User, by: str = "country", filters: WhereFilters | None = None,
                     limit: int = 100) -> dict[str, Any]:
     """{"by", "total": stays, "dependants": n, "rows": [{"key", "label", "stays", "with_dependants",
     "dependants"}, …]}: largest group first (by number of dependants: 0, 1, 2, …). `with_dependants` counts
@@ -190,7 +191,7 @@ def parse_bbox(text: str) -> tuple[float, float, float, float] | None:
     return west, south, east, north
 
 
-def stay_density_for(*, user: Any, filters: WhereFilters | None = None, zoom: int = 2,
+def stay_density_for(*, user: User, filters: WhereFilters | None = None, zoom: int = 2,
                      bbox: tuple[float, float, float, float] | None = None) -> dict[str, Any]:
     """Active stays per H3 hexagon as an RFC 7946 FeatureCollection (properties: cell, stays), with the
     resolution chosen from the zoom. Counted in SQL: a stay's res-9 cell becomes its parent by rewriting
@@ -250,13 +251,13 @@ def _hexagon(cell: int, stays: int, west: float) -> dict[str, Any]:
 
 
 # --- Names and contacts (authorised staff, audited) -------------------------------------------------------------
-def may_read_personal(*, user: Any, filters: WhereFilters) -> bool:
+def may_read_personal(*, user: User, filters: WhereFilters) -> bool:
     """Whether `where_list_for` would answer (for showing or hiding the list; reads nothing)."""
     scope = scope_for(user)
     return scope.covers_personal(filters.mission_id) if filters.mission_id is not None else scope.personal_data
 
 
-def where_list_for(*, user: Any, filters: WhereFilters, export: str = "",
+def where_list_for(*, user: User, filters: WhereFilters, export: str = "",
                    max_rows: int | None = None) -> QuerySet[Stay]:
     """Active stays with the citizen's name and contacts, employer and the number of family members travelling
     along, ordered by name: of the filtered mission, or of every mission whose personal data the user may

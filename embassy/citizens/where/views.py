@@ -11,10 +11,12 @@ from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from embassy.accounts.http import AuthedRequest
 from embassy.citizens.models import Stay
 from embassy.citizens.occupations import occupation_label, occupations
 from embassy.citizens.where.export import where_export_response
@@ -45,7 +47,7 @@ def _query(filters: WhereFilters, **extra: Any) -> str:
     return urlencode({**values, **{k: v for k, v in extra.items() if v}})
 
 
-def _table_context(request: HttpRequest, filters: WhereFilters) -> dict[str, Any]:
+def _table_context(request: AuthedRequest, filters: WhereFilters) -> dict[str, Any]:
     tabs = [(key, label) for key, label in GROUP_TABS if key != "mission" or filters.mission_id is None]
     by = request.GET.get("by", "country")
     by = by if by in dict(tabs) else "country"
@@ -57,7 +59,7 @@ def _table_context(request: HttpRequest, filters: WhereFilters) -> dict[str, Any
     }
 
 
-def _list_context(request: HttpRequest, filters: WhereFilters, *, offer: bool = True) -> dict[str, Any]:
+def _list_context(request: AuthedRequest, filters: WhereFilters, *, offer: bool = True) -> dict[str, Any]:
     """One page of the list (an audited read). With `offer`, staff who may not read it are simply not offered
     it; without, they are refused (and the refusal audited)."""
     if offer and not may_read_personal(user=request.user, filters=filters):
@@ -70,7 +72,7 @@ def _list_context(request: HttpRequest, filters: WhereFilters, *, offer: bool = 
 
 @staff_required
 @require_GET
-def where_page(request: HttpRequest) -> HttpResponse:
+def where_page(request: AuthedRequest) -> HttpResponse:
     """The whole page; the filter form (htmx) gets the results part only."""
     mission = current_mission(request)
     filters = _filters(request, mission)
@@ -87,20 +89,20 @@ def where_page(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 @require_GET
-def where_table(request: HttpRequest) -> HttpResponse:
+def where_table(request: AuthedRequest) -> HttpResponse:
     """The counts table for one grouping (the tabs)."""
     return render(request, "citizens/where/table.html", _table_context(request, _filters(request)))
 
 
 @staff_required
 @require_GET
-def where_list(request: HttpRequest) -> HttpResponse:
+def where_list(request: AuthedRequest) -> HttpResponse:
     """One page of the list of citizens (audited); refused, and audited, for staff who may not read it."""
     return render(request, "citizens/where/list.html", _list_context(request, _filters(request), offer=False))
 
 
 @staff_required
 @require_GET
-def where_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def where_export(request: AuthedRequest, fmt: str) -> HttpResponseBase:
     """CSV or XLSX download of the filtered list (authorised staff, audited)."""
-    return where_export_response(user=request.user, filters=_filters(request), fmt=fmt)  # type: ignore[return-value]
+    return where_export_response(user=request.user, filters=_filters(request), fmt=fmt)

@@ -78,7 +78,7 @@ class WriteLock:
         if _BACKGROUND:
             self._defer()
         else:
-            fcntl.flock(self.gate, fcntl.LOCK_SH)  # type: ignore[arg-type]
+            fcntl.flock(self.gate, fcntl.LOCK_SH)  # type: ignore[arg-type]  # opened above on first acquire; the attribute is Optional
         if _TRACE_MS:
             waited = time.perf_counter()
             fcntl.flock(self.fd, fcntl.LOCK_EX)
@@ -167,7 +167,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self.write_lock is not None:
             self.write_lock.acquire()
         try:
-            super()._start_transaction_under_autocommit()  # type: ignore[misc]
+            super()._start_transaction_under_autocommit()  # type: ignore[misc]  # private Django method the stubs omit
         except BaseException:
             if self.write_lock is not None:
                 self.write_lock.release()
@@ -177,7 +177,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _commit(self) -> None:
         try:
-            super()._commit()  # type: ignore[misc]
+            super()._commit()  # type: ignore[misc]  # private Django method the stubs omit
         finally:
             if self.write_lock is not None:
                 self.write_lock.release()
@@ -200,14 +200,14 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _rollback(self) -> None:
         try:
-            super()._rollback()  # type: ignore[misc]
+            super()._rollback()  # type: ignore[misc]  # private Django method the stubs omit
         finally:
             if self.write_lock is not None:
                 self.write_lock.release()
 
     def _close(self) -> None:
         try:
-            super()._close()  # type: ignore[misc]
+            super()._close()  # type: ignore[misc]  # private Django method the stubs omit
         finally:
             if self.write_lock is not None:
                 self.write_lock.close()

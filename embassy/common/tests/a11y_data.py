@@ -22,10 +22,10 @@ def a11y_pages(citizen: str) -> dict[str, Any]:
     """A crisis around central Kuala Lumpur (where `citizen` stays) with its roll-call open, a second one not
     started, an SOS case, an advisory draft; returns their ids and the roll-call question links."""
     admin = verified(User.objects.get(username="hq.admin"))
-    crisis = CrisisFactory(actor=admin, title="LATIHAN: Banjir Kuala Lumpur", radius_km=10)
+    crisis = CrisisFactory.create(actor=admin, title="LATIHAN: Banjir Kuala Lumpur", radius_km=10)
     rollcall_start(actor=admin, crisis=crisis)  # queued only (no worker here): the question is open, nothing is sent
     # A second crisis (Jeddah) whose roll-call is not started yet: the room's confirmation dialog.
-    quiet = CrisisFactory(actor=admin, title="LATIHAN: Badai pasir Jeddah", kind="other", lat=21.54, lon=39.17,
+    quiet = CrisisFactory.create(actor=admin, title="LATIHAN: Badai pasir Jeddah", kind="other", lat=21.54, lon=39.17,
                           radius_km=5)
     siti = Citizen.objects.get(email=citizen)
     affected = list(Affected.objects.filter(crisis=crisis).order_by("id"))

@@ -19,19 +19,19 @@ from embassy.citizens.tests.factories import CitizenFactory, CitizenUserFactory,
 
 def make_staff(unit: str, role: str, *, username: str | None = None, otp: bool = True) -> User:
     """A staff member with `role` at `unit` (StaffFactory; a second factor unless otp=False)."""
-    return StaffFactory(mission=unit, role=role, otp=otp, **({"username": username} if username else {}))
+    return StaffFactory.create(mission=unit, role=role, otp=otp, **({"username": username} if username else {}))
 
 
 def make_citizen_user(email: str | None = None) -> User:
     """A citizen's app account with its citizen record (CitizenUserFactory)."""
-    return CitizenUserFactory(**({"email": email} if email else {}))
+    return CitizenUserFactory.create(**({"email": email} if email else {}))
 
 
 def make_citizen_with_stay(lat: float, lon: float, *, name: str = "Siti Aminah", nik: str = "3171014101900001",
                            passport: str = "X7654321", **stay: Any) -> Citizen:
-    citizen = CitizenFactory(full_name=name)
+    citizen = CitizenFactory.create(full_name=name)
     citizen_update(citizen=citizen, actor=None, data={"nik": nik, "passport_number": passport, "phone": "+6281234567890"})
-    StayFactory(citizen=citizen, lat=lat, lon=lon, **stay)
+    StayFactory.create(citizen=citizen, lat=lat, lon=lon, **stay)
     return citizen
 
 
@@ -49,10 +49,10 @@ def staff_client(user: User) -> Client:
 
 def bearer(user: User) -> dict[str, str]:
     _token, key = token_create(user=user, name="test")
-    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    return {"Authorization": f"Bearer {key}"}  # for the test client's headers=
 
 
-def verified(user: Any) -> Any:
+def verified(user: User) -> User:
     """The staff user as the web and API layers see them after the second factor (services check it)."""
     user.is_verified = lambda: True
     return user

@@ -229,7 +229,12 @@ def new_page(browser: Any, server: str, viewport: str = "desktop", *, locale: st
     page = context.new_page()
     page.on("request", lambda request: REQUESTS.append(request.url))
     page.on("pageerror", lambda error: JS_ERRORS.append(f"{page.url}: {error}"))
-    page.on("console", lambda msg: msg.type == "error" and CONSOLE_ERRORS.append(f"{page.url}: {msg.text}"))
+
+    def console(msg: Any) -> None:
+        if msg.type == "error":
+            CONSOLE_ERRORS.append(f"{page.url}: {msg.text}")
+
+    page.on("console", console)
     return page
 
 

@@ -32,7 +32,7 @@ def test_countries_and_routing_api(client: Client) -> None:
     nl = client.get("/api/v1/countries/NLD").json()
     assert nl["code"] == "NL" and nl["name_id"] == "Belanda" and nl["calling_code"] == "31"
     assert client.get("/api/v1/countries/ZZ").status_code == 404
-    route = client.get("/api/v1/missions/route", {"lat": 1.4927, "lon": 103.7414}).json()
+    route = client.get("/api/v1/missions/route", {"lat": "1.4927", "lon": "103.7414"}).json()
     assert route["mission"]["code"] == "KJRI-JOHOR-BAHRU" and route["rule"] == "subdivision" and route["country"] == "MY"
     sea = client.get("/api/v1/geo/resolve", {"lat": 0, "lon": -30}).json()
     assert sea["country"] is None
@@ -73,7 +73,7 @@ def test_bad_query_input_is_a_clear_json_error(client: Client, path: str, params
 )
 def test_stay_api_never_answers_500(client: Client, payload: str) -> None:
     user = make_citizen_user()
-    r = client.post("/api/v1/me/stays", payload, content_type="application/json", **bearer(user))
+    r = client.post("/api/v1/me/stays", payload, content_type="application/json", headers=bearer(user))
     assert r.status_code in (400, 422), r.content
     assert "detail" in r.json()
 
@@ -82,14 +82,14 @@ def test_citizen_registers_a_stay_through_the_api(client: Client) -> None:
     user = make_citizen_user()
     auth = bearer(user)
     r = client.post("/api/v1/me/stays", {"lat": 25.0330, "lon": 121.5654, "purpose": "work", "occupation": "caregiver",
-                                         "start_date": "2026-03-01"}, content_type="application/json", **auth)
+                                         "start_date": "2026-03-01"}, content_type="application/json", headers=auth)
     assert r.status_code == 201, r.content
     stay = r.json()
     assert stay["country"] == "TW" and stay["mission"] == "KDEI-TAIPEI" and stay["routing_rule"] == "jurisdiction"
-    assert client.post(f"/api/v1/me/stays/{stay['id']}/end", **auth).json()["status"] == "ended"
+    assert client.post(f"/api/v1/me/stays/{stay['id']}/end", headers=auth).json()["status"] == "ended"
     other = make_citizen_user()
-    assert client.get(f"/api/v1/me/stays/{stay['id']}", **bearer(other)).status_code == 404
-    r = client.patch("/api/v1/me/profile", {"nik": "12"}, content_type="application/json", **auth)
+    assert client.get(f"/api/v1/me/stays/{stay['id']}", headers=bearer(other)).status_code == 404
+    r = client.patch("/api/v1/me/profile", {"nik": "12"}, content_type="application/json", headers=auth)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "nik"
     assert client.get("/api/v1/me/profile").status_code == 401
 

@@ -45,7 +45,9 @@ def _assert_no_leak(response, where: str) -> None:
 
 def test_no_route_leaks_another_missions_citizen() -> None:
     siti = make_citizen_with_stay(3.1390, 101.6869, name=SECRET_NAME, nik=NIK, passport=PASSPORT)
-    ids = {"citizen_id": str(siti.pk), "stay_id": str(siti.stays.first().pk), "contact_id": "1", "token_id": "1",
+    stay = siti.stays.first()
+    assert stay is not None
+    ids = {"citizen_id": str(siti.pk), "stay_id": str(stay.pk), "contact_id": "1", "token_id": "1",
            "code": "KBRI-KUALA-LUMPUR", "path": "x", "object_id": str(siti.pk), "app_label": "accounts"}
     web_paths = [p for p in _walk(get_resolver().url_patterns) if not p.startswith("api/v1/")]
     outsider = make_staff("KJRI-JEDDAH", Role.PROTECTION_OFFICER)
@@ -70,7 +72,7 @@ def test_no_route_leaks_another_missions_citizen() -> None:
             for who, headers in (("anonymous", {}), ("jeddah officer", bearer(outsider)), ("kl social media", bearer(socmed))):
                 client = Client()
                 kwargs = {"content_type": "application/json", "data": "{}"} if method in ("post", "put", "patch") else {}
-                response = getattr(client, method)(concrete, **kwargs, **headers)
+                response = getattr(client, method)(concrete, **kwargs, headers=headers)
                 _assert_no_leak(response, f"{who} {method.upper()} {concrete}")
                 checked += 1
     assert checked > 100

@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from embassy.accounts.http import AuthedRequest
 from embassy.accounts.zones import console_zone
 from embassy.advisories.levels import Level
 from embassy.common.decorators import staff_required
@@ -30,7 +31,7 @@ def _back(crisis_id: int) -> HttpResponse:
 
 @staff_required
 @require_GET
-def crisis_report(request: HttpRequest, crisis_id: int) -> HttpResponse:
+def crisis_report(request: AuthedRequest, crisis_id: int) -> HttpResponse:
     crisis = crisis_get_for(user=request.user, crisis_id=crisis_id)
     report = crisis_report_data(crisis)
     return render(request, "crises/console/report.html", {
@@ -43,7 +44,7 @@ def crisis_report(request: HttpRequest, crisis_id: int) -> HttpResponse:
 
 @staff_required
 @require_GET
-def crisis_report_pdf_view(request: HttpRequest, crisis_id: int) -> HttpResponse:
+def crisis_report_pdf_view(request: AuthedRequest, crisis_id: int) -> HttpResponse:
     crisis = crisis_get_for(user=request.user, crisis_id=crisis_id)
     with timezone.override(console_zone(request)):  # the PDF's times in the officer's mission's zone
         pdf = crisis_report_pdf(crisis, language=getattr(request, "LANGUAGE_CODE", None))
@@ -55,7 +56,7 @@ def crisis_report_pdf_view(request: HttpRequest, crisis_id: int) -> HttpResponse
 
 @staff_required
 @require_POST
-def crisis_cap(request: HttpRequest, crisis_id: int) -> HttpResponse:
+def crisis_cap(request: AuthedRequest, crisis_id: int) -> HttpResponse:
     crisis = crisis_get_for(user=request.user, crisis_id=crisis_id)
     try:
         event = cap.crisis_cap_publish(actor=request.user, crisis=crisis)
@@ -79,7 +80,7 @@ def _cap_response(xml: str, *, public: bool) -> HttpResponse:
 
 @staff_required
 @require_GET
-def crisis_cap_xml(request: HttpRequest, crisis_id: int, event_id: int) -> HttpResponse:
+def crisis_cap_xml(request: AuthedRequest, crisis_id: int, event_id: int) -> HttpResponse:
     crisis = crisis_get_for(user=request.user, crisis_id=crisis_id)
     event = cap.crisis_cap_for(crisis=crisis, event_id=event_id)
     return _cap_response(event.data["xml"], public=False)
@@ -93,7 +94,7 @@ def crisis_cap_public(request: HttpRequest, identifier: str) -> HttpResponse:
 
 @staff_required
 @require_POST
-def crisis_raise_level(request: HttpRequest, crisis_id: int) -> HttpResponse:
+def crisis_raise_level(request: AuthedRequest, crisis_id: int) -> HttpResponse:
     crisis = crisis_get_for(user=request.user, crisis_id=crisis_id)
     try:
         version = cap.crisis_raise_level(actor=request.user, crisis=crisis, level=request.POST.get("level", ""),

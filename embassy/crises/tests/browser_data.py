@@ -23,11 +23,11 @@ def drill_people(officer: str, people: list[list[Any]]) -> dict[str, str]:
     """The drill's officer (KBRI Kuala Lumpur, signing in with the demo password and the demo TOTP secret of
     their name) and its people (name, phone, lat, lon), each staying there for the last 30 days; returns the
     mission each person's stay was routed to."""
-    StaffFactory(username=officer, password=DEMO_PASSWORD, first_name="Piket", last_name="Latihan",
+    StaffFactory.create(username=officer, password=DEMO_PASSWORD, first_name="Piket", last_name="Latihan",
                  mission="KBRI-KUALA-LUMPUR", role=Role.PROTECTION_OFFICER, totp_key=demo_totp_key(officer))
     missions = {}
     for name, phone, lat, lon in people:
-        stay = StayFactory(citizen=CitizenFactory(full_name=name, phone=phone), lat=lat, lon=lon, city="Kuala Lumpur",
+        stay = StayFactory.create(citizen=CitizenFactory.create(full_name=name, phone=phone), lat=lat, lon=lon, city="Kuala Lumpur",
                            start_date=dt.date.today() - dt.timedelta(days=30))
         missions[name] = stay.mission.code
     return missions
@@ -43,7 +43,7 @@ def open_rollcall(officer: str, citizen: str) -> dict[str, Any]:
     """A flood over central Kuala Lumpur declared by `officer`, its roll-call started (queued: no worker); returns
     the crisis, when it was declared, and the answer link of someone inside other than `citizen` (an address)."""
     actor = verified(User.objects.get(username=officer))
-    crisis = CrisisFactory(actor=actor, title="LATIHAN: Banjir Kuala Lumpur", radius_km=15)
+    crisis = CrisisFactory.create(actor=actor, title="LATIHAN: Banjir Kuala Lumpur", radius_km=15)
     rollcall_start(actor=actor, crisis=crisis)
     mine = Affected.objects.get(crisis=crisis, citizen__email=citizen)
     other = Affected.objects.filter(crisis=crisis, inside=True).exclude(pk=mine.pk).first()

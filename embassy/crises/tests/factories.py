@@ -14,13 +14,13 @@ from embassy.crises.models import Crisis
 from embassy.crises.services import crisis_declare
 
 
-class CrisisFactory(factory.Factory):
+class CrisisFactory(factory.Factory[Crisis]):
     """A crisis declared by a (verified) protection officer of KBRI Kuala Lumpur over central Kuala Lumpur."""
 
     class Meta:
         model = Crisis
 
-    actor = factory.LazyFunction(lambda: verified(StaffFactory()))
+    actor = factory.LazyFunction(lambda: verified(StaffFactory.create()))
     title = "Banjir Kuala Lumpur"
     kind = "flood"
     lat, lon = 3.14, 101.69
@@ -31,7 +31,7 @@ class CrisisFactory(factory.Factory):
         return crisis_declare(**fields)
 
 
-class CrisisRowFactory(DjangoModelFactory):
+class CrisisRowFactory(DjangoModelFactory[Crisis]):
     """A crisis row written directly, as a feed writes one (status proposed unless given; no affected set until
     affected_refresh)."""
 

@@ -27,7 +27,7 @@ KL = (3.14, 101.69)
 
 
 def _person(name: str, lat: float, lon: float, *, phone: str = "", email: str = "") -> Citizen:
-    return StayFactory(citizen=CitizenFactory(full_name=name, phone=phone, email=email), lat=lat, lon=lon).citizen
+    return StayFactory.create(citizen=CitizenFactory.create(full_name=name, phone=phone, email=email), lat=lat, lon=lon).citizen
 
 
 @pytest.fixture
@@ -70,11 +70,13 @@ def test_the_list_is_scoped_to_the_missions_and_headquarters_sees_all(web: Clien
     assert jeddah.get(f"/konsol/krisis/{flood.pk}/live/").status_code == 404
     assert jeddah.get(f"/konsol/krisis/{flood.pk}/peta.geojson").status_code == 404
     hq = staff_client(make_staff("HQ-PWNI", Role.PROTECTION_ANALYST, username="crisis.hq"))
-    elsewhere = CrisisRowFactory(title="Gempa Jepang", kind="earthquake", source="usgs", source_id="us1")
+    elsewhere = CrisisRowFactory.create(title="Gempa Jepang", kind="earthquake", source="usgs", source_id="us1")
     assert _ids(hq.get("/konsol/krisis/")) == [elsewhere.pk, flood.pk]
     assert _ids(hq.get("/konsol/krisis/?status=proposed")) == [elsewhere.pk]
     # the counts: two people inside, nobody answered yet
-    row = re.search(rb'data-crisis="%d".*?</tr>' % flood.pk, page.content, re.S).group(0)
+    found = re.search(rb'data-crisis="%d".*?</tr>' % flood.pk, page.content, re.S)
+    assert found is not None
+    row = found.group(0)
     assert re.findall(rb'<td class="num">(\d+)</td>', row) == [b"2", b"0", b"0", b"2"]  # affected, safe, need help, silent
     # not signed in with the second factor, or not staff: the sign-in page
     assert Client().get("/konsol/krisis/").status_code == 302
@@ -91,7 +93,9 @@ def test_declare_by_circle_creates_the_crisis_and_opens_the_room(web: Client) ->
     assert list(crisis.missions.values_list("code", flat=True)) == ["KBRI-KUALA-LUMPUR"]
     room = web.get(r["Location"])
     assert room.status_code == 200 and b"Banjir KL" in room.content
-    zone_text = re.search(rb'data-testid="zone-text">(.*?)</dd>', room.content, re.S).group(1)
+    zone = re.search(rb'data-testid="zone-text">(.*?)</dd>', room.content, re.S)
+    assert zone is not None
+    zone_text = zone.group(1)
     assert b"20 km" in zone_text and b"3.1400, 101.6900" in zone_text
 
 
@@ -102,6 +106,7 @@ def test_declare_by_a_typed_city_and_radius_without_javascript(web: Client) -> N
                                               "place": "Kuala Lumpur, Malaysia", "radius_km": "15"})
     crisis = Crisis.objects.get(title="Banjir Klang")
     assert r.status_code == 302
+    assert crisis.lat is not None and crisis.lon is not None
     assert abs(crisis.lat - 3.1412) < 0.01 and abs(crisis.lon - 101.6865) < 0.01 and crisis.radius_km == 15
     refused = web.post("/konsol/krisis/baru/", {"title": "Nowhere", "kind": "flood", "zone": "circle",
                                                 "place": "Qqqzzx", "radius_km": "15"})
@@ -117,7 +122,7 @@ def test_declare_by_polygon_and_by_country(web: Client) -> None:
                                           "lat": "", "lon": "", "radius_km": ""})
     drawn = Crisis.objects.get(title="Banjir poligon")
     assert r.status_code == 302 and r["Location"] == f"/konsol/krisis/{drawn.pk}/"
-    assert drawn.polygon["type"] == "Polygon" and drawn.radius_km is None
+    assert drawn.polygon is not None and drawn.polygon["type"] == "Polygon" and drawn.radius_km is None
     assert list(Affected.objects.filter(crisis=drawn).values_list("citizen_id", flat=True)) == [siti.pk]
     r = web.post("/konsol/krisis/baru/", {"title": "Kerusuhan Malaysia", "kind": "conflict", "zone": "countries",
                                           "countries": ["MY"], "lat": "3.1", "lon": "101.6"})
@@ -183,6 +188,7 @@ def test_the_room_shows_counts_and_the_live_poll_answers_204_until_something_cha
         assert web.get(f"/konsol/krisis/{flood.pk}/live/?state={state}").status_code == 204
     # Someone answers: the poll brings the new counts, the mission table and the log.
     row = Affected.objects.filter(crisis=flood).order_by("id").first()
+    assert row is not None
     r = web.post(f"/konsol/krisis/{flood.pk}/orang/{row.pk}/jawab/", {"answer": "safe"}, HTTP_HX_REQUEST="true")
     assert r.status_code == 200
     live = web.get(f"/konsol/krisis/{flood.pk}/live/?state={state}")
@@ -224,6 +230,7 @@ def test_the_silent_list_is_for_personal_data_roles_and_every_read_is_audited(we
     assert not AuditEvent.objects.filter(action="crisis.silent.read", actor=social_user).exists()
     # answering for someone is refused too
     row = Affected.objects.filter(crisis=flood).first()
+    assert row is not None
     assert social.post(f"/konsol/krisis/{flood.pk}/orang/{row.pk}/jawab/", {"answer": "safe"}).status_code == 404
     assert Affected.objects.get(pk=row.pk).answer == ""
 
@@ -257,6 +264,7 @@ def test_an_answer_heard_by_phone_updates_the_counts_and_help_opens_an_sos_case(
     r = web.post(f"/konsol/krisis/{flood.pk}/orang/{siti.pk}/jawab/", {"answer": "help", "note": "trapped"})
     assert r.status_code == 302 and r["Location"] == f"/konsol/krisis/{flood.pk}/#people"
     siti.refresh_from_db()
+    assert siti.case_id is not None
     case = Case.objects.get(pk=siti.case_id)
     room = web.get(f"/konsol/krisis/{flood.pk}/")
     counts = room.context["counts"]
@@ -292,7 +300,7 @@ def test_notes_confirm_dismiss_and_the_roll_call(web: Client, flood: Crisis) -> 
     assert CrisisEvent.objects.filter(crisis=flood, kind="rollcall").count() == 1
 
     # a proposed crisis from a feed: confirm from the list, another dismissed from the room
-    proposed = CrisisRowFactory(title="Gempa Selangor", kind="earthquake", source="usgs", source_id="us7",
+    proposed = CrisisRowFactory.create(title="Gempa Selangor", kind="earthquake", source="usgs", source_id="us7",
                                 lat=3.07, lon=101.52, radius_km=50)
     proposed.missions.set(flood.missions.all())
     listing = web.get("/konsol/krisis/")
@@ -300,7 +308,7 @@ def test_notes_confirm_dismiss_and_the_roll_call(web: Client, flood: Crisis) -> 
     r = web.post(f"/konsol/krisis/{proposed.pk}/konfirmasi/", {"next": "list"})
     assert r.status_code == 302 and r["Location"] == "/konsol/krisis/"
     assert Crisis.objects.get(pk=proposed.pk).status == Crisis.Status.ACTIVE
-    another = CrisisRowFactory(title="Banjir Selangor", kind="flood", source="gdacs", source_id="g7",
+    another = CrisisRowFactory.create(title="Banjir Selangor", kind="flood", source="gdacs", source_id="g7",
                                lat=3.07, lon=101.52, radius_km=30)
     another.missions.set(flood.missions.all())
     web.post(f"/konsol/krisis/{another.pk}/tutup/", {"reason": "false alarm"})
@@ -309,6 +317,7 @@ def test_notes_confirm_dismiss_and_the_roll_call(web: Client, flood: Crisis) -> 
     web.post(f"/konsol/krisis/{flood.pk}/tutup/", {"reason": "water receded"})
     assert Crisis.objects.get(pk=flood.pk).status == Crisis.Status.CLOSED
     row = Affected.objects.filter(crisis=flood, answer="").first()
+    assert row is not None
     r = web.post(f"/konsol/krisis/{flood.pk}/orang/{row.pk}/jawab/", {"answer": "safe"}, HTTP_HX_REQUEST="true")
     assert r.status_code == 200 and b'data-testid="answer-error"' in r.content
     assert Affected.objects.get(pk=row.pk).answer == ""

@@ -24,8 +24,9 @@ def _assert_sane(event: FeedEvent) -> None:
     assert -90 <= event.lat <= 90
     assert -180 <= event.lon <= 180
     for moment in (event.occurred_at, event.updated_at):
-        assert moment.utcoffset() is not None
-        assert moment.utcoffset().total_seconds() == 0
+        offset = moment.utcoffset()
+        assert offset is not None
+        assert offset.total_seconds() == 0
     assert event.updated_at >= event.occurred_at
 
 

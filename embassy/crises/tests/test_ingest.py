@@ -31,7 +31,7 @@ GDACS = (DATA / "gdacs-rss-archive-orange-2016-04-09-excerpt.xml").read_bytes()
 
 
 def _stay(lat: float, lon: float, name: str = "Warga", country: str | None = None) -> Citizen:
-    return StayFactory(citizen=CitizenFactory(full_name=name), lat=lat, lon=lon, country=country).citizen
+    return StayFactory.create(citizen=CitizenFactory.create(full_name=name), lat=lat, lon=lon, country=country).citizen
 
 
 def _seen(event: FeedEvent) -> dt.datetime:

@@ -23,16 +23,16 @@ from embassy.missions.models import Mission, Role
 from embassy.notify.models import Message
 
 pytestmark = pytest.mark.django_db
-JEDDAH = {"lat": 21.49, "lon": 39.19, "radius_km": 40}
+JEDDAH: dict[str, Any] = {"lat": 21.49, "lon": 39.19, "radius_km": 40}
 
 
 
 def _json(client: Client, method: str, url: str, body: dict[str, Any], auth: dict[str, str]) -> Any:
-    return getattr(client, method)(url, data=json.dumps(body), content_type="application/json", **auth)
+    return getattr(client, method)(url, data=json.dumps(body), content_type="application/json", headers=auth)
 
 
 def _pilgrim(lat: float, lon: float) -> Citizen:
-    return StayFactory(citizen=CitizenFactory(full_name="Jamaah", phone="+966500000001"), lat=lat, lon=lon).citizen
+    return StayFactory.create(citizen=CitizenFactory.create(full_name="Jamaah", phone="+966500000001"), lat=lat, lon=lon).citizen
 
 
 def test_an_officer_acts_only_within_their_missions_jurisdiction(client: Client) -> None:
@@ -50,7 +50,7 @@ def test_an_officer_acts_only_within_their_missions_jurisdiction(client: Client)
 
     # Even when the crisis concerns Kuala Lumpur (a KL-registered citizen there), KL may read it but not act.
     crisis.missions.add(Mission.objects.get(code="KBRI-KUALA-LUMPUR"))
-    assert client.get(f"/api/v1/crises/{crisis.pk}", **kl).status_code == 200
+    assert client.get(f"/api/v1/crises/{crisis.pk}", headers=kl).status_code == 200
     for method, url, body in (("post", f"/api/v1/crises/{crisis.pk}/rollcall", {}),
                               ("put", f"/api/v1/crises/{crisis.pk}/zone", {"lat": 21.5, "lon": 39.2, "radius_km": 80}),
                               ("post", f"/api/v1/crises/{crisis.pk}/dismiss", {"reason": "not ours"})):

@@ -47,7 +47,7 @@ DATA = Path(__file__).parent / "data"
 
 
 def _person(name: str, lat: float, lon: float, *, email: str = "", phone: str = "") -> Citizen:
-    return StayFactory(citizen=CitizenFactory(full_name=name, email=email, phone=phone), lat=lat, lon=lon).citizen
+    return StayFactory.create(citizen=CitizenFactory.create(full_name=name, email=email, phone=phone), lat=lat, lon=lon).citizen
 
 
 def _officer() -> Any:
@@ -206,7 +206,7 @@ def test_full_drill_from_a_recorded_feed_event(settings: Any, client: Client) ->
     a = _person("Ayu", 37.75, 140.47, email="ayu@example.org")     # Fukushima city: e-mail
     b = _person("Bima", 37.40, 140.38, phone="+81901234567")       # Koriyama: SMS (sink)
     c = _person("Citra", 37.05, 140.89, phone="+81907654321")      # Iwaki: SMS, stays silent
-    EmergencyContactFactory(citizen=c, name="Ibu Citra", phone="+6281234567890")
+    EmergencyContactFactory.create(citizen=c, name="Ibu Citra", phone="+6281234567890")
     far = _person("Dewi", 34.69, 135.50, phone="+81900000000")     # Osaka: outside the zone
     crisis = _quake_near_fukushima()
     inside = set(Affected.objects.filter(crisis=crisis, inside=True).values_list("citizen_id", flat=True))
@@ -313,20 +313,20 @@ def test_shared_position_puts_a_person_without_a_stay_in_the_zone(client: Client
     user = make_citizen_user()
     client.force_login(user)
     client.get("/")  # CSRF cookie
-    csrf = {"HTTP_X_CSRFTOKEN": client.cookies["csrftoken"].value}
+    csrf = {"X-CSRFToken": client.cookies["csrftoken"].value}
     body = json.dumps({"lat": 3.15, "lon": 101.70})
-    assert client.post("/api/v1/me/position", body, content_type="application/json", **csrf).status_code == 204
+    assert client.post("/api/v1/me/position", body, content_type="application/json", headers=csrf).status_code == 204
     user.citizen.refresh_from_db()
     assert user.citizen.last_lat is None  # not shared: nothing stored
     assert client.patch("/api/v1/me/profile", json.dumps({"share_location": True}), content_type="application/json",
-                        **csrf).status_code == 200
+                        headers=csrf).status_code == 200
     with TestCase.captureOnCommitCallbacks(execute=True):
-        client.post("/api/v1/me/position", body, content_type="application/json", **csrf)
+        client.post("/api/v1/me/position", body, content_type="application/json", headers=csrf)
     user.citizen.refresh_from_db()
     assert (user.citizen.last_lat, user.citizen.last_country) == (3.15, "MY")
     crisis = _crisis(_officer())
     assert Affected.objects.get(crisis=crisis, citizen=user.citizen).via == "location"
-    client.patch("/api/v1/me/profile", json.dumps({"share_location": False}), content_type="application/json", **csrf)
+    client.patch("/api/v1/me/profile", json.dumps({"share_location": False}), content_type="application/json", headers=csrf)
     user.citizen.refresh_from_db()
     assert user.citizen.last_lat is None and user.citizen.last_seen_at is None
 

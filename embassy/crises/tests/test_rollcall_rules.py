@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client, TestCase
 
+from embassy.accounts.models import User
 from embassy.citizens.models import Citizen
 from embassy.citizens.services import stay_register
 from embassy.citizens.tests.factories import CitizenFactory, EmergencyContactFactory
@@ -34,8 +35,8 @@ KL = (3.14, 101.69)
 
 
 
-def _person(name: str, phone: str, *, user: Any = None) -> Citizen:
-    citizen = Citizen.objects.get(user=user) if user is not None else CitizenFactory(full_name=name)
+def _person(name: str, phone: str, *, user: User | None = None) -> Citizen:
+    citizen = Citizen.objects.get(user=user) if user is not None else CitizenFactory.create(full_name=name)
     citizen.full_name, citizen.phone = name, phone
     citizen.save(update_fields=["full_name", "phone"])
     stay_register(citizen=citizen, actor=None, lat=KL[0], lon=KL[1], start_date=dt.date(2026, 1, 1))
@@ -69,7 +70,7 @@ def test_closing_a_crisis_withdraws_its_roll_call_messages_still_in_the_outbox()
     queued = Message.objects.filter(kind="crisis.rollcall", data__crisis=crisis.pk)
     assert queued.count() == len(people) and set(queued.values_list("status", flat=True)) == {"queued"}
     other = crisis_declare(actor=officer, title="Banjir Selangor", kind="flood", lat=3.07, lon=101.52, radius_km=5)
-    unrelated = MessageFactory(channel="sms", address="+60123450099", body="x", kind="crisis.rollcall",
+    unrelated = MessageFactory.create(channel="sms", address="+60123450099", body="x", kind="crisis.rollcall",
                                data={"crisis": other.pk, "affected": 0})
 
     crisis_dismiss(actor=officer, crisis=crisis, reason="water receded")
@@ -95,7 +96,7 @@ def test_closing_a_crisis_withdraws_its_roll_call_messages_still_in_the_outbox()
 def test_after_the_worker_was_down_a_silent_person_gets_one_reminder_and_their_contacts_later() -> None:
     officer = _officer("duty.remind")
     silent = _person("Citra", "+60123456001")
-    EmergencyContactFactory(citizen=silent, name="Ibu Citra", phone="+6281234567890")
+    EmergencyContactFactory.create(citizen=silent, name="Ibu Citra", phone="+6281234567890")
     crisis = _started(officer)
     asked = _row(crisis, silent).asked_at
     assert asked is not None
@@ -118,7 +119,7 @@ def test_after_the_worker_was_down_a_silent_person_gets_one_reminder_and_their_c
 def test_on_schedule_every_reminder_goes_then_the_contacts() -> None:
     officer = _officer("duty.schedule")
     silent = _person("Dewi", "+60123456002")
-    EmergencyContactFactory(citizen=silent, name="Pak Dewi", phone="+6281234567891")
+    EmergencyContactFactory.create(citizen=silent, name="Pak Dewi", phone="+6281234567891")
     crisis = _started(officer)
     asked = _row(crisis, silent).asked_at
     assert asked is not None
@@ -134,6 +135,7 @@ def test_help_from_an_emergency_contact_opens_a_case_that_says_it_came_from_the_
     with TestCase.captureOnCommitCallbacks(execute=True):
         result = rollcall_answer_link(crisis_id=crisis.pk, token=link_token(row.pk, crisis.pk, CONTACT), answer="help",
                                       text="Rumahnya roboh, dia tidak bisa dihubungi")
+    assert result.case_id is not None
     case = Case.objects.get(pk=result.case_id)
     assert case.routing_rule == "rollcall-contact" and case.mission.code == "KBRI-KUALA-LUMPUR"
     assert "emergency contact" in case.text.lower() or "kontak darurat" in case.text.lower()

@@ -52,13 +52,13 @@ def _events(document: bytes, ids: tuple[str, ...], parse: Any) -> list[FeedEvent
 
 def _at_sea(name: str, lat: float, lon: float, phone: str) -> Citizen:
     """A crew member whose app last reported a position at sea (no stay can be registered there)."""
-    citizen = CitizenFactory(full_name=name, phone=phone)
+    citizen = CitizenFactory.create(full_name=name, phone=phone)
     citizen_positions_store(points=[(citizen.pk, lat, lon)])
     return citizen
 
 
 def _staying(name: str, lat: float, lon: float, phone: str) -> Citizen:
-    return StayFactory(citizen=CitizenFactory(full_name=name, phone=phone), lat=lat, lon=lon).citizen
+    return StayFactory.create(citizen=CitizenFactory.create(full_name=name, phone=phone), lat=lat, lon=lon).citizen
 
 
 def _asked(crisis: Crisis, citizen: Citizen) -> int:

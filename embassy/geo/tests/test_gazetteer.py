@@ -68,11 +68,11 @@ def test_places_api() -> None:
     assert first["name"] == "Makkah" and first["country"] == "SA" and first["timezone"] == "Asia/Riyadh"
     assert first["label"] == "Makkah, Arab Saudi"
     with translation.override("en"):
-        english = client.get("/api/v1/places", {"q": "kuala", "limit": 2}, HTTP_ACCEPT_LANGUAGE="en")
+        english = client.get("/api/v1/places", {"q": "kuala", "limit": "2"}, HTTP_ACCEPT_LANGUAGE="en")
     assert english.json()["items"][0]["label"] == "Kuala Lumpur, Malaysia"
     assert len(english.json()["items"]) == 2
     assert client.get("/api/v1/places", {"q": "x" * 101}).status_code == 422
-    near = client.get("/api/v1/places/nearest", {"lat": 21.49, "lon": 39.19})
+    near = client.get("/api/v1/places/nearest", {"lat": "21.49", "lon": "39.19"})
     assert near.status_code == 200 and near.json()["name"] == "Jeddah"
     assert client.get("/api/v1/places/nearest", {"lat": 0, "lon": -150}).status_code == 404
     assert client.get("/api/v1/places/nearest", {"lat": 91, "lon": 0}).status_code in {400, 422}

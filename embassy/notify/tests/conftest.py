@@ -93,7 +93,7 @@ def smtp_server(settings: Any) -> Iterator[Mailbox]:
     class Handler:
         async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
             parsed = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
-            box.messages.append((list(envelope.rcpt_tos), parsed))  # type: ignore[arg-type]
+            box.messages.append((list(envelope.rcpt_tos), parsed))
             return "250 OK"
 
     controller = Controller(Handler(), hostname="127.0.0.1", port=port)

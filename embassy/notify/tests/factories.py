@@ -8,7 +8,7 @@ from factory.django import DjangoModelFactory
 from embassy.notify.models import Message
 
 
-class MessageFactory(DjangoModelFactory):
+class MessageFactory(DjangoModelFactory[Message]):
     """A queued outbox row; by default an SMS."""
 
     class Meta:

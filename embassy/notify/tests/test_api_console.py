@@ -48,23 +48,23 @@ def test_citizen_subscribes_and_unsubscribes(client: Client) -> None:
     user = make_citizen_user()
     auth = bearer(user)
     r = client.post("/api/v1/notify/push-subscriptions", subscription(), content_type="application/json",
-                    HTTP_USER_AGENT="Mozilla/5.0 (Android)", **auth)
+                    HTTP_USER_AGENT="Mozilla/5.0 (Android)", headers=auth)
     assert r.status_code == 201, r.content
     sub = PushSubscription.objects.get(pk=r.json()["id"])
     assert sub.user == user and sub.endpoint == FCM and sub.user_agent == "Mozilla/5.0 (Android)"
     # the same browser subscribing again refreshes the row
     assert client.post("/api/v1/notify/push-subscriptions", subscription(), content_type="application/json",
-                       **auth).json()["id"] == sub.pk
+                       headers=auth).json()["id"] == sub.pk
     assert client.delete("/api/v1/notify/push-subscriptions", {"endpoint": FCM}, content_type="application/json",
-                         **auth).status_code == 204
+                         headers=auth).status_code == 204
     assert not PushSubscription.objects.exists()
 
 
 def test_only_the_owner_can_remove_a_subscription(client: Client) -> None:
     owner, other = make_citizen_user(), make_citizen_user()
-    client.post("/api/v1/notify/push-subscriptions", subscription(), content_type="application/json", **bearer(owner))
+    client.post("/api/v1/notify/push-subscriptions", subscription(), content_type="application/json", headers=bearer(owner))
     client.delete("/api/v1/notify/push-subscriptions", {"endpoint": FCM}, content_type="application/json",
-                  **bearer(other))
+                  headers=bearer(other))
     assert PushSubscription.objects.filter(user=owner).count() == 1
 
 
@@ -82,7 +82,7 @@ def test_only_the_owner_can_remove_a_subscription(client: Client) -> None:
 )
 def test_bad_subscriptions_get_a_clear_error(client: Client, payload: dict, field: str) -> None:
     r = client.post("/api/v1/notify/push-subscriptions", payload, content_type="application/json",
-                    **bearer(make_citizen_user()))
+                    headers=bearer(make_citizen_user()))
     assert r.status_code == 422, r.content
     assert r.json()["errors"][0]["field"] == field
     assert not PushSubscription.objects.exists()
@@ -102,19 +102,20 @@ def test_message_log_is_for_headquarters_and_masks_addresses(client: Client) -> 
     notify_address(channel="email", address="siti.aminah@example.com", subject="Kasus diperbarui", body="b")
     notify_address(channel="sink", address="dev", subject="Dev", body="b")
     for user in (make_citizen_user(), make_staff("KBRI-KUALA-LUMPUR", Role.HEAD_OF_MISSION)):
-        assert client.get("/api/v1/notify/messages", **bearer(user)).status_code == 403
+        assert client.get("/api/v1/notify/messages", headers=bearer(user)).status_code == 403
     admin = make_staff("HQ-PWNI", Role.ADMINISTRATOR)
-    r = client.get("/api/v1/notify/messages", {"channel": "email"}, **bearer(admin))
+    r = client.get("/api/v1/notify/messages", {"channel": "email"}, headers=bearer(admin))
     assert r.status_code == 200, r.content
     [item] = r.json()["items"]
     assert item["address"] == "s***@example.com" and item["status"] == "queued" and item["subject"] == "Kasus diperbarui"
     assert "siti.aminah" not in r.content.decode()
-    assert client.get("/api/v1/notify/messages", {"status": "bogus"}, **bearer(admin)).status_code == 422
+    assert client.get("/api/v1/notify/messages", {"status": "bogus"}, headers=bearer(admin)).status_code == 422
     assert AuditEvent.objects.filter(actor=admin, action="notify.log").exists()
 
 
 def test_console_log_shows_counts_and_retries_dead_messages() -> None:
     dead = notify_address(channel="email", address="budi@example.com", subject="SOS ack", body="b")
+    assert dead is not None
     Message.objects.filter(pk=dead.pk).update(status=Message.Status.DEAD, attempts=8, last_error="HTTP 503: busy")
     analyst = make_staff("HQ-PWNI", Role.PROTECTION_ANALYST)
     web = staff_client(analyst)

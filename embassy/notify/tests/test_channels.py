@@ -76,6 +76,7 @@ def test_email_is_retried_while_the_mail_server_is_down(smtp_server, settings) -
         s.bind(("127.0.0.1", 0))
         settings.EMAIL_PORT = s.getsockname()[1]
     message = notify_address(channel="email", address="duty@example.org", subject="Test", body="Body")
+    assert message is not None
     assert dispatch_due() == 1
     message.refresh_from_db()
     assert message.status == Message.Status.QUEUED and message.attempts == 1
@@ -156,6 +157,7 @@ def test_provider_5xx_is_retried_with_growing_backoff_then_sent(provider, settin
     provider.answer(500, b"oops")
     provider.answer(200, {"id": "ok-3"})
     message = notify_address(channel="sms", address="+6281234567890", subject="", body="Are you safe?")
+    assert message is not None
     assert dispatch_due() == 1
     message.refresh_from_db()
     first_delay = (message.next_attempt_at - message.delivery_attempts.get().at).total_seconds()
@@ -176,6 +178,7 @@ def test_provider_429_honours_retry_after(provider, settings) -> None:
     settings.NOTIFY_SMS_URL = provider.url + "/sms"
     provider.answer(429, b"slow down", {"Retry-After": "120"})
     message = notify_address(channel="sms", address="+6281234567890", subject="", body="x")
+    assert message is not None
     dispatch_due()
     message.refresh_from_db()
     attempt = message.delivery_attempts.get()
@@ -203,6 +206,7 @@ def test_permanent_4xx_fails_without_retry(provider, settings) -> None:
     settings.NOTIFY_SMS_URL = provider.url + "/sms"
     provider.answer(400, {"error": "invalid number"})
     message = notify_address(channel="sms", address="+6281234567890", subject="", body="x")
+    assert message is not None
     dispatch_due()
     message.refresh_from_db()
     assert message.status == Message.Status.FAILED and "invalid number" in message.last_error
@@ -214,6 +218,7 @@ def test_webhook_is_signed(provider, settings) -> None:
     settings.NOTIFY_WEBHOOK_SECRET = "hook-secret"
     message = notify_address(channel="webhook", address=provider.url + "/hook", subject="Gempa M6.1",
                              body="Lombok", kind="crisis", data={"event": "us7000"})
+    assert message is not None
     dispatch_due()
     request = provider.requests[0]
     doc = request.json()

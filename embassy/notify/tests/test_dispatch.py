@@ -65,6 +65,7 @@ def test_rate_limit_defers_but_never_holds_back_sos(settings) -> None:
 def test_a_crashed_workers_messages_are_claimed_again_after_the_lease(settings) -> None:
     settings.NOTIFY_LEASE_SECONDS = 60
     message = notify_address(channel="sink", address="x", subject="SOS", body="b", priority=Priority.SOS)
+    assert message is not None
     ids, _token, _wait = claim_batch(limit=10)  # a worker claims ... and dies before sending
     assert ids == [message.pk]
     message.refresh_from_db()
@@ -81,6 +82,7 @@ def test_a_message_that_keeps_killing_workers_ends_dead(settings) -> None:
     settings.NOTIFY_LEASE_SECONDS = 60
     settings.NOTIFY_MAX_ATTEMPTS = {"sink": 2}
     message = notify_address(channel="sink", address="x", subject="s", body="b")
+    assert message is not None
     now = timezone.now()
     claim_batch(limit=1, now=now)
     claim_batch(limit=1, now=now + dt.timedelta(seconds=61))
@@ -95,6 +97,7 @@ def test_a_late_worker_does_not_overwrite_the_new_owner(settings) -> None:
     from embassy.notify.dispatch import record_results
 
     message = notify_address(channel="sink", address="x", subject="s", body="b")
+    assert message is not None
     _ids, slow_token, _ = claim_batch(limit=1)
     assert dispatch_due(now=timezone.now() + dt.timedelta(seconds=61)) == 1  # another worker takes over
     record_results([(message, Result.retry("timeout"), 5)], token=slow_token)
@@ -168,9 +171,11 @@ def test_periodic_safety_net_and_purge_are_registered_and_work(settings) -> None
     notify_address(channel="sink", address="x", subject="s", body="b")
     assert tasks.dispatch_pending.call() == 1
     old = notify_address(channel="sink", address="y", subject="old", body="b")
+    assert old is not None
     dispatch_due()
     Message.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=31))
     dead = notify_address(channel="sink", address="z", subject="dead", body="b")
+    assert dead is not None
     Message.objects.filter(pk=dead.pk).update(status=Message.Status.DEAD, created_at=timezone.now() - dt.timedelta(days=31))
     assert purge_old() == 1  # the old sent one; dead messages are kept longer
     assert not Message.objects.filter(pk=old.pk).exists() and Message.objects.filter(pk=dead.pk).exists()

@@ -73,7 +73,7 @@ def test_at_run_time_a_long_sms_is_cut_to_one_segment_and_logged(provider: Any, 
 
 def test_rows_queued_before_the_rule_are_fitted_when_sent(provider: Any, settings: Any) -> None:
     settings.NOTIFY_SMS_URL = provider.url + "/sms"
-    MessageFactory(channel="sms", address="+6281234567890", subject="Are you safe? — old row", body=LONG_BODY)
+    MessageFactory.create(channel="sms", address="+6281234567890", subject="Are you safe? — old row", body=LONG_BODY)
     dispatch_due()
     text = provider.requests[0].json()["text"]
     assert len(text.encode("gsm03.38")) <= 160

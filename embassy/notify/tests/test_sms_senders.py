@@ -54,7 +54,7 @@ def test_the_duty_officer_sos_sms_and_the_citizen_acknowledgement(client: Client
     citizen = _phone_only("+6281234500001")
     with django_capture_on_commit_callbacks(execute=True):
         raised = client.post("/api/v1/sos/alerts", json.dumps({"idempotency_key": "sms-alert-1", **KL}),
-                             content_type="application/json", **bearer(citizen))
+                             content_type="application/json", headers=bearer(citizen))
     assert raised.status_code == 201, raised.content
     case_id = raised.json()["id"]
     alert = Message.objects.get(user=officer, kind="sos.new", channel="sms")
@@ -65,7 +65,7 @@ def test_the_duty_officer_sos_sms_and_the_citizen_acknowledgement(client: Client
     assert "±" in email.body  # e-mail keeps its own text
 
     with django_capture_on_commit_callbacks(execute=True):
-        acknowledged = client.post(f"/api/v1/sos/cases/{case_id}/acknowledge", **bearer(officer))
+        acknowledged = client.post(f"/api/v1/sos/cases/{case_id}/acknowledge", headers=bearer(officer))
     assert acknowledged.status_code == 200
     [ack] = Message.objects.filter(user=citizen, kind="sos.acknowledged")  # no app with push: an SMS
     assert ack.channel == "sms" and "KBRI Kuala Lumpur" in _one_segment(ack.body)

@@ -53,7 +53,9 @@ def _full(model: Any, field: str, sample: str) -> str:
 def _builders() -> Iterator[tuple[str, Callable[[], str], list[str]]]:
     """(name, builder in the active language, what must be in the text whole)."""
     mission = _longest(Mission, "name_id")
-    hotline = "+" + "9" * (Mission._meta.get_field("hotline").max_length - 1)
+    size = Mission._meta.get_field("hotline").max_length
+    assert size is not None
+    hotline = "+" + "9" * (size - 1)
     title = _full(Crisis, "title", "Gempa bumi M 7,8 — Kahramanmaraş, Türkiye; ")
     name = _full(Citizen, "full_name", "Siti Nurhaliza binti Abdul Ğafur Çelik ")
     ref = Case(pk=MAX_ID).reference

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from embassy.accounts.models import User
 from embassy.common.errors import BadInput, Conflict
 from embassy.sos.models import Attachment, Case, Event
 from embassy.sos.services.common import event_add
@@ -59,7 +60,7 @@ def _too_big(kind: str) -> BadInput:
     return BadInput(_("The photo is too large (at most %(mb)s MB).") % {"mb": mb}, field="file")
 
 
-def attachment_add(*, case: Case, user: Any, upload: Any) -> Attachment:
+def attachment_add(*, case: Case, user: User, upload: Any) -> Attachment:
     """Store one upload (a Django UploadedFile). Rejected uploads leave the case untouched."""
     if not case.is_open:
         raise Conflict(_("This case is closed. Press SOS again if you need help."))

@@ -7,12 +7,11 @@ pressure is still a press). Until an officer opens it, the queue keeps showing i
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from django.utils import timezone
 
 from embassy.accounts.audit import audit_record
+from embassy.accounts.models import User
 from embassy.missions.selectors import scope_for
 from embassy.sos import notices
 from embassy.sos.models import Case, Event, Outcome
@@ -20,7 +19,7 @@ from embassy.sos.services.common import clean_text, event_add
 
 
 @transaction.atomic
-def case_cancel_by_citizen(*, case: Case, user: Any, reason: str = "") -> Case:
+def case_cancel_by_citizen(*, case: Case, user: User, reason: str = "") -> Case:
     """Close the citizen's own open case as cancelled. Idempotent: a case already cancelled is returned as
     it is (a double tap, a retry); a case an officer closed stays as the officer closed it."""
     case = Case.objects.select_for_update(of=("self",)).select_related("mission", "citizen", "user").get(pk=case.pk)
@@ -48,7 +47,7 @@ def case_cancel_by_citizen(*, case: Case, user: Any, reason: str = "") -> Case:
     return case
 
 
-def case_mark_read(*, case: Case, actor: Any) -> bool:
+def case_mark_read(*, case: Case, actor: User) -> bool:
     """An officer of the case's mission opened it: what the citizen sent is seen. True when a mark was
     cleared. One UPDATE, only when there is something to clear (the console's page views stay reads); it moves
     the live cursor, so the other officers' queues drop the mark too."""

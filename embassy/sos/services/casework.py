@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from embassy.accounts.audit import audit_record
+from embassy.accounts.models import User
 from embassy.accounts.staff import Purpose, is_staff_for, may_take_duty
 from embassy.common.errors import BadInput, Conflict, NotFound, PermissionDenied
 from embassy.missions.models import Mission
@@ -20,7 +21,7 @@ from embassy.sos.models import Case, Category, DutyOfficer, Event, Outcome, Prio
 from embassy.sos.services.common import clean_text, event_add
 
 
-def _require(actor: Any, case: Case) -> None:
+def _require(actor: User, case: Case) -> None:
     if not scope_for(actor).covers_personal(case.mission_id):
         audit_record(actor=actor, action="sos.act.denied", object_type="sos_case", object_id=case.pk,
                      citizen_id=case.citizen_id, mission_code=case.mission.code)
@@ -38,12 +39,12 @@ def _open(case: Case) -> None:
         raise Conflict(_("This case is resolved. Reopen it first."))
 
 
-def _audit(actor: Any, case: Case, action: str, **detail: Any) -> None:
+def _audit(actor: User, case: Case, action: str, **detail: Any) -> None:
     audit_record(actor=actor, action=action, object_type="sos_case", object_id=case.pk,
                  citizen_id=case.citizen_id, mission_code=case.mission.code, detail=detail or None)
 
 
-def _ack(case: Case, actor: Any, now: Any) -> str:
+def _ack(case: Case, actor: User, now: Any) -> str:
     case.status = Case.Status.ACKNOWLEDGED
     case.acknowledged_at = now
     case.acknowledged_by = actor
@@ -58,7 +59,7 @@ def _ack(case: Case, actor: Any, now: Any) -> str:
 
 
 @transaction.atomic
-def case_acknowledge(*, case: Case, actor: Any) -> Case:
+def case_acknowledge(*, case: Case, actor: User) -> Case:
     """Idempotent: acknowledging an acknowledged case changes nothing."""
     case = _lock(case)
     _require(actor, case)
@@ -71,7 +72,7 @@ def case_acknowledge(*, case: Case, actor: Any) -> Case:
 
 
 @transaction.atomic
-def case_message_post(*, case: Case, actor: Any, text: str) -> Event:
+def case_message_post(*, case: Case, actor: User, text: str) -> Event:
     """A message the citizen sees in the app (and gets as a push). Answering acknowledges a new case."""
     case = _lock(case)
     _require(actor, case)
@@ -89,7 +90,7 @@ def case_message_post(*, case: Case, actor: Any, text: str) -> Event:
 
 
 @transaction.atomic
-def case_note_add(*, case: Case, actor: Any, text: str) -> Event:
+def case_note_add(*, case: Case, actor: User, text: str) -> Event:
     case = _lock(case)
     _require(actor, case)
     text = clean_text(text)
@@ -100,7 +101,7 @@ def case_note_add(*, case: Case, actor: Any, text: str) -> Event:
 
 
 @transaction.atomic
-def case_call_log(*, case: Case, actor: Any, note: str = "") -> Event:
+def case_call_log(*, case: Case, actor: User, note: str = "") -> Event:
     case = _lock(case)
     _require(actor, case)
     _audit(actor, case, "sos.call")
@@ -108,7 +109,7 @@ def case_call_log(*, case: Case, actor: Any, note: str = "") -> Event:
 
 
 @transaction.atomic
-def case_assign(*, case: Case, actor: Any, assignee_id: int) -> Case:
+def case_assign(*, case: Case, actor: User, assignee_id: int) -> Case:
     """Assign to an officer who may read the mission's personal data (or a headquarters analyst)."""
     case = _lock(case)
     _require(actor, case)
@@ -129,7 +130,7 @@ def case_assign(*, case: Case, actor: Any, assignee_id: int) -> Case:
 
 
 @transaction.atomic
-def case_update(*, case: Case, actor: Any, category: str | None = None, priority: int | None = None) -> Case:
+def case_update(*, case: Case, actor: User, category: str | None = None, priority: int | None = None) -> Case:
     case = _lock(case)
     _require(actor, case)
     changed: dict[str, Any] = {}
@@ -156,7 +157,7 @@ def case_update(*, case: Case, actor: Any, category: str | None = None, priority
 
 
 @transaction.atomic
-def case_handover(*, case: Case, actor: Any, mission_code: str, reason: str = "") -> Case:
+def case_handover(*, case: Case, actor: User, mission_code: str, reason: str = "") -> Case:
     """Give the case to another mission (e.g. the citizen crossed a border). The new mission must
     acknowledge it again; the old one loses access."""
     case = _lock(case)
@@ -189,7 +190,7 @@ def case_handover(*, case: Case, actor: Any, mission_code: str, reason: str = ""
 
 
 @transaction.atomic
-def case_resolve(*, case: Case, actor: Any, outcome: str, note: str = "") -> Case:
+def case_resolve(*, case: Case, actor: User, outcome: str, note: str = "") -> Case:
     case = _lock(case)
     _require(actor, case)
     _open(case)
@@ -212,7 +213,7 @@ def case_resolve(*, case: Case, actor: Any, outcome: str, note: str = "") -> Cas
 
 
 @transaction.atomic
-def case_reopen(*, case: Case, actor: Any, reason: str = "") -> Case:
+def case_reopen(*, case: Case, actor: User, reason: str = "") -> Case:
     case = _lock(case)
     _require(actor, case)
     if case.is_open:
@@ -232,7 +233,7 @@ def case_reopen(*, case: Case, actor: Any, reason: str = "") -> Case:
 
 
 @transaction.atomic
-def duty_set(*, actor: Any, mission: Mission, on_duty: bool) -> bool:
+def duty_set(*, actor: User, mission: Mission, on_duty: bool) -> bool:
     """Sign on or off as the mission's duty officer. Only protection staff of that mission may."""
     if not may_take_duty(user=actor, mission_id=mission.pk):
         raise PermissionDenied(_("Only the mission's protection staff can take duty."))

@@ -8,12 +8,13 @@ from typing import Any
 
 from django.utils import timezone
 
+from embassy.accounts.models import User
 from embassy.sos.models import Case, Event
 
 MAX_TEXT = 4000
 
 
-def event_add(case: Case, kind: str, *, actor: Any = None, text: str = "", data: dict[str, Any] | None = None,
+def event_add(case: Case, kind: str, *, actor: User | None = None, text: str = "", data: dict[str, Any] | None = None,
               public: bool = False, from_citizen: bool = False, at: dt.datetime | None = None) -> Event:
     """Append to the timeline and bump the case's live cursor (the caller saves other case fields)."""
     at = at or timezone.now()

@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from embassy.accounts.models import User
 from embassy.citizens.services import citizen_ensure_for_user
 from embassy.common import bulk
 from embassy.common.errors import BadInput, Conflict
@@ -69,7 +70,7 @@ def _parse_pressed_at(value: Any, now: dt.datetime) -> dt.datetime | None:
     return value
 
 
-def sos_raise(*, user: Any, key: str | None, lat: Any = None, lon: Any = None, accuracy: Any = None,
+def sos_raise(*, user: User, key: str | None, lat: Any = None, lon: Any = None, accuracy: Any = None,
               pressed_at: Any = None, category: str = "", text: str = "") -> Raised:
     """Store one press of the panic button.
 
@@ -150,7 +151,7 @@ def _open(fields: dict[str, Any], *, user: Any, key: str, point: tuple[float, fl
 
 
 @transaction.atomic
-def _join(case_id: int, *, user: Any, key: str, point: tuple[float, float, float | None] | None,
+def _join(case_id: int, *, user: User, key: str, point: tuple[float, float, float | None] | None,
           now: dt.datetime, pressed: dt.datetime | None, data: dict[str, Any]) -> Raised:
     case = Case.objects.select_for_update().get(pk=case_id)
     Alert.objects.create(user=user, key=key, case=case, received_at=now, sent_at=pressed)
@@ -183,7 +184,7 @@ def _own_open(case: Case) -> None:
 
 
 @transaction.atomic
-def case_details_update(*, case: Case, user: Any, category: str | None = None, text: str | None = None) -> Case:
+def case_details_update(*, case: Case, user: User, category: str | None = None, text: str | None = None) -> Case:
     """The citizen adds what happened after the alert went out."""
     _own_open(case)
     changed: dict[str, str] = {}
@@ -206,7 +207,7 @@ def case_details_update(*, case: Case, user: Any, category: str | None = None, t
 
 
 @transaction.atomic
-def case_location_add(*, case: Case, user: Any, lat: Any, lon: Any, accuracy: Any = None) -> Case:
+def case_location_add(*, case: Case, user: User, lat: Any, lon: Any, accuracy: Any = None) -> Case:
     """A position update from the phone while the case is open. Bad coordinates are a clear error."""
     _own_open(case)
     point = parse_location(lat, lon, accuracy)
@@ -243,7 +244,7 @@ def case_location_add(*, case: Case, user: Any, lat: Any, lon: Any, accuracy: An
 
 
 @transaction.atomic
-def case_message_from_citizen(*, case: Case, user: Any, text: str) -> Event:
+def case_message_from_citizen(*, case: Case, user: User, text: str) -> Event:
     text = clean_text(text)
     if not text:
         raise BadInput(_("Write a message."), field="text")

@@ -12,7 +12,7 @@ import pytest
 from django.db.models import Count
 from django.test import Client
 
-from embassy.accounts.models import AuditEvent
+from embassy.accounts.models import AuditEvent, User
 from embassy.common.tests.factories import bearer, make_citizen_user, make_staff, staff_client
 from embassy.missions.models import Role
 from embassy.notify.models import Message
@@ -41,7 +41,7 @@ def _raise(client: Client, auth: dict[str, str], key: str = "cancel-key-1") -> i
     return int(r.json()["id"])
 
 
-def _web(user: Any) -> Client:
+def _web(user: User) -> Client:
     web = Client()
     web.force_login(user)
     return web
@@ -76,14 +76,14 @@ def test_the_citizen_cancels_from_the_case_page_and_nothing_is_deleted(
 def test_cancel_through_the_api_is_idempotent_and_only_for_ones_own_case(client: Client, citizen: Any) -> None:
     _user, auth = citizen
     case_id = _raise(client, auth)
-    first = client.post(f"/api/v1/sos/my-cases/{case_id}/cancel", **auth)
+    first = client.post(f"/api/v1/sos/my-cases/{case_id}/cancel", headers=auth)
     assert first.status_code == 200, first.content
     assert first.json()["outcome"] == "cancelled" and first.json()["status"] == "resolved"
     assert [e["kind"] for e in first.json()["events"]][-1] == "cancelled"
-    again = client.post(f"/api/v1/sos/my-cases/{case_id}/cancel", **auth)
+    again = client.post(f"/api/v1/sos/my-cases/{case_id}/cancel", headers=auth)
     assert again.status_code == 200 and Event.objects.filter(kind="cancelled").count() == 1
     other = bearer(make_citizen_user("orang.lain@example.com"))
-    assert client.post(f"/api/v1/sos/my-cases/{case_id}/cancel", **other).status_code == 404
+    assert client.post(f"/api/v1/sos/my-cases/{case_id}/cancel", headers=other).status_code == 404
 
 
 def test_the_officer_sees_the_cancellation_in_the_queue_and_on_the_case_until_opened(
@@ -91,7 +91,7 @@ def test_the_officer_sees_the_cancellation_in_the_queue_and_on_the_case_until_op
     _user, auth = citizen
     case_id = _raise(client, auth)
     assert cases_alert_new() == 1  # the duty officer was told about the press…
-    assert client.post(f"/api/v1/sos/my-cases/{case_id}/cancel", **auth).status_code == 200
+    assert client.post(f"/api/v1/sos/my-cases/{case_id}/cancel", headers=auth).status_code == 200
     told = Message.objects.filter(user=kl_officer, kind="sos.cancelled")
     assert told.filter(channel="email").exists()  # …and hears it was taken back (no SMS for this)
     assert not told.filter(channel="sms").exists()
@@ -112,7 +112,7 @@ def test_the_officer_sees_the_cancellation_in_the_queue_and_on_the_case_until_op
 def test_a_press_taken_back_before_the_fan_out_wakes_no_one(client: Client, citizen: Any, kl_officer: Any) -> None:
     _user, auth = citizen
     case_id = _raise(client, auth)
-    client.post(f"/api/v1/sos/my-cases/{case_id}/cancel", **auth)
+    client.post(f"/api/v1/sos/my-cases/{case_id}/cancel", headers=auth)
     assert cases_alert_new() == 0
     assert not Message.objects.filter(user=kl_officer).exists()
     assert f'data-case="{case_id}"' in staff_client(kl_officer).get("/konsol/sos/").content.decode()
@@ -135,7 +135,7 @@ def test_cancelled_presses_still_count(client: Client, kl_officer: Any) -> None:
         auth = bearer(make_citizen_user(f"hitung{n}@example.com"))
         ids.append(_raise(client, auth, key=f"count-key-{n}"))
         if n == 0:
-            client.post(f"/api/v1/sos/my-cases/{ids[0]}/cancel", **auth)
+            client.post(f"/api/v1/sos/my-cases/{ids[0]}/cancel", headers=auth)
     web = staff_client(kl_officer)
     listed = web.get("/api/v1/sos/cases?status=all").json()
     assert {c["id"] for c in listed} == set(ids)
@@ -153,7 +153,7 @@ def test_a_message_after_the_acknowledgement_marks_the_case_until_an_officer_ope
     cursor = web.get("/konsol/sos/").context["cursor"]
     assert 'data-testid="badge-unread"' not in web.get("/konsol/sos/").content.decode()
     r = client.post(f"/api/v1/sos/my-cases/{case_id}/messages", data=json.dumps({"text": "Saya dikunci di kamar"}),
-                    content_type="application/json", **auth)
+                    content_type="application/json", headers=auth)
     assert r.status_code == 201
     live = web.get(f"/konsol/sos/live/?cursor={cursor}")
     assert live.status_code == 200 and 'data-testid="badge-unread"' in live.content.decode()
@@ -179,7 +179,9 @@ def test_times_are_local_with_their_zone_and_positions_use_a_dot(
     assert "(±12 m)" in page or "(±13 m)" in page
     assert "https://www.openstreetmap.org/?mlat=3.13900&amp;mlon=101.68690" in page and 'href="geo:3.13900,101.68690"' in page
     assert 'data-testid="case-place"' in page and "Kuala Lumpur" in page
-    geo = json.loads(re.search(r'<script id="case-geo" type="application/json">(.*?)</script>', page, re.S).group(1))
+    found = re.search(r'<script id="case-geo" type="application/json">(.*?)</script>', page, re.S)
+    assert found is not None
+    geo = json.loads(found.group(1))
     assert geo["lat"] == 3.139 and "Kuala Lumpur" in geo["place"]
 
 
@@ -192,7 +194,7 @@ def test_phone_numbers_do_not_wrap(client: Client, citizen: Any, kl_officer: Any
     assert re.search(r'data-testid="sos-call" href="tel:[^"]+">[^<]*<span class="tel">\+', home)
 
 
-def _verified(user: Any) -> Any:
+def _verified(user: User) -> User:
     user.is_verified = lambda: True
     return user
 

@@ -32,17 +32,17 @@ def test_the_officer_acknowledges_and_the_citizen_sees_it(client: Client, citize
     user, auth = citizen
     case_id = _post(client, "/api/v1/sos/alerts", {"idempotency_key": "ack-flow-1", **KL}, auth).json()["id"]
     staff = bearer(kl_officer)
-    queue = client.get("/api/v1/sos/cases", **staff).json()
+    queue = client.get("/api/v1/sos/cases", headers=staff).json()
     assert [c["id"] for c in queue] == [case_id] and queue[0]["sla"] == "green"
     with django_capture_on_commit_callbacks(execute=True):
-        r = client.post(f"/api/v1/sos/cases/{case_id}/acknowledge", **staff)
+        r = client.post(f"/api/v1/sos/cases/{case_id}/acknowledge", headers=staff)
     assert r.status_code == 200 and r.json()["status"] == "acknowledged"
     assert Message.objects.filter(user=user, kind="sos.acknowledged", channel="push").count() == 0  # no device yet
     msg = _post(client, f"/api/v1/sos/cases/{case_id}/messages", {"text": "We are calling you now."}, staff)
     assert msg.status_code == 201
     note = _post(client, f"/api/v1/sos/cases/{case_id}/notes", {"text": "internal only"}, staff)
     assert note.status_code == 201
-    mine = client.get(f"/api/v1/sos/my-cases/{case_id}", **auth).json()
+    mine = client.get(f"/api/v1/sos/my-cases/{case_id}", headers=auth).json()
     assert mine["status"] == "acknowledged" and mine["acknowledged_at"]
     texts = [e["text"] for e in mine["events"]]
     assert "We are calling you now." in texts and "internal only" not in texts
@@ -62,24 +62,24 @@ def test_full_casework_assign_update_handover_resolve(client: Client, citizen: A
     bad = _post(client, f"/api/v1/sos/cases/{case_id}/assign", {"assignee_id": outsider.pk}, staff)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "assignee_id"
     r = client.patch(f"/api/v1/sos/cases/{case_id}", data=json.dumps({"category": "employer_abuse", "priority": 1}),
-                     content_type="application/json", **staff)
+                     content_type="application/json", headers=staff)
     assert r.status_code == 200 and r.json()["category"] == "employer_abuse" and r.json()["priority"] == 1
     bad = client.patch(f"/api/v1/sos/cases/{case_id}", data=json.dumps({"priority": 9}),
-                       content_type="application/json", **staff)
+                       content_type="application/json", headers=staff)
     assert bad.status_code == 422
     r = _post(client, f"/api/v1/sos/cases/{case_id}/handover", {"mission_code": "KJRI-JEDDAH", "reason": "moved"}, staff)
     assert r.status_code == 200 and r.json()["mission_code"] == "KJRI-JEDDAH" and r.json()["status"] == "new"
     # The old mission no longer sees it; the new one does.
-    assert client.get(f"/api/v1/sos/cases/{case_id}", **staff).status_code == 403
+    assert client.get(f"/api/v1/sos/cases/{case_id}", headers=staff).status_code == 403
     jeddah = bearer(outsider)
-    assert client.get(f"/api/v1/sos/cases/{case_id}", **jeddah).status_code == 200
+    assert client.get(f"/api/v1/sos/cases/{case_id}", headers=jeddah).status_code == 200
     r = _post(client, f"/api/v1/sos/cases/{case_id}/resolve", {"outcome": "nonsense"}, jeddah)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "outcome"
     r = _post(client, f"/api/v1/sos/cases/{case_id}/resolve", {"outcome": "assisted", "note": "Safe at shelter"}, jeddah)
     assert r.status_code == 200 and r.json()["status"] == "resolved"
     kinds = [e["kind"] for e in r.json()["events"]]
     assert kinds[0] == "raised" and {"assigned", "updated", "handed_over", "acknowledged", "resolved"} <= set(kinds)
-    assert client.get(f"/api/v1/sos/my-cases/{case_id}", **auth).json()["outcome"] == "assisted"
+    assert client.get(f"/api/v1/sos/my-cases/{case_id}", headers=auth).json()["outcome"] == "assisted"
     # A closed case takes no more messages from the citizen; a new press opens a new case.
     assert _post(client, f"/api/v1/sos/my-cases/{case_id}/messages", {"text": "hi"}, auth).status_code == 409
     again = _post(client, "/api/v1/sos/alerts", {"idempotency_key": "casework-2"}, auth)
@@ -91,12 +91,12 @@ def test_an_officer_of_another_mission_is_refused_and_audited(client: Client, ci
     case_id = _post(client, "/api/v1/sos/alerts", {"idempotency_key": "scope-1", **KL}, auth).json()["id"]
     outsider = make_staff("KJRI-JEDDAH", Role.PROTECTION_OFFICER, username="other.mission")
     social = make_staff("KBRI-KUALA-LUMPUR", Role.SOCIAL_MEDIA_OFFICER, username="social.kl")
-    r = client.get(f"/api/v1/sos/cases/{case_id}", **bearer(outsider))
+    r = client.get(f"/api/v1/sos/cases/{case_id}", headers=bearer(outsider))
     assert r.status_code == 403
     assert AuditEvent.objects.filter(action="sos.view.denied", actor=outsider, object_id=str(case_id)).exists()
-    assert client.post(f"/api/v1/sos/cases/{case_id}/acknowledge", **bearer(outsider)).status_code == 403
-    assert client.get("/api/v1/sos/cases", **bearer(outsider)).json() == []
-    assert client.get("/api/v1/sos/cases", **bearer(social)).status_code == 403
+    assert client.post(f"/api/v1/sos/cases/{case_id}/acknowledge", headers=bearer(outsider)).status_code == 403
+    assert client.get("/api/v1/sos/cases", headers=bearer(outsider)).json() == []
+    assert client.get("/api/v1/sos/cases", headers=bearer(social)).status_code == 403
     assert Case.objects.get().status == "new"
     # Web console too.
     web = staff_client(outsider)
@@ -107,7 +107,7 @@ def test_headquarters_sees_every_open_case(client: Client, citizen: Any) -> None
     _user, auth = citizen
     case_id = _post(client, "/api/v1/sos/alerts", {"idempotency_key": "hq-1", **KL}, auth).json()["id"]
     analyst = make_staff("HQ-PWNI", Role.PROTECTION_ANALYST, username="analyst")
-    assert [c["id"] for c in client.get("/api/v1/sos/cases", **bearer(analyst)).json()] == [case_id]
+    assert [c["id"] for c in client.get("/api/v1/sos/cases", headers=bearer(analyst)).json()] == [case_id]
     page = staff_client(analyst).get("/konsol/sos/")
     assert page.status_code == 200 and b"SOS-" in page.content
     points = staff_client(analyst).get("/konsol/sos/peta.geojson").json()
@@ -140,7 +140,7 @@ def test_unacknowledged_cases_escalate_to_the_mission_then_headquarters(
 def test_acknowledged_cases_do_not_escalate(client: Client, citizen: Any, kl_officer: Any) -> None:
     _user, auth = citizen
     case_id = _post(client, "/api/v1/sos/alerts", {"idempotency_key": "esc-2", **KL}, auth).json()["id"]
-    client.post(f"/api/v1/sos/cases/{case_id}/acknowledge", **bearer(kl_officer))
+    client.post(f"/api/v1/sos/cases/{case_id}/acknowledge", headers=bearer(kl_officer))
     assert cases_escalate_overdue(now=timezone.now() + dt.timedelta(hours=1)) == 0
 
 
@@ -152,7 +152,7 @@ def test_location_updates_build_the_trail(client: Client, citizen: Any, kl_offic
         assert r.status_code == 204
     bad = _post(client, f"/api/v1/sos/my-cases/{case_id}/locations", {"lat": 200, "lon": 0}, auth)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "lat"
-    detail = client.get(f"/api/v1/sos/cases/{case_id}", **bearer(kl_officer)).json()
+    detail = client.get(f"/api/v1/sos/cases/{case_id}", headers=bearer(kl_officer)).json()
     # Raised without a position, it went to headquarters; the first position moved it to KL.
     assert detail["mission_code"] == "KBRI-KUALA-LUMPUR"
     assert [e["kind"] for e in detail["events"]].count("handed_over") == 1
@@ -163,14 +163,14 @@ def test_citizen_details_and_other_citizens_cases(client: Client, citizen: Any) 
     _user, auth = citizen
     case_id = _post(client, "/api/v1/sos/alerts", {"idempotency_key": "details-1", **KL}, auth).json()["id"]
     r = client.patch(f"/api/v1/sos/my-cases/{case_id}", data=json.dumps({"category": "crime", "text": "Robbed"}),
-                     content_type="application/json", **auth)
+                     content_type="application/json", headers=auth)
     assert r.status_code == 200 and r.json()["category"] == "crime"
     bad = client.patch(f"/api/v1/sos/my-cases/{case_id}", data=json.dumps({"category": "aliens"}),
-                       content_type="application/json", **auth)
+                       content_type="application/json", headers=auth)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "category"
     other = bearer(make_citizen_user("someone.else@example.com"))
-    assert client.get(f"/api/v1/sos/my-cases/{case_id}", **other).status_code == 404
-    assert client.get("/api/v1/sos/my-cases", **other).json() == []
+    assert client.get(f"/api/v1/sos/my-cases/{case_id}", headers=other).status_code == 404
+    assert client.get("/api/v1/sos/my-cases", headers=other).json() == []
 
 
 def test_citizen_pages_and_no_javascript_button(citizen: Any, kl_officer: Any) -> None:
@@ -186,6 +186,7 @@ def test_citizen_pages_and_no_javascript_button(citizen: Any, kl_officer: Any) -
     assert page.status_code == 200 and case.reference.encode() in page.content
     assert web.get(f"/sos/kasus/{case.pk}/status/?after=0&status=new").status_code == 200
     last = case.events.order_by("-id").first()
+    assert last is not None
     assert web.get(f"/sos/kasus/{case.pk}/status/?after={last.pk}&status=new").status_code == 204
     r = web.post(f"/sos/kasus/{case.pk}/pesan/", {"text": "Tolong"})
     assert r.status_code == 302 and case.events.filter(kind="message", from_citizen=True).exists()
@@ -222,28 +223,29 @@ def test_photos_and_videos_are_checked_and_a_rejected_upload_keeps_the_case(
     case_id = _post(client, "/api/v1/sos/alerts", {"idempotency_key": "upload-1", **KL}, auth).json()["id"]
     url = f"/api/v1/sos/my-cases/{case_id}/attachments"
 
-    r = client.post(url, {"file": SimpleUploadedFile("x.jpg", JPEG, content_type="image/jpeg")}, **auth)
+    r = client.post(url, {"file": SimpleUploadedFile("x.jpg", JPEG, content_type="image/jpeg")}, headers=auth)
     assert r.status_code == 201 and r.json()["kind"] == "photo" and r.json()["content_type"] == "image/jpeg"
-    r = client.post(url, {"file": SimpleUploadedFile("clip.mp4", MP4, content_type="video/mp4")}, **auth)
+    r = client.post(url, {"file": SimpleUploadedFile("clip.mp4", MP4, content_type="video/mp4")}, headers=auth)
     assert r.status_code == 201 and r.json()["kind"] == "video"
     # The declared type is not trusted: a script named like a photo is refused.
     r = client.post(url, {"file": SimpleUploadedFile("evil.jpg", b"#!/bin/sh\nrm -rf /", content_type="image/jpeg")},
-                    **auth)
+                    headers=auth)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "file"
     settings.SOS_MAX_PHOTO_BYTES = 1000
-    r = client.post(url, {"file": SimpleUploadedFile("big.jpg", JPEG, content_type="image/jpeg")}, **auth)
+    r = client.post(url, {"file": SimpleUploadedFile("big.jpg", JPEG, content_type="image/jpeg")}, headers=auth)
     assert r.status_code == 422 and "MB" in r.json()["detail"]
-    assert client.post(url, {}, **auth).status_code == 422
+    assert client.post(url, {}, headers=auth).status_code == 422
     case = Case.objects.get(pk=case_id)
     assert case.is_open and case.attachments.count() == 2  # rejected uploads changed nothing
     assert sorted(p.name for p in (tmp_path / "sos" / str(case_id)).iterdir()).__len__() == 2
 
     # The officer opens it (audited); another mission cannot.
     attachment = case.attachments.first()
-    r = client.get(f"/api/v1/sos/cases/{case_id}/attachments/{attachment.pk}", **bearer(kl_officer))
-    assert r.status_code == 200 and r["Content-Type"] == "image/jpeg" and b"".join(r.streaming_content) == JPEG
+    assert attachment is not None
+    r = client.get(f"/api/v1/sos/cases/{case_id}/attachments/{attachment.pk}", headers=bearer(kl_officer))
+    assert r.status_code == 200 and r["Content-Type"] == "image/jpeg" and b"".join(r.streaming_content) == JPEG  # type: ignore[attr-defined]  # a FileResponse streams
     outsider = make_staff("KJRI-JEDDAH", Role.PROTECTION_OFFICER, username="attach.outsider")
-    assert client.get(f"/api/v1/sos/cases/{case_id}/attachments/{attachment.pk}", **bearer(outsider)).status_code == 403
+    assert client.get(f"/api/v1/sos/cases/{case_id}/attachments/{attachment.pk}", headers=bearer(outsider)).status_code == 403
 
 
 def test_the_outbox_link_is_only_in_the_menu_of_those_who_may_open_it(kl_officer: Any) -> None:

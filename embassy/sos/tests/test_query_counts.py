@@ -54,15 +54,16 @@ def test_a_press_on_the_fast_path_costs_nine_queries_and_its_retry_three(
         assert _press(client, "first-press-1", auth).status_code == 200
 
 
-def test_the_console_queue_costs_nine_queries_however_many_cases(
+def test_the_console_queue_costs_ten_queries_however_many_cases(
         client: Client, kl_officer: Any, django_assert_num_queries: Any) -> None:
     web = staff_client(kl_officer)
     assert web.get("/konsol/sos/").status_code == 200  # warm: the first view loads what a server holds
     # 1 session, 1 user, 1 its second-factor device, 1 the officer's memberships, 1 their mission, 1 the audit
     # row of the view, 1 the queue's cases (one query, whatever their number), 1 the live cursor (latest
-    # change and case), 1 whether the officer is on duty.
+    # change and case), 1 whether the officer is on duty, 1 whether they may take duty (a protection role at
+    # this mission: the take-duty button is shown only to them).
     for presses in (1, 4):
         for i in range(presses):
             assert _press(client, f"queue-{presses}-{i}", bearer(make_citizen_user())).status_code == 201
-        with django_assert_num_queries(9):
+        with django_assert_num_queries(10):
             assert web.get("/konsol/sos/").status_code == 200

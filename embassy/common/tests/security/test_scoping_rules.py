@@ -49,8 +49,8 @@ def test_a_citizen_gets_the_same_404_for_another_persons_record_as_for_a_missing
         missing = re.sub(r"{(\w+)}", lambda m: MISSING if m.group(1) in other_persons_ids else "1", path)
         for method in operations:
             kwargs: dict[str, Any] = {"data": "{}", "content_type": "application/json"} if method in ("post", "put", "patch") else {}
-            a = _answer(getattr(Client(), method)(theirs, **kwargs, **wati))
-            b = _answer(getattr(Client(), method)(missing, **kwargs, **wati))
+            a = _answer(getattr(Client(), method)(theirs, **kwargs, headers=wati))
+            b = _answer(getattr(Client(), method)(missing, **kwargs, headers=wati))
             assert a[0] != 500 and a == (b[0], b[1].replace(MISSING.encode(), other_persons_ids[names[0]].encode())), \
                 f"{method.upper()} {path}: {a} vs {b}"
             compared += 1
@@ -59,20 +59,20 @@ def test_a_citizen_gets_the_same_404_for_another_persons_record_as_for_a_missing
     web = Client()
     web.force_login(User.objects.get(email="wati@example.com"))
     for page in ("/sos/kasus/{case_id}/", "/lapor-diri/{stay_id}/"):
-        theirs = web.get(page.format(**other_persons_ids))
-        missing = web.get(page.format(case_id=MISSING, stay_id=MISSING))
-        assert theirs.status_code == missing.status_code == 404
+        their_page = web.get(page.format(**other_persons_ids))
+        missing_page = web.get(page.format(case_id=MISSING, stay_id=MISSING))
+        assert their_page.status_code == missing_page.status_code == 404
 
 
 def test_refused_scoped_reads_are_audited() -> None:
     officer = make_staff("KBRI-KUALA-LUMPUR", Role.PROTECTION_OFFICER)
     auth = bearer(officer)
     for path, action in (("/api/v1/sos/cases", "sos.list.denied"), ("/api/v1/staff/citizens", "citizen.list.denied")):
-        r = Client().get(path, {"mission": "KJRI-JEDDAH"}, **auth)
+        r = Client().get(path, {"mission": "KJRI-JEDDAH"}, headers=auth)
         assert r.status_code == 403, path
         event = AuditEvent.objects.get(action=action)
         assert event.actor == officer and event.detail["mission_id"]
     socmed = bearer(make_staff("KBRI-KUALA-LUMPUR", Role.SOCIAL_MEDIA_OFFICER))
-    assert Client().get("/api/v1/sos/cases", **socmed).status_code == 403
-    assert Client().get("/api/v1/staff/citizens", **socmed).status_code == 403
+    assert Client().get("/api/v1/sos/cases", headers=socmed).status_code == 403
+    assert Client().get("/api/v1/staff/citizens", headers=socmed).status_code == 403
     assert AuditEvent.objects.filter(action__in=("sos.list.denied", "citizen.list.denied")).count() == 4
