@@ -21,6 +21,7 @@ from embassy.citizens.services import (
     stay_verify,
 )
 from embassy.citizens.tests.factories import CitizenFactory, DependantFactory
+from embassy.citizens.tests.places import JEDDAH, JOHOR, KL, SINGAPORE, START
 from embassy.citizens.validation import imo_validate
 from embassy.common.errors import BadInput, NotFound
 from embassy.common.tests.factories import (
@@ -34,11 +35,6 @@ from embassy.common.tests.factories import (
 from embassy.missions.models import Role
 
 pytestmark = pytest.mark.django_db
-KL = (3.1390, 101.6869)
-JOHOR = (1.4927, 103.7414)
-SINGAPORE = (1.2903, 103.8519)
-JEDDAH = (21.5433, 39.1728)
-START = dt.date(2026, 1, 1)
 
 
 def _citizen(name: str = "Test") -> Citizen:
