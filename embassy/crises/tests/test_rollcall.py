@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import gsm0338  # noqa: F401  (the SMS checks encode with its codec)
 import pytest
 from django.core import signing
+from django.http import HttpRequest, HttpResponse
 from django.test import Client, TestCase
 from django.utils import timezone
 
@@ -270,8 +271,12 @@ def test_the_fast_path_answers_like_the_documented_route() -> None:
     assert not fresh.cookies
     with_cookie = Client()
     with_cookie.cookies["seen"] = "1"  # any cookie: the fast path steps aside
-    reached = mock.Mock(side_effect=AssertionError("fast path"))
-    with mock.patch.dict(ApiFastPathMiddleware.routes, {crises_fastpath.PATH: reached}):
+    def steps_aside(request: HttpRequest) -> HttpResponse | None:
+        response = crises_fastpath.rollcall_answer(request)
+        assert response is None, "the fast path answered a request with a cookie"
+        return response
+
+    with mock.patch.dict(ApiFastPathMiddleware.routes, {crises_fastpath.PATH: steps_aside}):
         route = _answer_sequence(with_cookie, crisis, route_token)
 
     first = fast[0][1]
