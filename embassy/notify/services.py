@@ -55,7 +55,8 @@ class SmsTooLong(ValueError):
 class MessageSpec:
     """One message for notify_bulk: the fields of notify_address. `user_id` may stand in for `user`.
     `sms` is the text sent when the channel is "sms" (one GSM-7 segment, link included, see
-    embassy.common.sms); without it an SMS is subject, body and url, cut to fit."""
+    embassy.common.sms); without it an SMS is subject, body and url, cut to fit. `topic` groups messages for
+    counts ("crisis:12"); `mission_id` is the mission it is sent for (provider routing, budgets)."""
 
     channel: str
     address: str
@@ -69,6 +70,8 @@ class MessageSpec:
     user: User | None = None
     user_id: int | None = None
     sms: str = ""
+    topic: str = ""
+    mission_id: int | None = None
 
 
 # --- Validation ---------------------------------------------------------------------------------------------
@@ -156,7 +159,7 @@ def _values(spec: MessageSpec, *, fast: bool = False) -> dict[str, Any]:
         raise BadInput(_("Extra data must be JSON."), field="data") from exc
     if not isinstance(data, dict) or len(encoded) > MAX_DATA_BYTES:
         raise BadInput(_("Extra data must be a small JSON object."), field="data")
-    if len(spec.kind or "") > 40 or len(spec.dedupe_key or "") > 200:
+    if len(spec.kind or "") > 40 or len(spec.dedupe_key or "") > 200 or len(spec.topic or "") > 40:
         raise BadInput(_("Kind or de-duplication key too long."), field="kind")
     user_id = spec.user_id if spec.user_id is not None else getattr(spec.user, "pk", None)
     address = _check_address(channel, spec.address, fast=fast)
@@ -164,6 +167,7 @@ def _values(spec: MessageSpec, *, fast: bool = False) -> dict[str, Any]:
         "channel": channel, "address": address, "user_id": user_id, "subject": subject, "body": body,
         "url": url, "data": data, "kind": spec.kind or "", "priority": _check_priority(spec.priority),
         "dedupe_key": spec.dedupe_key or "", "subscription_id": int(address) if channel == "push" else None,
+        "topic": spec.topic or "", "mission_id": spec.mission_id,
     }
 
 
@@ -209,7 +213,8 @@ def _queue(spec: MessageSpec) -> Message | None:
 @transaction.atomic
 def notify_address(*, channel: str, address: str, subject: str, body: str, url: str = "",
                    priority: int = Priority.NORMAL, kind: str = "", dedupe_key: str = "",
-                   data: dict[str, Any] | None = None, user: User | None = None, sms: str = "") -> Message | None:
+                   data: dict[str, Any] | None = None, user: User | None = None, sms: str = "", topic: str = "",
+                   mission_id: int | None = None) -> Message | None:
     """Queue to an explicit address (email address, E.164 phone, webhook URL, push subscription id).
     `sms` is the one-segment text used when the channel is "sms".
 
@@ -218,7 +223,7 @@ def notify_address(*, channel: str, address: str, subject: str, body: str, url: 
     message queued first is returned. Malformed input raises BadInput."""
     message = _queue(MessageSpec(channel=channel, address=address, subject=subject, body=body, url=url,
                                  priority=priority, kind=kind, dedupe_key=dedupe_key, data=data, user=user,
-                                 sms=sms))
+                                 sms=sms, topic=topic, mission_id=mission_id))
     if message is not None:
         _kick_on_commit(message.priority)
     return message
@@ -240,7 +245,8 @@ def _user_addresses(user: User, channel: str) -> list[str]:
 @transaction.atomic
 def notify_user(*, user: User, subject: str, body: str, url: str = "", priority: int = Priority.NORMAL,
                 channels: Sequence[str] = ("push", "email"), kind: str = "", dedupe_key: str = "",
-                data: dict[str, Any] | None = None, sms: str = "", fallback: Sequence[str] = ()) -> list[Message]:
+                data: dict[str, Any] | None = None, sms: str = "", fallback: Sequence[str] = (), topic: str = "",
+                mission_id: int | None = None) -> list[Message]:
     """Queue one message per requested channel on which `user` is reachable: push, each active push
     subscription; email, user.email; sms/whatsapp, user.phone when that channel has a provider. The
     `fallback` channels are used only when none of `channels` reaches the user (a citizen who signed up
@@ -258,7 +264,7 @@ def notify_user(*, user: User, subject: str, body: str, url: str = "", priority:
             for address in _user_addresses(user, channel):
                 message = _queue(MessageSpec(channel=channel, address=address, subject=subject, body=body,
                                              url=url, priority=priority, kind=kind, dedupe_key=dedupe_key, data=data,
-                                             user=user, sms=sms))
+                                             user=user, sms=sms, topic=topic, mission_id=mission_id))
                 if message is not None:
                     queued.append(message)
         if queued:
