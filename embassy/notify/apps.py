@@ -11,3 +11,5 @@ class NotifyConfig(AppConfig):
 
     def ready(self) -> None:
         checks.register(check_sms_settings)
+        # Imported here: it loads the models and services (the fallback job registers with the scheduler).
+        from embassy.notify import fallback  # noqa: F401

@@ -95,6 +95,9 @@ class Message(models.Model):
     topic = models.CharField(max_length=40, blank=True, default="")
     mission = models.ForeignKey("missions.Mission", on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="+", db_index=False)
+    # When to check that it was delivered; if it was not, the next channel of data["_then"] is tried
+    # (notify.fallback). None: no fallback, or it has been decided.
+    fallback_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -113,6 +116,7 @@ class Message(models.Model):
             # Receipts name the vendor's id of the message.
             models.Index(fields=["provider_id"], condition=~Q(provider_id=""), name="notify_msg_provider_id"),
             models.Index(fields=["topic", "channel"], condition=~Q(topic=""), name="notify_msg_topic"),
+            models.Index(fields=["fallback_at"], condition=Q(fallback_at__isnull=False), name="notify_msg_fallback"),
         ]
 
     def __str__(self) -> str:

@@ -16,6 +16,7 @@ from itertools import islice
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -30,6 +31,8 @@ from embassy.common.sms import gsm_clean, septets, sms_fit, sms_link
 from embassy.notify import conf
 from embassy.notify.bulk import _insert
 from embassy.notify.channels import channel_available
+from embassy.notify.costs import calling_code_country
+from embassy.notify.inbox import opted_out
 from embassy.notify.models import CHANNELS, Message, Priority, PushSubscription
 from embassy.notify.selectors import require_log_access
 from embassy.notify.subscriptions import push_subscription_delete, push_subscription_save
@@ -56,7 +59,8 @@ class MessageSpec:
     """One message for notify_bulk: the fields of notify_address. `user_id` may stand in for `user`.
     `sms` is the text sent when the channel is "sms" (one GSM-7 segment, link included, see
     embassy.common.sms); without it an SMS is subject, body and url, cut to fit. `topic` groups messages for
-    counts ("crisis:12"); `mission_id` is the mission it is sent for (provider routing, budgets)."""
+    counts ("crisis:12"); `mission_id` is the mission it is sent for (provider routing, budgets). `then`: the
+    channels to try in turn if it is not delivered within NOTIFY_RECEIPT_WAIT_MINUTES (notify.fallback)."""
 
     channel: str
     address: str
@@ -72,6 +76,7 @@ class MessageSpec:
     sms: str = ""
     topic: str = ""
     mission_id: int | None = None
+    then: tuple[str, ...] = ()
 
 
 # --- Validation ---------------------------------------------------------------------------------------------
@@ -152,7 +157,14 @@ def _values(spec: MessageSpec, *, fast: bool = False) -> dict[str, Any]:
         raise BadInput(_("Write a subject or a message."), field="body")
     if len(body) > MAX_BODY:
         raise BadInput(_("The message is too long."), field="body")
-    data = spec.data or {}
+    data = dict(spec.data or {})
+    then = [_check_channel(c) for c in spec.then if c != channel]
+    if then and spec.user_id is None and spec.user is None:
+        raise BadInput(_("Only a message to a user can fall back to another channel."), field="then")
+    if then:
+        data["_then"] = then
+        if "sms" in then:
+            data["_sms"] = _sms_text(spec, subject, body, url) if (subject or body or spec.sms) else ""
     try:
         encoded = json.dumps(data)
     except (TypeError, ValueError) as exc:
@@ -168,6 +180,7 @@ def _values(spec: MessageSpec, *, fast: bool = False) -> dict[str, Any]:
         "url": url, "data": data, "kind": spec.kind or "", "priority": _check_priority(spec.priority),
         "dedupe_key": spec.dedupe_key or "", "subscription_id": int(address) if channel == "push" else None,
         "topic": spec.topic or "", "mission_id": spec.mission_id,
+        "fallback_at": timezone.now() + conf.receipt_wait(_check_priority(spec.priority)) if then else None,
     }
 
 
@@ -197,8 +210,34 @@ def _save(message: Message) -> Message:
     return message
 
 
+def _life_safety(kind: str, priority: int, address: str) -> bool:
+    """A message the law lets us send to someone who opted out: a life-safety kind (NOTIFY_LIFE_SAFETY_KINDS)
+    at SOS or high priority, to a number of a country listed in NOTIFY_OPTOUT_LIFE_SAFETY_COUNTRIES."""
+    countries = settings.NOTIFY_OPTOUT_LIFE_SAFETY_COUNTRIES
+    return (kind in settings.NOTIFY_LIFE_SAFETY_KINDS and priority <= Priority.HIGH
+            and ("*" in countries or calling_code_country(address) in countries))
+
+
+def _opted_out(rows: Sequence[dict[str, Any]]) -> set[int]:
+    """Indexes of the rows (SMS/WhatsApp) whose address opted out of the channel and that may not override it."""
+    phones = [i for i, r in enumerate(rows) if r["channel"] in ("sms", "whatsapp")]
+    if not phones:
+        return set()
+    out: set[tuple[str, str]] = set()
+    for channel in {rows[i]["channel"] for i in phones}:
+        out |= {(channel, a) for a in opted_out(channel, [rows[i]["address"] for i in phones
+                                                           if rows[i]["channel"] == channel])}
+    return {i for i in phones if (rows[i]["channel"], rows[i]["address"]) in out
+            and not _life_safety(rows[i]["kind"], rows[i]["priority"], rows[i]["address"])}
+
+
 def _queue(spec: MessageSpec) -> Message | None:
     message = _build(spec)
+    if message.channel in ("sms", "whatsapp") and _opted_out([{
+            "channel": message.channel, "address": message.address, "kind": message.kind,
+            "priority": message.priority}]):
+        log.info("notify: %s opted out of %s; message skipped", message.address, message.channel)
+        return None
     alive = PushSubscription.objects.filter(id=message.subscription_id or 0, disabled_at__isnull=True)
     if message.channel == "push" and not alive.exists():
         log.info("notify: push subscription %s is gone; message skipped", message.address)
@@ -246,7 +285,7 @@ def _user_addresses(user: User, channel: str) -> list[str]:
 def notify_user(*, user: User, subject: str, body: str, url: str = "", priority: int = Priority.NORMAL,
                 channels: Sequence[str] = ("push", "email"), kind: str = "", dedupe_key: str = "",
                 data: dict[str, Any] | None = None, sms: str = "", fallback: Sequence[str] = (), topic: str = "",
-                mission_id: int | None = None) -> list[Message]:
+                mission_id: int | None = None, then: Sequence[str] = ()) -> list[Message]:
     """Queue one message per requested channel on which `user` is reachable: push, each active push
     subscription; email, user.email; sms/whatsapp, user.phone when that channel has a provider. The
     `fallback` channels are used only when none of `channels` reaches the user (a citizen who signed up
@@ -264,7 +303,8 @@ def notify_user(*, user: User, subject: str, body: str, url: str = "", priority:
             for address in _user_addresses(user, channel):
                 message = _queue(MessageSpec(channel=channel, address=address, subject=subject, body=body,
                                              url=url, priority=priority, kind=kind, dedupe_key=dedupe_key, data=data,
-                                             user=user, sms=sms, topic=topic, mission_id=mission_id))
+                                             user=user, sms=sms, topic=topic, mission_id=mission_id,
+                                             then=tuple(then)))
                 if message is not None:
                     queued.append(message)
         if queued:
@@ -310,6 +350,9 @@ def notify_bulk(*, messages: Iterable[MessageSpec], batch_size: int = 1000) -> i
                                                if values["dedupe_key"] else len(built))
             built.setdefault(key, values)
         rows = list(built.values())
+        if out := _opted_out(rows):
+            skipped += len(out)
+            rows = [r for i, r in enumerate(rows) if i not in out]
         push_ids = {r["subscription_id"] for r in rows if r["subscription_id"]}
         if push_ids:
             alive = set(PushSubscription.objects.filter(id__in=push_ids, disabled_at__isnull=True)
@@ -321,8 +364,31 @@ def notify_bulk(*, messages: Iterable[MessageSpec], batch_size: int = 1000) -> i
             total += _insert(rows)
             _kick_on_commit(min(r["priority"] for r in rows))
     if skipped:
-        log.warning("notify_bulk: %s messages skipped (unusable address or channel)", skipped)
+        log.warning("notify_bulk: %s messages skipped (unusable address or channel, or opted out)", skipped)
     return total
+
+
+def requeue_on(message: Message, channels: Sequence[str]) -> Message | None:
+    """The same message for the same user on the first of `channels` that reaches them, the rest of
+    `channels` as its own fallback (notify.fallback). None when none does."""
+    if message.user_id is None:
+        return None
+    user = User.objects.filter(pk=message.user_id, is_active=True).first()
+    data = {k: v for k, v in (message.data or {}).items() if k not in ("_then", "_sms")}
+    for i, channel in enumerate(channels):
+        if user is None or channel not in CHANNELS:
+            return None
+        for address in _user_addresses(user, channel):
+            spec = MessageSpec(channel=channel, address=address, subject=message.subject, body=message.body,
+                               url=message.url, priority=message.priority, kind=message.kind, data=data, user=user,
+                               sms=(message.data or {}).get("_sms", "") or "", topic=message.topic,
+                               mission_id=message.mission_id, then=tuple(channels[i + 1:]),
+                               dedupe_key=f"then:{message.pk}:{channel}")
+            queued = _queue(spec)
+            if queued is not None:
+                _kick_on_commit(queued.priority)
+                return queued
+    return None
 
 
 # --- Withdrawing queued messages -------------------------------------------------------------------------------
@@ -333,11 +399,12 @@ def messages_cancel(*, kinds: Sequence[str], data: dict[str, Any], reason: str) 
     how many were withdrawn."""
     if not kinds or not data:
         raise BadInput(_("Say which messages to withdraw."), field="kinds")
-    qs = Message.objects.filter(status=Message.Status.QUEUED, kind__in=list(kinds))
+    qs = Message.objects.filter(kind__in=list(kinds))
     for key, value in data.items():
         qs = qs.filter(**{f"data__{key}": value})
-    return qs.update(status=Message.Status.DEAD, last_error=(reason or "withdrawn")[:500], claimed_by="",
-                     claimed_until=None)
+    qs.filter(fallback_at__isnull=False).update(fallback_at=None)  # nor will they fall back to another channel
+    return qs.filter(status=Message.Status.QUEUED).update(
+        status=Message.Status.DEAD, last_error=(reason or "withdrawn")[:500], claimed_by="", claimed_until=None)
 
 
 # --- Operator actions -----------------------------------------------------------------------------------------
