@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -120,6 +121,37 @@ def receipts_apply(account: str, receipts: Sequence[Receipt], *, now: dt.datetim
         if rows:
             hooks.receipts(changed)
     return len(rows)
+
+
+PUSH_RECEIPT_SALT = "notify.push-shown"
+
+
+def receipt_token(message_id: int) -> str:
+    """What the service worker posts back once it has shown a push notification (its delivery receipt): the
+    message id, signed, so that nobody can mark another message delivered."""
+    return signing.Signer(salt=PUSH_RECEIPT_SALT).sign(str(message_id))
+
+
+def push_message_id(token: str) -> int | None:
+    try:
+        return int(signing.Signer(salt=PUSH_RECEIPT_SALT).unsign(token[:100]))
+    except (signing.BadSignature, ValueError):
+        return None
+
+
+def push_shown(message_id: int, *, now: dt.datetime | None = None) -> bool:
+    """A service worker showed this push notification: its delivery receipt. True when it changed anything."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        row = (Message.objects.filter(pk=message_id, channel="push").exclude(receipt__in=("delivered", "read"))
+               .values_list("kind", "data").first())
+        if row is None:
+            return False
+        Message.objects.filter(pk=message_id).update(receipt="delivered", delivered_at=now)
+        kind, data = row
+        hooks.receipts({kind: [("delivered", {**(data or {}), "_message": message_id, "_channel": "push",
+                                              "_at": now.isoformat()})]})
+    return True
 
 
 # --- Inbound -----------------------------------------------------------------------------------------------------

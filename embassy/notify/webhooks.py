@@ -14,6 +14,7 @@ import logging
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
 from embassy.notify import inbox, routing
 from embassy.notify.providers import BadHook, Hook, get_vendor
@@ -54,3 +55,14 @@ def provider_hook(request: HttpRequest, key: str, part: str = "") -> HttpRespons
     inbox.ingest(account, parsed, mission_ids=routing.mission_ids_of(key))
     reply = vendor.reply(account, hook, parsed)
     return HttpResponse(reply.body, status=reply.status, content_type=reply.content_type)
+
+
+@csrf_exempt
+@require_POST
+def push_shown(request: HttpRequest) -> HttpResponse:
+    """The service worker's receipt for a push it showed: the signed message id from the payload."""
+    message_id = inbox.push_message_id(request.body.decode("ascii", "replace"))
+    if message_id is None:
+        return HttpResponse("bad receipt", status=400, content_type="text/plain")
+    inbox.push_shown(message_id)
+    return HttpResponse(status=204)

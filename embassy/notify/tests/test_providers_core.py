@@ -231,3 +231,73 @@ def test_receipts_apply_in_bulk_and_tell_the_apps(adapter: VendorServer) -> None
     assert changed == 1200 and Message.objects.filter(receipt="delivered").count() == 1200
     assert len(got) == 1200 and got[0][0] == "delivered" and "_message" in got[0][1]
     assert inbox.receipts_apply("other-account", [Receipt("id-1", "read")]) == 0
+
+
+def _citizen(phone: str = MY) -> Any:
+    from embassy.common.tests.factories import make_citizen_user
+
+    user = make_citizen_user()
+    user.phone, user.email = phone, "ayu@example.org"
+    user.save()
+    return user
+
+
+def test_an_undelivered_message_is_tried_on_the_next_channel(adapter: VendorServer, settings: Any) -> None:
+    from embassy.notify.fallback import fallback_due
+
+    make_account("wa", adapter.url, channel="whatsapp", sender="1234567890")
+    make_account("sms", adapter.url)
+    adapter.on("POST", "/send", 200, {"id": "wa-1"})
+    adapter.on("POST", "/send", 200, {"id": "sms-1"})
+    user = _citizen()
+    from embassy.notify.services import notify_user
+
+    [first] = notify_user(user=user, subject="Apakah Anda aman?", body="Balas 1 jika aman", channels=("whatsapp",),
+                          then=("sms",), sms="KBRI: Apakah Anda aman? Balas 1 jika aman", kind="test", topic="t:1")
+    drain()
+    first.refresh_from_db()
+    assert first.fallback_at is not None and first.status == "sent"
+    assert fallback_due(now=first.fallback_at) == 1  # handed over, no receipt: SMS next
+    drain()
+    sms = Message.objects.get(channel="sms")
+    assert (sms.body, sms.topic, sms.data.get("_then")) == ("KBRI: Apakah Anda aman? Balas 1 jika aman", "t:1", None)
+    assert adapter.requests[-1].json()["text"] == "KBRI: Apakah Anda aman? Balas 1 jika aman"
+    assert fallback_due(now=first.fallback_at) == 0  # decided once
+
+
+def test_a_delivered_message_does_not_fall_back(adapter: VendorServer) -> None:
+    from embassy.notify.fallback import fallback_due
+    from embassy.notify.services import notify_user
+
+    make_account("gen", adapter.url, channel="whatsapp", sender="1234567890")
+    adapter.on("POST", "/send", 200, {"id": "wa-2"})
+    [first] = notify_user(user=_citizen(), subject="Halo", body="Tes", channels=("whatsapp",), then=("sms",), kind="t")
+    drain()
+    post_hook("gen", {"receipts": [{"id": "wa-2", "status": "delivered"}]})
+    first.refresh_from_db()
+    assert fallback_due(now=first.fallback_at) == 0 and Message.objects.count() == 1
+
+
+def test_whatsapp_starts_conversations_with_templates_and_answers_freely_in_the_window(adapter: VendorServer) -> None:
+    from embassy.notify.channels.whatsapp import WhatsAppChannel
+
+    make_account("wa", adapter.url, channel="whatsapp", sender="1234567890")
+    message = notify_address(channel="whatsapp", address=MY, subject="", body="Apakah Anda aman?",
+                             kind="crisis.rollcall", data={"wa": {"name": "Ayu", "crisis": "Gempa", "link": "https://x/a"}})
+    channel = WhatsAppChannel()
+    channel.prepare([message])
+    out = channel._plan[message.pk][1]
+    assert (out.free_form, out.template.name, out.template.params) == (False, "rollcall_question", ("Ayu", "Gempa", "https://x/a"))
+    Inbound.objects.create(account="wa", provider_id="w-9", channel="whatsapp", sender=MY, text="halo")
+    channel.prepare([message])
+    assert channel._plan[message.pk][1].free_form is True
+
+
+def test_a_push_shown_by_the_service_worker_counts_as_delivered() -> None:
+    from embassy.notify.inbox import receipt_token
+
+    message = Message.objects.create(channel="push", address="1", body="x", kind="test", status="sent")
+    assert Client().post("/hooks/push-shown/", data=receipt_token(message.pk) + "x", content_type="text/plain").status_code == 400
+    assert Client().post("/hooks/push-shown/", data=receipt_token(message.pk), content_type="text/plain").status_code == 204
+    message.refresh_from_db()
+    assert message.receipt == "delivered" and message.delivered_at is not None
