@@ -113,9 +113,10 @@ class Message(models.Model):
             # Purging by age. Deliberately no index led by status: SQLite would prefer it to the partial
             # indexes above and sort every queued row on each claim.
             models.Index(fields=["created_at"], name="notify_msg_created"),
-            # Receipts name the vendor's id of the message.
-            models.Index(fields=["provider_id"], condition=~Q(provider_id=""), name="notify_msg_provider_id"),
-            models.Index(fields=["topic", "channel"], condition=~Q(topic=""), name="notify_msg_topic"),
+            # Receipts name the vendor's id of the message. Not partial: SQLite would not match a parameterised
+            # "provider_id IN (...)" against the condition.
+            models.Index(fields=["provider_id"], name="notify_msg_provider_id"),
+            models.Index(fields=["topic", "channel"], name="notify_msg_topic"),
             models.Index(fields=["fallback_at"], condition=Q(fallback_at__isnull=False), name="notify_msg_fallback"),
         ]
 

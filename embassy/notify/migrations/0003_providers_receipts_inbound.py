@@ -108,11 +108,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='message',
-            index=models.Index(condition=models.Q(('provider_id', ''), _negated=True), fields=['provider_id'], name='notify_msg_provider_id'),
+            index=models.Index(fields=['provider_id'], name='notify_msg_provider_id'),
         ),
         migrations.AddIndex(
             model_name='message',
-            index=models.Index(condition=models.Q(('topic', ''), _negated=True), fields=['topic', 'channel'], name='notify_msg_topic'),
+            index=models.Index(fields=['topic', 'channel'], name='notify_msg_topic'),
         ),
         migrations.AddIndex(
             model_name='message',
