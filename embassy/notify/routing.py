@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
 
 from embassy.common import crypto
 from embassy.common.links import absolute
@@ -91,6 +93,20 @@ _cache: dict[str, Any] = {"at": 0.0, "routes": None}
 def invalidate() -> None:
     with _lock:
         _cache["routes"] = None
+
+
+def assume_none() -> None:
+    """Start from "no accounts" without asking the database (tests: a fresh database has none; the signals
+    below drop this as soon as one is written)."""
+    with _lock:
+        _cache["routes"], _cache["at"] = [], time.monotonic()
+
+
+@receiver([post_save, post_delete], sender=ProviderAccount)
+@receiver(m2m_changed, sender=ProviderAccount.missions.through)
+def _changed(**kwargs: Any) -> None:
+    """This process sees a change at once; the others within NOTIFY_PROVIDER_CACHE_SECONDS."""
+    invalidate()
 
 
 def _load() -> list[Route]:
