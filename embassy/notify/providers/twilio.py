@@ -109,7 +109,7 @@ def error_text(code: object, message: str = "") -> str:
     return ": ".join(words)
 
 
-class _HttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio ships no type information
+class _HttpClient(TwilioHttpClient):
     """The library's HTTP client, sending to `base_url` and keeping the last response (see the module doc)."""
 
     def __init__(self, base_url: str, timeout: float) -> None:
