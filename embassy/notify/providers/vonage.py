@@ -38,8 +38,8 @@ are read.
   the core can do later; the Inbound contract does not carry concat-ref/part yet.
 - verify: the `sig` parameter over the sorted parameters (Vonage's "signed webhooks"), with the signature
   secret and the account's method; HMAC methods go through the SDK's own `Auth.check_signature`, and
-  "md5hash", which the v4 SDK dropped, is computed here as the v3 SDK did (`vonage.Client.signature`). A `timestamp` more than
-  5 minutes away from now is refused (replay). Unsigned → False.
+  "md5hash", which the v4 SDK dropped, is computed here as the v3 SDK did (`vonage.Client.signature`).
+  A `timestamp` more than 5 minutes away from now is refused (replay). Unsigned → False.
 """
 
 from __future__ import annotations
