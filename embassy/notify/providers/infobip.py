@@ -115,7 +115,8 @@ def _error_detail(status: int, body: str | None) -> str:
     except ValueError:
         data = None
     if isinstance(data, dict):
-        exception = (data.get("requestError") or {}).get("serviceException") or {}
+        request_error = data.get("requestError")
+        exception = request_error.get("serviceException") if isinstance(request_error, dict) else None
         if isinstance(exception, dict) and (exception.get("messageId") or exception.get("text")):
             detail = f"{exception.get('messageId', '')}: {exception.get('text', '')}"
         elif data.get("errorCode") or data.get("description"):
@@ -156,12 +157,12 @@ class InfobipVendor(BaseVendor):
 
         webhooks = SmsWebhooks(
             delivery=SmsMessageDeliveryReporting(url=out.status_url) if out.status_url else None,
-            content_type="application/json",
-            callback_data=str(out.message_id),
+            contentType="application/json",  # the models' aliases: what mypy sees without pydantic's plugin
+            callbackData=str(out.message_id),
         )
         message = SmsMessage(
             sender=out.sender or account.sender or None,
-            destinations=[SmsDestination(to=out.to.lstrip("+"), message_id=message_id)],
+            destinations=[SmsDestination(to=out.to.lstrip("+"), messageId=message_id)],
             content=SmsMessageContent(actual_instance=SmsTextContent(text=out.text)),
             webhooks=webhooks,
         )
@@ -261,7 +262,8 @@ def _inbound(result: Mapping[str, Any]) -> Inbound:
     sender = sender if sender.startswith("+") else f"+{sender}"
     text = result.get("text")
     if not isinstance(text, str):
-        text = result.get("cleanText") if isinstance(result.get("cleanText"), str) else ""
+        clean = result.get("cleanText")
+        text = clean if isinstance(clean, str) else ""
     return Inbound(
         provider_id=result["messageId"], sender=sender, to=str(result.get("to") or ""), text=text,
         at=parse_time(result.get("receivedAt")),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import socket
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -67,10 +68,19 @@ def hook(body: Any, authorization: str | None = None) -> Hook:
     return Hook("POST", "https://embassy.example/hooks/notify/ib-my/", headers, raw)
 
 
-@pytest.fixture
-def vendor():
+@pytest.fixture(scope="module")
+def module_server() -> Iterator[VendorServer]:
     with VendorServer() as server:
         yield server
+
+
+@pytest.fixture
+def vendor(module_server: VendorServer) -> VendorServer:
+    """One server per module (stopping one takes half a second); each test starts with no requests and no
+    scripted answers."""
+    module_server.requests.clear()
+    module_server._script.clear()
+    return module_server
 
 
 # --- sending -------------------------------------------------------------------------------------------
@@ -172,6 +182,19 @@ def test_http_errors_are_retried_or_failed(vendor: VendorServer, status: int, bo
     assert f"HTTP {status}" in result.error
     if isinstance(body, dict):
         assert body["requestError"]["serviceException"]["text"] in result.error
+
+
+def test_the_v3_error_body_is_read_too(vendor: VendorServer) -> None:
+    """The shape of the SDK's ApiError model (errorCode, description, action, violations, resources)."""
+    vendor.on("POST", SEND, 400, {
+        "errorCode": "E400", "description": "Request cannot be processed.",
+        "action": "Check the syntax, violations and adjust the request.",
+        "violations": [{"property": "messages[0].destinations[0].to", "violation": "must not be blank"}],
+        "resources": [],
+    })
+    result = InfobipVendor().send(account(vendor.url), outgoing())
+    assert result.outcome is Outcome.FAILED
+    assert "E400: Request cannot be processed." in result.error
 
 
 def test_a_rate_limit_answer_carries_retry_after(vendor: VendorServer) -> None:
