@@ -83,16 +83,17 @@ class Message(models.Model):
     dedupe_key = models.CharField(max_length=200, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # (db_default: raw INSERTs that predate a column, e.g. common.bulk callers, still store a valid row.)
     # Which provider account took it (ProviderAccount.key) and what its receipts said since: "" (none yet),
     # sent (accepted by the network), delivered, read, failed. `status` stays the outbox's own state.
-    provider = models.CharField(max_length=40, blank=True, default="")
-    receipt = models.CharField(max_length=9, blank=True, default="")
-    receipt_error = models.CharField(max_length=300, blank=True, default="")
+    provider = models.CharField(max_length=40, blank=True, default="", db_default="")
+    receipt = models.CharField(max_length=9, blank=True, default="", db_default="")
+    receipt_error = models.CharField(max_length=300, blank=True, default="", db_default="")
     delivered_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
     # What the message belongs to, for counts ("crisis:12"), and the mission it is sent for (provider
     # routing, budgets). Both optional.
-    topic = models.CharField(max_length=40, blank=True, default="")
+    topic = models.CharField(max_length=40, blank=True, default="", db_default="")
     mission = models.ForeignKey("missions.Mission", on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="+", db_index=False)
     # When to check that it was delivered; if it was not, the next channel of data["_then"] is tried
