@@ -78,7 +78,7 @@ class ProviderChannel(BaseChannel):
     def _languages(self, messages: Sequence[Message]) -> dict[int, str]:
         ids = {m.user_id for m in messages if m.user_id}
         found = dict(User.objects.filter(id__in=ids).values_list("id", "language")) if ids else {}
-        return {m.pk: (found.get(m.user_id) or "id") for m in messages}
+        return {m.pk: ((found.get(m.user_id) if m.user_id else None) or "id") for m in messages}
 
     def prepare(self, messages: Sequence[Message]) -> None:
         self._plan = {}

@@ -49,8 +49,14 @@ def adapter() -> Any:
 
 def post_hook(key: str, payload: Any, *, secret: str = SECRET, raw: bytes | None = None) -> Any:
     body = raw if raw is not None else json.dumps(payload).encode()
-    headers = {"HTTP_X_SIGNATURE_256": signature(secret, body)} if secret else {}
-    return Client().post(f"/hooks/notify/{key}/", data=body, content_type="application/json", **headers)
+    headers = {"X-Signature-256": signature(secret, body)} if secret else {}
+    return Client().post(f"/hooks/notify/{key}/", data=body, content_type="application/json", headers=headers)
+
+
+def queue(**kwargs: Any) -> Message:
+    message = notify_address(**kwargs)
+    assert message is not None
+    return message
 
 
 def drain() -> None:
@@ -64,7 +70,8 @@ def test_credentials_are_sealed_and_shown_masked(adapter: VendorServer) -> None:
         cursor.execute("SELECT credentials FROM notify_provideraccount")
         stored = cursor.fetchone()[0]
     assert "tok-ib-my" not in stored and SECRET not in stored and stored.startswith("ek1:")
-    assert routing.account("ib-my").credentials["token"] == "tok-ib-my"
+    account = routing.account("ib-my")
+    assert account is not None and account.credentials["token"] == "tok-ib-my"
     assert routing.mask("tok-ib-my-abcdef") == "••••••••cdef" and routing.mask("short") == "•••••"
 
 
@@ -102,7 +109,7 @@ def test_an_account_refused_by_its_vendor_hands_the_message_to_the_next(adapter:
     make_account("second", adapter.url, rank=2)
     adapter.on("POST", "/send", 403, {"error": "account suspended"})
     adapter.on("POST", "/send", 200, {"id": "p-2"})
-    message = notify_address(channel="sms", address=MY, subject="", body="Tes", kind="test")
+    message = queue(channel="sms", address=MY, subject="", body="Tes", kind="test")
     dispatch_due()
     message.refresh_from_db()
     assert (message.status, message.provider) == ("queued", "first")
@@ -116,7 +123,7 @@ def test_an_account_refused_by_its_vendor_hands_the_message_to_the_next(adapter:
 def _sent_message(adapter: VendorServer, provider_id: str = "p-9") -> Message:
     make_account("gen", adapter.url)
     adapter.on("POST", "/send", 200, {"id": provider_id})
-    message = notify_address(channel="sms", address=MY, subject="", body="Apakah Anda aman?", kind="test")
+    message = queue(channel="sms", address=MY, subject="", body="Apakah Anda aman?", kind="test")
     drain()
     message.refresh_from_db()
     assert message.provider_id == provider_id
@@ -127,6 +134,7 @@ def test_signed_receipts_move_a_message_forward_and_never_back(adapter: VendorSe
     message = _sent_message(adapter)
     assert post_hook("gen", {"receipts": [{"id": "p-9", "status": "delivered", "at": "2026-12-03T01:02:03Z"}]}).status_code == 200
     message.refresh_from_db()
+    assert message.delivered_at is not None
     assert (message.receipt, message.delivered_at.isoformat()) == ("delivered", "2026-12-03T01:02:03+00:00")
     post_hook("gen", {"receipts": [{"id": "p-9", "status": "sent"}, {"id": "p-9", "status": "failed", "error": "x"}]})
     message.refresh_from_db()
@@ -180,8 +188,15 @@ def test_an_empty_inbound_message_is_kept_and_marked_ignored(adapter: VendorServ
 
 def test_handlers_see_only_new_messages_in_order(adapter: VendorServer) -> None:
     seen: list[tuple[str, str]] = []
-    inbox.on_inbound("z-test-second", lambda m: seen.append(("second", m.text)) or inbox.Outcome("second"), order=99)
-    inbox.on_inbound("z-test-first", lambda m: seen.append(("first", m.text)) or None, order=98)
+    def first(m: inbox.InboundText) -> None:
+        seen.append(("first", m.text))
+
+    def second(m: inbox.InboundText) -> inbox.Outcome:
+        seen.append(("second", m.text))
+        return inbox.Outcome("second")
+
+    inbox.on_inbound("z-test-second", second, order=99)
+    inbox.on_inbound("z-test-first", first, order=98)
     try:
         account = Account(key="acc", vendor="generic", channel="whatsapp")
         row, new = inbox.inbound_store(account, InboundItem("w-1", MY, "", "Halo"))
@@ -212,7 +227,7 @@ def test_stop_opts_out_of_ordinary_messages_but_not_of_life_safety_ones(adapter:
 def test_the_development_sink_counts_as_delivered(settings: Any) -> None:
     settings.NOTIFY_SMS_URL = ""
     settings.NOTIFY_DEV_SINK = True
-    message = notify_address(channel="sms", address=MY, subject="", body="Tes", kind="test")
+    message = queue(channel="sms", address=MY, subject="", body="Tes", kind="test")
     drain()
     message.refresh_from_db()
     assert (message.status, message.receipt) == ("sent", "delivered") and message.delivered_at is not None
@@ -282,11 +297,12 @@ def test_whatsapp_starts_conversations_with_templates_and_answers_freely_in_the_
     from embassy.notify.channels.whatsapp import WhatsAppChannel
 
     make_account("wa", adapter.url, channel="whatsapp", sender="1234567890")
-    message = notify_address(channel="whatsapp", address=MY, subject="", body="Apakah Anda aman?",
+    message = queue(channel="whatsapp", address=MY, subject="", body="Apakah Anda aman?",
                              kind="crisis.rollcall", data={"wa": {"name": "Ayu", "crisis": "Gempa", "link": "https://x/a"}})
     channel = WhatsAppChannel()
     channel.prepare([message])
     out = channel._plan[message.pk][1]
+    assert out.template is not None
     assert (out.free_form, out.template.name, out.template.params) == (False, "rollcall_question", ("Ayu", "Gempa", "https://x/a"))
     Inbound.objects.create(account="wa", provider_id="w-9", channel="whatsapp", sender=MY, text="halo")
     channel.prepare([message])
