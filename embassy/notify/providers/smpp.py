@@ -118,10 +118,9 @@ class Link:
     alphabet: str = "gsm"
 
 
-def link_of(account: Account) -> Link:
-    """The account's link; ValueError with an operator-readable reason when it cannot work."""
+def _link(account: Account) -> Link:
     opt = account.option
-    link = Link(
+    return Link(
         key=account.key, host=str(opt("host", "") or ""), port=int(opt("port", 2775) or 2775),
         system_id=account.secret("system_id"), password=account.secret("password"),
         system_type=str(opt("system_type", "") or ""), tls=bool(opt("tls", False)),
@@ -130,6 +129,15 @@ def link_of(account: Account) -> Link:
         sessions=max(1, int(opt("sessions", 1) or 1)), bind=str(opt("bind", "transmitter")),
         dlr_id=str(opt("dlr_id", "same")), alphabet=str(opt("default_alphabet", "gsm")),
     )
+
+
+def link_of(account: Account) -> Link:
+    """The account's link; ValueError with an operator-readable reason when it cannot work."""
+    try:
+        link = _link(account)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"SMPP account {account.key!r}: port, timeout, enquire_link and sessions must be "
+                         f"numbers ({exc})") from exc
     problems = [
         "no host" if not link.host else "",
         "system_id must be 1 to 15 characters" if not 0 < len(link.system_id) <= 15 else "",
@@ -138,6 +146,7 @@ def link_of(account: Account) -> Link:
         "bind must be transmitter or transceiver" if link.bind not in ("transmitter", "transceiver") else "",
         "dlr_id must be same, dec-to-hex or hex-to-dec" if link.dlr_id not in ("same", "dec-to-hex", "hex-to-dec") else "",
         "default_alphabet must be gsm, latin-1 or ascii" if link.alphabet not in ALPHABETS else "",
+        "timeout and enquire_link must be above 0 seconds" if min(link.timeout, link.enquire_link) <= 0 else "",
     ]
     if any(problems):
         raise ValueError(f"SMPP account {account.key!r}: " + "; ".join(p for p in problems if p))
@@ -193,10 +202,13 @@ class SmppClient(smpplib.client.Client):
     """smpplib's client with a verified TLS connection, a tolerant reader and a quiet disconnect."""
 
     def connect(self) -> None:
+        raw = None
         try:
             raw = socket.create_connection((self.host, self.port), timeout=self.timeout)
             self._socket = self._ssl_context.wrap_socket(raw, server_hostname=self.host) if self._ssl_context else raw
         except OSError as exc:  # ssl.SSLError included
+            if raw is not None:
+                raw.close()
             raise smpplib.exceptions.ConnectionError(f"cannot connect to {self.host}:{self.port}: {exc}") from exc
         self.state = C.SMPP_CLIENT_STATE_OPEN
 

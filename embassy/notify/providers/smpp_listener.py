@@ -28,11 +28,13 @@ receipt without an id, an unknown state) is answered ESME_ROK and logged: retryi
 Provider id of an inbound message: SMPP 3.4 gives a mobile-originated message no id, and a redelivered
 deliver_sm differs from the first only in its sequence number. So the id is a hash of what a redelivery
 repeats (source, destination, data_coding, user_message_reference, the concatenation reference and the
-octets of the text) and of the current "mo_window_s" window (600 s): a redelivery - which follows a lost
-answer by seconds to minutes - gets the id again and the core stores it once, while the same words sent
-again later ("1" to the next roll-call) are a new message. Two identical texts from one person within one
-window count once; a redelivery that straddles a window boundary counts twice: both are rare, and the
-second is the harmless one (every inbound handler tolerates a repeated "1" or a repeated case message).
+octets of the text) and of the current "mo_window_s" window (600 s). The id only matters when the core stored
+a message whose answer was then lost (a crash or a dropped line right after `on_parsed`; when `on_parsed`
+raised, nothing was stored): the SMSC redelivers within seconds to minutes, the id is the same, and the
+core stores it once. The same words sent again later ("1" to the next roll-call) are a new message, which an
+id from the content alone (forever) would swallow. The costs: two identical texts from one person within
+one window count once, and a redelivery that straddles a window boundary counts twice; both are rare, and
+a repeated "1" or "AMAN" changes nothing.
 """
 
 from __future__ import annotations
@@ -221,8 +223,8 @@ class _Group:
 class Assembler:
     """Mobile-originated messages, put together from their parts."""
 
-    def __init__(self, account: Account, link: Link, options: ListenOptions) -> None:
-        self.account, self.link, self.options = account, link, options
+    def __init__(self, link: Link, options: ListenOptions) -> None:
+        self.link, self.options = link, options
         self.groups: dict[tuple[str, str, int, int], _Group] = {}
 
     def inbound(self, pdu: Any) -> tuple[Inbound | None, tuple[str, str, int, int] | None]:
@@ -232,7 +234,8 @@ class Assembler:
         if part is None:
             return self._message(pdu, [octets]), None
         key = (source, to, part[0], part[1])
-        group = self.groups.setdefault(key, _Group(time.monotonic(), pdu.data_coding or 0, pdu.source_addr_ton or 0))
+        group = self.groups.setdefault(key, _Group(time.monotonic(), pdu.data_coding or 0,
+                                                   pdu.source_addr_ton or 0))
         group.parts[part[2]] = octets
         if len(group.parts) < part[1]:
             return None, None
@@ -274,7 +277,7 @@ def listen(account: Account, on_parsed: OnParsed, stop: threading.Event) -> None
     mode = str(account.option("listen_bind", "receiver"))
     if mode not in ("receiver", "transceiver"):
         raise ValueError(f"SMPP account {account.key!r}: listen_bind must be receiver or transceiver")
-    assembler = Assembler(account, link, options)
+    assembler = Assembler(link, options)
     pause = options.reconnect_s
     while not stop.is_set():
         try:

@@ -269,6 +269,16 @@ def test_idle_binds_are_kept_alive_and_unbound_on_close(smsc: Smsc, vendor: Smpp
     assert smsc.count("unbind", direction="in") == 1
 
 
+def test_a_transceiver_bind_leaves_receipts_to_the_listener(smsc: Smsc, vendor: SmppVendor) -> None:
+    """A receipt that reaches the sending bind is refused with a temporary error, never acknowledged unread."""
+    result = vendor.send(account(smsc, bind="transceiver", enquire_link=0.1), out("AMAN?"))
+
+    assert result.outcome is Outcome.SENT
+    assert smsc.count("bind_transceiver") == 1
+    assert smsc.wait(lambda: smsc.count("deliver_sm_resp", status=C.SMPP_ESME_RX_T_APPN) >= 1)
+    assert smsc.count("deliver_sm_resp", status=C.SMPP_ESME_ROK) == 0
+
+
 def test_smpp_has_no_webhooks(smsc: Smsc) -> None:
     vendor = get_vendor("smpp")
     hook = Hook(method="POST", url="https://example.org/hooks/notify/kl-smpp/", headers={}, body=b"id:1 stat:DELIVRD")
@@ -363,6 +373,17 @@ def test_a_message_in_parts_is_reported_once_whole(smsc: Smsc, listening: Callab
     assert message.text == text
     assert smsc.wait(lambda: smsc.count("deliver_sm_resp", status=C.SMPP_ESME_ROK) == 2)
     assert len(inbox.parsed) == 1
+
+
+def test_a_message_whose_last_part_never_comes_is_reported_with_a_gap(smsc: Smsc,
+                                                                      listening: Callable[..., Inbox]) -> None:
+    inbox = listening(mo_parts_s=0.05)
+    smsc.mo("60123456789", "74474", octets=b"\x05\x00\x03\x07\x03\x01" + b"TOLONG kami di", esm_class=0x40)
+    smsc.mo("60123456789", "74474", octets=b"\x05\x00\x03\x07\x03\x03" + b"Jalan Ampang", esm_class=0x40)
+
+    [message] = inbox.inbound(1)
+    assert message.text == "TOLONG kami di … Jalan Ampang"
+    assert message.sender == "+60123456789"
 
 
 def test_a_deliver_sm_refused_after_on_parsed_raised_comes_again(smsc: Smsc, listening: Callable[..., Inbox]) -> None:
