@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 from embassy.citizens.panels import home_panel_add
 from embassy.citizens.signals import whereabouts_changed
-from embassy.notify.hooks import on_delivered
+from embassy.notify.hooks import on_receipt
 
 
 class CrisesConfig(AppConfig):
@@ -20,6 +20,8 @@ class CrisesConfig(AppConfig):
             affected_citizens_changed(citizen_ids)
 
         whereabouts_changed.connect(whereabouts, weak=False, dispatch_uid="crises.whereabouts")
-        on_delivered(asking.KIND_ASK, asking.rollcall_reached)
+        # Reached = the provider's receipt says delivered (or read); the person's own question only: a contact's
+        # message reaching the contact says nothing of the person.
+        on_receipt(asking.KIND_ASK, asking.rollcall_delivered)
         # On the citizen's home page: the "are you safe?" question, as in the message.
         home_panel_add(lambda user: {"rollcalls": own_rollcalls(user=user)})
