@@ -12,7 +12,7 @@ class CrisesConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here, not at the top: these modules load models, which Django allows once apps are ready.
-        from embassy.crises import asking
+        from embassy.crises import asking, inbound
         from embassy.crises.affected import affected_citizens_changed
         from embassy.crises.selectors import own_rollcalls
 
@@ -23,5 +23,6 @@ class CrisesConfig(AppConfig):
         # Reached = the provider's receipt says delivered (or read); the person's own question only: a contact's
         # message reaching the contact says nothing of the person.
         on_receipt(asking.KIND_ASK, asking.rollcall_delivered)
+        inbound.register()  # replies to the roll-call by SMS/WhatsApp (notify.inbox, order 10)
         # On the citizen's home page: the "are you safe?" question, as in the message.
         home_panel_add(lambda user: {"rollcalls": own_rollcalls(user=user)})
