@@ -17,7 +17,10 @@ from embassy.common.sms import fits
 from embassy.common.tests.factories import bearer, make_citizen_user, staff_client
 from embassy.missions.contact import hotline_for
 from embassy.missions.models import Mission
+from embassy.notify.dispatch import dispatch_due
 from embassy.notify.models import Inbound, Message, OptOut, ProviderAccount
+from embassy.notify.tests.test_providers_core import make_account, post_hook
+from embassy.notify.tests.vendor_server import VendorServer
 from embassy.sos import notices
 from embassy.sos.models import SMS_SOURCE, Case, Category, Event, Priority
 from embassy.sos.services import cases_escalate_overdue
@@ -265,3 +268,26 @@ def test_a_shared_phone_joins_the_record_with_the_open_case() -> None:
     row, _new = text_in("Kami di masjid", sender=SITI)
     assert row.outcome == "case-message" and Case.objects.get(citizen=child).events.filter(
         text="Kami di masjid").exists()
+
+
+def test_through_the_providers_webhook_retries_and_forgeries_make_one_case(kl_officer: Any) -> None:
+    """End to end through a generic provider account of KBRI Kuala Lumpur: its signed webhook, retried three
+    times, makes one case at the account's mission (the text has no position and the number no record); a
+    forged call changes nothing; the acknowledgement goes out through the same account to the vendor."""
+    with VendorServer() as vendor:
+        vendor.on("POST", "/send", 200, {"id": "ack-1", "status": "accepted"})
+        make_account("kl-sms", vendor.url, missions=[_mission("KBRI-KUALA-LUMPUR")], inbound_number="+60312345678")
+        payload = {"inbound": [{"id": "in-sos-1", "from": "60198765432", "to": "+60312345678",
+                                "text": PREFILLED_NO_POSITION}]}
+        for _ in range(3):
+            assert post_hook("kl-sms", payload).status_code == 200
+        assert post_hook("kl-sms", {"inbound": [{"id": "in-sos-2", "from": "60198765432", "text": "SOS"}]},
+                         secret="forged").status_code == 403
+        case = Case.objects.select_related("citizen").get()
+        assert (case.mission.code, case.routing_rule, case.unverified) == ("KBRI-KUALA-LUMPUR", "inbound-account",
+                                                                           True)
+        assert Inbound.objects.get().outcome == "sos"
+        while dispatch_due():
+            pass
+        sent = [r.json() for r in vendor.requests if r.route == "/send"]
+        assert [r["to"] for r in sent] == [STRANGER] and case.reference in sent[0]["text"]
