@@ -102,8 +102,8 @@ NOTIFY_WHATSAPP_TEMPLATES = json.loads(os.environ.get("NOTIFY_WHATSAPP_TEMPLATES
 NOTIFY_WHATSAPP_LANGUAGES = {"id": "id", "en": "en", **{
     k: v for k, _s, v in (i.partition("=") for i in env_list("NOTIFY_WHATSAPP_LANGUAGES"))}}
 NOTIFY_WHATSAPP_WINDOW_HOURS = float(os.environ.get("NOTIFY_WHATSAPP_WINDOW_HOURS", "24"))
-# Opt-outs (STOP, BERHENTI…) are honoured, except for life-safety messages (priority SOS/HIGH of these
-# kinds) in the countries listed here ("*": every country; "": none), where the law allows it.
+# Opt-outs (STOP, BERHENTI…) are honoured, except for life-safety messages (of these
+# kinds, any priority) in the countries listed here ("*": every country; "": none), where the law allows it.
 NOTIFY_LIFE_SAFETY_KINDS = env_list(
     "NOTIFY_LIFE_SAFETY_KINDS", "crisis.rollcall,crisis.contact,crisis.notice,sos.received,sos.message,sos.ack")
 NOTIFY_OPTOUT_LIFE_SAFETY_COUNTRIES = env_list("NOTIFY_OPTOUT_LIFE_SAFETY_COUNTRIES", "*")

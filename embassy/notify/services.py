@@ -210,11 +210,12 @@ def _save(message: Message) -> Message:
     return message
 
 
-def _life_safety(kind: str, priority: int, address: str) -> bool:
-    """A message the law lets us send to someone who opted out: a life-safety kind (NOTIFY_LIFE_SAFETY_KINDS)
-    at SOS or high priority, to a number of a country listed in NOTIFY_OPTOUT_LIFE_SAFETY_COUNTRIES."""
+def _life_safety(kind: str, address: str) -> bool:
+    """A message the law lets us send to someone who opted out: a life-safety kind (NOTIFY_LIFE_SAFETY_KINDS,
+    at any priority: the roll-call goes out at BULK) to a number of a country listed in
+    NOTIFY_OPTOUT_LIFE_SAFETY_COUNTRIES."""
     countries = settings.NOTIFY_OPTOUT_LIFE_SAFETY_COUNTRIES
-    return (kind in settings.NOTIFY_LIFE_SAFETY_KINDS and priority <= Priority.HIGH
+    return (kind in settings.NOTIFY_LIFE_SAFETY_KINDS
             and ("*" in countries or calling_code_country(address) in countries))
 
 
@@ -228,7 +229,7 @@ def _opted_out(rows: Sequence[dict[str, Any]]) -> set[int]:
         out |= {(channel, a) for a in opted_out(channel, [rows[i]["address"] for i in phones
                                                            if rows[i]["channel"] == channel])}
     return {i for i in phones if (rows[i]["channel"], rows[i]["address"]) in out
-            and not _life_safety(rows[i]["kind"], rows[i]["priority"], rows[i]["address"])}
+            and not _life_safety(rows[i]["kind"], rows[i]["address"])}
 
 
 def _queue(spec: MessageSpec) -> Message | None:
