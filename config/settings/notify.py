@@ -122,3 +122,6 @@ NOTIFY_PRICES = os.environ.get("NOTIFY_PRICES", "")
 # Missions' monthly budgets are rows of notify.MissionBudget (admin). At this share of a budget the head of mission
 # and headquarters are told, once a month.
 NOTIFY_BUDGET_ALERT_PERCENT = float(os.environ.get("NOTIFY_BUDGET_ALERT_PERCENT", "80"))
+# Each process re-reads missions' budgets and month-to-date spend after this many seconds, adding meanwhile what it
+# queued itself (notify.budget): a budget edited in the admin applies everywhere within this time.
+NOTIFY_BUDGET_CACHE_SECONDS = float(os.environ.get("NOTIFY_BUDGET_CACHE_SECONDS", "10"))

@@ -3,11 +3,15 @@ at NOTIFY_BUDGET_ALERT_PERCENT (80 %), and a spent budget holds back ordinary me
 ones. Issue 12, "Cost and reach"; docs/messaging.md, "Cost and budgets".
 
 How it works, at queue time (services._queue and notify_bulk call `budget_check`, once per batch):
-- every SMS and WhatsApp row gets its estimated cost (notify.costs: segments × the price for the number's
-  country); a row without a price gets None and counts for nothing — no price is guessed;
-- for the rows sent for a mission (Message.mission) one query per batch reads the missions' budgets for
-  this month, their month-to-date spend (the sum of Message.cost over the notify_msg_spend index, read
-  without touching the table) and whether this month's alert went out. No mission, no query;
+- every SMS and WhatsApp row gets its estimated cost (notify.costs: the price for the number's country, per
+  message; an SMS row is one segment, the outbox fits every SMS to one); a row without a price gets None and
+  counts for nothing — no price is guessed;
+- for the rows sent for a mission (Message.mission), one query reads the missions' budgets for this month,
+  their month-to-date spend (the sum of Message.cost over the notify_msg_spend index, read without touching
+  the table) and whether this month's alert went out. Each process keeps what it read for
+  NOTIFY_BUDGET_CACHE_SECONDS and adds what it queues meanwhile: so the query runs at most once per batch,
+  and a roll-call of 100,000 messages in 1,000 batches reads the growing sum a few times, not 1,000 (the
+  spend of other processes is seen at the next read). No mission, no query;
 - walking the batch in order, once a mission's spend has reached its amount, rows that are not life-safety
   are held back: stored as dead messages whose last error says why (so they show in the notification log,
   and headquarters can send one again), counted in BudgetMonth.held and logged. Life-safety messages
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -71,7 +76,7 @@ class Budget:
     mission_id: int
     amount: Decimal
     currency: str
-    spent: Decimal  # month to date, before the batch
+    spent: Decimal  # month to date, when read
     alerted: bool
 
 
@@ -82,8 +87,9 @@ def budgets_for(mission_ids: set[int] | list[int], *, now: dt.datetime | None = 
              .order_by().values("mission_id").annotate(total=Sum("cost")).values("total"))
     alerted = BudgetMonth.objects.filter(mission_id=OuterRef("mission_id"), month=start.date(),
                                          alerted_at__isnull=False)
+    total = Subquery(spent, output_field=DecimalField(max_digits=20, decimal_places=5))
     rows = (MissionBudget.objects.filter(Q(month=start.date()) | Q(month__isnull=True), mission_id__in=mission_ids)
-            .order_by().annotate(spent=Subquery(spent, output_field=DecimalField(max_digits=20, decimal_places=5)), alerted=Exists(alerted))
+            .order_by().annotate(spent=total, alerted=Exists(alerted))
             .values_list("mission_id", "month", "amount", "currency", "spent", "alerted"))
     found: dict[int, Budget] = {}
     months: set[int] = set()
@@ -95,6 +101,41 @@ def budgets_for(mission_ids: set[int] | list[int], *, now: dt.datetime | None = 
         found[mission_id] = Budget(mission_id, Decimal(amount), currency, Decimal(total or 0).quantize(
             Decimal("0.00001")), bool(was_alerted))
     return found
+
+
+# --- The per-process view of this month's budgets -----------------------------------------------------------
+@dataclass
+class _Entry:
+    budget: Budget | None  # None: the mission has no budget this month (or one in another currency)
+    spent: Decimal  # the aggregate when read, plus what this process queued since
+    alerted: bool
+    read_at: float  # time.monotonic()
+
+
+_cache: dict[tuple[int, dt.date], _Entry] = {}
+
+
+def budget_invalidate() -> None:
+    """Forget the budgets and spends read so far (the admin calls it on save; other processes re-read theirs
+    after NOTIFY_BUDGET_CACHE_SECONDS)."""
+    _cache.clear()
+
+
+def _entries(missions: set[int], start: dt.datetime, currency: str) -> dict[int, _Entry]:
+    """This month's budget and spend of each mission, re-read (one query for all the stale ones) when older than
+    NOTIFY_BUDGET_CACHE_SECONDS. Why not per batch: the spend is a sum over the month's rows, so reading it for
+    each of a roll-call's 1,000 batches would cost time growing with the square of its size."""
+    month, clock, ttl = start.date(), time.monotonic(), float(settings.NOTIFY_BUDGET_CACHE_SECONDS)
+    stale = [m for m in missions if (e := _cache.get((m, month))) is None or clock - e.read_at >= ttl]
+    if stale:
+        for key in [k for k in list(_cache) if k[1] != month]:  # a new month: last month's entries go
+            _cache.pop(key, None)
+        fresh = budgets_for(stale, now=start)
+        for m in stale:
+            b = fresh.get(m)
+            b = b if b is not None and _same_currency(b, currency) else None
+            _cache[(m, month)] = _Entry(b, b.spent if b else Decimal(0), b.alerted if b else False, clock)
+    return {m: _cache[(m, month)] for m in missions}
 
 
 @dataclass
@@ -125,36 +166,39 @@ class BudgetCheck:
 
 
 def budget_check(rows: list[dict[str, Any]], *, now: dt.datetime | None = None) -> BudgetCheck:
-    """Set each row's estimated "cost" (rows are services' validated values) and hold back, in order, the rows
-    of missions whose budget is spent, except life-safety ones. At most one query (none without a mission)."""
+    """Set the estimated "cost" of each SMS and WhatsApp row (rows are services' validated values; the others
+    have none) and hold back, in order, the rows of missions whose budget is spent, except life-safety ones.
+    At most one query (none without a mission, nor while this process's view of the budgets is fresh)."""
     table = prices()
+    unit = table.unit_for
     missions: set[int] = set()
-    for r in rows:
-        if r["channel"] in PRICED:
-            r["cost"] = table.message_cost(r["channel"], r["address"], r["body"])
-            if r["mission_id"] is not None:
-                missions.add(r["mission_id"])
-        else:
-            r["cost"] = None
+    for r in rows:  # the hot path of a 100,000-message roll-call: kept to a few lookups per row
+        channel = r["channel"]
+        if channel in PRICED:
+            # One SMS segment: services stores every SMS fitted to one (services._sms_text, common.sms.sms_fit).
+            r["cost"] = unit(channel, r["address"])
+            if (m := r["mission_id"]) is not None:
+                missions.add(m)
     start = month_start(now)
     if not missions:
         return BudgetCheck(queued=rows, month=start.date())
-    budgets = {m: b for m, b in budgets_for(missions, now=start).items() if _same_currency(b, table.currency)}
-    if not budgets:
+    entries = {m: e for m, e in _entries(missions, start, table.currency).items() if e.budget is not None}
+    if not entries:
         return BudgetCheck(queued=rows, month=start.date())
-    running = {m: b.spent for m, b in budgets.items()}
     check = BudgetCheck(queued=[], month=start.date())
     for r in rows:
-        m = r["mission_id"]
-        if m in running and r["channel"] in PRICED:
-            if running[m] >= budgets[m].amount and not life_safety(r["kind"], r["priority"]):
+        e = entries.get(r["mission_id"])
+        if e is not None and e.budget is not None and r["channel"] in PRICED:
+            if e.spent >= e.budget.amount and not life_safety(r["kind"], r["priority"]):
                 check.held.append(r)
                 continue
-            running[m] += r["cost"] or 0
+            e.spent += r["cost"] or 0
         check.queued.append(r)
     line = alert_percent() / 100
-    check.alerts = [(b, running[m]) for m, b in budgets.items()
-                    if not b.alerted and b.amount > 0 and running[m] >= b.amount * line]
+    for e in entries.values():
+        if e.budget is not None and not e.alerted and e.budget.amount > 0 and e.spent >= e.budget.amount * line:
+            check.alerts.append((e.budget, e.spent))
+            e.alerted = True  # a rolled-back batch leaves it unsent: the next re-read says so and it is retried
     return check
 
 
@@ -170,7 +214,8 @@ def budget_message(message: Message, *, tell: Tell) -> bool:
     check.record(tell=tell, store=False)
     if not check.held:
         return False
-    message.status, message.last_error, message.cost, message.fallback_at = Message.Status.DEAD, HELD_ERROR, None, None
+    message.status, message.last_error = Message.Status.DEAD, HELD_ERROR
+    message.cost = message.fallback_at = None
     return True
 
 
@@ -191,7 +236,7 @@ def _dead(r: dict[str, Any]) -> Message:
                    topic=r["topic"], mission_id=r["mission_id"], status=Message.Status.DEAD, last_error=HELD_ERROR)
 
 
-# --- The alert ----------------------------------------------------------------------------------------------------
+# --- The alert ----------------------------------------------------------------------------------------------
 def alert_recipients(mission_id: int) -> list[User]:
     """The mission's heads and headquarters' protection analysts and administrators (active accounts)."""
     heads = staff_queryset(purpose=Purpose.PROTECTION, missions=[mission_id]).filter(
@@ -216,8 +261,9 @@ def budget_alert(*, budget: Budget, spent: Decimal, month: dt.date, tell: Tell) 
     percent = int(spent * 100 / budget.amount) if budget.amount else 100
     for user in alert_recipients(budget.mission_id):
         with translation.override(user.language or "id"):
-            values = {"mission": mission.name() if mission is not None else budget.mission_id, "percent": percent, "month": f"{month:%Y-%m}", "spent": f"{spent:.2f}",
-                      "amount": f"{budget.amount:.2f}", "currency": budget.currency}
+            values = {"mission": mission.name() if mission is not None else budget.mission_id, "percent": percent,
+                      "month": f"{month:%Y-%m}", "spent": f"{spent:.2f}", "amount": f"{budget.amount:.2f}",
+                      "currency": budget.currency}
             tell(user=user, subject=_("Messaging budget: %(mission)s has used %(percent)s%% for %(month)s") % values,
                  body=_("%(mission)s has spent an estimated %(spent)s of its %(amount)s %(currency)s budget for SMS "
                         "and WhatsApp in %(month)s. Once the budget is spent, messages for this mission that are "

@@ -37,7 +37,7 @@ _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
-# --- Reading the configuration -------------------------------------------------------------------------------
+# --- Reading the configuration ------------------------------------------------------------------------------
 def _sms_legacy() -> dict[str, object]:
     raw: object = settings.NOTIFY_SMS_PRICES or {}
     if isinstance(raw, str):
@@ -91,6 +91,7 @@ class Prices:
     rows: dict[str, dict[str, Decimal]]
     currency: str
     problems: tuple[str, ...] = ()
+    _units: dict[tuple[str, str], Decimal | None] = field(default_factory=dict, compare=False, repr=False)
 
     def unit(self, channel: str, country: str) -> Decimal | None:
         """Price of one SMS segment / one WhatsApp message to a number of `country`; 0 for the free channels;
@@ -101,14 +102,21 @@ class Prices:
         return row.get(country.upper(), row.get(DEFAULT)) if country else row.get(DEFAULT)
 
     def message_cost(self, channel: str, address: str, text: str) -> Decimal | None:
-        """The estimated cost of one queued message (an SMS: its segments × the segment price)."""
-        if channel not in PRICED:
-            return Decimal(0)
-        unit = self.unit(channel, _country_of(address[:4]))
-        if unit is None:
-            return None
-        # Every SMS is built to fit one segment; short texts skip the count (it is on the notify_bulk hot path).
-        return unit if channel != "sms" or len(text) <= 70 else unit * segments(text)
+        """The estimated cost of one message (an SMS: its segments × the segment price; a text that fits one
+        segment in any encoding, 70 characters, is not counted)."""
+        unit = self.unit_for(channel, address)
+        if unit is None or channel != "sms" or len(text) <= 70:
+            return unit
+        return unit * segments(text)
+
+    def unit_for(self, channel: str, address: str) -> Decimal | None:
+        """`unit` for the country of a number, remembered per (channel, first four characters)."""
+        key = (channel, address[:4])
+        try:
+            return self._units[key]
+        except KeyError:
+            unit = self._units[key] = self.unit(channel, _country_of(key[1])) if channel in PRICED else Decimal(0)
+            return unit
 
 
 def prices() -> Prices:
@@ -174,7 +182,7 @@ def _country_of(prefix: str) -> str:
     return calling_code_country(prefix)
 
 
-# --- Estimates --------------------------------------------------------------------------------------------------
+# --- Estimates ----------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ChannelEstimate:
     """Messages on one channel before they are sent: how many, SMS segments (per message; None on other

@@ -7,6 +7,7 @@ admin form for budgets."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -19,7 +20,14 @@ from django.urls import reverse
 from embassy.common.tests.factories import make_staff, staff_client
 from embassy.missions.models import Mission, Role
 from embassy.notify.admin import MissionBudgetForm
-from embassy.notify.budget import HELD_ERROR, KIND_ALERT, budget_alert, budgets_for, month_start
+from embassy.notify.budget import (
+    HELD_ERROR,
+    KIND_ALERT,
+    budget_alert,
+    budget_invalidate,
+    budgets_for,
+    month_start,
+)
 from embassy.notify.checks import check_sms_settings
 from embassy.notify.costs import estimate, prices
 from embassy.notify.models import BudgetMonth, Message, MissionBudget, Priority
@@ -31,10 +39,14 @@ PRICES = {"currency": "USD", "sms": {"default": "0.10", "ID": "0.02", "MY": "0.0
 
 
 @pytest.fixture(autouse=True)
-def _priced(settings: Any) -> None:
+def _priced(settings: Any) -> Iterator[None]:
     settings.NOTIFY_DEV_SINK = True  # SMS and WhatsApp without a provider go to the sink: both channels work
     settings.NOTIFY_SMS_PRICES, settings.NOTIFY_SMS_CURRENCY = "", "USD"
     settings.NOTIFY_PRICES = PRICES
+    settings.NOTIFY_BUDGET_CACHE_SECONDS = 0  # every batch reads the spend (one test keeps it)
+    budget_invalidate()
+    yield
+    budget_invalidate()  # nothing this test's (rolled-back) budgets left behind reaches the next test
 
 
 @pytest.fixture
@@ -53,7 +65,7 @@ def _budget(mission: Mission, amount: str, *, month: dt.date | None = None, curr
     return MissionBudget.objects.create(mission=mission, amount=Decimal(amount), currency=currency, month=month)
 
 
-# --- Prices -------------------------------------------------------------------------------------------------------
+# --- Prices -------------------------------------------------------------------------------------------------
 def test_prices_are_per_country_and_channel_sms_per_segment_and_push_and_email_free(settings: Any) -> None:
     table = prices()
     assert table.currency == "USD"
@@ -113,7 +125,7 @@ def test_the_deployment_check_reports_malformed_prices(settings: Any) -> None:
     assert "not valid JSON" in check_sms_settings()[0].msg
 
 
-# --- Spend ---------------------------------------------------------------------------------------------------------
+# --- Spend --------------------------------------------------------------------------------------------------
 def test_each_queued_sms_and_whatsapp_records_its_cost_and_the_spend_is_one_query_per_batch(kl: Mission) -> None:
     _budget(kl, "1000")
     specs = [*_sms(10, None, start=9000), *_sms(1500, kl), *_sms(500, kl, channel="whatsapp", country="+6281")]
@@ -131,6 +143,20 @@ def test_each_queued_sms_and_whatsapp_records_its_cost_and_the_spend_is_one_quer
     assert not [q for q in queries.captured_queries if "SUM(" in q["sql"].upper()]  # no mission: no spend query
 
 
+def test_a_process_reads_the_spend_once_in_a_while_and_adds_what_it_queues(kl: Mission, settings: Any) -> None:
+    """A roll-call queues 100,000 messages in 1,000 batches: the spend (a sum over the month's rows) is read
+    again after NOTIFY_BUDGET_CACHE_SECONDS, and meanwhile the process counts what it queued itself."""
+    settings.NOTIFY_BUDGET_CACHE_SECONDS = 60
+    _budget(kl, "0.30")  # ten SMS to Malaysian numbers
+    with CaptureQueriesContext(connection) as queries:
+        queued = sum(notify_bulk(messages=_sms(4, kl, start=i)) for i in range(0, 20, 4))
+    assert queued == 10 and Message.objects.filter(last_error=HELD_ERROR).count() == 10
+    assert len([q for q in queries.captured_queries if "SUM(" in q["sql"].upper()]) == 1
+    budget_invalidate()  # what the admin does on save; other processes re-read within the minute
+    MissionBudget.objects.update(amount=Decimal("0.36"))
+    assert notify_bulk(messages=_sms(4, kl, start=100)) == 2
+
+
 def test_last_months_spend_does_not_count_and_a_months_own_budget_wins(kl: Mission) -> None:
     _budget(kl, "10")
     _budget(kl, "2", month=month_start().date().replace(day=15))  # any day of the month names the month
@@ -143,7 +169,7 @@ def test_last_months_spend_does_not_count_and_a_months_own_budget_wins(kl: Missi
     assert budgets_for([kl.pk])[kl.pk].amount == Decimal("2")
 
 
-# --- The alert at 80 % ------------------------------------------------------------------------------------------------
+# --- The alert at 80 % --------------------------------------------------------------------------------------
 def test_the_80_percent_alert_goes_once_to_the_head_of_mission_and_headquarters(kl: Mission) -> None:
     head = make_staff("KBRI-KUALA-LUMPUR", Role.HEAD_OF_MISSION, username="hom.kl")
     admin = make_staff("HQ-PWNI", Role.ADMINISTRATOR, username="hq.admin")
@@ -171,7 +197,7 @@ def test_the_80_percent_alert_goes_once_to_the_head_of_mission_and_headquarters(
     assert sent == [True, False]
 
 
-# --- A spent budget ---------------------------------------------------------------------------------------------------
+# --- A spent budget -----------------------------------------------------------------------------------------
 def test_a_spent_budget_holds_ordinary_messages_and_never_life_safety_ones(kl: Mission, caplog: Any) -> None:
     analyst = make_staff("HQ-PWNI", Role.PROTECTION_ANALYST, username="hq.analyst")
     _budget(kl, "0.30")
@@ -213,7 +239,7 @@ def test_a_budget_in_another_currency_is_not_applied(kl: Mission, caplog: Any) -
     assert "is in EUR but prices are in USD" in caplog.text
 
 
-# --- The admin ----------------------------------------------------------------------------------------------------------
+# --- The admin ----------------------------------------------------------------------------------------------
 def test_the_admin_form_takes_a_month_in_the_price_currency_and_refuses_duplicates(kl: Mission) -> None:
     form = MissionBudgetForm()
     assert form.fields["currency"].initial == "USD"
