@@ -87,9 +87,9 @@ def budgets_for(mission_ids: set[int] | list[int], *, now: dt.datetime | None = 
              .order_by().values("mission_id").annotate(total=Sum("cost")).values("total"))
     alerted = BudgetMonth.objects.filter(mission_id=OuterRef("mission_id"), month=start.date(),
                                          alerted_at__isnull=False)
-    total = Subquery(spent, output_field=DecimalField(max_digits=20, decimal_places=5))
+    spend = Subquery(spent, output_field=DecimalField(max_digits=20, decimal_places=5))
     rows = (MissionBudget.objects.filter(Q(month=start.date()) | Q(month__isnull=True), mission_id__in=mission_ids)
-            .order_by().annotate(spent=total, alerted=Exists(alerted))
+            .order_by().annotate(spent=spend, alerted=Exists(alerted))
             .values_list("mission_id", "month", "amount", "currency", "spent", "alerted"))
     found: dict[int, Budget] = {}
     months: set[int] = set()
