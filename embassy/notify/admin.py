@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from embassy.notify import routing
-from embassy.notify.budget import budget_invalidate, budgets_for, month_start
+from embassy.notify.budget import budgets_for, month_start
 from embassy.notify.costs import prices
 from embassy.notify.models import BudgetMonth, MissionBudget, ProviderAccount
 
@@ -152,13 +152,4 @@ class MissionBudgetAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: MissionBudget, form: Any, change: bool) -> None:
         obj.updated_at = timezone.now()
-        super().save_model(request, obj, form, change)
-        budget_invalidate()
-
-    def delete_model(self, request: HttpRequest, obj: MissionBudget) -> None:
-        super().delete_model(request, obj)
-        budget_invalidate()
-
-    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
-        super().delete_queryset(request, queryset)
-        budget_invalidate()
+        super().save_model(request, obj, form, change)  # notify.budget drops its cached budgets (signals)

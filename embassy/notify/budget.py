@@ -15,7 +15,8 @@ How it works, at queue time (services._queue and notify_bulk call `budget_check`
 - walking the batch in order, once a mission's spend has reached its amount, rows that are not life-safety
   are held back: stored as dead messages whose last error says why (so they show in the notification log,
   and headquarters can send one again), counted in BudgetMonth.held and logged. Life-safety messages
-  (NOTIFY_LIFE_SAFETY_KINDS at SOS or high priority, and anything at SOS priority) always go, and count;
+  (NOTIFY_LIFE_SAFETY_KINDS — the roll-call, crisis notices, SOS acknowledgements — at any priority, and
+  anything at SOS priority) always go, and count;
 - when the spend reaches the alert line, one alert per mission and month (a compare-and-set on
   BudgetMonth.alerted_at, so two workers cannot both send it) goes by push and e-mail through notify to the
   mission's heads and headquarters' protection analysts and administrators (accounts.staff).
@@ -37,6 +38,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import DecimalField, Exists, F, OuterRef, Q, Subquery, Sum
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -66,9 +69,11 @@ def alert_percent() -> Decimal:
 
 
 def life_safety(kind: str, priority: int) -> bool:
-    """Never held back by a budget: a life-safety kind at SOS or high priority, or any message at SOS priority.
-    (Unlike opt-outs, no country's law is involved: this is our own spending rule.)"""
-    return priority <= Priority.SOS or (kind in settings.NOTIFY_LIFE_SAFETY_KINDS and priority <= Priority.HIGH)
+    """Never held back by a budget: a kind of NOTIFY_LIFE_SAFETY_KINDS at any priority, or any message at SOS
+    priority. Unlike services._life_safety (whether a message may override a person's STOP, a legal test that
+    also asks for SOS or high priority), priority is not required here: the roll-call's questions are queued at
+    BULK priority so that they drain after urgent traffic, and a budget must never stop a roll-call."""
+    return priority <= Priority.SOS or kind in settings.NOTIFY_LIFE_SAFETY_KINDS
 
 
 @dataclass(frozen=True)
@@ -116,9 +121,14 @@ _cache: dict[tuple[int, dt.date], _Entry] = {}
 
 
 def budget_invalidate() -> None:
-    """Forget the budgets and spends read so far (the admin calls it on save; other processes re-read theirs
-    after NOTIFY_BUDGET_CACHE_SECONDS)."""
+    """Forget the budgets and spends read so far: the next batch reads them again."""
     _cache.clear()
+
+
+@receiver([post_save, post_delete], sender=MissionBudget)
+def _changed(**kwargs: Any) -> None:
+    """A budget written (the admin): this process sees it at once; the others within NOTIFY_BUDGET_CACHE_SECONDS."""
+    budget_invalidate()
 
 
 def _entries(missions: set[int], start: dt.datetime, currency: str) -> dict[int, _Entry]:
