@@ -170,7 +170,7 @@ def _dialog(officer: Any, crisis: Crisis) -> str:
 
 
 def _row(dialog: str, channel: str) -> list[str]:
-    row = re.search(rf'<tr data-channel="{channel}">(.*?)</tr>', dialog)
+    row = re.search(rf'<tr data-channel="{channel}"[^>]*>(.*?)</tr>', dialog)
     assert row is not None, dialog
     return [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row.group(1))]
 
@@ -184,7 +184,8 @@ def test_the_confirmation_shows_messages_segments_and_cost_per_channel(settings:
     del officer.is_verified
     dialog = _dialog(officer, crisis)
     # 2 Indonesian numbers × 0.0125 + 1 Malaysian number × 0.05 (the default), one segment each; e-mail is free.
-    assert _row(dialog, "sms") in (["SMS", "3", "3 (1 per SMS)", "0.08 EUR"], ["SMS", "3", "3 (1 per SMS)", "0,08 EUR"])
+    assert _row(dialog, "sms") in (["SMS", "3", "3 (1 segment each)", "0.08 EUR"],
+                                   ["SMS", "3", "3 (masing-masing 1 segmen)", "0,08 EUR"])
     assert _row(dialog, "email")[1:3] == ["1", "—"] and _row(dialog, "email")[3] in ("free", "gratis")
     assert 'data-channel="push"' not in dialog  # nobody has a device subscribed
 
