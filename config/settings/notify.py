@@ -112,3 +112,16 @@ NOTIFY_OPTOUT_LIFE_SAFETY_COUNTRIES = env_list("NOTIFY_OPTOUT_LIFE_SAFETY_COUNTR
 NOTIFY_FALLBACK_ORDER = env_list("NOTIFY_FALLBACK_ORDER", "push,whatsapp,sms")
 NOTIFY_RECEIPT_WAIT_MINUTES = float(os.environ.get("NOTIFY_RECEIPT_WAIT_MINUTES", "10"))
 NOTIFY_RECEIPT_WAIT_SOS_MINUTES = float(os.environ.get("NOTIFY_RECEIPT_WAIT_SOS_MINUTES", "2"))
+
+# --- Cost and budgets (issue 12; docs/messaging.md, "Cost and budgets") ------------------------------------------
+# Prices by channel and recipient country, a JSON object: {"currency": "USD", "sms": {"default": "0.05",
+# "ID": "0.02"}, "whatsapp": {"default": "0.01"}}. SMS per segment, WhatsApp per message; push and e-mail cost
+# nothing. Over NOTIFY_SMS_PRICES / NOTIFY_SMS_CURRENCY (still read: the sms row and the currency). No entry and no
+# default: no estimate. Read by embassy.notify.costs; a malformed value is reported by `check` (notify.W002).
+NOTIFY_PRICES = os.environ.get("NOTIFY_PRICES", "")
+# Missions' monthly budgets are rows of notify.MissionBudget (admin). At this share of a budget the head of mission
+# and headquarters are told, once a month.
+NOTIFY_BUDGET_ALERT_PERCENT = float(os.environ.get("NOTIFY_BUDGET_ALERT_PERCENT", "80"))
+# Each process re-reads missions' budgets and month-to-date spend after this many seconds, adding meanwhile what it
+# queued itself (notify.budget): a budget edited in the admin applies everywhere within this time.
+NOTIFY_BUDGET_CACHE_SECONDS = float(os.environ.get("NOTIFY_BUDGET_CACHE_SECONDS", "10"))

@@ -7,7 +7,7 @@ from ninja import Router, Status
 from embassy.accounts.auth import AUTH
 from embassy.accounts.http import AuthedRequest
 from embassy.common.errors import BadInput, PermissionDenied
-from embassy.crises import answers, links, rollcall, selectors, services
+from embassy.crises import answers, links, rollcall, selectors, services, sms_preview
 from embassy.crises.models import Crisis
 from embassy.crises.schemas import (
     AnswerOut,
@@ -21,11 +21,12 @@ from embassy.crises.schemas import (
     NoteIn,
     OwnAnswerIn,
     OwnRollcallOut,
+    RollcallPreviewOut,
     SilentPageOut,
     StaffAnswerIn,
     ZoneIn,
 )
-from embassy.crises.sms_preview import preview_dict, rollcall_sms_preview
+from embassy.crises.sms_preview import preview_dict
 
 router = Router(auth=AUTH)
 public_router = Router()  # the signed link is the credential
@@ -85,10 +86,10 @@ def rollcall_start(request: AuthedRequest, crisis_id: int) -> object:
     return rollcall.rollcall_start(actor=request.user, crisis=_crisis(request, crisis_id))
 
 
-@router.get("/{crisis_id}/rollcall/preview", response=dict,
-            summary="Before starting: people reached by SMS, segments per SMS, estimated cost")
+@router.get("/{crisis_id}/rollcall/preview", response=RollcallPreviewOut,
+            summary="Before starting: per channel, messages, SMS segments and estimated cost")
 def rollcall_preview(request: AuthedRequest, crisis_id: int) -> dict:
-    return preview_dict(rollcall_sms_preview(crisis=_crisis(request, crisis_id)))
+    return preview_dict(sms_preview.rollcall_preview(crisis=_crisis(request, crisis_id)))
 
 
 @router.get("/{crisis_id}/counts", response=CountsOut,

@@ -27,7 +27,7 @@ from embassy.crises.forms import ZONE_CIRCLE, ZONE_COUNTRIES, ZONE_POLYGON, Decl
 from embassy.crises.models import Crisis
 from embassy.crises.powers import may_manage
 from embassy.crises.present import event_detail, event_label, zone_parts
-from embassy.crises.sms_preview import rollcall_sms_preview
+from embassy.crises.sms_preview import rollcall_preview
 from embassy.missions.selectors import scope_for
 
 SILENT_PAGE = 25
@@ -162,7 +162,7 @@ def crisis_room(request: AuthedRequest, crisis_id: int) -> HttpResponse:
         "open": crisis.status in (Crisis.Status.PROPOSED, Crisis.Status.ACTIVE),
     })
     if context["can_manage"] and crisis.status == Crisis.Status.ACTIVE and crisis.rollcall_started_at is None:
-        context["sms_preview"] = rollcall_sms_preview(crisis=crisis)  # the confirmation's SMS segments and cost
+        context["rollcall_preview"] = rollcall_preview(crisis=crisis)  # the confirmation's messages and cost
     return render(request, "crises/console/room.html", context)
 
 

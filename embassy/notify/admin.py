@@ -1,9 +1,11 @@
-"""Headquarters' admin for provider accounts. Credentials are write-only: the form shows them masked
-(last four characters) and changes only the ones typed in; they are sealed before they are stored."""
+"""Headquarters' admin for provider accounts and missions' messaging budgets. Credentials are write-only: the
+form shows them masked (last four characters) and changes only the ones typed in; they are sealed before they
+are stored. Budgets are in the price table's currency (nothing is converted) and show this month's spend."""
 
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -13,7 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from embassy.notify import routing
-from embassy.notify.models import ProviderAccount
+from embassy.notify.budget import budgets_for, month_start
+from embassy.notify.costs import prices
+from embassy.notify.models import BudgetMonth, MissionBudget, ProviderAccount
 
 # What each vendor needs (docs/messaging.md says where to find each value).
 CREDENTIALS = {
@@ -95,3 +99,57 @@ class ProviderAccountAdmin(admin.ModelAdmin):
         obj.updated_at = timezone.now()
         super().save_model(request, obj, form, change)
         routing.invalidate()
+
+
+class MissionBudgetForm(forms.ModelForm):
+    class Meta:
+        model = MissionBudget
+        fields = ("mission", "month", "amount", "currency", "note")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            self.fields["currency"].initial = prices().currency
+
+    def clean_month(self) -> Any:
+        month = self.cleaned_data.get("month")
+        return month.replace(day=1) if month else None  # a budget is for a whole month
+
+    def clean_currency(self) -> str:
+        currency = (self.cleaned_data.get("currency") or "").strip().upper()
+        expected = prices().currency
+        if currency != expected:
+            raise forms.ValidationError(
+                _("Prices are in %(currency)s (NOTIFY_PRICES); write the budget in %(currency)s too: nothing is "
+                  "converted.") % {"currency": expected})
+        return currency
+
+
+@admin.register(MissionBudget)
+class MissionBudgetAdmin(admin.ModelAdmin):
+    form = MissionBudgetForm
+    list_display = ("mission", "month_label", "amount", "currency", "spent", "held", "note")
+    list_select_related = ("mission",)
+    search_fields = ("mission__code", "mission__name_id", "mission__name_en", "note")
+    autocomplete_fields = ("mission",)
+
+    @admin.display(description=_("month"), ordering="month")
+    def month_label(self, obj: MissionBudget) -> str:
+        return f"{obj.month:%Y-%m}" if obj.month else str(_("every month"))
+
+    @admin.display(description=_("spent this month (estimate)"))
+    def spent(self, obj: MissionBudget) -> str:
+        budget = budgets_for([obj.mission_id]).get(obj.mission_id)
+        if budget is None or (obj.month and obj.month != month_start().date()):
+            return "—"
+        share = f" ({budget.spent * 100 / budget.amount:.0f}%)" if budget.amount else ""
+        return f"{budget.spent.quantize(Decimal('0.01'))} {budget.currency}{share}"
+
+    @admin.display(description=_("held back this month"))
+    def held(self, obj: MissionBudget) -> int:
+        row = BudgetMonth.objects.filter(mission_id=obj.mission_id, month=month_start().date()).first()
+        return row.held if row is not None else 0
+
+    def save_model(self, request: HttpRequest, obj: MissionBudget, form: Any, change: bool) -> None:
+        obj.updated_at = timezone.now()
+        super().save_model(request, obj, form, change)  # notify.budget drops its cached budgets (signals)

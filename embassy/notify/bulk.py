@@ -12,7 +12,7 @@ from embassy.common.bulk import insert_many, prepare_value
 from embassy.notify.models import Message
 
 _COLUMNS = ("channel", "address", "user_id", "subscription_id", "subject", "body", "url", "data", "kind", "priority",
-            "dedupe_key", "topic", "mission_id", "fallback_at")
+            "dedupe_key", "topic", "mission_id", "fallback_at", "cost")
 
 
 def _insert(rows: list[dict[str, Any]]) -> int:
@@ -27,7 +27,7 @@ def _insert(rows: list[dict[str, Any]]) -> int:
                  "receipt_error": "", "delivered_at": None, "read_at": None}
     values = [(r["channel"], r["address"], r["user_id"], r["subscription_id"], r["subject"], r["body"], r["url"],
                json.dumps(r["data"]), r["kind"], r["priority"], r["dedupe_key"], r["topic"], r["mission_id"],
-               prepare_value(Message, "fallback_at", r["fallback_at"]))
+               prepare_value(Message, "fallback_at", r["fallback_at"]), r.get("cost"))
               for r in rows]
     return insert_many(Message, _COLUMNS, values, constants=constants, ignore_conflicts=True,
                        set_based=("postgresql",))

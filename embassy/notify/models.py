@@ -11,8 +11,10 @@ Invariants:
 from __future__ import annotations
 
 import enum
+from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -99,6 +101,9 @@ class Message(models.Model):
     # When to check that it was delivered; if it was not, the next channel of data["_then"] is tried
     # (notify.fallback). None: no fallback, or it has been decided.
     fallback_at = models.DateTimeField(null=True, blank=True)
+    # The estimated cost of an SMS or WhatsApp message when it was queued (notify.costs; None: no price, or a
+    # channel that costs nothing), in the price table's currency: a mission's spend is the sum (notify.budget).
+    cost = models.DecimalField(max_digits=12, decimal_places=5, null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -119,6 +124,9 @@ class Message(models.Model):
             models.Index(fields=["provider_id"], name="notify_msg_provider_id"),
             models.Index(fields=["topic", "channel"], name="notify_msg_topic"),
             models.Index(fields=["fallback_at"], condition=Q(fallback_at__isnull=False), name="notify_msg_fallback"),
+            # A mission's month-to-date spend: one range of this index, summed without reading the table.
+            models.Index(fields=["mission", "created_at", "cost"], condition=Q(mission__isnull=False, cost__isnull=False),
+                         name="notify_msg_spend"),
         ]
 
     def __str__(self) -> str:
@@ -232,3 +240,52 @@ class OptOut(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["channel", "address"], name="notify_optout_once")]
+
+
+class MissionBudget(models.Model):
+    """What a mission may spend on SMS and WhatsApp in a month, as estimated when its messages are queued
+    (notify.budget). A row for one month (its first day) overrides the mission's "every month" row (no month).
+    Amounts are in the price table's currency: the admin refuses another, nothing is converted."""
+
+    mission = models.ForeignKey("missions.Mission", on_delete=models.CASCADE, related_name="+",
+                                verbose_name=_("mission"))
+    month = models.DateField(_("month"), null=True, blank=True,
+                             help_text=_("Any day of the month it is for; empty: every month."))
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2,
+                                 validators=[MinValueValidator(Decimal(0))])
+    currency = models.CharField(_("currency"), max_length=3)
+    note = models.CharField(_("note"), max_length=200, blank=True, default="")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["mission_id", "-month"]
+        verbose_name = _("mission messaging budget")
+        verbose_name_plural = _("mission messaging budgets")
+        constraints = [
+            models.UniqueConstraint(fields=["mission", "month"], condition=Q(month__isnull=False),
+                                    name="notify_budget_month",
+                                    violation_error_message=_("This mission already has a budget for that month.")),
+            models.UniqueConstraint(fields=["mission"], condition=Q(month__isnull=True),
+                                    name="notify_budget_every_month",
+                                    violation_error_message=_("This mission already has a budget for every month.")),
+        ]
+
+    def __str__(self) -> str:
+        return f"budget {self.mission_id} {self.month or 'every month'}: {self.amount} {self.currency}"
+
+
+class BudgetMonth(models.Model):
+    """One mission's month as its budget saw it: when the alert at NOTIFY_BUDGET_ALERT_PERCENT went out (once:
+    set by a compare-and-set) and how many messages the spent budget held back."""
+
+    mission = models.ForeignKey("missions.Mission", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()  # its first day (UTC)
+    alerted_at = models.DateTimeField(null=True, blank=True)
+    held = models.PositiveIntegerField(default=0)
+    last_held_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["mission", "month"], name="notify_budget_month_once")]
+
+    def __str__(self) -> str:
+        return f"budget month {self.mission_id} {self.month:%Y-%m}"

@@ -29,6 +29,7 @@ from embassy.common.errors import BadInput, Conflict, NotFound
 from embassy.common.phones import phone_normalise
 from embassy.common.sms import gsm_clean, septets, sms_fit, sms_link
 from embassy.notify import conf
+from embassy.notify.budget import budget_check, budget_message
 from embassy.notify.bulk import _insert
 from embassy.notify.channels import channel_available
 from embassy.notify.costs import calling_code_country
@@ -246,6 +247,9 @@ def _queue(spec: MessageSpec) -> Message | None:
     if not channel_available(message.channel):
         log.info("notify: channel %s is not configured; message skipped", message.channel)
         return None
+    if budget_message(message, tell=notify_user):  # the mission's budget is spent: stored dead, for the log
+        kept = _save(message)
+        return kept if kept is not message else None
     return _save(message)
 
 
@@ -359,11 +363,15 @@ def notify_bulk(*, messages: Iterable[MessageSpec], batch_size: int = 1000) -> i
             alive = set(PushSubscription.objects.filter(id__in=push_ids, disabled_at__isnull=True)
                         .values_list("id", flat=True))
             rows = [r for r in rows if r["subscription_id"] is None or r["subscription_id"] in alive]
-        if not rows:
+        check = budget_check(rows)  # estimated costs; rows of a mission whose budget is spent are held back
+        rows = check.queued
+        if not rows and not check.held:
             continue
         with transaction.atomic():
-            total += _insert(rows)
-            _kick_on_commit(min(r["priority"] for r in rows))
+            check.record(tell=notify_user)
+            if rows:
+                total += _insert(rows)
+                _kick_on_commit(min(r["priority"] for r in rows))
     if skipped:
         log.warning("notify_bulk: %s messages skipped (unusable address or channel, or opted out)", skipped)
     return total
