@@ -253,7 +253,7 @@ def test_the_admin_form_takes_a_month_in_the_price_currency_and_refuses_duplicat
     budget = form.save()
     assert (budget.month, budget.currency, budget.amount) == (dt.date(2027, 3, 1), "USD", Decimal("250.00"))
     again = MissionBudgetForm(data={**data, "month": "2027-03-02"})
-    assert not again.is_valid() and "already has a budget for that month" in str(again.errors)
+    assert not again.is_valid() and "sudah memiliki anggaran untuk bulan itu" in str(again.errors)  # Indonesian first
     assert MissionBudgetForm(data={**data, "month": ""}).is_valid()  # every month: another row
     wrong = MissionBudgetForm(data={**data, "month": "2027-04-01", "currency": "EUR", "amount": "-5"})
     assert not wrong.is_valid()
