@@ -175,6 +175,7 @@ def test_sms_sos_reaches_the_queue_and_a_roll_call_answer_by_sms_reaches_the_roo
                        "MessageStatus": "delivered", "SmsSid": sid, "SmsStatus": "delivered", "To": galih})
     expect(sms.locator("[data-count=delivered]")).to_have_text("1", timeout=5_000)
     expect(sms.locator("[data-count=failed]")).to_have_text("0")
+    expect(officer.locator("#room-counts [data-count=reached]")).to_have_text("1")
     assert officer.evaluate("() => window.__sameRoom === true"), "the room was reloaded"
     officer.context.close()
     assert not errors, errors
