@@ -35,6 +35,9 @@ def _fast_settings(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> N
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.DEMO_SHOW_CODES = False
+    from embassy.notify import routing  # after Django is set up
+
+    routing.assume_none()  # no provider accounts in a fresh test database; writing one drops this
 
 
 @pytest.fixture(scope="session")

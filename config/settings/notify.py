@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 
 from config.settings.env import DEBUG, TESTING, VAR_DIR, _local_secret, env_bool, env_list
@@ -83,3 +84,44 @@ NOTIFY_PUSH_HOSTS = env_list(
 NOTIFY_MAX_PUSH_SUBSCRIPTIONS = int(os.environ.get("NOTIFY_MAX_PUSH_SUBSCRIPTIONS", "10"))
 NOTIFY_RETENTION_DAYS = int(os.environ.get("NOTIFY_RETENTION_DAYS", "30"))
 NOTIFY_RETENTION_FAILED_DAYS = int(os.environ.get("NOTIFY_RETENTION_FAILED_DAYS", "90"))
+
+# --- Messaging providers (issue 12; docs/messaging.md) ------------------------------------------------------
+# Accounts (Twilio, Infobip, Vonage, SMPP, WhatsApp Cloud API, generic) are rows of notify.ProviderAccount,
+# edited by headquarters in the admin; each process re-reads them after this many seconds.
+NOTIFY_PROVIDER_CACHE_SECONDS = float(os.environ.get("NOTIFY_PROVIDER_CACHE_SECONDS", "30"))
+# WhatsApp: messages that start a conversation use approved templates. kind → {"name": template name,
+# "params": names of the body parameters, looked up in the message's data["wa"], "text" = the message text}.
+# Kinds without a template are sent only inside the 24-hour window a person's message opens.
+NOTIFY_WHATSAPP_TEMPLATES = json.loads(os.environ.get("NOTIFY_WHATSAPP_TEMPLATES", "") or json.dumps({
+    "crisis.rollcall": {"name": "rollcall_question", "params": ["name", "crisis", "link"]},
+    "crisis.contact": {"name": "rollcall_contact", "params": ["name", "crisis", "link"]},
+    "crisis.notice": {"name": "crisis_notice", "params": ["crisis", "text"]},
+    "sos.received": {"name": "sos_received", "params": ["mission", "ref"]},
+}))
+# Template language codes WhatsApp knows, by our language.
+NOTIFY_WHATSAPP_LANGUAGES = {"id": "id", "en": "en", **{
+    k: v for k, _s, v in (i.partition("=") for i in env_list("NOTIFY_WHATSAPP_LANGUAGES"))}}
+NOTIFY_WHATSAPP_WINDOW_HOURS = float(os.environ.get("NOTIFY_WHATSAPP_WINDOW_HOURS", "24"))
+# Opt-outs (STOP, BERHENTI…) are honoured, except for life-safety messages (of these
+# kinds, any priority) in the countries listed here ("*": every country; "": none), where the law allows it.
+NOTIFY_LIFE_SAFETY_KINDS = env_list(
+    "NOTIFY_LIFE_SAFETY_KINDS", "crisis.rollcall,crisis.contact,crisis.notice,sos.received,sos.message,sos.ack")
+NOTIFY_OPTOUT_LIFE_SAFETY_COUNTRIES = env_list("NOTIFY_OPTOUT_LIFE_SAFETY_COUNTRIES", "*")
+# A message queued with a fallback (MessageSpec.then) that has no delivery receipt after this long is tried
+# on the next channel, in this order (notify.fallback).
+NOTIFY_FALLBACK_ORDER = env_list("NOTIFY_FALLBACK_ORDER", "push,whatsapp,sms")
+NOTIFY_RECEIPT_WAIT_MINUTES = float(os.environ.get("NOTIFY_RECEIPT_WAIT_MINUTES", "10"))
+NOTIFY_RECEIPT_WAIT_SOS_MINUTES = float(os.environ.get("NOTIFY_RECEIPT_WAIT_SOS_MINUTES", "2"))
+
+# --- Cost and budgets (issue 12; docs/messaging.md, "Cost and budgets") ------------------------------------------
+# Prices by channel and recipient country, a JSON object: {"currency": "USD", "sms": {"default": "0.05",
+# "ID": "0.02"}, "whatsapp": {"default": "0.01"}}. SMS per segment, WhatsApp per message; push and e-mail cost
+# nothing. Over NOTIFY_SMS_PRICES / NOTIFY_SMS_CURRENCY (still read: the sms row and the currency). No entry and no
+# default: no estimate. Read by embassy.notify.costs; a malformed value is reported by `check` (notify.W002).
+NOTIFY_PRICES = os.environ.get("NOTIFY_PRICES", "")
+# Missions' monthly budgets are rows of notify.MissionBudget (admin). At this share of a budget the head of mission
+# and headquarters are told, once a month.
+NOTIFY_BUDGET_ALERT_PERCENT = float(os.environ.get("NOTIFY_BUDGET_ALERT_PERCENT", "80"))
+# Each process re-reads missions' budgets and month-to-date spend after this many seconds, adding meanwhile what it
+# queued itself (notify.budget): a budget edited in the admin applies everywhere within this time.
+NOTIFY_BUDGET_CACHE_SECONDS = float(os.environ.get("NOTIFY_BUDGET_CACHE_SECONDS", "10"))

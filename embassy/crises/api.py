@@ -7,10 +7,11 @@ from ninja import Router, Status
 from embassy.accounts.auth import AUTH
 from embassy.accounts.http import AuthedRequest
 from embassy.common.errors import BadInput, PermissionDenied
-from embassy.crises import answers, links, rollcall, selectors, services
+from embassy.crises import answers, links, rollcall, selectors, services, sms_preview
 from embassy.crises.models import Crisis
 from embassy.crises.schemas import (
     AnswerOut,
+    ChannelCountsOut,
     CountsOut,
     CrisisOut,
     DeclareIn,
@@ -20,11 +21,12 @@ from embassy.crises.schemas import (
     NoteIn,
     OwnAnswerIn,
     OwnRollcallOut,
+    RollcallPreviewOut,
     SilentPageOut,
     StaffAnswerIn,
     ZoneIn,
 )
-from embassy.crises.sms_preview import preview_dict, rollcall_sms_preview
+from embassy.crises.sms_preview import preview_dict
 
 router = Router(auth=AUTH)
 public_router = Router()  # the signed link is the credential
@@ -84,15 +86,22 @@ def rollcall_start(request: AuthedRequest, crisis_id: int) -> object:
     return rollcall.rollcall_start(actor=request.user, crisis=_crisis(request, crisis_id))
 
 
-@router.get("/{crisis_id}/rollcall/preview", response=dict,
-            summary="Before starting: people reached by SMS, segments per SMS, estimated cost")
+@router.get("/{crisis_id}/rollcall/preview", response=RollcallPreviewOut,
+            summary="Before starting: per channel, messages, SMS segments and estimated cost")
 def rollcall_preview(request: AuthedRequest, crisis_id: int) -> dict:
-    return preview_dict(rollcall_sms_preview(crisis=_crisis(request, crisis_id)))
+    return preview_dict(sms_preview.rollcall_preview(crisis=_crisis(request, crisis_id)))
 
 
-@router.get("/{crisis_id}/counts", response=CountsOut, summary="Live counts: affected, reached, safe, help, silent")
+@router.get("/{crisis_id}/counts", response=CountsOut,
+            summary="Live counts: affected, reached (question delivered), safe, help, silent")
 def rollcall_counts(request: AuthedRequest, crisis_id: int) -> dict:
     return selectors.rollcall_counts(crisis=_crisis(request, crisis_id))
+
+
+@router.get("/{crisis_id}/channels", response=list[ChannelCountsOut],
+            summary="The roll-call's messages per channel: waiting, handed over, delivered (receipts), failed")
+def rollcall_channels(request: AuthedRequest, crisis_id: int) -> list:
+    return selectors.rollcall_channels(crisis=_crisis(request, crisis_id))
 
 
 @router.get("/{crisis_id}/by-mission", response=list[dict], summary="Counts per responsible mission")

@@ -106,6 +106,19 @@ class CountsOut(Schema):
     contacts_asked: int
 
 
+class ChannelCountsOut(Schema):
+    """The roll-call's messages on one channel. `delivered` is null where the channel sends no delivery report
+    (e-mail): handed over is all that is known there."""
+
+    channel: str
+    messages: int
+    waiting: int = Field(description="Still in the outbox")
+    handed_over: int = Field(description="Accepted by the channel or provider")
+    delivered: int | None = Field(description="The receipt says delivered or read (SMS, WhatsApp, push)")
+    failed: int = Field(description="The outbox gave up, or the provider's receipt says failed")
+    receipts: bool = Field(description="Whether the channel reports delivery")
+
+
 class SilentOut(Schema):
     id: int
     citizen_id: int
@@ -174,3 +187,34 @@ class OwnRollcallOut(Schema):
     @staticmethod
     def resolve_title(obj: Any) -> str:
         return obj.crisis.title
+
+
+class ChannelPreviewOut(Schema):
+    """One channel of the roll-call's first round: counts only, no personal data."""
+
+    channel: str = Field(description="push, email, sms, whatsapp (or sink in development)")
+    people: int = Field(description="people asked on this channel")
+    messages: int = Field(description="messages queued (push: one per device)")
+    segments: int | None = Field(description="SMS only: segments per message (its longest form)")
+    total_segments: int | None = Field(description="SMS only: segments in all")
+    by_country: dict[str, int] = Field(description="SMS and WhatsApp: messages by the number's country")
+    cost: str | None = Field(description="estimated cost (decimal); null: no estimate (a country has no price)")
+    unpriced: list[str] = Field(description="countries without a price on this channel")
+
+
+class RollcallPreviewOut(Schema):
+    """Before the roll-call starts: per channel, messages, SMS segments and estimated cost (NOTIFY_PRICES).
+    The top-level segments … unpriced fields are the SMS row, as in the first version of this answer."""
+
+    segments: int
+    recipients: int
+    total_segments: int
+    by_country: dict[str, int]
+    cost: str | None
+    currency: str
+    unpriced: list[str]
+    people: int = Field(description="people to be asked now")
+    unreachable: int = Field(description="of those, people no configured channel reaches")
+    total_cost: str | None = Field(description="the whole round; null when a channel has no estimate")
+    total_unpriced: list[str]
+    channels: list[ChannelPreviewOut]

@@ -8,11 +8,11 @@ from typing import Any
 
 from django.utils import timezone
 
-from embassy.common.bulk import insert_many
+from embassy.common.bulk import insert_many, prepare_value
 from embassy.notify.models import Message
 
 _COLUMNS = ("channel", "address", "user_id", "subscription_id", "subject", "body", "url", "data", "kind", "priority",
-            "dedupe_key")
+            "dedupe_key", "topic", "mission_id", "fallback_at", "cost")
 
 
 def _insert(rows: list[dict[str, Any]]) -> int:
@@ -23,8 +23,11 @@ def _insert(rows: list[dict[str, Any]]) -> int:
     de-duplication key that raced in from elsewhere is not counted)."""
     now = timezone.now()
     constants = {"status": Message.Status.QUEUED.value, "attempts": 0, "next_attempt_at": now, "claimed_until": None,
-                 "claimed_by": "", "last_error": "", "provider_id": "", "created_at": now, "sent_at": None}
+                 "claimed_by": "", "last_error": "", "provider_id": "", "created_at": now, "sent_at": None, "provider": "", "receipt": "",
+                 "receipt_error": "", "delivered_at": None, "read_at": None}
     values = [(r["channel"], r["address"], r["user_id"], r["subscription_id"], r["subject"], r["body"], r["url"],
-               json.dumps(r["data"]), r["kind"], r["priority"], r["dedupe_key"]) for r in rows]
+               json.dumps(r["data"]), r["kind"], r["priority"], r["dedupe_key"], r["topic"], r["mission_id"],
+               prepare_value(Message, "fallback_at", r["fallback_at"]), r.get("cost"))
+              for r in rows]
     return insert_many(Message, _COLUMNS, values, constants=constants, ignore_conflicts=True,
                        set_based=("postgresql",))

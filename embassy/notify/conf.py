@@ -3,6 +3,7 @@ their defaults are defined once, in config/settings/notify.py, and documented in
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from django.conf import settings
@@ -100,3 +101,9 @@ def retention_failed_days() -> int:
 
 def max_push_subscriptions() -> int:
     return int(settings.NOTIFY_MAX_PUSH_SUBSCRIPTIONS)
+
+
+def receipt_wait(priority: int) -> dt.timedelta:
+    """How long a message with a fallback may go without a delivery receipt before the next channel is tried."""
+    minutes = settings.NOTIFY_RECEIPT_WAIT_SOS_MINUTES if priority <= 0 else settings.NOTIFY_RECEIPT_WAIT_MINUTES
+    return dt.timedelta(minutes=float(minutes))

@@ -23,14 +23,14 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from embassy.common.bulk import insert_many, update_each
+from embassy.common.bulk import insert_many, update_each, update_rows
 from embassy.notify import conf, hooks
 from embassy.notify.channels import Channel, Outcome, Result, get_channel
 from embassy.notify.models import (
@@ -187,6 +187,8 @@ def send_messages(messages: Sequence[Message]) -> list[Sent]:
     results: list[Sent] = []
     for channel in channels.values():
         channel.open()
+    for name, channel in channels.items():
+        channel.prepare(by_channel[name])
     try:
         if len(parallel) > 1:
             workers = min(len(parallel), conf.concurrency())
@@ -203,64 +205,91 @@ def send_messages(messages: Sequence[Message]) -> list[Sent]:
 
 
 # --- Recording ------------------------------------------------------------------------------------------------
-def _retry_or_dead(message: Message, result: Result, now: dt.datetime,
-                   groups: dict[tuple[str, str, bool], list[int]], retry_at: list[tuple[dt.datetime, int]]) -> None:
-    """A send to try again: queued again after its backoff, or dead once the channel's attempts are spent."""
-    if message.attempts >= conf.max_attempts(message.channel):
-        groups[(Message.Status.DEAD, result.error, False)].append(message.pk)
-    else:
-        groups[(Message.Status.QUEUED, result.error, False)].append(message.pk)
-        delay = backoff_seconds(message.attempts, message.priority, result.retry_after)
-        retry_at.append((now + dt.timedelta(seconds=delay), message.pk))
+@dataclass
+class _Tally:
+    """What a batch's results change, gathered so that rows sharing an outcome are updated together and the
+    per-row values (retry time, provider id, account) go through one executemany each (bulk_update's CASE
+    expressions cost ~5 ms per row)."""
+
+    now: dt.datetime
+    at: Any  # `now` adapted for the database
+    groups: dict[tuple[str, str, bool], list[int]] = field(default_factory=lambda: defaultdict(list))
+    retry_at: list[tuple[dt.datetime, int]] = field(default_factory=list)
+    provider_ids: list[tuple[str, int]] = field(default_factory=list)
+    accounts: list[tuple[str, int]] = field(default_factory=list)
+    receipts: list[tuple[Any, ...]] = field(default_factory=list)  # known at hand-over (the sink)
+    receipt_items: dict[str, list[tuple[str, dict[str, Any]]]] = field(default_factory=lambda: defaultdict(list))
+    gone: set[int] = field(default_factory=set)
+    delivered: set[int] = field(default_factory=set)
+
+    def retry_or_dead(self, message: Message, result: Result) -> None:
+        """A send to try again: queued again after its backoff, or dead once the channel's attempts are spent."""
+        if message.attempts >= conf.max_attempts(message.channel):
+            self.groups[(Message.Status.DEAD, result.error, False)].append(message.pk)
+        else:
+            self.groups[(Message.Status.QUEUED, result.error, False)].append(message.pk)
+            delay = backoff_seconds(message.attempts, message.priority, result.retry_after)
+            self.retry_at.append((self.now + dt.timedelta(seconds=delay), message.pk))
+
+    def sent(self, message: Message, result: Result) -> None:
+        self.groups[(Message.Status.SENT, "", True)].append(message.pk)
+        if result.provider_id:
+            self.provider_ids.append((result.provider_id, message.pk))
+        if message.subscription_id:
+            self.delivered.add(message.subscription_id)
+        if result.receipt:
+            self.receipts.append((result.receipt, self.at, message.pk))
+            self.receipt_items[message.kind].append((result.receipt, {
+                **(message.data or {}), "_message": message.pk, "_channel": message.channel,
+                "_at": self.now.isoformat()}))
+
+    def add(self, message: Message, result: Result) -> None:
+        if result.account:
+            self.accounts.append((result.account, message.pk))
+        if result.outcome is Outcome.SENT:
+            self.sent(message, result)
+        elif result.outcome is Outcome.RETRY:
+            self.retry_or_dead(message, result)
+        else:
+            self.groups[(Message.Status.FAILED, result.error, False)].append(message.pk)
+            if result.outcome is Outcome.GONE and message.subscription_id:
+                self.gone.add(message.subscription_id)
+
+    def write(self) -> None:
+        for (status, error, sent), ids in self.groups.items():
+            Message.objects.filter(id__in=ids).update(status=status, last_error=error, claimed_by="",
+                                                      claimed_until=None, **({"sent_at": self.now} if sent else {}))
+        update_each(Message, "next_attempt_at", self.retry_at)
+        update_each(Message, "provider_id", self.provider_ids)
+        update_each(Message, "provider", self.accounts)
+        update_rows(Message, ["receipt", "delivered_at"], self.receipts)
+        if self.gone:
+            PushSubscription.objects.filter(id__in=self.gone, disabled_at__isnull=True).update(disabled_at=self.now)
+        if self.delivered:
+            PushSubscription.objects.filter(id__in=self.delivered).update(last_success_at=self.now)
 
 
 def record_results(results: Sequence[Sent], *, token: str, now: dt.datetime | None = None) -> None:
     """Store the outcome of each send and the attempt log. A message whose lease was lost meanwhile
     (another worker claimed it again) keeps its new owner's state; only the attempt is logged."""
     now = now or timezone.now()
-    at = connection.ops.adapt_datetimefield_value(now)
+    tally = _Tally(now, connection.ops.adapt_datetimefield_value(now))
     with transaction.atomic():
         ours = set(Message.objects.filter(id__in=[m.pk for m, _r, _ms in results], claimed_by=token,
                                           status=Message.Status.SENDING).values_list("id", flat=True))
-        # Rows sharing an outcome are updated together; the per-row values (retry time, provider id) go
-        # through one executemany each. bulk_update's CASE expressions cost ~5 ms per row.
-        groups: dict[tuple[str, str, bool], list[int]] = defaultdict(list)
-        retry_at: list[tuple[dt.datetime, int]] = []
-        provider_ids: list[tuple[str, int]] = []
-        attempts: list[tuple[Any, ...]] = []
-        gone: set[int] = set()
-        delivered: set[int] = set()
-        for message, result, ms in results:
-            attempts.append((message.pk, at, result.ok, result.outcome.value, result.status_code, result.error[:500], ms))
-            if message.pk not in ours:
-                continue
-            if result.outcome is Outcome.SENT:
-                groups[(Message.Status.SENT, "", True)].append(message.pk)
-                if result.provider_id:
-                    provider_ids.append((result.provider_id, message.pk))
-                if message.subscription_id:
-                    delivered.add(message.subscription_id)
-            elif result.outcome is Outcome.RETRY:
-                _retry_or_dead(message, result, now, groups, retry_at)
-            else:
-                groups[(Message.Status.FAILED, result.error, False)].append(message.pk)
-                if result.outcome is Outcome.GONE and message.subscription_id:
-                    gone.add(message.subscription_id)
-        for (status, error, sent), ids in groups.items():
-            Message.objects.filter(id__in=ids).update(status=status, last_error=error, claimed_by="",
-                                                      claimed_until=None, **({"sent_at": now} if sent else {}))
-        update_each(Message, "next_attempt_at", retry_at)
-        update_each(Message, "provider_id", provider_ids)
+        attempts = [(m.pk, tally.at, r.ok, r.outcome.value, r.status_code, r.error[:500], ms) for m, r, ms in results]
+        for message, result, _ms in results:
+            if message.pk in ours:
+                tally.add(message, result)
+        tally.write()
         # The delivery log in one executemany: bulk_create builds a model instance per row, a noticeable
         # share of a broadcast's cost.
         insert_many(DeliveryAttempt, _ATTEMPT_COLUMNS, attempts)
-        sent_ids = set(groups.get((Message.Status.SENT, "", True), []))
+        sent_ids = set(tally.groups.get((Message.Status.SENT, "", True), []))
         if sent_ids:
             hooks.delivered([(m.kind, m.data) for m, _r, _ms in results if m.pk in sent_ids])
-        if gone:
-            PushSubscription.objects.filter(id__in=gone, disabled_at__isnull=True).update(disabled_at=now)
-        if delivered:
-            PushSubscription.objects.filter(id__in=delivered).update(last_success_at=now)
+        if tally.receipt_items:
+            hooks.receipts(tally.receipt_items)
     for message, result, _ms in results:
         if not result.ok:
             log.info("notify: %s message %s %s: %s", message.channel, message.pk, result.outcome.value, result.error)

@@ -1,4 +1,5 @@
-"""Delivery hooks: other apps learn that their messages were handed to the channel.
+"""Delivery hooks: other apps learn that their messages were handed to the channel, and what the providers'
+receipts said afterwards (on_receipt).
 
 `on_delivered(kind, fn)` registers fn(list of the messages' `data` dicts); the dispatcher calls it inside the
 transaction that marks those messages sent, once per batch and kind. Kept tiny on purpose: a hook must be
@@ -11,7 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 Hook = Callable[[list[dict[str, Any]]], None]
+ReceiptHook = Callable[[list[tuple[str, dict[str, Any]]]], None]
 _HOOKS: dict[str, list[Hook]] = defaultdict(list)
+_RECEIPT_HOOKS: dict[str, list[ReceiptHook]] = defaultdict(list)
 
 
 def on_delivered(kind: str, fn: Hook) -> None:
@@ -28,3 +31,17 @@ def delivered(items: list[tuple[str, dict[str, Any]]]) -> None:
     for kind, datas in by_kind.items():
         for fn in _HOOKS[kind]:
             fn(datas)
+
+
+def on_receipt(kind: str, fn: ReceiptHook) -> None:
+    """Register fn(list of (receipt status, message data)) for messages of `kind` whose receipt moved on
+    (sent, delivered, read, failed). The data also holds "_message" (id), "_channel" and "_at" (ISO time).
+    Called inside the transaction that stores the receipts: keep it a quick bulk write."""
+    if fn not in _RECEIPT_HOOKS[kind]:
+        _RECEIPT_HOOKS[kind].append(fn)
+
+
+def receipts(changed: dict[str, list[tuple[str, dict[str, Any]]]]) -> None:
+    for kind, items in changed.items():
+        for fn in _RECEIPT_HOOKS.get(kind, []):
+            fn(items)

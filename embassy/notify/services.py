@@ -16,6 +16,7 @@ from itertools import islice
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -28,8 +29,11 @@ from embassy.common.errors import BadInput, Conflict, NotFound
 from embassy.common.phones import phone_normalise
 from embassy.common.sms import gsm_clean, septets, sms_fit, sms_link
 from embassy.notify import conf
+from embassy.notify.budget import budget_check, budget_message
 from embassy.notify.bulk import _insert
 from embassy.notify.channels import channel_available
+from embassy.notify.costs import calling_code_country
+from embassy.notify.inbox import opted_out
 from embassy.notify.models import CHANNELS, Message, Priority, PushSubscription
 from embassy.notify.selectors import require_log_access
 from embassy.notify.subscriptions import push_subscription_delete, push_subscription_save
@@ -55,7 +59,9 @@ class SmsTooLong(ValueError):
 class MessageSpec:
     """One message for notify_bulk: the fields of notify_address. `user_id` may stand in for `user`.
     `sms` is the text sent when the channel is "sms" (one GSM-7 segment, link included, see
-    embassy.common.sms); without it an SMS is subject, body and url, cut to fit."""
+    embassy.common.sms); without it an SMS is subject, body and url, cut to fit. `topic` groups messages for
+    counts ("crisis:12"); `mission_id` is the mission it is sent for (provider routing, budgets). `then`: the
+    channels to try in turn if it is not delivered within NOTIFY_RECEIPT_WAIT_MINUTES (notify.fallback)."""
 
     channel: str
     address: str
@@ -69,6 +75,9 @@ class MessageSpec:
     user: User | None = None
     user_id: int | None = None
     sms: str = ""
+    topic: str = ""
+    mission_id: int | None = None
+    then: tuple[str, ...] = ()
 
 
 # --- Validation ---------------------------------------------------------------------------------------------
@@ -149,14 +158,21 @@ def _values(spec: MessageSpec, *, fast: bool = False) -> dict[str, Any]:
         raise BadInput(_("Write a subject or a message."), field="body")
     if len(body) > MAX_BODY:
         raise BadInput(_("The message is too long."), field="body")
-    data = spec.data or {}
+    data = dict(spec.data or {})
+    then = [_check_channel(c) for c in spec.then if c != channel]
+    if then and spec.user_id is None and spec.user is None:
+        raise BadInput(_("Only a message to a user can fall back to another channel."), field="then")
+    if then:
+        data["_then"] = then
+        if "sms" in then:
+            data["_sms"] = _sms_text(spec, subject, body, url) if (subject or body or spec.sms) else ""
     try:
         encoded = json.dumps(data)
     except (TypeError, ValueError) as exc:
         raise BadInput(_("Extra data must be JSON."), field="data") from exc
     if not isinstance(data, dict) or len(encoded) > MAX_DATA_BYTES:
         raise BadInput(_("Extra data must be a small JSON object."), field="data")
-    if len(spec.kind or "") > 40 or len(spec.dedupe_key or "") > 200:
+    if len(spec.kind or "") > 40 or len(spec.dedupe_key or "") > 200 or len(spec.topic or "") > 40:
         raise BadInput(_("Kind or de-duplication key too long."), field="kind")
     user_id = spec.user_id if spec.user_id is not None else getattr(spec.user, "pk", None)
     address = _check_address(channel, spec.address, fast=fast)
@@ -164,6 +180,8 @@ def _values(spec: MessageSpec, *, fast: bool = False) -> dict[str, Any]:
         "channel": channel, "address": address, "user_id": user_id, "subject": subject, "body": body,
         "url": url, "data": data, "kind": spec.kind or "", "priority": _check_priority(spec.priority),
         "dedupe_key": spec.dedupe_key or "", "subscription_id": int(address) if channel == "push" else None,
+        "topic": spec.topic or "", "mission_id": spec.mission_id,
+        "fallback_at": timezone.now() + conf.receipt_wait(_check_priority(spec.priority)) if then else None,
     }
 
 
@@ -193,8 +211,35 @@ def _save(message: Message) -> Message:
     return message
 
 
+def _life_safety(kind: str, address: str) -> bool:
+    """A message the law lets us send to someone who opted out: a life-safety kind (NOTIFY_LIFE_SAFETY_KINDS,
+    at any priority: the roll-call goes out at BULK) to a number of a country listed in
+    NOTIFY_OPTOUT_LIFE_SAFETY_COUNTRIES."""
+    countries = settings.NOTIFY_OPTOUT_LIFE_SAFETY_COUNTRIES
+    return (kind in settings.NOTIFY_LIFE_SAFETY_KINDS
+            and ("*" in countries or calling_code_country(address) in countries))
+
+
+def _opted_out(rows: Sequence[dict[str, Any]]) -> set[int]:
+    """Indexes of the rows (SMS/WhatsApp) whose address opted out of the channel and that may not override it."""
+    phones = [i for i, r in enumerate(rows) if r["channel"] in ("sms", "whatsapp")]
+    if not phones:
+        return set()
+    out: set[tuple[str, str]] = set()
+    for channel in {rows[i]["channel"] for i in phones}:
+        out |= {(channel, a) for a in opted_out(channel, [rows[i]["address"] for i in phones
+                                                           if rows[i]["channel"] == channel])}
+    return {i for i in phones if (rows[i]["channel"], rows[i]["address"]) in out
+            and not _life_safety(rows[i]["kind"], rows[i]["address"])}
+
+
 def _queue(spec: MessageSpec) -> Message | None:
     message = _build(spec)
+    if message.channel in ("sms", "whatsapp") and _opted_out([{
+            "channel": message.channel, "address": message.address, "kind": message.kind,
+            "priority": message.priority}]):
+        log.info("notify: %s opted out of %s; message skipped", message.address, message.channel)
+        return None
     alive = PushSubscription.objects.filter(id=message.subscription_id or 0, disabled_at__isnull=True)
     if message.channel == "push" and not alive.exists():
         log.info("notify: push subscription %s is gone; message skipped", message.address)
@@ -202,6 +247,9 @@ def _queue(spec: MessageSpec) -> Message | None:
     if not channel_available(message.channel):
         log.info("notify: channel %s is not configured; message skipped", message.channel)
         return None
+    if budget_message(message, tell=notify_user):  # the mission's budget is spent: stored dead, for the log
+        kept = _save(message)
+        return kept if kept is not message else None
     return _save(message)
 
 
@@ -209,7 +257,8 @@ def _queue(spec: MessageSpec) -> Message | None:
 @transaction.atomic
 def notify_address(*, channel: str, address: str, subject: str, body: str, url: str = "",
                    priority: int = Priority.NORMAL, kind: str = "", dedupe_key: str = "",
-                   data: dict[str, Any] | None = None, user: User | None = None, sms: str = "") -> Message | None:
+                   data: dict[str, Any] | None = None, user: User | None = None, sms: str = "", topic: str = "",
+                   mission_id: int | None = None) -> Message | None:
     """Queue to an explicit address (email address, E.164 phone, webhook URL, push subscription id).
     `sms` is the one-segment text used when the channel is "sms".
 
@@ -218,7 +267,7 @@ def notify_address(*, channel: str, address: str, subject: str, body: str, url: 
     message queued first is returned. Malformed input raises BadInput."""
     message = _queue(MessageSpec(channel=channel, address=address, subject=subject, body=body, url=url,
                                  priority=priority, kind=kind, dedupe_key=dedupe_key, data=data, user=user,
-                                 sms=sms))
+                                 sms=sms, topic=topic, mission_id=mission_id))
     if message is not None:
         _kick_on_commit(message.priority)
     return message
@@ -240,7 +289,8 @@ def _user_addresses(user: User, channel: str) -> list[str]:
 @transaction.atomic
 def notify_user(*, user: User, subject: str, body: str, url: str = "", priority: int = Priority.NORMAL,
                 channels: Sequence[str] = ("push", "email"), kind: str = "", dedupe_key: str = "",
-                data: dict[str, Any] | None = None, sms: str = "", fallback: Sequence[str] = ()) -> list[Message]:
+                data: dict[str, Any] | None = None, sms: str = "", fallback: Sequence[str] = (), topic: str = "",
+                mission_id: int | None = None, then: Sequence[str] = ()) -> list[Message]:
     """Queue one message per requested channel on which `user` is reachable: push, each active push
     subscription; email, user.email; sms/whatsapp, user.phone when that channel has a provider. The
     `fallback` channels are used only when none of `channels` reaches the user (a citizen who signed up
@@ -258,7 +308,8 @@ def notify_user(*, user: User, subject: str, body: str, url: str = "", priority:
             for address in _user_addresses(user, channel):
                 message = _queue(MessageSpec(channel=channel, address=address, subject=subject, body=body,
                                              url=url, priority=priority, kind=kind, dedupe_key=dedupe_key, data=data,
-                                             user=user, sms=sms))
+                                             user=user, sms=sms, topic=topic, mission_id=mission_id,
+                                             then=tuple(then)))
                 if message is not None:
                     queued.append(message)
         if queued:
@@ -304,19 +355,49 @@ def notify_bulk(*, messages: Iterable[MessageSpec], batch_size: int = 1000) -> i
                                                if values["dedupe_key"] else len(built))
             built.setdefault(key, values)
         rows = list(built.values())
+        if out := _opted_out(rows):
+            skipped += len(out)
+            rows = [r for i, r in enumerate(rows) if i not in out]
         push_ids = {r["subscription_id"] for r in rows if r["subscription_id"]}
         if push_ids:
             alive = set(PushSubscription.objects.filter(id__in=push_ids, disabled_at__isnull=True)
                         .values_list("id", flat=True))
             rows = [r for r in rows if r["subscription_id"] is None or r["subscription_id"] in alive]
-        if not rows:
+        check = budget_check(rows)  # estimated costs; rows of a mission whose budget is spent are held back
+        rows = check.queued
+        if not rows and not check.held:
             continue
         with transaction.atomic():
-            total += _insert(rows)
-            _kick_on_commit(min(r["priority"] for r in rows))
+            check.record(tell=notify_user)
+            if rows:
+                total += _insert(rows)
+                _kick_on_commit(min(r["priority"] for r in rows))
     if skipped:
-        log.warning("notify_bulk: %s messages skipped (unusable address or channel)", skipped)
+        log.warning("notify_bulk: %s messages skipped (unusable address or channel, or opted out)", skipped)
     return total
+
+
+def requeue_on(message: Message, channels: Sequence[str]) -> Message | None:
+    """The same message for the same user on the first of `channels` that reaches them, the rest of
+    `channels` as its own fallback (notify.fallback). None when none does."""
+    if message.user_id is None:
+        return None
+    user = User.objects.filter(pk=message.user_id, is_active=True).first()
+    data = {k: v for k, v in (message.data or {}).items() if k not in ("_then", "_sms")}
+    for i, channel in enumerate(channels):
+        if user is None or channel not in CHANNELS:
+            return None
+        for address in _user_addresses(user, channel):
+            spec = MessageSpec(channel=channel, address=address, subject=message.subject, body=message.body,
+                               url=message.url, priority=message.priority, kind=message.kind, data=data, user=user,
+                               sms=(message.data or {}).get("_sms", "") or "", topic=message.topic,
+                               mission_id=message.mission_id, then=tuple(channels[i + 1:]),
+                               dedupe_key=f"then:{message.pk}:{channel}")
+            queued = _queue(spec)
+            if queued is not None:
+                _kick_on_commit(queued.priority)
+                return queued
+    return None
 
 
 # --- Withdrawing queued messages -------------------------------------------------------------------------------
@@ -327,11 +408,12 @@ def messages_cancel(*, kinds: Sequence[str], data: dict[str, Any], reason: str) 
     how many were withdrawn."""
     if not kinds or not data:
         raise BadInput(_("Say which messages to withdraw."), field="kinds")
-    qs = Message.objects.filter(status=Message.Status.QUEUED, kind__in=list(kinds))
+    qs = Message.objects.filter(kind__in=list(kinds))
     for key, value in data.items():
         qs = qs.filter(**{f"data__{key}": value})
-    return qs.update(status=Message.Status.DEAD, last_error=(reason or "withdrawn")[:500], claimed_by="",
-                     claimed_until=None)
+    qs.filter(fallback_at__isnull=False).update(fallback_at=None)  # nor will they fall back to another channel
+    return qs.filter(status=Message.Status.QUEUED).update(
+        status=Message.Status.DEAD, last_error=(reason or "withdrawn")[:500], claimed_by="", claimed_until=None)
 
 
 # --- Operator actions -----------------------------------------------------------------------------------------

@@ -178,7 +178,10 @@ self.addEventListener("push", (event) => {
     data: Object.assign({}, data.data || {}, { url: data.url || "/" }),
   };
   if (data.tag) options.tag = data.tag;
-  event.waitUntil(self.registration.showNotification(data.title || "Smart Embassy", options));
+  // Once it is on screen, tell the server (the push's delivery receipt; the signed id is the credential).
+  const receipt = () => data.receipt ? fetch("/hooks/push-shown/", { method: "POST", body: data.receipt,
+    credentials: "omit", keepalive: true }).catch(() => {}) : null;
+  event.waitUntil(self.registration.showNotification(data.title || "Smart Embassy", options).then(receipt));
 });
 
 self.addEventListener("notificationclick", (event) => {

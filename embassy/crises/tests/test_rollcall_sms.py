@@ -1,6 +1,6 @@
 """The roll-call by SMS: one GSM-7 segment with a short signed link (/a/<code>) that opens the same question
 and keeps the long link's rules (replays, expiry, a closed crisis, another crisis); the emergency contact's
-SMS; the confirmation dialog and the API show segments per SMS, people reached by SMS and the cost."""
+SMS; the confirmation dialog and the API show, per channel, messages, segments per SMS and the cost."""
 
 from __future__ import annotations
 
@@ -19,14 +19,14 @@ from django.utils import timezone
 from embassy.citizens.models import Citizen
 from embassy.citizens.tests.factories import CitizenFactory, EmergencyContactFactory, StayFactory
 from embassy.common.shortlinks import short_sign
-from embassy.common.tests.factories import bearer, make_staff, staff_client, verified
+from embassy.common.tests.factories import bearer, make_citizen_user, make_staff, staff_client, verified
 from embassy.crises.asking import rollcall_remind
 from embassy.crises.links import SALT
 from embassy.crises.models import Affected, Answer, Crisis
 from embassy.crises.rollcall import rollcall_start
 from embassy.crises.services import crisis_declare, crisis_dismiss
 from embassy.missions.models import Role
-from embassy.notify.models import Message
+from embassy.notify.models import Message, PushSubscription
 
 pytestmark = pytest.mark.django_db
 TITLE = "Gempa bumi M 7,8 — Kahramanmaraş dan sekitarnya, Türkiye selatan (peringatan tsunami dicabut)"
@@ -147,7 +147,7 @@ def test_reminders_and_the_emergency_contact_get_one_segment_too(client: Client)
     assert row.answered_at is not None and row.answered_at <= timezone.now()
 
 
-# --- Before starting: segments and cost -------------------------------------------------------------------
+# --- Before starting: messages, segments and cost per channel ----------------------------------------------
 def _kl_people() -> None:
     _person("Siti Aminah", phone="+60123456789")  # SMS, Malaysian number
     _person("Budi Santoso", phone="+6281234567890")  # SMS, Indonesian number
@@ -156,38 +156,94 @@ def _kl_people() -> None:
     _person("Rina Penang", phone="+60123450003", lat=5.41, lon=100.33)  # outside the zone
 
 
-def test_the_confirmation_shows_segments_people_reached_by_sms_and_the_cost(settings: Any) -> None:
-    settings.NOTIFY_SMS_PRICES = {"default": "0.05", "ID": "0.0125"}
+def _preview_officer(username: str) -> Any:
+    officer = make_staff("KBRI-KUALA-LUMPUR", Role.PROTECTION_OFFICER, username=username)
+    verified(officer)
+    return officer
+
+
+def _dialog(officer: Any, crisis: Crisis) -> str:
+    page = staff_client(officer).get(reverse("console:crisis", args=[crisis.pk])).content.decode()
+    box = re.search(r'<dialog id="dlg-rollcall".*?</dialog>', page, re.S)
+    assert box is not None, page
+    return " ".join(box.group(0).split())
+
+
+def _row(dialog: str, channel: str) -> list[str]:
+    row = re.search(rf'<tr data-channel="{channel}"[^>]*>(.*?)</tr>', dialog)
+    assert row is not None, dialog
+    return [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row.group(1))]
+
+
+def test_the_confirmation_shows_messages_segments_and_cost_per_channel(settings: Any) -> None:
+    settings.NOTIFY_SMS_PRICES = {"default": "0.05", "ID": "0.0125"}  # the older setting still prices SMS
     settings.NOTIFY_SMS_CURRENCY = "EUR"
     _kl_people()
-    officer = make_staff("KBRI-KUALA-LUMPUR", Role.PROTECTION_OFFICER, username="duty.cost")
-    verified(officer)
+    officer = _preview_officer("duty.cost")
     crisis = crisis_declare(actor=officer, title=TITLE, kind="earthquake", lat=3.14, lon=101.69, radius_km=30)
     del officer.is_verified
-    page = staff_client(officer).get(reverse("console:crisis", args=[crisis.pk]))
-    dialog = page.content.decode()
-    box = re.search(r'data-testid="rollcall-sms">(.*?)</p>', dialog, re.S)
-    assert box is not None, dialog
-    words = " ".join(box.group(1).split())
-    # 2 Indonesian numbers × 0.0125 + 1 Malaysian number × 0.05 (the default), one segment each.
-    assert "3 people will get an SMS, 1 segment each" in words or "3 orang akan menerima SMS" in words
-    assert "0.08 EUR" in words or "0,08 EUR" in words
+    dialog = _dialog(officer, crisis)
+    # 2 Indonesian numbers × 0.0125 + 1 Malaysian number × 0.05 (the default), one segment each; e-mail is free.
+    assert _row(dialog, "sms") in (["SMS", "3", "3 (1 segment each)", "0.08 EUR"],
+                                   ["SMS", "3", "3 (masing-masing 1 segmen)", "0,08 EUR"])
+    assert _row(dialog, "email")[1:3] == ["1", "—"] and _row(dialog, "email")[3] in ("free", "gratis")
+    assert 'data-channel="push"' not in dialog  # nobody has a device subscribed
 
     api = Client().get(f"/api/v1/crises/{crisis.pk}/rollcall/preview", headers=bearer(officer))
     assert api.status_code == 200
     body = api.json()
+    # the SMS row at the top level, as the first version of the answer had it
     assert (body["segments"], body["recipients"], body["by_country"]) == (1, 3, {"ID": 2, "MY": 1})
     assert body["cost"] == "0.0750" and body["currency"] == "EUR" and body["unpriced"] == []
+    assert (body["people"], body["unreachable"], body["total_cost"]) == (4, 0, "0.0750")
+    assert [(c["channel"], c["people"], c["messages"], c["segments"], c["total_segments"], c["cost"])
+            for c in body["channels"]] == [("email", 1, 1, None, None, "0"), ("sms", 3, 3, 1, 3, "0.0750")]
 
 
-def test_without_prices_the_confirmation_says_which_countries_lack_one(settings: Any) -> None:
-    settings.NOTIFY_SMS_PRICES = {"ID": "0.0125"}
+def test_without_a_price_the_confirmation_says_no_estimate_and_for_which_countries(settings: Any) -> None:
+    settings.NOTIFY_PRICES = {"sms": {"ID": "0.0125"}}
     _kl_people()
-    officer = make_staff("KBRI-KUALA-LUMPUR", Role.PROTECTION_OFFICER, username="duty.noprice")
-    verified(officer)
+    officer = _preview_officer("duty.noprice")
     crisis = crisis_declare(actor=officer, title="Banjir", kind="flood", lat=3.14, lon=101.69, radius_km=30)
     del officer.is_verified
     body = Client().get(f"/api/v1/crises/{crisis.pk}/rollcall/preview", headers=bearer(officer)).json()
-    assert body["cost"] is None and body["unpriced"] == ["MY"]
-    page = staff_client(officer).get(reverse("console:crisis", args=[crisis.pk])).content.decode()
-    assert "MY (NOTIFY_SMS_PRICES)" in page
+    assert body["cost"] is None and body["unpriced"] == ["MY"] and body["total_cost"] is None
+    dialog = _dialog(officer, crisis)
+    assert _row(dialog, "sms")[3] in ("no estimate", "tidak ada perkiraan")
+    assert re.search(r'<p class="small">[^<]* MY[:,][^<]*\(NOTIFY_PRICES\)\.</p>', dialog), dialog
+
+
+def test_the_preview_follows_the_rollcalls_channel_order_person_by_person(settings: Any) -> None:
+    """Push (one message per device), then e-mail, then WhatsApp (priced per message), then SMS; a person no
+    channel reaches is counted apart. Counts only: no name, number or address in the answer."""
+    settings.ROLLCALL_CHANNELS = ["push", "email", "whatsapp", "sms"]
+    settings.NOTIFY_PRICES = {"currency": "USD", "sms": {"default": "0.05"}, "whatsapp": {"ID": "0.01", "MY": "0.02"}}
+    user = make_citizen_user("rahmat@example.org")
+    StayFactory.create(citizen=user.citizen, lat=3.14, lon=101.69)
+    for device in ("a", "b"):
+        PushSubscription.objects.create(user=user, endpoint=f"https://fcm.googleapis.com/fcm/send/{device}",
+                                        p256dh="p", auth="a")
+    _person("Ayu Lestari", phone="+60123450002", email="ayu@example.org")  # e-mail
+    _person("Siti Aminah", phone="+60123456789")  # WhatsApp, before SMS in this order
+    _person("Budi Santoso", phone="+6281234567890")
+    _person("Tanpa Kontak")  # no device, no e-mail, no phone
+    officer = _preview_officer("duty.channels")
+    crisis = crisis_declare(actor=officer, title="Banjir", kind="flood", lat=3.14, lon=101.69, radius_km=30)
+    del officer.is_verified
+    api = Client().get(f"/api/v1/crises/{crisis.pk}/rollcall/preview", headers=bearer(officer))
+    body = api.json()
+    assert [(c["channel"], c["people"], c["messages"], c["cost"]) for c in body["channels"]] == [
+        ("push", 1, 2, "0"), ("email", 1, 1, "0"), ("whatsapp", 2, 2, "0.03")]
+    assert body["channels"][2]["by_country"] == {"ID": 1, "MY": 1} and body["channels"][2]["segments"] is None
+    assert (body["people"], body["unreachable"], body["total_cost"], body["recipients"]) == (5, 1, "0.03", 0)
+    for personal in ("Siti", "Aminah", "+6012", "6281234567890", "ayu@", "rahmat", "fcm.googleapis"):
+        assert personal not in api.content.decode()
+    dialog = _dialog(officer, crisis)
+    assert _row(dialog, "push")[1] == "2"
+    assert _row(dialog, "whatsapp") in (["WhatsApp", "2", "—", "0.03 USD"], ["WhatsApp", "2", "—", "0,03 USD"])
+    assert "1 person is reached by no configured channel" in dialog or "1 orang" in dialog
+
+    # Once everyone has been asked, nothing is left to estimate.
+    Affected.objects.filter(crisis=crisis).update(asked_at=timezone.now())
+    body = Client().get(f"/api/v1/crises/{crisis.pk}/rollcall/preview", headers=bearer(officer)).json()
+    assert (body["people"], body["channels"], body["total_cost"]) == (0, [], "0")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -31,14 +32,16 @@ class Result:
     error: str = ""
     provider_id: str = ""
     retry_after: float | None = None
+    account: str = ""  # the provider account that took (or refused) it
+    receipt: str = ""  # a receipt known at hand-over ("delivered" for the development sink)
 
     @property
     def ok(self) -> bool:
         return self.outcome is Outcome.SENT
 
     @classmethod
-    def sent(cls, *, status_code: int | None = None, provider_id: str = "") -> Result:
-        return cls(Outcome.SENT, status_code, "", provider_id[:200])
+    def sent(cls, *, status_code: int | None = None, provider_id: str = "", receipt: str = "") -> Result:
+        return cls(Outcome.SENT, status_code, "", provider_id[:200], receipt=receipt)
 
     @classmethod
     def retry(cls, error: str, *, status_code: int | None = None, retry_after: float | None = None) -> Result:
@@ -61,6 +64,8 @@ class Channel(Protocol):
 
     def open(self) -> None: ...
 
+    def prepare(self, messages: Sequence[Message]) -> None: ...
+
     def close(self) -> None: ...
 
     def send(self, message: Message) -> Result: ...
@@ -75,6 +80,11 @@ class BaseChannel:
 
     def open(self) -> None:
         return None
+
+    def prepare(self, messages: Sequence[Message]) -> None:
+        """Look up what sending needs from the database (provider accounts, WhatsApp windows), in the
+        dispatcher's thread, before `send` runs in the pool."""
+        return
 
     def close(self) -> None:
         return None

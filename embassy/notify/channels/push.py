@@ -1,6 +1,7 @@
 """Web Push (RFC 8030) with message encryption (RFC 8291, aes128gcm) and VAPID (RFC 8292), via pywebpush.
 
-The payload is the JSON the service worker expects: {"title", "body", "url", "tag", "data"}. Answers:
+The payload is the JSON the service worker expects: {"title", "body", "url", "tag", "data", "receipt"}; the
+worker posts "receipt" to /hooks/push-shown/ once the notification is on screen (the delivery receipt). Answers:
 201/200/202 sent; 404/410 the subscription is gone (the dispatcher disables it); 429 and 5xx retry;
 anything else fails."""
 
@@ -14,6 +15,7 @@ from pywebpush import WebPusher, WebPushException
 
 from embassy.notify import conf, vapid
 from embassy.notify.channels import BaseChannel, Result, http_session, retry_after_seconds
+from embassy.notify.inbox import receipt_token
 from embassy.notify.models import Priority
 
 if TYPE_CHECKING:
@@ -26,7 +28,7 @@ MAX_PAYLOAD_BYTES = 3993
 def push_payload(message: Message) -> bytes:
     """The notification as the service worker reads it; a body too long for one record is shortened."""
     doc: dict[str, Any] = {"title": message.subject, "body": message.body, "url": message.url,
-                           "tag": message.kind or "", "data": message.data}
+                           "tag": message.kind or "", "data": message.data, "receipt": receipt_token(message.pk)}
     raw = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
     while len(raw) > MAX_PAYLOAD_BYTES and doc["body"]:
         excess = len(raw) - MAX_PAYLOAD_BYTES

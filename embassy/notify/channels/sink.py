@@ -59,4 +59,4 @@ class SinkChannel(BaseChannel):
         except OSError as exc:
             return Result.retry(f"sink not writable: {exc!r}")
         log.info("notify %s → %s: %s", message.channel, message.address, message.subject or message.body[:80])
-        return Result.sent()
+        return Result.sent(receipt="delivered")  # the sink is the end of the line: delivered

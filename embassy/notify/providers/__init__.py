@@ -17,11 +17,14 @@ channels (outbound) and the webhook views / SMPP listener (inbound) do, through 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 from urllib.parse import parse_qsl
+
+from django.utils.module_loading import import_string
 
 from embassy.notify.channels import Result
 
@@ -156,24 +159,21 @@ class BaseVendor:
         return None
 
 
+_VENDORS = {
+    "twilio": "embassy.notify.providers.twilio.TwilioVendor",
+    "vonage": "embassy.notify.providers.vonage.VonageVendor",
+    "infobip": "embassy.notify.providers.infobip.InfobipVendor",
+    "whatsapp": "embassy.notify.providers.whatsapp.WhatsAppCloudVendor",
+    "smpp": "embassy.notify.providers.smpp.SmppVendor",
+    "generic": "embassy.notify.providers.generic.GenericVendor",
+}
+
+
+@functools.cache
 def get_vendor(name: str) -> Vendor:
-    """The vendor module's implementation. Imported on first use: each loads its SDK, which only the
-    dispatching worker and the webhook views need."""
-    if name == "twilio":
-        from embassy.notify.providers.twilio import TwilioVendor as cls
-    elif name == "vonage":
-        from embassy.notify.providers.vonage import VonageVendor as cls  # type: ignore[assignment]
-    elif name == "infobip":
-        from embassy.notify.providers.infobip import InfobipVendor as cls  # type: ignore[assignment]
-    elif name == "whatsapp":
-        from embassy.notify.providers.whatsapp import WhatsAppCloudVendor as cls  # type: ignore[assignment]
-    elif name == "smpp":
-        from embassy.notify.providers.smpp import SmppVendor as cls  # type: ignore[assignment]
-    elif name == "generic":
-        from embassy.notify.providers.generic import GenericVendor as cls  # type: ignore[assignment]
-    else:
-        raise KeyError(name)
-    return cls()
+    """The vendor's implementation, one per process. Its module is imported on first use: each loads its SDK,
+    which only the dispatching worker and the webhook views need."""
+    return cast(Vendor, import_string(_VENDORS[name])())
 
 
 def parse_time(value: Any) -> dt.datetime | None:

@@ -23,6 +23,7 @@ from embassy.common.tests.factories import make_citizen_user, make_staff
 from embassy.missions.models import Role
 from embassy.notify import vapid
 from embassy.notify.dispatch import dispatch_due
+from embassy.notify.inbox import receipt_token
 from embassy.notify.models import DeliveryAttempt, Message, Priority, PushSubscription
 from embassy.notify.services import notify_address, notify_user, push_subscription_save
 
@@ -103,7 +104,7 @@ def test_push_is_encrypted_for_the_subscriber_and_signed_with_vapid(provider, dj
     assert claims["aud"] == provider.url
     assert browser.decrypt(request.body) == {
         "title": "Kasus Anda diperbarui", "body": "Petugas sedang menuju lokasi.", "url": "/sos/kasus/7/",
-        "tag": "case-update", "data": {"case": 7},
+        "tag": "case-update", "data": {"case": 7}, "receipt": receipt_token(queued[0].pk),
     }
     assert Message.objects.get(pk=queued[0].pk).status == Message.Status.SENT
     sub.refresh_from_db()
