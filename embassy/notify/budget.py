@@ -69,10 +69,10 @@ def alert_percent() -> Decimal:
 
 
 def life_safety(kind: str, priority: int) -> bool:
-    """Never held back by a budget: a kind of NOTIFY_LIFE_SAFETY_KINDS at any priority, or any message at SOS
-    priority. Unlike services._life_safety (whether a message may override a person's STOP, a legal test that
-    also asks for SOS or high priority), priority is not required here: the roll-call's questions are queued at
-    BULK priority so that they drain after urgent traffic, and a budget must never stop a roll-call."""
+    """Never held back by a budget: a kind of NOTIFY_LIFE_SAFETY_KINDS at any priority (the roll-call's questions
+    are queued at BULK priority so that urgent traffic drains first; a budget must never stop a roll-call), or
+    any message at SOS priority. Unlike services._life_safety (may it override a STOP?), no country is asked:
+    this is our own spending rule, not a law."""
     return priority <= Priority.SOS or kind in settings.NOTIFY_LIFE_SAFETY_KINDS
 
 
