@@ -140,6 +140,9 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # smpplib logs every PDU at DEBUG, bind passwords included.
+        "smpplib": {"level": "INFO"},
+        "embassy.notify.smpp": {"level": "INFO"},
     },
 }
 

@@ -58,7 +58,9 @@ class Citizen(models.Model):
     class Meta:
         ordering = ["full_name", "id"]
         indexes = [models.Index(fields=["last_cell"], name="citizens_last_cell",
-                                condition=models.Q(last_cell__isnull=False))]
+                                condition=models.Q(last_cell__isnull=False)),
+                   # An SMS or WhatsApp message names its sender only by number (sos/inbound, crises/inbound).
+                   models.Index(fields=["phone"], name="citizens_phone")]
 
     def __str__(self) -> str:
         return self.full_name

@@ -1,10 +1,11 @@
-"""Answers to the roll-call: through the signed link (no sign-in), in the app, or heard by an officer on the
-phone. The latest answer wins; "I need help" opens or joins an SOS case (crises.help)."""
+"""Answers to the roll-call: through the signed link (no sign-in), in the app, by a reply to the SMS or WhatsApp
+question (crises.inbound), or heard by an officer on the phone. The latest answer wins; "I need help" opens or joins an SOS case (crises.help)."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -42,10 +43,13 @@ _SELECT = ("SELECT a.id, a.citizen_id, a.mission_id, a.stay_id, a.lat, a.lon, a.
            "WHERE a.id = %s AND a.crisis_id = %s")
 
 
-def _answer_store(*, affected_id: int, crisis_id: int, answer: str, via: str, key: str, text: str = "") -> Answered:
-    """The latest answer wins, whichever link, app or officer it comes through: a different answer replaces
-    the stored one (and is kept in the Answer history); the same answer again changes nothing. The change is
-    one conditional UPDATE, so two simultaneous answers cannot both count."""
+def _answer_store(*, affected_id: int, crisis_id: int, answer: str, via: str, key: str, text: str = "",
+                  heard: str | None = None, origin: dict[str, Any] | None = None) -> Answered:
+    """The latest answer wins, whichever link, app, reply or officer it comes through: a different answer
+    replaces the stored one (and is kept in the Answer history); the same answer again changes nothing. The
+    change is one conditional UPDATE, so two simultaneous answers cannot both count. `text`: the person's
+    details (an SOS case's text); `heard`: what the history keeps when it differs (a reply's whole text);
+    `origin`: where a reply came from (channel, number), kept on the SOS case so an officer can answer there."""
     if answer not in (Affected.Answer.SAFE, Affected.Answer.HELP):
         raise BadInput(_("Answer 'safe' or 'help'."), field="answer")
     q = connection.ops.quote_name
@@ -62,14 +66,15 @@ def _answer_store(*, affected_id: int, crisis_id: int, answer: str, via: str, ke
                 raise LinkRefused("closed")
         changed = update_rows(Affected, _ANSWER_COLUMNS, [(answer, at, via, pk)], unless=("answer", answer)) == 1
         if changed:
-            insert_many(Answer, _HISTORY_COLUMNS, [(pk, answer, via, key, at, text[:500])])
+            insert_many(Answer, _HISTORY_COLUMNS, [(pk, answer, via, key, at, (text if heard is None else heard)[:500])])
         if not changed:
             if text and answer == Affected.Answer.HELP and case_id is not None:
-                help_details_add(case_id=case_id, text=text, via=via)  # "what do you need?" after the tap
+                help_details_add(case_id=case_id, text=text, via=via, origin=origin)  # "what do you need?"
             return Answered(pk, crisis_id, answer, False, case_id)
         if answer == Affected.Answer.HELP:
             case_id = help_case_open(crisis_id=crisis_id, affected_id=pk, citizen_id=citizen_id, user_id=user_id,
-                                     mission_id=mission_id, stay_id=stay_id, lat=lat, lon=lon, via=via, text=text)
+                                     mission_id=mission_id, stay_id=stay_id, lat=lat, lon=lon, via=via, text=text,
+                                     origin=origin)
             Affected.objects.filter(pk=pk).update(case_id=case_id)
         elif case_id is not None:
             help_now_safe(case_id=case_id, via=via)
@@ -82,6 +87,15 @@ def rollcall_answer_link(*, crisis_id: int, token: str, answer: str, text: str =
     key = hashlib.sha256(token.encode()).hexdigest()[:40]
     return _answer_store(affected_id=affected_id, crisis_id=crisis_id, answer=answer,
                          via="contact" if who == CONTACT else "link", key=key, text=text)
+
+
+def rollcall_answer_reply(*, affected_id: int, crisis_id: int, answer: str, via: str, key: str, text: str,
+                          heard: str, origin: dict[str, Any]) -> Answered:
+    """A reply by SMS or WhatsApp to the question sent to the sender's number (crises.inbound found which row
+    it names; the text never does). `via`: sms | whatsapp, or contact for an emergency contact's reply.
+    Raises LinkRefused when the roll-call has ended."""
+    return _answer_store(affected_id=affected_id, crisis_id=crisis_id, answer=answer, via=via, key=key,
+                         text=text, heard=heard, origin=origin)
 
 
 def rollcall_answer_own(*, user: User, crisis_id: int, answer: str, text: str = "") -> Answered:

@@ -11,6 +11,7 @@ from embassy.crises import answers, links, rollcall, selectors, services
 from embassy.crises.models import Crisis
 from embassy.crises.schemas import (
     AnswerOut,
+    ChannelCountsOut,
     CountsOut,
     CrisisOut,
     DeclareIn,
@@ -90,9 +91,16 @@ def rollcall_preview(request: AuthedRequest, crisis_id: int) -> dict:
     return preview_dict(rollcall_sms_preview(crisis=_crisis(request, crisis_id)))
 
 
-@router.get("/{crisis_id}/counts", response=CountsOut, summary="Live counts: affected, reached, safe, help, silent")
+@router.get("/{crisis_id}/counts", response=CountsOut,
+            summary="Live counts: affected, reached (question delivered), safe, help, silent")
 def rollcall_counts(request: AuthedRequest, crisis_id: int) -> dict:
     return selectors.rollcall_counts(crisis=_crisis(request, crisis_id))
+
+
+@router.get("/{crisis_id}/channels", response=list[ChannelCountsOut],
+            summary="The roll-call's messages per channel: waiting, handed over, delivered (receipts), failed")
+def rollcall_channels(request: AuthedRequest, crisis_id: int) -> list:
+    return selectors.rollcall_channels(crisis=_crisis(request, crisis_id))
 
 
 @router.get("/{crisis_id}/by-mission", response=list[dict], summary="Counts per responsible mission")

@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 from embassy.citizens.panels import home_panel_add
 from embassy.citizens.signals import whereabouts_changed
-from embassy.notify.hooks import on_delivered
+from embassy.notify.hooks import on_receipt
 
 
 class CrisesConfig(AppConfig):
@@ -12,7 +12,7 @@ class CrisesConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here, not at the top: these modules load models, which Django allows once apps are ready.
-        from embassy.crises import asking
+        from embassy.crises import asking, inbound
         from embassy.crises.affected import affected_citizens_changed
         from embassy.crises.selectors import own_rollcalls
 
@@ -20,6 +20,9 @@ class CrisesConfig(AppConfig):
             affected_citizens_changed(citizen_ids)
 
         whereabouts_changed.connect(whereabouts, weak=False, dispatch_uid="crises.whereabouts")
-        on_delivered(asking.KIND_ASK, asking.rollcall_reached)
+        # Reached = the provider's receipt says delivered (or read); the person's own question only: a contact's
+        # message reaching the contact says nothing of the person.
+        on_receipt(asking.KIND_ASK, asking.rollcall_delivered)
+        inbound.register()  # replies to the roll-call by SMS/WhatsApp (notify.inbox, order 10)
         # On the citizen's home page: the "are you safe?" question, as in the message.
         home_panel_add(lambda user: {"rollcalls": own_rollcalls(user=user)})

@@ -32,11 +32,16 @@ from embassy.notify.services import MessageSpec, Priority, notify_bulk
 log = logging.getLogger(__name__)
 
 KIND_ASK = "crisis.rollcall"
+TOPIC = "crisis:{}"  # Message.topic of every roll-call message of a crisis: the room counts them per channel
 KIND_CONTACT = "crisis.contact"
 ROLLCALL_KINDS = (KIND_ASK, KIND_CONTACT)
 MIN_STEP_MINUTES = 10.0  # the least time between two messages to one person (a reminder, then the contacts)
 BATCH = 100  # messages per transaction: short write locks, so SOS alerts interleave
 PAUSE = 0.002  # seconds between batches: urgent writers take the write lock meanwhile
+
+
+def topic(crisis_id: int) -> str:
+    return TOPIC.format(crisis_id)
 
 
 # --- Settings ---------------------------------------------------------------------------------------------------
@@ -56,6 +61,7 @@ def channel_order() -> tuple[str, ...]:
 @dataclass(frozen=True)
 class _Person:
     affected_id: int
+    mission_id: int
     citizen_id: int
     user_id: int | None
     language: str
@@ -69,7 +75,7 @@ def _people(crisis_id: int, where: str, params: list[Any]) -> Iterator[list[_Per
     a = Affected._meta.db_table
     c = Citizen._meta.db_table
     u = User._meta.db_table
-    sql = (f"SELECT a.id, a.citizen_id, c.user_id, COALESCE(u.language, ''), c.email, c.phone, c.full_name "  # noqa: S608
+    sql = (f"SELECT a.id, a.mission_id, a.citizen_id, c.user_id, COALESCE(u.language, ''), c.email, c.phone, c.full_name "  # noqa: S608
            f"FROM {a} a JOIN {c} c ON c.id = a.citizen_id LEFT JOIN {u} u ON u.id = c.user_id "
            f"WHERE a.crisis_id = %s AND {where} ORDER BY a.id")
     with connection.cursor() as cursor:
@@ -131,6 +137,12 @@ def contact_sms(*, name: str, title: str, url: str, hotline: str) -> str:
             or sms_render(bare, values, shrink=("name",)) or sms_fit(bare % values)[0])
 
 
+def wa_params(name: str, crisis: Crisis, link: str) -> dict[str, str]:
+    """The WhatsApp template's body parameters of a roll-call question (name, crisis, link): the person's name
+    (for a contact, the person asked about), the crisis's title, the short signed link."""
+    return {"name": name[:100], "crisis": crisis.title[:120], "link": link}
+
+
 def _choose(person: _Person, subscriptions: dict[int, list[int]],
             available: dict[str, bool]) -> tuple[str, list[str]] | None:
     """(channel, addresses) of the first channel that reaches the person: push goes to each of their
@@ -174,13 +186,16 @@ def _ask(crisis: Crisis, people: list[_Person], *, round_no: int, now: dt.dateti
             intro, safe_line.format(url=link_url(crisis.pk, token, "safe")),
             help_line.format(url=link_url(crisis.pk, token, "help"))])
         sms = ""
+        data: dict[str, Any] = {"affected": p.affected_id, "crisis": crisis.pk}
         if channel == "sms":
             sms = ask_sms(title=crisis.title, url=short_url(short_token(p.affected_id)), reminder=round_no > 0,
                           language=p.language or "id")
+        elif channel == "whatsapp":  # the approved template's parameters (NOTIFY_WHATSAPP_TEMPLATES)
+            data["wa"] = wa_params(p.name, crisis, short_url(short_token(p.affected_id)))
         specs += [MessageSpec(channel=channel, address=address, user_id=p.user_id if channel == "push" else None,
                               subject=subject, body=body, url=link_url(crisis.pk, token), priority=Priority.BULK,
                               kind=KIND_ASK, dedupe_key=f"rollcall:{crisis.pk}:{p.affected_id}:{round_no}",
-                              data={"affected": p.affected_id, "crisis": crisis.pk}, sms=sms)
+                              data=data, sms=sms, topic=topic(crisis.pk), mission_id=p.mission_id)
                   for address in addresses]
         chosen.append((channel, p.affected_id))
     notify_bulk(messages=specs, batch_size=len(specs) or 1)
@@ -286,10 +301,13 @@ def _ask_contacts(crisis: Crisis, now: dt.datetime, *, interval: float) -> int:
                     ("whatsapp", phone) if phone and available["whatsapp"] else (
                         ("email", email) if email and available["email"] else ("", "")))
                 if channel:
+                    data: dict[str, Any] = {"affected": affected_id, "crisis": crisis.pk}
+                    if channel == "whatsapp":
+                        data["wa"] = wa_params(name, crisis, short_url(short_token(affected_id, CONTACT)))
                     specs.append(MessageSpec(channel=channel, address=address, subject=str(subject), body=str(body),
                                              url=link_url(crisis.pk, token), priority=Priority.BULK, kind=KIND_CONTACT,
                                              dedupe_key=f"rollcall-contact:{crisis.pk}:{affected_id}",
-                                             data={"affected": affected_id, "crisis": crisis.pk}, sms=sms))
+                                             data=data, sms=sms, topic=topic(crisis.pk), mission_id=mission_id))
     with transaction.atomic():
         if not _still_active(crisis.pk):
             return 0
@@ -300,8 +318,24 @@ def _ask_contacts(crisis: Crisis, now: dt.datetime, *, interval: float) -> int:
     return queued
 
 
-def rollcall_reached(data_items: list[dict[str, Any]]) -> None:
-    """Delivery hook: a roll-call question was handed to its channel (called by the outbox dispatcher)."""
-    ids = sorted({int(d["affected"]) for d in data_items if isinstance(d, dict) and "affected" in d})
-    for i in range(0, len(ids), 500):
-        Affected.objects.filter(id__in=ids[i:i + 500], reached_at__isnull=True).update(reached_at=timezone.now())
+def rollcall_delivered(items: list[tuple[str, dict[str, Any]]]) -> None:
+    """Receipt hook (notify.hooks.on_receipt): a question the provider reports delivered (or read) reached the
+    person, at the receipt's time; a row already reached keeps its first time. Handing a message to its
+    channel is not reaching anyone: the room counts hand-overs per channel from the outbox instead
+    (crises.selectors.rollcall_channels). One executemany inside the receipts' transaction."""
+    rows: list[tuple[Any, int]] = []
+    for status, data in items:
+        if status not in ("delivered", "read") or not isinstance(data, dict) or "affected" not in data:
+            continue
+        try:
+            at = dt.datetime.fromisoformat(str(data.get("_at")))
+        except ValueError:
+            at = timezone.now()
+        if timezone.is_naive(at):
+            at = timezone.make_aware(at, dt.UTC)
+        rows.append((connection.ops.adapt_datetimefield_value(at), int(data["affected"])))
+    if not rows:
+        return
+    table = connection.ops.quote_name(Affected._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {table} SET reached_at = %s WHERE id = %s AND reached_at IS NULL", rows)  # noqa: S608

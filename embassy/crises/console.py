@@ -36,6 +36,7 @@ STATUS_TABS = [("", gettext_lazy("All")), (Crisis.Status.PROPOSED, gettext_lazy(
                (Crisis.Status.DISMISSED, gettext_lazy("Dismissed"))]
 SOURCES = {"usgs": "USGS", "gdacs": "GDACS"}
 ANSWERED_VIA = {"link": gettext_lazy("link in the message"), "app": gettext_lazy("in the app"),
+                "sms": gettext_lazy("by SMS reply"), "whatsapp": gettext_lazy("by WhatsApp reply"),
                 "contact": gettext_lazy("by an emergency contact"), "staff": gettext_lazy("by phone, to an officer")}
 CHANNELS = {"push": gettext_lazy("app notification"), "email": gettext_lazy("email"), "sms": "SMS",
             "whatsapp": "WhatsApp"}
@@ -104,10 +105,14 @@ def crisis_new(request: AuthedRequest) -> HttpResponse:
 def _live_context(crisis: Crisis, tz: str) -> dict[str, Any]:
     """What the room shows and polls; `tz`: the zone its times are read in (the officer's mission's)."""
     counts = selectors.rollcall_counts(crisis=crisis)
+    channels = selectors.rollcall_channels(crisis=crisis)
     return {
-        "crisis": crisis, "tz": tz, "counts": counts, "state": selectors.rollcall_state(crisis=crisis),
+        "crisis": crisis, "tz": tz, "counts": counts, "state": selectors.rollcall_state(crisis=crisis,
+                                                                                       channels=channels),
         "by_mission": selectors.rollcall_by_mission(crisis=crisis), "events": _event_rows(crisis),
         "answered": counts["safe"] + counts["help"],
+        "channels": [{**c, "label": CHANNELS.get(c["channel"], c["channel"])} for c in channels],
+        "handed_over": sum(c["handed_over"] for c in channels),
     }
 
 

@@ -149,7 +149,8 @@ class FeedPoll(models.Model):
 
 class Affected(models.Model):
     """One citizen inside a crisis's zone — by an active stay or by the last known position — and their
-    roll-call: asked, reached (the message was handed to its channel), reminded, contacts asked, answered.
+    roll-call: asked, reached (the provider's receipt says the question was delivered; handing it to a channel is
+    not reaching anyone), reminded, contacts asked, answered.
 
     Rows are kept when a person leaves the zone (inside=False), so answers and history survive a zone change.
     One row per (crisis, citizen)."""
@@ -184,7 +185,7 @@ class Affected(models.Model):
     contacts_asked_at = models.DateTimeField(null=True, blank=True)
     answer = models.CharField(max_length=4, choices=Answer.choices, blank=True, default="")
     answered_at = models.DateTimeField(null=True, blank=True)
-    answered_via = models.CharField(max_length=8, blank=True, default="")  # link | app | contact | staff
+    answered_via = models.CharField(max_length=8, blank=True, default="")  # link | app | sms | whatsapp | contact | staff
     case = models.ForeignKey("sos.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     class Meta:

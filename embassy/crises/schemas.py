@@ -106,6 +106,19 @@ class CountsOut(Schema):
     contacts_asked: int
 
 
+class ChannelCountsOut(Schema):
+    """The roll-call's messages on one channel. `delivered` is null where the channel sends no delivery report
+    (e-mail): handed over is all that is known there."""
+
+    channel: str
+    messages: int
+    waiting: int = Field(description="Still in the outbox")
+    handed_over: int = Field(description="Accepted by the channel or provider")
+    delivered: int | None = Field(description="The receipt says delivered or read (SMS, WhatsApp, push)")
+    failed: int = Field(description="The outbox gave up, or the provider's receipt says failed")
+    receipts: bool = Field(description="Whether the channel reports delivery")
+
+
 class SilentOut(Schema):
     id: int
     citizen_id: int

@@ -14,9 +14,11 @@ from h3.api import basic_int as h3i
 from embassy.accounts.audit import audit_record
 from embassy.accounts.models import User
 from embassy.common.errors import NotFound, PermissionDenied
+from embassy.crises.asking import topic
 from embassy.crises.models import Affected, Crisis, FeedPoll
 from embassy.geo.h3cells import cell_at
 from embassy.missions.selectors import scope_for
+from embassy.notify.models import Message
 
 
 def crisis_list_for(*, user: User, status: str = "") -> QuerySet[Crisis]:
@@ -82,12 +84,49 @@ def rollcall_by_mission(*, crisis: Crisis) -> list[dict[str, Any]]:
     return [{"mission": r["mission__code"], **{k: r[k] for k in names}} for r in rows]
 
 
-def rollcall_state(*, crisis: Crisis) -> str:
-    """A short fingerprint of everything the room shows: the live poll answers 204 while it is unchanged."""
+# Channels that report delivery: the SMS and WhatsApp providers' receipts, and the app's service worker once it
+# has shown a notification (notify.inbox.push_shown). E-mail says no more than "handed over".
+RECEIPT_CHANNELS = ("push", "sms", "whatsapp")
+
+
+def rollcall_channels(*, crisis: Crisis) -> list[dict[str, Any]]:
+    """The roll-call's messages per channel (the person's questions, reminders and the contacts'): how many,
+    waiting in the outbox, handed over to the channel, delivered (the provider's receipt: delivered or read)
+    and failed (the outbox gave up, or the receipt says failed). `delivered` is None on a channel without
+    receipts (e-mail): handed over is all that is known there. One aggregate query over the crisis's topic
+    (the outbox's notify_msg_topic index)."""
+    rows = (Message.objects.filter(topic=topic(crisis.pk)).values("channel", "status", "receipt")
+            .annotate(n=Count("id")).order_by())
+    out: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        channel, status, receipt, n = r["channel"], r["status"], r["receipt"], r["n"]
+        row = out.setdefault(channel, {"channel": channel, "messages": 0, "waiting": 0, "handed_over": 0,
+                                       "delivered": 0 if channel in RECEIPT_CHANNELS else None, "failed": 0,
+                                       "receipts": channel in RECEIPT_CHANNELS})
+        row["messages"] += n
+        if status in (Message.Status.QUEUED, Message.Status.SENDING):
+            row["waiting"] += n
+        elif status == Message.Status.SENT:
+            row["handed_over"] += n
+        else:  # failed, dead: the outbox gave up
+            row["failed"] += n
+        if status == Message.Status.SENT and receipt == "failed":
+            row["failed"] += n
+        elif receipt in ("delivered", "read") and row["delivered"] is not None:
+            row["delivered"] += n
+    order = {c: i for i, c in enumerate(("push", "email", "sms", "whatsapp"))}
+    return sorted(out.values(), key=lambda r: (order.get(r["channel"], 9), r["channel"]))
+
+
+def rollcall_state(*, crisis: Crisis, channels: list[dict[str, Any]] | None = None) -> str:
+    """A short fingerprint of everything the room shows: the live poll answers 204 while it is unchanged.
+    `channels`: rollcall_channels, when the caller has them already."""
     agg = Affected.objects.filter(crisis=crisis).aggregate(
         n=Count("id"), a=Max("answered_at"), r=Max("reached_at"), q=Max("asked_at"), k=Max("contacts_asked_at"))
     last = crisis.events.aggregate(m=Max("id"))["m"]
-    raw = "|".join(str(v) for v in (crisis.status, crisis.updated_at, *agg.values(), last))
+    channels = rollcall_channels(crisis=crisis) if channels is None else channels
+    by_channel = [tuple(sorted(c.items())) for c in channels]
+    raw = "|".join(str(v) for v in (crisis.status, crisis.updated_at, *agg.values(), last, by_channel))
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 

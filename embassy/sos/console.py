@@ -21,7 +21,7 @@ from embassy.common.errors import DomainError
 from embassy.missions.models import Mission
 from embassy.missions.selectors import missions_for, scope_for
 from embassy.missions.views import current_mission
-from embassy.sos import present, selectors, services
+from embassy.sos import notices, present, selectors, services
 from embassy.sos.models import Case, Category, DutyOfficer, Outcome, Priority
 
 
@@ -105,6 +105,7 @@ def _case_context(request: AuthedRequest, case_id: int, *, audit: bool = True) -
         "staff": staff, "categories": Category.choices[1:], "priorities": Priority.choices,
         "outcomes": [c for c in Outcome.choices if c[0] != Outcome.CANCELLED],  # only the citizen cancels
         "missions": Mission.objects.filter(active=True).exclude(pk=case.mission_id).order_by("kind", "city"),
+        "reply_route": notices.inbound_route(case),  # (channel, number) when the citizen wrote by SMS/WhatsApp
     }
 
 

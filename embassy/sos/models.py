@@ -25,6 +25,13 @@ class Category(models.TextChoices):
     DISASTER = "disaster", _("Disaster")
     EMPLOYER_ABUSE = "employer_abuse", _("Abuse by employer")
     OTHER = "other", _("Other")
+    # Not an emergency category: a conversation someone started by SMS or WhatsApp (sos.inbound).
+    MESSAGE = "message", _("Message (SMS/WhatsApp)")
+
+
+# Citizen.source of the record made for a number that wrote to the mission and matched no citizen: it holds the
+# number only, and its cases are marked unverified until someone signs in with that number and claims it.
+SMS_SOURCE = "sms"
 
 
 class Priority(models.IntegerChoices):
@@ -116,6 +123,17 @@ class Case(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN
+
+    @property
+    def unverified(self) -> bool:
+        """Sent from a number that matched no citizen (an SOS or a message by SMS/WhatsApp): who wrote is not
+        known. Reads the citizen (select it with the case)."""
+        citizen = self.citizen
+        return citizen.source == SMS_SOURCE and citizen.user_id is None
+
+    @property
+    def conversation(self) -> bool:
+        return self.category == Category.MESSAGE
 
     @property
     def cancelled(self) -> bool:

@@ -21,17 +21,20 @@ from django_tasks import task
 
 from embassy.accounts.staff import Purpose, staff_to_notify
 from embassy.citizens.services import citizen_positions_store
+from embassy.common.errors import BadInput
 from embassy.common.kicks import kick_done, kick_once
 from embassy.common.links import absolute_url, url_path
 from embassy.common.sms import sms_fit, sms_link, sms_render
+from embassy.missions.contact import hotline_for
 from embassy.missions.models import Mission
 from embassy.notify.selectors import addresses_for_users
-from embassy.notify.services import MessageSpec, Priority, notify_bulk, notify_user
-from embassy.sos.models import Case, DutyOfficer
+from embassy.notify.services import MessageSpec, Priority, notify_address, notify_bulk, notify_user
+from embassy.sos.models import Case, DutyOfficer, Event
 
 log = logging.getLogger(__name__)
 STAFF_CHANNELS = ("push", "email", "sms")
 CITIZEN_CHANNELS = ("push",)
+INBOUND_CHANNELS = ("sms", "whatsapp")  # the channels people write to the mission on (sos.inbound)
 
 
 def duty_officers(mission_id: int) -> list[Any]:
@@ -150,6 +153,16 @@ def staff_citizen_message(case: Case, text: str) -> None:
               body=lambda: text[:500], priority=Priority.HIGH, channels=("push",))
 
 
+def staff_new_conversation(case: Case, text: str) -> None:
+    """Someone wrote to the mission by SMS or WhatsApp and has no open case: the duty officers hear of the new
+    conversation at normal priority (it is no SOS: an SOS by SMS goes through the SOS fan-out)."""
+    _to_staff(duty_officers(case.mission_id), case, kind="sos.conversation",
+              subject=lambda: _("New message %(ref)s from %(number)s") % {
+                  "ref": case.reference, "number": case.citizen.full_name or case.citizen.phone},
+              body=lambda: text[:500] or _("(empty message)"), priority=Priority.NORMAL, channels=("push", "email"),
+              dedupe=f"sos:{case.pk}:conversation")
+
+
 def staff_cancelled(case: Case) -> None:
     """The citizen took back an SOS the officers were already told about: the same people hear it is off."""
     users = [u for u in (case.assigned_to, case.acknowledged_by) if u is not None][:1] or \
@@ -161,9 +174,81 @@ def staff_cancelled(case: Case) -> None:
               priority=Priority.HIGH, channels=("push", "email"), dedupe=f"sos:{case.pk}:cancelled")
 
 
-def citizen_update(case: Case, *, kind: str, text: str = "") -> None:
-    """Tell the citizen what happened on their case (push to their phone)."""
+def inbound_route(case: Case) -> tuple[str, str] | None:
+    """(channel, number) of the citizen's latest SMS or WhatsApp message on the case (sos.services.inbound
+    records it on the timeline), None when they never wrote that way: the officer's answer goes back there."""
+    data = (Event.objects.filter(case_id=case.pk, from_citizen=True, data__channel__in=INBOUND_CHANNELS)
+            .order_by("-id").values_list("data", flat=True).first())
+    if not isinstance(data, dict) or not data.get("from"):
+        return None
+    return str(data["channel"]), str(data["from"])
+
+
+def sms_reply(*, mission: str, text: str) -> str:
+    """An officer's message to someone who wrote by SMS, in one GSM-7 segment (the text shortened to fit)."""
+    return _sms(_("%(mission)s: %(text)s"), "%(text)s", {"mission": mission, "text": text}, ("text", "mission"))
+
+
+def _reply_inbound(case: Case, route: tuple[str, str], text: str, language: str) -> None:
+    """The officer's message back on the channel the citizen wrote on (an SMS fitted to one segment; WhatsApp
+    takes the whole text, free-form inside the 24-hour window the citizen's message opened). Kind sos.message:
+    a life-safety kind (NOTIFY_LIFE_SAFETY_KINDS), as the officers' messages in the app."""
+    channel, address = route
+    mission: Mission = case.mission
+    with translation.override(language):
+        subject = _("Message from %(mission)s") % {"mission": mission.name()}
+        notify_address(channel=channel, address=address, subject=str(subject), body=text[:4000],
+                       sms=sms_reply(mission=mission.name_id, text=text), priority=Priority.HIGH,
+                       kind="sos.message", data={"case": case.pk}, mission_id=case.mission_id)
+
+
+def sms_sos_received(*, ref: str, mission: str, hotline: str) -> str:
+    """The sender of an SOS by SMS: it reached the mission (one GSM-7 segment; the mission's hotline when it
+    fits)."""
+    values = {"ref": ref, "mission": mission, "hotline": hotline}
+    if hotline:
+        return _sms(_("%(mission)s received your SOS %(ref)s. An officer will contact you. Hotline: %(hotline)s"),
+                    _("Your SOS %(ref)s was received. An officer will contact you. Hotline: %(hotline)s"), values,
+                    ("mission",))
+    return _sms(_("%(mission)s received your SOS %(ref)s. An officer will contact you. Keep your phone with you."),
+                _("Your SOS %(ref)s was received. An officer will contact you."), values, ("mission",))
+
+
+def citizen_sos_received(case: Case, *, channel: str, address: str, inbound_id: int) -> bool:
+    """Answer an SOS by SMS/WhatsApp on the channel it came from, at SOS priority: one short text in Indonesian
+    (English when the citizen's account is in English). Once per inbound message. On WhatsApp it goes as the
+    approved template of its kind (NOTIFY_WHATSAPP_TEMPLATES "sos.received": mission, ref, from data["wa"]). A
+    life-safety kind: sent even after an opt-out where the law allows. False when the sender's address cannot
+    be written to (an alphanumeric sender): the case stands, the officers call."""
+    mission: Mission = case.mission
+    with translation.override(citizen_language(case)):
+        text = sms_sos_received(ref=case.reference, mission=mission.name_id, hotline=hotline_for(mission).number)
+        subject = str(_("Your SOS was received"))
+    try:
+        with transaction.atomic():
+            notify_address(channel=channel, address=address, subject=subject, body=text, sms=text,
+                           priority=Priority.SOS, kind="sos.received", dedupe_key=f"sos-received:{inbound_id}",
+                           data={"case": case.pk, "wa": {"mission": mission.name_id, "ref": case.reference}},
+                           user=case.user, mission_id=case.mission_id)
+    except BadInput:
+        log.warning("sos: cannot answer inbound %s on %s", inbound_id, channel)
+        return False
+    return True
+
+
+def citizen_language(case: Case) -> str:
+    """Indonesian, or English when the citizen's account says so (a number that matched no one: Indonesian)."""
     user = case.user
+    return "en" if user is not None and (user.language or "").startswith("en") else "id"
+
+
+def citizen_update(case: Case, *, kind: str, text: str = "") -> None:
+    """Tell the citizen what happened on their case (push to their phone). An officer's message to someone who
+    wrote by SMS or WhatsApp also goes back there (the only way to reach a number without an account)."""
+    user = case.user
+    route = inbound_route(case) if kind == "message" else None
+    if route is not None:
+        _reply_inbound(case, route, text, citizen_language(case))
     if user is None:  # a case opened for a citizen without an account: the mission calls them
         return
     mission: Mission = case.mission
@@ -180,7 +265,7 @@ def citizen_update(case: Case, *, kind: str, text: str = "") -> None:
         notify_user(user=user, subject=str(subjects.get(kind, _("Update on your SOS"))),
                     body=text[:500] or str(_("Open the app to see the details.")), url=_citizen_url(case),
                     priority=Priority.HIGH, channels=CITIZEN_CHANNELS, kind=f"sos.{kind}",
-                    data={"case": case.pk}, sms=sms, fallback=("sms",))
+                    data={"case": case.pk}, sms=sms, fallback=() if route is not None else ("sms",))
 
 
 KICK = "sos.alert"
@@ -280,6 +365,8 @@ def cases_alert_new(*, limit: int = 500, older_than: dt.timedelta | None = None)
 
 def _remember_positions(cases: list[Case]) -> None:
     """An SOS position is the citizen's last known position (they sent it on purpose): a crisis zone drawn
-    around them finds them even without a registered stay there. One UPDATE per batch of cases."""
+    around them finds them even without a registered stay there. Not so for a number that matched no citizen
+    (Case.unverified): who it is, is not known, and a crisis would count it as a registered citizen inside.
+    One UPDATE per batch of cases."""
     citizen_positions_store(points=[(c.citizen_id, c.lat, c.lon) for c in cases
-                                    if c.lat is not None and c.lon is not None])
+                                    if c.lat is not None and c.lon is not None and not c.unverified])

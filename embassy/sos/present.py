@@ -55,12 +55,12 @@ def case_summary(case: Case) -> dict[str, Any]:
     return {
         "id": case.pk, "reference": case.reference, "status": case.status, "category": case.category,
         "priority": case.priority, "sla": sla(case).colour, "citizen_id": case.citizen_id,
-        "citizen_name": case.citizen.full_name, "mission_code": case.mission.code, "country": case.country_id,
+        "citizen_name": case.citizen.full_name or case.citizen.phone, "mission_code": case.mission.code, "country": case.country_id,
         "location": case.location, "lat": case.lat, "lon": case.lon, "accuracy_m": case.accuracy_m,
         "raised_at": case.raised_at, "waiting_since": case.waiting_since, "acknowledged_at": case.acknowledged_at,
         "assigned_to": (assigned.get_full_name() or assigned.get_username()) if assigned else "",
         "escalation_level": case.escalation_level, "alerts": case.alerts, "cancelled": case.cancelled,
-        "unread": case.unread_at is not None,
+        "unread": case.unread_at is not None, "unverified": case.unverified,
     }
 
 

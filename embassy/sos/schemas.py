@@ -125,6 +125,8 @@ class CaseOut(Schema):
     cancelled: bool = Field(description="Cancelled by the citizen (pressed by mistake); the case is kept and counted")
     unread: bool = Field(description="Something from the citizen (a message after the acknowledgement, a "
                                      "cancellation) that no officer has opened yet")
+    unverified: bool = Field(False, description="Sent by SMS or WhatsApp from a number that matches no registered "
+                                                "citizen: who wrote is not known")
 
 
 class CaseDetailOut(CaseOut):

@@ -17,14 +17,15 @@ from embassy.common.decorators import citizen_required
 from embassy.common.errors import DomainError
 from embassy.missions.contact import hotline_for
 from embassy.missions.models import Mission
+from embassy.notify.routing import inbound_number_for
 from embassy.sos import present, selectors, services
 from embassy.sos.models import Category, Event
 
 
 def button_context(user: User) -> dict[str, object]:
-    """What the SOS button needs on any citizen page: the open case, and the hotline for the SMS
-    fallback (the mission of the citizen's latest active stay, else the one for their phone's position or
-    number, else headquarters)."""
+    """What the SOS button needs on any citizen page: the open case, the hotline to call and the number for the
+    SMS fallback (of the mission of the citizen's open case, else of their latest active stay, else the one for
+    their phone's position or number, else headquarters)."""
     open_case = selectors.own_open_case(user=user)
     stay = (Stay.objects.select_related("mission").filter(citizen__user=user, status=Stay.Status.ACTIVE)
             .order_by("-start_date", "-id").first())
@@ -37,8 +38,13 @@ def button_context(user: User) -> dict[str, object]:
         mission = mission_for_person(phone=user.phone or (citizen.phone if citizen else ""),
                                      lat=getattr(citizen, "last_lat", None), lon=getattr(citizen, "last_lon", None))
     call = hotline_for(mission) if mission else None
-    return {"sos_open_case": open_case, "sos_mission": mission, "sos_hotline": call.number if call else "",
-            "sos_hotline_fallback": bool(call and call.fallback)}
+    hotline = call.number if call else ""
+    # The SMS goes to the mission's number that lands in the duty queue (an SMS provider's inbound number,
+    # sos.inbound) when it has one; else to the hotline, a person's handset, as before.
+    inbound = inbound_number_for(mission.pk) if mission else ""
+    return {"sos_open_case": open_case, "sos_mission": mission, "sos_hotline": hotline,
+            "sos_hotline_fallback": bool(call and call.fallback), "sos_sms": inbound or hotline,
+            "sos_sms_queue": bool(inbound)}
 
 
 @citizen_required
@@ -60,7 +66,7 @@ def _case_context(request: AuthedRequest, case_id: int) -> dict[str, object]:
     events = list(selectors.timeline(case, public_only=True))
     return {"case": case, "events": events, "hotline": hotline_for(case.mission), "tz": present.citizen_timezone(case),
             "just_pressed": timezone.now() - case.raised_at < JUST_PRESSED,
-            "categories": [c for c in Category.choices if c[0]], "attachments": case.attachments.count(),
+            "categories": [c for c in Category.choices if c[0] and c[0] != Category.MESSAGE], "attachments": case.attachments.count(),
             "last_event": events[-1].pk if events else 0, "kinds": Event.Kind}
 
 

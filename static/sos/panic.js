@@ -90,7 +90,9 @@
 
   function updateSms(alert) {
     var sms = part("[data-sos-sms]");
-    if (sms && box.dataset.hotline) sms.href = "sms:" + box.dataset.hotline + "?body=" + encodeURIComponent(smsBody(alert));
+    // The mission's SMS number that lands in the duty queue when it has one, else the hotline (data-sms-number).
+    var number = box.dataset.smsNumber || box.dataset.hotline;
+    if (sms && number) sms.href = "sms:" + number + "?body=" + encodeURIComponent(smsBody(alert));
   }
 
   var savedShown = false;

@@ -199,6 +199,9 @@ def _start_rollcall(officer: Any, crisis_id: int) -> None:
     officer.wait_for_url(re.compile(rf"/konsol/krisis/{crisis_id}/$"))
     expect(officer.locator("[data-testid=rollcall]")).to_have_count(0)  # it cannot be started twice
     expect(_count(officer, "reached")).to_have_text(str(len(PEOPLE)), timeout=30_000)  # live, no reload
+    sms = officer.locator("#room-counts [data-channel=sms]")  # per channel: the sink reports them delivered
+    expect(sms.locator("[data-count=handed_over]")).to_have_text(str(len(PEOPLE)))
+    expect(sms.locator("[data-count=delivered]")).to_have_text(str(len(PEOPLE)))
     expect(_count(officer, "reached").locator("xpath=..").locator(".small")).to_have_text(
         re.compile(rf"^\s*{len(PEOPLE)}\b"))  # "5 asked"
     _expect_counts(officer, unreachable=0, silent=len(PEOPLE))

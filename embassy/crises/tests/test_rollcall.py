@@ -223,7 +223,9 @@ def test_full_drill_from_a_recorded_feed_event(settings: Any, client: Client) ->
     while dispatch_due(limit=100):
         pass
     counts = rollcall_counts(crisis=crisis)
-    assert counts["asked"] == counts["reached"] == len(inside) and counts["silent"] == len(inside)
+    assert counts["asked"] == len(inside) and counts["silent"] == len(inside)
+    # Reached: delivered, as the SMS sink reports at once; e-mail sends no delivery report (handed over only).
+    assert counts["reached"] == asks.filter(channel="sms").count() < len(inside)
 
     def message_to(citizen: Citizen) -> Message:
         row = Affected.objects.get(crisis=crisis, citizen=citizen)

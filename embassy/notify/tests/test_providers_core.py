@@ -177,7 +177,7 @@ def test_an_inbound_message_retried_by_the_vendor_is_stored_once(adapter: Vendor
         assert post_hook("gen", payload).status_code == 200
     row = Inbound.objects.get()
     assert (row.sender, row.text, row.account, row.channel) == (MY, "مرحبا 你好 👋", "gen", "sms")
-    assert row.outcome == "unhandled"
+    assert row.outcome == "conversation"  # sos opened a conversation in the duty queue (embassy/sos/inbound.py)
 
 
 def test_an_empty_inbound_message_is_kept_and_marked_ignored(adapter: VendorServer) -> None:
@@ -195,8 +195,8 @@ def test_handlers_see_only_new_messages_in_order(adapter: VendorServer) -> None:
         seen.append(("second", m.text))
         return inbox.Outcome("second")
 
-    inbox.on_inbound("z-test-second", second, order=99)
-    inbox.on_inbound("z-test-first", first, order=98)
+    inbox.on_inbound("z-test-second", second, order=2)  # before the apps' handlers (10, 20, 30)
+    inbox.on_inbound("z-test-first", first, order=1)
     try:
         account = Account(key="acc", vendor="generic", channel="whatsapp")
         row, new = inbox.inbound_store(account, InboundItem("w-1", MY, "", "Halo"))

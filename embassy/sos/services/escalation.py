@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from embassy.accounts.staff import Purpose, staff_to_notify
 from embassy.sos import notices
-from embassy.sos.models import Case, Event
+from embassy.sos.models import Case, Category, Event
 from embassy.sos.selectors import escalate_after
 from embassy.sos.services.common import event_add
 
@@ -20,8 +20,10 @@ def cases_escalate_overdue(*, now: dt.datetime | None = None) -> int:
     Safe to run from several nodes at once: each step is a conditional update of one row."""
     now = now or timezone.now()
     wait = escalate_after()
+    # A conversation (someone wrote by SMS/WhatsApp, no SOS) waits in the queue without climbing: escalation
+    # alerts at SOS priority. An SOS from the same person turns it into an SOS case (sos.services.inbound).
     due = list(Case.objects.filter(status=Case.Status.NEW, escalation_level__lt=2, waiting_since__lte=now - wait)
-               .values_list("pk", "escalation_level", "waiting_since", "escalated_at"))
+               .exclude(category=Category.MESSAGE).values_list("pk", "escalation_level", "waiting_since", "escalated_at"))
     done = 0
     for pk, level, waiting, escalated in due:
         since = escalated or waiting

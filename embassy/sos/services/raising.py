@@ -28,10 +28,12 @@ from embassy.common.errors import BadInput, Conflict
 from embassy.geo.h3cells import STAY_RES, cell_at
 from embassy.missions.routing import get_router
 from embassy.sos import notices, store
-from embassy.sos.models import Alert, Case, Category, Event, LocationPoint
+from embassy.sos.models import Alert, Case, Category, Event, LocationPoint, Priority
 from embassy.sos.services.common import clean_text, event_add, parse_location
 
 _KEY = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
+# What a citizen may say their SOS is about ("message" marks a conversation by SMS, which is no emergency).
+EMERGENCIES = frozenset(Category.values) - {Category.MESSAGE}
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ def sos_raise(*, user: User, key: str | None, lat: Any = None, lon: Any = None, 
         return _join(found.open_case_id, user=user, key=key, point=point, now=now, pressed=pressed, data=data)
     fields: dict[str, Any] = {
         "citizen_id": citizen_id, "user_id": user.pk, "stay_id": found.stay_id,
-        **_responsible(route, found, router), "category": category if category in Category.values else "",
+        **_responsible(route, found, router), "category": category if category in EMERGENCIES else "",
         "text": clean_text(text), "raised_at": now, "waiting_since": now, "updated_at": now,
     }
     if point is not None:
@@ -161,6 +163,12 @@ def _join(case_id: int, *, user: User, key: str, point: tuple[float, float, floa
         _locate(case, point, now)
         _trail(case, point, now)
         update += ["lat", "lon", "accuracy_m", "cell", "location", "located_at"]
+    if case.category == Category.MESSAGE:
+        # The open case was a conversation by SMS (sos.services.inbound), which alerted no one as an SOS: now
+        # it is one, and the duty officers are alerted as for a new case.
+        case.category, case.priority, case.alerted_at = "", Priority.HIGH, None
+        update += ["category", "priority", "alerted_at"]
+        transaction.on_commit(notices.kick)
     case.updated_at = now
     case.save(update_fields=update)
     Event.objects.create(case=case, at=now, kind=Event.Kind.JOINED, actor=user, from_citizen=True, data=data)
@@ -189,7 +197,7 @@ def case_details_update(*, case: Case, user: User, category: str | None = None, 
     _own_open(case)
     changed: dict[str, str] = {}
     if category is not None:
-        if category not in Category.values:
+        if category not in EMERGENCIES:
             raise BadInput(_("Unknown category."), field="category")
         if category != case.category:
             case.category = category
@@ -261,17 +269,19 @@ def case_message_from_citizen(*, case: Case, user: User, text: str) -> Event:
 
 def sos_open_for_citizen(*, citizen_id: int, user_id: int | None, mission_id: int, stay_id: int | None,
                          lat: float | None, lon: float | None, key: str, text: str, country_id: str | None = None,
-                         category: str = Category.DISASTER, reported_by: str = "") -> tuple[int, bool]:
+                         category: str = Category.DISASTER, reported_by: str = "",
+                         origin: dict[str, Any] | None = None) -> tuple[int, bool]:
     """Open an SOS case on a citizen's behalf — "I need help" in a crisis roll-call, possibly from a citizen
     without an account (an SMS link), or said by their emergency contact (reported_by="contact": the case's
     routing rule is "rollcall-contact", and its first timeline entry is not from the citizen). Joins the
     citizen's open case instead of opening a second one; the duty officers are then told again, as for a
     new case, and the console's cursor moves. Returns (case id, created). Runs inside the caller's
-    transaction; the officers' alerts are fanned out after commit."""
+    transaction; the officers' alerts are fanned out after commit. `origin`: where an answer by SMS or WhatsApp
+    came from (sos.services.inbound.Origin.data), kept on the timeline: an officer's message goes back there."""
     now = timezone.now()
     open_id = (Case.objects.filter(citizen_id=citizen_id, status__in=[Case.Status.NEW, Case.Status.ACKNOWLEDGED])
                .values_list("id", flat=True).first())
-    data = {"key": key, "via": "rollcall"}
+    data: dict[str, Any] = {**(origin or {}), "key": key, "via": "rollcall"}
     if reported_by:
         data["reported_by"] = reported_by
     if open_id is not None:
@@ -279,7 +289,11 @@ def sos_open_for_citizen(*, citizen_id: int, user_id: int | None, mission_id: in
             case = Case.objects.select_for_update().get(pk=open_id)
             case.alerts += 1
             case.alerted_at = None  # the fan-out (notices.cases_alert_new) tells the duty officers again
-            case.save(update_fields=["alerts", "alerted_at"])
+            changed = ["alerts", "alerted_at"]
+            if case.category == Category.MESSAGE:  # a conversation by SMS becomes an SOS
+                case.category, case.priority = category, Priority.HIGH
+                changed += ["category", "priority"]
+            case.save(update_fields=changed)
             event_add(case, Event.Kind.JOINED, text=clean_text(text), data=data, public=True,
                       from_citizen=not reported_by, at=now)
         transaction.on_commit(notices.kick)

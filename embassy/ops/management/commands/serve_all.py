@@ -1,4 +1,5 @@
-"""`make run`: the web server (Granian, WSGI), the task worker and the scheduler, as child processes."""
+"""`make run`: the web server (Granian, WSGI), the task worker and the scheduler, as child processes (and the
+SMPP listener when an SMPP account is configured)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from django.core.management.base import BaseCommand
 
 from embassy.accounts.demo import DEMO_PASSWORD, DEMO_STAFF, demo_totp_secret_b32
 from embassy.common.sqlite.base import checkpoint
+from embassy.notify.models import ProviderAccount
 
 
 class Command(BaseCommand):
@@ -42,6 +44,9 @@ class Command(BaseCommand):
                                        preexec_fn=_nice, env=background),
             "scheduler": subprocess.Popen([py, "manage.py", "run_scheduler"], env=background),
         }
+        if ProviderAccount.objects.filter(vendor=ProviderAccount.Vendor.SMPP, enabled=True).exists():
+            # SMPP's receipts and inbound messages come over a bind, not a webhook.
+            procs["smpp"] = subprocess.Popen([py, "manage.py", "smpp_listen"], env=background)
         self._banner(host, port)
         stop = {"now": False}
 
