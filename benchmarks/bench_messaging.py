@@ -9,24 +9,26 @@ their real SDK calls; Infobip), and bulk-inserts two finished roll-calls of --re
 account; benchmark citizens added to the demo population to reach that many): a crisis, its Affected rows
 and one sent SMS outbox row per person with the vendor's message id, as the roll-call leaves them.
 
-Phases (latency is measured from when a request was due, so a slow answer delays nothing it should not):
-  1. inbound: an open loop at --rate webhooks/s for --seconds (default 200/s for 60 s) over 32 keep-alive
-     connections: Twilio inbound-SMS webhooks (the form Twilio posts, X-Twilio-Signature computed with
-     twilio's RequestValidator over the exact URL) carrying the app's offline SOS text (static/sos/panic.js:
-     "[Name: ]SOS! Saya butuh bantuan. Posisi saya: <lat>,<lon> (+/-N m) https://osm.org/?mlat=..&mlon=..")
-     from demo citizens' phones at their registered stays (±100 m), every webhook from another citizen. The
-     case is created inside the request, so the latency is due → 200. 3% of webhooks are sent again with the
-     same MessageSid 0-2 s after the first (a vendor retry; some overlap the first). Baseline: GET /healthz
-     at the same rate on the same connections (the latency of a bare request).
-  2. healthz: closed loop, 16 keep-alive clients, --burst seconds: the rate of a bare request (the floor).
-  3. receipts (a): Infobip delivery reports, 100 per request (Basic auth), 16 clients, as fast as the server
-     takes them; 5% of requests sent again later (a vendor retry; a 5xx or a dropped connection is retried as
-     a vendor would, up to 5 times). Receipts/s = receipts / (first request → the last row's receipt written,
-     read from the database).
-  4. receipts (b): Twilio status callbacks, one per request (signed), the same way.
-  5. healthz again (the floor after the load; the baseline is the mean of 2 and 5).
-  97% of receipts say delivered, 3% failed (Infobip UNDELIVERABLE / Twilio undelivered 30003); the order is
-  shuffled (a vendor reports in delivery order, not in sending order).
+Phases, in this order (the SOS cases escalate 5 minutes after they are raised: that fan-out must not run
+under a receipts phase):
+  1. healthz: closed loop, 16 keep-alive clients, --burst seconds: the rate of a bare request (the floor).
+  2. receipts (a): Infobip delivery reports, 100 per request (Basic auth), 16 clients, as fast as the server
+     takes them; 5% of requests sent again 1-2,000 requests later (a vendor retry, some while the first is in
+     flight); a 5xx or a dropped connection is retried 0.5 s later, up to 5 tries, as a vendor would.
+     Receipts/s = receipts / (first request -> the last row's receipt written, read from the database).
+     (b) Twilio status callbacks, one per request (signed), the same way. 97% of receipts say delivered, 3%
+     failed (Infobip UNDELIVERABLE / Twilio undelivered 30003), in shuffled order (a vendor reports in
+     delivery order, not in sending order).
+  3. healthz closed loop again (the baseline is the mean of 1 and 3), then GET /healthz in an open loop at
+     --rate for 10 s on 32 connections: the latency of a bare request at that rate (baseline for p50/p99).
+  4. inbound: 5 s at 100/s (warm-up), then an open loop at --rate webhooks/s for --seconds (default 200/s for
+     60 s) over 32 keep-alive connections: Twilio inbound-SMS webhooks (the form Twilio posts,
+     X-Twilio-Signature computed with twilio's RequestValidator over the exact URL) carrying the app's
+     offline SOS text (static/sos/panic.js: "[Name: ]SOS! Saya butuh bantuan. Posisi saya: <lat>,<lon>
+     (+/-N m) https://osm.org/?mlat=..&mlon=..") from demo citizens' phones at their registered stays
+     (±100 m), every webhook from another citizen. The case is created inside the request, so the latency
+     is due -> 200, measured from when the request was due (no coordinated omission). 3% of webhooks are sent
+     again with the same MessageSid 0-2 s after the first (a vendor retry; some overlap the first).
 
 Checks, in the database afterwards:
 - inbound: exactly one notify.Inbound row per distinct MessageSid; each taken as an SOS ("sos": a new case;
