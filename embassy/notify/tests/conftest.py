@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from embassy.notify.tests.vendor_server import VendorServer
+
 
 @dataclass
 class Received:
@@ -117,3 +119,17 @@ def _notify_settings(settings: Any, tmp_path: Any) -> None:
     settings.NOTIFY_HTTP_TIMEOUT = 5
     settings.NOTIFY_DEV_SINK = False
     settings.NOTIFY_SMS_URL = settings.NOTIFY_WHATSAPP_URL = ""
+
+
+@pytest.fixture(scope="module")
+def module_vendor_server() -> Iterator[VendorServer]:
+    with VendorServer() as server:
+        yield server
+
+
+@pytest.fixture
+def shared_vendor(module_vendor_server: VendorServer) -> VendorServer:
+    """A local vendor API (vendor_server.VendorServer) shared by a module's tests; each test starts with no
+    requests and no scripted answers."""
+    module_vendor_server.reset()
+    return module_vendor_server

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import json
 import socket
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -68,19 +67,9 @@ def hook(body: Any, authorization: str | None = None) -> Hook:
     return Hook("POST", "https://embassy.example/hooks/notify/ib-my/", headers, raw)
 
 
-@pytest.fixture(scope="module")
-def module_server() -> Iterator[VendorServer]:
-    with VendorServer() as server:
-        yield server
-
-
 @pytest.fixture
-def vendor(module_server: VendorServer) -> VendorServer:
-    """One server per module (stopping one takes half a second); each test starts with no requests and no
-    scripted answers."""
-    module_server.requests.clear()
-    module_server._script.clear()
-    return module_server
+def vendor(shared_vendor: VendorServer) -> VendorServer:
+    return shared_vendor  # conftest: one local API per module, reset for each test
 
 
 # --- sending -------------------------------------------------------------------------------------------

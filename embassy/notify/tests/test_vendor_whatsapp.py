@@ -14,7 +14,6 @@ import hashlib
 import hmac
 import json
 import socket
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -56,19 +55,9 @@ def meta_error(code: int, message: str, details: str, **extra: Any) -> dict:
                       "fbtrace_id": "Az8or2yhqkZfEZ-_4Qn_Bam", **extra}}
 
 
-@pytest.fixture(scope="module")
-def module_server() -> Iterator[VendorServer]:
-    with VendorServer() as server:
-        yield server
-
-
 @pytest.fixture
-def vendor(module_server: VendorServer) -> VendorServer:
-    """One server per module (stopping one takes half a second); each test starts with no requests and no
-    scripted answers."""
-    module_server.requests.clear()
-    module_server._script.clear()
-    return module_server
+def vendor(shared_vendor: VendorServer) -> VendorServer:
+    return shared_vendor  # conftest: one local API per module, reset for each test
 
 
 # --- sending -------------------------------------------------------------------------------------------

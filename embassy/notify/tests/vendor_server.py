@@ -60,6 +60,12 @@ class VendorServer:
         for _ in range(times):
             self._script[(method.upper(), path)].append((status, headers or {"Content-Type": kind}, raw))
 
+    def reset(self) -> None:
+        """Forget the recorded requests and any scripted answers left (a server shared by a module's tests)."""
+        with self._lock:
+            self.requests.clear()
+            self._script.clear()
+
     def _answer(self, request: Request) -> Answer:
         with self._lock:
             self.requests.append(request)
