@@ -68,7 +68,7 @@ from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
 
-from benchmarks.bench_sos import _free_port, _manage, _pct, start_server, stop_server
+from benchmarks.bench_sos import _free_port, _manage, _pct, quiet, start_server, stop_server
 from benchmarks.common import write_result
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -479,23 +479,6 @@ async def healthz_closed(port: int, seconds: float) -> dict[str, float]:
 # --- Checks --------------------------------------------------------------------------------------------------------
 def _ro(db: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
-
-
-def quiet(db: Path, timeout: float = 120.0) -> tuple[float, int]:
-    """Wait until every case is fanned out and the outbox is empty; (seconds waited, work still left)."""
-    began, busy = time.perf_counter(), 0
-    con = _ro(db)
-    try:
-        while time.perf_counter() - began < timeout:
-            busy = con.execute("SELECT (SELECT COUNT(*) FROM sos_case WHERE alerted_at IS NULL) + "
-                               "(SELECT COUNT(*) FROM notify_message WHERE status IN ('queued', 'sending'))").fetchone()[0]
-            if not busy:
-                break
-            time.sleep(0.5)
-    finally:
-        con.close()
-    time.sleep(1.0)
-    return time.perf_counter() - began, busy
 
 
 def _case_checks(sent: dict[str, dict[str, Any]], rows: dict[str, list[tuple[Any, ...]]],

@@ -284,9 +284,10 @@ async def _closed(port: int, pool: Pool, path: str, seconds: float, ledger: dict
             "p99_ms": _pct(latencies, 99) * 1000, "errors": errors}
 
 
-def _quiet(db: Path, timeout: float = 60.0) -> float:
-    """Wait until the worker has fanned out every case and sent every queued message; returns the wait."""
-    began = time.perf_counter()
+def quiet(db: Path, timeout: float = 60.0) -> tuple[float, int]:
+    """Wait until the worker has fanned out every case and sent every queued message; returns (seconds
+    waited, work still left when the timeout ran out)."""
+    began, busy = time.perf_counter(), 0
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
     try:
         while time.perf_counter() - began < timeout:
@@ -298,7 +299,7 @@ def _quiet(db: Path, timeout: float = 60.0) -> float:
     finally:
         con.close()
     time.sleep(1.0)
-    return time.perf_counter() - began
+    return time.perf_counter() - began, busy
 
 
 def _verify(db: Path, ledger: dict[str, Any], bench_users: set[int]) -> dict[str, int]:
@@ -380,15 +381,15 @@ def main(argv: list[str]) -> dict[str, Any]:
         db = folder / "embassy.sqlite3"
         pairs: list[tuple[dict[str, float], dict[str, float]]] = []
         for n in range(args.pairs):
-            waited = _quiet(db)
+            waited = quiet(db)[0]
             floor = asyncio.run(_closed(port, pool, "/api/v1/sos/floor", args.burst, None))
-            waited += _quiet(db)
+            waited += quiet(db)[0]
             burst = asyncio.run(_closed(port, pool, "/api/v1/sos/alerts", args.burst, ledger))
             pairs.append((floor, burst))
             print(f"pair {n + 1}: floor {floor['rate']:.0f}/s, sos max {burst['rate']:.0f}/s "
                   f"(p99 {burst['p99_ms']:.0f} ms), ratio {burst['rate'] / floor['rate']:.3f}; "
                   f"waited {waited:.1f} s for quiet", flush=True)
-        _quiet(db)
+        quiet(db)
         checks = _verify(folder / "embassy.sqlite3", ledger, {p["user"] for p in people})
         outbox = sqlite3.connect(f"file:{folder / 'embassy.sqlite3'}?mode=ro", uri=True).execute(
             "SELECT COUNT(*) FROM notify_message").fetchone()[0]
