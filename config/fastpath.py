@@ -16,26 +16,32 @@ from typing import ClassVar
 from django.http import HttpRequest, HttpResponse
 
 from embassy.crises import fastpath as crises_fastpath
+from embassy.notify import webhooks as notify_webhooks
 from embassy.sos import fastpath as sos_fastpath
 
 Handler = Callable[[HttpRequest], HttpResponse | None]
 
 
 class ApiFastPathMiddleware:
-    """POST /api/v1/sos/alerts with a bearer token (the panic button from apps) and POST
-    /api/v1/rollcall/answer without cookies (a roll-call answer through its signed link)."""
+    """POST /api/v1/sos/alerts with a bearer token (the panic button from apps), POST
+    /api/v1/rollcall/answer without cookies (a roll-call answer through its signed link) and POST
+    /hooks/notify/<account>/ (the providers' receipts and inbound messages, checked by their signatures)."""
 
     routes: ClassVar[dict[str, Handler]] = {
         sos_fastpath.PATH: sos_fastpath.alert_raise,
         crises_fastpath.PATH: crises_fastpath.rollcall_answer,
     }
+    prefixes: ClassVar[tuple[tuple[str, Handler], ...]] = (
+        (notify_webhooks.FAST_PREFIX, notify_webhooks.fast_hook),
+    )
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method == "POST":
-            handler = self.routes.get(request.path_info)
+            path = request.path_info
+            handler = self.routes.get(path) or next((h for p, h in self.prefixes if path.startswith(p)), None)
             if handler is not None:
                 response = handler(request)
                 if response is not None:

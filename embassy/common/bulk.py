@@ -36,21 +36,25 @@ _PLAIN: dict[type[models.Field], type | tuple[type, ...]] = {
     models.TextField: str,
 }
 Plan = tuple[str, list[tuple[models.Field, str, Any, Any]]]
-_PLANS: dict[tuple[str, type[models.Model]], Plan] = {}
+_PLANS: dict[tuple[str, type[models.Model], bool], Plan] = {}
 _NO_DEFAULT = object()
 
 
-def _plan(conn: Any, model: type[models.Model]) -> Plan:
-    """The INSERT statement and, per field: (field, attname, plain type or None, default), built once per
-    connection vendor."""
-    key = (conn.vendor, model)
+def _plan(conn: Any, model: type[models.Model], *, ignore: bool = False) -> Plan:
+    """The INSERT statement (with `ignore`: insert-or-ignore, which returns no row when a unique constraint
+    refuses it) and, per field: (field, attname, plain type or None, default), built once per connection
+    vendor."""
+    key = (conn.vendor, model, ignore)
     if key not in _PLANS:
         meta = model._meta
         fields = [f for f in meta.concrete_fields if not f.primary_key]
         quote = conn.ops.quote_name
         columns = ", ".join(quote(f.column) for f in fields)
         placeholders = ", ".join(["%s"] * len(fields))
-        sql = (f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders}) "  # noqa: S608
+        on_conflict = OnConflict.IGNORE if ignore else None
+        head = conn.ops.insert_statement(on_conflict=on_conflict)
+        tail = conn.ops.on_conflict_suffix_sql(fields, on_conflict, None, None)
+        sql = (f"{head} {quote(meta.db_table)} ({columns}) VALUES ({placeholders}) {tail} "
                f"RETURNING {quote(meta.pk.column)}")
         steps = []
         for f in fields:
@@ -80,14 +84,22 @@ class Row:
         cursor.execute(self.sql, self.params)
         return int(cursor.fetchone()[0])
 
+    def run_or_ignore(self, cursor: Any) -> int | None:
+        """Run an insert-or-ignore (`prepare(..., ignore_conflicts=True)`): the new id, or None when a unique
+        constraint kept the row out."""
+        cursor.execute(self.sql, self.params)
+        row = cursor.fetchone()
+        return None if row is None else int(row[0])
 
-def prepare(model: type[models.Model], values: dict[str, Any], *, parent: str | None = None) -> Row:
+
+def prepare(model: type[models.Model], values: dict[str, Any], *, parent: str | None = None,
+            ignore_conflicts: bool = False) -> Row:
     """The INSERT of one row. `values` maps field names (attnames for foreign keys) to Python values; fields
     not given take their model default. Values are prepared by their fields, as the ORM does (values already
     of a plain column's own type, and None, need no preparation). `parent`: the attname of a foreign key whose
     value is the id returned by another row's insert (given to `Row.run`)."""
     conn = connections[DEFAULT_DB_ALIAS]
-    sql, steps = _plan(conn, model)
+    sql, steps = _plan(conn, model, ignore=ignore_conflicts)
     params: list[Any] = []
     index = None
     for n, (field, attname, plain, default) in enumerate(steps):
@@ -114,6 +126,13 @@ def insert(model: type[models.Model], values: dict[str, Any]) -> int:
     """INSERT one row and return its id (see `prepare`)."""
     with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
         return prepare(model, values).run(cursor)
+
+
+def insert_or_ignore(model: type[models.Model], values: dict[str, Any]) -> int | None:
+    """INSERT one row unless a unique constraint refuses it (INSERT OR IGNORE on SQLite, ON CONFLICT DO NOTHING
+    on PostgreSQL): its id, or None. One statement where a look-up, a savepoint and an insert were."""
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        return prepare(model, values, ignore_conflicts=True).run_or_ignore(cursor)
 
 
 def insert_family(parent: Row, children: list[Row]) -> int:

@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 from embassy.citizens.panels import home_panel_add
 from embassy.citizens.signals import whereabouts_changed
-from embassy.notify.hooks import on_receipt
+from embassy.notify.hooks import on_fallback, on_receipt
 
 
 class CrisesConfig(AppConfig):
@@ -23,6 +23,8 @@ class CrisesConfig(AppConfig):
         # Reached = the provider's receipt says delivered (or read); the person's own question only: a contact's
         # message reaching the contact says nothing of the person.
         on_receipt(asking.KIND_ASK, asking.rollcall_delivered)
+        # A question not delivered goes on the next channel (push → WhatsApp → SMS) unless the person answered.
+        on_fallback(asking.KIND_ASK, asking.rollcall_still_asking)
         inbound.register()  # replies to the roll-call by SMS/WhatsApp (notify.inbox, order 10)
         # On the citizen's home page: the "are you safe?" question, as in the message.
         home_panel_add(lambda user: {"rollcalls": own_rollcalls(user=user)})

@@ -26,6 +26,7 @@ from embassy.crises.links import CONTACT, link_token, link_url, short_token, sho
 from embassy.crises.models import Affected, Crisis, CrisisEvent
 from embassy.missions.models import Mission
 from embassy.notify.channels import channel_available
+from embassy.notify.fallback import fallback_chain
 from embassy.notify.models import PushSubscription
 from embassy.notify.services import MessageSpec, Priority, notify_bulk
 
@@ -161,9 +162,18 @@ def _choose(person: _Person, subscriptions: dict[int, list[int]],
     return None
 
 
+def _then(person: _Person, channel: str, available: dict[str, bool]) -> tuple[str, ...]:
+    """The phone channels to try after `channel` if the question is not delivered in time (NOTIFY_FALLBACK_ORDER,
+    push → WhatsApp → SMS): those configured, for a person with a phone."""
+    if not person.phone:
+        return ()
+    return tuple(c for c in fallback_chain(channel) if c in ("whatsapp", "sms") and available.get(c))
+
+
 def _ask(crisis: Crisis, people: list[_Person], *, round_no: int, now: dt.datetime) -> int:
-    """Queue one message per person; returns how many were queued. Caller holds a transaction."""
-    available = {ch: channel_available(ch) for ch in channel_order()}
+    """Queue one message per person (on each of their devices for push), the first one with its fallback
+    channels; returns how many were queued. Caller holds a transaction."""
+    available = {ch: channel_available(ch) for ch in {*channel_order(), *fallback_chain()}}
     user_ids = [p.user_id for p in people if p.user_id]
     subscriptions: dict[int, list[int]] = {}
     if user_ids and available.get("push"):
@@ -186,17 +196,19 @@ def _ask(crisis: Crisis, people: list[_Person], *, round_no: int, now: dt.dateti
             intro, safe_line.format(url=link_url(crisis.pk, token, "safe")),
             help_line.format(url=link_url(crisis.pk, token, "help"))])
         sms = ""
+        then = _then(p, channel, available)
         data: dict[str, Any] = {"affected": p.affected_id, "crisis": crisis.pk}
-        if channel == "sms":
+        if "sms" in (channel, *then):
             sms = ask_sms(title=crisis.title, url=short_url(short_token(p.affected_id)), reminder=round_no > 0,
                           language=p.language or "id")
-        elif channel == "whatsapp":  # the approved template's parameters (NOTIFY_WHATSAPP_TEMPLATES)
+        if "whatsapp" in (channel, *then):  # the approved template's parameters (NOTIFY_WHATSAPP_TEMPLATES)
             data["wa"] = wa_params(p.name, crisis, short_url(short_token(p.affected_id)))
         specs += [MessageSpec(channel=channel, address=address, user_id=p.user_id if channel == "push" else None,
                               subject=subject, body=body, url=link_url(crisis.pk, token), priority=Priority.BULK,
                               kind=KIND_ASK, dedupe_key=f"rollcall:{crisis.pk}:{p.affected_id}:{round_no}",
-                              data=data, sms=sms, topic=topic(crisis.pk), mission_id=p.mission_id)
-                  for address in addresses]
+                              data=data, sms=sms, topic=topic(crisis.pk), mission_id=p.mission_id,
+                              then=then if n == 0 else (), then_to=dict.fromkeys(then, p.phone) if n == 0 else None)
+                  for n, address in enumerate(addresses)]
         chosen.append((channel, p.affected_id))
     notify_bulk(messages=specs, batch_size=len(specs) or 1)
     at = connection.ops.adapt_datetimefield_value(now)
@@ -339,3 +351,12 @@ def rollcall_delivered(items: list[tuple[str, dict[str, Any]]]) -> None:
     table = connection.ops.quote_name(Affected._meta.db_table)
     with connection.cursor() as cursor:
         cursor.executemany(f"UPDATE {table} SET reached_at = %s WHERE id = %s AND reached_at IS NULL", rows)  # noqa: S608
+
+
+def rollcall_still_asking(datas: list[dict[str, Any]]) -> list[bool]:
+    """Fallback hook (notify.hooks.on_fallback): a question not delivered goes on the next channel only while
+    the person has not answered and the crisis's roll-call is still open."""
+    ids = {d["affected"] for d in datas if isinstance(d.get("affected"), int)}
+    open_ = set(Affected.objects.filter(id__in=ids, answer="", crisis__status=Crisis.Status.ACTIVE)
+                .values_list("id", flat=True))
+    return [d.get("affected") in open_ for d in datas]

@@ -21,15 +21,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.core import signing
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from embassy.common.bulk import update_rows
+from embassy.common import bulk
 from embassy.common.errors import BadInput
 from embassy.common.phones import phone_normalise
 from embassy.notify import hooks
@@ -57,9 +57,12 @@ class InboundText:
     at: dt.datetime  # when the person sent it (the vendor's time, else when it reached us)
     account: str  # ProviderAccount.key
     mission_ids: tuple[int, ...]  # the missions the receiving account serves; () when it serves every mission
+    # What each handler's `prepare` read before the write transaction, by handler name (absent: not prepared).
+    plans: Mapping[str, Any] = field(default_factory=dict)
 
 
 Handler = Callable[[InboundText], "Outcome | None"]
+Prepare = Callable[[InboundText], Any]
 
 
 @dataclass(frozen=True)
@@ -72,13 +75,18 @@ class Outcome:
     user_id: int | None = None
 
 
-_HANDLERS: list[tuple[int, str, Handler]] = []
+_HANDLERS: list[tuple[int, str, Handler, Prepare | None]] = []
 
 
-def on_inbound(name: str, fn: Handler, *, order: int) -> None:
-    """Register a handler for inbound messages (apps do this in ready()); lower `order` runs first."""
+def on_inbound(name: str, fn: Handler, *, order: int, prepare: Prepare | None = None) -> None:
+    """Register a handler for inbound messages (apps do this in ready()); lower `order` runs first.
+
+    `prepare(message)`, optional, runs before the write transaction (message.id is 0 then) and only reads: what
+    it returns reaches the handler as message.plans[name]. It keeps the write lock (one writer at a time on
+    SQLite) to the handler's writes. What it read may have changed by then: the handler must still hold."""
     global _HANDLERS
-    _HANDLERS = sorted([h for h in _HANDLERS if h[1] != name] + [(order, name, fn)], key=lambda h: (h[0], h[1]))
+    _HANDLERS = sorted([h for h in _HANDLERS if h[1] != name] + [(order, name, fn, prepare)],
+                       key=lambda h: (h[0], h[1]))
 
 
 # --- Receipts ------------------------------------------------------------------------------------------------
@@ -117,7 +125,7 @@ def receipts_apply(account: str, receipts: Sequence[Receipt], *, now: dt.datetim
                 rows.append((receipt.status, error, delivered_at, read_at, pk))
                 changed[kind].append((receipt.status, {**(data or {}), "_message": pk, "_channel": channel,
                                                        "_at": at.isoformat()}))
-        update_rows(Message, ["receipt", "receipt_error", "delivered_at", "read_at"], rows)
+        bulk.update_rows(Message, ["receipt", "receipt_error", "delivered_at", "read_at"], rows)
         if rows:
             hooks.receipts(changed)
     return len(rows)
@@ -181,27 +189,31 @@ def _opt(channel: str, sender: str, text: str) -> Outcome | None:
 
 def inbound_store(account: Account, item: InboundItem, *, mission_ids: tuple[int, ...] = (),
                   now: dt.datetime | None = None) -> tuple[Inbound, bool]:
-    """Store one inbound message and, when it is new, hand it to the handlers, all in one transaction.
-    Returns (row, whether it was new)."""
+    """Store one inbound message and, when it is new, hand it to the handlers, all in one transaction (the
+    handlers' `prepare` reads run before it). Returns (row, whether it was new)."""
     now = now or timezone.now()
     sender = _normalise_sender(item.sender)
     text = (item.text or "").strip()
+    provider_id = item.provider_id[:200]
+    seen = Inbound.objects.filter(account=account.key, provider_id=provider_id).first()
+    if seen is not None:  # a retried webhook or a redelivered PDU: answered without the write lock
+        return seen, False
+    view = InboundText(id=0, channel=account.channel, sender=sender, to=(item.to or "")[:40], text=text,
+                       at=item.at or now, account=account.key, mission_ids=mission_ids)
+    plans = {name: prepare(view) for _order, name, _fn, prepare in _HANDLERS if prepare is not None}
     with transaction.atomic():
-        existing = Inbound.objects.filter(account=account.key, provider_id=item.provider_id[:200]).first()
-        if existing is not None:
-            return existing, False
-        try:
-            with transaction.atomic():
-                row = Inbound.objects.create(
-                    account=account.key, provider_id=item.provider_id[:200], channel=account.channel, sender=sender,
-                    to=(item.to or "")[:40], text=text[:5000], sent_at=item.at, received_at=now)
-        except IntegrityError:  # the same message, stored meanwhile by a concurrent retry
-            return Inbound.objects.get(account=account.key, provider_id=item.provider_id[:200]), False
-        view = InboundText(id=row.pk, channel=account.channel, sender=sender, to=row.to, text=text,
-                           at=item.at or now, account=account.key, mission_ids=mission_ids)
+        pk = bulk.insert_or_ignore(Inbound, {
+            "account": account.key, "provider_id": provider_id, "channel": account.channel, "sender": sender,
+            "to": view.to, "text": text[:5000], "sent_at": item.at, "received_at": now})
+        if pk is None:  # stored meanwhile by a concurrent retry
+            return Inbound.objects.get(account=account.key, provider_id=provider_id), False
+        row = Inbound(pk=pk, account=account.key, provider_id=provider_id, channel=account.channel, sender=sender,
+                      to=view.to, text=text[:5000], sent_at=item.at, received_at=now)
+        row._state.adding, row._state.db = False, "default"
+        view = replace(view, id=pk, plans=plans)
         outcome = _opt(account.channel, sender, text) if text else None
         if outcome is None:
-            for _order, name, handler in _HANDLERS:
+            for _order, name, handler, _prepare in _HANDLERS:
                 outcome = handler(view)
                 if outcome is not None:
                     log.info("notify: inbound %s taken by %s (%s)", row.pk, name, outcome.name)
@@ -209,7 +221,7 @@ def inbound_store(account: Account, item: InboundItem, *, mission_ids: tuple[int
         if outcome is None:
             outcome = Outcome("ignored" if not text else "unhandled")
         row.outcome, row.ref, row.user_id = outcome.name[:20], outcome.ref[:40], outcome.user_id
-        row.save(update_fields=["outcome", "ref", "user"])
+        bulk.update_rows(Inbound, ["outcome", "ref", "user_id"], [(row.outcome, row.ref, row.user_id, pk)])
     return row, True
 
 

@@ -6,29 +6,21 @@ dispatcher is kicked on commit."""
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from functools import partial
 from itertools import islice
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from embassy.accounts.audit import audit_record
 from embassy.accounts.models import User
+from embassy.common import bulk
 from embassy.common.errors import BadInput, Conflict, NotFound
-from embassy.common.phones import phone_normalise
-from embassy.common.sms import gsm_clean, septets, sms_fit, sms_link
-from embassy.notify import conf
 from embassy.notify.budget import budget_check, budget_message
 from embassy.notify.bulk import _insert
 from embassy.notify.channels import channel_available
@@ -36,6 +28,14 @@ from embassy.notify.costs import calling_code_country
 from embassy.notify.inbox import opted_out
 from embassy.notify.models import CHANNELS, Message, Priority, PushSubscription
 from embassy.notify.selectors import require_log_access
+from embassy.notify.specs import (
+    MessageSpec,
+    SmsTooLong,
+    check_channel,
+    check_priority,
+    message_build,
+    message_values,
+)
 from embassy.notify.subscriptions import push_subscription_delete, push_subscription_save
 from embassy.notify.tasks import kick, lane_for
 
@@ -45,149 +45,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-MAX_BODY = 20_000
-MAX_DATA_BYTES = 2_000
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-
-
-class SmsTooLong(ValueError):
-    """A message queued for SMS does not fit one GSM-7 segment: a bug in its text builder. Raised only with
-    NOTIFY_SMS_STRICT (on in tests); otherwise the text is cut to fit and a warning logged."""
-
-
-@dataclass(frozen=True)
-class MessageSpec:
-    """One message for notify_bulk: the fields of notify_address. `user_id` may stand in for `user`.
-    `sms` is the text sent when the channel is "sms" (one GSM-7 segment, link included, see
-    embassy.common.sms); without it an SMS is subject, body and url, cut to fit. `topic` groups messages for
-    counts ("crisis:12"); `mission_id` is the mission it is sent for (provider routing, budgets). `then`: the
-    channels to try in turn if it is not delivered within NOTIFY_RECEIPT_WAIT_MINUTES (notify.fallback)."""
-
-    channel: str
-    address: str
-    subject: str
-    body: str
-    url: str = ""
-    priority: int = Priority.NORMAL
-    kind: str = ""
-    dedupe_key: str = ""
-    data: dict[str, Any] | None = None
-    user: User | None = None
-    user_id: int | None = None
-    sms: str = ""
-    topic: str = ""
-    mission_id: int | None = None
-    then: tuple[str, ...] = ()
-
-
-# --- Validation ---------------------------------------------------------------------------------------------
-def _check_channel(channel: str) -> str:
-    if channel not in CHANNELS:
-        raise BadInput(_("Unknown notification channel."), field="channel")
-    return channel
-
-
-def _check_priority(priority: int) -> int:
-    if isinstance(priority, bool) or not isinstance(priority, int) or not 0 <= priority <= 100:
-        raise BadInput(_("Priority is a number from 0 (SOS) to 100."), field="priority")
-    return int(priority)
-
-
-def _check_url(url: str, *, field: str = "url") -> str:
-    url = (url or "").strip()
-    if not url:
-        return ""
-    parts = urlsplit(url)
-    relative = url.startswith("/") and not url.startswith("//")
-    if len(url) > 500 or not (relative or (parts.scheme in ("http", "https") and parts.netloc)):
-        raise BadInput(_("Enter a web address (https://… or a path starting with /)."), field=field)
-    return url
-
-
-def _check_address(channel: str, address: str, *, fast: bool = False) -> str:
-    address = (address or "").strip()
-    if not address:
-        raise BadInput(_("An address is required."), field="address")
-    if channel == "email":
-        try:
-            validate_email(address)
-        except ValidationError as exc:
-            raise BadInput(_("Enter a valid email address."), field="address") from exc
-        local, _at, domain = address.rpartition("@")
-        return f"{local}@{domain.lower()}"
-    if channel in ("sms", "whatsapp"):
-        if fast and _E164.match(address):
-            return address
-        return phone_normalise(address, field="address")
-    if channel == "webhook":
-        parts = urlsplit(address)
-        if parts.scheme not in ("http", "https") or not parts.netloc or len(address) > 500:
-            raise BadInput(_("A webhook address is an http(s) URL."), field="address")
-        return address
-    if channel == "push" and not address.isdigit():
-        raise BadInput(_("A push address is the id of a push subscription."), field="address")
-    if len(address) > 500:
-        raise BadInput(_("The address is too long."), field="address")
-    return address
-
-
-def _sms_text(spec: MessageSpec, subject: str, body: str, url: str) -> str:
-    """What an SMS carries: the spec's own SMS text, else its subject, body and link; one GSM-7 segment."""
-    link = sms_link(url) if url.startswith("/") else url
-    raw = spec.sms or "\n".join(p for p in (subject, body, link) if p)
-    text, cut = sms_fit(raw)
-    if cut:
-        size = septets(gsm_clean(raw)) or len(raw)
-        if conf.sms_strict():
-            raise SmsTooLong(f"SMS of kind {spec.kind!r} does not fit one GSM-7 segment ({size} septets > 160): "
-                             f"{raw[:400]!r}")
-        log.warning("notify: SMS of kind %r did not fit one segment (%s septets); cut to %r", spec.kind, size, text)
-    return text
-
-
-def _values(spec: MessageSpec, *, fast: bool = False) -> dict[str, Any]:
-    """The validated field values of a message. Raises BadInput on malformed input; an SMS that does not
-    fit one segment is cut (SmsTooLong under NOTIFY_SMS_STRICT). An SMS row stores exactly the text sent."""
-    channel = _check_channel(spec.channel)
-    subject = " ".join((spec.subject or "").split())[:300]
-    body = (spec.body or "").strip()
-    url = _check_url(spec.url)
-    if channel == "sms" and (subject or body or spec.sms):
-        subject, body, url = "", _sms_text(spec, subject, body, url), ""
-    if not subject and not body:
-        raise BadInput(_("Write a subject or a message."), field="body")
-    if len(body) > MAX_BODY:
-        raise BadInput(_("The message is too long."), field="body")
-    data = dict(spec.data or {})
-    then = [_check_channel(c) for c in spec.then if c != channel]
-    if then and spec.user_id is None and spec.user is None:
-        raise BadInput(_("Only a message to a user can fall back to another channel."), field="then")
-    if then:
-        data["_then"] = then
-        if "sms" in then:
-            data["_sms"] = _sms_text(spec, subject, body, url) if (subject or body or spec.sms) else ""
-    try:
-        encoded = json.dumps(data)
-    except (TypeError, ValueError) as exc:
-        raise BadInput(_("Extra data must be JSON."), field="data") from exc
-    if not isinstance(data, dict) or len(encoded) > MAX_DATA_BYTES:
-        raise BadInput(_("Extra data must be a small JSON object."), field="data")
-    if len(spec.kind or "") > 40 or len(spec.dedupe_key or "") > 200 or len(spec.topic or "") > 40:
-        raise BadInput(_("Kind or de-duplication key too long."), field="kind")
-    user_id = spec.user_id if spec.user_id is not None else getattr(spec.user, "pk", None)
-    address = _check_address(channel, spec.address, fast=fast)
-    return {
-        "channel": channel, "address": address, "user_id": user_id, "subject": subject, "body": body,
-        "url": url, "data": data, "kind": spec.kind or "", "priority": _check_priority(spec.priority),
-        "dedupe_key": spec.dedupe_key or "", "subscription_id": int(address) if channel == "push" else None,
-        "topic": spec.topic or "", "mission_id": spec.mission_id,
-        "fallback_at": timezone.now() + conf.receipt_wait(_check_priority(spec.priority)) if then else None,
-    }
-
-
-def _build(spec: MessageSpec) -> Message:
-    """An unsaved, validated message."""
-    return Message(**_values(spec))
 
 
 def _kick_on_commit(priority: int) -> None:
@@ -195,19 +52,20 @@ def _kick_on_commit(priority: int) -> None:
 
 
 def _save(message: Message) -> Message:
-    """Insert, or return the message already queued under the same (channel, address, dedupe_key)."""
-    if message.dedupe_key:
-        key = {"channel": message.channel, "address": message.address, "dedupe_key": message.dedupe_key}
-        existing = Message.objects.filter(**key).first()
-        if existing is not None:
-            return existing
-        try:
-            with transaction.atomic():
-                message.save()
-        except IntegrityError:
-            return Message.objects.get(**key)
+    """Insert, or return the message already queued under the same (channel, address, dedupe_key): one
+    insert-or-ignore against the partial unique index, and a look-up only when it was there already."""
+    if not message.dedupe_key:
+        message.save()
         return message
-    message.save()
+    values = {f.attname: getattr(message, f.attname) for f in Message._meta.concrete_fields if not f.primary_key}
+    pk = bulk.insert_or_ignore(Message, values)
+    if pk is None:
+        # The exclude lets the planner use the partial unique index (dedupe_key <> ''); without it SQLite
+        # scans the outbox.
+        return Message.objects.exclude(dedupe_key="").get(channel=message.channel, address=message.address,
+                                                           dedupe_key=message.dedupe_key)
+    message.pk = pk
+    message._state.adding, message._state.db = False, "default"
     return message
 
 
@@ -234,7 +92,7 @@ def _opted_out(rows: Sequence[dict[str, Any]]) -> set[int]:
 
 
 def _queue(spec: MessageSpec) -> Message | None:
-    message = _build(spec)
+    message = message_build(spec)
     if message.channel in ("sms", "whatsapp") and _opted_out([{
             "channel": message.channel, "address": message.address, "kind": message.kind,
             "priority": message.priority}]):
@@ -299,7 +157,7 @@ def notify_user(*, user: User, subject: str, body: str, url: str = "", priority:
     dedupe_key makes the call idempotent per (channel, address, dedupe_key). Inactive or missing users get
     nothing."""
     for channel in (*channels, *fallback):
-        _check_channel(channel)
+        check_channel(channel)
     if user is None or not getattr(user, "is_active", False):
         return []
     queued: list[Message] = []
@@ -338,10 +196,10 @@ def notify_bulk(*, messages: Iterable[MessageSpec], batch_size: int = 1000) -> i
     for chunk in _chunks(messages, max(1, batch_size)):
         built: dict[tuple[str, str, str] | int, dict[str, Any]] = {}
         for spec in chunk:
-            _check_channel(spec.channel)
-            _check_priority(spec.priority)
+            check_channel(spec.channel)
+            check_priority(spec.priority)
             try:
-                values = _values(spec, fast=True)
+                values = message_values(spec, fast=True)
             except BadInput:
                 skipped += 1
                 continue
@@ -378,20 +236,23 @@ def notify_bulk(*, messages: Iterable[MessageSpec], batch_size: int = 1000) -> i
 
 
 def requeue_on(message: Message, channels: Sequence[str]) -> Message | None:
-    """The same message for the same user on the first of `channels` that reaches them, the rest of
-    `channels` as its own fallback (notify.fallback). None when none does."""
-    if message.user_id is None:
+    """The same message for the same person on the first of `channels` that reaches them (the user's
+    addresses, or those the message names for the channel: data["_to"]), the rest of `channels` as its own
+    fallback (notify.fallback). None when none does, or when its user was deactivated."""
+    to = {c: a for c, a in ((message.data or {}).get("_to") or {}).items() if isinstance(a, str)}
+    user = User.objects.filter(pk=message.user_id, is_active=True).first() if message.user_id else None
+    if user is None and (message.user_id is not None or not to):
         return None
-    user = User.objects.filter(pk=message.user_id, is_active=True).first()
-    data = {k: v for k, v in (message.data or {}).items() if k not in ("_then", "_sms")}
+    data = {k: v for k, v in (message.data or {}).items() if k not in ("_then", "_sms", "_to")}
     for i, channel in enumerate(channels):
-        if user is None or channel not in CHANNELS:
+        if channel not in CHANNELS:
             return None
-        for address in _user_addresses(user, channel):
+        addresses = [to[channel]] if channel in to else _user_addresses(user, channel) if user is not None else []
+        for address in addresses:
             spec = MessageSpec(channel=channel, address=address, subject=message.subject, body=message.body,
                                url=message.url, priority=message.priority, kind=message.kind, data=data, user=user,
                                sms=(message.data or {}).get("_sms", "") or "", topic=message.topic,
-                               mission_id=message.mission_id, then=tuple(channels[i + 1:]),
+                               mission_id=message.mission_id, then=tuple(channels[i + 1:]), then_to=to,
                                dedupe_key=f"then:{message.pk}:{channel}")
             queued = _queue(spec)
             if queued is not None:

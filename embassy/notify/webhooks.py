@@ -10,6 +10,7 @@ per vendor id, so a retry never doubles anything)."""
 from __future__ import annotations
 
 import logging
+import re
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -20,6 +21,11 @@ from embassy.notify import inbox, routing
 from embassy.notify.providers import BadHook, Hook, get_vendor
 
 log = logging.getLogger(__name__)
+
+# The fast path (config.fastpath) serves the providers' POSTs: a storm of receipts or SOS texts skips the page
+# machinery (sessions, CSRF, CSP, URL resolution). The same paths as notify.urls (slugs).
+FAST_PREFIX = "/hooks/notify/"
+_FAST_PATH = re.compile(r"^/hooks/notify/(?P<key>[-a-zA-Z0-9_]+)/(?:(?P<part>[-a-zA-Z0-9_]+)/)?$")
 
 
 def _hook(request: HttpRequest) -> Hook:
@@ -55,6 +61,16 @@ def provider_hook(request: HttpRequest, key: str, part: str = "") -> HttpRespons
     inbox.ingest(account, parsed, mission_ids=routing.mission_ids_of(key))
     reply = vendor.reply(account, hook, parsed)
     return HttpResponse(reply.body, status=reply.status, content_type=reply.content_type)
+
+
+def fast_hook(request: HttpRequest) -> HttpResponse | None:
+    """A provider's POST on the fast path; None (the normal path, which answers 404) for any other path."""
+    match = _FAST_PATH.match(request.path_info)
+    if match is None:
+        return None
+    response = provider_hook(request, match["key"], match["part"] or "")
+    response.headers["Content-Length"] = str(len(response.content))  # as CommonMiddleware does on the normal path
+    return response
 
 
 @csrf_exempt

@@ -26,8 +26,9 @@ from django.db import connection
 
 from embassy.accounts.models import User
 from embassy.accounts.reach import mission_for_person
-from embassy.citizens.models import Citizen, Stay
+from embassy.citizens.models import Stay
 from embassy.citizens.services import citizen_ensure_for_user
+from embassy.missions.models import Mission
 from embassy.missions.routing import get_router
 from embassy.notify.inbox import InboundText, Outcome, on_inbound
 from embassy.sos import notices
@@ -40,13 +41,14 @@ from embassy.sos.services.inbound import (
     citizen_for_number,
     conversation_open,
 )
-from embassy.sos.smstext import is_sos, read_position
+from embassy.sos.smstext import Position, is_sos, read_position
+from embassy.sos.store import Holder, holders
 
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
 def register() -> None:
-    on_inbound("sos.sms", sos_by_text, order=20)
+    on_inbound("sos.sms", sos_by_text, order=20, prepare=sos_prepare)
     on_inbound("sos.message", message_in, order=30)
 
 
@@ -58,30 +60,42 @@ class Sender:
     open_case_id: int | None
 
 
-def _pick(rows: list[tuple[int, int | None, str]]) -> list[tuple[int, int | None, str]]:
-    """Registered records before a number-only one, those with an account first, the newest first."""
-    return sorted(rows, key=lambda r: (r[2] == SMS_SOURCE, r[1] is None, -r[0]))
+def _chosen(found: list[Holder]) -> Holder | None:
+    """The record the text belongs to among those of the number (see sender_of); None when there is none
+    yet (a profile or a number-only record is to be made)."""
+    rows = [h for h in found if h.via == 0]
+    if not rows and any(h.via == 2 for h in found):
+        return None
+    if not rows:
+        rows = sorted((h for h in found if h.via == 1),
+                      key=lambda h: (h.source == SMS_SOURCE, h.user_id is None, -(h.citizen_id or 0)))
+    if not rows:
+        return None
+    return next((h for h in rows if h.open_case_id is not None), rows[0])
 
 
-def sender_of(phone: str, *, create: bool = True) -> Sender | None:
+def sender_of(phone: str, *, create: bool = True, found: list[Holder] | None = None) -> Sender | None:
     """The citizen whose phone this is; a number-only record is made when none is (None without `create`).
-    Several records sharing the number (a family phone): the one with an open case — the text most likely
-    belongs to it — else a registered one with an account, else the newest."""
-    rows: list[tuple[int, int | None, str]] = list(
-        Citizen.objects.filter(user__phone=phone).values_list("id", "user_id", "source")[:1])
-    if not rows and create:
-        user = User.objects.filter(phone=phone, kind=User.Kind.CITIZEN).first()
-        if user is not None:  # signed in with this number, no profile written yet
-            citizen = citizen_ensure_for_user(user=user)
-            rows = [(citizen.pk, user.pk, citizen.source)]
-    if not rows:
-        rows = _pick(list(Citizen.objects.filter(phone=phone).values_list("id", "user_id", "source")[:20]))
-    if not rows:
-        return Sender(citizen_for_number(phone), None, None) if create else None
-    open_cases = dict(Case.objects.filter(citizen_id__in=[r[0] for r in rows], status__in=Case.OPEN)
-                      .values_list("citizen_id", "id"))
-    chosen = next((r for r in rows if r[0] in open_cases), rows[0])
-    return Sender(chosen[0], chosen[1], open_cases.get(chosen[0]))
+    The citizen of the account with this number comes first; an account with no profile yet gets one. Else
+    several records sharing the number (a family phone): the one with an open case — the text most likely
+    belongs to it — else a registered one with an account, else the newest. One query (sos.store.holders),
+    or none with `found` (what it returned before the transaction): read again when a record is to be made,
+    so that two texts never make two."""
+    found = holders(phone, citizen_kind=User.Kind.CITIZEN) if found is None else found
+    chosen = _chosen(found)
+    if chosen is None and create and found is not None:
+        found = holders(phone, citizen_kind=User.Kind.CITIZEN)
+        chosen = _chosen(found)
+    if chosen is not None:
+        assert chosen.citizen_id is not None
+        return Sender(chosen.citizen_id, chosen.user_id, chosen.open_case_id)
+    if not create:
+        return None
+    user_id = next((h.user_id for h in found if h.via == 2), None)
+    if user_id is not None:  # signed in with this number, no profile written yet
+        citizen = citizen_ensure_for_user(user=User.objects.get(pk=user_id))
+        return Sender(citizen.pk, user_id, None)
+    return Sender(citizen_for_number(phone), None, None)
 
 
 def _one_at_a_time(phone: str) -> None:
@@ -101,14 +115,14 @@ def _stay(citizen_id: int, country: str | None) -> tuple[int, int, str] | None:
     return next((s for s in stays if s[2] == country), stays[0] if stays else None)
 
 
-def where_to(*, citizen_id: int, sender: str, point: tuple[float, float, float | None] | None,
+def where_to(*, citizen_id: int | None, sender: str, point: tuple[float, float, float | None] | None,
              mission_ids: tuple[int, ...]) -> Where:
     """The responsible mission, as for any SOS: the position's; else the registered stay's; else the account's
     missions (the one for the number's country among several, else the first); else the number's country's
     mission, or headquarters."""
     router = get_router()
     route = router.route(point[0], point[1]) if point is not None else None
-    stay = _stay(citizen_id, route.country if route else None)
+    stay = _stay(citizen_id, route.country if route else None) if citizen_id is not None else None
     if route is not None:
         return Where(route.mission_id, route.rule, route.country, stay[0] if stay else None)
     if stay is not None:
@@ -131,22 +145,58 @@ def _origin(msg: InboundText) -> Origin:
 
 
 # --- The handlers ------------------------------------------------------------------------------------------------
-def sos_by_text(msg: InboundText) -> Outcome | None:
-    """An SOS by SMS or WhatsApp (see the module's docstring); None when the text is no SOS."""
+@dataclass(frozen=True)
+class SosPlan:
+    """What an SOS by text needs, read before the write transaction (sos_prepare)."""
+
+    found: list[Holder]  # the records of the sender's number
+    position: Position
+    where: Where
+    mission: Mission
+    user: User | None  # the account of the record it most likely belongs to
+
+
+def sos_prepare(msg: InboundText) -> SosPlan | None:
+    """The reads of an SOS by text, before the write lock: who, where, which mission. None when it is no SOS."""
     if not _E164.match(msg.sender) or not is_sos(msg.text):
         return None
-    _one_at_a_time(msg.sender)
-    sender = sender_of(msg.sender)
-    assert sender is not None  # made when missing
+    found = holders(msg.sender, citizen_kind=User.Kind.CITIZEN)
+    chosen = _chosen(found)
     position = read_position(msg.text)
-    where = where_to(citizen_id=sender.citizen_id, sender=msg.sender, point=position.point,
+    where = where_to(citizen_id=chosen.citizen_id if chosen else None, sender=msg.sender, point=position.point,
                      mission_ids=msg.mission_ids)
+    user = User.objects.filter(pk=chosen.user_id).first() if chosen and chosen.user_id else None
+    return SosPlan(found, position, where, Mission.objects.get(pk=where.mission_id), user)
+
+
+def sos_by_text(msg: InboundText) -> Outcome | None:
+    """An SOS by SMS or WhatsApp (see the module's docstring); None when the text is no SOS."""
+    plan: SosPlan | None = msg.plans["sos.sms"] if "sos.sms" in msg.plans else sos_prepare(msg)
+    if plan is None:
+        return None
+    _one_at_a_time(msg.sender)
+    sender = sender_of(msg.sender, found=plan.found)
+    assert sender is not None  # made when missing
+    where, mission, user = plan.where, plan.mission, plan.user
+    if sender.citizen_id != _chosen_id(plan.found):  # a record made or changed since: its stay and account
+        where = where_to(citizen_id=sender.citizen_id, sender=msg.sender, point=plan.position.point,
+                         mission_ids=msg.mission_ids)
+        mission = Mission.objects.get(pk=where.mission_id) if where.mission_id != mission.pk else mission
+        user = User.objects.filter(pk=sender.user_id).first() if sender.user_id else None
     case_id, created = case_sos_inbound(citizen_id=sender.citizen_id, user_id=sender.user_id, where=where,
-                                        point=position.point, problem=position.problem, text=msg.text,
-                                        origin=_origin(msg))
-    case = Case.objects.select_related("mission", "user").get(pk=case_id)
-    notices.citizen_sos_received(case, channel=msg.channel, address=msg.sender, inbound_id=msg.id)
+                                        point=plan.position.point, problem=plan.position.problem, text=msg.text,
+                                        origin=_origin(msg), open_case_id=sender.open_case_id)
+    if not created:  # joined an open case: the answer names the case's own mission
+        joined = Case.objects.filter(pk=case_id).values_list("mission_id", flat=True).first()
+        mission = Mission.objects.get(pk=joined) if joined is not None and joined != mission.pk else mission
+    notices.citizen_sos_received(case_id=case_id, mission=mission, user=user, channel=msg.channel,
+                                 address=msg.sender, inbound_id=msg.id)
     return Outcome("sos" if created else "sos-joined", ref=f"sos.case:{case_id}", user_id=sender.user_id)
+
+
+def _chosen_id(found: list[Holder]) -> int | None:
+    chosen = _chosen(found)
+    return chosen.citizen_id if chosen else None
 
 
 def message_in(msg: InboundText) -> Outcome | None:

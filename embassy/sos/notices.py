@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from embassy.accounts.models import User
 from embassy.accounts.staff import Purpose, staff_to_notify
 from embassy.citizens.services import citizen_positions_store
 from embassy.common.errors import BadInput
@@ -214,22 +215,24 @@ def sms_sos_received(*, ref: str, mission: str, hotline: str) -> str:
                 _("Your SOS %(ref)s was received. An officer will contact you."), values, ("mission",))
 
 
-def citizen_sos_received(case: Case, *, channel: str, address: str, inbound_id: int) -> bool:
+def citizen_sos_received(*, case_id: int, mission: Mission, user: User | None, channel: str, address: str,
+                         inbound_id: int) -> bool:
     """Answer an SOS by SMS/WhatsApp on the channel it came from, at SOS priority: one short text in Indonesian
-    (English when the citizen's account is in English). Once per inbound message. On WhatsApp it goes as the
-    approved template of its kind (NOTIFY_WHATSAPP_TEMPLATES "sos.received": mission, ref, from data["wa"]). A
-    life-safety kind: sent even after an opt-out where the law allows. False when the sender's address cannot
-    be written to (an alphanumeric sender): the case stands, the officers call."""
-    mission: Mission = case.mission
-    with translation.override(citizen_language(case)):
-        text = sms_sos_received(ref=case.reference, mission=mission.name_id, hotline=hotline_for(mission).number)
+    (English when the citizen's account is in English) naming the case (its mission and account as the case
+    has them). Once per inbound message. On WhatsApp it goes as the approved template of its kind
+    (NOTIFY_WHATSAPP_TEMPLATES "sos.received": mission, ref, from data["wa"]). A life-safety kind: sent even
+    after an opt-out where the law allows. False when the sender's address cannot be written to (an
+    alphanumeric sender): the case stands, the officers call."""
+    reference = Case(pk=case_id).reference
+    with translation.override(language_of(user)):
+        text = sms_sos_received(ref=reference, mission=mission.name_id, hotline=hotline_for(mission).number)
         subject = str(_("Your SOS was received"))
     try:
         with transaction.atomic():
             notify_address(channel=channel, address=address, subject=subject, body=text, sms=text,
                            priority=Priority.SOS, kind="sos.received", dedupe_key=f"sos-received:{inbound_id}",
-                           data={"case": case.pk, "wa": {"mission": mission.name_id, "ref": case.reference}},
-                           user=case.user, mission_id=case.mission_id)
+                           data={"case": case_id, "wa": {"mission": mission.name_id, "ref": reference}},
+                           user=user, mission_id=mission.pk)
     except BadInput:
         log.warning("sos: cannot answer inbound %s on %s", inbound_id, channel)
         return False
@@ -238,7 +241,10 @@ def citizen_sos_received(case: Case, *, channel: str, address: str, inbound_id: 
 
 def citizen_language(case: Case) -> str:
     """Indonesian, or English when the citizen's account says so (a number that matched no one: Indonesian)."""
-    user = case.user
+    return language_of(case.user)
+
+
+def language_of(user: User | None) -> str:
     return "en" if user is not None and (user.language or "").startswith("en") else "id"
 
 

@@ -317,3 +317,12 @@ def test_a_push_shown_by_the_service_worker_counts_as_delivered() -> None:
     assert Client().post("/hooks/push-shown/", data=receipt_token(message.pk), content_type="text/plain").status_code == 204
     message.refresh_from_db()
     assert message.receipt == "delivered" and message.delivered_at is not None
+
+
+def test_provider_posts_take_the_fast_path_and_other_paths_stay_404(adapter: VendorServer) -> None:
+    make_account("gen", adapter.url)
+    answer = post_hook("gen", {"receipts": []})
+    assert answer.status_code == 200 and answer["Content-Length"] == str(len(answer.content))
+    assert "Set-Cookie" not in answer and "Content-Security-Policy" not in answer  # the page machinery skipped
+    assert Client().post("/hooks/notify/gen/a/b/", data=b"{}", content_type="application/json").status_code == 404
+    assert post_hook("nobody", {"receipts": []}).status_code == 404

@@ -70,45 +70,49 @@ def _locate(fields: dict[str, Any], point: Point, now: dt.datetime) -> None:
 
 
 def case_sos_inbound(*, citizen_id: int, user_id: int | None, where: Where, point: Point | None, problem: str,
-                     text: str, origin: Origin) -> tuple[int, bool]:
-    """An SOS by SMS/WhatsApp: a new case, or the sender's open case joined. Returns (case id, created).
-    `problem`: why there is no position ("missing" | "invalid"), kept on the timeline as for a press."""
+                     text: str, origin: Origin, open_case_id: int | None) -> tuple[int, bool]:
+    """An SOS by SMS/WhatsApp: a new case, or the sender's open case (`open_case_id`, as read before;
+    a new case when it was closed since) joined. Returns (case id, created). `problem`: why there is no position ("missing" |
+    "invalid"), kept on the timeline as for a press."""
     now = timezone.now()
     text = clean_text(text)
     data = origin.data(**({"location": problem} if point is None and problem else {}))
-    open_id = Case.objects.filter(citizen_id=citizen_id, status__in=Case.OPEN).values_list("id", flat=True).first()
-    if open_id is None:
-        fields: dict[str, Any] = {
-            "citizen_id": citizen_id, "user_id": user_id, "stay_id": where.stay_id, "mission_id": where.mission_id,
-            "routing_rule": where.rule, "country_id": where.country_id, "category": "", "priority": Priority.HIGH,
-            "text": text, "raised_at": now, "waiting_since": now, "updated_at": now,
-        }
-        if point is not None:
-            _locate(fields, point, now)
-        try:
-            with transaction.atomic():
-                case_id = bulk.insert(Case, fields)
-                bulk.insert(Event, {"case_id": case_id, "at": now, "kind": Event.Kind.RAISED, "actor_id": user_id,
-                                    "from_citizen": True, "public": True, "text": text, "data": data})
-                if point is not None:
-                    bulk.insert(LocationPoint, {"case_id": case_id, "at": now, "lat": point[0], "lon": point[1],
-                                                "accuracy_m": point[2]})
-        except IntegrityError:  # an open case appeared meanwhile (one open case per citizen): join it
-            open_id = Case.objects.filter(citizen_id=citizen_id, status__in=Case.OPEN).values_list(
-                "id", flat=True).first()
-            if open_id is None:
-                raise
-        else:
-            transaction.on_commit(notices.kick)
-            return case_id, True
-    _join(open_id, point=point, text=text, data=data, now=now)
-    return open_id, False
+    if open_case_id is not None and _join(open_case_id, point=point, text=text, data=data, now=now):
+        return open_case_id, False
+    # No open case (or the one read before was closed since): a new one.
+    fields: dict[str, Any] = {
+        "citizen_id": citizen_id, "user_id": user_id, "stay_id": where.stay_id, "mission_id": where.mission_id,
+        "routing_rule": where.rule, "country_id": where.country_id, "category": "", "priority": Priority.HIGH,
+        "text": text, "raised_at": now, "waiting_since": now, "updated_at": now,
+    }
+    if point is not None:
+        _locate(fields, point, now)
+    try:
+        with transaction.atomic():
+            case_id = bulk.insert(Case, fields)
+            bulk.insert(Event, {"case_id": case_id, "at": now, "kind": Event.Kind.RAISED, "actor_id": user_id,
+                                "from_citizen": True, "public": True, "text": text, "data": data})
+            if point is not None:
+                bulk.insert(LocationPoint, {"case_id": case_id, "at": now, "lat": point[0], "lon": point[1],
+                                            "accuracy_m": point[2]})
+    except IntegrityError:  # an open case appeared meanwhile (one open case per citizen): join it
+        open_id = Case.objects.filter(citizen_id=citizen_id, status__in=Case.OPEN).values_list(
+            "id", flat=True).first()
+        if open_id is None or not _join(open_id, point=point, text=text, data=data, now=now):
+            raise
+        return open_id, False
+    transaction.on_commit(notices.kick)
+    return case_id, True
 
 
-def _join(case_id: int, *, point: Point | None, text: str, data: dict[str, Any], now: dt.datetime) -> None:
+def _join(case_id: int, *, point: Point | None, text: str, data: dict[str, Any], now: dt.datetime) -> bool:
     """As a second press: the alert counts on the case, its position moves. A conversation becomes an SOS (its
-    officers are alerted as for a new case); an acknowledged case is marked unread (the text is new)."""
-    case = Case.objects.select_for_update(of=("self",)).select_related("user").get(pk=case_id)
+    officers are alerted as for a new case); an acknowledged case is marked unread (the text is new). False
+    (nothing done) when the case is no longer open."""
+    case = (Case.objects.select_for_update(of=("self",)).select_related("user")
+            .filter(pk=case_id, status__in=Case.OPEN).first())
+    if case is None:
+        return False
     case.alerts += 1
     fields = ["alerts", "updated_at"]
     if point is not None:
@@ -131,6 +135,7 @@ def _join(case_id: int, *, point: Point | None, text: str, data: dict[str, Any],
     case.updated_at = now
     case.save(update_fields=fields)
     event_add(case, Event.Kind.JOINED, actor=case.user, from_citizen=True, public=True, text=text, data=data, at=now)
+    return True
 
 
 def case_message_inbound(*, case_id: int, text: str, origin: Origin) -> Event:
