@@ -202,13 +202,12 @@ def inbound_store(account: Account, item: InboundItem, *, mission_ids: tuple[int
                        at=item.at or now, account=account.key, mission_ids=mission_ids)
     plans = {name: prepare(view) for _order, name, _fn, prepare in _HANDLERS if prepare is not None}
     with transaction.atomic():
-        pk = bulk.insert_or_ignore(Inbound, {
-            "account": account.key, "provider_id": provider_id, "channel": account.channel, "sender": sender,
-            "to": view.to, "text": text[:5000], "sent_at": item.at, "received_at": now})
+        values = {"account": account.key, "provider_id": provider_id, "channel": account.channel, "sender": sender,
+                  "to": view.to, "text": text[:5000], "sent_at": item.at, "received_at": now}
+        pk = bulk.insert_or_ignore(Inbound, values)
         if pk is None:  # stored meanwhile by a concurrent retry
             return Inbound.objects.get(account=account.key, provider_id=provider_id), False
-        row = Inbound(pk=pk, account=account.key, provider_id=provider_id, channel=account.channel, sender=sender,
-                      to=view.to, text=text[:5000], sent_at=item.at, received_at=now)
+        row = Inbound(pk=pk, **values)
         row._state.adding, row._state.db = False, "default"
         view = replace(view, id=pk, plans=plans)
         outcome = _opt(account.channel, sender, text) if text else None

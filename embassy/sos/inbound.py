@@ -81,9 +81,10 @@ def sender_of(phone: str, *, create: bool = True, found: list[Holder] | None = N
     belongs to it — else a registered one with an account, else the newest. One query (sos.store.holders),
     or none with `found` (what it returned before the transaction): read again when a record is to be made,
     so that two texts never make two."""
+    stale = found is not None
     found = holders(phone, citizen_kind=User.Kind.CITIZEN) if found is None else found
     chosen = _chosen(found)
-    if chosen is None and create and found is not None:
+    if chosen is None and create and stale:
         found = holders(phone, citizen_kind=User.Kind.CITIZEN)
         chosen = _chosen(found)
     if chosen is not None:
@@ -150,6 +151,7 @@ class SosPlan:
     """What an SOS by text needs, read before the write transaction (sos_prepare)."""
 
     found: list[Holder]  # the records of the sender's number
+    citizen_id: int | None  # the one it most likely belongs to (sender_of's choice); None: to be made
     position: Position
     where: Where
     mission: Mission
@@ -166,7 +168,8 @@ def sos_prepare(msg: InboundText) -> SosPlan | None:
     where = where_to(citizen_id=chosen.citizen_id if chosen else None, sender=msg.sender, point=position.point,
                      mission_ids=msg.mission_ids)
     user = User.objects.filter(pk=chosen.user_id).first() if chosen and chosen.user_id else None
-    return SosPlan(found, position, where, Mission.objects.get(pk=where.mission_id), user)
+    return SosPlan(found, chosen.citizen_id if chosen else None, position, where,
+                   Mission.objects.get(pk=where.mission_id), user)
 
 
 def sos_by_text(msg: InboundText) -> Outcome | None:
@@ -178,7 +181,7 @@ def sos_by_text(msg: InboundText) -> Outcome | None:
     sender = sender_of(msg.sender, found=plan.found)
     assert sender is not None  # made when missing
     where, mission, user = plan.where, plan.mission, plan.user
-    if sender.citizen_id != _chosen_id(plan.found):  # a record made or changed since: its stay and account
+    if sender.citizen_id != plan.citizen_id:  # a record made or changed since: its stay and account
         where = where_to(citizen_id=sender.citizen_id, sender=msg.sender, point=plan.position.point,
                          mission_ids=msg.mission_ids)
         mission = Mission.objects.get(pk=where.mission_id) if where.mission_id != mission.pk else mission
@@ -192,11 +195,6 @@ def sos_by_text(msg: InboundText) -> Outcome | None:
     notices.citizen_sos_received(case_id=case_id, mission=mission, user=user, channel=msg.channel,
                                  address=msg.sender, inbound_id=msg.id)
     return Outcome("sos" if created else "sos-joined", ref=f"sos.case:{case_id}", user_id=sender.user_id)
-
-
-def _chosen_id(found: list[Holder]) -> int | None:
-    chosen = _chosen(found)
-    return chosen.citizen_id if chosen else None
 
 
 def message_in(msg: InboundText) -> Outcome | None:
