@@ -6,11 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import factory
+from django.test import TestCase
 from factory.django import DjangoModelFactory
 
 from embassy.accounts.tests.factories import StaffFactory
 from embassy.common.tests.factories import verified
 from embassy.crises.models import Crisis
+from embassy.crises.rollcall import rollcall_start
 from embassy.crises.services import crisis_declare
 
 
@@ -40,3 +42,13 @@ class CrisisRowFactory(DjangoModelFactory[Crisis]):
 
     title = factory.Sequence(lambda n: f"Gempa {n}")
     kind = "earthquake"
+
+
+def rollcall_started(officer: Any) -> Crisis:
+    """The Kuala Lumpur flood declared by `officer`, its roll-call started and its questions queued (the
+    on-commit work run as on a server)."""
+    crisis = crisis_declare(actor=officer, title="Banjir Kuala Lumpur", kind="flood", lat=3.14, lon=101.69,
+                            radius_km=30)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        rollcall_start(actor=officer, crisis=crisis)
+    return crisis

@@ -6,14 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.test import TestCase
 
 from embassy.citizens.tests.factories import CitizenFactory, StayFactory
 from embassy.common.sms import fits
 from embassy.common.tests.factories import make_staff, verified
 from embassy.crises.models import Affected, Crisis
-from embassy.crises.rollcall import rollcall_start
-from embassy.crises.services import crisis_declare
+from embassy.crises.tests.factories import rollcall_started
 from embassy.missions.models import Role
 from embassy.notify.fallback import fallback_due
 from embassy.notify.models import Message
@@ -31,12 +29,8 @@ def _channels(settings: Any, tmp_path: Any) -> None:
 
 
 def _started() -> Crisis:
-    officer = verified(make_staff("KBRI-KUALA-LUMPUR", Role.PROTECTION_OFFICER, username="duty.fallback"))
-    crisis = crisis_declare(actor=officer, title="Banjir Kuala Lumpur", kind="flood", lat=3.14, lon=101.69,
-                            radius_km=30)
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        rollcall_start(actor=officer, crisis=crisis)
-    return crisis
+    return rollcall_started(verified(make_staff("KBRI-KUALA-LUMPUR", Role.PROTECTION_OFFICER,
+                                                username="duty.fallback")))
 
 
 def _handed_over(message: Message) -> Message:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.test import Client, TestCase
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -18,9 +18,8 @@ from embassy.citizens.models import Citizen
 from embassy.citizens.tests.factories import CitizenFactory, StayFactory
 from embassy.common.tests.factories import bearer, make_staff, staff_client, verified
 from embassy.crises.models import Affected, Crisis
-from embassy.crises.rollcall import rollcall_start
 from embassy.crises.selectors import rollcall_channels, rollcall_counts, rollcall_state
-from embassy.crises.services import crisis_declare
+from embassy.crises.tests.factories import rollcall_started
 from embassy.crises.tests.receipts import receipts_for
 from embassy.missions.models import Role
 from embassy.notify.dispatch import dispatch_due
@@ -40,14 +39,6 @@ def _person(name: str, *, phone: str = "", email: str = "") -> Citizen:
     return StayFactory.create(citizen=CitizenFactory.create(full_name=name, phone=phone, email=email)).citizen
 
 
-def _started(officer: Any) -> Crisis:
-    crisis = crisis_declare(actor=officer, title="Banjir Kuala Lumpur", kind="flood", lat=3.14, lon=101.69,
-                            radius_km=30)
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        rollcall_start(actor=officer, crisis=crisis)
-    return crisis
-
-
 def _receipts_pending(crisis: Crisis) -> None:
     """The development sink reports each message delivered as it takes it; a provider reports later. The rows
     are put back to "handed over, no receipt yet", as a provider's would be."""
@@ -61,7 +52,7 @@ def test_reached_is_delivered_and_the_room_shows_each_channel(django_assert_num_
     budi = _person("Budi Santoso", phone="+60198765432")
     dewi = _person("Dewi Lestari", phone="+60177777777")
     _person("Ayu", email="ayu@example.org")
-    crisis = _started(officer)
+    crisis = rollcall_started(officer)
     while dispatch_due(limit=100):
         pass
     _receipts_pending(crisis)

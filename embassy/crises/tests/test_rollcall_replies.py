@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 
 from embassy.citizens.models import Citizen
@@ -18,8 +17,8 @@ from embassy.common.tests.factories import make_staff, verified
 from embassy.crises.asking import rollcall_remind
 from embassy.crises.inbound import question_to
 from embassy.crises.models import Affected, Answer, Crisis
-from embassy.crises.rollcall import rollcall_start
-from embassy.crises.services import crisis_declare, crisis_dismiss
+from embassy.crises.services import crisis_dismiss
+from embassy.crises.tests.factories import rollcall_started
 from embassy.missions.models import Role
 from embassy.notify.models import Message
 from embassy.sos.models import Case, Event
@@ -43,21 +42,13 @@ def _officer() -> Any:
     return verified(make_staff("KBRI-KUALA-LUMPUR", Role.PROTECTION_OFFICER, username="duty.replies"))
 
 
-def _started(officer: Any) -> Crisis:
-    crisis = crisis_declare(actor=officer, title="Banjir Kuala Lumpur", kind="flood", lat=3.14, lon=101.69,
-                            radius_km=30)
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        rollcall_start(actor=officer, crisis=crisis)
-    return crisis
-
-
 def _row(crisis: Crisis, citizen: Citizen) -> Affected:
     return Affected.objects.get(crisis=crisis, citizen=citizen)
 
 
 def test_a_reply_answers_the_question_sent_to_that_number() -> None:
     siti, budi = _person("Siti Aminah", SITI), _person("Budi Santoso", BUDI)
-    crisis = _started(_officer())
+    crisis = rollcall_started(_officer())
     asked = Message.objects.get(kind="crisis.rollcall", address=SITI)
     assert asked.channel == "sms" and asked.topic == f"crisis:{crisis.pk}"
     assert asked.mission_id == _row(crisis, siti).mission_id
@@ -91,7 +82,7 @@ def test_a_reply_answers_the_question_sent_to_that_number() -> None:
 
 def test_a_reply_on_another_channel_or_from_a_number_never_asked_is_not_an_answer() -> None:
     siti = _person("Siti Aminah", SITI)
-    crisis = _started(_officer())
+    crisis = rollcall_started(_officer())
     row, _new = text_in("1", sender=SITI, channel="whatsapp")  # asked by SMS, not on WhatsApp
     assert row.outcome != "rollcall" and _row(crisis, siti).answer == ""
     row, _new = text_in("1", sender=STRANGER)  # got no question: the next handlers see it
@@ -102,7 +93,7 @@ def test_a_reply_on_another_channel_or_from_a_number_never_asked_is_not_an_answe
 
 def test_no_reply_can_answer_for_someone_else() -> None:
     siti, budi = _person("Siti Aminah", SITI), _person("Budi Santoso", BUDI)
-    crisis = _started(_officer())
+    crisis = rollcall_started(_officer())
     budis = _row(crisis, budi)
     for text in (f"1 untuk Budi Santoso {BUDI}", f"AMAN affected {budis.pk} crisis {crisis.pk}",
                  f"2 SOS-{budis.pk:06d} Budi", "SAFE: Budi Santoso is safe too"):
@@ -115,7 +106,7 @@ def test_no_reply_can_answer_for_someone_else() -> None:
 def test_an_emergency_contact_answers_as_the_contact() -> None:
     citra = _person("Citra Dewi", SITI)
     EmergencyContactFactory.create(citizen=citra, name="Ibu Citra", phone="+6281234567890")
-    crisis = _started(_officer())
+    crisis = rollcall_started(_officer())
     asked_at = _row(crisis, citra).asked_at
     assert asked_at is not None
     for minutes in (31, 121, 241):  # two reminders, then the contacts
@@ -135,7 +126,7 @@ def test_an_emergency_contact_answers_as_the_contact() -> None:
 def test_a_closed_roll_call_takes_no_reply() -> None:
     siti = _person("Siti Aminah", SITI)
     officer = _officer()
-    crisis = _started(officer)
+    crisis = rollcall_started(officer)
     crisis_dismiss(actor=officer, crisis=crisis, reason="over")
     row, _new = text_in("1", sender=SITI)
     assert row.outcome != "rollcall" and _row(crisis, siti).answer == ""
@@ -144,7 +135,7 @@ def test_a_closed_roll_call_takes_no_reply() -> None:
 def test_a_whatsapp_question_is_answered_on_whatsapp(settings: Any) -> None:
     settings.ROLLCALL_CHANNELS = ["whatsapp", "sms"]
     siti = _person("Siti Aminah", SITI)
-    crisis = _started(_officer())
+    crisis = rollcall_started(_officer())
     asked = Message.objects.get(kind="crisis.rollcall", address=SITI)
     assert asked.channel == "whatsapp"
     assert asked.data["wa"]["name"] == "Siti Aminah" and asked.data["wa"]["crisis"] == "Banjir Kuala Lumpur"

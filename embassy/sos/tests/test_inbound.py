@@ -4,6 +4,7 @@ provider's webhook delivers them (sos.inbound, handler orders 20 and 30)."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -18,10 +19,12 @@ from embassy.common.tests.factories import bearer, make_citizen_user, staff_clie
 from embassy.missions.contact import hotline_for
 from embassy.missions.models import Mission
 from embassy.notify.dispatch import dispatch_due
+from embassy.notify.inbox import InboundText
 from embassy.notify.models import Inbound, Message, OptOut, ProviderAccount
 from embassy.notify.tests.test_providers_core import make_account, post_hook
 from embassy.notify.tests.vendor_server import VendorServer
 from embassy.sos import notices
+from embassy.sos.inbound import sos_by_text, sos_prepare
 from embassy.sos.models import SMS_SOURCE, Case, Category, Event, Priority
 from embassy.sos.services import cases_escalate_overdue
 from embassy.sos.tests.helpers import KL, _post
@@ -30,6 +33,7 @@ from embassy.sos.tests.texts import PREFILLED_KL, PREFILLED_NO_POSITION, sink, t
 pytestmark = pytest.mark.django_db
 SITI = "+60123456789"
 STRANGER = "+60198765432"
+SOS_KL = "SOS! Saya butuh bantuan. Posisi saya: 3.14000,101.69000 https://osm.org/?mlat=3.14000&mlon=101.69000"
 
 
 @pytest.fixture(autouse=True)
@@ -291,3 +295,40 @@ def test_through_the_providers_webhook_retries_and_forgeries_make_one_case(kl_of
             pass
         sent = [r.json() for r in vendor.requests if r.route == "/send"]
         assert [r["to"] for r in sent] == [STRANGER] and case.reference in sent[0]["text"]
+
+
+# --- An SOS by text reads who and where before its write transaction (sos_prepare), so that the write lock holds
+# only the writes. What it read may have changed by the time it writes: it must still be right.
+def _stranger_text(inbound_id: int) -> InboundText:
+    return InboundText(id=inbound_id, channel="sms", sender=STRANGER, to="+60312345678", text=SOS_KL,
+                       at=timezone.now(), account="kl-sms", mission_ids=(_mission("KBRI-KUALA-LUMPUR").pk,))
+
+
+def _handled(text: InboundText, plan: Any) -> Any:
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return sos_by_text(replace(text, plans={"sos.sms": plan}))
+
+
+def test_a_case_closed_after_the_read_is_not_joined_a_new_one_opens() -> None:
+    text_in(SOS_KL, sender=STRANGER)
+    first = Case.objects.get()
+    plan = sos_prepare(_stranger_text(0))
+    assert plan is not None and [h.open_case_id for h in plan.found] == [first.pk]
+    Case.objects.filter(pk=first.pk).update(status=Case.Status.RESOLVED, resolved_at=timezone.now())
+
+    outcome = _handled(_stranger_text(9001), plan)
+    second = Case.objects.exclude(pk=first.pk).get()
+    assert outcome.name == "sos" and outcome.ref == f"sos.case:{second.pk}" and second.is_open
+    assert Case.objects.get(pk=first.pk).alerts == 1  # the closed case untouched
+    ack = Message.objects.get(dedupe_key="sos-received:9001")
+    assert second.reference in ack.body
+
+
+def test_a_record_made_after_the_read_is_used_not_made_twice() -> None:
+    plan = sos_prepare(_stranger_text(0))
+    assert plan is not None and plan.found == []  # nobody has this number yet
+    text_in(SOS_KL, sender=STRANGER)  # meanwhile, another text from the number makes its record and a case
+
+    outcome = _handled(_stranger_text(9002), plan)
+    assert outcome.name == "sos-joined" and Citizen.objects.filter(phone=STRANGER).count() == 1
+    assert Case.objects.get().alerts == 2
