@@ -285,13 +285,15 @@ async def _closed(port: int, pool: Pool, path: str, seconds: float, ledger: dict
 
 
 def quiet(db: Path, timeout: float = 60.0) -> tuple[float, int]:
-    """Wait until the worker has fanned out every case and sent every queued message; returns (seconds
+    """Wait until the worker has handled every inbound text, fanned out every case and sent every queued message;
+    returns (seconds
     waited, work still left when the timeout ran out)."""
     began, busy = time.perf_counter(), 0
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
     try:
         while time.perf_counter() - began < timeout:
             busy = con.execute("SELECT (SELECT COUNT(*) FROM sos_case WHERE alerted_at IS NULL) + "
+                               "(SELECT COUNT(*) FROM notify_inbound WHERE outcome = '') + "
                                "(SELECT COUNT(*) FROM notify_message WHERE status IN ('queued', 'sending'))").fetchone()[0]
             if not busy:
                 break

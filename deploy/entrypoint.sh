@@ -83,7 +83,7 @@ worker)
     backend="${TASKS_BACKEND:-database}"
     case "$backend" in
     database)
-        exec python manage.py db_worker --queue-name "*" "$@"
+        exec python manage.py run_worker --queue-name "*" "$@"
         ;;
     rq)
         # django-tasks-rq (0.12) has no worker of its own: it runs on django-rq's `rqworker`, which
@@ -91,7 +91,7 @@ worker)
         # backend's job class. --with-scheduler moves tasks with run_after to their queue when due;
         # RQ lets one worker at a time hold each queue's scheduler lock, so every replica may pass it.
         # Queue order is priority order: a worker always drains the first queue before the next.
-        read -r -a queues <<<"${WORKER_QUEUES:-default notify bulk}"
+        read -r -a queues <<<"${WORKER_QUEUES:-inbound default notify bulk}"
         exec python manage.py rqworker --job-class django_tasks_rq.Job --with-scheduler \
             "${queues[@]}" "$@"
         ;;

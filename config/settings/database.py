@@ -44,17 +44,19 @@ SQLITE_LOCK_TRACE_MS = float(os.environ.get("SQLITE_LOCK_TRACE_MS", "0") or 0)
 SQLITE_CHECKPOINT_SECONDS = float(os.environ.get("SQLITE_CHECKPOINT_SECONDS", "2"))
 
 # --- Tasks ------------------------------------------------------------------------------------------
+# Queues: "inbound" (texts people send us: an SOS by SMS is handled there; serve_all gives it a worker of its
+# own), "default", "notify" (the outbox), "bulk" (broadcasts).
 _TASKS_BACKENDS = {
-    "database": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "notify", "bulk"]},
-    "immediate": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default", "notify", "bulk"]},
-    "rq": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default", "notify", "bulk"]},
+    "database": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["inbound", "default", "notify", "bulk"]},
+    "immediate": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["inbound", "default", "notify", "bulk"]},
+    "rq": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["inbound", "default", "notify", "bulk"]},
 }
 TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "immediate" if TESTING else "database")
 TASKS = {"default": _TASKS_BACKENDS[TASKS_BACKEND]}
 if TASKS_BACKEND == "rq":  # multi-node: Redis queue (deploy/ installs django-tasks-rq)
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-RQ_QUEUES = {q: {"URL": REDIS_URL} for q in ("default", "notify", "bulk")}
+RQ_QUEUES = {q: {"URL": REDIS_URL} for q in ("inbound", "default", "notify", "bulk")}
 
 # --- Cache --------------------------------------------------------------------------------------------
 if os.environ.get("CACHE_URL", "").startswith("redis"):

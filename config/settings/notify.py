@@ -89,6 +89,9 @@ NOTIFY_RETENTION_FAILED_DAYS = int(os.environ.get("NOTIFY_RETENTION_FAILED_DAYS"
 # Accounts (Twilio, Infobip, Vonage, SMPP, WhatsApp Cloud API, generic) are rows of notify.ProviderAccount,
 # edited by headquarters in the admin; each process re-reads them after this many seconds.
 NOTIFY_PROVIDER_CACHE_SECONDS = float(os.environ.get("NOTIFY_PROVIDER_CACHE_SECONDS", "30"))
+# Inbound texts are stored by the webhook and handed to the apps by the worker (notify.inbox): once it has
+# emptied the queue it waits this long for more before it ends its run (a storm is taken as it arrives).
+NOTIFY_INBOUND_LINGER_SECONDS = float(os.environ.get("NOTIFY_INBOUND_LINGER_SECONDS", "0" if TESTING else "0.25"))
 # WhatsApp: messages that start a conversation use approved templates. kind → {"name": template name,
 # "params": names of the body parameters, looked up in the message's data["wa"], "text" = the message text}.
 # Kinds without a template are sent only inside the 24-hour window a person's message opens.

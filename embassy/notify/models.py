@@ -206,8 +206,10 @@ class ProviderAccount(models.Model):
 
 class Inbound(models.Model):
     """A message a person sent us (SMS, WhatsApp) through a provider account. The vendor's id makes a retried
-    webhook or a redelivered PDU land once; `outcome` says what became of it (sos, rollcall, conversation,
-    opt-out…) and `ref` what it touched ("sos.case:12")."""
+    webhook or a redelivered PDU land once. It is stored as the webhook arrives and handed to the apps'
+    handlers by the worker (notify.inbox): `outcome` is empty until then, and says what became of it (sos,
+    rollcall, conversation, opt-out… or "failed" after MAX_TRIES errors), `ref` what it touched ("sos.case:12")
+    and `handled_at` when."""
 
     account = models.CharField(max_length=40)
     provider_id = models.CharField(max_length=200)
@@ -221,10 +223,14 @@ class Inbound(models.Model):
     ref = models.CharField(max_length=40, blank=True, default="")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                              related_name="+", db_index=False)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    tries = models.PositiveSmallIntegerField(default=0)  # handler runs that failed
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["account", "provider_id"], name="notify_inbound_once")]
-        indexes = [models.Index(fields=["sender", "channel", "received_at"], name="notify_inbound_sender")]
+        indexes = [models.Index(fields=["sender", "channel", "received_at"], name="notify_inbound_sender"),
+                   # The worker's queue: the messages not handled yet, oldest first.
+                   models.Index(fields=["id"], name="notify_inbound_waiting", condition=Q(outcome=""))]
 
     def __str__(self) -> str:
         return f"inbound {self.channel} {self.pk} ({self.outcome or 'new'})"

@@ -163,13 +163,6 @@ def has_accounts(channel: str) -> bool:
     return any(r.account.channel == channel for r in routes())
 
 
-def mission_ids_of(key: str) -> tuple[int, ...]:
-    for route in routes():
-        if route.account.key == key:
-            return tuple(sorted(route.missions))
-    return ()
-
-
 def inbound_number_for(mission_id: int) -> str:
     """The number people can text for this mission (SOS by SMS): the first enabled SMS account, by rank,
     that serves the mission (or every mission) and has one; "" when none does."""

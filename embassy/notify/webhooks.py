@@ -58,7 +58,7 @@ def provider_hook(request: HttpRequest, key: str, part: str = "") -> HttpRespons
         parsed = vendor.parse(account, hook)
     except BadHook as exc:
         return HttpResponse(f"bad request: {exc}", status=400, content_type="text/plain")
-    inbox.ingest(account, parsed, mission_ids=routing.mission_ids_of(key))
+    inbox.ingest(account, parsed)
     reply = vendor.reply(account, hook, parsed)
     return HttpResponse(reply.body, status=reply.status, content_type=reply.content_type)
 

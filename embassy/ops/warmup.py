@@ -1,5 +1,6 @@
 """Load the in-memory indexes (country boundaries, mission routing) when a server process starts, in a
-background thread, so that the first panic-button or lapor-diri request does not pay for it."""
+background thread, so that the first panic-button or lapor-diri request does not pay for it; a task worker
+(manage.py run_worker) loads them before it takes its first task (the first SOS by SMS must not either)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ log = logging.getLogger(__name__)
 WARM = threading.Event()  # set once this process's indexes are loaded (reported by /healthz)
 
 
-def _warm() -> None:
+def warm_up() -> None:
     try:
         get_country_resolver()
         get_router()
@@ -35,4 +36,4 @@ def _warm() -> None:
 
 
 def warm_up_in_background() -> None:
-    threading.Thread(target=_warm, name="warm-up", daemon=True).start()
+    threading.Thread(target=warm_up, name="warm-up", daemon=True).start()

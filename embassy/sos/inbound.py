@@ -5,7 +5,7 @@ SosConfig.ready, after the crises' roll-call answers, order 10, and the opt-out 
   https://osm.org/?mlat=..&mlon=.."), or any text whose first word is SOS, TOLONG or HELP — becomes an SOS case in
   the duty queue with the position it carries, routed like any SOS: by the position; else the citizen's
   registered stay; else the missions of the account it reached; else the country of the number. It answers the
-  sender once, on the same channel, at SOS priority.
+  sender once, on the same channel, at SOS priority (a reply that notify.inbox queues with its batch's).
 - order 30, `message_in`: anything else is a message on the sender's open case, or starts a conversation in
   the duty officers' queue (sos.services.inbound).
 
@@ -26,7 +26,6 @@ from django.db import connection
 
 from embassy.accounts.models import User
 from embassy.accounts.reach import mission_for_person
-from embassy.citizens.models import Stay
 from embassy.citizens.services import citizen_ensure_for_user
 from embassy.missions.models import Mission
 from embassy.missions.routing import get_router
@@ -42,7 +41,7 @@ from embassy.sos.services.inbound import (
     conversation_open,
 )
 from embassy.sos.smstext import Position, is_sos, read_position
-from embassy.sos.store import Holder, holders
+from embassy.sos.store import Holder, active_stays, holders
 
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
@@ -111,8 +110,7 @@ def _one_at_a_time(phone: str) -> None:
 # --- Where the case goes -----------------------------------------------------------------------------------------
 def _stay(citizen_id: int, country: str | None) -> tuple[int, int, str] | None:
     """(id, mission, country) of the citizen's active stay: the one in `country` if any, else the latest."""
-    stays = list(Stay.objects.filter(citizen_id=citizen_id, status=Stay.Status.ACTIVE)
-                 .order_by("-start_date", "-id").values_list("id", "mission_id", "country_id")[:10])
+    stays = active_stays(citizen_id)
     return next((s for s in stays if s[2] == country), stays[0] if stays else None)
 
 
@@ -192,9 +190,10 @@ def sos_by_text(msg: InboundText) -> Outcome | None:
     if not created:  # joined an open case: the answer names the case's own mission
         joined = Case.objects.filter(pk=case_id).values_list("mission_id", flat=True).first()
         mission = Mission.objects.get(pk=joined) if joined is not None and joined != mission.pk else mission
-    notices.citizen_sos_received(case_id=case_id, mission=mission, user=user, channel=msg.channel,
-                                 address=msg.sender, inbound_id=msg.id)
-    return Outcome("sos" if created else "sos-joined", ref=f"sos.case:{case_id}", user_id=sender.user_id)
+    reply = notices.sos_received_reply(case_id=case_id, mission=mission, user=user, channel=msg.channel,
+                                       address=msg.sender, inbound_id=msg.id)
+    return Outcome("sos" if created else "sos-joined", ref=f"sos.case:{case_id}", user_id=sender.user_id,
+                   replies=(reply,))
 
 
 def message_in(msg: InboundText) -> Outcome | None:

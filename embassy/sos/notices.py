@@ -22,7 +22,6 @@ from django_tasks import task
 from embassy.accounts.models import User
 from embassy.accounts.staff import Purpose, staff_to_notify
 from embassy.citizens.services import citizen_positions_store
-from embassy.common.errors import BadInput
 from embassy.common.kicks import kick_done, kick_once
 from embassy.common.links import absolute_url, url_path
 from embassy.common.sms import sms_fit, sms_link, sms_render
@@ -215,28 +214,23 @@ def sms_sos_received(*, ref: str, mission: str, hotline: str) -> str:
                 _("Your SOS %(ref)s was received. An officer will contact you."), values, ("mission",))
 
 
-def citizen_sos_received(*, case_id: int, mission: Mission, user: User | None, channel: str, address: str,
-                         inbound_id: int) -> bool:
-    """Answer an SOS by SMS/WhatsApp on the channel it came from, at SOS priority: one short text in Indonesian
-    (English when the citizen's account is in English) naming the case (its mission and account as the case
-    has them). Once per inbound message. On WhatsApp it goes as the approved template of its kind
-    (NOTIFY_WHATSAPP_TEMPLATES "sos.received": mission, ref, from data["wa"]). A life-safety kind: sent even
-    after an opt-out where the law allows. False when the sender's address cannot be written to (an
-    alphanumeric sender): the case stands, the officers call."""
+def sos_received_reply(*, case_id: int, mission: Mission, user: User | None, channel: str, address: str,
+                       inbound_id: int) -> MessageSpec:
+    """The answer to an SOS by SMS/WhatsApp, on the channel it came from, at SOS priority: one short text in
+    Indonesian (English when the citizen's account is in English) naming the case (its mission and account as
+    the case has them). Once per inbound message (its dedupe key). On WhatsApp it goes as the approved template
+    of its kind (NOTIFY_WHATSAPP_TEMPLATES "sos.received": mission, ref, from data["wa"]). A life-safety kind:
+    sent even after an opt-out where the law allows. notify.inbox queues it with the other answers of its batch;
+    a sender that cannot be written to (an alphanumeric sender) is skipped there: the case stands, the officers
+    call."""
     reference = Case(pk=case_id).reference
     with translation.override(language_of(user)):
         text = sms_sos_received(ref=reference, mission=mission.name_id, hotline=hotline_for(mission).number)
         subject = str(_("Your SOS was received"))
-    try:
-        with transaction.atomic():
-            notify_address(channel=channel, address=address, subject=subject, body=text, sms=text,
-                           priority=Priority.SOS, kind="sos.received", dedupe_key=f"sos-received:{inbound_id}",
-                           data={"case": case_id, "wa": {"mission": mission.name_id, "ref": reference}},
-                           user=user, mission_id=mission.pk)
-    except BadInput:
-        log.warning("sos: cannot answer inbound %s on %s", inbound_id, channel)
-        return False
-    return True
+    return MessageSpec(channel=channel, address=address, subject=subject, body=text, sms=text,
+                       priority=Priority.SOS, kind="sos.received", dedupe_key=f"sos-received:{inbound_id}",
+                       data={"case": case_id, "wa": {"mission": mission.name_id, "ref": reference}},
+                       user=user, mission_id=mission.pk)
 
 
 def citizen_language(case: Case) -> str:

@@ -97,3 +97,14 @@ def holders(phone: str, *, citizen_kind: str) -> list[Holder]:
     with connection.cursor() as cursor:
         cursor.execute(sql, [*open_, phone, phone, citizen_kind, *open_, phone])
         return [Holder(*row) for row in cursor.fetchall()]
+
+
+def active_stays(citizen_id: int) -> list[tuple[int, int, str]]:
+    """(id, mission, country) of the citizen's active stays, latest first (at most 10): one plain query, as
+    the SOS by text reads it for every message of a storm."""
+    q = connection.ops.quote_name
+    sql = (f"SELECT id, mission_id, country_id FROM {q(Stay._meta.db_table)} "  # noqa: S608 (the model's table)
+           f"WHERE citizen_id = %s AND status = %s ORDER BY start_date DESC, id DESC LIMIT 10")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [citizen_id, Stay.Status.ACTIVE])
+        return [(int(a), int(b), str(c)) for a, b, c in cursor.fetchall()]

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 def _taker(account: Account) -> Any:
     def take(parsed: Parsed) -> None:
         close_old_connections()
-        inbox.ingest(account, parsed, mission_ids=routing.mission_ids_of(account.key))
+        inbox.ingest(account, parsed)
 
     return take
 

@@ -1,0 +1,129 @@
+"""Inbound texts are stored by the webhook and handed to the apps by the worker (notify.inbox): the vendor is
+answered once the message is stored; the worker's task takes the waiting messages oldest first, many per write
+transaction, each in a savepoint of its own; a handler that fails undoes only its own message, which the
+periodic run tries again and finally marks "failed", text kept; a lost kick delays a message, never loses it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.conf import settings as django_settings
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from embassy.notify import inbox
+from embassy.notify.models import Inbound, OptOut
+from embassy.notify.tasks import inbound_pending
+from embassy.notify.tests.test_providers_core import MY, make_account, post_hook
+from embassy.notify.tests.vendor_server import VendorServer
+from embassy.sos.models import Case
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def adapter() -> Iterator[VendorServer]:
+    with VendorServer() as server:
+        yield server
+
+
+@pytest.fixture
+def flaky() -> Iterator[dict[str, Any]]:
+    """A handler ahead of the apps' that takes texts starting with "z": it writes (an opt-out row), then fails
+    while state["fail"] is true."""
+    state: dict[str, Any] = {"fail": True, "seen": []}
+
+    def handler(msg: inbox.InboundText) -> inbox.Outcome | None:
+        if not msg.text.startswith("z"):
+            return None
+        state["seen"].append(msg.text)
+        OptOut.objects.create(channel="sms", address=f"+6000{msg.id:07d}", word="half-done")
+        if state["fail"]:
+            raise RuntimeError("the handler's database is having a bad day")
+        return inbox.Outcome("z-taken", ref=f"z:{msg.id}")
+
+    inbox.on_inbound("z-test-flaky", handler, order=1)
+    try:
+        yield state
+    finally:
+        inbox._HANDLERS[:] = [h for h in inbox._HANDLERS if h[1] != "z-test-flaky"]
+
+
+def _waiting(text: str, n: int) -> Inbound:
+    """A message stored without a kick (as if the kick had been lost)."""
+    return Inbound.objects.create(account="gen", provider_id=f"lost-{n}", channel="sms", sender=MY, text=text)
+
+
+def test_the_webhook_answers_once_stored_and_the_worker_takes_it_from_the_queue(adapter: VendorServer,
+                                                                                 settings: Any) -> None:
+    """With the database backend (as `make run`), the webhook's transaction stores the text and queues one task;
+    nothing else is done until the worker runs it."""
+    make_account("gen", adapter.url)
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend",
+                                  "QUEUES": django_settings.TASKS["default"]["QUEUES"]}}
+    for n in range(3):
+        answer = post_hook("gen", {"inbound": [{"id": f"in-{n}", "from": f"+6012345678{n}", "text": "SOS tolong"}]})
+        assert answer.status_code == 200
+    assert list(Inbound.objects.values_list("outcome", "handled_at")) == [("", None)] * 3
+    assert not Case.objects.exists()
+    queued = DBTaskResult.objects.filter(task_path="embassy.notify.inbox.inbound_run")
+    assert queued.count() == 1  # one kick for the three: the first is still pending
+
+    assert inbox.inbound_run.call() == 3  # what the worker does with the queued task
+    rows = list(Inbound.objects.order_by("id"))
+    assert [r.outcome for r in rows] == ["sos"] * 3
+    assert all(r.handled_at is not None and r.handled_at >= r.received_at for r in rows)
+    assert Case.objects.count() == 3
+
+
+def test_a_failing_handler_undoes_only_its_own_message_which_is_tried_again(flaky: dict[str, Any]) -> None:
+    first, boom, last = _waiting("halo", 1), _waiting("z boom", 2), _waiting("apa kabar", 3)
+    assert inbox.inbound_handle() == 3
+    states = {r.pk: (r.outcome, r.tries) for r in Inbound.objects.all()}
+    # The sos app's: the first text opens a conversation in the duty queue, the next joins it.
+    assert (states[first.pk][0], states[last.pk][0]) == ("conversation", "case-message")
+    assert states[boom.pk] == ("", 1)
+    assert not OptOut.objects.exists()  # what the failed handler wrote went with its savepoint
+    assert inbox.inbound_handle() == 0  # the worker's kicked run leaves it to the periodic one
+
+    flaky["fail"] = False
+    assert inbound_pending.call() == 1
+    row = Inbound.objects.get(pk=boom.pk)
+    assert (row.outcome, row.ref, row.tries) == ("z-taken", f"z:{boom.pk}", 1) and row.handled_at is not None
+    assert OptOut.objects.count() == 1
+
+
+def test_a_message_that_keeps_failing_is_marked_failed_with_its_text_kept(flaky: dict[str, Any]) -> None:
+    row = _waiting("z again and again", 1)
+    inbox.inbound_handle()
+    for _ in range(inbox.MAX_TRIES + 2):
+        inbound_pending.call()
+    row.refresh_from_db()
+    assert (row.outcome, row.tries, row.text) == ("failed", inbox.MAX_TRIES, "z again and again")
+    assert row.handled_at is not None and len(flaky["seen"]) == inbox.MAX_TRIES
+
+
+def test_a_lost_kick_delays_a_message_but_the_periodic_run_takes_it() -> None:
+    rows = [_waiting(f"pesan {n}", n) for n in range(inbox.CHUNK + 5)]  # more than one write transaction holds
+    assert inbound_pending.call() == len(rows)
+    outcomes = list(Inbound.objects.order_by("id").values_list("outcome", flat=True))
+    assert outcomes == ["conversation"] + ["case-message"] * (len(rows) - 1)  # in order, one sender
+    assert Case.objects.count() == 1
+
+
+def test_a_message_taken_by_another_worker_between_the_reads_and_the_writes_is_skipped() -> None:
+    row = _waiting("halo", 1)
+    called: list[int] = []
+
+    def other_worker(msg: inbox.InboundText) -> None:  # runs before the write transaction, as `prepare` does
+        Inbound.objects.filter(pk=msg.id).update(outcome="conversation", handled_at=timezone.now())
+
+    inbox.on_inbound("z-test-race", lambda msg: called.append(msg.id), order=1, prepare=other_worker)
+    try:
+        assert inbox.inbound_handle() == 0
+    finally:
+        inbox._HANDLERS[:] = [h for h in inbox._HANDLERS if h[1] != "z-test-race"]
+    assert called == [] and not Case.objects.exists()
+    assert Inbound.objects.get(pk=row.pk).outcome == "conversation"
