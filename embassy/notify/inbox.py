@@ -241,21 +241,20 @@ WAITING = ""  # the outcome of a message not handled yet
 
 def inbound_store(account: Account, item: InboundItem, *, now: dt.datetime | None = None) -> tuple[Inbound, bool]:
     """Store one inbound message once per (account, vendor id), and wake the worker that hands it to the
-    handlers (inbound_handle) — in one short transaction, so that the vendor is answered at once and a storm of
-    texts holds the write lock for one insert each. Returns (row, whether it was new)."""
+    handlers (inbound_run) — in one short transaction, so that the vendor is answered at once and a storm of
+    texts holds the write lock for one insert each. A retried webhook or a redelivered PDU inserts nothing and
+    gets the stored row. Returns (row, whether it was new)."""
     now = now or timezone.now()
     provider_id = item.provider_id[:200]
-    seen = Inbound.objects.filter(account=account.key, provider_id=provider_id).first()
-    if seen is not None:  # a retried webhook or a redelivered PDU: answered without the write lock
-        return seen, False
     values = {"account": account.key, "provider_id": provider_id, "channel": account.channel,
               "sender": _normalise_sender(item.sender), "to": (item.to or "")[:40],
               "text": (item.text or "").strip()[:5000], "sent_at": item.at, "received_at": now}
     with transaction.atomic():
         pk = bulk.insert_or_ignore(Inbound, values)
-        if pk is None:  # stored meanwhile by a concurrent retry
-            return Inbound.objects.get(account=account.key, provider_id=provider_id), False
-        _wake()  # its task commits with the message (the immediate backend of the tests runs it right here)
+        if pk is not None:
+            _wake()  # its task commits with the message (the immediate backend of the tests runs it right here)
+    if pk is None:  # seen before
+        return Inbound.objects.get(account=account.key, provider_id=provider_id), False
     row = Inbound(pk=pk, **values)
     row._state.adding, row._state.db = False, "default"
     return row, True
