@@ -382,7 +382,7 @@ def main(argv: list[str]) -> dict[str, Any]:
     params = {"citizens": args.citizens, "affected_target": args.affected, "radius_km": round(a["radius_km"], 2),
               "centre": [round(a["lat"], 4), round(a["lon"], 4)], "repeat": args.repeat, "sos_rate": args.sos_rate,
               "clients": CLIENTS, "answer_seconds": args.answer_seconds, "h3_runs_s": a["h3_all"],
-              "brute_runs_s": a["brute_all"], "server": "serve_all (granian WSGI x2 + worker + scheduler), DEBUG=1, SQLite",
+              "brute_runs_s": a["brute_all"], "server": "serve_all (granian WSGI x2 + 2 workers + scheduler), DEBUG=1, SQLite",
               "cpus": os.cpu_count()}
     return write_result("crisis", params, results, baseline, goals)
 

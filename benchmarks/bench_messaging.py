@@ -1,6 +1,6 @@
 """benchmarks/messaging: the providers' webhooks against the server as `make run` starts it (issue 12).
 
-A fresh server (manage.py serve_all: Granian WSGI with 2 workers, the task worker and the scheduler; DEBUG=1;
+A fresh server (manage.py serve_all: Granian WSGI with 2 workers, the task workers and the scheduler; DEBUG=1;
 SQLite under a temporary VAR_DIR; reference data and 20,000 demo citizens) is started on a free port with
 SITE_URL set to its address (vendors sign the URL they call). The seeding step (one `manage.py shell`) gives
 every demo citizen a distinct E.164 phone, adds two provider accounts (Twilio: the mission's SMS number,
@@ -786,7 +786,7 @@ def _report(args: argparse.Namespace, m: dict[str, Any]) -> dict[str, Any]:
               "healthz_per_s": [round(h["rate"], 1) for h in m["healthz"]],
               "quiet_wait_s": round(m["quiet_s"], 1), "quiet_left": m["quiet_left"],
               "server_exit": m.get("server_exit"), "outcomes": check["outcomes"],
-              "server": "serve_all (granian WSGI x2 + worker + scheduler), DEBUG=1, SQLite", "cpus": os.cpu_count()}
+              "server": "serve_all (granian WSGI x2 + 2 workers + scheduler), DEBUG=1, SQLite", "cpus": os.cpu_count()}
     return write_result("messaging", params, results, baseline, goals)
 
 

@@ -428,7 +428,7 @@ def main(argv: list[str]) -> dict[str, Any]:
     ]
     params = {"clients": CLIENTS, "rate": args.rate, "seconds": args.seconds, "burst_seconds": args.burst,
               "pairs": args.pairs,
-              "server": "serve_all (granian WSGI x2 + worker + scheduler), DEBUG=1, SQLite", "cpus": os.cpu_count()}
+              "server": "serve_all (granian WSGI x2 + 2 workers + scheduler), DEBUG=1, SQLite", "cpus": os.cpu_count()}
     return write_result("sos", params, results, baseline, goals)
 
 
