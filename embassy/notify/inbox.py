@@ -327,13 +327,30 @@ def inbound_handle(*, limit: int = CHUNK, again: bool = False) -> int:
             done.append((outcome.name[:20], outcome.ref[:40], outcome.user_id, row.tries, row.pk))
             replies.extend(outcome.replies)
         if replies:
-            from embassy.notify.services import notify_bulk  # here: services imports this module
-
-            notify_bulk(messages=replies)
+            _answer(replies)
         now = connection.ops.adapt_datetimefield_value(timezone.now())  # as the cases' transaction ends
         bulk.update_rows(Inbound, ["outcome", "ref", "user_id", "tries", "handled_at"],
                          [(*d[:4], now, d[4]) for d in done])
     return len(mine)
+
+
+def _answer(replies: list[MessageSpec]) -> None:
+    """Queue the handlers' answers in one insert. One that cannot be queued (a bug: an unknown channel) is
+    logged and left out, never allowed to undo the batch (which would hand the same texts over again)."""
+    from embassy.notify.services import notify_bulk  # here: services imports this module
+
+    try:
+        with transaction.atomic():
+            notify_bulk(messages=replies)
+        return
+    except Exception:
+        log.exception("notify: the answers to %s inbound texts could not be queued together", len(replies))
+    for spec in replies:
+        try:
+            with transaction.atomic():
+                notify_bulk(messages=[spec])
+        except Exception:
+            log.exception("notify: an answer (%s to %s) could not be queued", spec.kind, spec.channel)
 
 
 # --- The worker's task -------------------------------------------------------------------------------------------

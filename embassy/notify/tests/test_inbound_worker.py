@@ -14,7 +14,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from embassy.notify import inbox
-from embassy.notify.models import Inbound, OptOut
+from embassy.notify.models import Inbound, Message, OptOut
+from embassy.notify.specs import MessageSpec
 from embassy.notify.tasks import inbound_pending
 from embassy.notify.tests.test_providers_core import MY, make_account, post_hook
 from embassy.notify.tests.vendor_server import VendorServer
@@ -127,3 +128,22 @@ def test_a_message_taken_by_another_worker_between_the_reads_and_the_writes_is_s
         inbox._HANDLERS[:] = [h for h in inbox._HANDLERS if h[1] != "z-test-race"]
     assert called == [] and not Case.objects.exists()
     assert Inbound.objects.get(pk=row.pk).outcome == "conversation"
+
+
+def test_an_answer_that_cannot_be_queued_is_left_out_and_the_batch_stands() -> None:
+    """A handler's answer on a channel that does not exist (a bug) is logged; the texts are handled all the same,
+    and the good answers of the batch are queued."""
+    def answering(msg: inbox.InboundText) -> inbox.Outcome | None:
+        channel = "pigeon" if msg.text == "bad" else "sink"
+        return inbox.Outcome("answered", replies=(MessageSpec(channel=channel, address=f"user:{msg.id}",
+                                                              subject="Halo", body="Halo", kind="z-test"),))
+
+    inbox.on_inbound("z-test-answers", answering, order=1)
+    try:
+        rows = [_waiting("good", 1), _waiting("bad", 2), _waiting("good", 3)]
+        assert inbox.inbound_handle() == 3
+    finally:
+        inbox._HANDLERS[:] = [h for h in inbox._HANDLERS if h[1] != "z-test-answers"]
+    assert set(Inbound.objects.values_list("outcome", flat=True)) == {"answered"}
+    assert sorted(Message.objects.filter(kind="z-test").values_list("address", flat=True)) == [
+        f"user:{rows[0].pk}", f"user:{rows[2].pk}"]
