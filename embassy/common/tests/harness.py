@@ -26,6 +26,8 @@ from typing import Any
 
 import pytest
 
+from embassy.ops.management.commands.run_worker import READY
+
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
     pytest.skip("browser tests need Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
@@ -170,10 +172,17 @@ def _server_env(spec: ServerSpec, var: Path, port: int) -> dict[str, str]:
 
 
 def start_worker(env: dict[str, str], log: Any) -> subprocess.Popen[bytes]:
-    """The task worker as `make run` starts it (its SQLite writes give way to the web's), without reloading."""
-    return subprocess.Popen([sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--interval", "0.5",
+    """The task worker as `make run` starts it (run_worker: the in-memory indexes loaded before its first task;
+    its SQLite writes give way to the web's), without reloading; one worker takes every queue here (make run
+    gives `inbound` one of its own). Returns once it takes tasks."""
+    proc = subprocess.Popen([sys.executable, "manage.py", "run_worker", "--queue-name", "*", "--interval", "0.5",
                              "--no-reload", "--no-startup-delay"], cwd=REPO, env={**env, "SQLITE_WRITER": "background"},
                             stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 120
+    while READY not in Path(log.name).read_text(errors="replace"):
+        assert proc.poll() is None and time.monotonic() < deadline, "the task worker did not start"
+        time.sleep(0.2)
+    return proc
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,14 @@ from django_tasks_db.management.commands.db_worker import Command as DbWorker
 
 from embassy.ops.warmup import warm_up
 
+READY = "run_worker: indexes loaded, taking tasks"
+
 
 class Command(DbWorker):
     help = "Load the in-memory indexes, then run the database task worker (db_worker's options)."
 
     def handle(self, *args: Any, **options: Any) -> None:
         warm_up()
+        self.stdout.write(READY)
+        self.stdout.flush()
         super().handle(*args, **options)
