@@ -11,6 +11,6 @@ class NotifyConfig(AppConfig):
 
     def ready(self) -> None:
         checks.register(check_sms_settings)
-        # Imported here: they load the models (the fallback job registers with the scheduler; routing connects
-        # the signals that drop its cache of provider accounts).
-        from embassy.notify import fallback, routing  # noqa: F401
+        # Imported here: they load the models (the fallback and inbound jobs register with the scheduler; routing
+        # connects the signals that drop its cache of provider accounts).
+        from embassy.notify import fallback, inbound, routing  # noqa: F401

@@ -207,7 +207,7 @@ class ProviderAccount(models.Model):
 class Inbound(models.Model):
     """A message a person sent us (SMS, WhatsApp) through a provider account. The vendor's id makes a retried
     webhook or a redelivered PDU land once. It is stored as the webhook arrives and handed to the apps'
-    handlers by the worker (notify.inbox): `outcome` is empty until then, and says what became of it (sos,
+    handlers by the worker (notify.inbound): `outcome` is empty until then, and says what became of it (sos,
     rollcall, conversation, opt-out… or "failed" after MAX_TRIES errors), `ref` what it touched ("sos.case:12")
     and `handled_at` when."""
 

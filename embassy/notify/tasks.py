@@ -15,7 +15,6 @@ from django_tasks import task
 from embassy.common import kicks
 from embassy.common.tasks import periodic
 from embassy.notify.dispatch import dispatch_run, purge_old
-from embassy.notify.inbox import inbound_drain
 from embassy.notify.models import Priority
 
 log = logging.getLogger(__name__)
@@ -34,13 +33,6 @@ def dispatch_pending() -> int:
     """Safety net: messages whose retry time has come, whose worker died (lease expired), or whose kick
     was lost."""
     return dispatch_run(hand_over=partial(kick, "notify", delay=0.2))
-
-
-@periodic(dt.timedelta(seconds=20))
-@task(queue_name="inbound")
-def inbound_pending() -> int:
-    """Safety net: inbound texts whose kick was lost (or whose handler failed and waits for another try)."""
-    return inbound_drain(again=True)
 
 
 @periodic(dt.timedelta(hours=1))

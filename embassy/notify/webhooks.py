@@ -3,7 +3,7 @@ messages, one address per account (a vendor that wants separate addresses for re
 messages gets the same view under a suffix).
 
 Every request is checked the way its vendor signs it (notify.providers); a request that fails is answered
-403 and changes nothing. A malformed body is answered 400. A verified one goes through notify.inbox.ingest
+403 and changes nothing. A malformed body is answered 400. A verified one goes through notify.inbound.ingest
 in its own transaction; if that fails the vendor gets a 500 and retries (inbound messages are stored once
 per vendor id, so a retry never doubles anything)."""
 
@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from embassy.notify import inbox, routing
+from embassy.notify import inbound, inbox, routing
 from embassy.notify.providers import BadHook, Hook, get_vendor
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ def provider_hook(request: HttpRequest, key: str, part: str = "") -> HttpRespons
         parsed = vendor.parse(account, hook)
     except BadHook as exc:
         return HttpResponse(f"bad request: {exc}", status=400, content_type="text/plain")
-    inbox.ingest(account, parsed)
+    inbound.ingest(account, parsed)
     reply = vendor.reply(account, hook, parsed)
     return HttpResponse(reply.body, status=reply.status, content_type=reply.content_type)
 

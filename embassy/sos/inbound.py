@@ -1,11 +1,11 @@
-"""Texts people send the mission by SMS or WhatsApp, as notify.inbox hands them over (registered in
+"""Texts people send the mission by SMS or WhatsApp, as notify.inbound hands them over (registered in
 SosConfig.ready, after the crises' roll-call answers, order 10, and the opt-out words notify handles first):
 
 - order 20, `sos_by_text`: an SOS — the app's pre-filled offline SOS ("[Name: ]SOS! ... <lat>,<lon> (+/-N m)
   https://osm.org/?mlat=..&mlon=.."), or any text whose first word is SOS, TOLONG or HELP — becomes an SOS case in
   the duty queue with the position it carries, routed like any SOS: by the position; else the citizen's
   registered stay; else the missions of the account it reached; else the country of the number. It answers the
-  sender once, on the same channel, at SOS priority (a reply that notify.inbox queues with its batch's).
+  sender once, on the same channel, at SOS priority (a reply that notify.inbound queues with its batch's).
 - order 30, `message_in`: anything else is a message on the sender's open case, or starts a conversation in
   the duty officers' queue (sos.services.inbound).
 

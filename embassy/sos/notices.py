@@ -220,7 +220,7 @@ def sos_received_reply(*, case_id: int, mission: Mission, user: User | None, cha
     Indonesian (English when the citizen's account is in English) naming the case (its mission and account as
     the case has them). Once per inbound message (its dedupe key). On WhatsApp it goes as the approved template
     of its kind (NOTIFY_WHATSAPP_TEMPLATES "sos.received": mission, ref, from data["wa"]). A life-safety kind:
-    sent even after an opt-out where the law allows. notify.inbox queues it with the other answers of its batch;
+    sent even after an opt-out where the law allows. notify.inbound queues it with the other answers of its batch;
     a sender that cannot be written to (an alphanumeric sender) is skipped there: the case stands, the officers
     call."""
     reference = Case(pk=case_id).reference

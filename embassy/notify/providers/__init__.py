@@ -2,7 +2,7 @@
 and the generic JSON contract for custom adapters), both ways.
 
 One module per vendor; each answers the `Vendor` protocol below and never touches the database: the notify
-channels (outbound) and the webhook views / SMPP listener (inbound) do, through `embassy.notify.inbox`.
+channels (outbound) and the webhook views / SMPP listener (inbound) do, through `embassy.notify.inbound` (and `embassy.notify.inbox` for receipts).
 
 - `send(account, out)`: hand one message to the vendor; a `Result` (channels) whose provider_id is the
   vendor's message id, which later receipts name.

@@ -1,4 +1,4 @@
-"""Inbound texts are stored by the webhook and handed to the apps by the worker (notify.inbox): the vendor is
+"""Inbound texts are stored by the webhook and handed to the apps by the worker (notify.inbound): the vendor is
 answered once the message is stored; the worker's task takes the waiting messages oldest first, many per write
 transaction, each in a savepoint of its own; a handler that fails undoes only its own message, which the
 periodic run tries again and finally marks "failed", text kept; a lost kick delays a message, never loses it."""
@@ -13,10 +13,10 @@ from django.conf import settings as django_settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from embassy.notify import inbox
+from embassy.notify import inbound, inbox
+from embassy.notify.inbound import inbound_pending
 from embassy.notify.models import Inbound, Message, OptOut
 from embassy.notify.specs import MessageSpec
-from embassy.notify.tasks import inbound_pending
 from embassy.notify.tests.test_providers_core import MY, make_account, post_hook
 from embassy.notify.tests.vendor_server import VendorServer
 from embassy.sos.models import Case
@@ -69,10 +69,10 @@ def test_the_webhook_answers_once_stored_and_the_worker_takes_it_from_the_queue(
         assert answer.status_code == 200
     assert list(Inbound.objects.values_list("outcome", "handled_at")) == [("", None)] * 3
     assert not Case.objects.exists()
-    queued = DBTaskResult.objects.filter(task_path="embassy.notify.inbox.inbound_run")
+    queued = DBTaskResult.objects.filter(task_path="embassy.notify.inbound.inbound_run")
     assert queued.count() == 1  # one kick for the three: the first is still pending
 
-    assert inbox.inbound_run.call() == 3  # what the worker does with the queued task
+    assert inbound.inbound_run.call() == 3  # what the worker does with the queued task
     rows = list(Inbound.objects.order_by("id"))
     assert [r.outcome for r in rows] == ["sos"] * 3
     assert all(r.handled_at is not None and r.handled_at >= r.received_at for r in rows)
@@ -81,13 +81,13 @@ def test_the_webhook_answers_once_stored_and_the_worker_takes_it_from_the_queue(
 
 def test_a_failing_handler_undoes_only_its_own_message_which_is_tried_again(flaky: dict[str, Any]) -> None:
     first, boom, last = _waiting("halo", 1), _waiting("z boom", 2), _waiting("apa kabar", 3)
-    assert inbox.inbound_handle() == 3
+    assert inbound.inbound_handle() == 3
     states = {r.pk: (r.outcome, r.tries) for r in Inbound.objects.all()}
     # The sos app's: the first text opens a conversation in the duty queue, the next joins it.
     assert (states[first.pk][0], states[last.pk][0]) == ("conversation", "case-message")
     assert states[boom.pk] == ("", 1)
     assert not OptOut.objects.exists()  # what the failed handler wrote went with its savepoint
-    assert inbox.inbound_handle() == 0  # the worker's kicked run leaves it to the periodic one
+    assert inbound.inbound_handle() == 0  # the worker's kicked run leaves it to the periodic one
 
     flaky["fail"] = False
     assert inbound_pending.call() == 1
@@ -98,16 +98,16 @@ def test_a_failing_handler_undoes_only_its_own_message_which_is_tried_again(flak
 
 def test_a_message_that_keeps_failing_is_marked_failed_with_its_text_kept(flaky: dict[str, Any]) -> None:
     row = _waiting("z again and again", 1)
-    inbox.inbound_handle()
-    for _ in range(inbox.MAX_TRIES + 2):
+    inbound.inbound_handle()
+    for _ in range(inbound.MAX_TRIES + 2):
         inbound_pending.call()
     row.refresh_from_db()
-    assert (row.outcome, row.tries, row.text) == ("failed", inbox.MAX_TRIES, "z again and again")
-    assert row.handled_at is not None and len(flaky["seen"]) == inbox.MAX_TRIES
+    assert (row.outcome, row.tries, row.text) == ("failed", inbound.MAX_TRIES, "z again and again")
+    assert row.handled_at is not None and len(flaky["seen"]) == inbound.MAX_TRIES
 
 
 def test_a_lost_kick_delays_a_message_but_the_periodic_run_takes_it() -> None:
-    rows = [_waiting(f"pesan {n}", n) for n in range(inbox.CHUNK + 5)]  # more than one write transaction holds
+    rows = [_waiting(f"pesan {n}", n) for n in range(inbound.CHUNK + 5)]  # more than one write transaction holds
     assert inbound_pending.call() == len(rows)
     outcomes = list(Inbound.objects.order_by("id").values_list("outcome", flat=True))
     assert outcomes == ["conversation"] + ["case-message"] * (len(rows) - 1)  # in order, one sender
@@ -123,7 +123,7 @@ def test_a_message_taken_by_another_worker_between_the_reads_and_the_writes_is_s
 
     inbox.on_inbound("z-test-race", lambda msg: called.append(msg.id), order=1, prepare=other_worker)
     try:
-        assert inbox.inbound_handle() == 0
+        assert inbound.inbound_handle() == 0
     finally:
         inbox._HANDLERS[:] = [h for h in inbox._HANDLERS if h[1] != "z-test-race"]
     assert called == [] and not Case.objects.exists()
@@ -141,7 +141,7 @@ def test_an_answer_that_cannot_be_queued_is_left_out_and_the_batch_stands() -> N
     inbox.on_inbound("z-test-answers", answering, order=1)
     try:
         rows = [_waiting("good", 1), _waiting("bad", 2), _waiting("good", 3)]
-        assert inbox.inbound_handle() == 3
+        assert inbound.inbound_handle() == 3
     finally:
         inbox._HANDLERS[:] = [h for h in inbox._HANDLERS if h[1] != "z-test-answers"]
     assert set(Inbound.objects.values_list("outcome", flat=True)) == {"answered"}

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test import Client
 
 from embassy.missions.models import Mission
-from embassy.notify import inbox, routing
+from embassy.notify import inbound, inbox, routing
 from embassy.notify.dispatch import dispatch_due
 from embassy.notify.models import Inbound, Message, OptOut, ProviderAccount
 from embassy.notify.providers import Account, Receipt
@@ -199,8 +199,8 @@ def test_handlers_see_only_new_messages_in_order(adapter: VendorServer) -> None:
     inbox.on_inbound("z-test-first", first, order=1)
     try:
         account = Account(key="acc", vendor="generic", channel="whatsapp")
-        row, new = inbox.inbound_store(account, InboundItem("w-1", MY, "", "Halo"))
-        again, new_again = inbox.inbound_store(account, InboundItem("w-1", MY, "", "Halo"))
+        row, new = inbound.inbound_store(account, InboundItem("w-1", MY, "", "Halo"))
+        again, new_again = inbound.inbound_store(account, InboundItem("w-1", MY, "", "Halo"))
         row.refresh_from_db()  # handled by the worker's task (run at once by the tests' immediate backend)
         assert (new, new_again, again.pk, row.outcome) == (True, False, row.pk, "second")
         assert seen == [("first", "Halo"), ("second", "Halo")]

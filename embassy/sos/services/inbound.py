@@ -9,8 +9,8 @@
   notification.
 - Every entry on the timeline records where it came from (`Origin`): an officer's answer goes back there.
 
-Everything runs in the caller's transaction (notify.inbox stores the message in it, and rolls both back if
-anything fails, so the provider retries and nothing is lost).
+Everything runs in the caller's transaction (notify.inbound hands each message over in a savepoint of its own and
+rolls it back if anything fails; the message stays stored and is tried again, so nothing is lost).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Texts people send the mission, delivered the way every provider's webhook delivers them: through
-notify.inbox.inbound_store (stored once per vendor id, opt-out words first, then the apps' handlers in order),
+notify.inbound.inbound_store (stored once per vendor id, opt-out words first, then the apps' handlers in order),
 with the transaction's on-commit work run as on a server (the duty officers' SOS fan-out)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 
 from django.test import TestCase
 
-from embassy.notify.inbox import inbound_store
+from embassy.notify.inbound import inbound_store
 from embassy.notify.models import Inbound, ProviderAccount
 from embassy.notify.providers import Account
 from embassy.notify.providers import Inbound as InboundItem

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from embassy.notify import inbox, routing
+from embassy.notify import inbound, routing
 from embassy.notify.providers import Account, Parsed
 from embassy.notify.providers.smpp_listener import listen
 
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 def _taker(account: Account) -> Any:
     def take(parsed: Parsed) -> None:
         close_old_connections()
-        inbox.ingest(account, parsed)
+        inbound.ingest(account, parsed)
 
     return take
 
