@@ -11,6 +11,7 @@ it is delivered).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
@@ -21,7 +22,6 @@ from django.core import signing
 from django.db import connection, transaction
 from django.utils import timezone
 
-from embassy.common import bulk
 from embassy.notify import hooks
 from embassy.notify.models import Message, OptOut
 from embassy.notify.providers import Receipt
@@ -84,27 +84,29 @@ def handlers() -> list[tuple[int, str, Handler, Prepare | None]]:
 
 
 # --- Receipts ------------------------------------------------------------------------------------------------
-_RECEIPT_COLUMNS = ("id", "provider_id", "receipt", "delivered_at", "read_at", "kind", "data", "channel")
+# Plain SQL: a storm of single-receipt callbacks (Twilio sends one request per message) spends most of a
+# callback building ORM queries otherwise. Only plain columns are read; the times are set in SQL (COALESCE).
+_TABLE = Message._meta.db_table
+_RECEIPT_SQL = f"SELECT id, provider_id, receipt, kind, data, channel FROM {_TABLE} WHERE provider = %s AND provider_id IN "  # noqa: S608
+_NOW_SQL = f"SELECT id, receipt FROM {_TABLE} WHERE id IN "  # noqa: S608
+_UPDATE_SQL = (f"UPDATE {_TABLE} SET receipt = %s, receipt_error = %s, delivered_at = COALESCE(delivered_at, %s), "  # noqa: S608
+               "read_at = COALESCE(read_at, %s) WHERE id = %s")
+_Row = tuple[int, str, str, str, Any, str]  # id, provider_id, receipt, kind, data, channel
 
 
-def _receipt_rows(account: str, provider_ids: Sequence[str]) -> list[tuple[Any, ...]]:
+def _select(sql: str, params: Sequence[Any], keys: Sequence[Any]) -> list[tuple[Any, ...]]:
     found: list[tuple[Any, ...]] = []
-    for start in range(0, len(provider_ids), 500):
-        chunk = provider_ids[start:start + 500]
-        found += Message.objects.filter(provider_id__in=chunk, provider=account).values_list(*_RECEIPT_COLUMNS)
+    with connection.cursor() as cursor:
+        for start in range(0, len(keys), 500):
+            chunk = list(keys[start:start + 500])
+            cursor.execute(sql + f"({', '.join(['%s'] * len(chunk))})", [*params, *chunk])
+            found += cursor.fetchall()
     return found
 
 
-def _receipt_now(pks: Sequence[int]) -> dict[int, str]:
-    """The receipt column of these messages, as it is now (one plain query, inside the write transaction)."""
-    now: dict[int, str] = {}
-    with connection.cursor() as cursor:
-        for start in range(0, len(pks), 500):
-            chunk = pks[start:start + 500]
-            cursor.execute(f"SELECT id, receipt FROM {Message._meta.db_table} "  # noqa: S608 (the model's table)
-                           f"WHERE id IN ({', '.join(['%s'] * len(chunk))})", list(chunk))
-            now.update(cursor.fetchall())
-    return now
+def _receipt_rows(account: str, provider_ids: Sequence[str]) -> list[_Row]:
+    return [(pk, pid, receipt, kind, json.loads(data) if isinstance(data, str) else data, channel)
+            for pk, pid, receipt, kind, data, channel in _select(_RECEIPT_SQL, [account], provider_ids)]
 
 
 def receipts_apply(account: str, receipts: Sequence[Receipt], *, now: dt.datetime | None = None) -> int:
@@ -127,36 +129,41 @@ def receipts_apply(account: str, receipts: Sequence[Receipt], *, now: dt.datetim
         return 0
     with transaction.atomic():
         read = {r[0]: r[2] for r in found}
-        now_is = _receipt_now(list(read))
+        now_is = dict(_select(_NOW_SQL, [], list(read)))
         moved = {pk for pk, current in read.items() if now_is.get(pk) != current}
         if moved:  # a retry of the same receipt was applied meanwhile (or the row purged): as they are now
-            found = [r for r in found if r[0] not in moved] + list(
-                Message.objects.filter(pk__in=list(moved)).values_list(*_RECEIPT_COLUMNS))
+            again = {r[1] for r in found if r[0] in moved}
+            found = [r for r in found if r[0] not in moved] + [r for r in _receipt_rows(account, list(again))
+                                                                if r[0] in now_is]
         rows, changed = _receipt_changes(found, latest, now)
-        bulk.update_rows(Message, ["receipt", "receipt_error", "delivered_at", "read_at"], rows)
         if rows:
+            with connection.cursor() as cursor:
+                if len(rows) == 1:
+                    cursor.execute(_UPDATE_SQL, rows[0])
+                else:
+                    cursor.executemany(_UPDATE_SQL, rows)
             hooks.receipts(changed)
     return len(rows)
 
 
-def _receipt_changes(found: list[tuple[Any, ...]], latest: dict[str, Receipt], now: dt.datetime
+def _receipt_changes(found: list[_Row], latest: dict[str, Receipt], now: dt.datetime
                      ) -> tuple[list[tuple[Any, ...]], dict[str, list[tuple[str, dict[str, Any]]]]]:
     """The updates the receipts make to these messages (as read), and what the apps' hooks hear of them."""
     rows: list[tuple[Any, ...]] = []
     changed: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
-    for pk, provider_id, current, delivered_at, read_at, kind, data, channel in found:
+    adapt = connection.ops.adapt_datetimefield_value
+    for pk, provider_id, current, kind, data, channel in found:
         receipt = latest[provider_id]
         if RANK.get(receipt.status, 0) <= RANK.get(current, 0):
             continue
         if current in ("delivered", "read") and receipt.status == "failed":
             continue
         at = receipt.at or now
-        if receipt.status in ("delivered", "read") and delivered_at is None:
-            delivered_at = at
-        if receipt.status == "read":
-            read_at = read_at or at
+        when = adapt(at)
+        delivered = when if receipt.status in ("delivered", "read") else None
+        read = when if receipt.status == "read" else None
         error = receipt.error[:300] if receipt.status == "failed" else ""
-        rows.append((receipt.status, error, delivered_at, read_at, pk))
+        rows.append((receipt.status, error, delivered, read, pk))
         changed[kind].append((receipt.status, {**(data or {}), "_message": pk, "_channel": channel,
                                                "_at": at.isoformat()}))
     return rows, changed

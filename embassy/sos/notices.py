@@ -21,7 +21,7 @@ from django_tasks import task
 
 from embassy.accounts.models import User
 from embassy.accounts.staff import Purpose, staff_to_notify
-from embassy.citizens.services import citizen_positions_store
+from embassy.citizens.services import Positions, citizen_positions_prepare, citizen_positions_store
 from embassy.common.kicks import kick_done, kick_once
 from embassy.common.links import absolute_url, url_path
 from embassy.common.sms import sms_fit, sms_link, sms_render
@@ -353,20 +353,21 @@ def cases_alert_new(*, limit: int = 500, older_than: dt.timedelta | None = None)
                                         channels=STAFF_CHANNELS)
         specs = [spec for mission_id, cases in by_mission.items()
                  for spec in _staff_specs(officers[mission_id], addresses, cases)]
+        positions = _positions(batch)  # looked up before the write lock
         with transaction.atomic():
             notify_bulk(messages=specs)
             Case.objects.filter(pk__in=[c.pk for c in batch], alerted_at__isnull=True).update(
                 alerted_at=timezone.now())
-            _remember_positions(batch)
+            citizen_positions_store(points=positions)
         done += len(batch)
         if len(batch) < limit:
             return done
 
 
-def _remember_positions(cases: list[Case]) -> None:
+def _positions(cases: list[Case]) -> Positions:
     """An SOS position is the citizen's last known position (they sent it on purpose): a crisis zone drawn
     around them finds them even without a registered stay there. Not so for a number that matched no citizen
     (Case.unverified): who it is, is not known, and a crisis would count it as a registered citizen inside.
-    One UPDATE per batch of cases."""
-    citizen_positions_store(points=[(c.citizen_id, c.lat, c.lon) for c in cases
-                                    if c.lat is not None and c.lon is not None and not c.unverified])
+    Stored with the batch's alert (one UPDATE)."""
+    return citizen_positions_prepare([(c.citizen_id, c.lat, c.lon) for c in cases
+                                      if c.lat is not None and c.lon is not None and not c.unverified])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -118,13 +119,32 @@ def citizen_position_report(*, citizen: Citizen, lat: Any, lon: Any, force: bool
     return True
 
 
-def citizen_positions_store(*, points: list[tuple[int, float, float]]) -> None:
-    """Store last known positions — (citizen id, lat, lon), already validated — in one UPDATE, and announce
-    them. Used for one app report and for a batch of SOS positions alike."""
-    if not points:
-        return
+@dataclass(frozen=True)
+class Positions:
+    """Last known positions ready to store: the rows of the one UPDATE (cell and country looked up)."""
+
+    rows: list[tuple[Any, ...]]
+
+    @property
+    def citizen_ids(self) -> list[int]:
+        return [int(row[-1]) for row in self.rows]
+
+
+def citizen_positions_prepare(points: list[tuple[int, float, float]]) -> Positions:
+    """Look up the cell and the country of positions — (citizen id, lat, lon), already validated. Only reads
+    (point-in-polygon lookups): do it before a write transaction, so that a batch of SOS positions never
+    holds the write lock while it looks them up."""
     at = prepare_value(Citizen, "last_seen_at", timezone.now())
-    rows = [(la, lo, cell_at(la, lo, STAY_RES), country_at(la, lo) or "", at, pk) for pk, la, lo in points]
+    return Positions([(la, lo, cell_at(la, lo, STAY_RES), country_at(la, lo) or "", at, pk) for pk, la, lo in points])
+
+
+def citizen_positions_store(*, points: list[tuple[int, float, float]] | Positions) -> None:
+    """Store last known positions — (citizen id, lat, lon), already validated, or prepared by
+    citizen_positions_prepare — in one UPDATE, and announce them. Used for one app report and for a batch of
+    SOS positions alike."""
+    prepared = points if isinstance(points, Positions) else citizen_positions_prepare(points)
+    if not prepared.rows:
+        return
     with transaction.atomic():
-        update_rows(Citizen, _POSITION_COLUMNS, rows)
-    announce_whereabouts(*(pk for pk, _la, _lo in points))
+        update_rows(Citizen, _POSITION_COLUMNS, prepared.rows)
+    announce_whereabouts(*prepared.citizen_ids)
