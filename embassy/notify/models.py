@@ -209,7 +209,8 @@ class Inbound(models.Model):
     webhook or a redelivered PDU land once. It is stored as the webhook arrives and handed to the apps'
     handlers by the worker (notify.inbound): `outcome` is empty until then, and says what became of it (sos,
     rollcall, conversation, opt-out… or "failed" after MAX_TRIES errors), `ref` what it touched ("sos.case:12")
-    and `handled_at` when."""
+    and `handled_at` when. One part of a long text sent part by part is "part" until the text is whole, then
+    "joined" (its ref names the whole text's row)."""
 
     account = models.CharField(max_length=40)
     provider_id = models.CharField(max_length=200)
@@ -230,7 +231,9 @@ class Inbound(models.Model):
         constraints = [models.UniqueConstraint(fields=["account", "provider_id"], name="notify_inbound_once")]
         indexes = [models.Index(fields=["sender", "channel", "received_at"], name="notify_inbound_sender"),
                    # The worker's queue: the messages not handled yet, oldest first.
-                   models.Index(fields=["id"], name="notify_inbound_waiting", condition=Q(outcome=""))]
+                   models.Index(fields=["id"], name="notify_inbound_waiting", condition=Q(outcome="")),
+                   # Parts of long texts waiting for the rest (notify.inbound.parts_sweep).
+                   models.Index(fields=["received_at"], name="notify_inbound_parts", condition=Q(outcome="part"))]
 
     def __str__(self) -> str:
         return f"inbound {self.channel} {self.pk} ({self.outcome or 'new'})"

@@ -92,6 +92,9 @@ class Inbound:
     to: str  # our number / sender id / phone_number_id it was sent to
     text: str
     at: dt.datetime | None = None
+    # One part of a long text that the vendor delivers part by part (Vonage): (the sender's reference for the
+    # text, how many parts, this part's number from 1). notify.inbound keeps the parts until the text is whole.
+    part: tuple[str, int, int] | None = None
 
 
 @dataclass(frozen=True)

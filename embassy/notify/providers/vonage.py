@@ -33,9 +33,9 @@ are read.
   to rejected).
 - Inbound SMS (msisdn, to, messageId, text, type, message-timestamp): one Inbound each; a binary message
   reads "[binary]". A long text arrives as several requests, one per part (concat, concat-ref,
-  concat-total, concat-part), each with its own messageId: each part becomes its own Inbound (its
-  messageId is stable across Vonage's retries). Joining the parts needs state kept across requests, which
-  the core can do later; the Inbound contract does not carry concat-ref/part yet.
+  concat-total, concat-part), each with its own messageId (stable across Vonage's retries): each part is an
+  Inbound carrying (concat-ref, concat-total, concat-part), and notify.inbound stores the parts and hands
+  the text over once it is whole (or after a minute with the gaps marked).
 - verify: the `sig` parameter over the sorted parameters (Vonage's "signed webhooks"), with the signature
   secret and the account's method; HMAC methods go through the SDK's own `Auth.check_signature`, and
   "md5hash", which the v4 SDK dropped, is computed here as the v3 SDK did (`vonage.Client.signature`).
@@ -319,5 +319,19 @@ class VonageVendor(BaseVendor):
         text = "[binary]" if params.get("type") == "binary" else params.get("text", "")
         return Inbound(
             provider_id=provider_id, sender="+" + msisdn, to="+" + to if to.isdigit() else to, text=text,
-            at=parse_time(params.get("message-timestamp")),
+            at=parse_time(params.get("message-timestamp")), part=_part(provider_id, params),
         )
+
+
+def _part(provider_id: str, params: dict[str, str]) -> tuple[str, int, int] | None:
+    """(concat-ref, concat-total, concat-part) of one part of a long text; None for a text in one piece."""
+    if params.get("concat", "").strip().lower() != "true":
+        return None
+    ref = params.get("concat-ref", "").strip()
+    try:
+        total, number = int(params.get("concat-total", "")), int(params.get("concat-part", ""))
+    except ValueError:
+        raise BadHook(f"inbound SMS {provider_id}: a part without a numeric concat-total and concat-part") from None
+    if not ref or not 1 <= number <= total <= 255:
+        raise BadHook(f"inbound SMS {provider_id}: part {number} of {total} (concat-ref {ref!r}) cannot be")
+    return (ref[:20], total, number) if total > 1 else None

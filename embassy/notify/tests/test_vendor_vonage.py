@@ -297,12 +297,27 @@ def test_inbound_text_in_any_script_round_trips(text: str) -> None:
         assert VonageVendor().parse(account(), hook).inbound[0].text == text
 
 
-def test_concatenated_parts_are_one_inbound_each() -> None:
+def test_concatenated_parts_are_one_inbound_each_marked_as_parts() -> None:
+    """Each part is its own request with its own messageId; the core keeps them until the text is whole
+    (embassy/notify/tests/test_inbound_worker.py)."""
     parts = [inbound(text, messageId=f"0A000000{n}", concat="true", **{"concat-ref": "1", "concat-total": "2",
                                                                       "concat-part": str(n)})
              for n, text in ((1, "TOLONG saya di "), (2, "Jeddah"))]
     got = [VonageVendor().parse(account(), get(p)).inbound[0] for p in parts]
-    assert [(m.provider_id, m.text) for m in got] == [("0A0000001", "TOLONG saya di "), ("0A0000002", "Jeddah")]
+    assert [(m.provider_id, m.text, m.part) for m in got] == [("0A0000001", "TOLONG saya di ", ("1", 2, 1)),
+                                                              ("0A0000002", "Jeddah", ("1", 2, 2))]
+    assert VonageVendor().parse(account(), get(inbound("whole"))).inbound[0].part is None
+
+
+@pytest.mark.parametrize("concat", [
+    {"concat-ref": "1", "concat-total": "two", "concat-part": "1"},
+    {"concat-ref": "1", "concat-total": "2", "concat-part": "3"},
+    {"concat-ref": "", "concat-total": "2", "concat-part": "1"},
+    {"concat-ref": "1", "concat-total": "2"},
+])
+def test_a_part_that_cannot_be_placed_is_a_bad_hook(concat: dict[str, str]) -> None:
+    with pytest.raises(BadHook):
+        VonageVendor().parse(account(), get(inbound("x", concat="true", **concat)))
 
 
 def test_a_binary_message_is_marked() -> None:
