@@ -171,7 +171,7 @@ class ProviderAccount(models.Model):
         GENERIC = "generic", _("Generic JSON adapter")
 
     key = models.SlugField(_("key"), max_length=40, unique=True,
-                           help_text=_("Names the account in webhook addresses: /hooks/notify/<key>/"))
+                           help_text=_("Names the account in its webhook address (shown below once saved). Letters, digits and hyphens."))
     name = models.CharField(_("name"), max_length=100)
     vendor = models.CharField(_("vendor"), max_length=10, choices=Vendor.choices)
     channel = models.CharField(_("channel"), max_length=10, choices=[("sms", "SMS"), ("whatsapp", "WhatsApp")])
