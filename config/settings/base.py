@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "embassy.advisories",
     "embassy.sos",
     "embassy.crises",
+    "embassy.social",
     "embassy.ops",
 ]
 

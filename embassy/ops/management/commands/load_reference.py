@@ -12,6 +12,7 @@ from embassy.geo.services import countries_sync
 from embassy.geo.views import outlines_geojson
 from embassy.missions.loader import DataFileError
 from embassy.missions.services import missions_load
+from embassy.social.services import accounts_load
 
 
 class Command(BaseCommand):
@@ -19,6 +20,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--missions", default=str(Path(settings.DATA_DIR) / "missions.csv"))
+        parser.add_argument("--social", default=str(Path(settings.DATA_DIR) / "social_accounts.csv"))
 
     def handle(self, *args: Any, **options: Any) -> None:
         t0 = time.perf_counter()
@@ -27,6 +29,8 @@ class Command(BaseCommand):
         n = countries_sync()
         try:
             result = missions_load(path=Path(options["missions"]))
+            social = Path(options["social"])
+            accounts = accounts_load(path=social) if social.exists() else None
         except DataFileError as exc:
             raise CommandError(f"Nothing loaded: {exc}") from exc
         self.stdout.write(
@@ -34,3 +38,8 @@ class Command(BaseCommand):
             f"({result['created']} new, {result['updated']} changed, {result['deactivated']} deactivated) "
             f"in {time.perf_counter() - t0:.1f}s"
         )
+        if accounts is not None:
+            self.stdout.write(
+                f"social-media accounts: {accounts['accounts']} ({accounts['created']} new, {accounts['updated']} "
+                f"changed, {accounts['deactivated']} deactivated)"
+            )

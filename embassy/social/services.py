@@ -1,0 +1,95 @@
+"""Writes to the social-media registry: loading the data file, credentials, reconnecting."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from embassy.common import crypto
+from embassy.missions.models import Mission
+from embassy.social.models import Account
+from embassy.social.registry import read_accounts
+
+CREDENTIALS_CONTEXT = "social.Account.credentials"
+
+
+def accounts_load(*, path: Path) -> dict[str, int]:
+    """Load the registry data file, all or nothing (raises missions.loader.DataFileError). Accounts that came
+    from the file and are no longer in it are deactivated, never deleted (their history stays); accounts
+    added by hand or simulated for the demo are left alone."""
+    units = dict(Mission.objects.values_list("code", "id"))
+    rows = read_accounts(path, units=set(units))
+    created = updated = 0
+    with transaction.atomic():
+        existing = {(a.platform, a.handle.lower()): a for a in Account.objects.all()}
+        keep: set[int] = set()
+        for row in rows:
+            values = {
+                "owner": row.owner, "unit_id": units.get(row.unit), "owner_name": row.owner_name,
+                "owner_country": row.owner_country, "handle": row.handle, "url": row.url,
+                "verified": row.verified, "sources": " ".join(row.sources), "source_date": row.source_date,
+                "active": True, "from_file": True,
+            }
+            if row.platform_id:
+                values["platform_id"] = row.platform_id
+            account = existing.get((row.platform, row.handle.lower()))
+            if account is None:
+                account = Account.objects.create(platform=row.platform, **values)
+                created += 1
+            elif any(getattr(account, k) != v for k, v in values.items()):
+                for k, v in values.items():
+                    setattr(account, k, v)
+                account.save()
+                updated += 1
+            keep.add(account.pk)
+        gone = Account.objects.filter(from_file=True, active=True).exclude(pk__in=keep).update(active=False)
+    return {"accounts": len(rows), "created": created, "updated": updated, "deactivated": gone}
+
+
+def credentials_of(account: Account) -> dict[str, str]:
+    """The account's credentials, opened (for a collector only; never shown)."""
+    if not account.credentials:
+        return {}
+    data: dict[str, str] = json.loads(crypto.decrypt(account.credentials, context=CREDENTIALS_CONTEXT))
+    return data
+
+
+def masked(account: Account) -> dict[str, str]:
+    """Names of the stored credentials with their last four characters, for pages and the admin."""
+    return {k: "••••••••" + v[-4:] if len(v) > 8 else "••••••••" for k, v in credentials_of(account).items()}
+
+
+def account_connect(*, account: Account, credentials: dict[str, str], token_kind: str = "",
+                    expires_at: dt.datetime | None = None, refresh_expires_at: dt.datetime | None = None) -> Account:
+    """Store (or replace) an account's credentials, sealed, and clear the reconnect flag. Names given an empty
+    value are removed. `expires_at` None means the token does not expire (e.g. a Facebook page token made
+    from a long-lived user token) or the platform does not say."""
+    current = credentials_of(account)
+    current.update(credentials)
+    clean = {k: v for k, v in current.items() if v}
+    account.credentials = crypto.encrypt(json.dumps(clean, sort_keys=True), context=CREDENTIALS_CONTEXT) if clean else ""
+    account.token_kind = token_kind or account.token_kind
+    account.token_expires_at, account.refresh_expires_at = expires_at, refresh_expires_at
+    account.needs_reconnect = False
+    account.failures, account.retry_after = 0, None
+    account.save(update_fields=["credentials", "token_kind", "token_expires_at", "refresh_expires_at",
+                                "needs_reconnect", "failures", "retry_after"])
+    return account
+
+
+def account_disconnect(*, account: Account) -> Account:
+    account.credentials, account.token_kind = "", ""
+    account.token_expires_at = account.refresh_expires_at = None
+    account.save(update_fields=["credentials", "token_kind", "token_expires_at", "refresh_expires_at"])
+    return account
+
+
+def account_mark_reconnect(*, account: Account, reason: str) -> None:
+    """The platform refused the credentials (revoked, expired, password changed): a person must reconnect."""
+    now = timezone.now()
+    Account.objects.filter(pk=account.pk).update(needs_reconnect=True, last_error=reason, last_error_at=now,
+                                                 last_pull_at=now)
