@@ -11,4 +11,5 @@ from config.settings.env import *  # noqa: F403
 from config.settings.notify import *  # noqa: F403
 from config.settings.security import *  # noqa: F403
 from config.settings.serving import *  # noqa: F403
+from config.settings.social import *  # noqa: F403
 from config.settings.sos import *  # noqa: F403

@@ -1,0 +1,25 @@
+"""Social media (embassy.social): where each platform's API is, how often accounts are pulled, budgets."""
+
+from __future__ import annotations
+
+import os
+
+# Each platform's API root. Changed only to point the official clients at a local replay server (tests, the
+# demo's "pull now"); production leaves them alone. Mastodon's root is the account's own instance unless set.
+SOCIAL_API_BASE = {
+    platform: os.environ.get(f"SOCIAL_API_BASE_{platform.upper()}", default)
+    for platform, default in {
+        "x": "https://api.x.com",
+        "graph": "https://graph.facebook.com",
+        "youtube": "https://www.googleapis.com",
+        "tiktok": "https://open.tiktokapis.com",
+        "mastodon": "",
+        "bluesky": "https://public.api.bsky.app/xrpc",
+    }.items()
+}
+# An account's numbers are shown as stale once its last good pull is older than this.
+SOCIAL_STALE_HOURS = int(os.environ.get("SOCIAL_STALE_HOURS", "36"))
+# Posts younger than this are read again at each pull, so their metrics are snapshotted as they grow.
+SOCIAL_REFRESH_DAYS = int(os.environ.get("SOCIAL_REFRESH_DAYS", "30"))
+# At most this many pages per account and pull (the rest next time: pulls are resumable).
+SOCIAL_MAX_PAGES = int(os.environ.get("SOCIAL_MAX_PAGES", "20"))

@@ -1,0 +1,104 @@
+"""One collector per platform behind one interface. A collector only reads the platform and translates what
+it read; `embassy.social.pull` decides what is stored, in one transaction per pull, and keeps the cursor,
+the health and the backoff. A collector raises one of the errors below and never returns half a page.
+
+Pages are read newest first: `timeline(token=None)` is the newest page, and each page gives the token of the
+next (older) one, or None at the end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from embassy.social.models import Account
+
+
+class CollectorError(Exception):
+    """The platform could not be read this time (5xx, timeout, malformed answer): retried with backoff."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class RateLimited(CollectorError):
+    """The platform's quota is spent until `retry_after` seconds from now."""
+
+
+class AuthRefused(CollectorError):
+    """The platform refused the credentials: a person must reconnect the account."""
+
+
+@dataclass(frozen=True)
+class PostItem:
+    post_id: str
+    published_at: dt.datetime
+    kind: str = "text"  # Post.Kind
+    is_reply: bool = False
+    is_repost: bool = False
+    text: str = ""
+    url: str = ""
+    likes: int | None = None
+    comments: int | None = None
+    shares: int | None = None
+    views: int | None = None
+    reach: int | None = None
+    saves: int | None = None
+
+
+@dataclass(frozen=True)
+class Profile:
+    platform_id: str
+    followers: int | None = None
+    following: int | None = None
+    posts: int | None = None
+
+
+@dataclass(frozen=True)
+class Followed:
+    target_id: str
+    target_handle: str = ""
+
+
+@dataclass
+class Context:
+    """What a collector gets for one pull: the account, its opened credentials, the API root, and where it
+    reports what the platform said about its quota."""
+
+    account: Account
+    credentials: dict[str, str]
+    base_url: str
+    quota: dict[str, Any] = field(default_factory=dict)
+    reads: int = 0  # items read, for platforms that bill per read (X)
+
+
+class Collector(Protocol):
+    platform: str
+    cost_per_read: float  # USD per post read (X's pay-per-use API); 0 where reading is free
+
+    def profile(self, ctx: Context) -> Profile: ...
+
+    def timeline(self, ctx: Context, token: str | None) -> tuple[list[PostItem], str | None]: ...
+
+    def following(self, ctx: Context, token: str | None) -> tuple[list[Followed], str | None]: ...
+
+
+_REGISTRY: dict[str, Callable[[], Collector]] = {}
+
+
+def register(platform: str) -> Callable[[Callable[[], Collector]], Callable[[], Collector]]:
+    def wrap(factory: Callable[[], Collector]) -> Callable[[], Collector]:
+        _REGISTRY[platform] = factory
+        return factory
+    return wrap
+
+
+def collector_for(platform: str) -> Collector:
+    """The platform's collector (its module is imported on first use, so its SDK loads only when needed)."""
+    if platform not in _REGISTRY:
+        importlib.import_module(f"embassy.social.collectors.{platform}")
+    return _REGISTRY[platform]()

@@ -1,0 +1,156 @@
+"""One pull of one account: read the platform through its collector, then store everything read in one
+transaction, or nothing.
+
+What a pull reads, newest first:
+1. the profile (followers, following, posts) as today's statistics;
+2. the newest pages, back to SOCIAL_REFRESH_DAYS, so that young posts are snapshotted as their numbers grow;
+3. the account's older history, resumed where the last pull stopped (`Account.cursor["backfill"]`), until the
+   platform has no older page; at most SOCIAL_MAX_PAGES pages in all, the rest next time;
+4. whom the account follows (the peer graph).
+A failure stores nothing and shows on the account's health: the last error, and when the next try is due
+(the platform's own retry time for a rate limit, else exponential backoff); refused credentials mark the
+account for reconnecting and it is not pulled again until a person does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from embassy.social.collectors import (
+    AuthRefused,
+    CollectorError,
+    Context,
+    Followed,
+    PostItem,
+    Profile,
+    RateLimited,
+    collector_for,
+)
+from embassy.social.models import Account, AccountDay, Follow, Post, PostSnapshot, Pull
+from embassy.social.services import credentials_of
+
+log = logging.getLogger(__name__)
+BACKOFF_FIRST = 60.0
+BACKOFF_MAX = 6 * 3600.0
+METRICS = ("likes", "comments", "shares", "views", "reach", "saves")
+
+
+def backoff(failures: int) -> float:
+    return min(BACKOFF_FIRST * 2 ** max(failures - 1, 0), BACKOFF_MAX)
+
+
+def _read(ctx: Context, now: dt.datetime) -> tuple[Profile, list[PostItem], dict[str, object], list[Followed] | None]:
+    collector = collector_for(ctx.account.platform)
+    profile = collector.profile(ctx)
+    if not ctx.account.platform_id:
+        ctx.account.platform_id = profile.platform_id
+    budget = settings.SOCIAL_MAX_PAGES
+    cutoff = now - dt.timedelta(days=settings.SOCIAL_REFRESH_DAYS)
+    posts: list[PostItem] = []
+    token: str | None = None
+    while budget > 0:  # the newest pages, back to the refresh window
+        items, token = collector.timeline(ctx, token)
+        budget -= 1
+        posts += items
+        if token is None or not items or items[-1].published_at < cutoff:
+            break
+    cursor = dict(ctx.account.cursor or {})
+    done = bool(cursor.get("backfill_done")) or token is None
+    older = cursor.get("backfill") if cursor.get("backfill") else token
+    while not done and budget > 0:  # older history, from where the last pull stopped
+        items, older = collector.timeline(ctx, str(older))
+        budget -= 1
+        posts += items
+        done = older is None
+    follows: list[Followed] | None = []
+    token = None
+    while budget > 0 and follows is not None:
+        page, token = collector.following(ctx, token)
+        budget -= 1
+        follows += page
+        if token is None:
+            break
+    else:
+        follows = None  # not read to the end: keep the list as it was
+    return profile, posts, {"backfill": None if done else older, "backfill_done": done}, follows
+
+
+def _store(account: Account, pull: Pull, profile: Profile, posts: list[PostItem], follows: list[Followed] | None,
+           now: dt.datetime) -> int:
+    by_id = {p.post_id: p for p in posts}  # a post seen twice in one pull is stored once
+    have = dict(Post.objects.filter(account=account, post_id__in=list(by_id)).values_list("post_id", "id"))
+    new = [Post(account=account, post_id=p.post_id, published_at=p.published_at, kind=p.kind, is_reply=p.is_reply,
+                is_repost=p.is_repost, text=p.text, url=p.url, metrics_at=now,
+                **{m: getattr(p, m) for m in METRICS}) for p in by_id.values() if p.post_id not in have]
+    Post.objects.bulk_create(new, batch_size=500)
+    old = [Post(id=have[p.post_id], text=p.text, metrics_at=now, **{m: getattr(p, m) for m in METRICS})
+           for p in by_id.values() if p.post_id in have]
+    Post.objects.bulk_update(old, ["text", "metrics_at", *METRICS], batch_size=500)
+    ids = dict(Post.objects.filter(account=account, post_id__in=list(by_id)).values_list("post_id", "id"))
+    PostSnapshot.objects.bulk_create(
+        [PostSnapshot(post_id=ids[p.post_id], taken_at=now, **{m: getattr(p, m) for m in METRICS})
+         for p in by_id.values()], batch_size=500, ignore_conflicts=True)
+    AccountDay.objects.update_or_create(account=account, day=now.date(), defaults={
+        "followers": profile.followers, "following": profile.following, "posts": profile.posts})
+    if follows is not None:
+        targets = {f.target_id: f for f in follows}
+        Follow.objects.filter(account=account).exclude(target_id__in=list(targets)).delete()
+        Follow.objects.bulk_create([Follow(account=account, target_id=f.target_id, target_handle=f.target_handle,
+                                           seen_at=now) for f in targets.values()], ignore_conflicts=True)
+    return len(by_id)
+
+
+def account_pull(*, account_id: int, now: dt.datetime | None = None, force: bool = False) -> Pull | None:
+    """Pull one account. Returns None when it is not due: it needs reconnecting, or the platform (or the
+    backoff) said to wait and `force` is not set. A rate limit is never overridden, even by `force`."""
+    now = now or timezone.now()
+    account = Account.objects.select_related("unit").get(pk=account_id)
+    if account.needs_reconnect or not account.active:
+        return None
+    if account.retry_after and account.retry_after > now and (not force or account.quota.get("rate_limited")):
+        return None
+    pull = Pull.objects.create(account=account, started_at=now)
+    ctx = Context(account=account, credentials=credentials_of(account),
+                  base_url=settings.SOCIAL_API_BASE.get(account.platform, ""), quota=dict(account.quota or {}))
+    try:
+        profile, posts, cursor, follows = _read(ctx, now)
+    except AuthRefused as exc:
+        _failed(account, pull, str(exc), now, reconnect=True, ctx=ctx)
+        return pull
+    except RateLimited as exc:
+        ctx.quota = {**ctx.quota, "rate_limited": True}
+        _failed(account, pull, str(exc), now, retry_after=exc.retry_after, ctx=ctx)
+        return pull
+    except CollectorError as exc:
+        _failed(account, pull, str(exc), now, retry_after=exc.retry_after, ctx=ctx)
+        return pull
+    cost = Decimal(str(collector_for(account.platform).cost_per_read)) * ctx.reads
+    with transaction.atomic():
+        stored = _store(account, pull, profile, posts, follows, now)
+        Account.objects.filter(pk=account.pk).update(
+            platform_id=account.platform_id or profile.platform_id, cursor=cursor, last_pull_at=now,
+            last_success_at=now, last_error="", failures=0, retry_after=None, quota=ctx.quota)
+        pull.status = Pull.Status.OK if cursor["backfill_done"] else Pull.Status.MORE
+        pull.posts, pull.snapshots, pull.reads, pull.cost = stored, stored, ctx.reads, cost
+        pull.finished_at = timezone.now()
+        pull.save()
+    return pull
+
+
+def _failed(account: Account, pull: Pull, message: str, now: dt.datetime, *, ctx: Context,
+            retry_after: float | None = None, reconnect: bool = False) -> None:
+    failures = account.failures + 1
+    wait = max(retry_after or 0.0, backoff(failures))
+    log.warning("social pull failed: %s %s: %s", account.platform, account.handle, message)
+    Account.objects.filter(pk=account.pk).update(
+        last_pull_at=now, last_error=message[:2000], last_error_at=now, failures=failures,
+        retry_after=now + dt.timedelta(seconds=wait), needs_reconnect=reconnect or account.needs_reconnect,
+        quota=ctx.quota or account.quota)
+    pull.status, pull.error, pull.finished_at, pull.reads = Pull.Status.FAILED, message[:2000], timezone.now(), ctx.reads
+    pull.save(update_fields=["status", "error", "finished_at", "reads"])
