@@ -97,7 +97,7 @@ class Post(models.Model):
         LINK = "link", _("Link")
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="posts")
-    post_id = models.CharField(max_length=80)
+    post_id = models.CharField(max_length=200)  # e.g. a Bluesky at:// URI
     published_at = models.DateTimeField()
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.TEXT)
     is_reply = models.BooleanField(default=False)
