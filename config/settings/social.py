@@ -23,3 +23,7 @@ SOCIAL_STALE_HOURS = int(os.environ.get("SOCIAL_STALE_HOURS", "36"))
 SOCIAL_REFRESH_DAYS = int(os.environ.get("SOCIAL_REFRESH_DAYS", "30"))
 # At most this many pages per account and pull (the rest next time: pulls are resumable).
 SOCIAL_MAX_PAGES = int(os.environ.get("SOCIAL_MAX_PAGES", "20"))
+# Whom an account follows changes slowly and X bills each one read: read the list this often.
+SOCIAL_FOLLOWS_EVERY_DAYS = int(os.environ.get("SOCIAL_FOLLOWS_EVERY_DAYS", "30"))
+# A unit's monthly spend on X reads (pay-per-use) unless its ReadBudget says otherwise.
+SOCIAL_X_MONTHLY_BUDGET_USD = float(os.environ.get("SOCIAL_X_MONTHLY_BUDGET_USD", "25"))

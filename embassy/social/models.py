@@ -153,6 +153,18 @@ class Follow(models.Model):
         constraints = [models.UniqueConstraint(fields=["account", "target_id"], name="social_follow_unique")]
 
 
+class ReadBudget(models.Model):
+    """What a unit may spend a month on reading platforms that bill per read (X). Units without a row get
+    SOCIAL_X_MONTHLY_BUDGET_USD; the ministry's and the minister's accounts count against headquarters'."""
+
+    unit = models.OneToOneField("missions.Mission", on_delete=models.CASCADE, related_name="social_budget",
+                                verbose_name=_("unit"))
+    monthly_usd = models.DecimalField(_("monthly budget (USD)"), max_digits=10, decimal_places=2)
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}: {self.monthly_usd} USD"
+
+
 class Pull(models.Model):
     class Status(models.TextChoices):
         RUNNING = "running", _("Running")

@@ -16,14 +16,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from embassy.social.budget import budget_left, month_end
 from embassy.social.collectors import (
     AuthRefused,
+    Collector,
     CollectorError,
     Context,
     Followed,
@@ -41,47 +44,79 @@ BACKOFF_MAX = 6 * 3600.0
 METRICS = ("likes", "comments", "shares", "views", "reach", "saves")
 
 
+class BudgetSpent(Exception):
+    """The unit's monthly budget for paid reads cannot pay for even the profile."""
+
+
 def backoff(failures: int) -> float:
     return min(BACKOFF_FIRST * 2 ** max(failures - 1, 0), BACKOFF_MAX)
 
 
-def _read(ctx: Context, now: dt.datetime) -> tuple[Profile, list[PostItem], dict[str, object], list[Followed] | None]:
-    collector = collector_for(ctx.account.platform)
+@dataclass
+class Read:
+    profile: Profile
+    posts: list[PostItem]
+    cursor: dict[str, object]
+    follows: list[Followed] | None  # None: not read this time (not due, or not to the end)
+    stopped_by_budget: bool
+
+
+def _read(ctx: Context, collector: Collector, now: dt.datetime) -> Read:
+    if not ctx.affords(1, collector.price_profile):
+        raise BudgetSpent
     profile = collector.profile(ctx)
+    ctx.charge(1, collector.price_profile)
     if not ctx.account.platform_id:
         ctx.account.platform_id = profile.platform_id
-    budget = settings.SOCIAL_MAX_PAGES
+    pages = settings.SOCIAL_MAX_PAGES
     cutoff = now - dt.timedelta(days=settings.SOCIAL_REFRESH_DAYS)
     posts: list[PostItem] = []
+    cursor = dict(ctx.account.cursor or {})
+    broke = False
+
+    def page(token: str | None) -> tuple[list[PostItem], str | None] | None:
+        nonlocal pages, broke
+        if pages <= 0 or not ctx.affords(collector.page_size, collector.price_post):
+            broke = broke or pages > 0
+            return None
+        pages -= 1
+        items, nxt = collector.timeline(ctx, token)
+        ctx.charge(len(items), collector.price_post)
+        return items, nxt
+
     token: str | None = None
-    while budget > 0:  # the newest pages, back to the refresh window
-        items, token = collector.timeline(ctx, token)
-        budget -= 1
+    while (got := page(token)) is not None:  # the newest pages, back to the refresh window
+        items, token = got
         posts += items
         if token is None or not items or items[-1].published_at < cutoff:
             break
-    cursor = dict(ctx.account.cursor or {})
-    done = bool(cursor.get("backfill_done")) or token is None
-    older = cursor.get("backfill") if cursor.get("backfill") else token
-    while not done and budget > 0:  # older history, from where the last pull stopped
-        items, older = collector.timeline(ctx, str(older))
-        budget -= 1
+    done = bool(cursor.get("backfill_done")) or (token is None and not broke)
+    older = cursor.get("backfill") or token
+    while not done and (got := page(str(older))) is not None:  # older history, from where the last pull stopped
+        items, older = got
         posts += items
         done = older is None
-    follows: list[Followed] | None = []
-    token = None
-    while budget > 0 and follows is not None:
-        page, token = collector.following(ctx, token)
-        budget -= 1
-        follows += page
-        if token is None:
-            break
-    else:
-        follows = None  # not read to the end: keep the list as it was
-    return profile, posts, {"backfill": None if done else older, "backfill_done": done}, follows
+    follows: list[Followed] | None = None
+    due = str(cursor.get("follows_at") or "") < (now - dt.timedelta(days=settings.SOCIAL_FOLLOWS_EVERY_DAYS)).isoformat()
+    if due and pages > 0:
+        follows, token = [], None
+        while True:
+            if pages <= 0 or not ctx.affords(collector.follow_page_size, collector.price_follow):
+                broke, follows = broke or pages > 0, None  # not read to the end: keep the list as it was
+                break
+            pages -= 1
+            found, token = collector.following(ctx, token)
+            follows += found
+            ctx.charge(len(found), collector.price_follow)
+            if token is None:
+                break
+    new_cursor = {**cursor, "backfill": None if done else older, "backfill_done": done}
+    if follows is not None:
+        new_cursor["follows_at"] = now.isoformat()
+    return Read(profile, posts, new_cursor, follows, broke)
 
 
-def _store(account: Account, pull: Pull, profile: Profile, posts: list[PostItem], follows: list[Followed] | None,
+def _store(account: Account, profile: Profile, posts: list[PostItem], follows: list[Followed] | None,
            now: dt.datetime) -> int:
     by_id = {p.post_id: p for p in posts}  # a post seen twice in one pull is stored once
     have = dict(Post.objects.filter(account=account, post_id__in=list(by_id)).values_list("post_id", "id"))
@@ -115,11 +150,19 @@ def account_pull(*, account_id: int, now: dt.datetime | None = None, force: bool
         return None
     if account.retry_after and account.retry_after > now and (not force or account.quota.get("rate_limited")):
         return None
-    pull = Pull.objects.create(account=account, started_at=now)
+    collector = collector_for(account.platform)
     ctx = Context(account=account, credentials=credentials_of(account),
-                  base_url=settings.SOCIAL_API_BASE.get(account.platform, ""), quota=dict(account.quota or {}))
+                  base_url=settings.SOCIAL_API_BASE.get(account.platform, ""), quota=dict(account.quota or {}),
+                  budget=budget_left(account, now=now) if collector.price_post else None)
+    pull = Pull.objects.create(account=account, started_at=now)
     try:
-        profile, posts, cursor, follows = _read(ctx, now)
+        read = _read(ctx, collector, now)
+    except BudgetSpent:
+        Account.objects.filter(pk=account.pk).update(retry_after=month_end(now))
+        pull.status, pull.finished_at = Pull.Status.BUDGET, timezone.now()
+        pull.error = "The unit's monthly budget for paid reads is spent."
+        pull.save(update_fields=["status", "finished_at", "error"])
+        return pull
     except AuthRefused as exc:
         _failed(account, pull, str(exc), now, reconnect=True, ctx=ctx)
         return pull
@@ -130,14 +173,17 @@ def account_pull(*, account_id: int, now: dt.datetime | None = None, force: bool
     except CollectorError as exc:
         _failed(account, pull, str(exc), now, retry_after=exc.retry_after, ctx=ctx)
         return pull
-    cost = Decimal(str(collector_for(account.platform).cost_per_read)) * ctx.reads
     with transaction.atomic():
-        stored = _store(account, pull, profile, posts, follows, now)
+        stored = _store(account, read.profile, read.posts, read.follows, now)
         Account.objects.filter(pk=account.pk).update(
-            platform_id=account.platform_id or profile.platform_id, cursor=cursor, last_pull_at=now,
+            platform_id=account.platform_id or read.profile.platform_id, cursor=read.cursor, last_pull_at=now,
             last_success_at=now, last_error="", failures=0, retry_after=None, quota=ctx.quota)
-        pull.status = Pull.Status.OK if cursor["backfill_done"] else Pull.Status.MORE
-        pull.posts, pull.snapshots, pull.reads, pull.cost = stored, stored, ctx.reads, cost
+        if read.stopped_by_budget:
+            pull.status = Pull.Status.BUDGET
+        else:
+            pull.status = Pull.Status.OK if read.cursor["backfill_done"] else Pull.Status.MORE
+        pull.posts, pull.snapshots, pull.reads = stored, stored, ctx.reads
+        pull.cost = Decimal(f"{ctx.cost:.4f}")
         pull.finished_at = timezone.now()
         pull.save()
     return pull
@@ -152,5 +198,6 @@ def _failed(account: Account, pull: Pull, message: str, now: dt.datetime, *, ctx
         last_pull_at=now, last_error=message[:2000], last_error_at=now, failures=failures,
         retry_after=now + dt.timedelta(seconds=wait), needs_reconnect=reconnect or account.needs_reconnect,
         quota=ctx.quota or account.quota)
-    pull.status, pull.error, pull.finished_at, pull.reads = Pull.Status.FAILED, message[:2000], timezone.now(), ctx.reads
-    pull.save(update_fields=["status", "error", "finished_at", "reads"])
+    pull.status, pull.error, pull.finished_at = Pull.Status.FAILED, message[:2000], timezone.now()
+    pull.reads, pull.cost = ctx.reads, Decimal(f"{ctx.cost:.4f}")  # what was read before the failure is billed too
+    pull.save(update_fields=["status", "error", "finished_at", "reads", "cost"])

@@ -73,12 +73,26 @@ class Context:
     credentials: dict[str, str]
     base_url: str
     quota: dict[str, Any] = field(default_factory=dict)
-    reads: int = 0  # items read, for platforms that bill per read (X)
+    reads: int = 0  # items read
+    cost: float = 0.0  # USD spent on this pull (X bills per resource read)
+    budget: float | None = None  # USD this pull may spend (what is left of the unit's month); None: no limit
+
+    def affords(self, items: int, unit_price: float) -> bool:
+        return self.budget is None or self.cost + items * unit_price <= self.budget + 1e-9
+
+    def charge(self, items: int, unit_price: float) -> None:
+        self.reads += items
+        self.cost += items * unit_price
 
 
 class Collector(Protocol):
     platform: str
-    cost_per_read: float  # USD per post read (X's pay-per-use API); 0 where reading is free
+    # USD per resource read (X's pay-per-use API: docs.x.com "pricing"); all 0 where reading is free.
+    price_profile: float
+    price_post: float
+    price_follow: float
+    page_size: int  # posts per timeline page
+    follow_page_size: int
 
     def profile(self, ctx: Context) -> Profile: ...
 

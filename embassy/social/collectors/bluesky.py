@@ -96,7 +96,8 @@ def _created(record: Any, uri: str) -> dt.datetime:
 
 class BlueskyCollector:
     platform = "bluesky"
-    cost_per_read = 0.0
+    price_profile = price_post = price_follow = 0.0  # reading is free
+    page_size, follow_page_size = PAGE, PAGE
 
     def profile(self, ctx: Context) -> Profile:
         client = _client(ctx)
@@ -120,7 +121,6 @@ class BlueskyCollector:
                 url=f"https://bsky.app/profile/{post.author.handle}/post/{rkey}",
                 likes=post.like_count, comments=post.reply_count,
                 shares=(post.repost_count or 0) + (post.quote_count or 0)))
-        ctx.reads += len(posts)
         return posts, (page.cursor if page.cursor and page.feed else None)
 
     def following(self, ctx: Context, token: str | None) -> tuple[list[Followed], str | None]:

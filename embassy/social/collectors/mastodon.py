@@ -87,7 +87,8 @@ def _post(status: Any) -> PostItem:
 
 class MastodonCollector:
     platform = "mastodon"
-    cost_per_read = 0.0
+    price_profile = price_post = price_follow = 0.0  # reading is free
+    page_size, follow_page_size = PAGE, FOLLOW_PAGE
 
     def _account_id(self, ctx: Context, api: Mastodon) -> str:
         if ctx.account.platform_id:
@@ -105,7 +106,6 @@ class MastodonCollector:
         api = _client(ctx)
         statuses = _call(ctx, api, api.account_statuses, self._account_id(ctx, api), max_id=token, limit=PAGE)
         posts = [_post(s) for s in statuses]
-        ctx.reads += len(posts)
         nxt = getattr(statuses, "_pagination_next", None)  # from the Link header, as the API pages
         return posts, (str(nxt["max_id"]) if posts and nxt and nxt.get("max_id") else None)
 

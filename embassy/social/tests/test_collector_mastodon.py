@@ -82,21 +82,23 @@ def test_a_first_pull_stores_posts_snapshots_statistics_and_follows(mastodon: Ve
     assert (day.day, day.followers, day.following, day.posts) == (dt.date(2026, 12, 4), 1520, 12, 3)
     assert list(Follow.objects.values_list("target_id", "target_handle")) == [("7", "kemlu_my@mastodon.example")]
     account.refresh_from_db()
-    assert account.platform_id == ACCOUNT_ID and account.cursor == {"backfill": None, "backfill_done": True}
+    assert account.platform_id == ACCOUNT_ID
+    assert account.cursor == {"backfill": None, "backfill_done": True, "follows_at": "2026-12-04T12:00:00+00:00"}
     assert account.last_success_at and account.quota["remaining"] == 297 and account.quota["limit"] == 300
     older = [r for r in mastodon.requests if r.route == STATUSES][1]
     assert older.query["max_id"] == "102"  # paged as the Link header said
 
 
 def test_a_later_pull_adds_a_snapshot_and_updates_the_numbers_without_duplicating_posts(
-        mastodon: VendorServer, account: Account) -> None:
+        mastodon: VendorServer, account: Account, settings: Any) -> None:
+    settings.SOCIAL_FOLLOWS_EVERY_DAYS = 1
     script_history(mastodon)
     account_pull(account_id=account.pk, now=dt.datetime(2026, 12, 4, 12, tzinfo=dt.UTC))
     mastodon.on("GET", "/api/v1/accounts/lookup", 200, account_entity(followers=1600))
     mastodon.on("GET", STATUSES, 200, [status("104", "2026-12-04T13:00:00.000Z"),
                                        status("103", "2026-12-03T09:00:00.000Z", favs=40, media="video")])
     mastodon.on("GET", FOLLOWING, 200, [])
-    pull = account_pull(account_id=account.pk, now=dt.datetime(2026, 12, 5, 12, tzinfo=dt.UTC))
+    pull = account_pull(account_id=account.pk, now=dt.datetime(2026, 12, 5, 12, 1, tzinfo=dt.UTC))
     assert pull is not None and pull.status == Pull.Status.OK
     assert Post.objects.filter(account=account).count() == 4
     assert Post.objects.get(post_id="103").likes == 40

@@ -1,0 +1,152 @@
+"""X (API v2) through tweepy. X bills each resource read (docs.x.com, "Pricing", read 2026-12: a post
+$0.005, a user $0.010, a followed account $0.010), so the runner checks the unit's budget before every page
+and shows the estimate before a pull (`budget.pull_estimate`). Rate limits: the x-rate-limit-* headers.
+
+Reading public posts and profiles needs the app's bearer token (app-only, does not expire) or a user's
+OAuth 2.0 token; the account's credentials give either as `bearer_token`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import requests
+import tweepy
+
+from embassy.social.collectors import (
+    AuthRefused,
+    CollectorError,
+    Context,
+    Followed,
+    PostItem,
+    Profile,
+    RateLimited,
+    register,
+)
+
+PAGE = 100  # GET /2/users/:id/tweets allows 5..100
+FOLLOW_PAGE = 1000
+TWEEPY_HOST = "https://api.twitter.com"  # tweepy's fixed host; sent to SOCIAL_API_BASE["x"] instead
+TWEET_FIELDS = ["created_at", "public_metrics", "referenced_tweets", "attachments", "entities"]
+
+
+class _Session(requests.Session):
+    """tweepy's session, sending its requests to the configured API root and keeping the last headers."""
+
+    def __init__(self, base: str) -> None:
+        super().__init__()
+        self.base = base.rstrip("/")
+        self.last_headers: dict[str, str] = {}
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        url = str(url)
+        if url.startswith(TWEEPY_HOST):
+            url = self.base + url[len(TWEEPY_HOST):]
+        kwargs.setdefault("timeout", 30)
+        response = super().request(method, url, *args, **kwargs)
+        self.last_headers = {k.lower(): v for k, v in response.headers.items()}
+        return response
+
+
+def _client(ctx: Context) -> tuple[tweepy.Client, _Session]:
+    token = ctx.credentials.get("bearer_token") or ctx.credentials.get("access_token")
+    if not token:
+        raise AuthRefused("X: no bearer token: connect the account first")
+    client = tweepy.Client(bearer_token=token, return_type=dict, wait_on_rate_limit=False)
+    session = _Session(ctx.base_url or "https://api.x.com")
+    client.session = session
+    return client, session
+
+
+def _quota(ctx: Context, headers: dict[str, str]) -> None:
+    if "x-rate-limit-remaining" in headers:
+        reset = int(headers.get("x-rate-limit-reset") or 0)
+        ctx.quota = {"remaining": int(headers["x-rate-limit-remaining"]),
+                     "limit": int(headers.get("x-rate-limit-limit") or 0), "unit": "requests / 15 min",
+                     "reset": dt.datetime.fromtimestamp(reset, tz=dt.UTC).isoformat() if reset else ""}
+
+
+def _call(ctx: Context, session: _Session, fn: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    try:
+        result = fn(*args, **kwargs)
+    except tweepy.TooManyRequests as exc:
+        _quota(ctx, session.last_headers)
+        reset = float(exc.reset_time or 0)
+        raise RateLimited("X rate limit", retry_after=max(reset - dt.datetime.now(dt.UTC).timestamp(), 60)) from exc
+    except tweepy.Unauthorized as exc:
+        raise AuthRefused(f"X refused the token: {exc}") from exc
+    except (tweepy.TweepyException, requests.RequestException, ValueError) as exc:
+        raise CollectorError(f"X: {type(exc).__name__}: {exc}") from exc
+    _quota(ctx, session.last_headers)
+    if not isinstance(result, dict):
+        raise CollectorError("X: the answer is not a JSON object")
+    if "data" not in result and result.get("errors"):
+        raise CollectorError(f"X: {result['errors'][0].get('detail') or result['errors'][0]}")
+    return result
+
+
+def _kind(tweet: dict[str, Any], media: dict[str, str]) -> str:
+    types = [media.get(k, "") for k in (tweet.get("attachments") or {}).get("media_keys", [])]
+    if any(t in {"video", "animated_gif"} for t in types):
+        return "video"
+    if types:
+        return "image"
+    return "link" if (tweet.get("entities") or {}).get("urls") else "text"
+
+
+def _post(tweet: dict[str, Any], media: dict[str, str], username: str) -> PostItem:
+    try:
+        created = dt.datetime.fromisoformat(str(tweet["created_at"]))
+        metrics = tweet["public_metrics"]
+        refs = {r.get("type") for r in tweet.get("referenced_tweets") or []}
+        return PostItem(
+            post_id=str(tweet["id"]), published_at=created.astimezone(dt.UTC), kind=_kind(tweet, media),
+            is_reply="replied_to" in refs, is_repost="retweeted" in refs, text=str(tweet.get("text") or ""),
+            url=f"https://x.com/{username}/status/{tweet['id']}", likes=int(metrics["like_count"]),
+            comments=int(metrics["reply_count"]),
+            shares=int(metrics["retweet_count"]) + int(metrics.get("quote_count") or 0),
+            views=metrics.get("impression_count"), saves=metrics.get("bookmark_count"))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CollectorError(f"X: post {tweet.get('id')} is malformed ({exc!r})") from exc
+
+
+class XCollector:
+    platform = "x"
+    price_profile, price_post, price_follow = 0.010, 0.005, 0.010  # USD per resource read
+    page_size, follow_page_size = PAGE, FOLLOW_PAGE
+
+    def _user_id(self, ctx: Context) -> str:
+        if not ctx.account.platform_id:
+            raise CollectorError("X: the account's id is not known yet (its profile was not read)")
+        return ctx.account.platform_id
+
+    def profile(self, ctx: Context) -> Profile:
+        client, session = _client(ctx)
+        found = _call(ctx, session, client.get_user, username=ctx.account.handle,
+                      user_fields=["public_metrics", "verified", "verified_type"])
+        try:
+            user, metrics = found["data"], found["data"]["public_metrics"]
+            return Profile(platform_id=str(user["id"]), followers=int(metrics["followers_count"]),
+                           following=int(metrics["following_count"]), posts=int(metrics["tweet_count"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CollectorError(f"X: the profile is malformed ({exc!r})") from exc
+
+    def timeline(self, ctx: Context, token: str | None) -> tuple[list[PostItem], str | None]:
+        client, session = _client(ctx)
+        page = _call(ctx, session, client.get_users_tweets, self._user_id(ctx), max_results=PAGE,
+                     pagination_token=token, tweet_fields=TWEET_FIELDS, expansions=["attachments.media_keys"],
+                     media_fields=["type"])
+        media = {m["media_key"]: m.get("type", "") for m in (page.get("includes") or {}).get("media", [])}
+        posts = [_post(t, media, ctx.account.handle) for t in page.get("data") or []]
+        return posts, (page.get("meta") or {}).get("next_token") if posts else None
+
+    def following(self, ctx: Context, token: str | None) -> tuple[list[Followed], str | None]:
+        client, session = _client(ctx)
+        page = _call(ctx, session, client.get_users_following, self._user_id(ctx), max_results=FOLLOW_PAGE,
+                     pagination_token=token)
+        follows = [Followed(target_id=str(u["id"]), target_handle=str(u.get("username") or ""))
+                   for u in page.get("data") or []]
+        return follows, (page.get("meta") or {}).get("next_token") if follows else None
+
+
+register("x")(XCollector)
