@@ -85,7 +85,7 @@ def test_a_pull_reads_with_the_bearer_token_and_bills_each_resource(x_api: Vendo
 def test_the_estimate_is_shown_before_and_the_budget_stops_paid_reads(x_api: VendorServer, account: Account) -> None:
     estimate = pull_estimate(account, now=NOW)
     assert estimate.usd > Decimal("10") and estimate.budget_left == Decimal("25")  # history not read yet
-    ReadBudget.objects.create(unit=account.unit, monthly_usd=Decimal("0.01"))
+    ReadBudget.objects.create(unit=Mission.objects.get(code="KBRI-KUALA-LUMPUR"), monthly_usd=Decimal("0.01"))
     x_api.on("GET", USER, 200, user_answer(), headers=RATE)
     pull = account_pull(account_id=account.pk, now=NOW)
     assert pull is not None and pull.status == Pull.Status.BUDGET
