@@ -27,3 +27,7 @@ SOCIAL_MAX_PAGES = int(os.environ.get("SOCIAL_MAX_PAGES", "20"))
 SOCIAL_FOLLOWS_EVERY_DAYS = int(os.environ.get("SOCIAL_FOLLOWS_EVERY_DAYS", "30"))
 # A unit's monthly spend on X reads (pay-per-use) unless its ReadBudget says otherwise.
 SOCIAL_X_MONTHLY_BUDGET_USD = float(os.environ.get("SOCIAL_X_MONTHLY_BUDGET_USD", "25"))
+# Daily quota units per platform and project, and the zone whose midnight resets them (YouTube Data API v3:
+# 10,000 units a day, reset at midnight Pacific time).
+SOCIAL_DAILY_UNITS = {"youtube": int(os.environ.get("SOCIAL_YOUTUBE_DAILY_UNITS", "10000"))}
+SOCIAL_QUOTA_ZONE = {"youtube": "America/Los_Angeles"}

@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Avg, Q, Sum
+from django.db.models import Avg, F, Q, Sum
 
 from embassy.missions.models import Mission
 from embassy.social.collectors import collector_for
-from embassy.social.models import Account, AccountDay, Post, Pull, ReadBudget
+from embassy.social.models import Account, AccountDay, Post, Pull, QuotaDay, ReadBudget
 
 
 def month_start(now: dt.datetime) -> dt.datetime:
@@ -73,3 +74,29 @@ def pull_estimate(account: Account, *, now: dt.datetime) -> Estimate:
     unit = _unit_of(account)
     left = monthly_budget(unit) - spent_this_month(unit, now=now) if collector.price_post else Decimal(0)
     return Estimate(reads=1 + posts + follows, usd=Decimal(f"{usd:.4f}"), budget_left=max(left, Decimal(0)))
+
+
+def quota_day(platform: str, now: dt.datetime) -> tuple[dt.date, dt.datetime]:
+    """(the platform's quota day now, when it resets) in the zone where its quota resets."""
+    zone = ZoneInfo(settings.SOCIAL_QUOTA_ZONE.get(platform, "UTC"))
+    local = now.astimezone(zone)
+    reset = (local + dt.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return local.date(), reset.astimezone(dt.UTC)
+
+
+def units_left(platform: str, *, now: dt.datetime) -> int | None:
+    limit = settings.SOCIAL_DAILY_UNITS.get(platform)
+    if limit is None:
+        return None
+    day, _reset = quota_day(platform, now)
+    used = QuotaDay.objects.filter(platform=platform, day=day).values_list("units", flat=True).first() or 0
+    return max(limit - used, 0)
+
+
+def units_spend(platform: str, units: int, *, now: dt.datetime) -> None:
+    """Add what a pull spent to the day's count (one statement, safe with concurrent pulls)."""
+    if not units or platform not in settings.SOCIAL_DAILY_UNITS:
+        return
+    day, _reset = quota_day(platform, now)
+    QuotaDay.objects.get_or_create(platform=platform, day=day)
+    QuotaDay.objects.filter(platform=platform, day=day).update(units=F("units") + units)

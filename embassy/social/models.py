@@ -165,6 +165,18 @@ class ReadBudget(models.Model):
         return f"{self.unit_id}: {self.monthly_usd} USD"
 
 
+class QuotaDay(models.Model):
+    """Quota units spent per platform and quota day (YouTube Data API: 10,000 units a day per project, the
+    day ending at midnight Pacific time), across all accounts, because the quota belongs to the project."""
+
+    platform = models.CharField(max_length=12)
+    day = models.DateField()
+    units = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["platform", "day"], name="social_quota_day_unique")]
+
+
 class Pull(models.Model):
     class Status(models.TextChoices):
         RUNNING = "running", _("Running")
@@ -180,7 +192,8 @@ class Pull(models.Model):
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.RUNNING)
     posts = models.PositiveIntegerField(default=0)
     snapshots = models.PositiveIntegerField(default=0)
-    reads = models.PositiveIntegerField(default=0)  # items read (X bills per post read)
+    reads = models.PositiveIntegerField(default=0)  # resources read (X bills each)
+    units = models.PositiveIntegerField(default=0)  # platform quota units (YouTube)
     cost = models.DecimalField(max_digits=10, decimal_places=4, default=0)  # X: USD
     error = models.TextField(blank=True, default="")
 

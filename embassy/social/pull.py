@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from embassy.social.budget import budget_left, month_end
+from embassy.social.budget import budget_left, month_end, units_left, units_spend
 from embassy.social.collectors import (
     AuthRefused,
     Collector,
@@ -153,7 +153,8 @@ def account_pull(*, account_id: int, now: dt.datetime | None = None, force: bool
     collector = collector_for(account.platform)
     ctx = Context(account=account, credentials=credentials_of(account),
                   base_url=settings.SOCIAL_API_BASE.get(account.platform, ""), quota=dict(account.quota or {}),
-                  budget=budget_left(account, now=now) if collector.price_post else None)
+                  budget=budget_left(account, now=now) if collector.price_post else None,
+                  units_left=units_left(account.platform, now=now))
     pull = Pull.objects.create(account=account, started_at=now)
     try:
         read = _read(ctx, collector, now)
@@ -173,6 +174,8 @@ def account_pull(*, account_id: int, now: dt.datetime | None = None, force: bool
     except CollectorError as exc:
         _failed(account, pull, str(exc), now, retry_after=exc.retry_after, ctx=ctx)
         return pull
+    finally:
+        units_spend(account.platform, ctx.units, now=now)  # spent whether the pull succeeded or not
     with transaction.atomic():
         stored = _store(account, read.profile, read.posts, read.follows, now)
         Account.objects.filter(pk=account.pk).update(
@@ -182,7 +185,7 @@ def account_pull(*, account_id: int, now: dt.datetime | None = None, force: bool
             pull.status = Pull.Status.BUDGET
         else:
             pull.status = Pull.Status.OK if read.cursor["backfill_done"] else Pull.Status.MORE
-        pull.posts, pull.snapshots, pull.reads = stored, stored, ctx.reads
+        pull.posts, pull.snapshots, pull.reads, pull.units = stored, stored, ctx.reads, ctx.units
         pull.cost = Decimal(f"{ctx.cost:.4f}")
         pull.finished_at = timezone.now()
         pull.save()
@@ -199,5 +202,5 @@ def _failed(account: Account, pull: Pull, message: str, now: dt.datetime, *, ctx
         retry_after=now + dt.timedelta(seconds=wait), needs_reconnect=reconnect or account.needs_reconnect,
         quota=ctx.quota or account.quota)
     pull.status, pull.error, pull.finished_at = Pull.Status.FAILED, message[:2000], timezone.now()
-    pull.reads, pull.cost = ctx.reads, Decimal(f"{ctx.cost:.4f}")  # what was read before the failure is billed too
-    pull.save(update_fields=["status", "error", "finished_at", "reads", "cost"])
+    pull.reads, pull.units, pull.cost = ctx.reads, ctx.units, Decimal(f"{ctx.cost:.4f}")  # billed even so
+    pull.save(update_fields=["status", "error", "finished_at", "reads", "units", "cost"])

@@ -77,6 +77,16 @@ class Context:
     cost: float = 0.0  # USD spent on this pull (X bills per resource read)
     budget: float | None = None  # USD this pull may spend (what is left of the unit's month); None: no limit
 
+    units: int = 0  # platform quota units spent by this pull (YouTube: 10,000 a day per Google project)
+    units_left: int | None = None  # what is left of today's units before this pull; None: no unit quota
+
+    def spend_units(self, units: int, *, resets_at: dt.datetime) -> None:
+        """Count `units` before a call; raise RateLimited (until `resets_at`) instead of overspending."""
+        if self.units_left is not None and self.units + units > self.units_left:
+            wait = (resets_at - dt.datetime.now(dt.UTC)).total_seconds()
+            raise RateLimited(f"{self.account.platform}: today's quota units are spent", retry_after=max(wait, 60))
+        self.units += units
+
     def affords(self, items: int, unit_price: float) -> bool:
         return self.budget is None or self.cost + items * unit_price <= self.budget + 1e-9
 
