@@ -35,13 +35,13 @@ from embassy.social.collectors import (
     RateLimited,
     collector_for,
 )
-from embassy.social.models import Account, AccountDay, Follow, Post, PostSnapshot, Pull
+from embassy.social.models import Account, Pull
 from embassy.social.services import credentials_of
+from embassy.social.store import store_day, store_follows, store_posts
 
 log = logging.getLogger(__name__)
 BACKOFF_FIRST = 60.0
 BACKOFF_MAX = 6 * 3600.0
-METRICS = ("likes", "comments", "shares", "views", "reach", "saves")
 
 
 class BudgetSpent(Exception):
@@ -116,31 +116,6 @@ def _read(ctx: Context, collector: Collector, now: dt.datetime) -> Read:
     return Read(profile, posts, new_cursor, follows, broke)
 
 
-def _store(account: Account, profile: Profile, posts: list[PostItem], follows: list[Followed] | None,
-           now: dt.datetime) -> int:
-    by_id = {p.post_id: p for p in posts}  # a post seen twice in one pull is stored once
-    have = dict(Post.objects.filter(account=account, post_id__in=list(by_id)).values_list("post_id", "id"))
-    new = [Post(account=account, post_id=p.post_id, published_at=p.published_at, kind=p.kind, is_reply=p.is_reply,
-                is_repost=p.is_repost, text=p.text, url=p.url, metrics_at=now,
-                **{m: getattr(p, m) for m in METRICS}) for p in by_id.values() if p.post_id not in have]
-    Post.objects.bulk_create(new, batch_size=500)
-    old = [Post(id=have[p.post_id], text=p.text, metrics_at=now, **{m: getattr(p, m) for m in METRICS})
-           for p in by_id.values() if p.post_id in have]
-    Post.objects.bulk_update(old, ["text", "metrics_at", *METRICS], batch_size=500)
-    ids = dict(Post.objects.filter(account=account, post_id__in=list(by_id)).values_list("post_id", "id"))
-    PostSnapshot.objects.bulk_create(
-        [PostSnapshot(post_id=ids[p.post_id], taken_at=now, **{m: getattr(p, m) for m in METRICS})
-         for p in by_id.values()], batch_size=500, ignore_conflicts=True)
-    AccountDay.objects.update_or_create(account=account, day=now.date(), defaults={
-        "followers": profile.followers, "following": profile.following, "posts": profile.posts})
-    if follows is not None:
-        targets = {f.target_id: f for f in follows}
-        Follow.objects.filter(account=account).exclude(target_id__in=list(targets)).delete()
-        Follow.objects.bulk_create([Follow(account=account, target_id=f.target_id, target_handle=f.target_handle,
-                                           seen_at=now) for f in targets.values()], ignore_conflicts=True)
-    return len(by_id)
-
-
 def account_pull(*, account_id: int, now: dt.datetime | None = None, force: bool = False) -> Pull | None:
     """Pull one account. Returns None when it is not due: it needs reconnecting, or the platform (or the
     backoff) said to wait and `force` is not set. A rate limit is never overridden, even by `force`."""
@@ -177,7 +152,10 @@ def account_pull(*, account_id: int, now: dt.datetime | None = None, force: bool
     finally:
         units_spend(account.platform, ctx.units, now=now)  # spent whether the pull succeeded or not
     with transaction.atomic():
-        stored = _store(account, read.profile, read.posts, read.follows, now)
+        stored = store_posts(account, read.posts, now=now)
+        store_day(account, read.profile, now=now)
+        if read.follows is not None:
+            store_follows(account, read.follows, now=now)
         Account.objects.filter(pk=account.pk).update(
             platform_id=account.platform_id or read.profile.platform_id, cursor=read.cursor, last_pull_at=now,
             last_success_at=now, last_error="", failures=0, retry_after=None, quota=ctx.quota)
