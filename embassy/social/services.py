@@ -11,8 +11,10 @@ from django.utils import timezone
 
 from embassy.common import crypto
 from embassy.missions.models import Mission
-from embassy.social.models import Account
+from embassy.social.importers import ImportFileError, parse_export
+from embassy.social.models import Account, Pull
 from embassy.social.registry import read_accounts
+from embassy.social.store import store_follows, store_posts
 
 CREDENTIALS_CONTEXT = "social.Account.credentials"
 
@@ -93,3 +95,21 @@ def account_mark_reconnect(*, account: Account, reason: str) -> None:
     now = timezone.now()
     Account.objects.filter(pk=account.pk).update(needs_reconnect=True, last_error=reason, last_error_at=now,
                                                  last_pull_at=now)
+
+
+def account_import(*, account: Account, filename: str, data: bytes) -> Pull:
+    """Import one of the platform's own exports into the account, whole or not at all (raises
+    importers.ImportFileError). An export of another account is refused."""
+    export = parse_export(account.platform, filename, data)
+    if export.handle and export.handle.lower() != account.handle.lower():
+        raise ImportFileError(filename, "account", f"this export is of @{export.handle}, not of {account.handle}")
+    if not export.posts:
+        raise ImportFileError(filename, "posts", "no posts in it")
+    now = timezone.now()
+    with transaction.atomic():
+        stored = store_posts(account, export.posts, now=now, snapshot=export.has_numbers)
+        if export.follows is not None:
+            store_follows(account, export.follows, now=now)
+        # The account's health is left alone: an export is history, not today's numbers from the platform.
+        return Pull.objects.create(account=account, source=export.kind, started_at=now, finished_at=timezone.now(),
+                                   status=Pull.Status.OK, posts=stored, snapshots=stored if export.has_numbers else 0)
