@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from typing import Any
 
 import pytest
 
@@ -19,11 +20,11 @@ def account(platform: str, handle: str, url: str) -> Account:
     return Account.objects.create(platform=platform, handle=handle, owner="ministry", url=url)
 
 
-def ytd(name: str, items: list[dict[str, object]]) -> str:
+def ytd(name: str, items: list[Any]) -> str:
     return f"window.YTD.{name}.part0 = " + json.dumps(items, indent=2)
 
 
-TWEETS = [
+TWEETS: list[Any] = [
     {"tweet": {"id_str": "1729000000000000001", "created_at": "Mon Nov 27 02:15:00 +0000 2023",
                "full_text": "Selamat pagi dari Kuala Lumpur https://t.co/abc", "favorite_count": "12",
                "retweet_count": "3", "in_reply_to_status_id_str": None,
