@@ -14,6 +14,7 @@ from embassy.geo import views as geo_views
 from embassy.missions import views as mission_views
 from embassy.notify.urls import console_patterns as notify_console
 from embassy.ops import views as ops_views
+from embassy.social.urls import console_patterns as social_console
 from embassy.sos.urls import console_patterns as sos_console
 
 console = (
@@ -28,6 +29,7 @@ console = (
         *notify_console,
         *crises_console,
         *report_patterns,
+        *social_console,
     ],
     "console",
 )

@@ -96,6 +96,7 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "embassy.common.context_processors.site",
                 "embassy.notify.context_processors.outbox",
+                "embassy.social.context_processors.social",
             ],
         },
     },

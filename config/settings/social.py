@@ -31,3 +31,6 @@ SOCIAL_X_MONTHLY_BUDGET_USD = float(os.environ.get("SOCIAL_X_MONTHLY_BUDGET_USD"
 # 10,000 units a day, reset at midnight Pacific time).
 SOCIAL_DAILY_UNITS = {"youtube": int(os.environ.get("SOCIAL_YOUTUBE_DAILY_UNITS", "10000"))}
 SOCIAL_QUOTA_ZONE = {"youtube": "America/Los_Angeles"}
+# Scheduled pulls reach the platforms over the internet: off unless set (like CRISIS_FEEDS_ENABLED).
+SOCIAL_PULLS_ENABLED = os.environ.get("SOCIAL_PULLS_ENABLED", "0").lower() in {"1", "true", "yes", "on"}
+SOCIAL_PULL_EVERY_HOURS = int(os.environ.get("SOCIAL_PULL_EVERY_HOURS", "6"))

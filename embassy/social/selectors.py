@@ -3,16 +3,19 @@ headquarters see every account; a mission's social-media officer and its head se
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import cast
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from embassy.common.errors import NotFound
 from embassy.missions.models import Membership, Role
 from embassy.missions.selectors import scope_for
-from embassy.social.models import Account
+from embassy.social.health import health_of
+from embassy.social.models import Account, AccountDay, Post, Pull
 
 HQ_ROLES = {Role.DIGITAL_DIPLOMACY, Role.ADMINISTRATOR}
 UNIT_ROLES = {Role.SOCIAL_MEDIA_OFFICER, Role.HEAD_OF_MISSION}
@@ -43,3 +46,36 @@ def account_get_for(*, user: AbstractBaseUser | AnonymousUser | None, account_id
     if account is None:
         raise NotFound(f"No account {account_id} that you may see", field="account")
     return account
+
+
+def account_rows_for(*, user: AbstractBaseUser | AnonymousUser | None, platform: str = "", owner: str = "",
+                     now: dt.datetime) -> list[Account]:
+    """The accounts the user may see, each with its latest follower count (`followers`), its posts in the last
+    30 days (`posts_30d`) and its health (`health`)."""
+    latest = AccountDay.objects.filter(account=OuterRef("pk")).order_by("-day")
+    accounts = account_list_for(user=user).annotate(
+        followers=Subquery(latest.values("followers")[:1]),
+        posts_30d=Count("posts", filter=Q(posts__published_at__gte=now - dt.timedelta(days=30))),
+    )
+    if platform:
+        accounts = accounts.filter(platform=platform)
+    if owner:
+        accounts = accounts.filter(owner=owner)
+    rows: list[Account] = list(accounts.order_by("owner", "unit__code", "platform", "handle"))
+    stale = dt.timedelta(hours=settings.SOCIAL_STALE_HOURS)
+    for account in rows:
+        account.health = health_of(account, now=now, stale_after=stale)  # type: ignore[attr-defined]  # for the page
+    return rows
+
+
+def account_pulls(*, account: Account, limit: int = 10) -> QuerySet[Pull]:
+    return account.pulls.order_by("-started_at")[:limit]
+
+
+def account_recent_posts(*, account: Account, limit: int = 20) -> QuerySet[Post]:
+    return account.posts.order_by("-published_at")[:limit]
+
+
+def account_days(*, account: Account, limit: int = 30) -> list[AccountDay]:
+    days: list[AccountDay] = list(account.days.order_by("-day")[:limit])
+    return days[::-1]

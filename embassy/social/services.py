@@ -9,7 +9,10 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from embassy.accounts.audit import audit_record
+from embassy.accounts.models import User
 from embassy.common import crypto
+from embassy.common.errors import BadInput
 from embassy.missions.models import Mission
 from embassy.social.importers import ImportFileError, parse_export
 from embassy.social.models import Account, Pull
@@ -113,3 +116,35 @@ def account_import(*, account: Account, filename: str, data: bytes) -> Pull:
         # The account's health is left alone: an export is history, not today's numbers from the platform.
         return Pull.objects.create(account=account, source=export.kind, started_at=now, finished_at=timezone.now(),
                                    status=Pull.Status.OK, posts=stored, snapshots=stored if export.has_numbers else 0)
+
+
+# What a person types to connect an account, per platform, and how long what they type lasts (health.py).
+CONNECT_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "x": (("bearer_token", "Bearer token"),),
+    "youtube": (("api_key", "API key"),),
+    "facebook": (("access_token", "Page access token"),),
+    "instagram": (("access_token", "Page access token"),),
+    "tiktok": (("access_token", "Access token"), ("refresh_token", "Refresh token")),
+    "mastodon": (("access_token", "Access token"),),
+    "bluesky": (("app_password", "App password"),),
+}
+TOKEN_KINDS = {"x": "app", "youtube": "api_key", "facebook": "page", "instagram": "page",
+               "tiktok": "oauth2+refresh", "mastodon": "token", "bluesky": "app_password"}
+
+
+def account_reconnect(*, account: Account, actor: User, values: dict[str, str],
+                      expires_at: dt.datetime | None = None) -> Account:
+    """Connect or reconnect an account with what its platform issued; audited (never the values)."""
+    wanted = {name for name, _label in CONNECT_FIELDS[account.platform]}
+    given = {k: v.strip() for k, v in values.items() if k in wanted and v.strip()}
+    if not given:
+        raise BadInput("Type at least one credential.", field=next(iter(wanted)))
+    now = timezone.now()
+    refresh_expires = None
+    if account.platform == "tiktok":  # TikTok: the access token lasts 24 hours, the refresh token 365 days
+        expires_at, refresh_expires = expires_at or now + dt.timedelta(hours=24), now + dt.timedelta(days=365)
+    account_connect(account=account, credentials=given, token_kind=TOKEN_KINDS[account.platform],
+                    expires_at=expires_at, refresh_expires_at=refresh_expires)
+    audit_record(actor=actor, action="social.connect", object_type="social.account", object_id=account.pk,
+                 mission_code=account.unit.code if account.unit else "", detail={"names": sorted(given)})
+    return account

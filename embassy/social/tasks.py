@@ -1,0 +1,39 @@
+"""Background pulls: the scheduler queues the accounts that are due; each pull is a task of its own."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from django_tasks import task
+
+from embassy.common.tasks import periodic
+from embassy.social.models import Account
+from embassy.social.pull import account_pull
+
+FREE_TO_READ = ("mastodon", "bluesky")  # public APIs that need no credentials
+
+
+@task(queue_name="default", priority=-10)
+def pull_account(account_id: int, force: bool = False) -> str:
+    pull = account_pull(account_id=account_id, force=force)
+    return "not due" if pull is None else f"{pull.status}: {pull.posts} posts"
+
+
+@periodic(dt.timedelta(minutes=15))
+@task(queue_name="default")
+def pull_due() -> str:
+    """Queue a pull for every account not pulled for SOCIAL_PULL_EVERY_HOURS (off unless SOCIAL_PULLS_ENABLED)."""
+    if not settings.SOCIAL_PULLS_ENABLED:
+        return "disabled"
+    now = timezone.now()
+    due = (Account.objects.filter(active=True, demo=False, needs_reconnect=False)
+           .filter(Q(retry_after__isnull=True) | Q(retry_after__lte=now))
+           .filter(Q(last_pull_at__isnull=True) | Q(last_pull_at__lte=now - dt.timedelta(hours=settings.SOCIAL_PULL_EVERY_HOURS)))
+           .filter(Q(platform__in=FREE_TO_READ) | ~Q(credentials="")))
+    ids = list(due.values_list("pk", flat=True))
+    for account_id in ids:
+        pull_account.enqueue(account_id)
+    return f"{len(ids)} pulls queued"

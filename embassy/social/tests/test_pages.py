@@ -1,0 +1,84 @@
+"""The console's social-media pages, as the digital-diplomacy team and a mission's officer use them."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from embassy.accounts.models import AuditEvent
+from embassy.common.tests.factories import make_staff, staff_client
+from embassy.missions.models import Mission, Role
+from embassy.notify.tests.vendor_server import VendorServer
+from embassy.social.models import Account, Post
+from embassy.social.services import credentials_of
+from embassy.social.tests.test_collector_mastodon import script_history
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def accounts() -> dict[str, Account]:
+    kl = Mission.objects.get(code="KBRI-KUALA-LUMPUR")
+    return {
+        "kl": Account.objects.create(platform="mastodon", handle="kbri@social.example", owner="mission", unit=kl,
+                                     url="https://social.example/@kbri"),
+        "ministry": Account.objects.create(platform="x", handle="Kemlu_contoh", owner="ministry",
+                                           url="https://x.com/Kemlu_contoh"),
+    }
+
+
+def test_headquarters_sees_every_account_and_a_missions_officer_only_their_own(accounts: dict[str, Account]) -> None:
+    hq = staff_client(make_staff("HQ-PWNI", Role.DIGITAL_DIPLOMACY))
+    page = hq.get(reverse("console:social-accounts"))
+    assert page.status_code == 200
+    assert "kbri@social.example" in page.content.decode() and "Kemlu_contoh" in page.content.decode()
+    kl = staff_client(make_staff("KBRI-KUALA-LUMPUR", Role.SOCIAL_MEDIA_OFFICER))
+    page = kl.get(reverse("console:social-accounts"))
+    assert "kbri@social.example" in page.content.decode() and "Kemlu_contoh" not in page.content.decode()
+    assert kl.get(reverse("console:social-account", args=[accounts["ministry"].pk])).status_code == 404
+    protection = staff_client(make_staff("KBRI-KUALA-LUMPUR", Role.PROTECTION_OFFICER))
+    assert protection.get(reverse("console:social-accounts")).status_code == 403
+    assert "nav-social" not in protection.get(reverse("console:home")).content.decode()
+
+
+def test_connecting_stores_the_token_sealed_shows_it_masked_and_audits_it(accounts: dict[str, Account]) -> None:
+    officer = make_staff("HQ-PWNI", Role.DIGITAL_DIPLOMACY)
+    client = staff_client(officer)
+    url = reverse("console:social-connect", args=[accounts["ministry"].pk])
+    response = client.post(url, {"bearer_token": "AAAA-very-secret-7788"}, follow=True)
+    assert response.status_code == 200
+    account = Account.objects.get(pk=accounts["ministry"].pk)
+    assert credentials_of(account) == {"bearer_token": "AAAA-very-secret-7788"}
+    body = response.content.decode()
+    assert "very-secret" not in body and "••••••••7788" in body
+    event = AuditEvent.objects.get(action="social.connect")
+    assert event.actor == officer and "secret" not in json.dumps(event.detail)
+    assert client.post(url, {"bearer_token": "  "}, follow=True).status_code == 200  # "type at least one"
+
+
+def test_pull_now_reads_the_platform_and_the_page_shows_the_posts(accounts: dict[str, Account], settings: Any) -> None:
+    client = staff_client(make_staff("KBRI-KUALA-LUMPUR", Role.SOCIAL_MEDIA_OFFICER))
+    account = accounts["kl"]
+    with VendorServer() as vendor:
+        settings.SOCIAL_API_BASE = {**settings.SOCIAL_API_BASE, "mastodon": vendor.url}
+        script_history(vendor)
+        response = client.post(reverse("console:social-pull", args=[account.pk]), follow=True)
+    assert response.status_code == 200 and Post.objects.filter(account=account).count() == 3
+    body = response.content.decode()
+    assert "Pos 103" in body and "1520" in body
+
+
+def test_an_export_is_imported_from_the_page_and_a_broken_one_refused_with_its_line(
+        accounts: dict[str, Account]) -> None:
+    client = staff_client(make_staff("HQ-PWNI", Role.DIGITAL_DIPLOMACY))
+    url = reverse("console:social-import", args=[accounts["ministry"].pk])
+    good = ('window.YTD.tweets.part0 = [{"tweet": {"id_str": "1", "created_at": "Mon Nov 27 02:15:00 +0000 2023", '
+            '"full_text": "Halo", "favorite_count": "2", "retweet_count": "0"}}]')
+    response = client.post(url, {"export": SimpleUploadedFile("tweets.js", good.encode())}, follow=True)
+    assert Post.objects.filter(account=accounts["ministry"]).count() == 1 and "Halo" in response.content.decode()
+    response = client.post(url, {"export": SimpleUploadedFile("tweets.js", b"[]")}, follow=True)
+    assert "line 1" in response.content.decode()

@@ -1,0 +1,11 @@
+from django.urls import URLPattern, path
+
+from embassy.social import views
+
+console_patterns: list[URLPattern] = [
+    path("sosmed/", views.account_list, name="social-accounts"),
+    path("sosmed/<int:account_id>/", views.account_page, name="social-account"),
+    path("sosmed/<int:account_id>/tarik/", views.account_pull_now, name="social-pull"),
+    path("sosmed/<int:account_id>/sambung/", views.account_connect, name="social-connect"),
+    path("sosmed/<int:account_id>/impor/", views.account_import, name="social-import"),
+]
