@@ -1,0 +1,150 @@
+"""The published formulas (docs/social-metrics.md), over one account and one period.
+
+Every metric is computed from `Totals` (sums that one SQL query gives for many accounts at once), so a
+dashboard row, a report and a suggestion always agree. A metric that the platform's data cannot give is None,
+never 0. Posts are the account's own, reposts excluded; each post counts with its latest numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, Q, Sum
+
+from embassy.social.models import Account, AccountDay, Post
+
+# Which engagement rate each platform's public data allows (views: the platform counts views per post;
+# reach: unique accounts reached, which only the owner's insights give, not read here).
+RATE_BASES = {
+    "x": ("views", "followers"),
+    "instagram": ("followers",),
+    "facebook": ("followers",),
+    "youtube": ("views", "followers"),
+    "tiktok": ("views", "followers"),
+    "mastodon": ("followers",),
+    "bluesky": ("followers",),
+}
+
+
+@dataclass(frozen=True)
+class Totals:
+    posts: int = 0  # own posts in the period, reposts excluded
+    replies: int = 0
+    videos: int = 0
+    likes: int = 0
+    comments: int = 0
+    shares: int = 0
+    views: int = 0  # summed over the posts that have a view count
+    posts_with_views: int = 0
+    interactions_with_views: int = 0  # interactions of those same posts
+    days: int = 1
+    followers_start: int | None = None
+    followers_end: int | None = None
+
+    @property
+    def interactions(self) -> int:
+        return self.likes + self.comments + self.shares
+
+
+def _ratio(a: float, b: float, scale: float = 1.0) -> float | None:
+    return a / b * scale if b else None
+
+
+def interactions_per_post(t: Totals) -> float | None:
+    """(likes + comments + shares) ÷ posts."""
+    return _ratio(t.interactions, t.posts)
+
+
+def engagement_by_followers(t: Totals) -> float | None:
+    """Interactions per post ÷ followers at the end of the period × 100 (%)."""
+    per_post = interactions_per_post(t)
+    return None if per_post is None or not t.followers_end else per_post / t.followers_end * 100
+
+
+def engagement_by_views(t: Totals) -> float | None:
+    """Interactions ÷ views × 100 (%), over the posts that have a view count."""
+    return _ratio(t.interactions_with_views, t.views, 100)
+
+
+def posting_activity(t: Totals) -> float | None:
+    """Posts per day."""
+    return _ratio(t.posts, t.days)
+
+
+def reply_share(t: Totals) -> float | None:
+    """Replies ÷ posts × 100 (%): how much of what the account posts is conversation."""
+    return _ratio(t.replies, t.posts, 100)
+
+
+def video_share(t: Totals) -> float | None:
+    """Video posts ÷ posts × 100 (%)."""
+    return _ratio(t.videos, t.posts, 100)
+
+
+def follower_growth(t: Totals) -> float | None:
+    """(followers at the end − at the start) ÷ at the start × 100 (%)."""
+    if t.followers_start is None or t.followers_end is None:
+        return None
+    return _ratio(t.followers_end - t.followers_start, t.followers_start, 100)
+
+
+INTERACTIONS = ("likes", "comments", "shares")
+
+
+def totals_for(account_ids: list[int], *, start: dt.datetime, end: dt.datetime) -> dict[int, Totals]:
+    """Totals of many accounts over [start, end), in two queries."""
+    own = Q(posts__published_at__gte=start, posts__published_at__lt=end, posts__is_repost=False)
+    with_views = own & Q(posts__views__isnull=False)
+    rows = (Account.objects.filter(pk__in=account_ids)
+            .annotate(
+                n=Count("posts", filter=own), r=Count("posts", filter=own & Q(posts__is_reply=True)),
+                v=Count("posts", filter=own & Q(posts__kind="video")),
+                lk=Sum("posts__likes", filter=own), cm=Sum("posts__comments", filter=own),
+                sh=Sum("posts__shares", filter=own), vw=Sum("posts__views", filter=with_views),
+                nv=Count("posts", filter=with_views), lkv=Sum("posts__likes", filter=with_views),
+                cmv=Sum("posts__comments", filter=with_views), shv=Sum("posts__shares", filter=with_views))
+            .values_list("pk", "n", "r", "v", "lk", "cm", "sh", "vw", "nv", "lkv", "cmv", "shv"))
+    first: dict[int, int | None] = {}
+    last: dict[int, int | None] = {}
+    for account_id, followers in (AccountDay.objects.filter(account_id__in=account_ids, day__gte=start.date(),
+                                                            day__lt=end.date() + dt.timedelta(days=1))
+                                  .order_by("day").values_list("account_id", "followers")):
+        first.setdefault(account_id, followers)
+        last[account_id] = followers
+    days = max((end - start).days, 1)
+    out: dict[int, Totals] = {}
+    for pk, n, r, v, lk, cm, sh, vw, nv, lkv, cmv, shv in rows:
+        out[pk] = Totals(posts=n, replies=r, videos=v, likes=lk or 0, comments=cm or 0, shares=sh or 0,
+                         views=vw or 0, posts_with_views=nv, interactions_with_views=(lkv or 0) + (cmv or 0) + (shv or 0),
+                         days=days, followers_start=first.get(pk), followers_end=last.get(pk))
+    return out
+
+
+@dataclass(frozen=True)
+class HourWindow:
+    start_hour: int  # local hour the window starts (0, 3, …, 21)
+    posts: int
+    mean_interactions: float
+    ratio: float  # ÷ the account's mean over all its posts in the period
+
+
+def best_hours(account_id: int, *, start: dt.datetime, end: dt.datetime, zone: str, width: int = 3,
+               min_posts: int = 3) -> list[HourWindow]:
+    """Mean interactions per post by the local hour (in the audience's zone) when posts went out, in windows of
+    `width` hours that hold at least `min_posts` posts; best first."""
+    tz = ZoneInfo(zone)
+    buckets: dict[int, list[int]] = {}
+    every: list[int] = []
+    for published, likes, comments, shares in (Post.objects.filter(account_id=account_id, published_at__gte=start,
+                                                                    published_at__lt=end, is_repost=False)
+                                                .values_list("published_at", *INTERACTIONS)):
+        value = (likes or 0) + (comments or 0) + (shares or 0)
+        buckets.setdefault(published.astimezone(tz).hour // width * width, []).append(value)
+        every.append(value)
+    overall = sum(every) / len(every) if every else 0.0
+    windows = [HourWindow(hour, len(values), sum(values) / len(values),
+                          (sum(values) / len(values)) / overall if overall else 0.0)
+               for hour, values in buckets.items() if len(values) >= min_posts]
+    return sorted(windows, key=lambda w: (-w.mean_interactions, w.start_hour))
