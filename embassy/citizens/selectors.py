@@ -174,3 +174,11 @@ def stay_overview_for(*, user: User, mission: Mission | None) -> dict[str, Any]:
         "by_country": list(by_country.order_by("-n")[:10]),
         "purpose_labels": dict(Stay.Purpose.choices),
     }
+
+
+def registered_by_mission() -> dict[int, int]:
+    """How many citizens have an active stay, per mission: the size of each mission's registered community.
+    Counts only, no personal data: not audited."""
+    rows = (Stay.objects.filter(status=Stay.Status.ACTIVE).values("mission_id")
+            .annotate(n=Count("citizen_id", distinct=True)).values_list("mission_id", "n"))
+    return dict(rows)

@@ -153,6 +153,19 @@ class Follow(models.Model):
         constraints = [models.UniqueConstraint(fields=["account", "target_id"], name="social_follow_unique")]
 
 
+class HostAudience(models.Model):
+    """A host country's internet users (public figures with their source: data/internet_users.csv), by which
+    the missions' league table is normalised."""
+
+    country = models.OneToOneField("geo.Country", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    internet_users = models.BigIntegerField()
+    internet_users_pct = models.FloatField()
+    population = models.BigIntegerField()
+    year = models.PositiveSmallIntegerField()
+    source_url = models.URLField(max_length=500)
+    source_title = models.CharField(max_length=300)
+
+
 class ReadBudget(models.Model):
     """What a unit may spend a month on reading platforms that bill per read (X). Units without a row get
     SOCIAL_X_MONTHLY_BUDGET_USD; the ministry's and the minister's accounts count against headquarters'."""

@@ -12,6 +12,7 @@ from embassy.geo.services import countries_sync
 from embassy.geo.views import outlines_geojson
 from embassy.missions.loader import DataFileError
 from embassy.missions.services import missions_load
+from embassy.social.audience import audience_load
 from embassy.social.services import accounts_load
 
 
@@ -21,6 +22,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--missions", default=str(Path(settings.DATA_DIR) / "missions.csv"))
         parser.add_argument("--social", default=str(Path(settings.DATA_DIR) / "social_accounts.csv"))
+        parser.add_argument("--internet-users", default=str(Path(settings.DATA_DIR) / "internet_users.csv"))
 
     def handle(self, *args: Any, **options: Any) -> None:
         t0 = time.perf_counter()
@@ -31,6 +33,8 @@ class Command(BaseCommand):
             result = missions_load(path=Path(options["missions"]))
             social = Path(options["social"])
             accounts = accounts_load(path=social) if social.exists() else None
+            internet = Path(options["internet_users"])
+            audience = audience_load(path=internet) if internet.exists() else None
         except DataFileError as exc:
             raise CommandError(f"Nothing loaded: {exc}") from exc
         self.stdout.write(
@@ -43,3 +47,5 @@ class Command(BaseCommand):
                 f"social-media accounts: {accounts['accounts']} ({accounts['created']} new, {accounts['updated']} "
                 f"changed, {accounts['deactivated']} deactivated)"
             )
+        if audience is not None:
+            self.stdout.write(f"internet users: {audience} countries")
