@@ -15,10 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from embassy.accounts.http import AuthedRequest
-from embassy.accounts.zones import console_zone
+from embassy.accounts.zones import console_zone, hq_zone
 from embassy.common.decorators import staff_required
 from embassy.common.errors import BadInput, PermissionDenied
-from embassy.social import selectors, services
+from embassy.social import metrics, selectors, services
+from embassy.social.advice import suggestions_for
 from embassy.social.budget import pull_estimate
 from embassy.social.health import health_of
 from embassy.social.importers import ImportFileError
@@ -53,8 +54,14 @@ def account_page(request: AuthedRequest, account_id: int) -> HttpResponse:
     _require_social(request)
     account = selectors.account_get_for(user=request.user, account_id=account_id)
     now = timezone.now()
+    zone = account.unit.timezone if account.unit and account.unit.timezone else hq_zone()
+    month = metrics.totals_for([account.pk], start=now - dt.timedelta(days=30), end=now).get(account.pk,
+                                                                                             metrics.Totals())
     context = {
-        "account": account,
+        "account": account, "zone": zone,
+        "advice": suggestions_for(account, now=now, zone=zone),
+        "hours": metrics.best_hours(account.pk, start=now - dt.timedelta(days=90), end=now, zone=zone, min_posts=1),
+        "month": month, "figures": _figures(month, account.platform),
         "health": health_of(account, now=now, stale_after=dt.timedelta(hours=settings.SOCIAL_STALE_HOURS)),
         "masked": services.masked(account), "fields": services.CONNECT_FIELDS[account.platform],
         "estimate": pull_estimate(account, now=now), "pulls": selectors.account_pulls(account=account),
@@ -62,6 +69,25 @@ def account_page(request: AuthedRequest, account_id: int) -> HttpResponse:
         "tz": console_zone(request),
     }
     return render(request, "social/account.html", context)
+
+
+def _figures(t: metrics.Totals, platform: str) -> list[tuple[str, float | None, str]]:
+    """The account's metrics over 30 days, as (label, value, unit), for the page."""
+    bases = metrics.RATE_BASES.get(platform, ())
+    rows = [
+        (_("Posts"), float(t.posts), ""),
+        (_("Interactions per post"), metrics.interactions_per_post(t), ""),
+        (_("Engagement rate by followers"), metrics.engagement_by_followers(t), "%"),
+    ]
+    if "views" in bases:
+        rows.append((_("Engagement rate by views"), metrics.engagement_by_views(t), "%"))
+    rows += [
+        (_("Posts per day"), metrics.posting_activity(t), ""),
+        (_("Reply share"), metrics.reply_share(t), "%"),
+        (_("Video share"), metrics.video_share(t), "%"),
+        (_("Follower growth"), metrics.follower_growth(t), "%"),
+    ]
+    return rows
 
 
 @staff_required
