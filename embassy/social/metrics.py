@@ -11,9 +11,9 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Sum
 
-from embassy.social.models import Account, AccountDay, Post
+from embassy.social.models import AccountDay, Post, PostDay
 
 # Which engagement rate each platform's public data allows (views: the platform counts views per post;
 # reach: unique accounts reached, which only the owner's insights give, not read here).
@@ -94,31 +94,29 @@ INTERACTIONS = ("likes", "comments", "shares")
 
 
 def totals_for(account_ids: list[int], *, start: dt.datetime, end: dt.datetime) -> dict[int, Totals]:
-    """Totals of many accounts over [start, end), in two queries."""
-    own = Q(posts__published_at__gte=start, posts__published_at__lt=end, posts__is_repost=False)
-    with_views = own & Q(posts__views__isnull=False)
-    rows = (Account.objects.filter(pk__in=account_ids)
-            .annotate(
-                n=Count("posts", filter=own), r=Count("posts", filter=own & Q(posts__is_reply=True)),
-                v=Count("posts", filter=own & Q(posts__kind="video")),
-                lk=Sum("posts__likes", filter=own), cm=Sum("posts__comments", filter=own),
-                sh=Sum("posts__shares", filter=own), vw=Sum("posts__views", filter=with_views),
-                nv=Count("posts", filter=with_views), lkv=Sum("posts__likes", filter=with_views),
-                cmv=Sum("posts__comments", filter=with_views), shv=Sum("posts__shares", filter=with_views))
-            .values_list("pk", "n", "r", "v", "lk", "cm", "sh", "vw", "nv", "lkv", "cmv", "shv"))
+    """Totals of many accounts over the UTC days from `start` up to `end` (exclusive), in two queries over the
+    daily aggregates (PostDay) and the daily statistics (AccountDay)."""
+    first_day, end_day = start.astimezone(dt.UTC).date(), end.astimezone(dt.UTC).date()
+    rows = (PostDay.objects.filter(account_id__in=account_ids, day__gte=first_day, day__lt=end_day)
+            .values("account_id")
+            .annotate(n=Sum("posts"), r=Sum("replies"), v=Sum("videos"), lk=Sum("likes"), cm=Sum("comments"),
+                      sh=Sum("shares"), vw=Sum("views"), nv=Sum("posts_with_views"), iv=Sum("interactions_with_views"))
+            .order_by())
     first: dict[int, int | None] = {}
     last: dict[int, int | None] = {}
-    for account_id, followers in (AccountDay.objects.filter(account_id__in=account_ids, day__gte=start.date(),
-                                                            day__lt=end.date() + dt.timedelta(days=1))
+    for account_id, followers in (AccountDay.objects.filter(account_id__in=account_ids, day__gte=first_day,
+                                                            day__lte=end_day, followers__isnull=False)
                                   .order_by("day").values_list("account_id", "followers")):
         first.setdefault(account_id, followers)
         last[account_id] = followers
     days = max((end - start).days, 1)
-    out: dict[int, Totals] = {}
-    for pk, n, r, v, lk, cm, sh, vw, nv, lkv, cmv, shv in rows:
-        out[pk] = Totals(posts=n, replies=r, videos=v, likes=lk or 0, comments=cm or 0, shares=sh or 0,
-                         views=vw or 0, posts_with_views=nv, interactions_with_views=(lkv or 0) + (cmv or 0) + (shv or 0),
-                         days=days, followers_start=first.get(pk), followers_end=last.get(pk))
+    out = {pk: Totals(days=days, followers_start=first.get(pk), followers_end=last.get(pk)) for pk in account_ids}
+    for row in rows:
+        pk = row["account_id"]
+        out[pk] = Totals(posts=row["n"] or 0, replies=row["r"] or 0, videos=row["v"] or 0, likes=row["lk"] or 0,
+                         comments=row["cm"] or 0, shares=row["sh"] or 0, views=row["vw"] or 0,
+                         posts_with_views=row["nv"] or 0, interactions_with_views=row["iv"] or 0, days=days,
+                         followers_start=first.get(pk), followers_end=last.get(pk))
     return out
 
 

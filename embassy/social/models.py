@@ -132,6 +132,27 @@ class PostSnapshot(models.Model):
         constraints = [models.UniqueConstraint(fields=["post", "taken_at"], name="social_snapshot_unique")]
 
 
+class PostDay(models.Model):
+    """An account's own posts (reposts excluded) by UTC day of publication, with their latest numbers summed:
+    what every dashboard, ranking and report reads (metrics.totals_for), rebuilt for the days a pull or an
+    import touched (aggregates.refresh_days)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="post_days")
+    day = models.DateField()
+    posts = models.PositiveIntegerField(default=0)
+    replies = models.PositiveIntegerField(default=0)
+    videos = models.PositiveIntegerField(default=0)
+    likes = models.BigIntegerField(default=0)
+    comments = models.BigIntegerField(default=0)
+    shares = models.BigIntegerField(default=0)
+    views = models.BigIntegerField(default=0)
+    posts_with_views = models.PositiveIntegerField(default=0)
+    interactions_with_views = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "day"], name="social_postday_unique")]
+
+
 class AccountDay(models.Model):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="days")
     day = models.DateField()

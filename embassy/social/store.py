@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 
+from embassy.social.aggregates import refresh_days
 from embassy.social.collectors import Followed, PostItem, Profile
 from embassy.social.models import Account, AccountDay, Follow, Post, PostSnapshot
 
@@ -47,6 +48,7 @@ def store_posts(account: Account, posts: Iterable[PostItem], *, now: dt.datetime
         PostSnapshot.objects.bulk_create(
             [PostSnapshot(post_id=ids[p.post_id], taken_at=when, **{m: getattr(p, m) for m in METRICS})
              for p in by_id.values()], batch_size=CHUNK, ignore_conflicts=True)
+    refresh_days([account.pk], {p.published_at.astimezone(dt.UTC).date() for p in by_id.values()})
     return len(by_id)
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.utils import translation
 
 from embassy.social.advice import suggestions_for
+from embassy.social.aggregates import refresh_days
 from embassy.social.models import Account, AccountDay, Post
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +27,7 @@ def account() -> Account:
                             kind="video", likes=20, comments=3, shares=2)
     AccountDay.objects.create(account=account, day=(NOW - dt.timedelta(days=29)).date(), followers=1000)
     AccountDay.objects.create(account=account, day=NOW.date(), followers=990)
+    refresh_days([account.pk])  # as a pull or an import does
     return account
 
 

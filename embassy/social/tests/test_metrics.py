@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from embassy.social import metrics
+from embassy.social.aggregates import refresh_days
 from embassy.social.models import Account, AccountDay, Post
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +30,7 @@ def account() -> Account:
                             is_repost=repost, likes=likes, comments=comments, shares=shares, views=views)
     AccountDay.objects.create(account=account, day=dt.date(2026, 11, 1), followers=1000)
     AccountDay.objects.create(account=account, day=dt.date(2026, 11, 30), followers=1100)
+    refresh_days([account.pk])  # as a pull or an import does
     return account
 
 

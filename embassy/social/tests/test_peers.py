@@ -12,6 +12,7 @@ from embassy.citizens.tests.factories import StayFactory
 from embassy.missions.loader import DataFileError
 from embassy.missions.models import Mission
 from embassy.social import peers
+from embassy.social.aggregates import refresh_days
 from embassy.social.audience import audience_load
 from embassy.social.models import Account, AccountDay, Follow, HostAudience, Post
 
@@ -30,6 +31,7 @@ def account(handle: str, pid: str, *, unit: str | None = None, owner: str = "pee
     for i in range(posts):
         Post.objects.create(account=acct, post_id=f"{pid}-{i}", published_at=START + dt.timedelta(days=i % 28, hours=3),
                             likes=interactions_each, comments=0, shares=0, is_reply=i < replies)
+    refresh_days([acct.pk])  # as a pull or an import does
     return acct
 
 
