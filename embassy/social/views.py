@@ -3,7 +3,9 @@ account's health and numbers, and what a person does about it (pull now, reconne
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 
 from django.conf import settings
 from django.contrib import messages as flash
@@ -12,15 +14,18 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
+from openpyxl import Workbook
 
 from embassy.accounts.http import AuthedRequest
 from embassy.accounts.zones import console_zone, hq_zone
 from embassy.common.decorators import staff_required
 from embassy.common.errors import BadInput, PermissionDenied
-from embassy.social import metrics, selectors, services
+from embassy.social import charts, metrics, selectors, services
 from embassy.social.advice import suggestions_for
 from embassy.social.budget import pull_estimate
+from embassy.social.dashboard import Dashboard, dashboard_for
 from embassy.social.health import health_of
 from embassy.social.importers import ImportFileError
 from embassy.social.models import Owner, Platform
@@ -140,3 +145,80 @@ def account_import(request: AuthedRequest, account_id: int) -> HttpResponse:
     else:
         flash.success(request, _("%(count)s posts imported.") % {"count": pull.posts})
     return redirect("console:social-account", account_id=account.pk)
+
+
+PERIODS = (30, 90, 365)
+
+
+def _period(request: AuthedRequest) -> tuple[int, dt.datetime, dt.datetime]:
+    try:
+        days = int(request.GET.get("hari", "365"))
+    except ValueError:
+        days = 365
+    days = days if days in PERIODS else 365
+    end = timezone.now().astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0) + dt.timedelta(days=1)
+    return days, end - dt.timedelta(days=days), end
+
+
+@staff_required
+def dashboard(request: AuthedRequest) -> HttpResponse:
+    _require_social(request)
+    days, start, end = _period(request)
+    board = dashboard_for(user=request.user, start=start, end=end)
+    context = {
+        "board": board, "days": days, "periods": PERIODS,
+        "followers_chart": charts.line_chart(_("Followers, all accounts"), board.follower_days, board.follower_values),
+        "posts_chart": charts.bar_chart(_("Posts by month and platform"), board.months, board.posts_by_month),
+        "ranking_titles": RANKING_TITLES,
+    }
+    return render(request, "social/dashboard.html", context)
+
+
+RANKING_TITLES = {
+    "most_followed": _lazy("Most followed"), "most_effective": _lazy("Most effective (interactions per post)"),
+    "most_conversational": _lazy("Most conversational (reply share)"), "most_active": _lazy("Most active (posts a day)"),
+    "best_connected": _lazy("Best connected (mutual follows)"),
+}
+EXPORT_COLUMNS = ("platform", "handle", "owner", "unit", "followers", "posts", "interactions",
+                  "interactions_per_post", "engagement_by_followers_pct", "engagement_by_views_pct", "posts_per_day",
+                  "reply_share_pct", "video_share_pct", "follower_growth_pct", "mutual_follows")
+
+
+def _export_rows(board: Dashboard) -> list[list[object]]:
+    def rounded(value: float | None) -> float | None:
+        return None if value is None else round(value, 3)
+
+    return [[r.account.platform, r.account.handle, r.account.owner, r.account.unit.code if r.account.unit else "",
+             r.totals.followers_end, r.totals.posts, r.totals.interactions,
+             rounded(metrics.interactions_per_post(r.totals)), rounded(metrics.engagement_by_followers(r.totals)),
+             rounded(metrics.engagement_by_views(r.totals)), rounded(metrics.posting_activity(r.totals)),
+             rounded(metrics.reply_share(r.totals)), rounded(metrics.video_share(r.totals)),
+             rounded(metrics.follower_growth(r.totals)), r.mutual] for r in board.rows]
+
+
+@staff_required
+def dashboard_export(request: AuthedRequest, fmt: str) -> HttpResponse:
+    _require_social(request)
+    _days, start, end = _period(request)
+    board = dashboard_for(user=request.user, start=start, end=end)
+    name = f"social-{start.date().isoformat()}-{(end - dt.timedelta(days=1)).date().isoformat()}"
+    if fmt == "xlsx":
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("accounts")
+        sheet.append(list(EXPORT_COLUMNS))
+        for row in _export_rows(board):
+            sheet.append(row)
+        out = io.BytesIO()
+        book.save(out)
+        response = HttpResponse(out.getvalue(), content_type=XLSX)
+    else:
+        text = io.StringIO()
+        writer = csv.writer(text)
+        writer.writerow(EXPORT_COLUMNS)
+        writer.writerows(_export_rows(board))
+        response = HttpResponse(text.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

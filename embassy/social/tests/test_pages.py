@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from embassy.accounts.models import AuditEvent
 from embassy.common.tests.factories import make_staff, staff_client
 from embassy.missions.models import Mission, Role
 from embassy.notify.tests.vendor_server import VendorServer
-from embassy.social.models import Account, Post
+from embassy.social.aggregates import refresh_days
+from embassy.social.models import Account, AccountDay, Post
 from embassy.social.services import credentials_of
 from embassy.social.tests.test_collector_mastodon import script_history
 
@@ -82,3 +85,27 @@ def test_an_export_is_imported_from_the_page_and_a_broken_one_refused_with_its_l
     assert Post.objects.filter(account=accounts["ministry"]).count() == 1 and "Halo" in response.content.decode()
     response = client.post(url, {"export": SimpleUploadedFile("tweets.js", b"[]")}, follow=True)
     assert "line 1" in response.content.decode()
+
+
+def test_the_dashboard_and_its_exports(accounts: dict[str, Account]) -> None:
+    now = timezone.now()
+    for i in range(6):
+        Post.objects.create(account=accounts["kl"], post_id=str(i), published_at=now - dt.timedelta(days=i + 1),
+                            likes=10, comments=1, shares=1, kind="video" if i % 2 else "image")
+    refresh_days([accounts["kl"].pk])
+    AccountDay.objects.create(account=accounts["kl"], day=(now - dt.timedelta(days=2)).date(), followers=4200)
+    hq = staff_client(make_staff("HQ-PWNI", Role.DIGITAL_DIPLOMACY))
+    page = hq.get(reverse("console:social-dashboard"))
+    body = page.content.decode()
+    assert page.status_code == 200 and "<svg" in body and 'data-testid="social-league"' in body
+    assert "4200" in body
+    csv_text = hq.get(reverse("console:social-export", args=["csv"]) + "?hari=30").content.decode()
+    header, *lines = csv_text.strip().splitlines()
+    assert header.startswith("platform,handle") and any(line.startswith("mastodon,kbri@social.example") for line in lines)
+    kl_line = next(line for line in lines if line.startswith("mastodon,"))
+    assert ",4200,6,72,12.0," in kl_line
+    xlsx = hq.get(reverse("console:social-export", args=["xlsx"]))
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    officer = staff_client(make_staff("KBRI-KUALA-LUMPUR", Role.SOCIAL_MEDIA_OFFICER))
+    body = officer.get(reverse("console:social-dashboard")).content.decode()
+    assert "Kemlu_contoh" not in body and "social-league" not in body  # their own accounts, no league table
