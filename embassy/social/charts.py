@@ -47,7 +47,7 @@ def line_chart(title: str, labels: Sequence[str], values: Sequence[float], *, wi
         for i in sorted({0, len(labels) // 2, len(labels) - 1}) if 0 <= i < len(labels))
     body = f'<polyline fill="none" stroke="{PALETTE[0]}" stroke-width="2" points="{points}"/>' if values else ""
     return mark_safe(  # noqa: S308  (every text is escaped above; numbers are formatted here)
-        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">'
         f"<title>{escape(title)}</title>{ticks}{body}{marks}</svg>")
 
 
@@ -77,5 +77,5 @@ def bar_chart(title: str, labels: Sequence[str], series: Mapping[str, Sequence[f
         f'<text x="{left - 6}" y="{top + plot_h - f * plot_h + 4:.1f}" text-anchor="end">{_short(top_value * f)}</text>'
         for f in (0, 0.5, 1))
     return mark_safe(  # noqa: S308  (every text is escaped above)
-        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">'
         f"<title>{escape(title)}</title>{ticks}{''.join(bars)}{legend}</svg>")

@@ -7,16 +7,20 @@ import json
 from pathlib import Path
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from embassy.accounts.audit import audit_record
 from embassy.accounts.models import User
 from embassy.common import crypto
 from embassy.common.errors import BadInput
-from embassy.missions.models import Mission
+from embassy.common.links import absolute, url_path
+from embassy.missions.models import Mission, Role
+from embassy.notify.services import notify_user
 from embassy.social.importers import ImportFileError, parse_export
 from embassy.social.models import Account, Pull
 from embassy.social.registry import read_accounts
+from embassy.social.reports import period_bounds
 from embassy.social.store import store_follows, store_posts
 
 CREDENTIALS_CONTEXT = "social.Account.credentials"
@@ -148,3 +152,29 @@ def account_reconnect(*, account: Account, actor: User, values: dict[str, str],
     audit_record(actor=actor, action="social.connect", object_type="social.account", object_id=account.pk,
                  mission_code=account.unit.code if account.unit else "", detail={"names": sorted(given)})
     return account
+
+
+def report_notify(*, period: str, today: dt.date) -> int:
+    """Queue the e-mails announcing the reports of the period that ended before `today`; returns how many."""
+    start, _end = period_bounds(period, today)
+    queued = 0
+    scopes: list[tuple[Mission | None, list[User]]] = [(None, list(User.objects.filter(
+        memberships__role=Role.DIGITAL_DIPLOMACY, is_active=True).distinct()))]
+    for mission in Mission.objects.filter(social_accounts__active=True).distinct():
+        team = User.objects.filter(memberships__mission=mission, is_active=True,
+                                   memberships__role__in=[Role.SOCIAL_MEDIA_OFFICER, Role.HEAD_OF_MISSION])
+        scopes.append((mission, list(team.distinct())))
+    for unit, people in scopes:
+        url = absolute(url_path("console:social-report", period) + (f"?unit={unit.code}" if unit else ""))
+        for person in people:
+            with translation.override(person.language or "id"):
+                report_name = unit.name_id if unit else _("the ministry's accounts")
+                subject = (_("Weekly social-media report: %(scope)s") if period == "week"
+                           else _("Monthly social-media report: %(scope)s")) % {"scope": report_name}
+                body = _("The report for %(start)s onwards is ready, with the numbers, the best posts and what to "
+                         "do next. Open it in the console (also as a PDF).") % {"start": start.date().isoformat()}
+            queued += len(notify_user(user=person, subject=subject, body=body, url=url,
+                                      channels=("email",), kind="social.report",
+                                      dedupe_key=f"social-report:{unit.code if unit else 'ministry'}:{period}:"
+                                                 f"{start.date().isoformat()}"))
+    return queued

@@ -12,6 +12,8 @@ from django_tasks import task
 from embassy.common.tasks import periodic
 from embassy.social.models import Account
 from embassy.social.pull import account_pull
+from embassy.social.reports import PERIODS
+from embassy.social.services import report_notify
 
 FREE_TO_READ = ("mastodon", "bluesky")  # public APIs that need no credentials
 
@@ -37,3 +39,18 @@ def pull_due() -> str:
     for account_id in ids:
         pull_account.enqueue(account_id)
     return f"{len(ids)} pulls queued"
+
+
+@periodic(dt.timedelta(hours=1))
+@task(queue_name="default")
+def reports_send() -> str:
+    """After a week (on Monday) and a month (on the 1st), e-mail the report of the period that ended: the
+    ministry's to the digital-diplomacy team, each mission's to its social-media officers and its head. The
+    dedupe key makes each report go out once, however often this runs."""
+    today = timezone.now().astimezone(dt.UTC).date()
+    sent = 0
+    for period in PERIODS:
+        if (period == "week" and today.weekday() != 0) or (period == "month" and today.day != 1):
+            continue
+        sent += report_notify(period=period, today=today)
+    return f"{sent} report e-mails queued"

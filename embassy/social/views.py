@@ -21,7 +21,8 @@ from openpyxl import Workbook
 from embassy.accounts.http import AuthedRequest
 from embassy.accounts.zones import console_zone, hq_zone
 from embassy.common.decorators import staff_required
-from embassy.common.errors import BadInput, PermissionDenied
+from embassy.common.errors import BadInput, NotFound, PermissionDenied
+from embassy.missions.models import Mission
 from embassy.social import charts, metrics, selectors, services
 from embassy.social.advice import suggestions_for
 from embassy.social.budget import pull_estimate
@@ -29,6 +30,7 @@ from embassy.social.dashboard import Dashboard, dashboard_for
 from embassy.social.health import health_of
 from embassy.social.importers import ImportFileError
 from embassy.social.models import Owner, Platform
+from embassy.social.reports import render_pdf, report_for
 from embassy.social.tasks import pull_account
 
 
@@ -222,3 +224,31 @@ def dashboard_export(request: AuthedRequest, fmt: str) -> HttpResponse:
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _report_unit(request: AuthedRequest) -> Mission | None:
+    """Headquarters chooses the unit (none: the ministry's report); a mission's officer gets their own."""
+    every, units = selectors.social_units_for(request.user)
+    code = request.GET.get("unit", "")
+    if every:
+        return Mission.objects.filter(code=code).first() if code else None
+    mission = Mission.objects.filter(pk__in=units, code=code).first() if code else None
+    return mission or Mission.objects.filter(pk__in=units).order_by("code").first()
+
+
+@staff_required
+def report_page(request: AuthedRequest, period: str) -> HttpResponse:
+    _require_social(request)
+    if period not in PERIOD_NAMES:
+        raise NotFound(_("A report is weekly or monthly."), field="period")
+    unit = _report_unit(request)
+    report = report_for(unit=unit, period=period, today=timezone.now().astimezone(dt.UTC).date())
+    if request.path.endswith(".pdf"):
+        response = HttpResponse(render_pdf(report), content_type="application/pdf")
+        response["Content-Disposition"] = (f'inline; filename="social-{period}-{unit.code if unit else "kemlu"}-'
+                                           f'{report.start.date().isoformat()}.pdf"')
+        return response
+    return render(request, "social/report.html", {"report": report, "unit_code": unit.code if unit else ""})
+
+
+PERIOD_NAMES = {"week": _lazy("weekly"), "month": _lazy("monthly")}
