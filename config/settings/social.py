@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from config.settings.env import DEBUG, TESTING, env_bool
+
 # Each platform's API root. Changed only to point the official clients at a local replay server (tests, the
 # demo's "pull now"); production leaves them alone. Mastodon's root is the account's own instance unless set.
 SOCIAL_API_BASE = {
@@ -31,6 +33,6 @@ SOCIAL_X_MONTHLY_BUDGET_USD = float(os.environ.get("SOCIAL_X_MONTHLY_BUDGET_USD"
 # 10,000 units a day, reset at midnight Pacific time).
 SOCIAL_DAILY_UNITS = {"youtube": int(os.environ.get("SOCIAL_YOUTUBE_DAILY_UNITS", "10000"))}
 SOCIAL_QUOTA_ZONE = {"youtube": "America/Los_Angeles"}
-# Scheduled pulls reach the platforms over the internet: off unless set (like CRISIS_FEEDS_ENABLED).
-SOCIAL_PULLS_ENABLED = os.environ.get("SOCIAL_PULLS_ENABLED", "0").lower() in {"1", "true", "yes", "on"}
+# Scheduled pulls reach the platforms over the internet: on without DEBUG and tests (like CRISIS_FEEDS_ENABLED).
+SOCIAL_PULLS_ENABLED = env_bool("SOCIAL_PULLS_ENABLED", not (DEBUG or TESTING))
 SOCIAL_PULL_EVERY_HOURS = int(os.environ.get("SOCIAL_PULL_EVERY_HOURS", "6"))

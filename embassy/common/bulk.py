@@ -13,6 +13,7 @@ The rules every writer here follows:
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Collection, Iterator, Sequence
@@ -22,6 +23,7 @@ from typing import Any, cast
 
 from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db.models import QuerySet
 from django.db.models.constants import OnConflict
 
 # --- One row, returning its id (the panic button) ------------------------------------------------------------
@@ -199,6 +201,41 @@ def insert_many(model: type[models.Model], columns: Sequence[str], rows: Sequenc
     return inserted if inserted is not None and inserted >= 0 else len(rows)
 
 
+def upsert_many(model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
+                unique: Sequence[str], update: Sequence[str]) -> int:
+    """INSERT `rows` (values prepared for the database, in the order of `columns`), and where a row's `unique`
+    columns match an existing row, UPDATE that row's `update` columns to the new values instead (ON CONFLICT
+    … DO UPDATE on both SQLite and PostgreSQL). One executemany; the caller holds the transaction."""
+    if not rows:
+        return 0
+    ops = connection.ops
+    fields = _fields(model, columns)
+    head = "INSERT INTO {} ({})".format(ops.quote_name(model._meta.db_table),
+                                        ", ".join(ops.quote_name(str(f.column)) for f in fields))
+    tail = ops.on_conflict_suffix_sql(fields, OnConflict.UPDATE, [str(f.column) for f in _fields(model, update)],
+                                      [str(f.column) for f in _fields(model, unique)])
+    sql = f"{head} VALUES ({', '.join(['%s'] * len(fields))}) {tail}"
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+        changed = cursor.rowcount
+    return changed if changed is not None and changed >= 0 else len(rows)
+
+
+def insert_from(model: type[models.Model], columns: Sequence[str], source: QuerySet[Any, Any], *,
+                ignore_conflicts: bool = False) -> int:
+    """INSERT INTO the model's table (`columns`) the rows a queryset selects (its values_list, in the same
+    order): one INSERT … SELECT, run by the database, whatever the vendor. Returns the rows inserted."""
+    ops = connection.ops
+    on_conflict = OnConflict.IGNORE if ignore_conflicts else None
+    fields = _fields(model, columns)
+    head = "{} {} ({})".format(ops.insert_statement(on_conflict=on_conflict), ops.quote_name(model._meta.db_table),
+                               ", ".join(ops.quote_name(str(f.column)) for f in fields))
+    select, params = source.query.sql_with_params()
+    # "WHERE true" keeps SQLite from reading ON CONFLICT as part of the SELECT's join (sqlite.org/lang_upsert).
+    sql = f"{head} SELECT * FROM ({select}) AS src WHERE 1 = 1 {ops.on_conflict_suffix_sql(fields, on_conflict, None, None)}"  # noqa: S608
+    return _run(sql, params)
+
+
 def _run(sql: str, params: Sequence[Any]) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -233,6 +270,19 @@ def update_each(model: type[models.Model], field_name: str, pairs: Sequence[tupl
     """UPDATE one column to a different value per row: [(value, pk), ...], each value prepared by its field."""
     prep = _fields(model, [field_name])[0].get_db_prep_save
     return update_rows(model, [field_name], [(prep(value, connection), pk) for value, pk in pairs])
+
+
+def preparer(model: type[models.Model], field_name: str) -> Any:
+    """The function that prepares values of one field for the database (for many rows: looked up once). An
+    aware datetime takes a short path that gives what Django's own adaptation gives (SQLite: the UTC time as
+    text without its offset; PostgreSQL: the datetime itself), at a tenth of the cost per value."""
+    field = _fields(model, [field_name])[0]
+    if isinstance(field, models.DateTimeField) and connection.vendor in ("sqlite", "postgresql"):
+        if connection.vendor == "postgresql":
+            return lambda value: value
+        return lambda value: None if value is None else str(value.astimezone(dt.UTC).replace(tzinfo=None))
+    prep = field.get_db_prep_save
+    return lambda value: prep(value, connection)
 
 
 def prepare_value(model: type[models.Model], field_name: str, value: Any) -> Any:

@@ -5,14 +5,32 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Count, DateField, F, Func, Q, Sum
+from django.db.models.functions import Coalesce
 
+from embassy.common import bulk
 from embassy.social.models import Post, PostDay
 
-SUMS = ("likes", "comments", "shares")
+
+class UTCDate(Func):
+    """The UTC calendar day of a stored time, computed by the database itself (TruncDate calls a Python function
+    per row on SQLite)."""
+
+    function = "DATE"
+    output_field = DateField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="date(%(expressions)s)", **extra)
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="(%(expressions)s AT TIME ZONE 'UTC')::date", **extra)
+
+
+COLUMNS = ("account_id", "day", "posts", "replies", "videos", "likes", "comments", "shares", "views",
+           "posts_with_views", "interactions_with_views")
 
 
 def refresh_days(account_ids: Iterable[int], days: Iterable[dt.date] | None = None) -> int:
@@ -29,18 +47,13 @@ def refresh_days(account_ids: Iterable[int], days: Iterable[dt.date] | None = No
                              published_at__lt=dt.datetime.combine(end, dt.time(), tzinfo=dt.UTC))
         old = old.filter(day__gte=start, day__lt=end)
     viewed = Q(views__isnull=False)
-    rows = (posts.annotate(d=TruncDate("published_at", tzinfo=dt.UTC)).values("account_id", "d")
-            .annotate(n=Count("id"), r=Count("id", filter=Q(is_reply=True)), v=Count("id", filter=Q(kind="video")),
-                      lk=Coalesce(Sum("likes"), 0), cm=Coalesce(Sum("comments"), 0), sh=Coalesce(Sum("shares"), 0),
-                      vw=Coalesce(Sum("views", filter=viewed), 0), nv=Count("id", filter=viewed),
-                      lkv=Coalesce(Sum("likes", filter=viewed), 0), cmv=Coalesce(Sum("comments", filter=viewed), 0),
-                      shv=Coalesce(Sum("shares", filter=viewed), 0))
-            .order_by())
-    fresh = [PostDay(account_id=row["account_id"], day=row["d"], posts=row["n"], replies=row["r"], videos=row["v"],
-                     likes=row["lk"], comments=row["cm"], shares=row["sh"], views=row["vw"],
-                     posts_with_views=row["nv"], interactions_with_views=row["lkv"] + row["cmv"] + row["shv"])
-             for row in rows.iterator(chunk_size=5000)]
-    with transaction.atomic():
+    both = Coalesce(F("likes"), 0) + Coalesce(F("comments"), 0) + Coalesce(F("shares"), 0)
+    grouped = (posts.annotate(d=UTCDate("published_at")).values("account_id", "d")
+               .annotate(n=Count("id"), r=Count("id", filter=Q(is_reply=True)), v=Count("id", filter=Q(kind="video")),
+                         lk=Coalesce(Sum("likes"), 0), cm=Coalesce(Sum("comments"), 0),
+                         sh=Coalesce(Sum("shares"), 0), vw=Coalesce(Sum("views", filter=viewed), 0),
+                         nv=Count("id", filter=viewed), iv=Coalesce(Sum(both, filter=viewed), 0))
+               .values_list("account_id", "d", "n", "r", "v", "lk", "cm", "sh", "vw", "nv", "iv").order_by())
+    with transaction.atomic():  # one DELETE and one INSERT … SELECT, run by the database
         old.delete()
-        PostDay.objects.bulk_create(fresh, batch_size=2000)
-    return len(fresh)
+        return bulk.insert_from(PostDay, COLUMNS, grouped)

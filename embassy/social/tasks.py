@@ -27,7 +27,7 @@ def pull_account(account_id: int, force: bool = False) -> str:
 @periodic(dt.timedelta(minutes=15))
 @task(queue_name="default")
 def pull_due() -> str:
-    """Queue a pull for every account not pulled for SOCIAL_PULL_EVERY_HOURS (off unless SOCIAL_PULLS_ENABLED)."""
+    """Queue a pull for every account not pulled for SOCIAL_PULL_EVERY_HOURS (when SOCIAL_PULLS_ENABLED)."""
     if not settings.SOCIAL_PULLS_ENABLED:
         return "disabled"
     now = timezone.now()

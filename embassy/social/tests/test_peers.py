@@ -58,10 +58,12 @@ def test_the_league_table_judges_a_small_mission_fairly() -> None:
     for _ in range(4):
         StayFactory.create()  # Kuala Lumpur
     StayFactory.create(lat=SINGAPORE[0], lon=SINGAPORE[1], city="Singapore", country="SG")
-    HostAudience.objects.create(country_id="MY", internet_users=30_000_000, internet_users_pct=97.4,
-                                population=35_000_000, year=2024, source_url="https://example.org", source_title="t")
-    HostAudience.objects.create(country_id="SG", internet_users=5_000_000, internet_users_pct=96.0,
-                                population=5_900_000, year=2024, source_url="https://example.org", source_title="t")
+    HostAudience.objects.update_or_create(country_id="MY", defaults={  # round numbers for the arithmetic
+        "internet_users": 30_000_000, "internet_users_pct": 97.4, "population": 35_000_000, "year": 2024,
+        "source_url": "https://example.org", "source_title": "t"})
+    HostAudience.objects.update_or_create(country_id="SG", defaults={
+        "internet_users": 5_000_000, "internet_users_pct": 96.0, "population": 5_900_000, "year": 2024,
+        "source_url": "https://example.org", "source_title": "t"})
     table = peers.league(peers.benchmark([kl, sg], start=START, end=END))
     assert [r.unit_code for r in table] == ["KBRI-SINGAPORE", "KBRI-KUALA-LUMPUR"]
     first, second = table
@@ -80,10 +82,18 @@ def test_the_internet_users_file_loads_whole_or_not_at_all(tmp_path: Path) -> No
     header = "# source: World Bank\ncountry,internet_users_pct,population,internet_users,year,source_url,source_title\n"
     path.write_text(header + "MY,97.4,35126298,34213014,2023,https://data.worldbank.org/,WDI\n", encoding="utf-8")
     assert audience_load(path=path) == 1
-    assert HostAudience.objects.get().internet_users == 34213014
+    assert HostAudience.objects.get().internet_users == 34213014  # the file replaces what was loaded
     path.write_text(header + "MY,97.4,35126298,34213014,2023,https://data.worldbank.org/,WDI\n"
                     "XX,50,10,5,2023,https://data.worldbank.org/,WDI\n", encoding="utf-8")
     with pytest.raises(DataFileError) as info:
         audience_load(path=path)
     assert info.value.line == 4 and info.value.column == "country"
     assert HostAudience.objects.count() == 1  # the old figures stay
+
+
+def test_the_shipped_internet_users_file_loads() -> None:
+    from django.conf import settings
+
+    assert audience_load(path=Path(settings.DATA_DIR) / "internet_users.csv") >= 90
+    indonesia = HostAudience.objects.get(country_id="ID")
+    assert indonesia.year >= 2023 and 0 < indonesia.internet_users < indonesia.population

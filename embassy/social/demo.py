@@ -1,0 +1,183 @@
+"""A deterministic simulated year of posts, clearly labelled demo: for `make run`'s dashboard and for the
+benchmark. Nothing here is a real account or a real number.
+
+Accounts: the ministry (five platforms), the minister (three), missions (three platforms each) and peer
+ministries (two each), all `demo=True`, with handles that say "demo" and addresses under example.org.
+Posts: by platform, a posting rate, a share of video and replies and a typical size; more posts in office hours
+and the evening of the audience's zone, more interactions in the evening and for video. Each post's numbers
+grow over its first days; the simulation pulls every 3 days and reads the posts of the last 30 days, as the
+collectors do, so every post gets ten snapshots.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+
+from embassy.missions.models import Mission
+from embassy.social.collectors import PostItem, Profile
+from embassy.social.models import Account
+from embassy.social.store import store_day, store_posts
+
+PULL_EVERY = dt.timedelta(days=3)
+WINDOW = dt.timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Profile_:
+    posts_per_day: float
+    video: float  # share of video posts
+    replies: float  # share of replies
+    interactions: float  # median interactions of a post
+    followers: int  # followers of a mission's account; the ministry's has 40×, a peer's 20×
+    views: bool  # the platform counts views per post
+
+
+PLATFORMS = {
+    "x": Profile_(2.0, 0.10, 0.20, 25, 12_000, True),
+    "instagram": Profile_(1.0, 0.35, 0.0, 180, 25_000, False),
+    "facebook": Profile_(1.2, 0.20, 0.05, 90, 30_000, False),
+    "youtube": Profile_(0.15, 1.0, 0.0, 60, 3_000, True),
+    "tiktok": Profile_(0.4, 1.0, 0.0, 400, 8_000, True),
+    "mastodon": Profile_(0.5, 0.05, 0.25, 6, 800, False),
+    "bluesky": Profile_(0.7, 0.05, 0.25, 10, 1_500, False),
+}
+# Local hours people post at (weights), and how interactions vary with the hour the post goes out.
+HOUR_WEIGHTS = [0.2, 0.1, 0.1, 0.1, 0.2, 0.5, 1.0, 2.0, 3.0, 4.0, 3.5, 3.0, 2.5, 2.5, 2.5, 2.0, 2.0, 1.5, 1.5, 2.0,
+                2.0, 1.5, 0.8, 0.4]
+HOUR_BOOST = [0.6] * 6 + [0.8, 0.9, 1.0, 1.0, 1.0, 1.0, 1.1, 1.0, 0.9, 0.9, 1.0, 1.2, 1.5, 1.9, 2.0, 1.6, 1.1, 0.8]
+MISSIONS = ("KBRI-KUALA-LUMPUR", "KJRI-JOHOR-BAHRU", "KJRI-PENANG", "KJRI-KOTA-KINABALU", "KBRI-SINGAPORE",
+            "KJRI-HONG-KONG", "KDEI-TAIPEI", "KBRI-RIYADH", "KJRI-JEDDAH", "KBRI-ABU-DHABI", "KJRI-DUBAI",
+            "KBRI-DOHA", "KBRI-KUWAIT-CITY", "KBRI-TOKYO", "KJRI-OSAKA", "KBRI-SEOUL", "KBRI-BANGKOK", "KBRI-MANILA",
+            "KBRI-CANBERRA", "KBRI-LONDON")
+PEERS = (("MY", "Ministry of Foreign Affairs, Malaysia (demo)"), ("SG", "Ministry of Foreign Affairs, Singapore (demo)"),
+         ("PH", "Department of Foreign Affairs, Philippines (demo)"), ("TH", "Ministry of Foreign Affairs, Thailand (demo)"),
+         ("VN", "Ministry of Foreign Affairs, Viet Nam (demo)"), ("AU", "Department of Foreign Affairs and Trade (demo)"),
+         ("JP", "Ministry of Foreign Affairs of Japan (demo)"), ("KR", "Ministry of Foreign Affairs, Korea (demo)"),
+         ("IN", "Ministry of External Affairs, India (demo)"), ("TR", "Ministry of Foreign Affairs, Türkiye (demo)"))
+
+
+def demo_accounts(*, missions: int = 20, peers: int = 10) -> list[Account]:
+    """Create (or find) the demo accounts."""
+    wanted: list[dict[str, object]] = []
+    for platform in ("x", "instagram", "facebook", "youtube", "tiktok"):
+        wanted.append({"platform": platform, "handle": "demo.kemlu", "owner": "ministry",
+                       "owner_name": "Kementerian Luar Negeri (demo)"})
+    for platform in ("x", "instagram", "facebook"):
+        wanted.append({"platform": platform, "handle": "demo.menlu", "owner": "minister", "owner_name": "Menlu (demo)"})
+    units = {m.code: m for m in Mission.objects.filter(code__in=MISSIONS[:missions])}
+    for code in MISSIONS[:missions]:
+        if code in units:
+            for platform in ("instagram", "facebook", "x"):
+                wanted.append({"platform": platform, "handle": f"demo.{code.lower()}", "owner": "mission",
+                               "unit": units[code]})
+    for country, name in PEERS[:peers]:
+        for platform in ("x", "instagram"):
+            wanted.append({"platform": platform, "handle": f"demo.mfa.{country.lower()}", "owner": "peer",
+                           "owner_name": name, "owner_country": country})
+    accounts = []
+    for values in wanted:
+        platform, handle = str(values.pop("platform")), str(values.pop("handle"))
+        account, _ = Account.objects.get_or_create(
+            platform=platform, handle=handle,
+            defaults={**values, "demo": True, "url": f"https://example.org/demo/{platform}/{handle}",
+                      "platform_id": f"demo-{platform}-{handle}"})
+        accounts.append(account)
+    return accounts
+
+
+@dataclass(frozen=True)
+class SimPost:
+    post_id: str
+    published_at: dt.datetime
+    kind: str
+    is_reply: bool
+    likes: int
+    comments: int
+    shares: int
+    views: int | None
+
+
+def _scale(account: Account) -> float:
+    return {"ministry": 40.0, "minister": 25.0, "peer": 20.0}.get(account.owner, 1.0)
+
+
+def simulate_posts(account: Account, *, start: dt.date, days: int, rng: random.Random, count: int | None = None,
+                   zone: str = "Asia/Jakarta") -> list[SimPost]:
+    profile = PLATFORMS[account.platform]
+    n = count if count is not None else int(profile.posts_per_day * days * (1.5 if account.owner != "mission" else 1))
+    tz = ZoneInfo(zone)
+    scale = math.sqrt(_scale(account))
+    posts = []
+    for i in range(n):
+        day = start + dt.timedelta(days=rng.randrange(days))
+        hour = rng.choices(range(24), HOUR_WEIGHTS)[0]
+        local = dt.datetime(day.year, day.month, day.day, hour, rng.randrange(60), tzinfo=tz)
+        video = rng.random() < profile.video
+        reply = not video and rng.random() < profile.replies
+        size = profile.interactions * scale * HOUR_BOOST[hour] * (1.8 if video and profile.video < 1 else 1.0)
+        size *= 0.15 if reply else 1.0
+        total = max(0, int(rng.lognormvariate(math.log(size + 1), 0.8)))
+        likes = int(total * 0.8)
+        comments = int(total * 0.08)
+        posts.append(SimPost(post_id=f"demo-{account.pk}-{i}", published_at=local.astimezone(dt.UTC),
+                             kind="video" if video else rng.choice(("image", "text", "link")), is_reply=reply,
+                             likes=likes, comments=comments, shares=total - likes - comments,
+                             views=total * rng.randint(15, 40) if profile.views else None))
+    return sorted(posts, key=lambda p: p.published_at)
+
+
+def _grown(value: int | None, age_days: float) -> int | None:
+    return None if value is None else int(value * (1 - math.exp(-(age_days + 0.5) / 2.5)))
+
+
+def readings(posts: list[SimPost], at: dt.datetime) -> list[PostItem]:
+    """What a pull at `at` reads: the posts of the last 30 days, their numbers as they were then."""
+    out = []
+    for p in posts:
+        if at - WINDOW < p.published_at <= at:
+            age = (at - p.published_at).total_seconds() / 86400
+            out.append(PostItem(post_id=p.post_id, published_at=p.published_at, kind=p.kind, is_reply=p.is_reply,
+                                likes=_grown(p.likes, age), comments=_grown(p.comments, age),
+                                shares=_grown(p.shares, age), views=_grown(p.views, age)))
+    return out
+
+
+def pull_times(start: dt.date, days: int) -> Iterator[dt.datetime]:
+    """Every 3 days from the start to 30 days past the end, so that every post is read ten times."""
+    at = dt.datetime.combine(start, dt.time(23, 0), tzinfo=dt.UTC)
+    end = at + dt.timedelta(days=days) + WINDOW
+    while at < end:
+        yield at
+        at += PULL_EVERY
+
+
+def demo_seed(*, today: dt.date, days: int = 365, seed: int = 1, missions: int = 20, peers: int = 10) -> dict[str, int]:
+    """Fill the demo accounts with a simulated year ending yesterday (idempotent: a second run rewrites the
+    same posts and snapshots)."""
+    rng = random.Random(seed)  # noqa: S311  (a simulation, not a secret)
+    accounts = demo_accounts(missions=missions, peers=peers)
+    start = today - dt.timedelta(days=days + 30)
+    plans = {a.pk: simulate_posts(a, start=start, days=days, rng=rng,
+                                  zone=a.unit.timezone if a.unit and a.unit.timezone else "Asia/Jakarta")
+             for a in accounts}
+    posts = 0
+    for at in pull_times(start, days):
+        if at.date() >= today:
+            break
+        with transaction.atomic():
+            for account in accounts:
+                base = PLATFORMS[account.platform].followers * _scale(account)
+                followers = int(base * (1 + 0.0006 * (at.date() - start).days) * (1 + rng.uniform(-0.002, 0.002)))
+                store_day(account, Profile(platform_id=account.platform_id, followers=followers,
+                                           following=120 + account.pk % 50, posts=None), now=at)
+                posts += store_posts(account, readings(plans[account.pk], at), now=at)
+    Account.objects.filter(pk__in=[a.pk for a in accounts]).update(last_success_at=dt.datetime.combine(
+        today, dt.time(), tzinfo=dt.UTC) - dt.timedelta(hours=1), last_pull_at=None)
+    return {"accounts": len(accounts), "posts": sum(len(p) for p in plans.values()), "readings": posts}
