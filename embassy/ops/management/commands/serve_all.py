@@ -86,6 +86,7 @@ class Command(BaseCommand):
             f"  Country information:        {base}/informasi-negara/   (Atom: /informasi-negara/feed.atom)",
             f"  Officer console:            {base}/konsol/",
             f"  Crises and roll-call:       {base}/konsol/krisis/     Where citizens are: {base}/konsol/sebaran/",
+            f"  Social media (hq.digital, kl.socmed): {base}/konsol/sosmed/dasbor/",
             f"  Admin (HQ administrators):  {base}/admin/",
             f"  API docs (OpenAPI):         {base}/api/v1/docs   ({base}/api/v1/openapi.json)",
             "",
