@@ -5,55 +5,45 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from functools import cache
 
 from django.db import transaction
-from django.db.models import Count, DateField, F, Func, Q, Sum
-from django.db.models.functions import Coalesce
 
 from embassy.common import bulk
 from embassy.social.models import Post, PostDay
-
-
-class UTCDate(Func):
-    """The UTC calendar day of a stored time, computed by the database itself (TruncDate calls a Python function
-    per row on SQLite)."""
-
-    function = "DATE"
-    output_field = DateField()
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(compiler, connection, template="date(%(expressions)s)", **extra)
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(compiler, connection, template="(%(expressions)s AT TIME ZONE 'UTC')::date", **extra)
-
 
 COLUMNS = ("account_id", "day", "posts", "replies", "videos", "likes", "comments", "shares", "views",
            "posts_with_views", "interactions_with_views")
 
 
+@cache
+def _grouped_select() -> str:
+    """One row per account and UTC day: the sums of PostDay (COLUMNS order), for the accounts and the time range
+    given as parameters: account ids as a JSON-free list of %s (formatted in), then the range's two bounds."""
+    c = bulk.columns(Post, "account", "published_at", "is_reply", "is_repost", "kind", "likes", "comments", "shares",
+                     "views")
+    day = bulk.utc_date_sql(c["published_at"])
+    both = f"COALESCE({c['likes']}, 0) + COALESCE({c['comments']}, 0) + COALESCE({c['shares']}, 0)"
+    return (f"SELECT {c['account']}, {day}, COUNT(*), SUM(CASE WHEN {c['is_reply']} THEN 1 ELSE 0 END), "  # noqa: S608
+            f"SUM(CASE WHEN {c['kind']} = 'video' THEN 1 ELSE 0 END), COALESCE(SUM({c['likes']}), 0), "
+            f"COALESCE(SUM({c['comments']}), 0), COALESCE(SUM({c['shares']}), 0), COALESCE(SUM({c['views']}), 0), "
+            f"COUNT({c['views']}), COALESCE(SUM(CASE WHEN {c['views']} IS NOT NULL THEN {both} ELSE 0 END), 0) "
+            f"FROM {bulk.table(Post)} WHERE {c['account']} IN ({{ids}}) AND NOT {c['is_repost']} "
+            f"AND {c['published_at']} >= %s AND {c['published_at']} < %s GROUP BY {c['account']}, {day}")
+
+
 def refresh_days(account_ids: Iterable[int], days: Iterable[dt.date] | None = None) -> int:
-    """Rebuild the PostDay rows of these accounts (only `days`, when given); returns the rows written."""
-    ids = list(account_ids)
+    """Rebuild the PostDay rows of these accounts (only `days`, when given, and the days between them); returns
+    the rows written. One DELETE and one INSERT … SELECT, run by the database."""
+    ids = sorted(set(account_ids))
     wanted = sorted(set(days)) if days is not None else None
     if not ids or wanted == []:
         return 0
-    posts = Post.objects.filter(account_id__in=ids, is_repost=False)
-    old = PostDay.objects.filter(account_id__in=ids)
-    if wanted is not None:
-        start, end = wanted[0], wanted[-1] + dt.timedelta(days=1)
-        posts = posts.filter(published_at__gte=dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC),
-                             published_at__lt=dt.datetime.combine(end, dt.time(), tzinfo=dt.UTC))
-        old = old.filter(day__gte=start, day__lt=end)
-    viewed = Q(views__isnull=False)
-    both = Coalesce(F("likes"), 0) + Coalesce(F("comments"), 0) + Coalesce(F("shares"), 0)
-    grouped = (posts.annotate(d=UTCDate("published_at")).values("account_id", "d")
-               .annotate(n=Count("id"), r=Count("id", filter=Q(is_reply=True)), v=Count("id", filter=Q(kind="video")),
-                         lk=Coalesce(Sum("likes"), 0), cm=Coalesce(Sum("comments"), 0),
-                         sh=Coalesce(Sum("shares"), 0), vw=Coalesce(Sum("views", filter=viewed), 0),
-                         nv=Count("id", filter=viewed), iv=Coalesce(Sum(both, filter=viewed), 0))
-               .values_list("account_id", "d", "n", "r", "v", "lk", "cm", "sh", "vw", "nv", "iv").order_by())
-    with transaction.atomic():  # one DELETE and one INSERT … SELECT, run by the database
-        old.delete()
-        return bulk.insert_from(PostDay, COLUMNS, grouped)
+    start, end = (wanted[0], wanted[-1] + dt.timedelta(days=1)) if wanted else (dt.date(1970, 1, 1), dt.date(9999, 1, 1))
+    prepare = bulk.preparer(Post, "published_at")
+    bounds = [prepare(dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC)),
+              prepare(dt.datetime.combine(end, dt.time(), tzinfo=dt.UTC))]
+    select = _grouped_select().format(ids=", ".join(["%s"] * len(ids)))
+    with transaction.atomic():
+        PostDay.objects.filter(account_id__in=ids, day__gte=start, day__lt=end).delete()
+        return bulk.insert_select(PostDay, COLUMNS, select, [*ids, *bounds])

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-
-from django.db.models import Value
+from functools import cache
 
 from embassy.common import bulk
 from embassy.social.aggregates import refresh_days
@@ -21,6 +20,15 @@ CHUNK = 500  # ids per IN (...) query, well under SQLite's bound-parameter limit
 POST_COLUMNS = ("account_id", "post_id", "published_at", "kind", "is_reply", "is_repost", "text", "url", *METRICS,
                 "metrics_at")
 SNAPSHOT_COLUMNS = ("post_id", "taken_at", *METRICS)
+
+
+@cache
+def _snapshot_select() -> str:
+    """The numbers just written, of the posts of one reading (their metrics_at is the reading's time)."""
+    col = bulk.columns(Post, "id", "account", "published_at", "metrics_at", *METRICS)
+    return (f"SELECT {col['id']}, %s, {', '.join(col[m] for m in METRICS)} FROM {bulk.table(Post)} "  # noqa: S608
+            f"WHERE {col['account']} = %s AND {col['published_at']} >= %s AND {col['published_at']} <= %s "
+            f"AND {col['metrics_at']} = %s")
 
 
 def store_posts(account: Account, posts: Iterable[PostItem], *, now: dt.datetime, taken_at: dt.datetime | None = None,
@@ -41,12 +49,10 @@ def store_posts(account: Account, posts: Iterable[PostItem], *, now: dt.datetime
         bulk.upsert_many(Post, POST_COLUMNS, rows, unique=("account_id", "post_id"), update=("text", *METRICS, "metrics_at"))
         # The snapshots copy, in the database, the numbers just written: the posts of this reading are the
         # account's posts whose metrics_at is this reading's time (no ids fetched, no row built in Python).
-        published = [p.published_at for p in by_id.values()]
-        read = Post.objects.filter(account=account, published_at__gte=min(published),  # the (account, published_at)
-                                   published_at__lte=max(published), metrics_at=when)  # index finds them
-        bulk.insert_from(PostSnapshot, SNAPSHOT_COLUMNS,
-                         read.annotate(at=Value(when, output_field=Post._meta.get_field("metrics_at")))
-                         .values_list("id", "at", *METRICS), ignore_conflicts=True)
+        published = [p.published_at for p in by_id.values()]  # the (account, published_at) index finds them
+        bulk.insert_select(PostSnapshot, SNAPSHOT_COLUMNS, _snapshot_select(),
+                           [stamp, account.pk, prepare(min(published)), prepare(max(published)), stamp],
+                           ignore_conflicts=True)
     else:  # an export without numbers never overwrites numbers a pull read
         bulk.insert_many(Post, POST_COLUMNS, rows, ignore_conflicts=True)
     refresh_days([account.pk], {p.published_at.astimezone(dt.UTC).date() for p in by_id.values()})
