@@ -42,20 +42,20 @@ def store_posts(account: Account, posts: Iterable[PostItem], *, now: dt.datetime
     if not by_id:
         return 0
     stamp, prepare = bulk.prepare_value(Post, "metrics_at", when), bulk.preparer(Post, "published_at")
-    rows = [(account.pk, p.post_id, prepare(p.published_at), p.kind, p.is_reply,
-             p.is_repost, p.text, p.url, *(getattr(p, m) for m in METRICS), stamp if snapshot else None)
-            for p in by_id.values()]
+    read_at, pk = stamp if snapshot else None, account.pk
+    rows = [(pk, p.post_id, prepare(p.published_at), p.kind, p.is_reply, p.is_repost, p.text, p.url, p.likes,
+             p.comments, p.shares, p.views, p.reach, p.saves, read_at) for p in by_id.values()]  # METRICS' order
+    published = [p.published_at for p in by_id.values()]
+    first, last = min(published), max(published)
     if snapshot:
         bulk.upsert_many(Post, POST_COLUMNS, rows, unique=("account_id", "post_id"), update=("text", *METRICS, "metrics_at"))
         # The snapshots copy, in the database, the numbers just written: the posts of this reading are the
         # account's posts whose metrics_at is this reading's time (no ids fetched, no row built in Python).
-        published = [p.published_at for p in by_id.values()]  # the (account, published_at) index finds them
-        bulk.insert_select(PostSnapshot, SNAPSHOT_COLUMNS, _snapshot_select(),
-                           [stamp, account.pk, prepare(min(published)), prepare(max(published)), stamp],
-                           ignore_conflicts=True)
+        bulk.insert_select(PostSnapshot, SNAPSHOT_COLUMNS, _snapshot_select(),  # found by (account, published_at)
+                           [stamp, pk, prepare(first), prepare(last), stamp], ignore_conflicts=True)
     else:  # an export without numbers never overwrites numbers a pull read
         bulk.insert_many(Post, POST_COLUMNS, rows, ignore_conflicts=True)
-    refresh_days([account.pk], {p.published_at.astimezone(dt.UTC).date() for p in by_id.values()})
+    refresh_days([pk], {first.astimezone(dt.UTC).date(), last.astimezone(dt.UTC).date()})  # and the days between
     return len(by_id)
 
 

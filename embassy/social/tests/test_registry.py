@@ -30,6 +30,13 @@ GOOD = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _empty_registry() -> None:
+    """These tests load files of their own: start from no accounts (the shipped registry is loaded for the
+    session; this test's transaction gives it back)."""
+    Account.objects.all().delete()
+
+
 def write(tmp_path: Path, rows: list[str]) -> Path:
     path = tmp_path / "social_accounts.csv"
     path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
