@@ -219,6 +219,12 @@ def test_console_pages(browser: Any, server: tb.Server, axe_source: str) -> None
     check("advisory comparison", f"/konsol/advisories/versions/{data['draft']}/diff/")
     check("outbox (notify)", "/konsol/notify/")
     check("audit log", "/konsol/audit/")
+    check("social-media accounts", "/konsol/sosmed/")
+    page.locator("table.social-accounts a").first.click()
+    page.wait_for_url(re.compile(r"/konsol/sosmed/\d+/"))
+    audit(page, axe_source, "social-media account", "desktop", failures)
+    check("social-media dashboard", "/konsol/sosmed/dasbor/")
+    check("social-media report", "/konsol/sosmed/laporan/month/")
     page.context.close()
 
     page = new_page(browser, server, DESKTOP)  # a mission's duty officer: the queue with the duty switch
