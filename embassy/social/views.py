@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
@@ -30,6 +30,7 @@ from embassy.social.dashboard import Dashboard, dashboard_for
 from embassy.social.health import health_of
 from embassy.social.importers import ImportFileError
 from embassy.social.models import Owner, Platform
+from embassy.social.reports import PERIODS as REPORT_PERIODS
 from embassy.social.reports import render_pdf, report_for
 from embassy.social.tasks import pull_account
 
@@ -177,9 +178,9 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
 
 
 RANKING_TITLES = {
-    "most_followed": _lazy("Most followed"), "most_effective": _lazy("Most effective (interactions per post)"),
-    "most_conversational": _lazy("Most conversational (reply share)"), "most_active": _lazy("Most active (posts a day)"),
-    "best_connected": _lazy("Best connected (mutual follows)"),
+    "most_followed": gettext_lazy("Most followed"), "most_effective": gettext_lazy("Most effective (interactions per post)"),
+    "most_conversational": gettext_lazy("Most conversational (reply share)"), "most_active": gettext_lazy("Most active (posts a day)"),
+    "best_connected": gettext_lazy("Best connected (mutual follows)"),
 }
 EXPORT_COLUMNS = ("platform", "handle", "owner", "unit", "followers", "posts", "interactions",
                   "interactions_per_post", "engagement_by_followers_pct", "engagement_by_views_pct", "posts_per_day",
@@ -239,7 +240,7 @@ def _report_unit(request: AuthedRequest) -> Mission | None:
 @staff_required
 def report_page(request: AuthedRequest, period: str) -> HttpResponse:
     _require_social(request)
-    if period not in PERIOD_NAMES:
+    if period not in REPORT_PERIODS:
         raise NotFound(_("A report is weekly or monthly."), field="period")
     unit = _report_unit(request)
     report = report_for(unit=unit, period=period, today=timezone.now().astimezone(dt.UTC).date())
@@ -250,5 +251,3 @@ def report_page(request: AuthedRequest, period: str) -> HttpResponse:
         return response
     return render(request, "social/report.html", {"report": report, "unit_code": unit.code if unit else ""})
 
-
-PERIOD_NAMES = {"week": _lazy("weekly"), "month": _lazy("monthly")}
