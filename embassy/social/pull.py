@@ -36,7 +36,7 @@ from embassy.social.collectors import (
     collector_for,
 )
 from embassy.social.models import Account, Pull
-from embassy.social.services import credentials_of
+from embassy.social.services import account_tokens_renew, credentials_of
 from embassy.social.store import store_day, store_follows, store_posts
 
 log = logging.getLogger(__name__)
@@ -151,6 +151,8 @@ def account_pull(*, account_id: int, now: dt.datetime | None = None, force: bool
         return pull
     finally:
         units_spend(account.platform, ctx.units, now=now)  # spent whether the pull succeeded or not
+        if ctx.renewed:  # a token the platform renewed is kept even when the pull then failed
+            account_tokens_renew(account=account, **ctx.renewed)
     with transaction.atomic():
         stored = store_posts(account, read.posts, now=now)
         store_day(account, read.profile, now=now)

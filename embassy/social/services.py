@@ -90,6 +90,17 @@ def account_connect(*, account: Account, credentials: dict[str, str], token_kind
     return account
 
 
+def account_tokens_renew(*, account: Account, credentials: dict[str, str], expires_at: dt.datetime | None,
+                         refresh_expires_at: dt.datetime | None) -> None:
+    """Keep the tokens a platform renewed during a pull (only these fields: the pull's outcome is recorded
+    separately)."""
+    current = credentials_of(account)
+    current.update({k: v for k, v in credentials.items() if v})
+    Account.objects.filter(pk=account.pk).update(
+        credentials=crypto.encrypt(json.dumps(current, sort_keys=True), context=CREDENTIALS_CONTEXT),
+        token_expires_at=expires_at, refresh_expires_at=refresh_expires_at)
+
+
 def account_disconnect(*, account: Account) -> Account:
     account.credentials, account.token_kind = "", ""
     account.token_expires_at = account.refresh_expires_at = None
@@ -128,7 +139,8 @@ CONNECT_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
     "youtube": (("api_key", "API key"),),
     "facebook": (("access_token", "Page access token"),),
     "instagram": (("access_token", "Page access token"),),
-    "tiktok": (("access_token", "Access token"), ("refresh_token", "Refresh token")),
+    "tiktok": (("access_token", "Access token"), ("refresh_token", "Refresh token"), ("client_key", "Client key"),
+               ("client_secret", "Client secret")),
     "mastodon": (("access_token", "Access token"),),
     "bluesky": (("app_password", "App password"),),
 }

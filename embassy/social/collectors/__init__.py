@@ -77,6 +77,9 @@ class Context:
     cost: float = 0.0  # USD spent on this pull (X bills per resource read)
     budget: float | None = None  # USD this pull may spend (what is left of the unit's month); None: no limit
 
+    # New credentials the platform issued during the pull (a refreshed token), kept by the runner whatever
+    # the pull's outcome: {"credentials": {...}, "expires_at": datetime | None, "refresh_expires_at": ...}.
+    renewed: dict[str, Any] | None = None
     units: int = 0  # platform quota units spent by this pull (YouTube: 10,000 a day per Google project)
     units_left: int | None = None  # what is left of today's units before this pull; None: no unit quota
 
@@ -121,8 +124,11 @@ def register(platform: str) -> Callable[[Callable[[], Collector]], Callable[[], 
     return wrap
 
 
+MODULES = {"facebook": "graph", "instagram": "graph"}  # one module for Meta's Graph API
+
+
 def collector_for(platform: str) -> Collector:
     """The platform's collector (its module is imported on first use, so its SDK loads only when needed)."""
     if platform not in _REGISTRY:
-        importlib.import_module(f"embassy.social.collectors.{platform}")
+        importlib.import_module(f"embassy.social.collectors.{MODULES.get(platform, platform)}")
     return _REGISTRY[platform]()

@@ -13,8 +13,9 @@ from embassy.common.errors import NotFound
 from embassy.common.tests.factories import make_staff, verified
 from embassy.missions.loader import DataFileError
 from embassy.missions.models import Mission, Role
+from embassy.social.collectors import collector_for
 from embassy.social.health import health_of, token_state
-from embassy.social.models import Account
+from embassy.social.models import Account, Platform
 from embassy.social.registry import COLUMNS, read_accounts
 from embassy.social.selectors import account_get_for, account_list_for
 from embassy.social.services import account_connect, accounts_load, credentials_of, masked
@@ -154,3 +155,8 @@ def test_a_missions_officer_sees_only_their_units_accounts_and_headquarters_sees
     other = Account.objects.get(handle="kbri_example")
     with pytest.raises(NotFound):
         account_get_for(user=sg, account_id=other.pk)
+
+
+@pytest.mark.parametrize("platform", [p for p, _label in Platform.choices])
+def test_every_platform_has_its_collector(platform: str) -> None:
+    assert collector_for(platform).platform == platform
