@@ -42,9 +42,10 @@ def line_chart(title: str, labels: Sequence[str], values: Sequence[float], *, wi
         f'<text x="{left - 6}" y="{top + plot_h - f * plot_h + 4:.1f}" text-anchor="end">{_short(top_value * f)}</text>'
         f'<line x1="{left}" x2="{left + plot_w}" y1="{top + plot_h - f * plot_h:.1f}" y2="{top + plot_h - f * plot_h:.1f}" '
         f'class="grid"/>' for f in (0, 0.5, 1))
+    anchors = {0: "start", len(labels) - 1: "end"}  # the first and last labels stay inside the chart
     marks = "".join(
-        f'<text x="{left + i / n * plot_w:.1f}" y="{height - 6}" text-anchor="middle">{escape(labels[i])}</text>'
-        for i in sorted({0, len(labels) // 2, len(labels) - 1}) if 0 <= i < len(labels))
+        f'<text x="{left + i / n * plot_w:.1f}" y="{height - 6}" text-anchor="{anchors.get(i, "middle")}">'
+        f"{escape(labels[i])}</text>" for i in sorted({0, len(labels) // 2, len(labels) - 1}) if 0 <= i < len(labels))
     body = f'<polyline fill="none" stroke="{PALETTE[0]}" stroke-width="2" points="{points}"/>' if values else ""
     return mark_safe(  # noqa: S308  (every text is escaped above; numbers are formatted here)
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">'

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -21,9 +22,9 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 
 from embassy.missions.models import Mission
-from embassy.social.collectors import PostItem, Profile
+from embassy.social.collectors import Followed, PostItem, Profile
 from embassy.social.models import Account
-from embassy.social.store import store_day, store_posts
+from embassy.social.store import store_day, store_follows, store_posts
 
 PULL_EVERY = dt.timedelta(days=3)
 WINDOW = dt.timedelta(days=30)
@@ -105,6 +106,9 @@ class SimPost:
 
 
 def _scale(account: Account) -> float:
+    """The ministry's accounts are the biggest; missions differ from 0.3× to 3× (fixed by their handle)."""
+    if account.owner == "mission":
+        return 0.3 + (zlib.crc32(account.handle.encode()) % 271) / 100
     return {"ministry": 40.0, "minister": 25.0, "peer": 20.0}.get(account.owner, 1.0)
 
 
@@ -158,6 +162,17 @@ def pull_times(start: dt.date, days: int) -> Iterator[dt.datetime]:
         at += PULL_EVERY
 
 
+def _follows(accounts: list[Account], rng: random.Random, today: dt.date) -> None:
+    """Who follows whom among the demo accounts of each platform: the ministry's follow every mission, the
+    missions follow the ministry and some of each other and of the peers; most of it mutual."""
+    when = dt.datetime.combine(today, dt.time(), tzinfo=dt.UTC)
+    for account in accounts:
+        others = [a for a in accounts if a.platform == account.platform and a.pk != account.pk]
+        chosen = [a for a in others if account.owner in ("ministry", "minister") or a.owner in ("ministry", "minister")
+                  or rng.random() < 0.3]
+        store_follows(account, [Followed(target_id=a.platform_id, target_handle=a.handle) for a in chosen], now=when)
+
+
 def demo_seed(*, today: dt.date, days: int = 365, seed: int = 1, missions: int = 20, peers: int = 10) -> dict[str, int]:
     """Fill the demo accounts with a simulated year ending yesterday (idempotent: a second run rewrites the
     same posts and snapshots)."""
@@ -178,6 +193,7 @@ def demo_seed(*, today: dt.date, days: int = 365, seed: int = 1, missions: int =
                 store_day(account, Profile(platform_id=account.platform_id, followers=followers,
                                            following=120 + account.pk % 50, posts=None), now=at)
                 posts += store_posts(account, readings(plans[account.pk], at), now=at)
+    _follows(accounts, rng, today)
     Account.objects.filter(pk__in=[a.pk for a in accounts]).update(last_success_at=dt.datetime.combine(
         today, dt.time(), tzinfo=dt.UTC) - dt.timedelta(hours=1), last_pull_at=None)
     return {"accounts": len(accounts), "posts": sum(len(p) for p in plans.values()), "readings": posts}
