@@ -96,7 +96,7 @@ def _child(args: argparse.Namespace) -> dict[str, Any]:
         size_mb = pages * cursor.fetchone()[0] / 1e6
 
     setup_test_environment()
-    officer = User.objects.create_user(username="bench.digital", password="x", kind="staff", email="b@example.org")
+    officer = User.objects.create_user(username="bench.digital", password=None, kind="staff", email="b@example.org")
     Membership.objects.create(user=officer, mission=Mission.objects.get(code="HQ-PWNI"), role=Role.DIGITAL_DIPLOMACY)
     device = TOTPDevice.objects.create(user=officer, name="bench", confirmed=True)
     client = Client()
