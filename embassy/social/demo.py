@@ -178,7 +178,7 @@ def demo_seed(*, today: dt.date, days: int = 365, seed: int = 1, missions: int =
     same posts and snapshots)."""
     rng = random.Random(seed)  # noqa: S311  (a simulation, not a secret)
     accounts = demo_accounts(missions=missions, peers=peers)
-    start = today - dt.timedelta(days=days + 30)
+    start = today - dt.timedelta(days=days)  # posts up to yesterday; the youngest have fewer readings yet
     plans = {a.pk: simulate_posts(a, start=start, days=days, rng=rng,
                                   zone=a.unit.timezone if a.unit and a.unit.timezone else "Asia/Jakarta")
              for a in accounts}
