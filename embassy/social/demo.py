@@ -53,6 +53,9 @@ PLATFORMS = {
 HOUR_WEIGHTS = [0.2, 0.1, 0.1, 0.1, 0.2, 0.5, 1.0, 2.0, 3.0, 4.0, 3.5, 3.0, 2.5, 2.5, 2.5, 2.0, 2.0, 1.5, 1.5, 2.0,
                 2.0, 1.5, 0.8, 0.4]
 HOUR_BOOST = [0.6] * 6 + [0.8, 0.9, 1.0, 1.0, 1.0, 1.0, 1.1, 1.0, 0.9, 0.9, 1.0, 1.2, 1.5, 1.9, 2.0, 1.6, 1.1, 0.8]
+TOPICS = ("Layanan paspor akhir pekan", "Imbauan keselamatan bagi WNI", "Lapor diri lewat Safe Travel",
+          "Pameran produk Indonesia", "Pentas budaya dan kuliner", "Beasiswa dan pendidikan", "Hotline perlindungan WNI",
+          "Kunjungan kerja Duta Besar", "Promosi pariwisata", "Sosialisasi pekerja migran aman")
 MISSIONS = ("KBRI-KUALA-LUMPUR", "KJRI-JOHOR-BAHRU", "KJRI-PENANG", "KJRI-KOTA-KINABALU", "KBRI-SINGAPORE",
             "KJRI-HONG-KONG", "KDEI-TAIPEI", "KBRI-RIYADH", "KJRI-JEDDAH", "KBRI-ABU-DHABI", "KJRI-DUBAI",
             "KBRI-DOHA", "KBRI-KUWAIT-CITY", "KBRI-TOKYO", "KJRI-OSAKA", "KBRI-SEOUL", "KBRI-BANGKOK", "KBRI-MANILA",
@@ -99,6 +102,7 @@ class SimPost:
     published_at: dt.datetime
     kind: str
     is_reply: bool
+    text: str
     likes: int
     comments: int
     shares: int
@@ -130,8 +134,9 @@ def simulate_posts(account: Account, *, start: dt.date, days: int, rng: random.R
         total = max(0, int(rng.lognormvariate(math.log(size + 1), 0.8)))
         likes = int(total * 0.8)
         comments = int(total * 0.08)
+        kind = "video" if video else rng.choice(("image", "text", "link"))
         posts.append(SimPost(post_id=f"demo-{account.pk}-{i}", published_at=local.astimezone(dt.UTC),
-                             kind="video" if video else rng.choice(("image", "text", "link")), is_reply=reply,
+                             kind=kind, is_reply=reply, text=f"[DEMO] {TOPICS[i % len(TOPICS)]} ({i + 1})",
                              likes=likes, comments=comments, shares=total - likes - comments,
                              views=total * rng.randint(15, 40) if profile.views else None))
     return sorted(posts, key=lambda p: p.published_at)
@@ -148,6 +153,7 @@ def readings(posts: list[SimPost], at: dt.datetime) -> list[PostItem]:
         if at - WINDOW < p.published_at <= at:
             age = (at - p.published_at).total_seconds() / 86400
             out.append(PostItem(post_id=p.post_id, published_at=p.published_at, kind=p.kind, is_reply=p.is_reply,
+                                text=p.text,
                                 likes=_grown(p.likes, age), comments=_grown(p.comments, age),
                                 shares=_grown(p.shares, age), views=_grown(p.views, age)))
     return out

@@ -74,7 +74,7 @@ def account_page(request: AuthedRequest, account_id: int) -> HttpResponse:
         "masked": services.masked(account), "fields": services.CONNECT_FIELDS[account.platform],
         "estimate": pull_estimate(account, now=now), "pulls": selectors.account_pulls(account=account),
         "posts": selectors.account_recent_posts(account=account), "days": selectors.account_days(account=account),
-        "tz": console_zone(request),
+        "tz": zone,  # the account's audience's time, like its posting hours
     }
     return render(request, "social/account.html", context)
 
