@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from embassy.social.models import Account
+from embassy.social.models import Account, ReadBudget
 from embassy.social.services import account_connect, masked
 
 
@@ -58,3 +58,9 @@ class AccountAdmin(admin.ModelAdmin):
         if new is not None:
             account_connect(account=obj, credentials=new, token_kind=obj.token_kind,
                             expires_at=obj.token_expires_at, refresh_expires_at=obj.refresh_expires_at)
+
+
+@admin.register(ReadBudget)
+class ReadBudgetAdmin(admin.ModelAdmin):
+    list_display = ("unit", "monthly_usd")
+    search_fields = ("unit__code",)

@@ -109,3 +109,12 @@ def test_the_dashboard_and_its_exports(accounts: dict[str, Account]) -> None:
     officer = staff_client(make_staff("KBRI-KUALA-LUMPUR", Role.SOCIAL_MEDIA_OFFICER))
     body = officer.get(reverse("console:social-dashboard")).content.decode()
     assert "Kemlu_contoh" not in body and "social-league" not in body  # their own accounts, no league table
+
+
+def test_the_admin_of_accounts_and_read_budgets_opens_for_headquarters_administrators() -> None:
+    admin_user = make_staff("HQ-PWNI", Role.ADMINISTRATOR)
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    client = staff_client(admin_user)
+    for url in ("/admin/social/account/", "/admin/social/account/add/", "/admin/social/readbudget/add/"):
+        assert client.get(url).status_code == 200, url
