@@ -28,9 +28,16 @@ def social_units_for(user: AbstractBaseUser | AnonymousUser | None) -> tuple[boo
         return False, frozenset()
     if scope.roles & HQ_ROLES:
         return True, frozenset()
+    if not scope.roles & UNIT_ROLES:
+        return False, frozenset()  # no query for the many staff who have nothing to do with social media
     assert user is not None  # a staff scope has a user
     units = Membership.objects.filter(user_id=cast(int, user.pk), role__in=UNIT_ROLES, mission__active=True).values_list("mission_id", flat=True)
     return False, frozenset(units)
+
+
+def can_see_social(user: AbstractBaseUser | AnonymousUser | None) -> bool:
+    """Whether the console shows the social-media pages to this user (no query beyond the user's scope)."""
+    return bool(scope_for(user).roles & (HQ_ROLES | UNIT_ROLES))
 
 
 def account_list_for(*, user: AbstractBaseUser | AnonymousUser | None, active: bool = True) -> QuerySet[Account]:
