@@ -10,10 +10,11 @@ FIELD_HASH_KEY) lets staff find a record by an exact number without decrypting e
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from hashlib import blake2b
 
@@ -117,3 +118,27 @@ def sealer(*, context: str) -> tuple[Callable[[str], str], Callable[[str], str]]
         return blake2b(prefix + normalise_identifier(value).encode(), key=hash_key, digest_size=20).hexdigest()
 
     return seal, index
+
+
+def seal_json(values: Mapping[str, str], *, context: str) -> str:
+    """Seal a set of named secrets (credentials) as one value; empty values are dropped, nothing left is ""."""
+    clean = {str(k): str(v) for k, v in values.items() if str(v)}
+    return encrypt(json.dumps(clean, sort_keys=True), context=context) if clean else ""
+
+
+def open_json(sealed: str, *, context: str) -> dict[str, str]:
+    """The named secrets of `seal_json` ({} for "")."""
+    if not sealed:
+        return {}
+    data = json.loads(decrypt(sealed, context=context))
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def mask(value: str) -> str:
+    """A secret as staff may see it: its length class and last 4 characters at most."""
+    value = str(value or "")
+    if not value:
+        return ""
+    if len(value) <= 8:
+        return "•" * len(value)
+    return "•" * 8 + value[-4:]

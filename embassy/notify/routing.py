@@ -12,7 +12,6 @@ opened only here.
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import time
@@ -25,6 +24,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from embassy.common import crypto
+from embassy.common.crypto import mask
 from embassy.common.links import absolute
 from embassy.notify.costs import calling_code_country
 from embassy.notify.models import ProviderAccount
@@ -36,25 +36,11 @@ NUMERIC_SENDER = re.compile(r"^\+?[1-9]\d{2,14}$")
 
 
 def seal_credentials(values: Mapping[str, str]) -> str:
-    clean = {str(k): str(v) for k, v in values.items() if str(v)}
-    return crypto.encrypt(json.dumps(clean, sort_keys=True), context=CONTEXT) if clean else ""
+    return crypto.seal_json(values, context=CONTEXT)
 
 
 def open_credentials(sealed: str) -> dict[str, str]:
-    if not sealed:
-        return {}
-    data = json.loads(crypto.decrypt(sealed, context=CONTEXT))
-    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
-
-
-def mask(value: str) -> str:
-    """A secret as staff may see it: its length class and last 4 characters at most."""
-    value = str(value or "")
-    if not value:
-        return ""
-    if len(value) <= 8:
-        return "•" * len(value)
-    return "•" * 8 + value[-4:]
+    return crypto.open_json(sealed, context=CONTEXT)
 
 
 def sender_problem(sender: str) -> str:

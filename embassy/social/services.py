@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 from django.db import transaction
@@ -61,15 +60,12 @@ def accounts_load(*, path: Path) -> dict[str, int]:
 
 def credentials_of(account: Account) -> dict[str, str]:
     """The account's credentials, opened (for a collector only; never shown)."""
-    if not account.credentials:
-        return {}
-    data: dict[str, str] = json.loads(crypto.decrypt(account.credentials, context=CREDENTIALS_CONTEXT))
-    return data
+    return crypto.open_json(account.credentials, context=CREDENTIALS_CONTEXT)
 
 
 def masked(account: Account) -> dict[str, str]:
-    """Names of the stored credentials with their last four characters, for pages and the admin."""
-    return {k: "••••••••" + v[-4:] if len(v) > 8 else "••••••••" for k, v in credentials_of(account).items()}
+    """Names of the stored credentials, masked (common.crypto.mask), for pages and the admin."""
+    return {k: crypto.mask(v) for k, v in credentials_of(account).items()}
 
 
 def account_connect(*, account: Account, credentials: dict[str, str], token_kind: str = "",
@@ -79,8 +75,7 @@ def account_connect(*, account: Account, credentials: dict[str, str], token_kind
     from a long-lived user token) or the platform does not say."""
     current = credentials_of(account)
     current.update(credentials)
-    clean = {k: v for k, v in current.items() if v}
-    account.credentials = crypto.encrypt(json.dumps(clean, sort_keys=True), context=CREDENTIALS_CONTEXT) if clean else ""
+    account.credentials = crypto.seal_json(current, context=CREDENTIALS_CONTEXT)
     account.token_kind = token_kind or account.token_kind
     account.token_expires_at, account.refresh_expires_at = expires_at, refresh_expires_at
     account.needs_reconnect = False
@@ -97,7 +92,7 @@ def account_tokens_renew(*, account: Account, credentials: dict[str, str], expir
     current = credentials_of(account)
     current.update({k: v for k, v in credentials.items() if v})
     Account.objects.filter(pk=account.pk).update(
-        credentials=crypto.encrypt(json.dumps(current, sort_keys=True), context=CREDENTIALS_CONTEXT),
+        credentials=crypto.seal_json(current, context=CREDENTIALS_CONTEXT),
         token_expires_at=expires_at, refresh_expires_at=refresh_expires_at)
 
 
