@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import tempfile
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -41,3 +42,33 @@ def csv_lines(header: list[str], rows: Iterable[Iterable[Any]], *, bom: bool = F
             buf.seek(0)
             buf.truncate()
     yield buf.getvalue()
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_file(title: str, header: list[str], rows: Iterable[Iterable[Any]]) -> Any:
+    """A one-sheet XLSX workbook (a temporary file, at its start): the header in bold and frozen, then every
+    row with each cell made safe and stripped of the control characters XLSX cannot hold."""
+    # openpyxl is imported on the first XLSX export, not when the app starts (its import is a noticeable
+    # part of a web worker's start-up, and few requests ever need it).
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title)
+    sheet.freeze_panes = "A2"
+    cells = []
+    for name in header:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = Font(bold=True)
+        cells.append(cell)
+    sheet.append(cells)
+    for row in rows:
+        sheet.append([safe_cell(ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v) for v in row])
+    out = tempfile.TemporaryFile()  # noqa: SIM115 — the caller's FileResponse closes it
+    book.save(out)
+    out.seek(0)
+    return out

@@ -15,6 +15,7 @@ from embassy.accounts.models import AuditEvent
 from embassy.citizens.services import citizen_update, dependant_add, stay_register
 from embassy.citizens.tests.factories import CitizenFactory, StayFactory
 from embassy.citizens.where import export as where_export
+from embassy.common import spreadsheet
 from embassy.common.tests.factories import bearer, make_staff, staff_client
 from embassy.missions.models import Role
 
@@ -38,7 +39,7 @@ def people() -> None:
 
 
 def test_formula_guard() -> None:
-    assert [where_export.safe_cell(v) for v in ("=1+1", "+1", "-1", "@A1", "\t=1", "Ani", "", 3, "+6281234567890")] == [
+    assert [spreadsheet.safe_cell(v) for v in ("=1+1", "+1", "-1", "@A1", "\t=1", "Ani", "", 3, "+6281234567890")] == [
         "'=1+1", "'+1", "'-1", "'@A1", "'\t=1", "Ani", "", 3, "+6281234567890"]
 
 
@@ -63,7 +64,7 @@ def test_xlsx_export_reads_back_with_the_same_cells(client: Client, people: None
     analyst = make_staff("HQ-PWNI", Role.PROTECTION_ANALYST)
     response = client.get("/api/v1/staff/where/export.xlsx?purpose=work", headers=bearer(analyst))
     assert response.status_code == 200, response.content
-    assert response["Content-Type"] == where_export.XLSX_TYPE
+    assert response["Content-Type"] == spreadsheet.XLSX_TYPE
     sheet = load_workbook(io.BytesIO(response.getvalue()), read_only=True).worksheets[0]
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert len(rows) == 3

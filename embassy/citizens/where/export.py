@@ -4,7 +4,6 @@ formula injection."""
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,11 +17,10 @@ from embassy.citizens.models import Stay
 from embassy.citizens.occupations import occupation_label
 from embassy.citizens.where.selectors import WhereFilters, where_list_for
 from embassy.common.errors import BadInput
-from embassy.common.spreadsheet import csv_lines, safe_cell
+from embassy.common.spreadsheet import XLSX_TYPE, csv_lines, xlsx_file
 
 FORMATS = ("csv", "xlsx")
 XLSX_MAX_ROWS = 50_000  # built in the request: ~4 s of openpyxl (write-only) on 2 cores; CSV streams, no limit
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def headers() -> list[str]:
@@ -44,28 +42,7 @@ def _lines(qs: Any, language: str) -> Iterator[str]:
 
 
 def _xlsx(qs: Any) -> Any:
-    # openpyxl is imported on the first XLSX export, not when the app starts (its import is a noticeable
-    # part of a web worker's start-up, and few requests ever need it).
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Font
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("Citizens"))
-    sheet.freeze_panes = "A2"
-    header = []
-    for title in headers():
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
-    for stay in qs.iterator(chunk_size=2000):
-        sheet.append([safe_cell(ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v) for v in row(stay)])
-    out = tempfile.TemporaryFile()  # noqa: SIM115 — FileResponse closes it
-    book.save(out)
-    out.seek(0)
-    return out
+    return xlsx_file(_("Citizens"), headers(), (row(stay) for stay in qs.iterator(chunk_size=2000)))
 
 
 def where_export_response(*, user: User, filters: WhereFilters, fmt: str) -> HttpResponseBase:
