@@ -4,7 +4,6 @@ are stored. Budgets are in the price table's currency (nothing is converted) and
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from embassy.common.formfields import CredentialsField
 from embassy.notify import routing
 from embassy.notify.budget import budgets_for, month_start
 from embassy.notify.costs import prices
@@ -31,27 +31,14 @@ CREDENTIALS = {
 
 
 class ProviderAccountForm(forms.ModelForm):
-    new_credentials = forms.CharField(
-        label=_("Credentials"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_('JSON object, e.g. {"account_sid": "AC…", "auth_token": "…"}. Only the names typed here '
-                    'change; an empty value removes one. Stored encrypted, shown masked.'))
+    new_credentials = CredentialsField(
+        rows=4, help_text=_('JSON object, e.g. {"account_sid": "AC…", "auth_token": "…"}. Only the names typed here '
+                            'change; an empty value removes one. Stored encrypted, shown masked.'))
 
     class Meta:
         model = ProviderAccount
         fields = ("key", "name", "vendor", "channel", "enabled", "rank", "countries", "missions", "sender", "senders",
                   "inbound_number", "options")
-
-    def clean_new_credentials(self) -> dict[str, str] | None:
-        raw = (self.cleaned_data.get("new_credentials") or "").strip()
-        if not raw:
-            return None
-        try:
-            data = json.loads(raw)
-        except ValueError as exc:
-            raise forms.ValidationError(_("Write the credentials as a JSON object.")) from exc
-        if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
-            raise forms.ValidationError(_("Write the credentials as a JSON object of texts."))
-        return {str(k): v for k, v in data.items()}
 
     def clean_sender(self) -> str:
         sender = (self.cleaned_data.get("sender") or "").strip()

@@ -3,39 +3,25 @@ through the connect form (services.account_connect), sealed before they are stor
 
 from __future__ import annotations
 
-import json
-
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from embassy.common.formfields import CredentialsField
 from embassy.social.models import Account, ReadBudget
 from embassy.social.services import account_connect, masked
 
 
 class AccountForm(forms.ModelForm):
-    new_credentials = forms.CharField(
-        label=_("Credentials"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_('JSON object, e.g. {"access_token": "…"}. Only the names typed here change; an empty value '
-                    'removes one. Stored encrypted, shown masked.'))
+    new_credentials = CredentialsField(
+        rows=3, help_text=_('JSON object, e.g. {"access_token": "…"}. Only the names typed here change; an empty value '
+                            'removes one. Stored encrypted, shown masked.'))
 
     class Meta:
         model = Account
         fields = ("platform", "handle", "url", "platform_id", "owner", "unit", "owner_name", "owner_country",
                   "officers", "verified", "active", "token_kind", "token_expires_at", "refresh_expires_at")
-
-    def clean_new_credentials(self) -> dict[str, str] | None:
-        raw = (self.cleaned_data.get("new_credentials") or "").strip()
-        if not raw:
-            return None
-        try:
-            data = json.loads(raw)
-        except ValueError as exc:
-            raise forms.ValidationError(_("Write the credentials as a JSON object.")) from exc
-        if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
-            raise forms.ValidationError(_("Write the credentials as a JSON object of texts."))
-        return {str(k): v for k, v in data.items()}
 
 
 @admin.register(Account)

@@ -118,3 +118,18 @@ def test_the_admin_of_accounts_and_read_budgets_opens_for_headquarters_administr
     client = staff_client(admin_user)
     for url in ("/admin/social/account/", "/admin/social/account/add/", "/admin/social/readbudget/add/"):
         assert client.get(url).status_code == 200, url
+
+
+def test_credentials_typed_in_the_admin_are_sealed_and_bad_json_is_refused() -> None:
+    admin_user = make_staff("HQ-PWNI", Role.ADMINISTRATOR)
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    client = staff_client(admin_user)
+    form = {"platform": "x", "handle": "kemlu_admin", "url": "https://x.com/kemlu_admin", "owner": "ministry",
+            "active": "on", "token_expires_at_0": "", "token_expires_at_1": "", "refresh_expires_at_0": "",
+            "refresh_expires_at_1": ""}
+    refused = client.post("/admin/social/account/add/", {**form, "new_credentials": "{not json"})
+    assert refused.status_code == 200 and not Account.objects.filter(handle="kemlu_admin").exists()
+    client.post("/admin/social/account/add/", {**form, "new_credentials": '{"bearer_token": "AAAA-secret-9876"}'})
+    account = Account.objects.get(handle="kemlu_admin")
+    assert credentials_of(account) == {"bearer_token": "AAAA-secret-9876"} and "secret" not in account.credentials
