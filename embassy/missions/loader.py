@@ -124,6 +124,26 @@ def _source_date(value: str, path: str, line: int, today: dt.date) -> str:
     return value
 
 
+def csv_records(text: str, path: str, columns: list[str]) -> tuple[int, list[tuple[int, dict[str, str]]]]:
+    """The records of a reference data file (CSV with `#` comment lines and blank lines anywhere), each with its
+    line number, values stripped: (the header's line, [(line, {column: value})]). Raises DataFileError when the
+    header is not exactly `columns` or a row has another number of fields."""
+    data_lines = [(n, ln) for n, ln in enumerate(text.splitlines(), start=1)
+                  if ln.strip() and not ln.lstrip().startswith("#")]
+    if not data_lines:
+        raise DataFileError(path, 1, "", "the file has no header line")
+    header_line, header = data_lines[0]
+    if [n.strip() for n in next(csv.reader([header]))] != columns:
+        raise DataFileError(path, header_line, "", f"header must be: {','.join(columns)}")
+    records = []
+    for line_no, raw in data_lines[1:]:
+        values = next(csv.reader(io.StringIO(raw)))
+        if len(values) != len(columns):
+            raise DataFileError(path, line_no, "", f"expected {len(columns)} fields, found {len(values)}")
+        records.append((line_no, {k: v.strip() for k, v in zip(columns, values, strict=True)}))
+    return header_line, records
+
+
 def parse_units(
     text: str, path: str = "<memory>", *, districts: dict[tuple[str, str], set[str]] | None = None,
     today: dt.date | None = None,
@@ -134,22 +154,11 @@ def parse_units(
     a district a row names must be one of them, and a subdivision split by district must have some.
     `today` (default: the current UTC date) bounds source_date."""
     today = today or dt.datetime.now(dt.UTC).date()
-    lines = text.splitlines()
-    data_lines = [(n, ln) for n, ln in enumerate(lines, start=1) if ln.strip() and not ln.lstrip().startswith("#")]
-    if not data_lines:
-        raise DataFileError(path, 1, "", "the file has no header line")
-    header_line, header = data_lines[0]
-    names = next(csv.reader([header]))
-    if [n.strip() for n in names] != COLUMNS:
-        raise DataFileError(path, header_line, "", f"header must be: {','.join(COLUMNS)}")
+    header_line, records = csv_records(text, path, COLUMNS)
     rows: list[UnitRow] = []
     seen: dict[str, int] = {}
     email_ok, url_ok = EmailValidator(), URLValidator(schemes=["http", "https"])
-    for line_no, raw in data_lines[1:]:
-        values = next(csv.reader(io.StringIO(raw)))
-        if len(values) != len(COLUMNS):
-            raise DataFileError(path, line_no, "", f"expected {len(COLUMNS)} fields, found {len(values)}")
-        rec = {k: v.strip() for k, v in zip(COLUMNS, values, strict=True)}
+    for line_no, rec in records:
         for col in REQUIRED:
             if not rec[col]:
                 raise DataFileError(path, line_no, col, "required")

@@ -5,15 +5,13 @@ file."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from embassy.geo.countries import is_country_code
-from embassy.missions.loader import DataFileError
+from embassy.missions.loader import DataFileError, csv_records
 
 COLUMNS = ["owner", "unit", "owner_name", "owner_country", "platform", "handle", "url", "platform_id",
            "verified", "sources", "source_date"]
@@ -65,20 +63,12 @@ def profile_host_ok(platform: str, handle: str, url: str) -> bool:
 
 def read_accounts(path: Path, *, units: set[str]) -> list[AccountRow]:
     """Parse and check the whole file. `units`: the codes of the ministry's units (missions.csv)."""
-    text = path.read_text(encoding="utf-8")
-    body = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
-    lines = [n for n, line in enumerate(text.splitlines(), 1) if not line.startswith("#")]
-    reader = csv.DictReader(io.StringIO(body))
     name = str(path)
-    if reader.fieldnames != COLUMNS:
-        raise DataFileError(name, lines[0] if lines else 1, "header", f"expected columns {','.join(COLUMNS)}")
+    _header, records = csv_records(path.read_text(encoding="utf-8"), name, COLUMNS)
     rows: list[AccountRow] = []
     seen: dict[tuple[str, str], int] = {}
-    for index, raw in enumerate(reader, 1):
-        line = lines[index] if index < len(lines) else index + 1
-        if None in raw:
-            raise DataFileError(name, line, "row", "more fields than columns")
-        row = _row(name, line, {k: (v or "").strip() for k, v in raw.items()}, units)
+    for line, values in records:
+        row = _row(name, line, values, units)
         key = (row.platform, row.handle.lower())
         if key in seen:
             raise DataFileError(name, line, "handle", f"{row.platform} {row.handle} is already on line {seen[key]}")
