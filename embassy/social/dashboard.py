@@ -42,11 +42,8 @@ def dashboard_for(*, user: AbstractBaseUser | AnonymousUser | None, start: dt.da
         mine = [r for r in rows if r.account.platform == platform]
         if not mine:
             continue
-        total = metrics.Totals(posts=sum(r.totals.posts for r in mine),
-                               likes=sum(r.totals.likes for r in mine), comments=sum(r.totals.comments for r in mine),
-                               shares=sum(r.totals.shares for r in mine))
-        platforms.append({"label": label, "accounts": len(mine),
-                          "followers": sum(r.totals.followers_end or 0 for r in mine), "posts": total.posts,
+        total = metrics.combined([r.totals for r in mine])
+        platforms.append({"label": label, "accounts": len(mine), "followers": total.followers_end, "posts": total.posts,
                           "interactions_per_post": metrics.interactions_per_post(total)})
     month_rows = (PostDay.objects.filter(account_id__in=ids, day__gte=start.date(), day__lt=end.date())
                   .annotate(m=TruncMonth("day")).values("m", "account__platform").annotate(n=Sum("posts")).order_by("m"))

@@ -8,6 +8,7 @@ never 0. Posts are the account's own, reposts excluded; each post counts with it
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -46,6 +47,21 @@ class Totals:
     @property
     def interactions(self) -> int:
         return self.likes + self.comments + self.shares
+
+
+def combined(totals: Sequence[Totals]) -> Totals:
+    """Several accounts' totals as one (a platform, a mission, a report): counts and followers added up (an
+    account with no follower figure counts 0); the period's length is the first's."""
+    if not totals:
+        return Totals()
+    return Totals(
+        posts=sum(t.posts for t in totals), replies=sum(t.replies for t in totals), videos=sum(t.videos for t in totals),
+        likes=sum(t.likes for t in totals), comments=sum(t.comments for t in totals),
+        shares=sum(t.shares for t in totals), views=sum(t.views for t in totals),
+        posts_with_views=sum(t.posts_with_views for t in totals),
+        interactions_with_views=sum(t.interactions_with_views for t in totals), days=totals[0].days,
+        followers_start=sum(t.followers_start or 0 for t in totals),
+        followers_end=sum(t.followers_end or 0 for t in totals))
 
 
 def _ratio(a: float, b: float, scale: float = 1.0) -> float | None:

@@ -119,13 +119,12 @@ def league(rows: list[Row]) -> list[LeagueRow]:
     for unit_id, unit_rows in units.items():
         unit = unit_rows[0].account.unit
         assert unit is not None
-        followers = sum(r.totals.followers_end or 0 for r in unit_rows)
-        posts = sum(r.totals.posts for r in unit_rows)
-        interactions = sum(r.totals.interactions for r in unit_rows)
+        together = metrics.combined([r.totals for r in unit_rows])
+        followers = together.followers_end or 0
         people, users = community.get(unit_id, 0), audience.get(unit.country_id)
         table.append(LeagueRow(
             unit_id=unit_id, unit_code=unit.code, accounts=len(unit_rows), followers=followers,
-            interactions_per_post=interactions / posts if posts else None,
+            interactions_per_post=metrics.interactions_per_post(together),
             posts_per_day=statistics.fmean(metrics.posting_activity(r.totals) or 0.0 for r in unit_rows),
             community=people, internet_users=users,
             followers_per_1000_community=followers / people * 1000 if people else None,

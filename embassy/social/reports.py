@@ -71,14 +71,6 @@ class Report:
         return (self.end - dt.timedelta(days=1)).date()
 
 
-def _sum(totals: list[metrics.Totals]) -> metrics.Totals:
-    return metrics.Totals(posts=sum(t.posts for t in totals), replies=sum(t.replies for t in totals),
-                          videos=sum(t.videos for t in totals), likes=sum(t.likes for t in totals),
-                          comments=sum(t.comments for t in totals), shares=sum(t.shares for t in totals),
-                          days=totals[0].days if totals else 1,
-                          followers_end=sum(t.followers_end or 0 for t in totals) if totals else None)
-
-
 def report_for(*, unit: Mission | None, period: str, today: dt.date) -> Report:
     start, end = period_bounds(period, today)
     before = start - (end - start) if period == "week" else period_bounds("month", start.date())[0]
@@ -105,7 +97,8 @@ def report_for(*, unit: Mission | None, period: str, today: dt.date) -> Report:
         title=(_("Weekly social-media report: %(scope)s") if period == "week"
                else _("Monthly social-media report: %(scope)s")) % {"scope": label},
         unit=unit, period=period, start=start, end=end, rows=report_rows,
-        totals=_sum([r.row.totals for r in report_rows]), previous=_sum([r.previous for r in report_rows]),
+        totals=metrics.combined([r.row.totals for r in report_rows]),
+        previous=metrics.combined([r.previous for r in report_rows]),
         top_posts=top,
         followers_svg=charts.line_chart(_("Followers, all accounts of the report"), [d.isoformat() for d in ordered],
                                         [by_day[d] for d in ordered]),
