@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db.models import Avg, Count, F, Q
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
@@ -112,7 +111,7 @@ def _replies(account: Account, now: dt.datetime, peer_median: float | None) -> S
 
 def suggestions_for(account: Account, *, now: dt.datetime, zone: str, peer_reply_median: float | None = None,
                     limit: int = 3) -> list[Suggestion]:
-    health = health_of(account, now=now, stale_after=dt.timedelta(hours=settings.SOCIAL_STALE_HOURS))
+    health = health_of(account, now=now)
     found: list[Suggestion] = []
     if health.state in {"stale", "error", "reconnect"}:
         found.append(Suggestion("health", _("Fix the connection first: %(state)s.") % {"state": health.label}, 10.0,

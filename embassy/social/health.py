@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from embassy.social.models import Account
@@ -76,9 +77,10 @@ class Health:
         return str(TOKEN_LABELS[self.token])
 
 
-def health_of(account: Account, *, now: dt.datetime, stale_after: dt.timedelta) -> Health:
+def health_of(account: Account, *, now: dt.datetime, stale_after: dt.timedelta | None = None) -> Health:
     """An account whose last pull failed says so, and one whose last good pull is older than `stale_after`
-    is stale: old numbers are never shown as current."""
+    (default SOCIAL_STALE_HOURS) is stale: old numbers are never shown as current."""
+    stale_after = stale_after or dt.timedelta(hours=settings.SOCIAL_STALE_HOURS)
     token = token_state(account, now)
     if token in {"reconnect", "expired"}:
         state = "reconnect"

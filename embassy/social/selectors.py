@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import cast
 
-from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
@@ -69,9 +68,8 @@ def account_rows_for(*, user: AbstractBaseUser | AnonymousUser | None, platform:
     if owner:
         accounts = accounts.filter(owner=owner)
     rows: list[Account] = list(accounts.order_by("owner", "unit__code", "platform", "handle"))
-    stale = dt.timedelta(hours=settings.SOCIAL_STALE_HOURS)
     for account in rows:
-        account.health = health_of(account, now=now, stale_after=stale)  # type: ignore[attr-defined]  # for the page
+        account.health = health_of(account, now=now)  # type: ignore[attr-defined]  # for the page
     return rows
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.contrib import messages as flash
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -68,7 +67,7 @@ def account_page(request: AuthedRequest, account_id: int) -> HttpResponse:
         "advice": suggestions_for(account, now=now, zone=zone),
         "hours": metrics.best_hours(account.pk, start=now - dt.timedelta(days=90), end=now, zone=zone, min_posts=1),
         "month": month, "figures": _figures(month, account.platform),
-        "health": health_of(account, now=now, stale_after=dt.timedelta(hours=settings.SOCIAL_STALE_HOURS)),
+        "health": health_of(account, now=now),
         "masked": services.masked(account), "fields": services.CONNECT_FIELDS[account.platform],
         "estimate": pull_estimate(account, now=now), "pulls": selectors.account_pulls(account=account),
         "posts": selectors.account_recent_posts(account=account), "days": selectors.account_days(account=account),
