@@ -89,7 +89,23 @@ class Account(models.Model):
         return f"{self.get_platform_display()} {self.handle}"
 
 
-class Post(models.Model):
+class Metrics(models.Model):
+    """A post's numbers as read once (None: the platform does not give it for this post)."""
+
+    likes = models.BigIntegerField(null=True)
+    comments = models.BigIntegerField(null=True)
+    shares = models.BigIntegerField(null=True)
+    views = models.BigIntegerField(null=True)
+    reach = models.BigIntegerField(null=True)
+    saves = models.BigIntegerField(null=True)
+
+    class Meta:
+        abstract = True
+
+
+class Post(Metrics):
+    """One of the account's own posts; its numbers (Metrics) are the latest read."""
+
     class Kind(models.TextChoices):
         TEXT = "text", _("Text")
         IMAGE = "image", _("Image")
@@ -104,13 +120,6 @@ class Post(models.Model):
     is_repost = models.BooleanField(default=False)
     text = models.TextField(blank=True, default="")
     url = models.URLField(max_length=400, blank=True, default="")
-    # Latest metrics (None: the platform does not give it for this post).
-    likes = models.BigIntegerField(null=True)
-    comments = models.BigIntegerField(null=True)
-    shares = models.BigIntegerField(null=True)
-    views = models.BigIntegerField(null=True)
-    reach = models.BigIntegerField(null=True)
-    saves = models.BigIntegerField(null=True)
     metrics_at = models.DateTimeField(null=True)
 
     class Meta:
@@ -118,15 +127,9 @@ class Post(models.Model):
         indexes = [models.Index(fields=["account", "published_at"], name="social_post_account_time")]
 
 
-class PostSnapshot(models.Model):
+class PostSnapshot(Metrics):
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="snapshots")
     taken_at = models.DateTimeField()
-    likes = models.BigIntegerField(null=True)
-    comments = models.BigIntegerField(null=True)
-    shares = models.BigIntegerField(null=True)
-    views = models.BigIntegerField(null=True)
-    reach = models.BigIntegerField(null=True)
-    saves = models.BigIntegerField(null=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["post", "taken_at"], name="social_snapshot_unique")]
