@@ -23,7 +23,6 @@ from typing import Any, cast
 
 from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
-from django.db.models import QuerySet
 from django.db.models.constants import OnConflict
 
 # --- One row, returning its id (the panic button) ------------------------------------------------------------
@@ -221,25 +220,10 @@ def upsert_many(model: type[models.Model], columns: Sequence[str], rows: Sequenc
     return changed if changed is not None and changed >= 0 else len(rows)
 
 
-def insert_from(model: type[models.Model], columns: Sequence[str], source: QuerySet[Any, Any], *,
-                ignore_conflicts: bool = False) -> int:
-    """INSERT INTO the model's table (`columns`) the rows a queryset selects (its values_list, in the same
-    order): one INSERT … SELECT, run by the database, whatever the vendor. Returns the rows inserted."""
-    ops = connection.ops
-    on_conflict = OnConflict.IGNORE if ignore_conflicts else None
-    fields = _fields(model, columns)
-    head = "{} {} ({})".format(ops.insert_statement(on_conflict=on_conflict), ops.quote_name(model._meta.db_table),
-                               ", ".join(ops.quote_name(str(f.column)) for f in fields))
-    select, params = source.query.sql_with_params()
-    # "WHERE true" keeps SQLite from reading ON CONFLICT as part of the SELECT's join (sqlite.org/lang_upsert).
-    sql = f"{head} SELECT * FROM ({select}) AS src WHERE 1 = 1 {ops.on_conflict_suffix_sql(fields, on_conflict, None, None)}"  # noqa: S608
-    return _run(sql, params)
-
-
 def insert_select(model: type[models.Model], columns: Sequence[str], select: str, params: Sequence[Any], *,
                   ignore_conflicts: bool = False) -> int:
-    """INSERT INTO the model's table (`columns`) the rows of a plain SELECT the caller wrote (a hot path where
-    compiling a queryset each time was measured to be the cost; see insert_from). Returns the rows inserted."""
+    """INSERT INTO the model's table (`columns`) the rows of a plain SELECT the caller wrote from model metadata
+    (`columns`, `table`): one INSERT … SELECT, run by the database. Returns the rows inserted."""
     ops = connection.ops
     on_conflict = OnConflict.IGNORE if ignore_conflicts else None
     fields = _fields(model, columns)

@@ -18,8 +18,8 @@ COLUMNS = ("account_id", "day", "posts", "replies", "videos", "likes", "comments
 
 @cache
 def _grouped_select() -> str:
-    """One row per account and UTC day: the sums of PostDay (COLUMNS order), for the accounts and the time range
-    given as parameters: account ids as a JSON-free list of %s (formatted in), then the range's two bounds."""
+    """One row per account and UTC day: the sums of PostDay (COLUMNS order). `{ids}` is to be formatted with one
+    %s per account; the parameters are the account ids, then the range's two bounds."""
     c = bulk.columns(Post, "account", "published_at", "is_reply", "is_repost", "kind", "likes", "comments", "shares",
                      "views")
     day = bulk.utc_date_sql(c["published_at"])

@@ -14,7 +14,6 @@ from embassy.social.collectors import Followed, PostItem, Profile
 from embassy.social.models import Account, AccountDay, Follow, Post, PostSnapshot
 
 METRICS = ("likes", "comments", "shares", "views", "reach", "saves")
-CHUNK = 500  # ids per IN (...) query, well under SQLite's bound-parameter limit
 
 
 POST_COLUMNS = ("account_id", "post_id", "published_at", "kind", "is_reply", "is_repost", "text", "url", *METRICS,
