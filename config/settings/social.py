@@ -19,6 +19,10 @@ SOCIAL_API_BASE = {
         "bluesky": "https://public.api.bsky.app/xrpc",
     }.items()
 }
+# make run's demo: a local server answering as the platforms for the demo accounts (embassy/social/replay.py),
+# started by serve_all; a demo account's pull reads it. 0 turns it off (the default outside DEBUG and in tests).
+SOCIAL_REPLAY_PORT = int(os.environ.get("SOCIAL_REPLAY_PORT", "8030" if DEBUG and not TESTING else "0"))
+SOCIAL_REPLAY_URL = f"http://127.0.0.1:{SOCIAL_REPLAY_PORT}" if SOCIAL_REPLAY_PORT else ""
 # An account's numbers are shown as stale once its last good pull is older than this.
 SOCIAL_STALE_HOURS = int(os.environ.get("SOCIAL_STALE_HOURS", "36"))
 # Posts younger than this are read again at each pull, so their metrics are snapshotted as they grow.

@@ -20,10 +20,12 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.utils import timezone
 
 from embassy.missions.models import Mission
 from embassy.social.collectors import Followed, PostItem, Profile
 from embassy.social.models import Account
+from embassy.social.services import TOKEN_KINDS, account_connect
 from embassy.social.store import store_day, store_follows, store_posts
 
 PULL_EVERY = dt.timedelta(days=3)
@@ -96,6 +98,28 @@ def demo_accounts(*, missions: int = 20, peers: int = 10) -> list[Account]:
     return accounts
 
 
+TOKEN_PREFIX = "demo-"  # noqa: S105  (not a secret) the replay server (embassy.social.replay) takes only tokens that say demo
+
+
+def demo_credentials(account: Account) -> dict[str, str]:
+    """What a demo account is connected with (CONNECT_FIELDS' names), for "pull now" against the replay server."""
+    token = f"{TOKEN_PREFIX}{account.platform}-{account.pk}"
+    return {"x": {"bearer_token": token}, "youtube": {"api_key": token},
+            "tiktok": {"access_token": token, "refresh_token": f"{token}-refresh", "client_key": "demo-client",
+                       "client_secret": "demo-secret"}}.get(account.platform, {"access_token": token})
+
+
+def demo_connect(accounts: list[Account]) -> None:
+    """Connect the demo accounts that are not (TikTok's access token lasts 24 hours, renewed by the pull)."""
+    now = timezone.now()
+    for account in accounts:
+        if not account.credentials:
+            account_connect(account=account, credentials=demo_credentials(account),
+                            token_kind=TOKEN_KINDS[account.platform],
+                            expires_at=now + dt.timedelta(hours=24) if account.platform == "tiktok" else None,
+                            refresh_expires_at=now + dt.timedelta(days=365) if account.platform == "tiktok" else None)
+
+
 @dataclass(frozen=True)
 class SimPost:
     post_id: str
@@ -116,47 +140,104 @@ def _scale(account: Account) -> float:
     return {"ministry": 40.0, "minister": 25.0, "peer": 20.0}.get(account.owner, 1.0)
 
 
-def simulate_posts(account: Account, *, start: dt.date, days: int, rng: random.Random, count: int | None = None,
-                   zone: str = "Asia/Jakarta") -> list[SimPost]:
+def _sim_post(account: Account, local: dt.datetime, rng: random.Random, post_id: str, topic: int) -> SimPost:
+    """One post going out at `local` time, with its final numbers (they grow towards them: `readings`)."""
     profile = PLATFORMS[account.platform]
-    n = count if count is not None else int(profile.posts_per_day * days * (1.5 if account.owner != "mission" else 1))
+    video = rng.random() < profile.video
+    reply = not video and rng.random() < profile.replies
+    size = profile.interactions * math.sqrt(_scale(account)) * HOUR_BOOST[local.hour]
+    size *= (1.8 if video and profile.video < 1 else 1.0) * (0.15 if reply else 1.0)
+    total = max(0, int(rng.lognormvariate(math.log(size + 1), 0.8)))
+    likes = int(total * 0.8)
+    comments = int(total * 0.08)
+    kind = "video" if video else rng.choice(("image", "text", "link"))
+    return SimPost(post_id=post_id, published_at=local.astimezone(dt.UTC), kind=kind, is_reply=reply,
+                   text=f"[DEMO] {TOPICS[topic % len(TOPICS)]} ({topic + 1})", likes=likes, comments=comments,
+                   shares=total - likes - comments,
+                   views=total * rng.randint(15, 40) if profile.views else None)
+
+
+def simulate_posts(account: Account, *, start: dt.date, days: int, rng: random.Random, count: int,
+                   zone: str = "Asia/Jakarta") -> list[SimPost]:
+    """`count` posts spread over `days` days from `start` (the benchmark's fixed volume)."""
     tz = ZoneInfo(zone)
-    scale = math.sqrt(_scale(account))
     posts = []
-    for i in range(n):
+    for i in range(count):
         day = start + dt.timedelta(days=rng.randrange(days))
         hour = rng.choices(range(24), HOUR_WEIGHTS)[0]
         local = dt.datetime(day.year, day.month, day.day, hour, rng.randrange(60), tzinfo=tz)
-        video = rng.random() < profile.video
-        reply = not video and rng.random() < profile.replies
-        size = profile.interactions * scale * HOUR_BOOST[hour] * (1.8 if video and profile.video < 1 else 1.0)
-        size *= 0.15 if reply else 1.0
-        total = max(0, int(rng.lognormvariate(math.log(size + 1), 0.8)))
-        likes = int(total * 0.8)
-        comments = int(total * 0.08)
-        kind = "video" if video else rng.choice(("image", "text", "link"))
-        posts.append(SimPost(post_id=f"demo-{account.pk}-{i}", published_at=local.astimezone(dt.UTC),
-                             kind=kind, is_reply=reply, text=f"[DEMO] {TOPICS[i % len(TOPICS)]} ({i + 1})",
-                             likes=likes, comments=comments, shares=total - likes - comments,
-                             views=total * rng.randint(15, 40) if profile.views else None))
+        posts.append(_sim_post(account, local, rng, f"demo-{account.pk}-{i}", i))
     return sorted(posts, key=lambda p: p.published_at)
+
+
+def _day_rng(seed: int, account: Account, day: dt.date, what: str = "posts") -> random.Random:
+    """The same numbers for an account's day in every process (the demo seed and the replay server alike)."""
+    return random.Random(f"{seed}:{what}:{account.platform}:{account.handle}:{day.isoformat()}")  # noqa: S311
+
+
+def _poisson(rate: float, rng: random.Random) -> int:
+    limit, n, product = math.exp(-rate), 0, rng.random()
+    while product > limit:
+        n += 1
+        product *= rng.random()
+    return n
+
+
+def day_posts(account: Account, day: dt.date, *, seed: int = 1) -> list[SimPost]:
+    """The posts an account puts out on one day of its own zone (the mission's; Jakarta's otherwise)."""
+    profile = PLATFORMS[account.platform]
+    rng = _day_rng(seed, account, day)
+    tz = ZoneInfo(zone_of(account))
+    posts = []
+    for j in range(_poisson(profile.posts_per_day * (1.5 if account.owner != "mission" else 1), rng)):
+        hour = rng.choices(range(24), HOUR_WEIGHTS)[0]
+        local = dt.datetime(day.year, day.month, day.day, hour, rng.randrange(60), tzinfo=tz)
+        posts.append(_sim_post(account, local, rng, f"demo-{day:%Y%m%d}-{j}", day.toordinal() + j))
+    return posts
+
+
+def plan(account: Account, *, start: dt.date, end: dt.date, seed: int = 1) -> list[SimPost]:
+    """The account's posts on the days from `start` up to (not including) `end`, oldest first."""
+    posts = [p for n in range((end - start).days) for p in day_posts(account, start + dt.timedelta(days=n), seed=seed)]
+    return sorted(posts, key=lambda p: p.published_at)
+
+
+def zone_of(account: Account) -> str:
+    return account.unit.timezone if account.unit and account.unit.timezone else "Asia/Jakarta"
+
+
+EPOCH = dt.date(2025, 1, 1)  # followers grow from this day on, so a day's number is the same whoever asks
+
+
+def followers_on(account: Account, day: dt.date, *, seed: int = 1) -> int:
+    base = PLATFORMS[account.platform].followers * _scale(account)
+    jitter = _day_rng(seed, account, day, "followers").uniform(-0.002, 0.002)
+    return int(base * (1 + 0.0006 * (day - EPOCH).days) * (1 + jitter))
+
+
+def following_of(account: Account, others: list[Account]) -> list[Account]:
+    """Whom a demo account follows among the demo accounts of its platform: the ministry's and the minister's
+    follow everyone and everyone follows them; of the rest, three in ten (fixed by the pair of handles)."""
+    return [a for a in others if a.platform == account.platform and a.pk != account.pk and (
+        account.owner in ("ministry", "minister") or a.owner in ("ministry", "minister")
+        or zlib.crc32(f"{account.handle}>{a.handle}".encode()) % 10 < 3)]
 
 
 def _grown(value: int | None, age_days: float) -> int | None:
     return None if value is None else int(value * (1 - math.exp(-(age_days + 0.5) / 2.5)))
 
 
+def reading(p: SimPost, at: dt.datetime) -> PostItem:
+    """The post's numbers as they are at `at` (they grow towards the final ones over its first days)."""
+    age = (at - p.published_at).total_seconds() / 86400
+    return PostItem(post_id=p.post_id, published_at=p.published_at, kind=p.kind, is_reply=p.is_reply, text=p.text,
+                    likes=_grown(p.likes, age), comments=_grown(p.comments, age), shares=_grown(p.shares, age),
+                    views=_grown(p.views, age))
+
+
 def readings(posts: list[SimPost], at: dt.datetime) -> list[PostItem]:
     """What a pull at `at` reads: the posts of the last 30 days, their numbers as they were then."""
-    out = []
-    for p in posts:
-        if at - WINDOW < p.published_at <= at:
-            age = (at - p.published_at).total_seconds() / 86400
-            out.append(PostItem(post_id=p.post_id, published_at=p.published_at, kind=p.kind, is_reply=p.is_reply,
-                                text=p.text,
-                                likes=_grown(p.likes, age), comments=_grown(p.comments, age),
-                                shares=_grown(p.shares, age), views=_grown(p.views, age)))
-    return out
+    return [reading(p, at) for p in posts if at - WINDOW < p.published_at <= at]
 
 
 def pull_times(start: dt.date, days: int) -> Iterator[dt.datetime]:
@@ -168,38 +249,26 @@ def pull_times(start: dt.date, days: int) -> Iterator[dt.datetime]:
         at += PULL_EVERY
 
 
-def _follows(accounts: list[Account], rng: random.Random, today: dt.date) -> None:
-    """Who follows whom among the demo accounts of each platform: the ministry's follow every mission, the
-    missions follow the ministry and some of each other and of the peers; most of it mutual."""
-    when = dt.datetime.combine(today, dt.time(), tzinfo=dt.UTC)
-    for account in accounts:
-        others = [a for a in accounts if a.platform == account.platform and a.pk != account.pk]
-        chosen = [a for a in others if account.owner in ("ministry", "minister") or a.owner in ("ministry", "minister")
-                  or rng.random() < 0.3]
-        store_follows(account, [Followed(target_id=a.platform_id, target_handle=a.handle) for a in chosen], now=when)
-
-
 def demo_seed(*, today: dt.date, days: int = 365, seed: int = 1, missions: int = 20, peers: int = 10) -> dict[str, int]:
     """Fill the demo accounts with a simulated year ending yesterday (idempotent: a second run rewrites the
-    same posts and snapshots)."""
-    rng = random.Random(seed)  # noqa: S311  (a simulation, not a secret)
+    same posts and snapshots). The replay server (embassy.social.replay) answers with the same posts."""
     accounts = demo_accounts(missions=missions, peers=peers)
     start = today - dt.timedelta(days=days)  # posts up to yesterday; the youngest have fewer readings yet
-    plans = {a.pk: simulate_posts(a, start=start, days=days, rng=rng,
-                                  zone=a.unit.timezone if a.unit and a.unit.timezone else "Asia/Jakarta")
-             for a in accounts}
+    plans = {a.pk: plan(a, start=start, end=today, seed=seed) for a in accounts}
     posts = 0
     for at in pull_times(start, days):
         if at.date() >= today:
             break
         with transaction.atomic():
             for account in accounts:
-                base = PLATFORMS[account.platform].followers * _scale(account)
-                followers = int(base * (1 + 0.0006 * (at.date() - start).days) * (1 + rng.uniform(-0.002, 0.002)))
-                store_day(account, Profile(platform_id=account.platform_id, followers=followers,
+                store_day(account, Profile(platform_id=account.platform_id, followers=followers_on(account, at.date(), seed=seed),
                                            following=120 + account.pk % 50, posts=None), now=at)
                 posts += store_posts(account, readings(plans[account.pk], at), now=at)
-    _follows(accounts, rng, today)
-    Account.objects.filter(pk__in=[a.pk for a in accounts]).update(last_success_at=dt.datetime.combine(
-        today, dt.time(), tzinfo=dt.UTC) - dt.timedelta(hours=1), last_pull_at=None)
+    when = dt.datetime.combine(today, dt.time(), tzinfo=dt.UTC)
+    for account in accounts:
+        store_follows(account, [Followed(target_id=a.platform_id, target_handle=a.handle)
+                                for a in following_of(account, accounts)], now=when)
+    demo_connect(accounts)
+    Account.objects.filter(pk__in=[a.pk for a in accounts]).update(last_success_at=when - dt.timedelta(hours=1),
+                                                                    last_pull_at=None)
     return {"accounts": len(accounts), "posts": sum(len(p) for p in plans.values()), "readings": posts}

@@ -127,7 +127,7 @@ def account_pull(*, account_id: int, now: dt.datetime | None = None, force: bool
         return None
     collector = collector_for(account.platform)
     ctx = Context(account=account, credentials=credentials_of(account),
-                  base_url=settings.SOCIAL_API_BASE.get(account.platform, ""), quota=dict(account.quota or {}),
+                  base_url=_base_url(account), quota=dict(account.quota or {}),
                   budget=budget_left(account, now=now) if collector.price_post else None,
                   units_left=units_left(account.platform, now=now))
     pull = Pull.objects.create(account=account, started_at=now)
@@ -170,6 +170,13 @@ def account_pull(*, account_id: int, now: dt.datetime | None = None, force: bool
         pull.finished_at = timezone.now()
         pull.save()
     return pull
+
+
+def _base_url(account: Account) -> str:
+    """Where the platform's API is: for a demo account, the demo's replay server (embassy.social.replay)."""
+    if account.demo and settings.SOCIAL_REPLAY_URL and account.platform not in ("mastodon", "bluesky"):
+        return str(settings.SOCIAL_REPLAY_URL)
+    return str(settings.SOCIAL_API_BASE.get(account.platform, ""))
 
 
 def _failed(account: Account, pull: Pull, message: str, now: dt.datetime, *, ctx: Context,

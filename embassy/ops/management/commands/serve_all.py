@@ -51,6 +51,11 @@ class Command(BaseCommand):
         if ProviderAccount.objects.filter(vendor=ProviderAccount.Vendor.SMPP, enabled=True).exists():
             # SMPP's receipts and inbound messages come over a bind, not a webhook.
             procs["smpp"] = subprocess.Popen([py, "manage.py", "smpp_listen"], env=background)
+        if settings.SOCIAL_REPLAY_PORT:
+            # The demo's social-media platforms on loopback, for "pull now" on a demo account (embassy.social.replay).
+            procs["social-replay"] = subprocess.Popen([py, "manage.py", "social_replay", "--port",
+                                                       str(settings.SOCIAL_REPLAY_PORT)], env=background,
+                                                      stdout=subprocess.DEVNULL)
         self._banner(host, port)
         stop = {"now": False}
 
@@ -86,7 +91,8 @@ class Command(BaseCommand):
             f"  Country information:        {base}/informasi-negara/   (Atom: /informasi-negara/feed.atom)",
             f"  Officer console:            {base}/konsol/",
             f"  Crises and roll-call:       {base}/konsol/krisis/     Where citizens are: {base}/konsol/sebaran/",
-            f"  Social media (hq.digital, kl.socmed): {base}/konsol/sosmed/dasbor/",
+            f"  Social media (hq.digital, kl.socmed): {base}/konsol/sosmed/dasbor/   (demo accounts: \"pull now\""
+            f" reads {settings.SOCIAL_REPLAY_URL or 'the platforms'})",
             f"  Admin (HQ administrators):  {base}/admin/",
             f"  API docs (OpenAPI):         {base}/api/v1/docs   ({base}/api/v1/openapi.json)",
             "",
