@@ -5,7 +5,8 @@
 - the best posting hours against the hours the account usually posts (last 90 days, audience's zone);
 - video against other posts, when video does better and is a minority of the posts;
 - a drop in posting (last 30 days against the 30 before), or followers lost in 30 days;
-- few replies (conversation), against the median of the other accounts on the same platform.
+- few replies (conversation), against the median of the other accounts on the same platform;
+- mentions left without a reply in the last 7 days (X, Mastodon: the platforms whose mentions are read).
 A rule speaks only when its numbers are large enough to mean something (the thresholds below).
 """
 
@@ -24,6 +25,7 @@ from embassy.social.models import Account, Post
 
 MIN_WINDOW_POSTS = 3
 MIN_RATIO = 1.2
+MIN_UNANSWERED = 5  # mentions left without a reply in 7 days before it is worth saying
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,20 @@ def _replies(account: Account, now: dt.datetime, peer_median: float | None) -> S
     return Suggestion("replies", text, 1.1, {"share": share, "median": peer_median})
 
 
+def _mentions(account: Account, now: dt.datetime) -> Suggestion | None:
+    week = metrics.responses_for([account.pk], start=now - dt.timedelta(days=7), end=now).get(account.pk)
+    if week is None or week.unanswered < MIN_UNANSWERED or week.unanswered < week.mentions * 0.2:
+        return None
+    if week.median_minutes is not None:
+        text = _("%(unanswered)s of %(mentions)s mentions last week got no reply; those answered waited "
+                 "%(hours).1f hours (median).") % {"unanswered": week.unanswered, "mentions": week.mentions,
+                                                    "hours": week.median_minutes / 60}
+    else:
+        text = _("%(unanswered)s mentions last week got no reply.") % {"unanswered": week.unanswered}
+    return Suggestion("mentions", text, 1.3 + week.unanswered / max(week.mentions, 1),
+                      {"mentions": week.mentions, "unanswered": week.unanswered, "median": week.median_minutes})
+
+
 def suggestions_for(account: Account, *, now: dt.datetime, zone: str, peer_reply_median: float | None = None,
                     limit: int = 3) -> list[Suggestion]:
     health = health_of(account, now=now)
@@ -118,7 +134,7 @@ def suggestions_for(account: Account, *, now: dt.datetime, zone: str, peer_reply
                                 {"state": health.state}))
     for rule in (lambda: _best_hours(account, now, zone), lambda: _video(account, now),
                  lambda: _activity(account, now), lambda: _growth(account, now),
-                 lambda: _replies(account, now, peer_reply_median)):
+                 lambda: _replies(account, now, peer_reply_median), lambda: _mentions(account, now)):
         suggestion = rule()
         if suggestion is not None:
             found.append(suggestion)

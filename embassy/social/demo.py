@@ -23,10 +23,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from embassy.missions.models import Mission
-from embassy.social.collectors import Followed, PostItem, Profile
+from embassy.social.collectors import Followed, MentionItem, PostItem, Profile
 from embassy.social.models import Account
 from embassy.social.services import TOKEN_KINDS, account_connect
-from embassy.social.store import store_day, store_follows, store_posts
+from embassy.social.store import store_day, store_follows, store_mentions, store_posts
 
 PULL_EVERY = dt.timedelta(days=3)
 WINDOW = dt.timedelta(days=30)
@@ -131,6 +131,7 @@ class SimPost:
     comments: int
     shares: int
     views: int | None
+    in_reply_to: str = ""
 
 
 def _scale(account: Account) -> float:
@@ -183,17 +184,59 @@ def _poisson(rate: float, rng: random.Random) -> int:
     return n
 
 
+def _local_time(day: dt.date, rng: random.Random, tz: ZoneInfo) -> dt.datetime:
+    hour = rng.choices(range(24), HOUR_WEIGHTS)[0]
+    return dt.datetime(day.year, day.month, day.day, hour, rng.randrange(60), tzinfo=tz)
+
+
 def day_posts(account: Account, day: dt.date, *, seed: int = 1) -> list[SimPost]:
-    """The posts an account puts out on one day of its own zone (the mission's; Jakarta's otherwise)."""
+    """The posts an account puts out on one day of its own zone (the mission's; Jakarta's otherwise), and its
+    replies to that day's mentions (some hours later, sometimes the next day)."""
     profile = PLATFORMS[account.platform]
     rng = _day_rng(seed, account, day)
     tz = ZoneInfo(zone_of(account))
-    posts = []
-    for j in range(_poisson(profile.posts_per_day * (1.5 if account.owner != "mission" else 1), rng)):
-        hour = rng.choices(range(24), HOUR_WEIGHTS)[0]
-        local = dt.datetime(day.year, day.month, day.day, hour, rng.randrange(60), tzinfo=tz)
-        posts.append(_sim_post(account, local, rng, f"demo-{day:%Y%m%d}-{j}", day.toordinal() + j))
-    return posts
+    posts = [_sim_post(account, _local_time(day, rng, tz), rng, f"demo-{day:%Y%m%d}-{j}", day.toordinal() + j)
+             for j in range(_poisson(profile.posts_per_day * (1.5 if account.owner != "mission" else 1), rng))]
+    return posts + [reply for _mention, reply in day_mentions(account, day, seed=seed) if reply is not None]
+
+
+MENTION_TEXTS = ("Mohon info jam buka layanan paspor?", "Bagaimana cara lapor diri lewat Safe Travel?",
+                 "Terima kasih atas bantuannya!", "Paspor saya hilang, harus ke mana?",
+                 "Apakah ada antrean daring untuk legalisasi?", "Nomor hotline perlindungan WNI berapa?")
+MENTIONED_ON = ("x",)  # the demo platforms whose collector reads mentions (X; Mastodon has no demo accounts)
+
+
+def day_mentions(account: Account, day: dt.date, *, seed: int = 1) -> list[tuple[MentionItem, SimPost | None]]:
+    """Who mentions the account on a day, and the account's reply to each one it answers. Each account answers
+    its own share (30–80%, fixed by its handle) after a delay of a median three hours."""
+    if account.platform not in MENTIONED_ON:
+        return []
+    rng = _day_rng(seed, account, day, "mentions")
+    tz = ZoneInfo(zone_of(account))
+    answers = 0.3 + (zlib.crc32(account.handle.encode()) % 51) / 100
+    out: list[tuple[MentionItem, SimPost | None]] = []
+    for j in range(_poisson(0.5 * math.sqrt(_scale(account)), rng)):
+        when = _local_time(day, rng, tz).astimezone(dt.UTC)
+        author = f"demo_warga{rng.randrange(1, 500)}"
+        mention = MentionItem(post_id=f"demo-m-{day:%Y%m%d}-{j}", published_at=when, author_id=author,
+                              author_handle=author, text=f"[DEMO] @{account.handle} {rng.choice(MENTION_TEXTS)}",
+                              url=f"https://example.org/demo/{account.platform}/{author}/{j}")
+        reply = None
+        if rng.random() < answers:
+            delay = dt.timedelta(minutes=min(rng.lognormvariate(math.log(180), 1.0), 7 * 24 * 60))
+            likes = int(rng.lognormvariate(math.log(3), 0.8))
+            reply = SimPost(post_id=f"demo-{day:%Y%m%d}-r{j}", published_at=when + delay, kind="text", is_reply=True,
+                            text=f"[DEMO] @{author} Terima kasih, silakan hubungi kami / thank you, please contact us.",
+                            likes=likes, comments=0, shares=0, views=likes * 30, in_reply_to=mention.post_id)
+        out.append((mention, reply))
+    return out
+
+
+def mention_plan(account: Account, *, start: dt.date, end: dt.date, seed: int = 1) -> list[MentionItem]:
+    """The mentions of the days from `start` up to (not including) `end`, oldest first."""
+    found = [m for n in range((end - start).days)
+             for m, _reply in day_mentions(account, start + dt.timedelta(days=n), seed=seed)]
+    return sorted(found, key=lambda m: m.published_at)
 
 
 def plan(account: Account, *, start: dt.date, end: dt.date, seed: int = 1) -> list[SimPost]:
@@ -231,6 +274,7 @@ def reading(p: SimPost, at: dt.datetime) -> PostItem:
     """The post's numbers as they are at `at` (they grow towards the final ones over its first days)."""
     age = (at - p.published_at).total_seconds() / 86400
     return PostItem(post_id=p.post_id, published_at=p.published_at, kind=p.kind, is_reply=p.is_reply, text=p.text,
+                    in_reply_to=p.in_reply_to,
                     likes=_grown(p.likes, age), comments=_grown(p.comments, age), shares=_grown(p.shares, age),
                     views=_grown(p.views, age))
 
@@ -255,6 +299,7 @@ def demo_seed(*, today: dt.date, days: int = 365, seed: int = 1, missions: int =
     accounts = demo_accounts(missions=missions, peers=peers)
     start = today - dt.timedelta(days=days)  # posts up to yesterday; the youngest have fewer readings yet
     plans = {a.pk: plan(a, start=start, end=today, seed=seed) for a in accounts}
+    mentions = {a.pk: mention_plan(a, start=start, end=today, seed=seed) for a in accounts}
     posts = 0
     for at in pull_times(start, days):
         if at.date() >= today:
@@ -264,6 +309,8 @@ def demo_seed(*, today: dt.date, days: int = 365, seed: int = 1, missions: int =
                 store_day(account, Profile(platform_id=account.platform_id, followers=followers_on(account, at.date(), seed=seed),
                                            following=120 + account.pk % 50, posts=None), now=at)
                 posts += store_posts(account, readings(plans[account.pk], at), now=at)
+                store_mentions(account, [m for m in mentions[account.pk] if at - WINDOW < m.published_at <= at],
+                               now=at)
     when = dt.datetime.combine(today, dt.time(), tzinfo=dt.UTC)
     for account in accounts:
         store_follows(account, [Followed(target_id=a.platform_id, target_handle=a.handle)

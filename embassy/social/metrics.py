@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from statistics import median
 from zoneinfo import ZoneInfo
 
 from django.db.models import Sum
 
-from embassy.social.models import AccountDay, Post, PostDay
+from embassy.social.models import AccountDay, Mention, Post, PostDay
 
 # Which engagement rate each platform's public data allows (views: the platform counts views per post;
 # reach: unique accounts reached, which only the owner's insights give, not read here).
@@ -162,3 +163,38 @@ def best_hours(account_id: int, *, start: dt.datetime, end: dt.datetime, zone: s
                           (sum(values) / len(values)) / overall if overall else 0.0)
                for hour, values in buckets.items() if len(values) >= min_posts]
     return sorted(windows, key=lambda w: (-w.mean_interactions, w.start_hour))
+
+
+@dataclass(frozen=True)
+class Responses:
+    """How an account answered the posts that mentioned it in a period (docs/social-metrics.md)."""
+
+    mentions: int = 0
+    answered: int = 0  # answered before the period's end
+    within_day: int = 0  # answered within 24 hours
+    median_minutes: float | None = None  # from the mention to the account's first reply, over the answered
+
+    @property
+    def unanswered(self) -> int:
+        return self.mentions - self.answered
+
+    @property
+    def answer_rate(self) -> float | None:
+        return _ratio(self.answered, self.mentions, 100)
+
+
+def responses_for(account_ids: list[int], *, start: dt.datetime, end: dt.datetime) -> dict[int, Responses]:
+    """Response time to mentions: per account, the mentions published in [start, end) and the time to the first
+    reply of those answered before `end`. Accounts with no mention in the period are absent."""
+    waits: dict[int, list[float]] = {}
+    counts: dict[int, int] = {}
+    rows = (Mention.objects.filter(account_id__in=account_ids, published_at__gte=start, published_at__lt=end)
+            .values_list("account_id", "published_at", "replied_at"))
+    for account_id, published, replied in rows.iterator():
+        counts[account_id] = counts.get(account_id, 0) + 1
+        if replied is not None and replied < end:
+            waits.setdefault(account_id, []).append(max((replied - published).total_seconds(), 0) / 60)
+    return {a: Responses(mentions=n, answered=len(waits.get(a, [])),
+                         within_day=sum(1 for w in waits.get(a, []) if w <= 24 * 60),
+                         median_minutes=median(waits[a]) if waits.get(a) else None)
+            for a, n in counts.items()}

@@ -118,13 +118,36 @@ class Post(Metrics):
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.TEXT)
     is_reply = models.BooleanField(default=False)
     is_repost = models.BooleanField(default=False)
+    in_reply_to = models.CharField(max_length=200, blank=True, default="")  # the post answered (a Mention's)
     text = models.TextField(blank=True, default="")
     url = models.URLField(max_length=400, blank=True, default="")
     metrics_at = models.DateTimeField(null=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["account", "post_id"], name="social_post_unique")]
-        indexes = [models.Index(fields=["account", "published_at"], name="social_post_account_time")]
+        indexes = [models.Index(fields=["account", "published_at"], name="social_post_account_time"),
+                   models.Index(fields=["account", "in_reply_to"], name="social_post_reply_to",
+                                condition=~models.Q(in_reply_to=""))]
+
+
+class Mention(models.Model):
+    """Someone else's post that names the account (X's mentions, Mastodon's mention notifications), and when the
+    account first replied to it: the response time to mentions (docs/social-metrics.md). Listening to keywords
+    (issue 15) keeps its own streams beside this."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="mentions")
+    post_id = models.CharField(max_length=200)
+    author_id = models.CharField(max_length=80, blank=True, default="")
+    author_handle = models.CharField(max_length=120, blank=True, default="")
+    published_at = models.DateTimeField()
+    text = models.TextField(blank=True, default="")
+    url = models.URLField(max_length=400, blank=True, default="")
+    replied_at = models.DateTimeField(null=True)  # the account's first reply (Post.in_reply_to = post_id)
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "post_id"], name="social_mention_unique")]
+        indexes = [models.Index(fields=["account", "published_at"], name="social_mention_account_time")]
 
 
 class PostSnapshot(Metrics):

@@ -18,6 +18,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
 from django.conf import settings
 from django.db import transaction
@@ -30,6 +31,8 @@ from embassy.social.collectors import (
     CollectorError,
     Context,
     Followed,
+    MentionItem,
+    MentionReader,
     PostItem,
     Profile,
     RateLimited,
@@ -37,7 +40,7 @@ from embassy.social.collectors import (
 )
 from embassy.social.models import Account, Pull
 from embassy.social.services import account_tokens_renew, credentials_of
-from embassy.social.store import store_day, store_follows, store_posts
+from embassy.social.store import store_day, store_follows, store_mentions, store_posts
 
 log = logging.getLogger(__name__)
 BACKOFF_FIRST = 60.0
@@ -59,6 +62,7 @@ class Read:
     cursor: dict[str, object]
     follows: list[Followed] | None  # None: not read this time (not due, or not to the end)
     stopped_by_budget: bool
+    mentions: list[MentionItem]
 
 
 def _read(ctx: Context, collector: Collector, now: dt.datetime) -> Read:
@@ -96,6 +100,8 @@ def _read(ctx: Context, collector: Collector, now: dt.datetime) -> Read:
         items, older = got
         posts += items
         done = older is None
+    mentions, pages, short = _read_mentions(ctx, collector, cutoff, pages)
+    broke = broke or short
     follows: list[Followed] | None = None
     due = str(cursor.get("follows_at") or "") < (now - dt.timedelta(days=settings.SOCIAL_FOLLOWS_EVERY_DAYS)).isoformat()
     if due and pages > 0:
@@ -113,7 +119,28 @@ def _read(ctx: Context, collector: Collector, now: dt.datetime) -> Read:
     new_cursor = {**cursor, "backfill": None if done else older, "backfill_done": done}
     if follows is not None:
         new_cursor["follows_at"] = now.isoformat()
-    return Read(profile, posts, new_cursor, follows, broke)
+    return Read(profile, posts, new_cursor, follows, broke, mentions)
+
+
+def _read_mentions(ctx: Context, collector: Collector, cutoff: dt.datetime,
+                   pages: int) -> tuple[list[MentionItem], int, bool]:
+    """Who mentioned the account, newest first, back to the refresh window: (mentions, pages left, whether the
+    budget cut the reading short). Collectors that cannot read mentions read none."""
+    if not hasattr(collector, "mentions"):
+        return [], pages, False
+    reader = cast("MentionReader", collector)
+    found: list[MentionItem] = []
+    token: str | None = None
+    while pages > 0:
+        if not ctx.affords(collector.page_size, collector.price_post):
+            return found, pages, True
+        pages -= 1
+        items, token = reader.mentions(ctx, token)
+        ctx.charge(len(items), collector.price_post)
+        found += items
+        if token is None or not items or items[-1].published_at < cutoff:
+            break
+    return found, pages, False
 
 
 def account_pull(*, account_id: int, now: dt.datetime | None = None, force: bool = False) -> Pull | None:
@@ -155,6 +182,7 @@ def account_pull(*, account_id: int, now: dt.datetime | None = None, force: bool
             account_tokens_renew(account=account, **ctx.renewed)
     with transaction.atomic():
         stored = store_posts(account, read.posts, now=now)
+        store_mentions(account, read.mentions, now=now)
         store_day(account, read.profile, now=now)
         if read.follows is not None:
             store_follows(account, read.follows, now=now)

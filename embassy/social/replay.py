@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from django.db import close_old_connections
 
 from embassy.social.collectors import PostItem
-from embassy.social.demo import TOKEN_PREFIX, followers_on, following_of, plan, reading
+from embassy.social.demo import TOKEN_PREFIX, followers_on, following_of, mention_plan, plan, reading
 from embassy.social.models import Account
 
 GRAPH = "/v24.0/"
@@ -140,8 +140,11 @@ class Replay:
         account = self._account("x", platform_id=parts[2]) if len(parts) == 4 else None
         if account is None:
             return _error(404, {"title": "Not Found Error", "detail": "no such user", "status": 404}, rate)
+        return self._x_list(account, parts[3], query, rate)
+
+    def _x_list(self, account: Account, what: str, query: dict[str, str], rate: dict[str, str]) -> Answer:
         size = max(5, min(int(query.get("max_results") or 10), 1000))
-        if parts[3] == "tweets":
+        if what == "tweets":
             page, token = self._page(self._posts(account, self.now()), query.get("pagination_token"), size)
             meta: dict[str, Any] = {"result_count": len(page)}
             if page:
@@ -151,7 +154,20 @@ class Replay:
             media = [{"media_key": f"7_{p.post_id}", "type": "video" if p.kind == "video" else "photo"}
                      for p in page if p.kind in ("video", "image")]
             return 200, rate, {"data": [self._tweet(p) for p in page], "includes": {"media": media}, "meta": meta}
-        if parts[3] == "following":
+        if what == "mentions":
+            now = self.now()
+            found = [m for m in reversed(mention_plan(account, start=now.date() - dt.timedelta(days=HISTORY_DAYS),
+                                                      end=now.date() + dt.timedelta(days=1), seed=self.seed))
+                     if m.published_at <= now]
+            page_m, token = self._page(found, query.get("pagination_token"), size)
+            meta = {"result_count": len(page_m), **({"next_token": token} if token else {})}
+            return 200, rate, {"data": [{"id": m.post_id, "text": m.text, "author_id": m.author_id,
+                                         "created_at": m.published_at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                                         "edit_history_tweet_ids": [m.post_id]} for m in page_m],
+                               "includes": {"users": [{"id": m.author_id, "name": m.author_handle,
+                                                       "username": m.author_handle} for m in page_m]},
+                               "meta": meta}
+        if what == "following":
             page, token = self._page(self._following(account), query.get("pagination_token"), size)
             meta = {"result_count": len(page), **({"next_token": token} if token else {})}
             return 200, rate, {"data": [{"id": a.platform_id, "name": a.owner_name or a.handle, "username": a.handle}
@@ -172,7 +188,7 @@ class Replay:
         if p.kind == "link":
             tweet["entities"] = {"urls": [{"url": "https://t.co/demo", "expanded_url": "https://example.org/"}]}
         if p.is_reply:
-            tweet["referenced_tweets"] = [{"type": "replied_to", "id": "1"}]
+            tweet["referenced_tweets"] = [{"type": "replied_to", "id": p.in_reply_to or "1"}]
         return tweet
 
     def _following(self, account: Account) -> list[Account]:

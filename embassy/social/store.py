@@ -8,16 +8,18 @@ import datetime as dt
 from collections.abc import Iterable
 from functools import cache
 
+from django.db.models import Exists, OuterRef, Subquery
+
 from embassy.common import bulk
 from embassy.social.aggregates import refresh_days
-from embassy.social.collectors import Followed, PostItem, Profile
-from embassy.social.models import Account, AccountDay, Follow, Post, PostSnapshot
+from embassy.social.collectors import Followed, MentionItem, PostItem, Profile
+from embassy.social.models import Account, AccountDay, Follow, Mention, Post, PostSnapshot
 
 METRICS = ("likes", "comments", "shares", "views", "reach", "saves")
 
 
-POST_COLUMNS = ("account_id", "post_id", "published_at", "kind", "is_reply", "is_repost", "text", "url", *METRICS,
-                "metrics_at")
+POST_COLUMNS = ("account_id", "post_id", "published_at", "kind", "is_reply", "is_repost", "in_reply_to", "text", "url",
+                *METRICS, "metrics_at")
 SNAPSHOT_COLUMNS = ("post_id", "taken_at", *METRICS)
 
 
@@ -42,7 +44,7 @@ def store_posts(account: Account, posts: Iterable[PostItem], *, now: dt.datetime
         return 0
     stamp, prepare = bulk.prepare_value(Post, "metrics_at", when), bulk.preparer(Post, "published_at")
     read_at, pk = stamp if snapshot else None, account.pk
-    rows = [(pk, p.post_id, prepare(p.published_at), p.kind, p.is_reply, p.is_repost, p.text, p.url, p.likes,
+    rows = [(pk, p.post_id, prepare(p.published_at), p.kind, p.is_reply, p.is_repost, p.in_reply_to, p.text, p.url, p.likes,
              p.comments, p.shares, p.views, p.reach, p.saves, read_at) for p in by_id.values()]  # METRICS' order
     published = [p.published_at for p in by_id.values()]
     first, last = min(published), max(published)
@@ -55,7 +57,30 @@ def store_posts(account: Account, posts: Iterable[PostItem], *, now: dt.datetime
     else:  # an export without numbers never overwrites numbers a pull read
         bulk.insert_many(Post, POST_COLUMNS, rows, ignore_conflicts=True)
     refresh_days([pk], {first.astimezone(dt.UTC).date(), last.astimezone(dt.UTC).date()})  # and the days between
+    if any(p.in_reply_to for p in by_id.values()):
+        link_replies(account)
     return len(by_id)
+
+
+def store_mentions(account: Account, mentions: Iterable[MentionItem], *, now: dt.datetime) -> int:
+    """Store the posts that mention the account (known ones are left as they are), then find its replies."""
+    by_id = {m.post_id: m for m in mentions}
+    Mention.objects.bulk_create(
+        [Mention(account=account, post_id=m.post_id, author_id=m.author_id, author_handle=m.author_handle[:120],
+                 published_at=m.published_at, text=m.text, url=m.url[:400], seen_at=now) for m in by_id.values()],
+        ignore_conflicts=True, batch_size=500)
+    if by_id:
+        link_replies(account)
+    return len(by_id)
+
+
+def link_replies(account: Account) -> None:
+    """Each unanswered mention gets the time of the account's first reply to it, once that reply is stored."""
+    first = (Post.objects.filter(account=account, in_reply_to=OuterRef("post_id"))
+             .order_by("published_at").values("published_at")[:1])
+    (Mention.objects.filter(account=account, replied_at__isnull=True)
+     .filter(Exists(Post.objects.filter(account=account, in_reply_to=OuterRef("post_id"))))
+     .update(replied_at=Subquery(first)))
 
 
 def store_day(account: Account, profile: Profile, *, now: dt.datetime) -> None:

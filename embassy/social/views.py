@@ -26,7 +26,7 @@ from embassy.social.budget import pull_estimate
 from embassy.social.dashboard import Dashboard, dashboard_for
 from embassy.social.health import health_of
 from embassy.social.importers import ImportFileError
-from embassy.social.models import Owner, Platform
+from embassy.social.models import Account, Owner, Platform
 from embassy.social.reports import PERIODS as REPORT_PERIODS
 from embassy.social.reports import render_pdf, report_for
 from embassy.social.tasks import pull_account
@@ -66,7 +66,7 @@ def account_page(request: AuthedRequest, account_id: int) -> HttpResponse:
         "account": account, "zone": zone,
         "advice": suggestions_for(account, now=now, zone=zone),
         "hours": metrics.best_hours(account.pk, start=now - dt.timedelta(days=90), end=now, zone=zone, min_posts=1),
-        "month": month, "figures": _figures(month, account.platform),
+        "month": month, "figures": _figures(month, account.platform) + _mention_figures(account, now),
         "health": health_of(account, now=now),
         "masked": services.masked(account), "fields": services.CONNECT_FIELDS[account.platform],
         "estimate": pull_estimate(account, now=now), "pulls": selectors.account_pulls(account=account),
@@ -93,6 +93,16 @@ def _figures(t: metrics.Totals, platform: str) -> list[tuple[str, float | None, 
         (_("Follower growth"), metrics.follower_growth(t), "%"),
     ]
     return rows
+
+
+def _mention_figures(account: Account, now: dt.datetime) -> list[tuple[str, float | None, str]]:
+    """Response time to mentions over 30 days, where the platform's mentions are read."""
+    r = metrics.responses_for([account.pk], start=now - dt.timedelta(days=30), end=now).get(account.pk)
+    if r is None:
+        return []
+    return [(_("Mentions"), float(r.mentions), ""), (_("Mentions answered"), r.answer_rate, "%"),
+            (_("Median time to the first reply"), None if r.median_minutes is None else r.median_minutes / 60,
+             " " + _("hours"))]
 
 
 @staff_required

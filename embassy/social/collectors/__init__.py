@@ -40,6 +40,7 @@ class PostItem:
     kind: str = "text"  # Post.Kind
     is_reply: bool = False
     is_repost: bool = False
+    in_reply_to: str = ""  # the id of the post this one answers, where the platform says
     text: str = ""
     url: str = ""
     likes: int | None = None
@@ -48,6 +49,18 @@ class PostItem:
     views: int | None = None
     reach: int | None = None
     saves: int | None = None
+
+
+@dataclass(frozen=True)
+class MentionItem:
+    """Someone else's post naming the account."""
+
+    post_id: str
+    published_at: dt.datetime
+    author_id: str = ""
+    author_handle: str = ""
+    text: str = ""
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -112,6 +125,13 @@ class Collector(Protocol):
     def timeline(self, ctx: Context, token: str | None) -> tuple[list[PostItem], str | None]: ...
 
     def following(self, ctx: Context, token: str | None) -> tuple[list[Followed], str | None]: ...
+
+
+class MentionReader(Protocol):
+    """A collector that can also read who mentioned the account (X, Mastodon), newest first, a page at a time;
+    each mention read is billed at `price_post`."""
+
+    def mentions(self, ctx: Context, token: str | None) -> tuple[list[MentionItem], str | None]: ...
 
 
 _REGISTRY: dict[str, Callable[[], Collector]] = {}

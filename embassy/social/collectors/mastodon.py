@@ -21,6 +21,7 @@ from embassy.social.collectors import (
     CollectorError,
     Context,
     Followed,
+    MentionItem,
     PostItem,
     Profile,
     RateLimited,
@@ -79,6 +80,7 @@ def _post(status: Any) -> PostItem:
     return PostItem(
         post_id=str(status["id"]), published_at=created.astimezone(dt.UTC), kind=_kind(status),
         is_reply=status.get("in_reply_to_id") is not None, is_repost=status.get("reblog") is not None,
+        in_reply_to=str(status.get("in_reply_to_id") or ""),
         text=str(status.get("content") or ""), url=str(status.get("url") or status.get("uri") or ""),
         likes=int(status.get("favourites_count") or 0), comments=int(status.get("replies_count") or 0),
         shares=int(status.get("reblogs_count") or 0),
@@ -108,6 +110,24 @@ class MastodonCollector:
         posts = [_post(s) for s in statuses]
         nxt = getattr(statuses, "_pagination_next", None)  # from the Link header, as the API pages
         return posts, (str(nxt["max_id"]) if posts and nxt and nxt.get("max_id") else None)
+
+    def mentions(self, ctx: Context, token: str | None) -> tuple[list[MentionItem], str | None]:
+        """The account's mention notifications: only with the account's own token (none: nothing to read)."""
+        if not ctx.credentials.get("access_token"):
+            return [], None
+        api = _client(ctx)
+        page = _call(ctx, api, api.notifications, types=["mention"], max_id=token, limit=PAGE)
+        found = []
+        for note in page:
+            status, author = note.get("status") or {}, note.get("account") or {}
+            created = status.get("created_at")
+            if not status.get("id") or not isinstance(created, dt.datetime):
+                raise CollectorError(f"Mastodon: notification {note.get('id')} has no valid status")
+            found.append(MentionItem(post_id=str(status["id"]), published_at=created.astimezone(dt.UTC),
+                                     author_id=str(author.get("id") or ""), author_handle=str(author.get("acct") or ""),
+                                     text=str(status.get("content") or ""), url=str(status.get("url") or "")))
+        nxt = getattr(page, "_pagination_next", None)
+        return found, (str(nxt["max_id"]) if found and nxt and nxt.get("max_id") else None)
 
     def following(self, ctx: Context, token: str | None) -> tuple[list[Followed], str | None]:
         api = _client(ctx)

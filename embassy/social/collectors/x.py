@@ -18,6 +18,7 @@ from embassy.social.collectors import (
     CollectorError,
     Context,
     Followed,
+    MentionItem,
     PostItem,
     Profile,
     RateLimited,
@@ -102,6 +103,8 @@ def _post(tweet: dict[str, Any], media: dict[str, str], username: str) -> PostIt
         return PostItem(
             post_id=str(tweet["id"]), published_at=created.astimezone(dt.UTC), kind=_kind(tweet, media),
             is_reply="replied_to" in refs, is_repost="retweeted" in refs, text=str(tweet.get("text") or ""),
+            in_reply_to=next((str(r.get("id")) for r in tweet.get("referenced_tweets") or []
+                              if r.get("type") == "replied_to"), ""),
             url=f"https://x.com/{username}/status/{tweet['id']}", likes=int(metrics["like_count"]),
             comments=int(metrics["reply_count"]),
             shares=int(metrics["retweet_count"]) + int(metrics.get("quote_count") or 0),
@@ -139,6 +142,24 @@ class XCollector:
         media = {m["media_key"]: m.get("type", "") for m in (page.get("includes") or {}).get("media", [])}
         posts = [_post(t, media, ctx.account.handle) for t in page.get("data") or []]
         return posts, (page.get("meta") or {}).get("next_token") if posts else None
+
+    def mentions(self, ctx: Context, token: str | None) -> tuple[list[MentionItem], str | None]:
+        client, session = _client(ctx)
+        page = _call(ctx, session, client.get_users_mentions, self._user_id(ctx), max_results=PAGE,
+                     pagination_token=token, tweet_fields=["created_at", "author_id"], expansions=["author_id"],
+                     user_fields=["username"])
+        users = {str(u.get("id")): str(u.get("username") or "") for u in (page.get("includes") or {}).get("users", [])}
+        found = []
+        for tweet in page.get("data") or []:
+            try:
+                author = str(tweet.get("author_id") or "")
+                found.append(MentionItem(
+                    post_id=str(tweet["id"]), published_at=dt.datetime.fromisoformat(str(tweet["created_at"])),
+                    author_id=author, author_handle=users.get(author, ""), text=str(tweet.get("text") or ""),
+                    url=f"https://x.com/{users.get(author) or 'i/web'}/status/{tweet['id']}"))
+            except (KeyError, TypeError, ValueError) as exc:
+                raise CollectorError(f"X: mention {tweet.get('id')} is malformed ({exc!r})") from exc
+        return found, (page.get("meta") or {}).get("next_token") if found else None
 
     def following(self, ctx: Context, token: str | None) -> tuple[list[Followed], str | None]:
         client, session = _client(ctx)

@@ -9,7 +9,7 @@ from django.utils import translation
 
 from embassy.social.advice import suggestions_for
 from embassy.social.aggregates import refresh_days
-from embassy.social.models import Account, AccountDay, Post
+from embassy.social.models import Account, AccountDay, Mention, Post
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
@@ -47,3 +47,14 @@ def test_failing_numbers_come_first_and_nothing_is_said_without_enough_data(acco
     assert suggestions_for(account, now=NOW, zone="Asia/Jakarta")[0].key == "health"
     empty = Account.objects.create(platform="x", handle="baru", owner="ministry", url="https://x.com/baru")
     assert suggestions_for(empty, now=NOW, zone="Asia/Jakarta") == []
+
+
+def test_mentions_left_without_a_reply_are_named_with_their_numbers(account: Account) -> None:
+    for n in range(8):
+        Mention.objects.create(account=account, post_id=f"q{n}", published_at=NOW - dt.timedelta(days=3, hours=n),
+                               replied_at=NOW - dt.timedelta(days=3, hours=n - 2) if n < 2 else None)
+    with translation.override("en"):
+        found = suggestions_for(account, now=NOW, zone="Asia/Jakarta")
+    mention = next(s for s in found if s.key == "mentions")
+    assert mention.text == "6 of 8 mentions last week got no reply; those answered waited 2.0 hours (median)."
+    assert mention.numbers == {"mentions": 8, "unanswered": 6, "median": 120.0}

@@ -12,8 +12,9 @@ import pytest
 from django.utils import timezone
 
 from embassy.notify.tests.vendor_server import VendorServer
-from embassy.social.models import Account, AccountDay, Follow, Post, PostSnapshot, Pull
+from embassy.social.models import Account, AccountDay, Follow, Mention, Post, PostSnapshot, Pull
 from embassy.social.pull import account_pull
+from embassy.social.services import account_connect
 
 pytestmark = pytest.mark.django_db
 ACCOUNT_ID = "109348562713510950"
@@ -187,3 +188,22 @@ def test_a_long_history_is_read_over_several_pulls_from_where_the_last_stopped(
     assert pull is not None and pull.status == Pull.Status.OK
     assert sorted(Post.objects.values_list("post_id", flat=True)) == ["10", "20", "30"]
     assert [r.query.get("max_id") for r in mastodon.requests if r.route == STATUSES][-1] == "20"
+
+
+def test_with_the_accounts_token_its_mention_notifications_are_read_and_matched_to_its_replies(
+        mastodon: VendorServer, account: Account) -> None:
+    account_connect(account=account, credentials={"access_token": "mastodon-token-for-tests"})
+    script_history(mastodon)  # status 102 replies to status "1"
+    mention = {**status("1", "2026-11-20T01:00:00.000Z"), "account": {**account_entity(), "id": "55",
+                                                                     "acct": "siti@mastodon.example"},
+               "content": "<p>@kemlu jam buka?</p>", "url": "https://mastodon.example/@siti/1"}
+    mastodon.on("GET", "/api/v1/notifications", 200, [
+        {"id": "900", "type": "mention", "created_at": "2026-11-20T01:00:00.000Z", "account": mention["account"],
+         "status": mention}], headers=RATE)
+    pull = account_pull(account_id=account.pk, now=dt.datetime(2026, 12, 4, 12, tzinfo=dt.UTC))
+    assert pull is not None and pull.status == Pull.Status.OK, pull and pull.error
+    asked = next(r for r in mastodon.requests if r.route == "/api/v1/notifications")
+    assert asked.headers["authorization"] == "Bearer mastodon-token-for-tests" and "mention" in asked.path
+    found = Mention.objects.get(account=account)
+    assert (found.post_id, found.author_handle) == ("1", "siti@mastodon.example")
+    assert found.replied_at == dt.datetime(2026, 11, 20, 2, 30, tzinfo=dt.UTC)  # status 102, 90 minutes later

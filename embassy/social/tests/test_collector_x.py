@@ -14,7 +14,7 @@ import pytest
 from embassy.missions.models import Mission
 from embassy.notify.tests.vendor_server import VendorServer
 from embassy.social.budget import pull_estimate
-from embassy.social.models import Account, AccountDay, Follow, Post, Pull, ReadBudget
+from embassy.social.models import Account, AccountDay, Follow, Mention, Post, Pull, ReadBudget
 from embassy.social.pull import account_pull
 from embassy.social.services import account_connect
 
@@ -22,6 +22,7 @@ pytestmark = pytest.mark.django_db
 UID = "1339829508"
 USER = "/2/users/by/username/kbri_contoh"
 TWEETS, FOLLOWING = f"/2/users/{UID}/tweets", f"/2/users/{UID}/following"
+MENTIONS = f"/2/users/{UID}/mentions"
 NOW = dt.datetime(2026, 12, 4, 12, tzinfo=dt.UTC)
 RATE = {"Content-Type": "application/json", "x-rate-limit-limit": "1500", "x-rate-limit-remaining": "1497",
         "x-rate-limit-reset": "1764850000"}
@@ -66,11 +67,24 @@ def test_a_pull_reads_with_the_bearer_token_and_bills_each_resource(x_api: Vendo
                                   "meta": {"result_count": 2, "next_token": "7140dibdnow9c7btw3w"}}, headers=RATE)
     x_api.on("GET", TWEETS, 200, {"data": [tweet("1800", "2025-01-01T00:00:00.000Z")], "meta": {"result_count": 1}},
              headers=RATE)
+    x_api.on("GET", MENTIONS, 200, {"data": [
+        {"id": "2", "text": "@kbri_contoh paspor saya hilang", "created_at": "2026-12-02T10:00:00.000Z",
+         "author_id": "77", "edit_history_tweet_ids": ["2"]},
+        {"id": "1", "text": "@kbri_contoh jam buka?", "created_at": "2026-11-30T07:30:00.000Z", "author_id": "78",
+         "edit_history_tweet_ids": ["1"]}],
+        "includes": {"users": [{"id": "77", "name": "Siti", "username": "siti_wni"},
+                               {"id": "78", "name": "Budi", "username": "budi_wni"}]},
+        "meta": {"result_count": 2}}, headers=RATE)
     x_api.on("GET", FOLLOWING, 200, {"data": [{"id": "2", "name": "Kemlu", "username": "Kemlu_RI"}],
                                      "meta": {"result_count": 1}}, headers=RATE)
     pull = account_pull(account_id=account.pk, now=NOW)
     assert pull is not None and pull.status == Pull.Status.OK, pull and pull.error
-    assert pull.cost == Decimal("0.0350")  # a user 0.010 + three posts 0.015 + one followed 0.010
+    assert pull.cost == Decimal("0.0450")  # a user 0.010 + three posts and two mentions 0.025 + one followed 0.010
+    mentions = {m.post_id: m for m in Mention.objects.filter(account=account)}
+    assert mentions["2"].author_handle == "siti_wni" and mentions["2"].replied_at is None
+    # Tweet 1861 answers mention 1 (referenced_tweets replied_to): its time is the mention's first reply.
+    assert mentions["1"].replied_at == dt.datetime(2026, 11, 30, 9, tzinfo=dt.UTC)
+    assert mentions["1"].url == "https://x.com/budi_wni/status/1"
     assert x_api.requests[0].headers["authorization"] == "Bearer AAAAbearer-for-tests"
     posts = {p.post_id: p for p in Post.objects.all()}
     assert posts["1862"].kind == "video" and posts["1861"].is_reply

@@ -8,7 +8,9 @@ import pytest
 
 from embassy.social import metrics
 from embassy.social.aggregates import refresh_days
-from embassy.social.models import Account, AccountDay, Post
+from embassy.social.collectors import PostItem
+from embassy.social.models import Account, AccountDay, Mention, Post
+from embassy.social.store import store_posts
 
 pytestmark = pytest.mark.django_db
 UTC = dt.UTC
@@ -59,3 +61,19 @@ def test_what_the_data_cannot_give_is_none_not_zero() -> None:
     assert metrics.interactions_per_post(empty) is None and metrics.engagement_by_views(empty) is None
     assert metrics.engagement_by_followers(metrics.Totals(posts=2, likes=4)) is None  # followers unknown
     assert metrics.follower_growth(metrics.Totals(followers_end=10)) is None
+
+
+def test_response_time_to_mentions_the_worked_example(account: Account) -> None:
+    day = dt.datetime(2026, 11, 2, tzinfo=UTC)
+    for n, hour in enumerate((8, 9, 10, 11), start=1):
+        Mention.objects.create(account=account, post_id=f"m{n}", published_at=day + dt.timedelta(hours=hour))
+    Mention.objects.create(account=account, post_id="m0", published_at=START - dt.timedelta(hours=1))  # before
+    replies = [("r1", "m1", day + dt.timedelta(hours=8, minutes=30)), ("r1b", "m1", day + dt.timedelta(hours=20)),
+               ("r2", "m2", day + dt.timedelta(hours=12)), ("r3", "m3", dt.datetime(2026, 12, 4, tzinfo=UTC))]
+    store_posts(account, [PostItem(post_id=pid, published_at=when, is_reply=True, in_reply_to=to)
+                          for pid, to, when in replies], now=dt.datetime(2026, 12, 5, tzinfo=UTC))
+    assert Mention.objects.get(post_id="m1").replied_at == day + dt.timedelta(hours=8, minutes=30)  # the first
+    r = metrics.responses_for([account.pk], start=START, end=END)[account.pk]
+    assert (r.mentions, r.answered, r.unanswered, r.within_day) == (4, 2, 2, 2)
+    assert r.answer_rate == 50.0 and r.median_minutes == 105.0
+    assert metrics.responses_for([account.pk], start=END, end=END + dt.timedelta(days=30)) == {}

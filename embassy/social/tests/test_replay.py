@@ -18,7 +18,7 @@ from django.utils import timezone
 from embassy.common.tests.factories import make_staff, staff_client
 from embassy.missions.models import Role
 from embassy.social.demo import demo_seed, plan
-from embassy.social.models import Account, Post, PostSnapshot, Pull
+from embassy.social.models import Account, Mention, Post, PostSnapshot, Pull
 from embassy.social.pull import account_pull
 from embassy.social.replay import HISTORY_DAYS, X_LIMIT, Replay, make_server
 from embassy.social.services import account_connect
@@ -74,6 +74,8 @@ def test_every_demo_account_is_pulled_through_its_collector_and_finds_the_seeded
     x_pull = Pull.objects.filter(account=x).latest("pk")
     assert x_pull.cost > 0 and x_pull.reads > 0  # billed per resource read
     assert Account.objects.get(demo=True, platform="facebook", owner="ministry").quota  # X-App-Usage
+    answered = Mention.objects.filter(account=x, replied_at__isnull=False)  # the demo's replies found their mentions
+    assert Mention.objects.filter(account=x).count() > answered.count() > 0
     youtube = Pull.objects.filter(account__platform="youtube").latest("pk")
     assert youtube.units >= 3  # channels, playlistItems, videos: one unit each
     # The youngest seeded post has a new snapshot, its numbers grown since the seed's last reading.
