@@ -14,7 +14,7 @@ from embassy.common.errors import NotFound
 from embassy.missions.models import Membership, Role
 from embassy.missions.selectors import scope_for
 from embassy.social.health import health_of
-from embassy.social.models import Account, AccountDay, Post, Pull
+from embassy.social.models import Account, AccountDay, Mention, Post, Pull
 
 HQ_ROLES = {Role.DIGITAL_DIPLOMACY, Role.ADMINISTRATOR}
 UNIT_ROLES = {Role.SOCIAL_MEDIA_OFFICER, Role.HEAD_OF_MISSION}
@@ -79,6 +79,11 @@ def account_pulls(*, account: Account, limit: int = 10) -> QuerySet[Pull]:
 
 def account_recent_posts(*, account: Account, limit: int = 20) -> QuerySet[Post]:
     return account.posts.order_by("-published_at")[:limit]
+
+
+def account_unanswered_mentions(*, account: Account, since: dt.datetime, limit: int = 50) -> QuerySet[Mention]:
+    """The mentions since `since` that the account has not replied to, newest first."""
+    return account.mentions.filter(published_at__gte=since, replied_at__isnull=True).order_by("-published_at")[:limit]
 
 
 def account_days(*, account: Account, limit: int = 30) -> list[AccountDay]:

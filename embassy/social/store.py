@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Iterable
 from functools import cache
 
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, Min, OuterRef, Subquery
 
 from embassy.common import bulk
 from embassy.social.aggregates import refresh_days
@@ -76,11 +76,10 @@ def store_mentions(account: Account, mentions: Iterable[MentionItem], *, now: dt
 
 def link_replies(account: Account) -> None:
     """Each unanswered mention gets the time of the account's first reply to it, once that reply is stored."""
-    first = (Post.objects.filter(account=account, in_reply_to=OuterRef("post_id"))
-             .order_by("published_at").values("published_at")[:1])
-    (Mention.objects.filter(account=account, replied_at__isnull=True)
-     .filter(Exists(Post.objects.filter(account=account, in_reply_to=OuterRef("post_id"))))
-     .update(replied_at=Subquery(first)))
+    # exclude(in_reply_to="") repeats the partial index's condition, so that SQLite's planner may use it.
+    replies = Post.objects.filter(account=account, in_reply_to=OuterRef("post_id")).exclude(in_reply_to="")
+    (Mention.objects.filter(account=account, replied_at__isnull=True).filter(Exists(replies))
+     .update(replied_at=Subquery(replies.values("account").annotate(first=Min("published_at")).values("first"))))
 
 
 def store_day(account: Account, profile: Profile, *, now: dt.datetime) -> None:

@@ -71,6 +71,7 @@ def account_page(request: AuthedRequest, account_id: int) -> HttpResponse:
         "masked": services.masked(account), "fields": services.CONNECT_FIELDS[account.platform],
         "estimate": pull_estimate(account, now=now), "pulls": selectors.account_pulls(account=account),
         "posts": selectors.account_recent_posts(account=account), "days": selectors.account_days(account=account),
+        "unanswered": selectors.account_unanswered_mentions(account=account, since=now - dt.timedelta(days=7)),
         "tz": zone,  # the account's audience's time, like its posting hours
     }
     return render(request, "social/account.html", context)

@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from embassy.accounts.models import AuditEvent
 from embassy.common.tests.factories import make_staff, staff_client
 from embassy.missions.models import Mission, Role
 from embassy.notify.tests.vendor_server import VendorServer
 from embassy.social.aggregates import refresh_days
-from embassy.social.models import Account, AccountDay, Post
+from embassy.social.models import Account, AccountDay, Mention, Post
 from embassy.social.services import credentials_of
 from embassy.social.tests.test_collector_mastodon import script_history
 
@@ -133,3 +133,22 @@ def test_credentials_typed_in_the_admin_are_sealed_and_bad_json_is_refused() -> 
     client.post("/admin/social/account/add/", {**form, "new_credentials": '{"bearer_token": "AAAA-secret-9876"}'})
     account = Account.objects.get(handle="kemlu_admin")
     assert credentials_of(account) == {"bearer_token": "AAAA-secret-9876"} and "secret" not in account.credentials
+
+
+def test_the_account_page_lists_last_weeks_mentions_without_a_reply(accounts: dict[str, Account]) -> None:
+    account, now = accounts["ministry"], timezone.now()
+    Account.objects.filter(pk=account.pk).update(last_success_at=now)
+    for n in range(6):
+        Mention.objects.create(account=account, post_id=f"m{n}", author_handle=f"warga{n}",
+                               published_at=now - dt.timedelta(days=2, hours=n), text=f"@Kemlu_contoh tanya {n}",
+                               replied_at=now - dt.timedelta(days=1) if n == 0 else None)
+    Mention.objects.create(account=account, post_id="old", author_handle="lama", text="@Kemlu_contoh lama",
+                           published_at=now - dt.timedelta(days=9))
+    client = staff_client(make_staff("HQ-PWNI", Role.DIGITAL_DIPLOMACY))
+    with translation.override("en"):
+        body = client.get(reverse("console:social-account", args=[account.pk]), HTTP_ACCEPT_LANGUAGE="en"
+                          ).content.decode()
+    assert 'href="#mentions"' in body and 'id="mentions"' in body
+    section = body[body.index('id="mentions"'):]
+    section = section[:section.index("</section>")]
+    assert all(f"warga{n}" in section for n in range(1, 6)) and "warga0" not in section and "lama" not in section
