@@ -8,6 +8,7 @@ from embassy.accounts import views as account_views
 from embassy.advisories.urls import console_patterns as advisory_console
 from embassy.citizens.urls import console_patterns as citizen_console
 from embassy.common.views import favicon
+from embassy.consular.urls import console_patterns as consular_console
 from embassy.crises.report.urls import report_patterns
 from embassy.crises.urls import console_patterns as crises_console
 from embassy.geo import views as geo_views
@@ -30,6 +31,7 @@ console = (
         *crises_console,
         *report_patterns,
         *social_console,
+        *consular_console,
     ],
     "console",
 )
@@ -49,6 +51,7 @@ urlpatterns = [
     path("", include("embassy.advisories.urls")),
     path("", include("embassy.notify.urls")),
     path("", include("embassy.crises.urls")),
+    path("", include("embassy.consular.urls")),
 ]
 
 handler403 = "embassy.common.views.error_403"

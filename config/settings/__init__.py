@@ -5,6 +5,7 @@ never `getattr(settings, "X", default)` or os.environ."""
 
 # Each topical module imports what it reads from the others (DEBUG, VAR_DIR, INSTALLED_APPS), so any order works.
 from config.settings.base import *  # noqa: F403
+from config.settings.consular import *  # noqa: F403
 from config.settings.crises import *  # noqa: F403
 from config.settings.database import *  # noqa: F403
 from config.settings.env import *  # noqa: F403

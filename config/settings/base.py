@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "embassy.sos",
     "embassy.crises",
     "embassy.social",
+    "embassy.consular",
     "embassy.ops",
 ]
 
@@ -97,6 +98,7 @@ TEMPLATES = [
                 "embassy.common.context_processors.site",
                 "embassy.notify.context_processors.outbox",
                 "embassy.social.context_processors.social",
+                "embassy.consular.context_processors.consular",
             ],
         },
     },

@@ -7,7 +7,8 @@
    - the citizen's home page "/" and the panic button page "/sos/" — network first, the cached copy when
      offline (the citizen's own data on their own phone; deleted when they sign out). A first visit is not
      yet controlled by the worker, so the page asks it to fetch and keep a copy ("warm");
-   - country information, advisories and the missions directory — pages network first with the saved copy
+   - country information, advisories, the missions directory and consular services (/layanan/, the missions'
+     /perwakilan/…/layanan/ pages) — pages network first with the saved copy
      offline; the advisories JSON stale-while-revalidate.
    Never cached: POSTs, htmx fragments, /api/v1/ (but advisories), the console, sign-in, admin, forms.
 
@@ -24,7 +25,7 @@ const BADGE = "__BADGE__";
 const SHELL = "shell-" + VERSION;
 const PAGES = "pages-v1";
 const INFO = "info-v1";
-const SWR_PREFIXES = ["/informasi-negara/", "/api/v1/advisories", "/perwakilan/"];
+const SWR_PREFIXES = ["/informasi-negara/", "/api/v1/advisories", "/perwakilan/", "/layanan/"];
 const CACHED_PAGES = ["/", "/sos/"];
 const SIGN_OUT = "/keluar/";
 

@@ -104,6 +104,9 @@ def test_citizen_pages_signed_out(browser: Any, server: tb.Server, axe_source: s
     expect(page.locator("#code")).to_be_visible()  # the code page answers the same address
     audit(page, axe_source, "sign-in code", "phone", failures)
     check("missions directory", "/perwakilan/")
+    check("consular services", "/layanan/")
+    check("a mission's consular services", "/perwakilan/KBRI-SINGAPORE/layanan/")
+    check("a consular service", "/perwakilan/KBRI-SINGAPORE/layanan/passport-renewal/")
     check("country information", "/informasi-negara/")
     check("country page (MY)", "/informasi-negara/MY/")
     check("country page (AF, level 4)", "/informasi-negara/AF/")
@@ -219,6 +222,7 @@ def test_console_pages(browser: Any, server: tb.Server, axe_source: str) -> None
     check("advisory comparison", f"/konsol/advisories/versions/{data['draft']}/diff/")
     check("outbox (notify)", "/konsol/notify/")
     check("audit log", "/konsol/audit/")
+    check("service catalogue (a mission's terms)", "/konsol/layanan/KBRI-KUALA-LUMPUR/")
     check("social-media accounts", "/konsol/sosmed/")
     page.locator("table.social-accounts a").first.click()
     page.wait_for_url(re.compile(r"/konsol/sosmed/\d+/"))

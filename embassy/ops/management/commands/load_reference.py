@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from embassy.consular.services import catalogue_load
 from embassy.geo.boundaries import get_country_resolver
 from embassy.geo.services import countries_sync
 from embassy.geo.views import outlines_geojson
@@ -22,6 +23,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--missions", default=str(Path(settings.DATA_DIR) / "missions.csv"))
         parser.add_argument("--social", default=str(Path(settings.DATA_DIR) / "social_accounts.csv"))
+        parser.add_argument("--consular", default=str(Path(settings.DATA_DIR) / "consular_services.csv"))
         parser.add_argument("--internet-users", default=str(Path(settings.DATA_DIR) / "internet_users.csv"))
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -33,6 +35,8 @@ class Command(BaseCommand):
             result = missions_load(path=Path(options["missions"]))
             social = Path(options["social"])
             accounts = accounts_load(path=social) if social.exists() else None
+            consular = Path(options["consular"])
+            catalogue = catalogue_load(path=consular) if consular.exists() else None
             internet = Path(options["internet_users"])
             audience = audience_load(path=internet) if internet.exists() else None
         except DataFileError as exc:
@@ -47,5 +51,8 @@ class Command(BaseCommand):
                 f"social-media accounts: {accounts['accounts']} ({accounts['created']} new, {accounts['updated']} "
                 f"changed, {accounts['deactivated']} deactivated)"
             )
+        if catalogue is not None:
+            self.stdout.write(f"consular services: {catalogue['services']} ({catalogue['created']} new, "
+                              f"{catalogue['updated']} changed, {catalogue['deactivated']} deactivated)")
         if audience is not None:
             self.stdout.write(f"internet users: {audience} countries")

@@ -1,0 +1,103 @@
+"""The consular service catalogue (issue 14, part 1): headquarters' standard services (data/consular_services.csv),
+each mission's terms for them (fee in its currency, processing days, whether it takes appointments, whether it
+offers the service at all), the mission's own services, its opening hours and its counters."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Service(models.Model):
+    """A consular service: a standard one (mission None, from the data file, defined by headquarters) or a
+    mission's own. Lists (requirements, documents) are bilingual: [{"id": "...", "en": "..."}]."""
+
+    code = models.SlugField(_("code"), max_length=40)
+    mission = models.ForeignKey("missions.Mission", on_delete=models.CASCADE, null=True, blank=True,
+                                related_name="own_services", verbose_name=_("mission (own service)"))
+    name_id = models.CharField(_("name (Indonesian)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    description_id = models.TextField(_("description (Indonesian)"), blank=True, default="")
+    description_en = models.TextField(_("description (English)"), blank=True, default="")
+    requirements = models.JSONField(_("requirements"), default=list, blank=True)
+    documents = models.JSONField(_("documents to upload"), default=list, blank=True)
+    fee = models.DecimalField(_("fee"), max_digits=12, decimal_places=2, null=True, blank=True)  # None: not set
+    currency = models.CharField(_("currency"), max_length=3, default="IDR")
+    target_days = models.PositiveSmallIntegerField(_("target processing days (working days)"), null=True,
+                                                   blank=True)  # None: not set
+    needs_appointment = models.BooleanField(_("needs an appointment"), default=True)
+    legal_basis = models.CharField(_("legal basis of the fee"), max_length=300, blank=True, default="")
+    sources = models.TextField(_("sources"), blank=True, default="")
+    order = models.PositiveSmallIntegerField(default=100)
+    active = models.BooleanField(_("active"), default=True)
+    from_file = models.BooleanField(default=False)  # kept in step with data/consular_services.csv
+
+    class Meta:
+        ordering = ["order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["code"], condition=models.Q(mission__isnull=True),
+                                    name="consular_standard_service_code"),
+            models.UniqueConstraint(fields=["mission", "code"], name="consular_own_service_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.name_en}"
+
+
+class MissionService(models.Model):
+    """A mission's terms for a standard service; a blank field keeps the standard's."""
+
+    mission = models.ForeignKey("missions.Mission", on_delete=models.CASCADE, related_name="service_terms")
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="mission_terms",
+                                limit_choices_to={"mission__isnull": True})
+    offered = models.BooleanField(_("offered at this mission"), default=True)
+    fee = models.DecimalField(_("fee"), max_digits=12, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, blank=True, default="")
+    target_days = models.PositiveSmallIntegerField(_("target processing days"), null=True, blank=True)
+    needs_appointment = models.BooleanField(_("needs an appointment"), null=True, blank=True)
+    note_id = models.TextField(_("note (Indonesian)"), blank=True, default="")
+    note_en = models.TextField(_("note (English)"), blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["mission", "service"], name="consular_mission_service")]
+
+
+class OpeningHours(models.Model):
+    """When a mission's consular counters open on a weekday (several rows a day for a break); Sunday rows for
+    the missions that serve workers on their day off."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    mission = models.ForeignKey("missions.Mission", on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+
+    class Meta:
+        ordering = ["weekday", "opens"]
+        constraints = [models.CheckConstraint(condition=models.Q(closes__gt=models.F("opens")),
+                                              name="consular_hours_order")]
+
+
+class Counter(models.Model):
+    """A service counter of a mission; with no services listed it serves them all."""
+
+    mission = models.ForeignKey("missions.Mission", on_delete=models.CASCADE, related_name="counters")
+    name = models.CharField(_("name"), max_length=40)
+    services = models.ManyToManyField(Service, blank=True, related_name="counters", verbose_name=_("services"))
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["mission", "name"], name="consular_counter_name")]
+
+    def __str__(self) -> str:
+        return self.name
