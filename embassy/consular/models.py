@@ -101,3 +101,53 @@ class Counter(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Slot(models.Model):
+    """Bookable capacity: `capacity` places at a mission in [starts_at, ends_at) for one service (None: any service
+    that takes appointments), open to booking from `released_at` (slots are released in announced batches)."""
+
+    mission = models.ForeignKey("missions.Mission", on_delete=models.CASCADE, related_name="slots")
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, null=True, blank=True, related_name="slots")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    capacity = models.PositiveSmallIntegerField()
+    released_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["mission", "starts_at"], name="consular_slot_mission_time")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="consular_slot_order"),
+            models.CheckConstraint(condition=models.Q(capacity__gte=1), name="consular_slot_capacity"),
+        ]
+
+
+class Booking(models.Model):
+    """One person's appointment. The database keeps the two promises, whatever the race:
+    - a place of a slot is held by one active booking (places are 1 … the slot's capacity);
+    - a person (their NIK or passport, not their e-mail) holds one active booking per service."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("booked")
+        CANCELLED = "cancelled", _("cancelled")
+        ATTENDED = "attended", _("attended")
+        NO_SHOW = "no_show", _("did not come")
+
+    reference = models.CharField(max_length=12, unique=True)  # what the person quotes at the counter
+    slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="bookings")
+    place = models.PositiveSmallIntegerField()
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="bookings")
+    citizen = models.ForeignKey("citizens.Citizen", on_delete=models.PROTECT, related_name="bookings")
+    identity = models.CharField(max_length=60)  # "nik:<blind index>" or "passport:<blind index>"
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField()
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["slot", "place"], condition=models.Q(status="active"),
+                                    name="consular_booking_place"),
+            models.UniqueConstraint(fields=["identity", "service"], condition=models.Q(status="active"),
+                                    name="consular_booking_one_per_service"),
+        ]
