@@ -5,6 +5,7 @@ offers the service at all), the mission's own services, its opening hours and it
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -42,6 +43,10 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} · {self.name_en}"
+
+    def name(self) -> str:
+        """In the reader's language, as Mission.name() and Country.name() choose it."""
+        return self.name_en if (get_language() or "id").startswith("en") else self.name_id
 
 
 class MissionService(models.Model):

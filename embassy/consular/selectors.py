@@ -36,7 +36,7 @@ class Offer:
 
     @property
     def name(self) -> str:
-        return _localised(self.service.name_id, self.service.name_en)
+        return self.service.name()
 
     @property
     def description(self) -> str:
@@ -52,7 +52,7 @@ class Offer:
 
 
 def _localised(id_text: str, en_text: str) -> str:
-    return (en_text or id_text) if translation.get_language() == "en" else (id_text or en_text)
+    return (en_text or id_text) if (translation.get_language() or "id").startswith("en") else (id_text or en_text)
 
 
 def public_mission_get(*, code: str) -> Mission:
@@ -117,14 +117,6 @@ def managed_mission_get(*, user: User, code: str) -> Mission:
     if mission is None:
         raise NotFound("No such mission among yours.")
     return mission
-
-
-def public_missions(*, q: str = "") -> QuerySet[Mission]:
-    missions = Mission.objects.filter(active=True).exclude(kind=Mission.Kind.HQ).select_related("country")
-    if q:
-        missions = missions.filter(Q(city__icontains=q) | Q(name_id__icontains=q) | Q(name_en__icontains=q)
-                                   | Q(country__name_id__icontains=q) | Q(country__name_en__icontains=q))
-    return missions.order_by("country__name_en", "city")
 
 
 def standard_services() -> QuerySet[Service]:

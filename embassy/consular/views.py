@@ -18,12 +18,13 @@ from embassy.common.decorators import staff_required
 from embassy.common.errors import BadInput, PermissionDenied
 from embassy.consular import selectors, services
 from embassy.missions.models import Mission
+from embassy.missions.selectors import mission_search
 
 
 def catalogue_index(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     return render(request, "consular/index.html", {
-        "missions": selectors.public_missions(q=q), "q": q, "standard": selectors.standard_services()})
+        "missions": mission_search(q=q), "q": q, "standard": selectors.standard_services()})
 
 
 def mission_services(request: HttpRequest, code: str) -> HttpResponse:

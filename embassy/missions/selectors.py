@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from embassy.common.errors import NotFound
 from embassy.missions.models import HQ_ROLES, PERSONAL_DATA_ROLES, Membership, Mission
@@ -78,6 +78,15 @@ def scope_for(user: AbstractBaseUser | AnonymousUser | None) -> Scope:
 
 def mission_list(*, active: bool = True) -> QuerySet[Mission]:
     return Mission.objects.filter(active=active).select_related("country").prefetch_related("jurisdictions")
+
+
+def mission_search(*, q: str = "") -> QuerySet[Mission]:
+    """The missions abroad (headquarters left out) whose city, name or country has `q`, by country and city."""
+    missions = mission_list().exclude(kind=Mission.Kind.HQ)
+    if q:
+        missions = missions.filter(Q(city__icontains=q) | Q(name_id__icontains=q) | Q(name_en__icontains=q)
+                                   | Q(country__name_id__icontains=q) | Q(country__name_en__icontains=q))
+    return missions.order_by("country__name_en", "city")
 
 
 def mission_get(*, code: str) -> Mission:

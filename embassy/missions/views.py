@@ -3,14 +3,13 @@ directory. The console's home page is in embassy.ops.views."""
 
 from __future__ import annotations
 
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from embassy.common.decorators import staff_required
 from embassy.missions.models import Mission
-from embassy.missions.selectors import mission_list, missions_for, scope_for
+from embassy.missions.selectors import mission_list, mission_search, missions_for, scope_for
 
 SESSION_KEY = "console_mission"
 
@@ -41,10 +40,6 @@ def switch_mission(request: HttpRequest) -> HttpResponse:
 
 def directory(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
-    qs = mission_list().exclude(kind=Mission.Kind.HQ)
-    if q:
-        qs = qs.filter(Q(city__icontains=q) | Q(name_id__icontains=q) | Q(name_en__icontains=q)
-                       | Q(country__name_id__icontains=q) | Q(country__name_en__icontains=q))
     hq = mission_list().filter(kind=Mission.Kind.HQ).first()
     template = "missions/directory.html#results" if request.headers.get("HX-Request") else "missions/directory.html"
-    return render(request, template, {"missions": qs.order_by("country__name_en", "city"), "q": q, "hq": hq})
+    return render(request, template, {"missions": mission_search(q=q), "q": q, "hq": hq})
