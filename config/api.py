@@ -6,9 +6,13 @@ from ninja import NinjaAPI
 
 from embassy.accounts.api import router as accounts_router
 from embassy.advisories.api import router as advisories_router
+from embassy.applications.api import router as applications_router
 from embassy.citizens.api import router as citizens_router
 from embassy.citizens.api import staff_router as staff_citizens_router
 from embassy.common.api import install_error_handlers, install_input_checks
+from embassy.consular.api import router as consular_router
+from embassy.counter.api import router as counter_router
+from embassy.credentials.api import router as credentials_router
 from embassy.crises.api import me_router as crises_me_router
 from embassy.crises.api import public_router as rollcall_router
 from embassy.crises.api import router as crises_router
@@ -42,3 +46,7 @@ api.add_router("/notify", notify_router, tags=["notify"])
 api.add_router("/crises", crises_router, tags=["crises"])
 api.add_router("/rollcall", rollcall_router, tags=["crises"])
 api.add_router("/me", crises_me_router, tags=["citizen"])
+api.add_router("/consular", consular_router, tags=["consular"])
+api.add_router("/counter", counter_router, tags=["counter"])
+api.add_router("/credentials", credentials_router, tags=["credentials"])
+api.add_router("/applications", applications_router, tags=["applications"])

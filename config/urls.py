@@ -6,9 +6,12 @@ from django.urls import include, path
 from config.api import api
 from embassy.accounts import views as account_views
 from embassy.advisories.urls import console_patterns as advisory_console
+from embassy.applications.urls import console_patterns as applications_console
 from embassy.citizens.urls import console_patterns as citizen_console
 from embassy.common.views import favicon
 from embassy.consular.urls import console_patterns as consular_console
+from embassy.counter.urls import console_patterns as counter_console
+from embassy.credentials.urls import console_patterns as credentials_console
 from embassy.crises.report.urls import report_patterns
 from embassy.crises.urls import console_patterns as crises_console
 from embassy.geo import views as geo_views
@@ -21,6 +24,7 @@ from embassy.sos.urls import console_patterns as sos_console
 console = (
     [
         path("", ops_views.console_home, name="home"),
+        path("dasbor-konsuler/", ops_views.consular_dashboard, name="consular-dashboard"),
         path("misi/", mission_views.switch_mission, name="switch-mission"),
         path("audit/", account_views.audit_log, name="audit-log"),
         path("audit/export.csv", account_views.audit_export, name="audit-export"),
@@ -32,6 +36,9 @@ console = (
         *report_patterns,
         *social_console,
         *consular_console,
+        *counter_console,
+        *credentials_console,
+        *applications_console,
     ],
     "console",
 )
@@ -52,6 +59,9 @@ urlpatterns = [
     path("", include("embassy.notify.urls")),
     path("", include("embassy.crises.urls")),
     path("", include("embassy.consular.urls")),
+    path("", include("embassy.counter.urls")),
+    path("", include("embassy.credentials.urls")),
+    path("", include("embassy.applications.urls")),
 ]
 
 handler403 = "embassy.common.views.error_403"

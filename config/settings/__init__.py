@@ -4,8 +4,11 @@ docs/configuration.md. The topical modules below hold the settings; the applicat
 never `getattr(settings, "X", default)` or os.environ."""
 
 # Each topical module imports what it reads from the others (DEBUG, VAR_DIR, INSTALLED_APPS), so any order works.
+from config.settings.applications import *  # noqa: F403
 from config.settings.base import *  # noqa: F403
 from config.settings.consular import *  # noqa: F403
+from config.settings.counter import *  # noqa: F403
+from config.settings.credentials import *  # noqa: F403
 from config.settings.crises import *  # noqa: F403
 from config.settings.database import *  # noqa: F403
 from config.settings.env import *  # noqa: F403

@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "embassy.crises",
     "embassy.social",
     "embassy.consular",
+    "embassy.credentials",
+    "embassy.counter",
+    "embassy.applications",
     "embassy.ops",
 ]
 

@@ -23,6 +23,7 @@ DEMO_STAFF: list[tuple[str, str, str, str]] = [
     ("kl.protection", "Piket Pelindungan KL", "KBRI-KUALA-LUMPUR", Role.PROTECTION_OFFICER),
     ("kl.consular", "Pejabat Konsuler KL", "KBRI-KUALA-LUMPUR", Role.CONSULAR_OFFICER),
     ("kl.head", "Kepala Perwakilan KL", "KBRI-KUALA-LUMPUR", Role.HEAD_OF_MISSION),
+    ("kl.consul", "Kepala Konsuler KL", "KBRI-KUALA-LUMPUR", Role.HEAD_OF_CONSULAR),
     ("kl.socmed", "Media Sosial KL", "KBRI-KUALA-LUMPUR", Role.SOCIAL_MEDIA_OFFICER),
     ("jeddah.protection", "Piket Pelindungan Jeddah", "KJRI-JEDDAH", Role.PROTECTION_OFFICER),
     ("hk.protection", "Piket Pelindungan Hong Kong", "KJRI-HONG-KONG", Role.PROTECTION_OFFICER),

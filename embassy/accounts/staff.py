@@ -24,6 +24,7 @@ class Purpose(StrEnum):
     DUTY = "duty"  # a new SOS: the officers on duty at the mission, else its protection duty officers
     PROTECTION = "protection"  # protection officers and the head of mission (escalation 1, crisis news)
     HEADQUARTERS = "headquarters"  # headquarters' protection analysts and administrators (escalation 2)
+    CONSULAR_HEAD = "consular_head"  # the head of consular affairs (fixer patterns), else the head of mission
     CASEWORK = "casework"  # who may take a mission's case: the mission's and headquarters' personal-data roles
 
 
@@ -31,6 +32,7 @@ class Purpose(StrEnum):
 ROLES: dict[Purpose, tuple[frozenset[str], frozenset[str]]] = {
     Purpose.DUTY: (frozenset({Role.PROTECTION_OFFICER}), frozenset()),
     Purpose.PROTECTION: (frozenset({Role.PROTECTION_OFFICER, Role.HEAD_OF_MISSION}), frozenset()),
+    Purpose.CONSULAR_HEAD: (frozenset({Role.HEAD_OF_CONSULAR}), frozenset()),
     Purpose.HEADQUARTERS: (frozenset(), frozenset({Role.PROTECTION_ANALYST, Role.ADMINISTRATOR})),
     Purpose.CASEWORK: (frozenset(PERSONAL_DATA_ROLES - {Role.PROTECTION_ANALYST, Role.ADMINISTRATOR}),
                        frozenset({Role.PROTECTION_ANALYST, Role.ADMINISTRATOR})),

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from embassy.missions.models import Role
 from embassy.missions.selectors import scope_for
 
-MANAGERS = frozenset({Role.CONSULAR_OFFICER, Role.HEAD_OF_MISSION, Role.ADMINISTRATOR})
+MANAGERS = frozenset({Role.CONSULAR_OFFICER, Role.HEAD_OF_CONSULAR, Role.HEAD_OF_MISSION, Role.ADMINISTRATOR})
 
 
 def consular(request: HttpRequest) -> dict[str, Callable[[], bool]]:

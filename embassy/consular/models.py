@@ -127,6 +127,9 @@ class Slot(models.Model):
         ]
 
 
+LIVE = ["active", "held"]  # statuses that hold a place and count as the person's booking
+
+
 class Booking(models.Model):
     """One person's appointment. The database keeps the two promises, whatever the race:
     - a place of a slot is held by one active booking (places are 1 … the slot's capacity);
@@ -134,7 +137,9 @@ class Booking(models.Model):
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("booked")
+        HELD = "held", _("offered, on hold")  # a waitlist offer: the place is kept until hold_until
         CANCELLED = "cancelled", _("cancelled")
+        EXPIRED = "expired", _("offer expired")
         ATTENDED = "attended", _("attended")
         NO_SHOW = "no_show", _("did not come")
 
@@ -148,11 +153,95 @@ class Booking(models.Model):
     created_at = models.DateTimeField()
     cancelled_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    hold_until = models.DateTimeField(null=True, blank=True)  # a held place (waitlist offer) lapses then
+    client_ip = models.CharField(max_length=64, blank=True, default="")  # for the fixer patterns
+    device = models.CharField(max_length=64, blank=True, default="")  # the browser's or app's device id
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["slot", "place"], condition=models.Q(status="active"),
-                                    name="consular_booking_place"),
-            models.UniqueConstraint(fields=["identity", "service"], condition=models.Q(status="active"),
-                                    name="consular_booking_one_per_service"),
+            models.UniqueConstraint(fields=["slot", "place"], condition=models.Q(status__in=LIVE),
+                                    name="consular_booking_live_place"),
+            models.UniqueConstraint(fields=["identity", "service"], condition=models.Q(status__in=LIVE),
+                                    name="consular_booking_live_one_per_service"),
         ]
+        indexes = [
+            models.Index(fields=["status", "hold_until"], name="consular_booking_hold",
+                         condition=models.Q(status="held")),
+            models.Index(fields=["created_at"], name="consular_booking_created"),
+        ]
+
+
+class WaitlistEntry(models.Model):
+    """A person waiting for a place at a mission for a service. A place that frees up (cancelled, a lapsed
+    offer, a no-show while the session still runs) is offered to the longest-waiting entry as a held booking
+    that they accept before it lapses."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("waiting")
+        OFFERED = "offered", _("offered a place")
+        BOOKED = "booked", _("booked")
+        LEFT = "left", _("left the waiting list")
+        LAPSED = "lapsed", _("missed the offers")
+
+    mission = models.ForeignKey("missions.Mission", on_delete=models.CASCADE, related_name="waitlist")
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="waitlist")
+    citizen = models.ForeignKey("citizens.Citizen", on_delete=models.CASCADE, related_name="waitlist")
+    identity = models.CharField(max_length=60)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.WAITING)
+    created_at = models.DateTimeField()
+    offers = models.PositiveSmallIntegerField(default=0)  # offers made so far (lapsed ones included)
+    booking = models.ForeignKey(Booking, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["identity", "service", "mission"],
+                                    condition=models.Q(status__in=["waiting", "offered"]),
+                                    name="consular_waitlist_once"),
+        ]
+        indexes = [models.Index(fields=["mission", "status", "created_at"], name="consular_waitlist_queue")]
+
+
+class Demand(models.Model):
+    """What capacity planning reads besides bookings: a search that found no free slot, a waitlist join, a
+    booking refused because the slot filled. One row per event (small: a few per person)."""
+
+    class Kind(models.TextChoices):
+        NO_SLOT = "no_slot", _("searched, no free slot")
+        FULL = "full", _("slot filled while booking")
+        WAITLIST = "waitlist", _("joined the waiting list")
+
+    mission = models.ForeignKey("missions.Mission", on_delete=models.CASCADE, related_name="+")
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["mission", "at"], name="consular_demand_mission_at")]
+
+
+class FixerFlag(models.Model):
+    """A pattern typical of fixers (calo), for the head of consular affairs to look at: many bookings for
+    different people from one device or one network address, or a person who books and never comes."""
+
+    class Kind(models.TextChoices):
+        DEVICE = "device", _("many people booked from one device")
+        ADDRESS = "address", _("many people booked from one network address")
+        NO_SHOW = "no_show", _("booked and did not come, again and again")
+
+    mission = models.ForeignKey("missions.Mission", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    key = models.CharField(max_length=80)  # the device id, the address, or the identity
+    bookings = models.PositiveIntegerField(default=0)
+    people = models.PositiveIntegerField(default=0)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+    created_at = models.DateTimeField()
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    note = models.CharField(max_length=500, blank=True, default="")
+
+    class Meta:
+        ordering = ["-last_seen"]
+        constraints = [models.UniqueConstraint(fields=["mission", "kind", "key"], name="consular_fixer_flag")]

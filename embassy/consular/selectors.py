@@ -12,8 +12,17 @@ from django.db.models import Q, QuerySet
 from django.utils import translation
 
 from embassy.accounts.models import User
+from embassy.citizens.models import Citizen
 from embassy.common.errors import NotFound
-from embassy.consular.models import Counter, MissionService, OpeningHours, Service
+from embassy.consular.models import (
+    Booking,
+    Counter,
+    FixerFlag,
+    MissionService,
+    OpeningHours,
+    Service,
+    WaitlistEntry,
+)
 from embassy.missions.models import Membership, Mission, Role
 from embassy.missions.selectors import scope_for
 
@@ -98,7 +107,7 @@ def opening_hours_of(*, mission: Mission) -> list[tuple[str, list[tuple[dt.time,
     return [(str(OpeningHours.Weekday(d).label), spans) for d, spans in sorted(days.items())]
 
 
-TERMS_ROLES = frozenset({Role.CONSULAR_OFFICER, Role.HEAD_OF_MISSION})
+TERMS_ROLES = frozenset({Role.CONSULAR_OFFICER, Role.HEAD_OF_CONSULAR, Role.HEAD_OF_MISSION})
 
 
 def missions_managed_by(*, user: User) -> QuerySet[Mission]:
@@ -130,6 +139,14 @@ def standard_service_get(*, service_id: int) -> Service:
     return service
 
 
+def service_for_mission(*, mission: Mission, service_id: int) -> Service:
+    """A standard service or one of the mission's own."""
+    service = Service.objects.filter(Q(mission__isnull=True) | Q(mission=mission), pk=service_id).first()
+    if service is None:
+        raise NotFound("No such service.")
+    return service
+
+
 def services_of(*, mission: Mission, ids: list[int]) -> list[Service]:
     """Those of `ids` that the mission may put on a counter: standard services and its own."""
     return list(Service.objects.filter(Q(mission__isnull=True) | Q(mission=mission), pk__in=ids))
@@ -148,3 +165,35 @@ def terms_of(*, mission: Mission) -> dict[str, object]:
                  for value, label in OpeningHours.Weekday.choices],
         "counters": Counter.objects.filter(mission=mission).prefetch_related("services"),
     }
+
+
+# --- Appointments: the citizen's own ----------------------------------------------------------------------------
+def bookings_of(*, citizen: Citizen) -> QuerySet[Booking]:
+    """The person's appointments, upcoming first, then the last year's."""
+    return (Booking.objects.select_related("slot__mission", "service").filter(citizen=citizen)
+            .order_by("-slot__starts_at")[:50])
+
+
+def booking_of(*, citizen: Citizen, reference: str) -> Booking:
+    booking = (Booking.objects.select_related("slot__mission__country", "service", "citizen__user")
+               .filter(citizen=citizen, reference=reference.strip().upper()).first())
+    if booking is None:
+        raise NotFound("No such appointment of yours.")
+    return booking
+
+
+def waitlist_of(*, citizen: Citizen) -> QuerySet[WaitlistEntry]:
+    return (WaitlistEntry.objects.select_related("mission", "service", "booking__slot")
+            .filter(citizen=citizen, status__in=["waiting", "offered"]).order_by("created_at"))
+
+
+def waitlist_position(*, entry: WaitlistEntry) -> int:
+    """1 for the next person to be offered a place."""
+    return WaitlistEntry.objects.filter(mission_id=entry.mission_id, service_id=entry.service_id,
+                                        status=WaitlistEntry.Status.WAITING,
+                                        created_at__lt=entry.created_at).count() + 1
+
+
+# --- Appointments: the mission's -------------------------------------------------------------------------------
+def flags_for(*, missions: QuerySet[Mission] | list[Mission]) -> QuerySet[FixerFlag]:
+    return FixerFlag.objects.select_related("mission", "reviewed_by").filter(mission__in=missions)

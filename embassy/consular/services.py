@@ -6,13 +6,16 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from embassy.accounts.audit import audit_record
 from embassy.accounts.models import User
 from embassy.common.errors import BadInput
+from embassy.consular.booking import slots_release
 from embassy.consular.catalogue import CURRENCY, read_services
 from embassy.consular.models import Counter, MissionService, OpeningHours, Service
 from embassy.missions.models import Mission
@@ -102,3 +105,25 @@ def counter_create(*, actor: User, mission: Mission, name: str, services: list[S
     audit_record(actor=actor, action="consular.counter", object_type="consular.counter", object_id=counter.pk,
                  mission_code=mission.code, detail={"name": name})
     return counter
+
+
+def slots_release_batch(*, actor: User, mission: Mission, service: Service | None, first_day: dt.date, days: int,
+                        minutes: int, per_counter: int, released_at: dt.datetime,
+                        now: dt.datetime | None = None) -> int:
+    """Announce a batch: the slots of `days` days from `first_day`, bookable from `released_at` (shown on the
+    service's booking page until then). Audited."""
+    now = now or timezone.now()
+    zone = ZoneInfo(mission.timezone)
+    if first_day <= now.astimezone(zone).date():
+        raise BadInput(_("Release days from tomorrow on."), field="first_day")
+    if not 1 <= days <= 92:
+        raise BadInput(_("Release between 1 and 92 days at a time."), field="days")
+    if released_at.astimezone(zone).date() >= first_day:
+        raise BadInput(_("Slots must be released before their first day."), field="released_at")
+    made = slots_release(mission=mission, service=service, first_day=first_day, days=days, minutes=minutes,
+                         per_counter=per_counter, released_at=released_at)
+    audit_record(actor=actor, action="consular.release", object_type="mission", object_id=mission.pk,
+                 mission_code=mission.code, detail={"service": service.code if service else "", "slots": made,
+                                                    "first_day": first_day.isoformat(), "days": days,
+                                                    "released_at": released_at.isoformat()})
+    return made

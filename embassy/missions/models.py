@@ -86,16 +86,18 @@ class Role(models.TextChoices):
     PROTECTION_OFFICER = "protection_officer", _("Protection duty officer")
     SOCIAL_MEDIA_OFFICER = "social_media_officer", _("Social-media officer")
     HEAD_OF_MISSION = "head_of_mission", _("Head of mission")
+    HEAD_OF_CONSULAR = "head_of_consular", _("Head of consular affairs")
     PROTECTION_ANALYST = "protection_analyst", _("Protection analyst (headquarters)")
     DIGITAL_DIPLOMACY = "digital_diplomacy", _("Digital-diplomacy team (headquarters)")
     ADMINISTRATOR = "administrator", _("Administrator (headquarters)")
 
 
-MISSION_ROLES = {Role.CONSULAR_OFFICER, Role.PROTECTION_OFFICER, Role.SOCIAL_MEDIA_OFFICER, Role.HEAD_OF_MISSION}
+MISSION_ROLES = {Role.CONSULAR_OFFICER, Role.PROTECTION_OFFICER, Role.SOCIAL_MEDIA_OFFICER, Role.HEAD_OF_MISSION,
+                 Role.HEAD_OF_CONSULAR}
 HQ_ROLES = {Role.PROTECTION_ANALYST, Role.DIGITAL_DIPLOMACY, Role.ADMINISTRATOR}
 # Roles that may read citizens' personal data (social-media staff may not).
 PERSONAL_DATA_ROLES = {
-    Role.CONSULAR_OFFICER, Role.PROTECTION_OFFICER, Role.HEAD_OF_MISSION,
+    Role.CONSULAR_OFFICER, Role.PROTECTION_OFFICER, Role.HEAD_OF_MISSION, Role.HEAD_OF_CONSULAR,
     Role.PROTECTION_ANALYST, Role.ADMINISTRATOR,
 }
 

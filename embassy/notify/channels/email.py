@@ -1,5 +1,7 @@
 """E-mail through Django's e-mail backend (SMTP in production; settings EMAIL_*). One connection serves a
-whole batch; SMTP 4xx answers and connection problems are retried, 5xx answers fail."""
+whole batch; SMTP 4xx answers and connection problems are retried, 5xx answers fail. Text attachments (an
+appointment's iCalendar file) travel in the message's data: {"attachments": [{"filename", "content",
+"content_type"}]}."""
 
 from __future__ import annotations
 
@@ -55,6 +57,8 @@ class EmailChannel(BaseChannel):
             connection=self._connection,
             headers={"Auto-Submitted": "auto-generated", "X-Embassy-Message": str(message.pk)},
         )
+        for item in (message.data or {}).get("attachments", []):
+            mail.attach(item["filename"], item["content"], item.get("content_type", "application/octet-stream"))
         try:
             mail.send(fail_silently=False)
         except smtplib.SMTPRecipientsRefused as exc:

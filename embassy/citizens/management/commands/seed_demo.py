@@ -59,12 +59,14 @@ class Command(BaseCommand):
     def _named_citizens(self) -> None:
         """A few citizens with known emails for signing in to the demo (claimed on first sign-in)."""
         today = dt.datetime.now(tz=dt.UTC).date()
-        for email, name, lat, lon, city, purpose, occupation, employer in DEMO_CITIZENS:
+        for n, (email, name, lat, lon, city, purpose, occupation, employer) in enumerate(DEMO_CITIZENS):
             if Citizen.objects.filter(email=email).exists():
                 continue
             citizen = Citizen.objects.create(full_name=name, email=email, source="mission")
-            citizen_update(citizen=citizen, actor=None, data={"phone": "+6281234567890", "passport_number": "X1234567",
-                                                              "nik": "3171014101900001"})
+            # each person their own (made-up, demo) NIK and passport: an appointment is tied to the person by them
+            passport = "X1234567" if n == 0 else f"X12346{n:02d}"
+            citizen_update(citizen=citizen, actor=None, data={"phone": "+6281234567890", "passport_number": passport,
+                                                              "nik": f"31710141019000{n + 1:02d}"})
             stay_register(citizen=citizen, actor=None, lat=lat, lon=lon, city=city, purpose=purpose,
                           occupation=occupation, employer=employer, start_date=today - dt.timedelta(days=200))
             contact_add(citizen=citizen, actor=None, name="Ibu " + name.split()[-1], relationship="Ibu / Mother",

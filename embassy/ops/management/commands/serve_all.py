@@ -93,6 +93,9 @@ class Command(BaseCommand):
             f"  Crises and roll-call:       {base}/konsol/krisis/     Where citizens are: {base}/konsol/sebaran/",
             f"  Social media (hq.digital, kl.socmed): {base}/konsol/sosmed/dasbor/   (demo accounts: \"pull now\""
             f" reads {settings.SOCIAL_REPLAY_URL or 'the platforms'})",
+            f"  Consular services:          {base}/layanan/   (book: Kuala Lumpur, Singapura, Hong Kong)",
+            f"  Consular console (kl.consular, kl.consul): {base}/konsol/dasbor-konsuler/   queue {base}/konsol/antrean/",
+            f"  Kiosk and TV display (KL):  {base}/perwakilan/KBRI-KUALA-LUMPUR/antrean/   …/antrean/layar/",
             f"  Admin (HQ administrators):  {base}/admin/",
             f"  API docs (OpenAPI):         {base}/api/v1/docs   ({base}/api/v1/openapi.json)",
             "",
