@@ -15,6 +15,7 @@ from typing import ClassVar
 
 from django.http import HttpRequest, HttpResponse
 
+from embassy.consular import fastpath as consular_fastpath
 from embassy.crises import fastpath as crises_fastpath
 from embassy.notify import webhooks as notify_webhooks
 from embassy.sos import fastpath as sos_fastpath
@@ -23,13 +24,15 @@ Handler = Callable[[HttpRequest], HttpResponse | None]
 
 
 class ApiFastPathMiddleware:
-    """POST /api/v1/sos/alerts with a bearer token (the panic button from apps), POST
+    """POST /api/v1/sos/alerts with a bearer token (the panic button from apps), POST /api/v1/consular/bookings
+    with a bearer token (a slot release), POST
     /api/v1/rollcall/answer without cookies (a roll-call answer through its signed link) and POST
     /hooks/notify/<account>/ (the providers' receipts and inbound messages, checked by their signatures)."""
 
     routes: ClassVar[dict[str, Handler]] = {
         sos_fastpath.PATH: sos_fastpath.alert_raise,
         crises_fastpath.PATH: crises_fastpath.rollcall_answer,
+        consular_fastpath.PATH: consular_fastpath.booking_create,
     }
     prefixes: ClassVar[tuple[tuple[str, Handler], ...]] = (
         (notify_webhooks.FAST_PREFIX, notify_webhooks.fast_hook),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -14,6 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from embassy.accounts.models import AuditEvent, User
+from embassy.accounts.services import token_create
 from embassy.citizens.models import Citizen
 from embassy.citizens.services import citizen_update
 from embassy.citizens.tests.factories import CitizenUserFactory
@@ -379,3 +381,29 @@ def test_release_is_announced_and_scoped(mission: Mission, renewal: Service) -> 
     stranger = make_staff("KBRI-KUALA-LUMPUR", Role.CONSULAR_OFFICER)
     assert staff_client(stranger).post(f"/konsol/layanan/{mission.code}/rilis/", form).status_code == 404
     assert staff_client(stranger).get(f"/konsol/layanan/{mission.code}/kapasitas/").status_code == 404
+
+
+def test_apps_book_with_a_bearer_token_on_the_fast_path(mission: Mission, renewal: Service) -> None:
+    now = timezone.now()
+    start = (now + dt.timedelta(days=5)).astimezone(SG).replace(hour=9, minute=0, second=0, microsecond=0)
+    slot = Slot.objects.create(mission=mission, service=renewal, starts_at=start,
+                               ends_at=start + dt.timedelta(minutes=30), capacity=1,
+                               released_at=now - dt.timedelta(hours=1))
+    a, b = person(1), person(2)
+    assert a.user is not None and b.user is not None
+    body = json.dumps({"mission": mission.code, "service": "passport-renewal", "slot": slot.pk})
+
+    def post(user: User | None, key: str | None = None) -> Any:
+        token = key or token_create(user=user, name="app")[1]  # type: ignore[arg-type]
+        return Client().post("/api/v1/consular/bookings", body, content_type="application/json",
+                             HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_X_DEVICE_ID="phone-1")
+
+    made = post(a.user)
+    assert made.status_code == 201 and made["Cache-Control"] == "no-store"  # the fast path's response
+    data = made.json()
+    assert data["status"] == "active" and data["local_start"].endswith("+08:00")
+    assert data["check_in_code"] == f"SE1:BOOK:{data['reference']}"
+    assert Booking.objects.get(reference=data["reference"]).device == "phone-1"
+    full = post(b.user)
+    assert full.status_code == 409 and full.json()["detail"]
+    assert post(None, key="se_not-a-token").status_code == 401
