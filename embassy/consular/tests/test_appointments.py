@@ -407,3 +407,23 @@ def test_apps_book_with_a_bearer_token_on_the_fast_path(mission: Mission, renewa
     full = post(b.user)
     assert full.status_code == 409 and full.json()["detail"]
     assert post(None, key="se_not-a-token").status_code == 401
+
+
+def test_changing_the_time_on_the_web_moves_the_appointment(mission: Mission, renewal: Service) -> None:
+    now = timezone.now()
+    start = (now + dt.timedelta(days=6)).astimezone(SG).replace(hour=9, minute=0, second=0, microsecond=0)
+    first, second = (Slot.objects.create(mission=mission, service=renewal, starts_at=start + dt.timedelta(hours=h),
+                                         ends_at=start + dt.timedelta(hours=h, minutes=30), capacity=1,
+                                         released_at=now - dt.timedelta(hours=1)) for h in (0, 2))
+    a = person(1)
+    booking = domain.booking_create(citizen=a, slot_id=first.pk, service=renewal, now=now)
+    client = citizen_client(a)
+    url = f"/perwakilan/{mission.code}/layanan/passport-renewal/janji/"
+    page = client.get(f"{url}?ubah={booking.reference}").content.decode()
+    assert f'name="reschedule" value="{booking.reference}"' in page
+    moved = client.post(url, {"slot": second.pk, "reschedule": booking.reference})
+    new = Booking.objects.get(citizen=a, status="active")
+    assert moved.status_code == 302 and moved["Location"] == f"/janji/{new.reference}/" and new.slot_id == second.pk
+    booking.refresh_from_db()
+    assert booking.status == "cancelled"
+    assert [m.kind for m in Message.objects.filter(channel="email").order_by("id")] == ["consular.booked"] * 2
