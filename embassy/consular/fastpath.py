@@ -9,7 +9,6 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from embassy.accounts.models import User
-from embassy.citizens.selectors import own_citizen
 from embassy.common.api import error_body
 from embassy.common.fastpath import json_response, validated_body
 from embassy.common.middleware import client_ip
@@ -34,7 +33,8 @@ def _book(request: HttpRequest, user: User) -> HttpResponse:
         return payload
     mission = selectors.public_mission_get(code=payload.mission)
     offer = selectors.offer_get(mission=mission, code=payload.service)
-    booking = domain.booking_create(citizen=own_citizen(user=user), slot_id=payload.slot, service=offer.service,
+    booking = domain.booking_create(citizen=selectors.booking_citizen(user=user), slot_id=payload.slot,
+                                    service=offer.service,
                                     client_ip=client_ip(request),
                                     device=(request.headers.get("X-Device-Id") or "")[:64])
     return json_response(201, BookingOut(**booking_body(booking)).model_dump(mode="json"))

@@ -168,6 +168,15 @@ def terms_of(*, mission: Mission) -> dict[str, object]:
 
 
 # --- Appointments: the citizen's own ----------------------------------------------------------------------------
+def booking_citizen(*, user: User) -> Citizen:
+    """The signed-in citizen's record with only what booking reads (id, account, the identity's blind indexes):
+    the sealed NIK and passport are not loaded, so not decrypted, on the hot path of a slot release."""
+    citizen = Citizen.objects.only("id", "user_id", "nik_index", "passport_index").filter(user=user).first()
+    if citizen is None:
+        raise NotFound("No citizen record for this account.")
+    return citizen
+
+
 def bookings_of(*, citizen: Citizen) -> QuerySet[Booking]:
     """The person's appointments, upcoming first, then the last year's."""
     return (Booking.objects.select_related("slot__mission", "service").filter(citizen=citizen)
