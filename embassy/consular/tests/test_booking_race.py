@@ -17,14 +17,23 @@ server = tb.server  # the harness's module-scoped fixture (a live server on its 
 BROWSER_SERVER = ServerSpec(
     commands=(), setup="embassy.consular.tests.race:setup",
     setup_args=(("people", 500), ("slots", 10), ("places", 5)),
-    env=(("CONSULAR_BOOKINGS_PER_ADDRESS_HOUR", "100000"), ("CONSULAR_BOOKINGS_PER_DEVICE_DAY", "100")))
+    # CONN_MAX_AGE=0: under ASGI each request's thread would otherwise keep its connection (Django's advice)
+    env=(("CONSULAR_BOOKINGS_PER_ADDRESS_HOUR", "100000"), ("CONSULAR_BOOKINGS_PER_DEVICE_DAY", "100"),
+         ("CONN_MAX_AGE", "0")))
 
 
 def test_500_clients_race_for_50_places(server: object) -> None:
     data = server.data  # type: ignore[attr-defined]
-    outcome = race(server.base, data, clients=500, concurrency=100)  # type: ignore[attr-defined]
+    # 30 clients at a time, each double-submitting: up to 60 requests in flight. The test server (uvicorn, ASGI)
+    # runs each in-flight request on a thread of its own with its own database connection, and PostgreSQL allows
+    # 100; `make run` and production serve with Granian's fixed threads (WEB_WORKERS x WEB_THREADS connections).
+    outcome = race(server.base, data, clients=500, concurrency=30)  # type: ignore[attr-defined]
     statuses = Counter(outcome.statuses)
-    assert not [s for s in statuses if s >= 500], statuses
+    errors = [s for s in statuses if s >= 500]
+    if errors:  # the server's tracebacks, not its many 409 lines
+        log = (server.var / "server.log").read_text(errors="replace")  # type: ignore[attr-defined]
+        start = log.find("Traceback")
+        pytest.fail(f"{statuses}\n{log[start:start + 6000] if start >= 0 else log[-3000:]}")
     assert set(statuses) <= {201, 409}, statuses
     assert statuses[201] == 50 and len(outcome.booked) == 50
     assert len(set(outcome.booked.values())) == 50  # no person twice
