@@ -23,6 +23,7 @@ from embassy.consular import notices, selectors
 from embassy.consular.models import Booking
 
 router = Router(auth=AUTH)
+DEVICE_COOKIE = "se_device"  # a random id the booking pages set; apps send X-Device-Id
 
 
 class SlotOut(Schema):
@@ -86,8 +87,9 @@ def _citizen(request: HttpRequest) -> Citizen:
     return own_citizen(user=request.user)  # type: ignore[arg-type]
 
 
-def _device(request: HttpRequest) -> str:
-    return (request.headers.get("X-Device-Id") or request.COOKIES.get("se_device", ""))[:64]
+def device_of(request: HttpRequest) -> str:
+    """The browser's device id (a random cookie) or the app's X-Device-Id header: what the fixer patterns count."""
+    return (request.headers.get("X-Device-Id") or request.COOKIES.get(DEVICE_COOKIE, ""))[:64]
 
 
 def booking_body(booking: Booking) -> dict[str, Any]:
@@ -129,7 +131,7 @@ def booking_create(request: HttpRequest, payload: BookingIn) -> Status:
     mission = selectors.public_mission_get(code=payload.mission)
     offer = selectors.offer_get(mission=mission, code=payload.service)
     booking = domain.booking_create(citizen=citizen, slot_id=payload.slot, service=offer.service,
-                                    client_ip=client_ip(request), device=_device(request))
+                                    client_ip=client_ip(request), device=device_of(request))
     return Status(201, booking_body(booking))
 
 
@@ -155,7 +157,7 @@ def booking_cancel(request: HttpRequest, reference: str) -> dict[str, Any]:
 def booking_reschedule(request: HttpRequest, reference: str, payload: RescheduleIn) -> dict[str, Any]:
     return booking_body(domain.booking_reschedule(citizen=_citizen(request), reference=reference,
                                                   slot_id=payload.slot, client_ip=client_ip(request),
-                                                  device=_device(request)))
+                                                  device=device_of(request)))
 
 
 @router.post("/bookings/{reference}/accept", response=BookingOut, summary="Take a place offered from the waiting list")

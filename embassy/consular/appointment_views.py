@@ -26,14 +26,8 @@ from embassy.common.errors import BadInput, DomainError
 from embassy.common.middleware import client_ip
 from embassy.consular import booking as domain
 from embassy.consular import notices, selectors
+from embassy.consular.api import DEVICE_COOKIE, device_of
 from embassy.consular.models import Booking, Demand, Slot
-
-DEVICE_COOKIE = "se_device"
-
-
-def device_of(request: HttpRequest) -> str:
-    """The browser's device id (a random cookie) or the app's X-Device-Id header: what the fixer patterns count."""
-    return (request.headers.get("X-Device-Id") or request.COOKIES.get(DEVICE_COOKIE, ""))[:64]
 
 
 def _with_device(request: HttpRequest, response: HttpResponse) -> HttpResponse:

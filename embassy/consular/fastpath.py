@@ -14,7 +14,7 @@ from embassy.common.fastpath import json_response, validated_body
 from embassy.common.middleware import client_ip
 from embassy.consular import booking as domain
 from embassy.consular import selectors
-from embassy.consular.api import BookingIn, BookingOut, booking_body
+from embassy.consular.api import BookingIn, BookingOut, booking_body, device_of
 from embassy.sos.fastpath import as_bearer_user
 
 PATH = "/api/v1/consular/bookings"
@@ -36,5 +36,5 @@ def _book(request: HttpRequest, user: User) -> HttpResponse:
     booking = domain.booking_create(citizen=selectors.booking_citizen(user=user), slot_id=payload.slot,
                                     service=offer.service,
                                     client_ip=client_ip(request),
-                                    device=(request.headers.get("X-Device-Id") or "")[:64])
+                                    device=device_of(request))
     return json_response(201, BookingOut(**booking_body(booking)).model_dump(mode="json"))

@@ -20,8 +20,8 @@ from embassy.accounts.audit import audit_record
 from embassy.accounts.models import User
 from embassy.accounts.staff import Purpose, staff_to_notify
 from embassy.consular.models import Booking, FixerFlag
-from embassy.consular.notices import language_of
 from embassy.notify.services import notify_user
+from embassy.sos.notices import language_of
 
 Pattern = tuple[int, str, str, int, int, dt.datetime, dt.datetime]  # mission, kind, key, bookings, people, first, last
 

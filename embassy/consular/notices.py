@@ -18,14 +18,10 @@ from embassy.common.sms import sms_fit
 from embassy.consular import ical
 from embassy.notify.models import Priority
 from embassy.notify.services import notify_user
+from embassy.sos.notices import language_of
 
 if TYPE_CHECKING:
-    from embassy.accounts.models import User
     from embassy.consular.models import Booking
-
-
-def language_of(user: User | None) -> str:
-    return "en" if user is not None and (user.language or "").startswith("en") else "id"
 
 
 def utc_offset(local: dt.datetime) -> str:
