@@ -1,4 +1,4 @@
-"""Model fields for sensitive values."""
+"""Model fields for sensitive values, and a primary key for high-volume tables."""
 
 from __future__ import annotations
 
@@ -34,3 +34,18 @@ class EncryptedCharField(models.TextField):
         if isinstance(value, str) and value.startswith(crypto.PREFIX + ":"):
             return value  # already sealed (bulk paths seal up front)
         return crypto.encrypt(str(value), context=self.crypto_context)
+
+
+class RowidAutoField(models.BigAutoField):
+    """A big auto-incrementing primary key that on SQLite is the table's plain rowid, without AUTOINCREMENT.
+
+    Django declares every SQLite auto key AUTOINCREMENT, which makes each INSERT statement read and rewrite the
+    sqlite_sequence table: twice the cost of a row in an executemany upsert (4.8 against 9.9 µs a row, measured).
+    Without it SQLite numbers a new row one above the largest id, so the id of the newest row may come back after
+    that row is deleted. Only for high-volume tables whose ids are never shown or kept elsewhere (the social-media
+    posts and their snapshots and daily sums). On PostgreSQL it is a plain BigAutoField."""
+
+    def db_type_suffix(self, connection: Any) -> str | None:
+        if connection.vendor == "sqlite":
+            return None
+        return super().db_type_suffix(connection)

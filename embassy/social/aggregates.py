@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterable
 from functools import cache
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from embassy.common import bulk
 from embassy.social.models import Post, PostDay
@@ -32,6 +32,13 @@ def _grouped_select() -> str:
             f"AND {c['published_at']} >= %s AND {c['published_at']} < %s GROUP BY {c['account']}, {day}")
 
 
+@cache
+def _delete_sql() -> str:
+    c = bulk.columns(PostDay, "account", "day")
+    return (f"DELETE FROM {bulk.table(PostDay)} WHERE {c['account']} IN ({{ids}}) "  # noqa: S608
+            f"AND {c['day']} >= %s AND {c['day']} < %s")
+
+
 def refresh_days(account_ids: Iterable[int], days: Iterable[dt.date] | None = None) -> int:
     """Rebuild the PostDay rows of these accounts (only `days`, when given, and the days between them); returns
     the rows written. One DELETE and one INSERT … SELECT, run by the database."""
@@ -44,6 +51,7 @@ def refresh_days(account_ids: Iterable[int], days: Iterable[dt.date] | None = No
     bounds = [prepare(dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC)),
               prepare(dt.datetime.combine(end, dt.time(), tzinfo=dt.UTC))]
     select = _grouped_select().format(ids=", ".join(["%s"] * len(ids)))
-    with transaction.atomic():
-        PostDay.objects.filter(account_id__in=ids, day__gte=start, day__lt=end).delete()
+    day = bulk.preparer(PostDay, "day")
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:  # plain SQL: on every pull's path
+        cursor.execute(_delete_sql().format(ids=", ".join(["%s"] * len(ids))), [*ids, day(start), day(end)])
         return bulk.insert_select(PostDay, COLUMNS, select, [*ids, *bounds])

@@ -20,6 +20,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from embassy.common.fields import RowidAutoField
+
 
 class Platform(models.TextChoices):
     X = "x", "X"
@@ -106,13 +108,15 @@ class Metrics(models.Model):
 class Post(Metrics):
     """One of the account's own posts; its numbers (Metrics) are the latest read."""
 
+    id = RowidAutoField(primary_key=True)  # no AUTOINCREMENT on SQLite: see the field
     class Kind(models.TextChoices):
         TEXT = "text", _("Text")
         IMAGE = "image", _("Image")
         VIDEO = "video", _("Video")
         LINK = "link", _("Link")
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="posts")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="posts",
+                                db_index=False)  # the unique constraint's index (account first) serves the foreign key
     post_id = models.CharField(max_length=200)  # e.g. a Bluesky at:// URI
     published_at = models.DateTimeField()
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.TEXT)
@@ -151,7 +155,9 @@ class Mention(models.Model):
 
 
 class PostSnapshot(Metrics):
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="snapshots")
+    id = RowidAutoField(primary_key=True)  # no AUTOINCREMENT on SQLite: see the field
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="snapshots",
+                             db_index=False)  # the unique constraint's index (post first) serves the foreign key
     taken_at = models.DateTimeField()
 
     class Meta:
@@ -163,7 +169,9 @@ class PostDay(models.Model):
     what every dashboard, ranking and report reads (metrics.totals_for), rebuilt for the days a pull or an
     import touched (aggregates.refresh_days)."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="post_days")
+    id = RowidAutoField(primary_key=True)  # no AUTOINCREMENT on SQLite: see the field
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="post_days",
+                                db_index=False)  # the unique constraint's index (account first) serves the foreign key
     day = models.DateField()
     posts = models.PositiveIntegerField(default=0)
     replies = models.PositiveIntegerField(default=0)
@@ -180,7 +188,9 @@ class PostDay(models.Model):
 
 
 class AccountDay(models.Model):
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="days")
+    id = RowidAutoField(primary_key=True)  # no AUTOINCREMENT on SQLite: see the field
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="days",
+                                db_index=False)  # the unique constraint's index (account first) serves the foreign key
     day = models.DateField()
     followers = models.BigIntegerField(null=True)
     following = models.BigIntegerField(null=True)
