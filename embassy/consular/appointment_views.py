@@ -59,12 +59,18 @@ def slots_page(request: HttpRequest, code: str, service: str) -> HttpResponse:
         if not request.session.get(seen):  # one sign of unmet demand per person, service and day
             domain.demand_note(mission=mission, service=offer.service, kind=Demand.Kind.NO_SLOT, now=now)
             request.session[seen] = True
+    current = None  # a signed-in person who already holds this service's appointment: choosing a time moves it
+    if offer.needs_appointment and user.is_authenticated and getattr(user, "kind", "") == "citizen":
+        current = selectors.live_booking_for(citizen=own_citizen(user=user), service=offer.service)
+    reschedule = request.GET.get("ubah", "") or (current.reference if current and current.status == "active" else "")
     sample = now.astimezone(zone)
     return _with_device(request, render(request, "consular/slots.html", {
         "mission": mission, "offer": offer, "days": _days(free, zone), "zone": zone,
         "offset": notices.utc_offset(sample), "release": domain.next_release(mission=mission,
                                                                             service=offer.service, now=now),
-        "reschedule": request.GET.get("ubah", "")}))
+        "reschedule": reschedule, "current": current,
+        "current_when": notices.when(current.slot.starts_at, zone=current.slot.mission.timezone,
+                                     city=current.slot.mission.city) if current else ""}))
 
 
 def _book(request: HttpRequest, *, mission: object, offer: selectors.Offer, now: dt.datetime) -> HttpResponse:

@@ -15,6 +15,7 @@ from embassy.accounts.models import User
 from embassy.citizens.models import Citizen
 from embassy.common.errors import NotFound
 from embassy.consular.models import (
+    LIVE,
     Booking,
     Counter,
     FixerFlag,
@@ -181,6 +182,12 @@ def bookings_of(*, citizen: Citizen) -> QuerySet[Booking]:
     """The person's appointments, upcoming first, then the last year's."""
     return (Booking.objects.select_related("slot__mission", "service").filter(citizen=citizen)
             .order_by("-slot__starts_at")[:50])
+
+
+def live_booking_for(*, citizen: Citizen, service: Service) -> Booking | None:
+    """The person's appointment for the service that holds a place (at most one: a unique index), if any."""
+    return (Booking.objects.select_related("slot__mission").filter(citizen=citizen, service=service, status__in=LIVE)
+            .first())
 
 
 def booking_of(*, citizen: Citizen, reference: str) -> Booking:

@@ -318,6 +318,18 @@ def test_booking_pages_from_the_slot_list_to_the_check_in_code(mission: Mission,
     ics = client.get(f"/janji/{booking.reference}/kalender.ics")
     assert ics["Content-Type"].startswith("text/calendar")
     assert icalendar.Calendar.from_ical(ics.content).walk("VEVENT")[0].decoded("DTSTART") == slot.starts_at
+    mine = client.get("/janji/")  # the person's own list, with the links to their applications and documents
+    assert mine.status_code == 200
+    assert f'href="/janji/{booking.reference}/"' in mine.content.decode()
+    assert 'href="/permohonan/"' in mine.content.decode() and 'href="/kartu/"' in mine.content.decode()
+    later = Slot.objects.create(mission=mission, service=renewal, starts_at=local + dt.timedelta(hours=1),
+                                ends_at=local + dt.timedelta(hours=1, minutes=30), capacity=1,
+                                released_at=now - dt.timedelta(hours=1))
+    moving = client.get(f"/perwakilan/{mission.code}/layanan/passport-renewal/janji/").content.decode()
+    assert 'data-testid="current-booking"' in moving and f'name="reschedule" value="{booking.reference}"' in moving
+    later.delete()
+    index = client.get("/layanan/").content.decode()
+    assert 'data-testid="my-services"' in index and 'href="/kartu/"' in index
     other = citizen_client(person(2))
     assert other.get(f"/janji/{booking.reference}/").status_code == 404  # someone else's
 
