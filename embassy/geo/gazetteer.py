@@ -254,3 +254,32 @@ def _country_named(text: str) -> str | None:
         if wanted in {fold(info.name_en), fold(info.name_id)}:
             return info.code
     return None
+
+
+def all_places() -> tuple[Place, ...]:
+    """Every place of the gazetteer (the GeoNames cities of 15,000+ people)."""
+    return _index().places
+
+
+def alias_places() -> dict[str, Place]:
+    """The Indonesian names of `ALIASES` → their places ("Mekah" → Makkah)."""
+    by_id = {p.geonameid: p for p in _index().places}
+    return {alias: by_id[geonameid] for alias, geonameid in ALIASES.items() if geonameid in by_id}
+
+
+def biggest(country: str) -> Place | None:
+    """The country's most populous place."""
+    return _index().biggest(country.upper())
+
+
+def named(name: str) -> list[Place]:
+    """The places one of whose whole names (main, Indonesian alias or another spelling GeoNames lists) is `name`,
+    ignoring case and accents, biggest first: "penang" → George Town, Malaysia."""
+    index, wanted = _index(), fold(name) + "\x00"
+    found: set[int] = set()
+    for key in index.keys[bisect.bisect_left(index.keys, wanted):]:
+        if not key.startswith(wanted):
+            break
+        if key[len(wanted)] != "2":  # a later word of a name is not the name
+            found.add(int(key[len(wanted) + 1:]))
+    return sorted((index.places[i] for i in found), key=lambda p: -p.population)

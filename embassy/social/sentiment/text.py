@@ -85,12 +85,20 @@ def _mark_negation(tokens: list[str]) -> list[str]:
 
 def normalize(text: str) -> list[str]:
     """Tokens of a text in SmSA's spelling: lower case, no URLs or mentions, informal forms mapped,
-    negation marked.
+    negation marked (`words`, then the negation marks).
 
     Punctuation other than ! and ? is dropped (SmSA separates it with spaces; it carries little sentiment).
     Emoji are dropped: the corpus has none, so the model could not weigh them. Never raises on any str,
     including lone surrogates (they are not word characters and simply vanish).
     """
+    tokens = words(text)
+    return tokens if NEGATORS.isdisjoint(tokens) else _mark_negation(tokens)
+
+
+def words(text: str) -> list[str]:
+    """The tokens of `normalize` before negation is marked: lower case, no URLs or mentions, reduplication and
+    elongation undone, informal forms mapped ("tlg" → "tolong", "gk" → "tidak"). Also what the distress
+    detector reads (embassy.social.distress)."""
     text = text[:MAX_CHARS].lower()
     # The `in` tests are C-speed scans that spare most texts a regex pass (scoring is ~25 µs a post).
     if "http" in text or "www." in text or "@" in text:
@@ -101,5 +109,4 @@ def normalize(text: str) -> list[str]:
     tokens = _TOKEN.findall(text)
     slang = SLANG.get
     # A mapped form may be two words ("terima kasih"): joining and splitting again keeps one token per word.
-    tokens = " ".join([slang(t, t) for t in tokens]).split()
-    return tokens if NEGATORS.isdisjoint(tokens) else _mark_negation(tokens)
+    return " ".join([slang(t, t) for t in tokens]).split()
