@@ -4,6 +4,7 @@ the page, so a screen reader or a printout loses nothing."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from html import escape
 
@@ -60,6 +61,8 @@ def bar_chart(title: str, labels: Sequence[str], series: Mapping[str, Sequence[f
     totals = [sum(s[i] for s in series.values()) for i in range(len(labels))]
     top_value = _nice_max(max(totals, default=0))
     slot = plot_w / max(len(labels), 1)
+    widest = max((len(label) for label in labels), default=0) * 6.5 + 8  # px at the chart's font size
+    step = max(1, math.ceil(widest / slot))  # every step-th label, so that none overlaps the next
     bars: list[str] = []
     for i, label in enumerate(labels):
         y = float(top + plot_h)
@@ -69,8 +72,9 @@ def bar_chart(title: str, labels: Sequence[str], series: Mapping[str, Sequence[f
             bars.append(f'<rect x="{left + i * slot + slot * 0.15:.1f}" y="{y:.1f}" width="{slot * 0.7:.1f}" '
                         f'height="{h:.1f}" fill="{PALETTE[k % len(PALETTE)]}"><title>{escape(name)} {escape(label)}: '
                         f"{values[i]:.0f}</title></rect>")
-        bars.append(f'<text x="{left + i * slot + slot / 2:.1f}" y="{top + plot_h + 14}" text-anchor="middle">'
-                    f"{escape(label)}</text>")
+        if i % step == 0:
+            bars.append(f'<text x="{left + i * slot + slot / 2:.1f}" y="{top + plot_h + 14}" text-anchor="middle">'
+                        f"{escape(label)}</text>")
     legend = "".join(f'<rect x="{left + k * 110}" y="{height - 14}" width="10" height="10" '
                      f'fill="{PALETTE[k % len(PALETTE)]}"/><text x="{left + k * 110 + 14}" y="{height - 5}">'
                      f"{escape(name)}</text>" for k, name in enumerate(series))

@@ -98,7 +98,7 @@ def test_the_dashboard_and_its_exports(accounts: dict[str, Account]) -> None:
     page = hq.get(reverse("console:social-dashboard"))
     body = page.content.decode()
     assert page.status_code == 200 and "<svg" in body and 'data-testid="social-league"' in body
-    assert "4200" in body
+    assert "4.200" in body  # grouped the Indonesian way
     csv_text = hq.get(reverse("console:social-export", args=["csv"]) + "?hari=30").content.decode()
     header, *lines = csv_text.strip().splitlines()
     assert header.startswith("platform,handle") and any(line.startswith("mastodon,kbri@social.example") for line in lines)
