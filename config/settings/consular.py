@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from config.settings.env import TESTING
+
 # File types a document upload may have (checked by content, not only by name), and its largest size.
 CONSULAR_DOCUMENT_TYPES = tuple(os.environ.get("CONSULAR_DOCUMENT_TYPES", "pdf,jpg,png").split(","))
 CONSULAR_DOCUMENT_MAX_MB = int(os.environ.get("CONSULAR_DOCUMENT_MAX_MB", "5"))
@@ -21,3 +23,7 @@ CONSULAR_BOOKINGS_PER_ADDRESS_HOUR = int(os.environ.get("CONSULAR_BOOKINGS_PER_A
 # address within 7 days; this many no-shows by one person within 180 days.
 CONSULAR_FIXER_PEOPLE = int(os.environ.get("CONSULAR_FIXER_PEOPLE", "4"))
 CONSULAR_FIXER_NO_SHOWS = int(os.environ.get("CONSULAR_FIXER_NO_SHOWS", "2"))
+# Signs of unmet demand (a booking refused because the slot filled, …) are counted in memory and written at most
+# this often, in one insert (embassy.consular.demand): at a slot release hundreds of refusals a second would
+# otherwise each wait for the database's single writer. 0 writes each at once (the tests).
+CONSULAR_DEMAND_FLUSH_SECONDS = float(os.environ.get("CONSULAR_DEMAND_FLUSH_SECONDS", "0" if TESTING else "1"))

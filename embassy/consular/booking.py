@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from embassy.citizens.models import Citizen
 from embassy.common.errors import BadInput, Conflict, NotFound, RateLimited
-from embassy.consular import notices
+from embassy.consular import demand, notices
 from embassy.consular.models import LIVE, Booking, Counter, Demand, OpeningHours, Service, Slot, WaitlistEntry
 from embassy.missions.models import Mission
 
@@ -102,7 +102,7 @@ def next_release(*, mission: Mission, service: Service, now: dt.datetime) -> tup
 
 def demand_note(*, mission: Mission, service: Service, kind: str, now: dt.datetime | None = None) -> None:
     """Count a sign of unmet demand for capacity planning (a search without a free slot, a full slot)."""
-    Demand.objects.create(mission=mission, service=service, kind=kind, at=now or timezone.now())
+    demand.note(mission=mission, service=service, kind=kind, at=now or timezone.now())
 
 
 def _reference() -> str:
@@ -249,7 +249,7 @@ def waitlist_join(*, citizen: Citizen, mission: Mission, service: Service,
             if found is None:
                 raise
             return found
-        Demand.objects.create(mission=mission, service=service, kind=Demand.Kind.WAITLIST, at=now)
+        demand_note(mission=mission, service=service, kind=Demand.Kind.WAITLIST, now=now)
         # a place may be free right now (released earlier, or freed with nobody waiting): offer it at once
         for slot, _free_places in open_slots(mission=mission, service=service, now=now, days=60):
             if waitlist_offer(slot=slot, now=now) is not None:
