@@ -7,29 +7,21 @@ texts without letters are scored here whatever their language (see scoring.py).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from embassy.common.once import once
 from embassy.social.sentiment.labels import Label
 from embassy.social.sentiment.text import MAX_CHARS
 
 POSITIVE_AT = 0.05
 NEGATIVE_AT = -0.05
 
-_lock = threading.Lock()
-_analyzer: SentimentIntensityAnalyzer | None = None
-
-
+@once
 def analyzer() -> SentimentIntensityAnalyzer:
     """The process's VADER analyser (reads its lexicon files on first use; read-only afterwards)."""
-    global _analyzer  # one read-only lexicon per process
-    if _analyzer is None:
-        with _lock:
-            if _analyzer is None:
-                _analyzer = SentimentIntensityAnalyzer()
-    return _analyzer
+    return SentimentIntensityAnalyzer()
 
 
 def label_of(compound: float) -> Label:

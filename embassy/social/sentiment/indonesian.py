@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import threading
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from embassy.common.once import once
 from embassy.social.sentiment.features import Batch, FeatureSpec, featurize
 from embassy.social.sentiment.labels import LABELS, Label
 
@@ -133,15 +133,7 @@ def load(path: Path = MODEL_PATH) -> Model:
                  bias=arrays["bias"].astype(np.float32), meta=extra)
 
 
-_lock = threading.Lock()
-_shipped: Model | None = None
-
-
+@once
 def shipped_model() -> Model:
     """The model file in the package, loaded once per process."""
-    global _shipped  # one read-only model per process, loaded on first use
-    if _shipped is None:
-        with _lock:
-            if _shipped is None:
-                _shipped = load(MODEL_PATH)
-    return _shipped
+    return load(MODEL_PATH)

@@ -30,7 +30,6 @@ negligible against a sentence of another language (whose margin is in the tens o
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ import numpy as np
 from numpy.typing import NDArray
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
+from embassy.common.once import once
 from embassy.social.sentiment.text import MAX_CHARS
 
 Language = Literal["id", "en", "other"]
@@ -224,18 +224,10 @@ class LanguageDetector:
         return result
 
 
-_lock = threading.Lock()
-_detector: LanguageDetector | None = None
-
-
+@once
 def detector() -> LanguageDetector:
     """The process's detector (the model is read once, on first use)."""
-    global _detector  # one read-only model per process
-    if _detector is None:
-        with _lock:
-            if _detector is None:
-                _detector = LanguageDetector()
-    return _detector
+    return LanguageDetector()
 
 
 def detect_languages(texts: Sequence[str]) -> list[Language]:
