@@ -27,6 +27,7 @@ from embassy.geo import gazetteer
 from embassy.geo.countries import all_countries
 from embassy.missions.models import Mission
 from embassy.missions.routing import route_point
+from embassy.social.models import Account
 
 HOME = "ID"
 MIN_POPULATION = 50_000  # smaller towns collide with words and with each other far more often
@@ -94,8 +95,6 @@ def _missions() -> tuple[dict[str, str], dict[str, str]]:
     → mission code. Read from the database on each call (a few hundred rows; callers batch)."""
     names = {gazetteer.fold(n): code for code, *both in Mission.objects.filter(active=True).exclude(
         country_id=HOME).values_list("code", "name_id", "name_en") for n in both if n}
-    from embassy.social.models import Account  # the social app's own model; imported here to keep this light
-
     handles = {re.sub(r"[^0-9a-z]", "", h.lower()): code for h, code in Account.objects.filter(
         unit__isnull=False, unit__active=True).exclude(unit__country_id=HOME).values_list("handle", "unit__code")}
     return names, handles
