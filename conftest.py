@@ -40,15 +40,35 @@ def _fast_settings(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> N
     routing.assume_none()  # no provider accounts in a fresh test database; writing one drops this
 
 
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+def _load_reference() -> None:
     from django.core.management import call_command
 
     from embassy.missions.routing import reset_router
 
+    call_command("load_reference", verbosity=0)
+    reset_router()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
     with django_db_blocker.unblock():
-        call_command("load_reference", verbosity=0)
-    reset_router()
+        _load_reference()
     yield
+    from embassy.missions.routing import reset_router
+
     reset_router()
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_after_a_flush(request: pytest.FixtureRequest, django_db_blocker: Any) -> None:
+    """A transactional test commits for real and ends with a flush of every table, the reference data loaded
+    once for the session included; the next transactional test (they run last) finds it loaded again."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    from embassy.missions.models import Mission
+
+    with django_db_blocker.unblock():
+        if not Mission.objects.exists():
+            _load_reference()
 

@@ -42,10 +42,10 @@ def check(kiosk: dict[str, list[object]], clerk: dict[str, list[object]]) -> Non
     assert sorted(clerk["labels"]) == ["B001", "B002"]  # type: ignore[type-var]
 
 
-# Committed for real so that the threads see each other's rows; afterwards only this app's tables are emptied
-# (the reference data loaded once for the session stays).
+# Committed for real so that the threads see each other's rows (the tables are flushed afterwards; conftest loads
+# the reference data again for the next transactional test).
 @pytest.mark.skipif(not ON_POSTGRES, reason="SQLite: see test_races_on_a_sqlite_database_file")
-@pytest.mark.django_db(transaction=True, available_apps=["embassy.counter"])
+@pytest.mark.django_db(transaction=True)
 def test_races_on_postgresql() -> None:
     check(kiosk_race(), clerk_race())
     assert Ticket.objects.filter(status="called").count() == 2
