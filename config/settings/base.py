@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "embassy.credentials",
     "embassy.counter",
     "embassy.applications",
+    "embassy.publishing",
+    "embassy.listening",
     "embassy.ops",
 ]
 

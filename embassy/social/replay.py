@@ -35,6 +35,11 @@ TIKTOK_PER_MINUTE = 600
 
 Answer = tuple[int, dict[str, str], Any]
 
+# Apps above this one answer more of the platforms' API here (listening's searches, publishing's posts): each
+# extension is asked first and returns None for a request it does not answer. Registered in AppConfig.ready().
+Extension = Callable[["Replay", str, str, dict[str, str], bytes], "Answer | None"]
+EXTENSIONS: list[Extension] = []
+
 
 def _error(status: int, body: Any, headers: dict[str, str] | None = None) -> Answer:
     return status, headers or {}, body
@@ -99,6 +104,10 @@ class Replay:
         return items[start:end], (str(end) if end < len(items) else None)
 
     def answer(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Answer:
+        for extension in EXTENSIONS:
+            answered = extension(self, method, path, headers, body)
+            if answered is not None:
+                return answered
         parts = urlsplit(path)
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
         route = parts.path
