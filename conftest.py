@@ -45,7 +45,7 @@ def _load_reference() -> None:
 
     from embassy.missions.routing import reset_router
 
-    call_command("load_reference", verbosity=0)
+    call_command("load_reference", without_streams=True, verbosity=0)
     reset_router()
 
 

@@ -15,9 +15,12 @@ from embassy.credentials.urls import console_patterns as credentials_console
 from embassy.crises.report.urls import report_patterns
 from embassy.crises.urls import console_patterns as crises_console
 from embassy.geo import views as geo_views
+from embassy.listening.triage_urls import console_patterns as triage_console
+from embassy.listening.urls import console_patterns as listening_console
 from embassy.missions import views as mission_views
 from embassy.notify.urls import console_patterns as notify_console
 from embassy.ops import views as ops_views
+from embassy.publishing.urls import console_patterns as publishing_console
 from embassy.social.urls import console_patterns as social_console
 from embassy.sos.urls import console_patterns as sos_console
 
@@ -35,6 +38,9 @@ console = (
         *crises_console,
         *report_patterns,
         *social_console,
+        *triage_console,
+        *listening_console,
+        *publishing_console,
         *consular_console,
         *counter_console,
         *credentials_console,

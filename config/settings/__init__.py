@@ -12,6 +12,7 @@ from config.settings.credentials import *  # noqa: F403
 from config.settings.crises import *  # noqa: F403
 from config.settings.database import *  # noqa: F403
 from config.settings.env import *  # noqa: F403
+from config.settings.listening import *  # noqa: F403
 from config.settings.notify import *  # noqa: F403
 from config.settings.security import *  # noqa: F403
 from config.settings.serving import *  # noqa: F403

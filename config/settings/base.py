@@ -103,6 +103,7 @@ TEMPLATES = [
                 "embassy.common.context_processors.site",
                 "embassy.notify.context_processors.outbox",
                 "embassy.social.context_processors.social",
+                "embassy.listening.context_processors.listening",
                 "embassy.consular.context_processors.consular",
             ],
         },

@@ -220,6 +220,27 @@ def upsert_many(model: type[models.Model], columns: Sequence[str], rows: Sequenc
     return changed if changed is not None and changed >= 0 else len(rows)
 
 
+def add_many(model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
+             unique: Sequence[str], add: Sequence[str]) -> int:
+    """INSERT `rows` (values prepared for the database, in the order of `columns`), and where a row's `unique`
+    columns match an existing row, ADD the new values of the `add` columns to that row's (counters: ON CONFLICT
+    … DO UPDATE SET c = table.c + excluded.c, the same SQL on SQLite and PostgreSQL, so two writers' increments
+    both count). One executemany; the caller holds the transaction."""
+    if not rows:
+        return 0
+    ops = connection.ops
+    fields = _fields(model, columns)
+    name = ops.quote_name(model._meta.db_table)
+    sums = ", ".join(f"{c} = {name}.{c} + EXCLUDED.{c}" for c in (ops.quote_name(str(f.column)) for f in _fields(model, add)))
+    conflict = ", ".join(ops.quote_name(str(f.column)) for f in _fields(model, unique))
+    sql = (f"INSERT INTO {name} ({', '.join(ops.quote_name(str(f.column)) for f in fields)}) "  # noqa: S608
+           f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT ({conflict}) DO UPDATE SET {sums}")
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+        changed = cursor.rowcount
+    return changed if changed is not None and changed >= 0 else len(rows)
+
+
 def insert_select(model: type[models.Model], columns: Sequence[str], select: str, params: Sequence[Any], *,
                   ignore_conflicts: bool = False) -> int:
     """INSERT INTO the model's table (`columns`) the rows of a plain SELECT the caller wrote from model metadata

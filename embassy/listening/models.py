@@ -58,6 +58,8 @@ class Topic(models.Model):
     posts = models.PositiveIntegerField(default=0)
     first_seen = models.DateTimeField()
     last_seen = models.DateTimeField()
+    # The online clustering's state (embassy.listening.topics): {word: posts of this topic that have it}.
+    centroid = models.JSONField(default=dict, blank=True)
 
     def __str__(self) -> str:
         return self.label
@@ -90,6 +92,7 @@ class Heard(models.Model):
     lat = models.FloatField(null=True, blank=True)
     lon = models.FloatField(null=True, blank=True)
     in_reply_to = models.CharField(max_length=200, blank=True, default="")
+    shares = models.PositiveIntegerField(null=True, blank=True)  # reposts when heard: spike examples, most shared
     # The normalised text's hash: the same words posted again (copies, reposts) point at the first post.
     text_hash = models.BigIntegerField(default=0)
     duplicate_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
@@ -144,6 +147,7 @@ class Spike(models.Model):
     baseline_negative_share = models.FloatField()
     examples = models.JSONField(default=list)  # [{"platform", "post_id", "url", "text", "sentiment"}]
     alerted_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)  # the key fell back under the threshold; None: lasting
 
     class Meta:
         indexes = [models.Index(fields=["key", "found_at"], name="listening_spike_key")]

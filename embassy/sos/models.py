@@ -32,6 +32,9 @@ class Category(models.TextChoices):
 # Citizen.source of the record made for a number that wrote to the mission and matched no citizen: it holds the
 # number only, and its cases are marked unverified until someone signs in with that number and claims it.
 SMS_SOURCE = "sms"
+# Citizen.source of the record made for the author of a distress post heard on social media (listening's triage):
+# the platform handle only, unverified in the same way.
+SOCIAL_SOURCE = "social"
 
 
 class Priority(models.IntegerChoices):
@@ -129,7 +132,12 @@ class Case(models.Model):
         """Sent from a number that matched no citizen (an SOS or a message by SMS/WhatsApp): who wrote is not
         known. Reads the citizen (select it with the case)."""
         citizen = self.citizen
-        return citizen.source == SMS_SOURCE and citizen.user_id is None
+        return citizen.source in (SMS_SOURCE, SOCIAL_SOURCE) and citizen.user_id is None
+
+    @property
+    def from_social(self) -> bool:
+        """Opened from a social-media post (its author is a handle, not a number). Reads the citizen."""
+        return self.citizen.source == SOCIAL_SOURCE
 
     @property
     def conversation(self) -> bool:

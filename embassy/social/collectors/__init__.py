@@ -4,17 +4,24 @@ the health and the backoff. A collector raises one of the errors below and never
 
 Pages are read newest first: `timeline(token=None)` is the newest page, and each page gives the token of the
 next (older) one, or None at the end.
+
+Collectors of platforms with a search API (X, Mastodon, Bluesky) are also `Searcher`s: listening's streams
+(embassy.listening.collect) read other people's public posts through them, a page of `SearchItem`s at a time,
+with the same Context (credentials, quota, budget) and the same errors.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import importlib
+import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
 from embassy.social.models import Account
+
+TERM_PART = re.compile(r'"([^"]*)"|([^\s"]+)')
 
 
 class CollectorError(Exception):
@@ -132,6 +139,66 @@ class MentionReader(Protocol):
     each mention read is billed at `price_post`."""
 
     def mentions(self, ctx: Context, token: str | None) -> tuple[list[MentionItem], str | None]: ...
+
+
+@dataclass(frozen=True)
+class SearchItem:
+    """Someone's public post found by a search. The same fields as listening's HeardItem (social sits below
+    listening and cannot import it): `heard_fields(item)` gives them as keyword arguments."""
+
+    post_id: str
+    published_at: dt.datetime
+    text: str = ""  # plain text (HTML, as Mastodon gives it, is reduced to its text)
+    url: str = ""
+    author_id: str = ""
+    author_handle: str = ""
+    author_name: str = ""
+    author_location: str = ""  # the profile's free-text location, where the platform gives it
+    lat: float | None = None  # the post's own position, where the platform gives it
+    lon: float | None = None
+    in_reply_to: str = ""
+    is_repost: bool = False
+    likes: int | None = None
+    shares: int | None = None
+    replies: int | None = None
+
+
+def heard_fields(item: SearchItem) -> dict[str, Any]:
+    """The item as keyword arguments for embassy.listening.items.HeardItem (platform excepted)."""
+    return {f.name: getattr(item, f.name) for f in fields(item)}
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of a search, newest first. `next`: the token of the next (older) page of the same search, or
+    None at the end. `newest`: what the next search passes as `since` to read only what is newer than this page
+    (X and Mastodon: the newest post's id; Bluesky: its time); None when the page is empty."""
+
+    items: list[SearchItem]
+    next: str | None
+    newest: str | None
+
+
+class Searcher(Protocol):
+    """A collector that can search public posts. `queries(ctx, terms)` turns a stream's terms into the
+    platform's queries (a term: a word, a "quoted phrase", several words that must all appear, or an @handle;
+    terms are alternatives); `search` reads one page of one query, newest first, only posts newer than
+    `since` when given. Each post read is billed at `price_post`."""
+
+    platform: str
+    price_post: float
+    search_page_size: int
+
+    def queries(self, ctx: Context, terms: list[str]) -> list[str]: ...
+
+    def search(self, ctx: Context, query: str, *, since: str | None, token: str | None) -> SearchPage: ...
+
+
+def term_units(term: str) -> list[str]:
+    """A term's parts, lower case: its "quoted phrases" and its other words, which a post must all contain for
+    the term to match it ('"Hong Kong" WNI' → ["hong kong", "wni"])."""
+    return [" ".join((phrase or word).lower().split()) for phrase, word in TERM_PART.findall(term)
+            if (phrase or word).strip()]
 
 
 _REGISTRY: dict[str, Callable[[], Collector]] = {}

@@ -23,6 +23,8 @@ from embassy.social.collectors import (
     PostItem,
     Profile,
     RateLimited,
+    SearchItem,
+    SearchPage,
     register,
 )
 
@@ -94,10 +96,54 @@ def _created(record: Any, uri: str) -> dt.datetime:
     return (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
 
 
+def _query_term(term: str) -> str:
+    """A stream term in Bluesky's search syntax: phrases and words as they are (words must all appear), an
+    @handle of Bluesky (it has a dot) as `mentions:handle`; other platforms' handles are not searched here."""
+    term = term.strip()
+    if term.startswith("@"):
+        return f"mentions:{term[1:]}" if "." in term else ""
+    return term
+
+
+def _found(post: Any) -> SearchItem:
+    record, author = post.record, post.author
+    reply = getattr(record, "reply", None)
+    rkey = str(post.uri).rsplit("/", 1)[-1]
+    return SearchItem(
+        post_id=str(post.uri), published_at=_created(record, str(post.uri)), text=str(getattr(record, "text", "") or ""),
+        url=f"https://bsky.app/profile/{author.handle}/post/{rkey}", author_id=str(author.did),
+        author_handle=str(author.handle), author_name=str(getattr(author, "display_name", "") or ""),
+        in_reply_to=str(reply.parent.uri) if reply is not None and getattr(reply, "parent", None) else "",
+        likes=post.like_count, shares=(post.repost_count or 0) + (post.quote_count or 0), replies=post.reply_count)
+
+
 class BlueskyCollector:
     platform = "bluesky"
     price_profile = price_post = price_follow = 0.0  # reading is free
     page_size, follow_page_size = PAGE, PAGE
+    search_page_size = PAGE  # app.bsky.feed.searchPosts allows up to 100
+
+    def queries(self, ctx: Context, terms: list[str]) -> list[str]:
+        found: list[str] = []
+        for query in filter(None, (_query_term(t) for t in terms)):
+            if query not in found:
+                found.append(query)
+        return found
+
+    def search(self, ctx: Context, query: str, *, since: str | None, token: str | None) -> SearchPage:
+        """app.bsky.feed.searchPosts, latest first; `since` is a time (posts at or after it: the store drops the
+        ones already heard)."""
+        client = _client(ctx)
+        params: dict[str, Any] = {"q": query, "sort": "latest", "limit": PAGE}
+        if since:
+            params["since"] = since
+        if token:
+            params["cursor"] = token
+        page = _call(ctx, client.app.bsky.feed.search_posts, params, client)
+        items = [_found(p) for p in page.posts]
+        newest = max((i.published_at for i in items), default=None)
+        return SearchPage(items=items, next=page.cursor if page.cursor and items else None,
+                          newest=newest.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if newest else None)
 
     def profile(self, ctx: Context) -> Profile:
         client = _client(ctx)

@@ -6,8 +6,11 @@ never blocks a worker."""
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 from typing import Any
 
+from django.utils.html import strip_tags
 from mastodon import (
     Mastodon,
     MastodonError,
@@ -25,7 +28,10 @@ from embassy.social.collectors import (
     PostItem,
     Profile,
     RateLimited,
+    SearchItem,
+    SearchPage,
     register,
+    term_units,
 )
 
 PAGE = 40  # statuses per page, Mastodon's maximum
@@ -87,10 +93,83 @@ def _post(status: Any) -> PostItem:
     )
 
 
+LOCATION_FIELDS = {"location", "lokasi", "domisili", "tinggal", "kota", "city", "based in"}
+BREAKS = re.compile(r"<br\s*/?>|</p>", re.IGNORECASE)
+
+
+def plain(content: str) -> str:
+    """A status's HTML as the text a reader sees (paragraphs and line breaks kept as new lines)."""
+    return html.unescape(strip_tags(BREAKS.sub("\n", content))).strip()
+
+
+def hashtag_of(term: str) -> str:
+    """The hashtag people would write for a term: its words run together ("KBRI Kuala Lumpur" → KBRIKualaLumpur)."""
+    return "".join(re.findall(r"\w+", term.replace('"', "")))
+
+
+def _profile_location(account: Any) -> str:
+    for pair in account.get("fields") or []:
+        if str(pair.get("name") or "").strip().lower() in LOCATION_FIELDS:
+            return plain(str(pair.get("value") or ""))[:200]
+    return ""
+
+
+def _found(status: Any) -> SearchItem:
+    created, author = status.get("created_at"), status.get("account") or {}
+    if not status.get("id") or not isinstance(created, dt.datetime):
+        raise CollectorError(f"Mastodon: status {status.get('id')} has no valid created_at")
+    return SearchItem(
+        post_id=str(status["id"]), published_at=created.astimezone(dt.UTC), text=plain(str(status.get("content") or "")),
+        url=str(status.get("url") or status.get("uri") or ""), author_id=str(author.get("id") or ""),
+        author_handle=str(author.get("acct") or ""), author_name=str(author.get("display_name") or ""),
+        author_location=_profile_location(author), in_reply_to=str(status.get("in_reply_to_id") or ""),
+        is_repost=status.get("reblog") is not None, likes=status.get("favourites_count"),
+        shares=status.get("reblogs_count"), replies=status.get("replies_count"))
+
+
 class MastodonCollector:
     platform = "mastodon"
     price_profile = price_post = price_follow = 0.0  # reading is free
     page_size, follow_page_size = PAGE, FOLLOW_PAGE
+    search_page_size = PAGE
+
+    def queries(self, ctx: Context, terms: list[str]) -> list[str]:
+        """Each term as a hashtag timeline ("#tag", and "#tag +word" when more words or phrases must appear: the
+        timeline is read by the first and the rest checked here; a phrase's spaces are written "_"); with a token, also the instance's full-text
+        search of statuses ("?term"), which Mastodon gives only to signed-in users. @handles are not searched."""
+        found: list[str] = []
+        for term in (t.strip() for t in terms):
+            if not term or term.startswith("@"):
+                continue
+            first, *rest = term_units(term) or [""]
+            query = " ".join([f"#{hashtag_of(first)}", *(f"+{u.replace(' ', '_')}" for u in rest)])
+            if len(query.split(" ")[0]) > 1 and query not in found:
+                found.append(query)
+            if ctx.credentials.get("access_token") and f"?{term}" not in found:
+                found.append(f"?{term}")
+        return found
+
+    def search(self, ctx: Context, query: str, *, since: str | None, token: str | None) -> SearchPage:
+        """GET /api/v1/timelines/tag/:hashtag (since_id, max_id paging by the Link header), or GET /api/v2/search
+        with type=statuses for a "?text" query; newest first."""
+        api = _client(ctx)
+        if query.startswith("?"):
+            result = _call(ctx, api, api.search_v2, query[1:], resolve=False, result_type="statuses",
+                           min_id=since or None, max_id=token, limit=PAGE)
+            statuses = raw = list(result.get("statuses") or [])
+            nxt = str(statuses[-1]["id"]) if len(statuses) >= PAGE else None
+        else:
+            tag, *more = query.split(" ")
+            raw = _call(ctx, api, api.timeline_hashtag, tag.lstrip("#"), since_id=since or None, max_id=token,
+                        limit=PAGE)
+            page_next = getattr(raw, "_pagination_next", None)
+            nxt = str(page_next["max_id"]) if raw and page_next and page_next.get("max_id") else None
+            wanted = [w[1:].replace("_", " ") for w in more]
+            statuses = [s for s in raw if all(w in " ".join(plain(str(s.get("content") or "")).lower().split())
+                                              for w in wanted)]
+        items = [_found(s) for s in statuses]
+        newest = max((int(s["id"]) for s in raw if str(s.get("id", "")).isdigit()), default=None)
+        return SearchPage(items=items, next=nxt, newest=str(newest) if newest is not None else None)
 
     def _account_id(self, ctx: Context, api: Mastodon) -> str:
         if ctx.account.platform_id:

@@ -8,6 +8,7 @@ OAuth 2.0 token; the account's credentials give either as `bearer_token`."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import requests
@@ -22,13 +23,19 @@ from embassy.social.collectors import (
     PostItem,
     Profile,
     RateLimited,
+    SearchItem,
+    SearchPage,
     register,
+    term_units,
 )
 
 PAGE = 100  # GET /2/users/:id/tweets allows 5..100
 FOLLOW_PAGE = 1000
 TWEEPY_HOST = "https://api.twitter.com"  # tweepy's fixed host; sent to SOCIAL_API_BASE["x"] instead
 TWEET_FIELDS = ["created_at", "public_metrics", "referenced_tweets", "attachments", "entities"]
+SEARCH_FIELDS = ["created_at", "public_metrics", "referenced_tweets", "author_id", "geo", "lang"]
+MAX_QUERY = 512  # characters in a recent-search query (docs.x.com, "Build a query": 512 on every plan)
+HANDLE = re.compile(r"@\w{1,15}")  # an X username
 
 
 class _Session(requests.Session):
@@ -113,10 +120,82 @@ def _post(tweet: dict[str, Any], media: dict[str, str], username: str) -> PostIt
         raise CollectorError(f"X: post {tweet.get('id')} is malformed ({exc!r})") from exc
 
 
+def _query_term(term: str) -> str:
+    """One stream term in X's query language: "a phrase", an @username, several words that must all appear."""
+    term = term.strip()
+    if term.startswith("@"):
+        return term if HANDLE.fullmatch(term) else ""
+    units = term_units(term)
+    if len(units) == 1:
+        return f'"{units[0]}"' if " " in units[0] else units[0]
+    return f"({term})" if units else ""
+
+
+def _located(tweet: dict[str, Any], places: dict[str, Any]) -> tuple[float | None, float | None]:
+    """The post's position: its own point, else the centre of the place it was tagged with."""
+    geo = tweet.get("geo") or {}
+    point = (geo.get("coordinates") or {}).get("coordinates")
+    if isinstance(point, list) and len(point) == 2:
+        return float(point[1]), float(point[0])  # GeoJSON order: longitude, latitude
+    box = ((places.get(str(geo.get("place_id") or "")) or {}).get("geo") or {}).get("bbox")
+    if isinstance(box, list) and len(box) == 4:
+        return (float(box[1]) + float(box[3])) / 2, (float(box[0]) + float(box[2])) / 2
+    return None, None
+
+
+def _found(tweet: dict[str, Any], users: dict[str, Any], places: dict[str, Any]) -> SearchItem:
+    try:
+        author = users.get(str(tweet.get("author_id") or "")) or {}
+        metrics = tweet.get("public_metrics") or {}
+        refs = {str(r.get("type")): str(r.get("id")) for r in tweet.get("referenced_tweets") or []}
+        lat, lon = _located(tweet, places)
+        handle = str(author.get("username") or "")
+        return SearchItem(
+            post_id=str(tweet["id"]), published_at=dt.datetime.fromisoformat(str(tweet["created_at"])).astimezone(dt.UTC),
+            text=str(tweet.get("text") or ""), url=f"https://x.com/{handle or 'i/web'}/status/{tweet['id']}",
+            author_id=str(tweet.get("author_id") or ""), author_handle=handle, author_name=str(author.get("name") or ""),
+            author_location=str(author.get("location") or ""), lat=lat, lon=lon, in_reply_to=refs.get("replied_to", ""),
+            is_repost="retweeted" in refs, likes=metrics.get("like_count"),
+            shares=(metrics.get("retweet_count") or 0) + (metrics.get("quote_count") or 0) if metrics else None,
+            replies=metrics.get("reply_count"))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CollectorError(f"X: post {tweet.get('id')} is malformed ({exc!r})") from exc
+
+
 class XCollector:
     platform = "x"
     price_profile, price_post, price_follow = 0.010, 0.005, 0.010  # USD per resource read
     page_size, follow_page_size = PAGE, FOLLOW_PAGE
+    search_page_size = PAGE  # GET /2/tweets/search/recent allows 10..100
+
+    def queries(self, ctx: Context, terms: list[str]) -> list[str]:
+        """The terms OR-ed into as few queries as fit X's length limit, reposts left out (the original is read)."""
+        suffix = " -is:retweet"
+        queries: list[str] = []
+        current: list[str] = []
+        for part in filter(None, (_query_term(t) for t in terms)):
+            candidate = [*current, part]
+            if current and len(f"({' OR '.join(candidate)}){suffix}") > MAX_QUERY:
+                queries.append(f"({' OR '.join(current)}){suffix}")
+                candidate = [part]
+            current = candidate
+        if current:
+            queries.append(f"({' OR '.join(current)}){suffix}")
+        return queries
+
+    def search(self, ctx: Context, query: str, *, since: str | None, token: str | None) -> SearchPage:
+        """GET /2/tweets/search/recent (the last 7 days), newest first; `since` is a post id (since_id)."""
+        client, session = _client(ctx)
+        page = _call(ctx, session, client.search_recent_tweets, query, max_results=PAGE, since_id=since or None,
+                     next_token=token, tweet_fields=SEARCH_FIELDS, expansions=["author_id", "geo.place_id"],
+                     user_fields=["username", "name", "location"], place_fields=["full_name", "geo"])
+        includes = page.get("includes") or {}
+        users = {str(u.get("id")): u for u in includes.get("users") or []}
+        places = {str(p.get("id")): p for p in includes.get("places") or []}
+        items = [_found(t, users, places) for t in page.get("data") or []]
+        meta = page.get("meta") or {}
+        return SearchPage(items=items, next=meta.get("next_token") if items else None,
+                          newest=str(meta.get("newest_id") or (items[0].post_id if items else "")) or None)
 
     def _user_id(self, ctx: Context) -> str:
         if not ctx.account.platform_id:

@@ -11,6 +11,7 @@ from embassy.consular.services import catalogue_load
 from embassy.geo.boundaries import get_country_resolver
 from embassy.geo.services import countries_sync
 from embassy.geo.views import outlines_geojson
+from embassy.listening.streams import standard_streams_load
 from embassy.missions.loader import DataFileError
 from embassy.missions.services import missions_load
 from embassy.social.audience import audience_load
@@ -25,6 +26,8 @@ class Command(BaseCommand):
         parser.add_argument("--social", default=str(Path(settings.DATA_DIR) / "social_accounts.csv"))
         parser.add_argument("--consular", default=str(Path(settings.DATA_DIR) / "consular_services.csv"))
         parser.add_argument("--internet-users", default=str(Path(settings.DATA_DIR) / "internet_users.csv"))
+        parser.add_argument("--without-streams", action="store_true",
+                            help="do not create the standard listening streams (the tests' reference data)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         t0 = time.perf_counter()
@@ -41,6 +44,8 @@ class Command(BaseCommand):
             audience = audience_load(path=internet) if internet.exists() else None
         except DataFileError as exc:
             raise CommandError(f"Nothing loaded: {exc}") from exc
+        # The standard listening streams follow the missions and the account registry just loaded.
+        streams = None if options["without_streams"] else standard_streams_load()
         self.stdout.write(
             f"reference data: {n} countries, {result['units']} units "
             f"({result['created']} new, {result['updated']} changed, {result['deactivated']} deactivated) "
@@ -56,3 +61,6 @@ class Command(BaseCommand):
                               f"{catalogue['updated']} changed, {catalogue['deactivated']} deactivated)")
         if audience is not None:
             self.stdout.write(f"internet users: {audience} countries")
+        if streams is not None:
+            self.stdout.write(f"listening streams: {streams.created} new, {streams.updated} changed, "
+                              f"{streams.deactivated} stopped")
