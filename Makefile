@@ -30,6 +30,7 @@ run: $(STAMP)
 	@DEBUG=1 $(BIN)/python manage.py social_demo
 	@DEBUG=1 $(BIN)/python manage.py consular_demo
 	@DEBUG=1 $(BIN)/python manage.py applications_demo
+	@DEBUG=1 $(BIN)/python manage.py listening_demo
 	@DEBUG=1 HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py serve_all
 
 test: $(STAMP)

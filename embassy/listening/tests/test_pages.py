@@ -87,7 +87,7 @@ def test_an_officer_adds_a_stream_for_their_unit_only(streams: dict[str, Stream]
     assert response.status_code == 200 and not Stream.objects.filter(name="HQ").exists()
     response = officer.post(reverse("console:listening-stream-new"), {
         "name": "Kosong", "terms": "", "platforms": ["x"], "unit": "KBRI-KUALA-LUMPUR"}, follow=True)
-    assert response.status_code == 200 and "Give at least one term" in response.content.decode()
+    assert response.status_code == 200 and "Isi paling sedikit satu kata kunci" in response.content.decode()
     response = officer.post(reverse("console:listening-stream-edit", args=[made.pk]),
                             {"name": "Selangor", "terms": "TKI Selangor", "platforms": ["bluesky"]}, follow=True)
     made.refresh_from_db()
