@@ -143,8 +143,8 @@ class MentionReader(Protocol):
 
 @dataclass(frozen=True)
 class SearchItem:
-    """Someone's public post found by a search. The same fields as listening's HeardItem (social sits below
-    listening and cannot import it): `heard_fields(item)` gives them as keyword arguments."""
+    """Someone's public post found by a search (listening's HeardItem adds the platform: `heard_fields(item)`
+    gives these fields as keyword arguments)."""
 
     post_id: str
     published_at: dt.datetime

@@ -8,8 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from embassy.social import textfile
 from embassy.social.distress import assess
-from embassy.social.management.commands.sentiment_score import _lines, _open
 
 # Labels a line may carry. "news" (someone reporting on distress: a journalist, an NGO) is not a person's cry for
 # help: it counts as "not" for precision and recall, and the report also says how many news lines were flagged.
@@ -17,11 +17,8 @@ GOLD = ("distress", "not", "news")
 
 
 def parse(line: str) -> tuple[str, str | None]:
-    """(text, label): a line is `text<TAB>label` when what follows its last tab is a label, else text."""
-    text, tab, label = line.rpartition("\t")
-    if tab and label.strip() in GOLD:
-        return text, label.strip()
-    return line, None
+    """(text, label) of one line, the label one of GOLD."""
+    return textfile.parse(line, GOLD)
 
 
 @dataclass
@@ -75,8 +72,8 @@ class Command(BaseCommand):
         tally = Tally()
         labelled = 0
         try:
-            with _open(name) as stream:
-                for line in _lines(stream):
+            with textfile.open_texts(name) as stream:
+                for line in textfile.lines(stream):
                     text, gold = parse(line)
                     flagged = assess(text).flagged
                     self.stdout.write("distress" if flagged else "not")

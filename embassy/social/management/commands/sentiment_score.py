@@ -2,42 +2,21 @@
 
 from __future__ import annotations
 
-import io
-import sys
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, nullcontext
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from embassy.social import textfile
 from embassy.social.sentiment import LABELS, LANGUAGES, score
 from embassy.social.sentiment.metrics import evaluate
 
 CHUNK = 8192  # lines scored at a time: a large file streams through in bounded memory
 
 
-def _lines(stream: IO[bytes]) -> Iterator[str]:
-    """Lines split on "\\n" only (so the count matches `wc -l`), CR stripped, bad UTF-8 replaced."""
-    for raw in stream:
-        yield raw.rstrip(b"\n").rstrip(b"\r").decode("utf-8", errors="replace")
-
-
-def _open(name: str) -> AbstractContextManager[IO[bytes]]:
-    """The file, or standard input (left open) for "-"."""
-    if name == "-":
-        buffer = getattr(sys.stdin, "buffer", None)
-        return nullcontext(buffer if buffer is not None else io.BytesIO(sys.stdin.read().encode()))
-    return Path(name).open("rb")
-
-
 def parse(line: str) -> tuple[str, str | None]:
-    """(text, label): a line is `text<TAB>label` when what follows its last tab is a label, else text."""
-    text, tab, label = line.rpartition("\t")
-    if tab and label.strip() in LABELS:
-        return text, label.strip()
-    return line, None
+    """(text, label) of one line, the label one of the sentiment labels."""
+    return textfile.parse(line, LABELS)
 
 
 class Command(BaseCommand):
@@ -65,8 +44,8 @@ class Command(BaseCommand):
         predicted: list[str] = []
         chunk: list[tuple[str, str | None]] = []
         try:
-            with _open(name) as stream:
-                for line in _lines(stream):
+            with textfile.open_texts(name) as stream:
+                for line in textfile.lines(stream):
                     chunk.append(parse(line))
                     if len(chunk) == CHUNK:
                         self._flush(chunk, lang, gold, predicted)
