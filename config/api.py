@@ -8,6 +8,7 @@ from embassy.accounts.api import router as accounts_router
 from embassy.advisories.api import router as advisories_router
 from embassy.applications.api import router as applications_router
 from embassy.citizens.api import router as citizens_router
+from embassy.complaints.api import router as complaints_router
 from embassy.citizens.api import staff_router as staff_citizens_router
 from embassy.common.api import install_error_handlers, install_input_checks
 from embassy.consular.api import router as consular_router
@@ -16,10 +17,14 @@ from embassy.credentials.api import router as credentials_router
 from embassy.crises.api import me_router as crises_me_router
 from embassy.crises.api import public_router as rollcall_router
 from embassy.crises.api import router as crises_router
+from embassy.enquiries.api import router as enquiries_router
 from embassy.geo.api import router as geo_router
 from embassy.missions.api import router as missions_router
 from embassy.notify.api import router as notify_router
+from embassy.performance.api import router as performance_router
+from embassy.shelters.api import router as shelters_router
 from embassy.sos.api import router as sos_router
+from embassy.timeline.api import router as timeline_router
 
 api = NinjaAPI(
     title="Smart Embassy API",
@@ -50,3 +55,8 @@ api.add_router("/consular", consular_router, tags=["consular"])
 api.add_router("/counter", counter_router, tags=["counter"])
 api.add_router("/credentials", credentials_router, tags=["credentials"])
 api.add_router("/applications", applications_router, tags=["applications"])
+api.add_router("/complaints", complaints_router, tags=["complaints"])
+api.add_router("/shelters", shelters_router, tags=["shelters"])
+api.add_router("/enquiries", enquiries_router, tags=["enquiries"])
+api.add_router("/timeline", timeline_router, tags=["timeline"])
+api.add_router("/performance", performance_router, tags=["performance"])

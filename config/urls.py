@@ -9,20 +9,25 @@ from embassy.advisories.urls import console_patterns as advisory_console
 from embassy.applications.urls import console_patterns as applications_console
 from embassy.citizens.urls import console_patterns as citizen_console
 from embassy.common.views import favicon
+from embassy.complaints.urls import console_patterns as complaints_console
 from embassy.consular.urls import console_patterns as consular_console
 from embassy.counter.urls import console_patterns as counter_console
 from embassy.credentials.urls import console_patterns as credentials_console
 from embassy.crises.report.urls import report_patterns
 from embassy.crises.urls import console_patterns as crises_console
+from embassy.enquiries.urls import console_patterns as enquiries_console
 from embassy.geo import views as geo_views
 from embassy.listening.triage_urls import console_patterns as triage_console
 from embassy.listening.urls import console_patterns as listening_console
 from embassy.missions import views as mission_views
 from embassy.notify.urls import console_patterns as notify_console
 from embassy.ops import views as ops_views
+from embassy.performance.urls import console_patterns as performance_console
 from embassy.publishing.urls import console_patterns as publishing_console
+from embassy.shelters.urls import console_patterns as shelters_console
 from embassy.social.urls import console_patterns as social_console
 from embassy.sos.urls import console_patterns as sos_console
+from embassy.timeline.urls import console_patterns as timeline_console
 
 console = (
     [
@@ -45,6 +50,11 @@ console = (
         *counter_console,
         *credentials_console,
         *applications_console,
+        *complaints_console,
+        *shelters_console,
+        *enquiries_console,
+        *timeline_console,
+        *performance_console,
     ],
     "console",
 )
@@ -68,6 +78,11 @@ urlpatterns = [
     path("", include("embassy.counter.urls")),
     path("", include("embassy.credentials.urls")),
     path("", include("embassy.applications.urls")),
+    path("", include("embassy.complaints.urls")),
+    path("", include("embassy.shelters.urls")),
+    path("", include("embassy.enquiries.urls")),
+    path("", include("embassy.timeline.urls")),
+    path("", include("embassy.performance.urls")),
 ]
 
 handler403 = "embassy.common.views.error_403"
