@@ -1,5 +1,11 @@
 """The daily aggregates (PostDay) that dashboards, rankings and reports read: one GROUP BY over the posts of
-the days concerned, replacing those days' rows in the same transaction as the posts they sum."""
+the days concerned, replacing those days' rows.
+
+Storing posts marks the days it touched (StaleDays, in the posts' transaction) and, on commit, kicks
+`stale_days_refresh` (coalesced: one queued run at most); the periodic sweep in embassy.social.tasks picks up a
+lost kick. A burst of pulls (the scheduler's round, a backfill, an import) rebuilds each day once, not once per
+pull: every pull of an account re-reads its last 30 days, so the per-pull rebuild summed each day about ten times.
+Until the run, the dashboards show the previous sums (seconds, with a worker running)."""
 
 from __future__ import annotations
 
@@ -7,10 +13,15 @@ import datetime as dt
 from collections.abc import Iterable
 from functools import cache
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
+from django_tasks import task
 
 from embassy.common import bulk
-from embassy.social.models import Post, PostDay
+from embassy.common.kicks import kick_done, kick_once
+from embassy.social.models import Post, PostDay, StaleDays
+
+KICK = "social-stale-days"
+STALE_BATCH = 10_000  # marks read per transaction
 
 COLUMNS = ("account_id", "day", "posts", "replies", "videos", "likes", "comments", "shares", "views",
            "posts_with_views", "interactions_with_views")
@@ -55,3 +66,45 @@ def refresh_days(account_ids: Iterable[int], days: Iterable[dt.date] | None = No
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:  # plain SQL: on every pull's path
         cursor.execute(_delete_sql().format(ids=", ".join(["%s"] * len(ids))), [*ids, day(start), day(end)])
         return bulk.insert_select(PostDay, COLUMNS, select, [*ids, *bounds])
+
+
+def days_mark(account_id: int, first: dt.date, last: dt.date) -> None:
+    """Mark the account's days from `first` to `last` for rebuilding (the caller's transaction), and kick the
+    rebuild when that transaction commits."""
+    day = bulk.preparer(StaleDays, "first_day")
+    bulk.insert_many(StaleDays, ("account_id", "first_day", "last_day"),
+                     [(account_id, day(min(first, last)), day(max(first, last)))])  # on every pull's path: plain SQL
+    transaction.on_commit(lambda: kick_once(KICK, stale_days_refresh))
+
+
+def refresh_stale() -> int:
+    """Rebuild the days marked stale, the oldest marks first (each account's marks merged into one range), and
+    remove the marks read; returns the PostDay rows written. A mark made while this runs has a higher id and is
+    kept for the next run. Two runs at once on PostgreSQL may collide on a day's row: the loser leaves its marks
+    for the next run."""
+    written = 0
+    while True:
+        marks = list(StaleDays.objects.order_by("id").values_list("id", "account_id", "first_day", "last_day")
+                     [:STALE_BATCH])
+        if not marks:
+            return written
+        ranges: dict[int, tuple[dt.date, dt.date]] = {}
+        for _, account_id, first, last in marks:
+            low, high = ranges.get(account_id, (first, last))
+            ranges[account_id] = (min(low, first), max(high, last))
+        try:
+            with transaction.atomic():
+                for account_id, (first, last) in sorted(ranges.items()):
+                    written += refresh_days([account_id], {first, last})
+                StaleDays.objects.filter(id__lte=marks[-1][0]).delete()
+        except IntegrityError:
+            return written
+        if len(marks) < STALE_BATCH:
+            return written
+
+
+@task(queue_name="default")
+def stale_days_refresh() -> str:
+    """The kicked rebuild of the stale days (see the module docstring)."""
+    kick_done(KICK)
+    return f"{refresh_stale()} daily rows rebuilt"

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from embassy.missions.models import Mission
+from embassy.social.aggregates import refresh_stale
 from embassy.social.collectors import Followed, MentionItem, PostItem, Profile
 from embassy.social.models import Account
 from embassy.social.services import TOKEN_KINDS, account_connect
@@ -315,6 +316,7 @@ def demo_seed(*, today: dt.date, days: int = 365, seed: int = 1, missions: int =
     for account in accounts:
         store_follows(account, [Followed(target_id=a.platform_id, target_handle=a.handle)
                                 for a in following_of(account, accounts)], now=when)
+    refresh_stale()  # the dashboards are filled when the command ends, worker or not
     demo_connect(accounts)
     Account.objects.filter(pk__in=[a.pk for a in accounts]).update(last_success_at=when - dt.timedelta(hours=1),
                                                                     last_pull_at=None)

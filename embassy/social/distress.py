@@ -296,7 +296,9 @@ def _words_found(tokens: list[str], table: dict[str, frozenset[str]]) -> list[tu
 
 
 def _phrases_found(tokens: list[str], table: dict[str, tuple[tuple[str, ...], ...]]) -> list[tuple[str, str]]:
-    return [(category, " ".join(p)) for category, phrases in table.items() for p in phrases if _has(tokens, p)]
+    present = set(tokens)  # a phrase whose first word is missing is not there: most phrases, most posts
+    return [(category, " ".join(p)) for category, phrases in table.items() for p in phrases
+            if p[0] in present and _has(tokens, p)]
 
 
 def _harm(tokens: list[str]) -> list[tuple[str, str]]:

@@ -167,7 +167,7 @@ class PostSnapshot(Metrics):
 class PostDay(models.Model):
     """An account's own posts (reposts excluded) by UTC day of publication, with their latest numbers summed:
     what every dashboard, ranking and report reads (metrics.totals_for), rebuilt for the days a pull or an
-    import touched (aggregates.refresh_days)."""
+    import touched (aggregates.refresh_stale, soon after their commit)."""
 
     id = RowidAutoField(primary_key=True)  # no AUTOINCREMENT on SQLite: see the field
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="post_days",
@@ -185,6 +185,17 @@ class PostDay(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["account", "day"], name="social_postday_unique")]
+
+
+class StaleDays(models.Model):
+    """Days of an account whose PostDay rows no longer sum its posts: written with the posts (store.store_posts),
+    in their transaction; aggregates.refresh_stale rebuilds them soon after the commit (a coalesced task, and a
+    periodic sweep as the safety net) and removes the marks it read. Many pulls in a burst (a backfill, the
+    scheduler's round of every account) then share one rebuild of each day instead of one per pull."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False)
+    first_day = models.DateField()
+    last_day = models.DateField()
 
 
 class AccountDay(models.Model):

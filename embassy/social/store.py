@@ -1,6 +1,7 @@
 """Writing what a collector or an importer read: posts (new ones created, known ones given their latest
 numbers), one metrics snapshot per post and reading, the day's account statistics, and the follows. The
-caller holds the transaction: a pull or an import is stored whole or not at all."""
+caller holds the transaction: a pull or an import is stored whole or not at all. The daily sums of the days
+touched are rebuilt after the commit (embassy.social.aggregates: days_mark, refresh_stale)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from functools import cache
 from django.db.models import Exists, Min, OuterRef, Subquery
 
 from embassy.common import bulk
-from embassy.social.aggregates import refresh_days
+from embassy.social.aggregates import days_mark
 from embassy.social.collectors import Followed, MentionItem, PostItem, Profile
 from embassy.social.models import Account, AccountDay, Follow, Mention, Post, PostSnapshot
 
@@ -56,7 +57,7 @@ def store_posts(account: Account, posts: Iterable[PostItem], *, now: dt.datetime
                            [stamp, pk, prepare(first), prepare(last), stamp], ignore_conflicts=True)
     else:  # an export without numbers never overwrites numbers a pull read
         bulk.insert_many(Post, POST_COLUMNS, rows, ignore_conflicts=True)
-    refresh_days([pk], {first.astimezone(dt.UTC).date(), last.astimezone(dt.UTC).date()})  # and the days between
+    days_mark(pk, first.astimezone(dt.UTC).date(), last.astimezone(dt.UTC).date())  # and the days between: rebuilt on commit
     if any(p.in_reply_to for p in by_id.values()):
         link_replies(account)
     return len(by_id)

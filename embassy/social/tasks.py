@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from embassy.common.tasks import periodic
+from embassy.social.aggregates import refresh_stale
 from embassy.social.models import Account
 from embassy.social.pull import account_pull
 from embassy.social.reports import PERIODS
@@ -54,3 +55,10 @@ def reports_send() -> str:
             continue
         sent += report_notify(period=period, today=today)
     return f"{sent} report e-mails queued"
+
+
+@periodic(dt.timedelta(minutes=5))
+@task(queue_name="default")
+def stale_days_sweep() -> str:
+    """The safety net of the kicked rebuild (aggregates.stale_days_refresh): days still marked stale."""
+    return f"{refresh_stale()} daily rows rebuilt"

@@ -90,9 +90,13 @@ def _countries() -> dict[str, str]:
     return names
 
 
-def _missions() -> tuple[dict[str, str], dict[str, str]]:
+MissionNames = tuple[dict[str, str], dict[str, str]]
+
+
+def mission_names() -> MissionNames:
     """Folded mission names ("kbri kuala lumpur") and folded handles of missions' accounts ("kbrikualalumpur")
-    → mission code. Read from the database on each call (a few hundred rows; callers batch)."""
+    → mission code. Read from the database on each call (a few hundred rows): a caller reading many texts reads
+    them once and passes them to `whereabouts`."""
     names = {gazetteer.fold(n): code for code, *both in Mission.objects.filter(active=True).exclude(
         country_id=HOME).values_list("code", "name_id", "name_en") for n in both if n}
     handles = {re.sub(r"[^0-9a-z]", "", h.lower()): code for h, code in Account.objects.filter(
@@ -116,9 +120,10 @@ def _route(lat: float, lon: float) -> str | None:
     return None if route.country == HOME else route.mission_code
 
 
-def from_text(text: str) -> Whereabouts | None:
-    """The mission the text's first named mission, account, city or country abroad points to."""
-    names, handles = _missions()
+def from_text(text: str, known: MissionNames | None = None) -> Whereabouts | None:
+    """The mission the text's first named mission, account, city or country abroad points to (`known`: the
+    `mission_names()` the caller read, else they are read now)."""
+    names, handles = known if known is not None else mission_names()
     for handle in _MENTION.findall(text):
         code = handles.get(re.sub(r"[^0-9a-z]", "", handle.lower()))
         if code:
@@ -149,8 +154,9 @@ def from_text(text: str) -> Whereabouts | None:
 
 
 def whereabouts(*, lat: float | None = None, lon: float | None = None, profile_location: str = "",
-                text: str = "") -> Whereabouts | None:
-    """The mission a post concerns, and how it was found; None when nothing points abroad."""
+                text: str = "", known: MissionNames | None = None) -> Whereabouts | None:
+    """The mission a post concerns, and how it was found; None when nothing points abroad (`known`: see
+    from_text)."""
     if lat is not None and lon is not None:
         code = _route(lat, lon)
         if code:
@@ -160,7 +166,8 @@ def whereabouts(*, lat: float | None = None, lon: float | None = None, profile_l
         code = _route(place.lat, place.lon) if place is not None else None
         if code:
             return Whereabouts(code, "profile", profile_location.strip())
-        found = from_text(profile_location)
+        known = known if known is not None else mission_names()
+        found = from_text(profile_location, known)
         if found is not None:
             return Whereabouts(found.mission, "profile", found.evidence)
-    return from_text(text) if text.strip() else None
+    return from_text(text, known) if text.strip() else None

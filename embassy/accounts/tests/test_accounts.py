@@ -169,3 +169,17 @@ def test_language_choice_is_remembered(client: Client) -> None:
     fresh.post("/bahasa/", {"language": "id", "next": "/"})
     user.refresh_from_db()
     assert user.language == "id"
+
+
+def test_many_audit_events_in_one_call_are_written_like_single_ones() -> None:
+    from embassy.accounts.audit import AuditItem, audit_record_many
+
+    written = audit_record_many(actor=None, action="complaint.escalate", events=[
+        AuditItem("complaint", f"KBRI-X-2026-{i:05}", citizen_id=i, mission_code="KBRI-X", detail={"level": 1})
+        for i in range(1, 1201)])
+    assert written == 1200
+    events = AuditEvent.objects.filter(action="complaint.escalate")
+    assert events.count() == 1200 and not events.filter(at__isnull=True).exists()
+    last = events.get(object_id="KBRI-X-2026-01200")
+    assert (last.actor_label, last.object_type, last.citizen_id, last.mission_code, last.detail) == (
+        "anonymous", "complaint", 1200, "KBRI-X", {"level": 1})
