@@ -277,7 +277,9 @@ def named(name: str) -> list[Place]:
     ignoring case and accents, biggest first: "penang" → George Town, Malaysia."""
     index, wanted = _index(), fold(name) + "\x00"
     found: set[int] = set()
-    for key in index.keys[bisect.bisect_left(index.keys, wanted):]:
+    keys = index.keys
+    for position in range(bisect.bisect_left(keys, wanted), len(keys)):  # no slice: it would copy the list's tail
+        key = keys[position]
         if not key.startswith(wanted):
             break
         if key[len(wanted)] != "2":  # a later word of a name is not the name

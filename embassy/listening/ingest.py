@@ -50,7 +50,7 @@ from embassy.listening.topics import TopicModel, significant_words
 from embassy.missions.models import Mission
 from embassy.social import distress
 from embassy.social.sentiment import detect_languages, score
-from embassy.social.whereabouts import Whereabouts, whereabouts
+from embassy.social.whereabouts import MissionNames, Whereabouts, mission_names, whereabouts
 
 BATCH = 2000  # posts per transaction: a collector's page is one batch; a distress post waits at most one batch
 MIN_COPY_CHARS = 12  # normalised texts shorter than this ("mantap", "🙏🙏") are said by many, not copied
@@ -147,6 +147,14 @@ class _Context:
         self.missions = dict(Mission.objects.values_list("code", "pk"))
         self.codes = {pk: code for code, pk in self.missions.items()}
         self.topics = TopicModel.load(now)
+        self._names: MissionNames | None = None
+
+    @property
+    def names(self) -> MissionNames:
+        """The missions' names and handles for `whereabouts`, read once per ingest call when first needed."""
+        if self._names is None:
+            self._names = mission_names()
+        return self._names
 
 
 def _batches(items: Iterable[HeardItem], size: int) -> Iterator[list[HeardItem]]:
@@ -306,7 +314,7 @@ class _Batch:
             key: tuple[Any, ...] = (post.lat, post.lon, post.author_location, post.text)
             if key not in self.places:
                 self.places[key] = whereabouts(lat=post.lat, lon=post.lon, profile_location=post.author_location,
-                                               text=post.text)
+                                               text=post.text, known=self.context.names)
         else:
             key = (post.lat, post.lon)
             if key not in self.places:

@@ -14,7 +14,8 @@ the clustering is a leader algorithm over IDF-weighted binary vectors:
 - a post joins the topic whose centroid is most similar (cosine in idf-weighted space) if that similarity is
   at least THRESHOLD, else it starts a topic of its own;
 - candidates come from an inverted index of the post's CANDIDATE_WORDS rarest words that some topic has, so a post is compared
-  with a handful of topics, not all of them.
+  with a handful of topics, not all of them (a word that thousands of topics have, MAX_POSTINGS, adds none once
+  a rarer word found some: its weight is too small to carry a post into a topic alone).
 
 A post with fewer than MIN_WORDS significant words (media only, "mantap!") gets no topic. Each centroid keeps
 its KEEP most frequent words once it grows past twice that (bounded memory, and the rare words a topic lost
@@ -44,6 +45,7 @@ MIN_WORDS = 2
 IDF_CAP = 5.0  # the weight of a word in fewer than ~1 post in 55: all rarer words weigh the same
 MAX_WORDS = 24  # significant words read from one post (an enormous text is one post, not a topic of its own)
 CANDIDATE_WORDS = 4
+MAX_POSTINGS = 256  # a word in more topics than this only finds candidates when the post's rarer words found none
 MAX_CANDIDATES = 12  # topics compared with one post at most (those sharing most of its rarest words)
 KEEP = 64
 ACTIVE_DAYS = 7  # topics seen in this many days are loaded; older ones are left alone (a new topic starts)
@@ -108,6 +110,8 @@ class TopicModel:
     index: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))  # word → cluster positions
     df: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     total: int = 0
+    _idf: dict[str, float] = field(default_factory=dict)  # the words' idf, while `total` grows by less than a tenth
+    _idf_total: int = 0
 
     @classmethod
     def load(cls, now: dt.datetime) -> TopicModel:
@@ -131,6 +135,17 @@ class TopicModel:
         """A word never seen weighs as one seen once, and no word more than IDF_CAP: else the words a post has of
         its own (names, numbers, typos: most short posts have several) would outweigh the words it shares with a
         topic, and a topic's new posts would stop joining it as it grows."""
+        cached = self._idf.get(word)
+        if cached is not None:
+            return cached
+        if self.total > self._idf_total * 1.1 + 10:  # the weights move slowly once there are many posts
+            self._idf.clear()
+            self._idf_total = self.total
+        weight = self._idf[word] = self.idf_now(word)
+        return weight
+
+    def idf_now(self, word: str) -> float:
+        """The idf from this moment's counts (`idf` keeps a word's weight until the posts grow by a tenth)."""
         return min(math.log((self.total + 1) / (max(self.df.get(word, 0), 1) + 1)) + 1.0, IDF_CAP)
 
     def _norm(self, cluster: Cluster) -> float:
@@ -147,9 +162,10 @@ class TopicModel:
         """Cosine between the post's idf-weighted binary vector and the topic's idf-weighted counts (`weights`:
         the words' idf, when the caller has them)."""
         weights = weights if weights is not None else [self.idf(w) for w in words]
-        post_norm = math.sqrt(sum(x * x for x in weights)) or 1.0
-        centroid = cluster.centroid
-        dot = sum(x * x * centroid.get(w, 0) for w, x in zip(words, weights, strict=True))
+        squares = [x * x for x in weights]
+        post_norm = math.sqrt(sum(squares)) or 1.0
+        get = cluster.centroid.get
+        dot = sum([x2 * get(w, 0) for w, x2 in zip(words, squares, strict=True)])
         return dot / (post_norm * self._norm(cluster))
 
     def assign(self, words: Sequence[str], now: dt.datetime) -> Topic | None:
@@ -160,17 +176,24 @@ class TopicModel:
         known = sorted((w for w in words if self.index.get(w)), key=lambda w: self.df.get(w, 0))
         votes: dict[int, int] = defaultdict(int)
         for word in known[:CANDIDATE_WORDS]:
-            for position in self.index[word]:
+            positions = self.index[word]
+            if len(positions) > MAX_POSTINGS and votes:
+                continue  # a word of thousands of topics weighs little: the rarer words found the candidates
+            for position in positions:
                 votes[position] += 1
         if len(votes) > MAX_CANDIDATES:  # the topics that share most of the post's rarest words
             votes = dict(sorted(votes.items(), key=lambda item: -item[1])[:MAX_CANDIDATES])
         best, best_sim = None, 0.0
-        if votes:
-            weights = [self.idf(w) for w in words]
+        if votes:  # similarity() inlined: the post's half is computed once for all its candidates
+            squares = [self.idf(w) ** 2 for w in words]
+            post_norm = math.sqrt(sum(squares)) or 1.0
+            pairs = list(zip(words, squares, strict=True))
             for position in votes:
-                sim = self.similarity(words, self.clusters[position], weights)
+                cluster = self.clusters[position]
+                get = cluster.centroid.get
+                sim = sum([x2 * get(w, 0) for w, x2 in pairs]) / (post_norm * self._norm(cluster))
                 if sim > best_sim:
-                    best, best_sim = self.clusters[position], sim
+                    best, best_sim = cluster, sim
         if best is None or best_sim < THRESHOLD:
             best = Cluster(Topic(label="", terms=[], posts=0, first_seen=now, last_seen=now), {}, 0)
             self._add(best)
@@ -202,12 +225,13 @@ class TopicModel:
 
     def label(self, cluster: Cluster) -> tuple[str, list[str]]:
         """(label, words most telling first): the share of the topic's posts with the word × its idf."""
-        idf, posts = self.idf, max(cluster.posts, 1)
+        idf, posts = self.idf_now, max(cluster.posts, 1)
         ranked = sorted(cluster.centroid, key=lambda w: (-(cluster.centroid[w] / posts) * idf(w), w))
         return " · ".join(ranked[:LABEL_WORDS]), ranked[:12]
 
     def save(self) -> None:
         """Write the topics changed since the last save (new ones created, so they have ids)."""
+        self._idf.clear()  # each batch starts from the counts as they are
         changed = [c for c in self.clusters if c.changed]
         for cluster in changed:
             topic = cluster.topic
