@@ -31,6 +31,11 @@ run: $(STAMP)
 	@DEBUG=1 $(BIN)/python manage.py consular_demo
 	@DEBUG=1 $(BIN)/python manage.py applications_demo
 	@DEBUG=1 $(BIN)/python manage.py listening_demo
+	@DEBUG=1 $(BIN)/python manage.py complaints_demo
+	@DEBUG=1 $(BIN)/python manage.py shelters_demo
+	@DEBUG=1 $(BIN)/python manage.py timeline_demo
+	@DEBUG=1 $(BIN)/python manage.py enquiries_demo
+	@DEBUG=1 $(BIN)/python manage.py performance_demo
 	@DEBUG=1 HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py serve_all
 
 test: $(STAMP)

@@ -8,9 +8,9 @@ from embassy.accounts.api import router as accounts_router
 from embassy.advisories.api import router as advisories_router
 from embassy.applications.api import router as applications_router
 from embassy.citizens.api import router as citizens_router
-from embassy.complaints.api import router as complaints_router
 from embassy.citizens.api import staff_router as staff_citizens_router
 from embassy.common.api import install_error_handlers, install_input_checks
+from embassy.complaints.api import router as complaints_router
 from embassy.consular.api import router as consular_router
 from embassy.counter.api import router as counter_router
 from embassy.credentials.api import router as credentials_router

@@ -6,6 +6,7 @@ never `getattr(settings, "X", default)` or os.environ."""
 # Each topical module imports what it reads from the others (DEBUG, VAR_DIR, INSTALLED_APPS), so any order works.
 from config.settings.applications import *  # noqa: F403
 from config.settings.base import *  # noqa: F403
+from config.settings.casework import *  # noqa: F403
 from config.settings.consular import *  # noqa: F403
 from config.settings.counter import *  # noqa: F403
 from config.settings.credentials import *  # noqa: F403

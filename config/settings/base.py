@@ -109,6 +109,7 @@ TEMPLATES = [
                 "embassy.notify.context_processors.outbox",
                 "embassy.social.context_processors.social",
                 "embassy.listening.context_processors.listening",
+                "embassy.performance.context_processors.casework",
                 "embassy.consular.context_processors.consular",
             ],
         },
