@@ -37,6 +37,7 @@ from embassy.missions.models import Mission
 from embassy.sos.models import Case
 
 TEXT_MAX = 5000
+REPEAT_WINDOW = dt.timedelta(minutes=30)  # the same filer, person and words within this: the first complaint
 RELATIONS = (FiledBy.RELATIVE, FiledBy.EMPLOYER)
 
 
@@ -207,6 +208,11 @@ def complaint_file_for(*, data: ComplaintIn, filed_by: str, client_ip: str = "",
     mission, category, text = _mission(data.mission_code), _category(data.category), _text(data.text)
     name, birth_date, passport, nik = _person(data, now)
     place = line_clean(data.place, field="place", max_length=300)
+    sent_again = (Complaint.objects.filter(  # the same complaint sent again (no answer seen, a new page): the first
+        filer_user__isnull=True, filer_phone=phone, filer_email=email, mission=mission, category=category,
+        subject_name__iexact=name, text=text, filed_at__gte=now - REPEAT_WINDOW).order_by("id").first())
+    if sent_again is not None:
+        return sent_again
     _limit(ip=client_ip, phone=phone, email=email, now=now)
     match = match_person(name=name, birth_date=birth_date, passport=passport, nik=nik)
     return _create(mission=mission, match=match, now=now, fields={

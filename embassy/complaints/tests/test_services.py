@@ -118,6 +118,18 @@ def test_public_form_is_rate_limited_per_network_address() -> None:
                                 client_ip="10.9.9.8")
 
 
+def test_the_same_complaint_sent_again_from_a_new_page_is_the_first(now: dt.datetime) -> None:
+    first = services.complaint_file_for(data=relative_form(), filed_by=FiledBy.RELATIVE, now=now)
+    again = services.complaint_file_for(data=relative_form(subject_name="SITI AMINAH"), filed_by=FiledBy.RELATIVE,
+                                        now=now + dt.timedelta(minutes=5))
+    assert again.pk == first.pk and Complaint.objects.count() == 1
+    other = services.complaint_file_for(data=relative_form(text="Paspor ditahan majikan."),
+                                        filed_by=FiledBy.RELATIVE, now=now + dt.timedelta(minutes=6))
+    later = services.complaint_file_for(data=relative_form(), filed_by=FiledBy.RELATIVE,
+                                        now=now + dt.timedelta(hours=2))
+    assert len({first.pk, other.pk, later.pk}) == 3  # other words, or hours later: a complaint of its own
+
+
 def test_a_double_submit_returns_the_first() -> None:
     first = services.complaint_file_for(data=relative_form(client_key="k1"), filed_by=FiledBy.RELATIVE)
     again = services.complaint_file_for(data=relative_form(client_key="k1"), filed_by=FiledBy.RELATIVE)
