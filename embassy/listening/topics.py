@@ -158,16 +158,6 @@ class TopicModel:
             cluster.norm_dirty = False
         return cluster.norm
 
-    def similarity(self, words: Sequence[str], cluster: Cluster, weights: Sequence[float] | None = None) -> float:
-        """Cosine between the post's idf-weighted binary vector and the topic's idf-weighted counts (`weights`:
-        the words' idf, when the caller has them)."""
-        weights = weights if weights is not None else [self.idf(w) for w in words]
-        squares = [x * x for x in weights]
-        post_norm = math.sqrt(sum(squares)) or 1.0
-        get = cluster.centroid.get
-        dot = sum([x2 * get(w, 0) for w, x2 in zip(words, squares, strict=True)])
-        return dot / (post_norm * self._norm(cluster))
-
     def assign(self, words: Sequence[str], now: dt.datetime) -> Topic | None:
         """The post's topic (a new, unsaved Topic when no existing one is close enough); None with too few
         significant words."""
@@ -184,7 +174,7 @@ class TopicModel:
         if len(votes) > MAX_CANDIDATES:  # the topics that share most of the post's rarest words
             votes = dict(sorted(votes.items(), key=lambda item: -item[1])[:MAX_CANDIDATES])
         best, best_sim = None, 0.0
-        if votes:  # similarity() inlined: the post's half is computed once for all its candidates
+        if votes:  # cosine in idf-weighted space; the post's half is computed once for all its candidates
             squares = [self.idf(w) ** 2 for w in words]
             post_norm = math.sqrt(sum(squares)) or 1.0
             pairs = list(zip(words, squares, strict=True))
