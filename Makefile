@@ -5,6 +5,8 @@ $(if $(PY),,$(error Python 3.11 or newer is required (python3 on PATH is older o
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Test processes (pytest-xdist); the browser tests start a server per file, so more than the cores only waits.
+TEST_WORKERS ?= 2
 export DJANGO_SETTINGS_MODULE := config.settings
 DEMO_CITIZENS ?= 20000
 HOST ?= 127.0.0.1
@@ -42,7 +44,7 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	DEBUG=1 $(BIN)/mypy .
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 bench: $(STAMP)
 	@DEBUG=1 $(BIN)/python -m benchmarks.run $(BENCH)

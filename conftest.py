@@ -35,7 +35,11 @@ def _fast_settings(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> N
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.DEMO_SHOW_CODES = False
+    from django.utils import translation
+
     from embassy.notify import routing  # after Django is set up
+
+    translation.deactivate()  # the default language, whatever an earlier test in this process activated
 
     routing.assume_none()  # no provider accounts in a fresh test database; writing one drops this
 
@@ -69,6 +73,23 @@ def _reference_data_after_a_flush(request: pytest.FixtureRequest, django_db_bloc
     from embassy.missions.models import Mission
 
     with django_db_blocker.unblock():
+        if not Mission.objects.exists():
+            _load_reference()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """After a transactional test's flush, the reference data goes back at once: under pytest-xdist a worker's
+    next test may be an ordinary one from another file (transactional tests then no longer run last)."""
+    yield
+    marker = item.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction") or nextitem is None:
+        return
+    from pytest_django.plugin import blocking_manager_key
+
+    from embassy.missions.models import Mission
+
+    with item.config.stash[blocking_manager_key].unblock():
         if not Mission.objects.exists():
             _load_reference()
 

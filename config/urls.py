@@ -63,6 +63,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("healthz", ops_views.healthz, name="healthz"),
+    path("readyz", ops_views.readyz, name="readyz"),
+    path("metrics", ops_views.prometheus, name="metrics"),
     path("favicon.ico", favicon),
     path("geo/outlines.geojson", geo_views.outlines, name="geo-outlines"),
     path("geo/<slug:layer>/<int:z>/<int:x>/<int:y>.geojson", geo_views.tile, name="geo-tile"),

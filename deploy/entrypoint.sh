@@ -66,6 +66,11 @@ web)
     access_log=(--no-access-log)
     if [[ "${UVICORN_ACCESS_LOG:-0}" == "1" ]]; then access_log=(--access-log); fi
     log "uvicorn with ${workers} worker(s); trusted proxies: ${FORWARDED_ALLOW_IPS:-127.0.0.1}"
+    if [[ "$workers" -gt 1 ]]; then
+        # /metrics adds up every worker process's SOS histogram and request counts (docs/operations.md).
+        export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-/tmp/prometheus}"
+        rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+    fi
     # Why each flag: deploy/uvicorn.md.
     exec uvicorn config.asgi:application \
         --host 0.0.0.0 --port 8000 \

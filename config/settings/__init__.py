@@ -15,6 +15,7 @@ from config.settings.database import *  # noqa: F403
 from config.settings.env import *  # noqa: F403
 from config.settings.listening import *  # noqa: F403
 from config.settings.notify import *  # noqa: F403
+from config.settings.observability import *  # noqa: F403
 from config.settings.security import *  # noqa: F403
 from config.settings.serving import *  # noqa: F403
 from config.settings.social import *  # noqa: F403

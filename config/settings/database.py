@@ -25,6 +25,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers also queue on a file lock instead of SQLite's sleeping busy handler (see embassy/common/sqlite).
     DATABASES["default"]["ENGINE"] = "embassy.common.sqlite"
     DATABASES["default"]["CONN_MAX_AGE"] = 0 if TESTING else 600
+    # Tests run on an in-memory database, said outright so that pytest-xdist's workers (which rename every
+    # test database that is not in memory) each keep their own.
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",

@@ -3,9 +3,9 @@
 import datetime as dt
 
 from django.utils import timezone
-from django_tasks import task
 
 from embassy.accounts.models import SignInCode
+from embassy.common.tasking import task
 from embassy.common.tasks import periodic
 
 

@@ -8,7 +8,6 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django_tasks import task
 
 from embassy.accounts.models import User
 from embassy.advisories.levels import Level
@@ -16,6 +15,7 @@ from embassy.advisories.models import AdvisoryVersion, CountryFollow
 from embassy.citizens.models import Stay
 from embassy.common.links import absolute
 from embassy.common.sms import sms_fit, sms_link, sms_render
+from embassy.common.tasking import task
 from embassy.notify.services import Priority, notify_user
 
 CHUNK = 500

@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django_tasks import task
-
 from embassy.citizens.services import stay_locations_purge_due, stay_reminders_send
+from embassy.common.tasking import task
 from embassy.common.tasks import periodic
 
 log = logging.getLogger(__name__)

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
-from django_tasks import task
 
 from embassy.common.models import Marker
+from embassy.common.tasking import task
 
 
 @dataclass(frozen=True)

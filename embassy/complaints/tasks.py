@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django_tasks import task
-
+from embassy.common.tasking import task
 from embassy.common.tasks import periodic
 from embassy.complaints.services import complaints_escalate_due
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django_tasks import task
-
+from embassy.common.tasking import task
 from embassy.common.tasks import periodic
 from embassy.consular.booking import holds_expire, no_shows_mark, reminders_send, sessions_reoffer
 from embassy.consular.fixers import fixer_scan

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django_tasks import task
 
+from embassy.common.tasking import task
 from embassy.common.tasks import periodic
 from embassy.crises import asking
 from embassy.crises.polling import PARSERS, feed_poll

@@ -8,8 +8,8 @@ import datetime as dt
 
 from django.conf import settings
 from django.utils import timezone
-from django_tasks import task
 
+from embassy.common.tasking import task
 from embassy.common.tasks import periodic
 from embassy.listening.collect import due_streams, stream_pull
 from embassy.listening.spikes import spikes_detect

@@ -21,8 +21,8 @@ from collections import defaultdict
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django_tasks import task
 
+from embassy.common.tasking import task
 from embassy.common.tasks import periodic
 from embassy.notify.conf import receipt_wait
 from embassy.notify.hooks import fallback_wanted

@@ -29,12 +29,12 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django_tasks import task
 
 from embassy.accounts.staff import Purpose, staff_to_notify
 from embassy.common import bulk, kicks
 from embassy.common.errors import BadInput
 from embassy.common.phones import phone_normalise
+from embassy.common.tasking import task
 from embassy.common.tasks import periodic
 from embassy.missions.models import Mission
 from embassy.notify.inbox import InboundText, Outcome, handlers, receipts_apply

@@ -10,9 +10,9 @@ from functools import partial
 from typing import Any
 
 from django.utils import timezone
-from django_tasks import task
 
 from embassy.common import kicks
+from embassy.common.tasking import task
 from embassy.common.tasks import periodic
 from embassy.notify.dispatch import dispatch_run, purge_old
 from embassy.notify.models import Priority

@@ -1,8 +1,15 @@
-"""Operations pages: the health check, the console's home (an overview across apps) and the mission's consular
+"""Operations pages: the health and readiness checks, the metrics, the console's home (an overview across apps) and the mission's consular
 dashboard (figures only)."""
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -16,6 +23,7 @@ from embassy.common.errors import PermissionDenied
 from embassy.missions.selectors import missions_for, scope_for
 from embassy.missions.views import current_mission
 from embassy.ops import consular_dashboard as dashboard
+from embassy.ops import metrics
 from embassy.ops.warmup import WARM
 
 
@@ -30,6 +38,70 @@ def healthz(request: HttpRequest) -> JsonResponse:
         {"status": "ok" if db == "ok" else "degraded", "database": db, "warm": WARM.is_set()},
         status=200 if db == "ok" else 503,
     )
+
+
+def _check(probe: Callable[[], object]) -> str:
+    try:
+        probe()
+    except Exception as error:
+        return f"error: {type(error).__name__}"
+    return "ok"
+
+
+def _database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _queue() -> None:
+    if settings.TASKS_BACKEND == "rq":
+        import django_rq  # installed with the rq backend (deploy/)
+
+        django_rq.get_connection("default").ping()
+    elif settings.TASKS_BACKEND == "database":
+        from django_tasks_db.models import DBTaskResult
+
+        DBTaskResult.objects.filter(pk__isnull=True).exists()  # the table answers (no row read)
+
+
+def _storage() -> None:
+    name = default_storage.save(settings.READYZ_STORAGE_PROBE, ContentFile(b"ok"))
+    default_storage.delete(name)
+
+
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Ready to serve: the database and the task queue answer, the attachment storage takes a write, and this
+    process's indexes are loaded. 503 with Retry-After (and what is wrong) otherwise, so the proxy sends
+    requests elsewhere."""
+    checks = {"database": _check(_database), "queue": _check(_queue), "storage": _check(_storage),
+              "warm": "ok" if WARM.is_set() else "loading"}
+    ready = all(v == "ok" for v in checks.values())
+    response = JsonResponse({"status": "ready" if ready else "not ready", "checks": checks},
+                            status=200 if ready else 503)
+    if not ready:
+        response["Retry-After"] = "5"
+    return response
+
+
+def _may_scrape(request: HttpRequest) -> bool:
+    token = settings.METRICS_TOKEN
+    if token:
+        sent = request.META.get("HTTP_AUTHORIZATION", "")
+        return hmac.compare_digest(sent.encode(), f"Bearer {token}".encode())
+    try:
+        local = ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
+    except ValueError:
+        local = False
+    return local and "HTTP_X_FORWARDED_FOR" not in request.META
+
+
+@require_GET
+def prometheus(request: HttpRequest) -> HttpResponse:
+    """GET /metrics for Prometheus (METRICS_TOKEN; see docs/operations.md)."""
+    if not _may_scrape(request):
+        return HttpResponse("metrics need the bearer token (METRICS_TOKEN)\n", status=403, content_type="text/plain")
+    return HttpResponse(metrics.exposition(), content_type="text/plain; version=0.0.4; charset=utf-8")
 
 
 @staff_required

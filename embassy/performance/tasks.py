@@ -6,8 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django_tasks import task
-
+from embassy.common.tasking import task
 from embassy.common.tasks import periodic
 from embassy.performance.rollup import rollup_all
 from embassy.performance.surveys import surveys_send_due

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
-from django_tasks import task
 
+from embassy.common.tasking import task
 from embassy.common.tasks import periodic
 from embassy.publishing.publisher import due, publish_target
 

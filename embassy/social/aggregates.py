@@ -14,10 +14,10 @@ from collections.abc import Iterable
 from functools import cache
 
 from django.db import IntegrityError, connection, transaction
-from django_tasks import task
 
 from embassy.common import bulk
 from embassy.common.kicks import kick_done, kick_once
+from embassy.common.tasking import task
 from embassy.social.models import Post, PostDay, StaleDays
 
 KICK = "social-stale-days"

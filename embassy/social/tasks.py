@@ -7,8 +7,8 @@ import datetime as dt
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
-from django_tasks import task
 
+from embassy.common.tasking import task
 from embassy.common.tasks import periodic
 from embassy.social.aggregates import refresh_stale
 from embassy.social.models import Account

@@ -17,7 +17,6 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django_tasks import task
 
 from embassy.accounts.models import User
 from embassy.accounts.staff import Purpose, staff_to_notify
@@ -25,6 +24,7 @@ from embassy.citizens.services import Positions, citizen_positions_prepare, citi
 from embassy.common.kicks import kick_done, kick_once
 from embassy.common.links import absolute_url, url_path
 from embassy.common.sms import sms_fit, sms_link, sms_render
+from embassy.common.tasking import task
 from embassy.missions.contact import hotline_for
 from embassy.missions.models import Mission
 from embassy.notify.selectors import addresses_for_users

@@ -8,6 +8,7 @@ var/screenshots/<name>-<viewport>.png.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
@@ -69,12 +70,13 @@ def stop(*procs: subprocess.Popen[bytes]) -> None:
             proc.wait()
 
 
-def _postgres_database(url: str) -> tuple[str, Any]:
-    """A fresh database beside the one in DATABASE_URL; returns its URL and a function that drops it."""
+def _postgres_database(url: str, *, name: str = "", template: str = "") -> tuple[str, Any]:
+    """A fresh database beside the one in DATABASE_URL (a copy of `template` when given); returns its URL and a
+    function that drops it."""
     import psycopg
     from psycopg import sql
 
-    name = f"test_browser_{os.getpid()}"
+    name = name or f"test_browser_{os.getpid()}"
     parts = urllib.parse.urlsplit(url)
     admin_url = parts._replace(path="/postgres").geturl()
 
@@ -82,9 +84,41 @@ def _postgres_database(url: str) -> tuple[str, Any]:
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(statement)
 
-    run(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-    run(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    run(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    if template:
+        run(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template)))
+    else:
+        run(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     return parts._replace(path=f"/{name}").geturl(), lambda: run(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@dataclass(frozen=True)
+class Template:
+    """A database with the migrations applied and the reference data loaded, built once per test process: each
+    browser module's server starts from a copy (a copied VAR_DIR on SQLite, CREATE DATABASE ... TEMPLATE on
+    PostgreSQL) instead of migrating and loading again (about a minute each)."""
+
+    var: Path
+    database: str  # the template database's name on PostgreSQL; "" on SQLite
+
+
+_template: list[Template] = []  # this process's, built by the first server that needs it
+
+
+def browser_template() -> Template:
+    if _template:
+        return _template[0]
+    var = Path(tempfile.mkdtemp(prefix="embassy-browser-template-"))
+    atexit.register(shutil.rmtree, var, ignore_errors=True)
+    env = _server_env(ServerSpec(), var, 0)
+    database = ""
+    if os.environ.get("DATABASE_URL"):
+        database = f"test_browser_tpl_{os.getpid()}"
+        env["DATABASE_URL"], drop = _postgres_database(os.environ["DATABASE_URL"], name=database)
+        atexit.register(drop)
+    manage(env, ["migrate", "--noinput", "-v0"], ["load_reference"])
+    _template.append(Template(var, database))
+    return _template[0]
 
 
 def manage(env: dict[str, str], *commands: list[str]) -> None:
@@ -194,16 +228,18 @@ def server(request: pytest.FixtureRequest) -> Iterator[Server]:
     and lapor diri modules add cases and stays to the citizens whose counts test_browser.py checks), and some
     need their own settings (a task worker, SITE_URL from HOST and PORT)."""
     spec: ServerSpec = getattr(request.module, "BROWSER_SERVER", ServerSpec())
+    template = browser_template()
     var = Path(tempfile.mkdtemp(prefix="embassy-browser-"))
+    shutil.copytree(template.var, var, dirs_exist_ok=True)  # migrated, reference data loaded
     port = _free_port()
     env = _server_env(spec, var, port)
     drop = None
     if os.environ.get("DATABASE_URL"):
-        env["DATABASE_URL"], drop = _postgres_database(os.environ["DATABASE_URL"])
+        env["DATABASE_URL"], drop = _postgres_database(os.environ["DATABASE_URL"], template=template.database)
     log = (var / "server.log").open("w+")
     procs: list[subprocess.Popen[bytes]] = []
     try:
-        manage(env, ["migrate", "--noinput", "-v0"], ["load_reference"], *(list(c) for c in spec.commands))
+        manage(env, *(list(c) for c in spec.commands))
         data = on_server_call(env, spec.setup, **dict(spec.setup_args)) if spec.setup else None
         procs.append(start_server(env, port, log))
         if spec.worker:

@@ -1,0 +1,50 @@
+"""`task`: django-tasks' decorator, with the request id carried from whoever enqueues to the worker that runs
+the task (common.tracing)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+from django_tasks.base import Task, TaskResult
+
+from embassy.common.tracing import bound, current_id, new_id
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+KWARG = "_request_id"  # the keyword argument that carries the id into a task (taken off before the task runs)
+
+
+class TracedTask(Task[P, T]):
+    """A django-tasks Task whose enqueue carries the current request id to the worker."""
+
+    def enqueue(self, *args: P.args, **kwargs: P.kwargs) -> TaskResult[T]:
+        return super().enqueue(*args, **_with_id(kwargs))
+
+    async def aenqueue(self, *args: P.args, **kwargs: P.kwargs) -> TaskResult[T]:
+        return await super().aenqueue(*args, **_with_id(kwargs))
+
+
+def _with_id(kwargs: Any) -> Any:
+    return {**kwargs, KWARG: current_id.get() or new_id()} if KWARG not in kwargs else kwargs
+
+
+def _run_bound(function: Callable[P, T]) -> Callable[P, T]:
+    @functools.wraps(function)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        request_id = str(kwargs.pop(KWARG, "") or current_id.get() or new_id())
+        with bound(request_id):
+            return function(*args, **kwargs)
+
+    return run
+
+
+def task(function: Callable[P, T] | None = None, **options: Any) -> Any:
+    """`@task` or `@task(queue_name=..., priority=...)`, as django-tasks' own, returning a TracedTask."""
+
+    def decorate(f: Callable[P, T]) -> TracedTask[P, T]:
+        return TracedTask(func=_run_bound(f), **options)
+
+    return decorate(function) if function is not None else decorate
