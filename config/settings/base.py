@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -133,7 +134,7 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -141,6 +142,28 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Attachments (SOS photos, application documents): the local disk under MEDIA_ROOT by default; with
+# ATTACHMENTS_S3_BUCKET, an S3-compatible object store shared by every node (django-storages; docs/operations.md).
+if os.environ.get("ATTACHMENTS_S3_BUCKET"):
+    from botocore.config import Config as _S3Config
+
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["ATTACHMENTS_S3_BUCKET"],
+            "endpoint_url": os.environ.get("ATTACHMENTS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("ATTACHMENTS_S3_REGION") or None,
+            "access_key": os.environ.get("ATTACHMENTS_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("ATTACHMENTS_S3_SECRET_ACCESS_KEY") or None,
+            "file_overwrite": False,  # a name taken is never replaced
+            "default_acl": "private",
+            "querystring_auth": True,  # files are served through the scoped views, never by public URL
+            # Fail within seconds when the store does not answer (an upload then says to try again; the SOS
+            # itself is in the database already), instead of botocore's minute-long waits.
+            "client_config": _S3Config(connect_timeout=3, read_timeout=20,
+                                       retries={"max_attempts": 2, "mode": "standard"}),
+        },
+    }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"

@@ -18,7 +18,7 @@ from embassy.accounts.http import AuthedRequest
 from embassy.applications import selectors, services
 from embassy.applications.models import Payment, Status
 from embassy.applications.questions import answer_rows, is_splp
-from embassy.applications.services.uploads import document_root, documents_of
+from embassy.applications.services.uploads import documents_of, open_document
 from embassy.common.decorators import staff_required
 from embassy.common.errors import BadInput, DomainError, PermissionDenied
 from embassy.common.spreadsheet import csv_lines
@@ -193,7 +193,7 @@ def document_download(request: AuthedRequest, code: str, reference: str, documen
         user=request.user, mission=mission, reference=reference, document_id=document_id
     )
     ext = document.path.rsplit(".", 1)[-1]
-    response = FileResponse((document_root() / document.path).open("rb"), content_type=document.content_type)
+    response = FileResponse(open_document(document.path), content_type=document.content_type)
     response["Content-Disposition"] = f'attachment; filename="{reference}-{document.key}.{ext}"'
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

@@ -42,3 +42,10 @@ class Conflict(DomainError):
 class RateLimited(DomainError):
     status = 429
     code = "rate_limited"
+
+
+class StorageUnavailable(DomainError):
+    """The attachment storage refused a write (a full disk, an object store that does not answer); try later."""
+
+    status = 503
+    code = "storage_unavailable"

@@ -17,7 +17,7 @@ from embassy.missions.contact import hotline_for
 from embassy.missions.models import Mission
 from embassy.sos.models import Attachment, Case, Event
 from embassy.sos.selectors import sla
-from embassy.sos.services.attachments import attachment_root
+from embassy.sos.services.attachments import open_attachment
 
 _CACHE_SECONDS = 60.0
 _missions: dict[int, tuple[float, Mission]] = {}
@@ -104,7 +104,7 @@ def attachment_response(case: Case, attachment_id: int) -> FileResponse:
     attachment = Attachment.objects.filter(case=case, pk=attachment_id).first()
     if attachment is None:
         raise NotFound(_("No such attachment."), field="attachment_id")
-    response = FileResponse((attachment_root() / attachment.path).open("rb"), content_type=attachment.content_type)
+    response = FileResponse(open_attachment(attachment.path), content_type=attachment.content_type)
     response["Content-Disposition"] = f'inline; filename="{case.reference}-{attachment.pk}"'
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

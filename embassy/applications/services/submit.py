@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -20,7 +18,14 @@ from embassy.accounts.models import User
 from embassy.applications.models import Application, Document, Status
 from embassy.applications.questions import answers_clean
 from embassy.applications.services.common import mission_today, step
-from embassy.applications.services.uploads import Required, Stored, checked_uploads, document_root, store_all
+from embassy.applications.services.uploads import (
+    PREFIX,
+    Required,
+    Stored,
+    checked_uploads,
+    discard,
+    store_all,
+)
 from embassy.applications.workdays import add_working_days
 from embassy.citizens.selectors import own_citizen
 from embassy.common.errors import BadInput, Conflict, NotFound
@@ -88,7 +93,7 @@ def application_submit(
     today = mission_today(mission, now)
     clean = answers_clean(code=offer.code, raw=answers, today=today)
     checked = checked_uploads(service=offer.service, files=files, label_of=_label)
-    folder, stored = store_all(checked, _label)
+    saved, stored = store_all(checked, _label)
     try:
         with transaction.atomic():
             application = Application.objects.create(
@@ -116,7 +121,7 @@ def application_submit(
                 now=now,
             )
     except IntegrityError:
-        shutil.rmtree(folder, ignore_errors=True)
+        discard(saved)
         seen = (
             Application.objects.filter(citizen=citizen, client_key=client_key).first() if client_key else None
         )
@@ -124,7 +129,7 @@ def application_submit(
             return Submitted(seen, created=False)
         raise
     except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
+        discard(saved)
         raise
     return Submitted(application, created=True)
 
@@ -160,7 +165,7 @@ def application_resubmit(
     checked = checked_uploads(service=application.service, files=files, label_of=_label, require_all=False)
     if not checked and answers is None:
         raise BadInput(_("Correct an answer or add a document before sending it again."), field="documents")
-    folder, stored = store_all(checked, _label)
+    saved, stored = store_all(checked, _label)
     old: list[str] = []
     try:
         with transaction.atomic():
@@ -187,15 +192,10 @@ def application_resubmit(
             )
             transaction.on_commit(lambda: _remove(old))
     except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
+        discard(saved)
         raise
     return application
 
 
 def _remove(paths: list[str]) -> None:
-    root = document_root()
-    for path in paths:
-        (root / path).unlink(missing_ok=True)
-        parent: Path = (root / path).parent
-        if parent != root and parent.exists() and not any(parent.iterdir()):
-            parent.rmdir()
+    discard([f"{PREFIX}/{path}" for path in paths])

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 
 from embassy.common.errors import BadInput
@@ -40,12 +39,11 @@ class Stored:
     content_type: str
     size: int
     sha256: str
-    path: str  # relative to document_root()
+    path: str  # under PREFIX in the attachment storage
     original_name: str
 
 
-def document_root() -> Path:
-    return Path(settings.MEDIA_ROOT) / "applications"
+PREFIX = "applications"  # the documents' folder in the attachment storage (settings.STORAGES["default"])
 
 
 def max_bytes() -> int:
@@ -139,24 +137,24 @@ def checked_uploads(
 
 def store_all(
     checked: list[tuple[Required, Any, tuple[str, str]]], label_of: Any
-) -> tuple[Path, list[Stored]]:
-    """Write the checked uploads into a new folder (returned, for the caller to remove if its transaction
-    fails). A file that turns out larger than its declared size while written removes the folder."""
+) -> tuple[list[str], list[Stored]]:
+    """Write the checked uploads to the attachment storage under a new folder; returns the storage names (for
+    the caller to `discard` if its transaction fails) and what was stored. A file that turns out larger than
+    its declared size removes what was written."""
     folder_name = secrets.token_hex(12)
-    folder = document_root() / folder_name
-    folder.mkdir(parents=True, exist_ok=False)
+    saved: list[str] = []
     stored = []
     try:
         for doc, upload, (content_type, ext) in checked:
-            name = f"{secrets.token_hex(16)}.{ext}"
             digest, size = hashlib.sha256(), 0
-            with (folder / name).open("wb") as out:
-                for chunk in upload.chunks():
-                    size += len(chunk)
-                    if size > max_bytes():
-                        raise _too_big(label_of(doc), doc.key)
-                    digest.update(chunk)
-                    out.write(chunk)
+            for chunk in upload.chunks():
+                size += len(chunk)
+                if size > max_bytes():
+                    raise _too_big(label_of(doc), doc.key)
+                digest.update(chunk)
+            upload.seek(0)
+            name = default_storage.save(f"{PREFIX}/{folder_name}/{secrets.token_hex(16)}.{ext}", upload)
+            saved.append(name)
             stored.append(
                 Stored(
                     key=doc.key,
@@ -164,11 +162,21 @@ def store_all(
                     content_type=content_type,
                     size=size,
                     sha256=digest.hexdigest(),
-                    path=f"{folder_name}/{name}",
+                    path=name.removeprefix(f"{PREFIX}/"),
                     original_name=str(getattr(upload, "name", "") or "")[:200],
                 )
             )
     except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
+        discard(saved)
         raise
-    return folder, stored
+    return saved, stored
+
+
+def discard(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
+
+
+def open_document(path: str) -> Any:
+    """A stored document (its `path`) opened for reading."""
+    return default_storage.open(f"{PREFIX}/{path}", "rb")

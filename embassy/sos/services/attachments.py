@@ -5,21 +5,23 @@ scoped, audited view."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from embassy.accounts.models import User
-from embassy.common.errors import BadInput, Conflict
+from embassy.common.errors import BadInput, Conflict, StorageUnavailable
 from embassy.sos.models import Attachment, Case, Event
 from embassy.sos.services.common import event_add
 
 MAX_PER_CASE = 20
+log = logging.getLogger(__name__)
 
 
 def max_bytes(kind: str) -> int:
@@ -28,8 +30,12 @@ def max_bytes(kind: str) -> int:
     return int(settings.SOS_MAX_PHOTO_BYTES)
 
 
-def attachment_root() -> Path:
-    return Path(settings.MEDIA_ROOT) / "sos"
+PREFIX = "sos"  # the attachments' folder in the attachment storage (settings.STORAGES["default"])
+
+
+def open_attachment(path: str) -> Any:
+    """A stored attachment (its `path`) opened for reading."""
+    return default_storage.open(f"{PREFIX}/{path}", "rb")
 
 
 def sniff(head: bytes) -> tuple[str, str, str] | None:
@@ -76,28 +82,28 @@ def attachment_add(*, case: Case, user: User, upload: Any) -> Attachment:
         raise _too_big(kind[0])
     if Attachment.objects.filter(case=case).count() >= MAX_PER_CASE:
         raise BadInput(_("This case already has the maximum number of attachments."), field="file")
-    folder = attachment_root() / str(case.pk)
-    folder.mkdir(parents=True, exist_ok=True)
-    name = f"{secrets.token_hex(16)}.{kind[2]}"
-    digest = hashlib.sha256()
-    size = 0
-    target = folder / name
+    digest, size = hashlib.sha256(), 0
+    for chunk in upload.chunks():
+        size += len(chunk)
+        if size > max_bytes(kind[0]):
+            raise _too_big(kind[0])
+        digest.update(chunk)
+    upload.seek(0)
     try:
-        with target.open("wb") as out:
-            for chunk in upload.chunks():
-                size += len(chunk)
-                if size > max_bytes(kind[0]):
-                    raise _too_big(kind[0])
-                digest.update(chunk)
-                out.write(chunk)
+        name = default_storage.save(f"{PREFIX}/{case.pk}/{secrets.token_hex(16)}.{kind[2]}", upload)
+    except Exception as error:  # any failure of the store: a full or read-only disk, an object store down
+        log.error("SOS %s: attachment not stored: %s", case.pk, error)
+        raise StorageUnavailable(_("The photo or video could not be saved right now. Your SOS has been received; "
+                                   "try sending the file again in a few minutes.")) from error
+    try:
         with transaction.atomic():
             attachment = Attachment.objects.create(
                 case=case, uploaded_by=user, kind=kind[0], content_type=kind[1], size=size,
-                sha256=digest.hexdigest(), path=f"{case.pk}/{name}", original_name=str(upload.name or "")[:200],
-                created_at=timezone.now())
+                sha256=digest.hexdigest(), path=name.removeprefix(f"{PREFIX}/"),
+                original_name=str(upload.name or "")[:200], created_at=timezone.now())
             event_add(case, Event.Kind.ATTACHMENT, actor=user, from_citizen=True, public=True,
                       data={"attachment": attachment.pk, "kind": kind[0]})
     except BaseException:
-        target.unlink(missing_ok=True)
+        default_storage.delete(name)
         raise
     return attachment
