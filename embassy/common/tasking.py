@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from contextvars import Token
 from typing import Any, ParamSpec, TypeVar
 
+from django.dispatch import receiver
 from django_tasks.base import Task, TaskResult
+from django_tasks.signals import task_finished, task_started
 
 from embassy.common.tracing import bound, current_id, new_id
 
@@ -48,3 +51,21 @@ def task(function: Callable[P, T] | None = None, **options: Any) -> Any:
         return TracedTask(func=_run_bound(f), **options)
 
     return decorate(function) if function is not None else decorate
+
+
+_bound_in_worker: dict[str, Token[str]] = {}
+
+
+@receiver(task_started)
+def _bind_for_the_worker(sender: Any, task_result: TaskResult[Any], **kwargs: Any) -> None:
+    """The worker's own lines about a task (its end, a failure's traceback) carry the task's request id too."""
+    request_id = (task_result.kwargs or {}).get(KWARG)
+    if request_id:
+        _bound_in_worker[task_result.id] = current_id.set(str(request_id))
+
+
+@receiver(task_finished)
+def _unbind_for_the_worker(sender: Any, task_result: TaskResult[Any], **kwargs: Any) -> None:
+    token = _bound_in_worker.pop(task_result.id, None)
+    if token is not None:
+        current_id.reset(token)
