@@ -7,6 +7,7 @@ validator walking a deep value costs time and stack for nothing a form could eve
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Mapping
 from functools import wraps
@@ -111,3 +112,16 @@ def bounded_ints(view: Callable[..., Any]) -> Callable[..., Any]:
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def upload_digest(upload: Any, limit: int) -> tuple[int, str] | None:
+    """(size, SHA-256 hex) of an uploaded file read chunk by chunk, or None as soon as it passes `limit` bytes
+    (a declared size is not trusted). Rewinds the file for whoever stores it next."""
+    digest, size = hashlib.sha256(), 0
+    for chunk in upload.chunks():
+        size += len(chunk)
+        if size > limit:
+            return None
+        digest.update(chunk)
+    upload.seek(0)
+    return size, digest.hexdigest()

@@ -5,7 +5,6 @@ anything is written; a file that fails while being written removes everything wr
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 
 from embassy.common.errors import BadInput
+from embassy.common.inputs import upload_digest
 from embassy.consular.models import Service
 from embassy.sos.services.attachments import sniff as sniff_media
 
@@ -146,13 +146,10 @@ def store_all(
     stored = []
     try:
         for doc, upload, (content_type, ext) in checked:
-            digest, size = hashlib.sha256(), 0
-            for chunk in upload.chunks():
-                size += len(chunk)
-                if size > max_bytes():
-                    raise _too_big(label_of(doc), doc.key)
-                digest.update(chunk)
-            upload.seek(0)
+            measured = upload_digest(upload, max_bytes())
+            if measured is None:
+                raise _too_big(label_of(doc), doc.key)
+            size, sha256 = measured
             name = default_storage.save(f"{PREFIX}/{folder_name}/{secrets.token_hex(16)}.{ext}", upload)
             saved.append(name)
             stored.append(
@@ -161,7 +158,7 @@ def store_all(
                     label=doc.label_id[:300],
                     content_type=content_type,
                     size=size,
-                    sha256=digest.hexdigest(),
+                    sha256=sha256,
                     path=name.removeprefix(f"{PREFIX}/"),
                     original_name=str(getattr(upload, "name", "") or "")[:200],
                 )

@@ -4,7 +4,6 @@ scoped, audited view."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 from typing import Any
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from embassy.accounts.models import User
 from embassy.common.errors import BadInput, Conflict, StorageUnavailable
+from embassy.common.inputs import upload_digest
 from embassy.sos.models import Attachment, Case, Event
 from embassy.sos.services.common import event_add
 
@@ -82,13 +82,10 @@ def attachment_add(*, case: Case, user: User, upload: Any) -> Attachment:
         raise _too_big(kind[0])
     if Attachment.objects.filter(case=case).count() >= MAX_PER_CASE:
         raise BadInput(_("This case already has the maximum number of attachments."), field="file")
-    digest, size = hashlib.sha256(), 0
-    for chunk in upload.chunks():
-        size += len(chunk)
-        if size > max_bytes(kind[0]):
-            raise _too_big(kind[0])
-        digest.update(chunk)
-    upload.seek(0)
+    measured = upload_digest(upload, max_bytes(kind[0]))
+    if measured is None:
+        raise _too_big(kind[0])
+    size, sha256 = measured
     try:
         name = default_storage.save(f"{PREFIX}/{case.pk}/{secrets.token_hex(16)}.{kind[2]}", upload)
     except Exception as error:  # any failure of the store: a full or read-only disk, an object store down
@@ -99,7 +96,7 @@ def attachment_add(*, case: Case, user: User, upload: Any) -> Attachment:
         with transaction.atomic():
             attachment = Attachment.objects.create(
                 case=case, uploaded_by=user, kind=kind[0], content_type=kind[1], size=size,
-                sha256=digest.hexdigest(), path=name.removeprefix(f"{PREFIX}/"),
+                sha256=sha256, path=name.removeprefix(f"{PREFIX}/"),
                 original_name=str(upload.name or "")[:200], created_at=timezone.now())
             event_add(case, Event.Kind.ATTACHMENT, actor=user, from_citizen=True, public=True,
                       data={"attachment": attachment.pk, "kind": kind[0]})
