@@ -13,7 +13,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 BENCH ?=
 
-.PHONY: run test lint types pytest bench install messages clean
+.PHONY: run test lint types pytest bench cluster faults install messages clean
 
 $(STAMP): pyproject.toml
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -48,6 +48,14 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	@DEBUG=1 $(BIN)/python -m benchmarks.run $(BENCH)
+
+# Several app nodes behind HAProxy, PostgreSQL, Redis queues, two workers, a scheduler, S3 (moto): scripts/cluster.py.
+cluster: $(STAMP)
+	@$(BIN)/python -m scripts.cluster $(CLUSTER_ARGS)
+
+# Faults injected into the cluster, and what it did (benchmarks/faults.py; docs/operations.md).
+faults: $(STAMP)
+	@$(BIN)/python -m benchmarks.faults $(FAULTS)
 
 messages: $(STAMP)
 	$(BIN)/python manage.py makemessages -l id -l en --no-obsolete -i "$(VENV)/*" -i "var/*" -i "static/*" -i "benchmarks/*" -i "data/*" -i "deploy/*" -i "docs/*"

@@ -56,7 +56,7 @@ from django.utils import timezone
 from embassy.accounts.models import ApiToken, User
 from embassy.citizens.models import Citizen, Stay
 n = int(os.environ.get("BENCH_SOS_USERS", "40000"))
-places = list(Stay.objects.exclude(lat=None).values_list("lat", "lon")[:20000])
+places = list(Stay.objects.exclude(lat=None).values_list("lat", "lon")[:20000]) or [(3.1390, 101.6869)]  # KL
 users = User.objects.bulk_create([User(username=f"bench-{i}", email=f"bench-{i}@example.com", kind="citizen")
                                   for i in range(n)], batch_size=2000)
 Citizen.objects.bulk_create([Citizen(user=u, full_name=f"Bench Warga {i}", email=u.email, source="demo")
@@ -128,6 +128,7 @@ class Client:
         self.port = port
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
+        self.headers: dict[str, str] = {}  # the last response's, names in lower case
 
     async def request(self, path: str, token: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if self.writer is None:
@@ -144,8 +145,10 @@ class Client:
         status = int(lines[0].split(" ")[1])
         length = 0
         close = False
+        self.headers = {}
         for line in lines[1:]:
             name, _sep, value = line.partition(":")
+            self.headers[name.strip().lower()] = value.strip()
             if name.lower() == "content-length":
                 length = int(value.strip())
             elif name.lower() == "connection" and value.strip().lower() == "close":
@@ -195,7 +198,7 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
-async def _sustained(port: int, pool: Pool, rate: float, seconds: float, ledger: dict[str, Any]) -> dict[str, float]:
+async def sustained_load(port: int, pool: Pool, rate: float, seconds: float, ledger: dict[str, Any]) -> dict[str, float]:
     """Open loop: CLIENTS connections, each sending every CLIENTS/rate seconds on its own schedule."""
     interval = CLIENTS / rate
     latencies: list[float] = []
@@ -250,7 +253,7 @@ async def _sustained(port: int, pool: Pool, rate: float, seconds: float, ledger:
             "retries": retries, "elapsed": elapsed}
 
 
-async def _closed(port: int, pool: Pool, path: str, seconds: float, ledger: dict[str, Any] | None) -> dict[str, float]:
+async def closed_load(port: int, pool: Pool, path: str, seconds: float, ledger: dict[str, Any] | None) -> dict[str, float]:
     latencies: list[float] = []
     errors = 0
     end = time.perf_counter() + seconds
@@ -284,12 +287,21 @@ async def _closed(port: int, pool: Pool, path: str, seconds: float, ledger: dict
             "p99_ms": _pct(latencies, 99) * 1000, "errors": errors}
 
 
-def quiet(db: Path, timeout: float = 60.0) -> tuple[float, int]:
+def connect(db: Path | str) -> Any:
+    """A read connection: the SQLite file (read-only), or a PostgreSQL URL (the cluster's)."""
+    if isinstance(db, str) and db.startswith("postgres"):
+        import psycopg
+
+        return psycopg.connect(db, autocommit=True)
+    return sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
+
+
+def quiet(db: Path | str, timeout: float = 60.0) -> tuple[float, int]:
     """Wait until the worker has handled every inbound text, fanned out every case and sent every queued message;
     returns (seconds
     waited, work still left when the timeout ran out)."""
     began, busy = time.perf_counter(), 0
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
+    con = connect(db)
     try:
         while time.perf_counter() - began < timeout:
             busy = con.execute("SELECT (SELECT COUNT(*) FROM sos_case WHERE alerted_at IS NULL) + "
@@ -304,9 +316,9 @@ def quiet(db: Path, timeout: float = 60.0) -> tuple[float, int]:
     return time.perf_counter() - began, busy
 
 
-def _verify(db: Path, ledger: dict[str, Any], bench_users: set[int]) -> dict[str, int]:
+def verify(db: Path | str, ledger: dict[str, Any], bench_users: set[int]) -> dict[str, int]:
     """Compare what clients were told with what the database holds."""
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    con = connect(db)
     alerts = con.execute("SELECT a.key, a.user_id, a.case_id, c.user_id FROM sos_alert a JOIN sos_case c "
                          "ON c.id = a.case_id").fetchall()
     cases = dict(con.execute("SELECT id, user_id FROM sos_case").fetchall())
@@ -374,9 +386,9 @@ def main(argv: list[str]) -> dict[str, Any]:
         except ImportError:
             pass
         # Warm-up: every web worker builds its routing grids and opens its database connection.
-        asyncio.run(_sustained(port, pool, 100.0, 8.0, ledger))
+        asyncio.run(sustained_load(port, pool, 100.0, 8.0, ledger))
         ledger.pop("trace", None)
-        sustained = asyncio.run(_sustained(port, pool, args.rate, args.seconds, ledger))
+        sustained = asyncio.run(sustained_load(port, pool, args.rate, args.seconds, ledger))
         print(f"sustained: {sustained}", flush=True)
         if os.environ.get("BENCH_SOS_TRACE"):
             Path(os.environ["BENCH_SOS_TRACE"]).write_text(json.dumps(ledger.get("trace", [])))
@@ -384,15 +396,15 @@ def main(argv: list[str]) -> dict[str, Any]:
         pairs: list[tuple[dict[str, float], dict[str, float]]] = []
         for n in range(args.pairs):
             waited = quiet(db)[0]
-            floor = asyncio.run(_closed(port, pool, "/api/v1/sos/floor", args.burst, None))
+            floor = asyncio.run(closed_load(port, pool, "/api/v1/sos/floor", args.burst, None))
             waited += quiet(db)[0]
-            burst = asyncio.run(_closed(port, pool, "/api/v1/sos/alerts", args.burst, ledger))
+            burst = asyncio.run(closed_load(port, pool, "/api/v1/sos/alerts", args.burst, ledger))
             pairs.append((floor, burst))
             print(f"pair {n + 1}: floor {floor['rate']:.0f}/s, sos max {burst['rate']:.0f}/s "
                   f"(p99 {burst['p99_ms']:.0f} ms), ratio {burst['rate'] / floor['rate']:.3f}; "
                   f"waited {waited:.1f} s for quiet", flush=True)
         quiet(db)
-        checks = _verify(folder / "embassy.sqlite3", ledger, {p["user"] for p in people})
+        checks = verify(folder / "embassy.sqlite3", ledger, {p["user"] for p in people})
         outbox = sqlite3.connect(f"file:{folder / 'embassy.sqlite3'}?mode=ro", uri=True).execute(
             "SELECT COUNT(*) FROM notify_message").fetchone()[0]
     finally:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Smart Embassy container entrypoint. One image, several roles; the first argument picks the role:
 #
-#   web        ASGI server (uvicorn) on 0.0.0.0:8000; runs migrations first only if MIGRATE_ON_START=1
+#   web        the web server (Granian serving Django's WSGI app) on 0.0.0.0:8000; runs migrations first only if MIGRATE_ON_START=1
 #   worker     task worker for TASKS_BACKEND (database: db_worker; rq: django-rq's rqworker)
 #   scheduler  the periodic-job scheduler (one per deployment; it takes a database lock)
 #   migrate    one-shot: [check --deploy], migrate, load_reference
@@ -13,7 +13,8 @@
 # Settings come from the environment only: see docs/configuration.md and deploy/.env.example.
 set -euo pipefail
 
-cd /app
+# APP_DIR and PORT are for running these roles outside a container (`make cluster`, scripts/cluster.py).
+cd "${APP_DIR:-/app}"
 
 log() { printf '[entrypoint] %s\n' "$*" >&2; }
 
@@ -64,22 +65,21 @@ web)
     workers=$(web_concurrency)
     level=$(printf '%s' "${LOG_LEVEL:-info}" | tr '[:upper:]' '[:lower:]')
     access_log=(--no-access-log)
-    if [[ "${UVICORN_ACCESS_LOG:-0}" == "1" ]]; then access_log=(--access-log); fi
-    log "uvicorn with ${workers} worker(s); trusted proxies: ${FORWARDED_ALLOW_IPS:-127.0.0.1}"
-    if [[ "$workers" -gt 1 ]]; then
+    if [[ "${WEB_ACCESS_LOG:-0}" == "1" ]]; then access_log=(--access-log); fi
+    log "granian (WSGI) with ${workers} worker(s) x ${WEB_THREADS:-4} threads; trusted proxies: ${FORWARDED_ALLOW_IPS:-127.0.0.1}"
+    if [[ "$workers" -gt 1 || -n "${PROMETHEUS_MULTIPROC_DIR:-}" ]]; then
         # /metrics adds up every worker process's SOS histogram and request counts (docs/operations.md).
         export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-/tmp/prometheus}"
         rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
     fi
-    # Why each flag: deploy/uvicorn.md.
-    exec uvicorn config.asgi:application \
-        --host 0.0.0.0 --port 8000 \
+    # Why Granian serving WSGI, and each flag: deploy/web-server.md. The client address behind the proxy comes
+    # from X-Forwarded-For when the peer is in FORWARDED_ALLOW_IPS (config/proxy_headers.py).
+    exec granian --interface wsgi config.wsgi:application \
+        --host "${BIND_HOST:-0.0.0.0}" --port "${PORT:-8000}" \
         --workers "$workers" \
-        --proxy-headers --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" \
-        --timeout-keep-alive "${UVICORN_KEEPALIVE:-5}" \
-        --timeout-graceful-shutdown "${UVICORN_GRACEFUL_TIMEOUT:-20}" \
-        --no-server-header \
-        --lifespan off \
+        --blocking-threads "${WEB_THREADS:-4}" \
+        --respawn-failed-workers \
+        --workers-kill-timeout "${WEB_GRACEFUL_TIMEOUT:-20}" \
         --log-level "$level" \
         "${access_log[@]}" \
         "$@"
@@ -96,8 +96,13 @@ worker)
         # backend's job class. --with-scheduler moves tasks with run_after to their queue when due;
         # RQ lets one worker at a time hold each queue's scheduler lock, so every replica may pass it.
         # Queue order is priority order: a worker always drains the first queue before the next.
+        # WORKER_CLASS: rq's SimpleWorker runs each task in the worker process itself. rq's default Worker
+        # forks a child per task, which costs more CPU than most of these tasks (a kick, a batch of
+        # sends); a task that dies takes the worker with it, and the container restarts it. The outbox's
+        # leases and the kicks' safety net pick up what a dead worker held (docs/operations.md).
         read -r -a queues <<<"${WORKER_QUEUES:-inbound default notify bulk}"
-        exec python manage.py rqworker --job-class django_tasks_rq.Job --with-scheduler \
+        exec python manage.py rqworker --job-class django_tasks_rq.Job \
+            --worker-class "${WORKER_CLASS:-rq.worker.SimpleWorker}" --with-scheduler \
             "${queues[@]}" "$@"
         ;;
     immediate)

@@ -36,6 +36,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
         ),
     }
+else:
+    # PostgreSQL: a server that is away (a restart, a fail-over) fails a request in seconds, with 503 and
+    # Retry-After (embassy.common.outage), instead of holding it; reused connections are checked first.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(os.environ.get("DB_CONNECT_TIMEOUT", "3"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DEBUG_SQL = env_bool("DEBUG_SQL", False)  # with DEBUG: keep every SQL query in connection.queries (SQLite)
 # SQLite write lock (embassy/common/sqlite, docs/adr/0016-sqlite-write-lock.md): "background" for the task worker

@@ -14,3 +14,5 @@ ACCESS_LOG = env_bool("ACCESS_LOG", False)
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 # GET /readyz writes and deletes this small file in the attachment storage to prove it accepts writes.
 READYZ_STORAGE_PROBE = os.environ.get("READYZ_STORAGE_PROBE", "readyz/probe.txt")
+# Seconds a successful storage probe is trusted before /readyz writes again (0: every time).
+READYZ_STORAGE_SECONDS = float(os.environ.get("READYZ_STORAGE_SECONDS", "10"))

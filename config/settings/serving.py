@@ -10,5 +10,8 @@ PORT = os.environ.get("PORT", "").strip() or "8000"
 # Granian worker processes and threads per worker.
 WEB_WORKERS = int(os.environ.get("WEB_WORKERS", "2"))
 WEB_THREADS = int(os.environ.get("WEB_THREADS", "2"))
+# The reverse proxies whose X-Forwarded-For the web server believes (addresses or CIDR ranges; `*` any):
+# config/proxy_headers.py.
+FORWARDED_ALLOW_IPS = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # CPU niceness of the task worker, so that background work yields to the web processes.
 WORKER_NICE = int(os.environ.get("WORKER_NICE", "5"))

@@ -71,7 +71,11 @@ def install_error_handlers(api: NinjaAPI) -> None:
         return api.create_response(request, error_body(_("The body is not valid JSON."), "body", "bad_input"),
                                    status=400)
 
+    from embassy.common.outage import is_outage, outage_response  # outage builds on this module's error_body
+
     @api.exception_handler(Exception)
     def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+        if is_outage(exc):
+            return outage_response(request, exc)
         log.exception("unhandled API error on %s", request.path)
         return api.create_response(request, error_body("Internal error; it has been logged", code="internal"), status=500)

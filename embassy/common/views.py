@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import sys
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+
+from embassy.common.outage import is_outage, outage_response
 
 
 def favicon(request: HttpRequest) -> HttpResponse:
@@ -15,6 +19,10 @@ def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
+    exc = sys.exc_info()[1]  # Django calls this inside its `except`: the error being handled
+    if is_outage(exc):
+        assert exc is not None
+        return outage_response(request, exc)
     return render(request, "500.html", status=500)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -64,21 +65,35 @@ def _queue() -> None:
         DBTaskResult.objects.filter(pk__isnull=True).exists()  # the table answers (no row read)
 
 
+_storage_seen: dict[str, float] = {}  # when this process last saw the store take a write (monotonic seconds)
+
+
 def _storage() -> None:
+    """Write and delete a probe file; a success is trusted for READYZ_STORAGE_SECONDS, so that a health check
+    every second does not write to a shared object store every second from every node."""
+    if time.monotonic() - _storage_seen.get("ok", -1e9) < settings.READYZ_STORAGE_SECONDS:
+        return
     name = default_storage.save(settings.READYZ_STORAGE_PROBE, ContentFile(b"ok"))
     default_storage.delete(name)
+    _storage_seen["ok"] = time.monotonic()
+
+
+# Without these a node cannot serve at all: the proxy must send its requests elsewhere.
+ESSENTIAL = ("database", "warm")
 
 
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Ready to serve: the database and the task queue answer, the attachment storage takes a write, and this
-    process's indexes are loaded. 503 with Retry-After (and what is wrong) otherwise, so the proxy sends
-    requests elsewhere."""
+    """Ready to serve: the database answers and this process's indexes are loaded; the task queue and the
+    attachment storage are checked too. A failing essential check answers 503 with Retry-After, so the proxy
+    sends requests elsewhere. A failing queue or storage answers 200 "degraded": every node shares them, so
+    taking the nodes out would stop the panic button too, which records alerts without either (the fan-out
+    catches up when the queue is back, an upload says to try again); the body and /metrics say what is wrong."""
     checks = {"database": _check(_database), "queue": _check(_queue), "storage": _check(_storage),
               "warm": "ok" if WARM.is_set() else "loading"}
-    ready = all(v == "ok" for v in checks.values())
-    response = JsonResponse({"status": "ready" if ready else "not ready", "checks": checks},
-                            status=200 if ready else 503)
+    ready = all(checks[name] == "ok" for name in ESSENTIAL)
+    status = ("ready" if all(v == "ok" for v in checks.values()) else "degraded") if ready else "not ready"
+    response = JsonResponse({"status": status, "checks": checks}, status=200 if ready else 503)
     if not ready:
         response["Retry-After"] = "5"
     return response

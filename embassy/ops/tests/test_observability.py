@@ -69,6 +69,7 @@ def _metrics(client: Client, **headers: str) -> dict[tuple[str, tuple[tuple[str,
 def test_ready_when_database_queue_storage_and_indexes_answer(client: Client, warm: None, database_tasks: None,
                                                               settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = str(tmp_path)
+    settings.READYZ_STORAGE_SECONDS = 0  # probe every time
     response = client.get("/readyz")
     assert response.status_code == 200
     assert response.json() == {"status": "ready", "checks": {"database": "ok", "queue": "ok", "storage": "ok",
@@ -80,6 +81,7 @@ def test_not_ready_says_why_and_when_to_ask_again(client: Client, settings: Any,
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("a file where the attachment directory should be")
     settings.MEDIA_ROOT = str(blocker)  # attachments cannot be written: as good as a full or read-only disk
+    settings.READYZ_STORAGE_SECONDS = 0
     was_warm = WARM.is_set()
     WARM.clear()
     try:
@@ -94,6 +96,21 @@ def test_not_ready_says_why_and_when_to_ask_again(client: Client, settings: Any,
     assert checks["storage"].startswith("error: ")
     assert checks["warm"] == "loading"
     assert client.get("/healthz").status_code == 200  # alive all the same: the node is not restarted for this
+
+
+def test_a_shared_store_that_fails_degrades_but_keeps_the_node_in(client: Client, warm: None, database_tasks: None,
+                                                                  settings: Any, tmp_path: Any) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the attachment directory should be")
+    settings.MEDIA_ROOT = str(blocker)
+    settings.READYZ_STORAGE_SECONDS = 0
+    response = client.get("/readyz")
+    assert response.status_code == 200  # every node shares the store: the proxy keeps them, SOS goes on
+    assert "Retry-After" not in response
+    body = response.json()
+    assert body["status"] == "degraded"
+    assert body["checks"]["storage"].startswith("error: ")
+    assert body["checks"]["database"] == body["checks"]["queue"] == body["checks"]["warm"] == "ok"
 
 
 # --- /metrics -----------------------------------------------------------------------------------------------------

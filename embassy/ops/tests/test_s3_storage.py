@@ -68,6 +68,7 @@ def _s3_storage(endpoint: str) -> dict[str, Any]:
 @pytest.fixture
 def on_s3(settings: Any, s3_server: str) -> str:
     settings.STORAGES = {**settings.STORAGES, "default": _s3_storage(s3_server)}
+    settings.READYZ_STORAGE_SECONDS = 0
     return s3_server
 
 
@@ -117,6 +118,7 @@ def test_an_sos_photo_goes_to_the_bucket_and_back_to_the_officer(client: Client,
 def test_a_store_that_does_not_answer_fails_the_upload_clearly_and_the_sos_stays(client: Client,
                                                                                  settings: Any) -> None:
     settings.STORAGES = {**settings.STORAGES, "default": _s3_storage(f"http://127.0.0.1:{_free_port()}")}
+    settings.READYZ_STORAGE_SECONDS = 0
     user = make_citizen_user("s3.down@example.com")
     case_id = _raise_sos(client, user)  # the SOS needs no storage
     started = time.monotonic()

@@ -1,0 +1,274 @@
+"""Fault drills on the cluster (`make faults`, or `python -m benchmarks.faults [name ...] [--quick]`).
+
+Each drill starts from a running cluster (scripts/cluster.py: PostgreSQL, two app nodes behind HAProxy, Redis with
+two rq workers, a scheduler, moto S3), injects one fault while phones send SOS alerts through the proxy, and
+reports what it saw. Phones retry every alert with its idempotency key until it is acknowledged
+(benchmarks/load.py). Afterwards the database is read: an acknowledged alert that is not stored is lost; a second
+case or alert for one press is a duplicate.
+
+  node-kill   kill -9 one app node in the middle of the load, start it again later;
+  db-restart  stop PostgreSQL for a few seconds (fast shutdown, then start): failing requests must fail fast with
+              503 and Retry-After, and service must be back within 10 s of the database;
+  redis-stop  stop Redis: SOS alerts are still stored and listed for the duty officer; /readyz says the queue is
+              down; when Redis is back the fan-out to the officers catches up;
+  store-down  the attachment store stops answering (as a full disk does): the upload gets a clear 503, the SOS
+              itself is stored;
+  worker-kill kill -9 a task worker in the middle of a roll-call (100,000 messages; --quick 10,000) and start a
+              new one: every message reaches the provider exactly once;
+  clock-skew  one node's clock runs 2 minutes ahead, the other's 2 minutes behind (libfaketime): a roll-call
+              link signed by one node is accepted by the other, and escalation timers neither fire early nor late.
+
+The report is printed and written to var/bench/faults.json; docs/operations.md keeps the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import signal
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from benchmarks.bench_sos import SETUP, Pool
+from benchmarks.load import Ledger, check_database, resilient_sos
+from scripts.cluster import Cluster, http_get
+
+ROOT = Path(__file__).resolve().parents[1]
+# A 1x1 PNG, as small as a photo gets.
+PNG_1PX = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                        "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082")
+DRILLS: dict[str, Callable[[Cluster, Pool, argparse.Namespace], dict[str, Any]]] = {}
+
+
+def drill(name: str) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]]:
+    def register(fn: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+        DRILLS[name] = fn
+        return fn
+
+    return register
+
+
+def _db(cluster: Cluster) -> Any:
+    import psycopg
+
+    return psycopg.connect(cluster.dsn, autocommit=True)
+
+
+def _at(delay: float, action: Callable[[], None], log: list[tuple[float, str]], what: str,
+        began: float) -> asyncio.Task[None]:
+    async def run() -> None:
+        await asyncio.sleep(delay)
+        await asyncio.to_thread(action)
+        log.append((round(time.perf_counter() - began, 2), what))
+
+    return asyncio.ensure_future(run())
+
+
+def _check(ready: dict[str, Any], name: str) -> str:
+    """One check's value from a /readyz body."""
+    checks = ready.get("checks")
+    return str(checks.get(name, "")) if isinstance(checks, dict) else ""
+
+
+def _summary(ledger: Ledger) -> dict[str, Any]:
+    acked = ledger.acked()
+    waits = sorted(o.acked_at - o.first_sent for o in acked if o.acked_at is not None)
+    fails = sorted(s for o in ledger.outcomes.values() for s in o.failure_seconds)
+    statuses: dict[str, int] = {}
+    for o in ledger.outcomes.values():
+        for s in o.statuses:
+            statuses[str(s)] = statuses.get(str(s), 0) + 1
+    return {"ack_p50_s": round(waits[len(waits) // 2], 3) if waits else None,
+            "ack_max_s": round(waits[-1], 3) if waits else None,
+            "failed_attempts": len(fails), "failed_attempt_max_s": round(fails[-1], 3) if fails else None,
+            "answers": statuses}
+
+
+@drill("node-kill")
+def node_kill(cluster: Cluster, pool: Pool, args: argparse.Namespace) -> dict[str, Any]:
+    ledger, log = Ledger(), list[tuple[float, str]]()
+    seconds = 10.0 if args.quick else 30.0
+
+    async def go() -> None:
+        began = time.perf_counter()
+        _at(seconds * 0.3, lambda: cluster.kill("node1"), log, "kill -9 node1", began)
+        _at(seconds * 0.7, lambda: cluster.start_process("node1"), log, "node1 started again", began)
+        await resilient_sos(cluster.base_port, pool, args.rate, seconds, ledger)
+
+    asyncio.run(go())
+    cluster.wait_ready(f"http://127.0.0.1:{cluster.node_port(1)}", 120)
+    with _db(cluster) as con:
+        checks = check_database(con, ledger)
+    ok = checks["lost"] == 0 and checks["duplicated"] == 0 and checks["never_acknowledged"] == 0
+    return {"ok": ok, "events": log, **checks, **_summary(ledger)}
+
+
+@drill("db-restart")
+def db_restart(cluster: Cluster, pool: Pool, args: argparse.Namespace) -> dict[str, Any]:
+    ledger, log = Ledger(), list[tuple[float, str]]()
+    seconds = 20.0 if args.quick else 40.0
+    down_for = 5.0
+    marks: dict[str, float] = {}
+
+    def stop_db() -> None:
+        cluster.kill("postgres", signal.SIGINT)  # "fast" shutdown: connections are cut, as in a restart
+
+    def start_db() -> None:
+        cluster.start_process("postgres")
+        cluster.wait_postgres(60)
+        marks["db_back"] = time.perf_counter()
+
+    async def go() -> None:
+        began = time.perf_counter()
+        marks["began"] = began
+        _at(seconds * 0.25, stop_db, log, "PostgreSQL stopped (fast shutdown)", began)
+        _at(seconds * 0.25 + down_for, start_db, log, "PostgreSQL started and answering", began)
+        await resilient_sos(cluster.base_port, pool, args.rate, seconds, ledger)
+
+    asyncio.run(go())
+    with _db(cluster) as con:
+        checks = check_database(con, ledger)
+    # Service back: the first acknowledgement of an alert that had failed at least once, after the database.
+    back = marks.get("db_back", 0.0)
+    after = sorted(o.acked_at for o in ledger.acked() if o.acked_at is not None and o.acked_at >= back
+                   and any(s != 201 for s in o.statuses))
+    failed = [o for o in ledger.outcomes.values() if any(s not in (200, 201) for s in o.statuses)]
+    with_retry_after = sum(1 for o in failed for r in o.retry_after if r)
+    answered_503 = sum(1 for o in failed for s in o.statuses if s == 503)
+    summary = _summary(ledger)
+    recovered = round(after[0] - back, 2) if after else None
+    ok = (checks["lost"] == 0 and checks["duplicated"] == 0 and checks["never_acknowledged"] == 0
+          and (summary["failed_attempt_max_s"] or 0) <= 5.0 and recovered is not None and recovered <= 10.0
+          and with_retry_after == answered_503)
+    return {"ok": ok, "events": log, **checks, **summary, "answered_503": answered_503,
+            "503_with_retry_after": with_retry_after, "service_back_after_db_s": recovered}
+
+
+@drill("redis-stop")
+def redis_stop(cluster: Cluster, pool: Pool, args: argparse.Namespace) -> dict[str, Any]:
+    cluster.kill("redis", signal.SIGTERM)
+    began = time.perf_counter()
+    ledger = Ledger()
+    asyncio.run(resilient_sos(cluster.base_port, pool, min(args.rate, 50.0), 5.0, ledger))
+    status, ready = http_get(f"{cluster.url}/readyz")
+    with _db(cluster) as con:
+        checks = check_database(con, ledger)
+        case_ids = [o.case_id for o in ledger.acked()]
+        marks = ",".join(["%s"] * len(case_ids))
+        # The duty officer's SOS queue lists open cases straight from the database (embassy.sos.selectors).
+        listed, open_waiting = con.execute(
+            f"SELECT COUNT(*), COUNT(*) FILTER (WHERE alerted_at IS NULL) FROM sos_case WHERE id IN ({marks}) "
+            "AND status IN ('new', 'acknowledged')", case_ids).fetchone()
+    cluster.start_process("redis")
+    restarted = time.perf_counter()
+    caught_up = None
+    while time.perf_counter() - restarted < 120:
+        with _db(cluster) as con:
+            left = con.execute(f"SELECT COUNT(*) FROM sos_case WHERE id IN ({marks}) AND alerted_at IS NULL",
+                               case_ids).fetchone()[0]
+        if not left:
+            caught_up = round(time.perf_counter() - restarted, 1)
+            break
+        time.sleep(0.5)
+    ok = (checks["lost"] == 0 and checks["duplicated"] == 0 and checks["never_acknowledged"] == 0
+          and status == 200 and _check(ready, "queue").startswith("error")
+          and listed == len(case_ids) and caught_up is not None)
+    return {"ok": ok, "redis_down_s": round(restarted - began, 1), **checks, "readyz_status": status,
+            "readyz": ready, "waiting_for_fan_out_while_down": open_waiting, "listed_in_console": listed,
+            "fan_out_caught_up_after_redis_s": caught_up}
+
+
+@drill("store-down")
+def store_down(cluster: Cluster, pool: Pool, args: argparse.Namespace) -> dict[str, Any]:
+    cluster.kill("s3", signal.SIGKILL)
+    person = pool.take()
+    ledger = Ledger()
+    try:
+        for n in range(1, cluster.nodes + 1):  # every node learns of it (the probe is trusted for a while)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                status, ready = http_get(f"http://127.0.0.1:{cluster.node_port(n)}/readyz")
+                if _check(ready, "storage").startswith("error"):
+                    break
+                time.sleep(1)
+        pool_one = Pool([person])
+        asyncio.run(resilient_sos(cluster.base_port, pool_one, 1.0, 1.0, ledger, clients=1))
+        outcome = next(iter(ledger.outcomes.values()))
+        upload = _upload(cluster.base_port, person["token"], int(outcome.case_id or 0))
+        status, ready = http_get(f"{cluster.url}/readyz")
+    finally:
+        cluster.start_process("s3")
+    with _db(cluster) as con:
+        checks = check_database(con, ledger)
+    ok = (upload["status"] == 503 and bool(upload["detail"]) and checks["lost"] == 0
+          and checks["acknowledged"] == 1 and status == 200)
+    return {"ok": ok, "upload": upload, **checks, "readyz_status": status, "readyz": ready}
+
+
+def _upload(port: int, token: str, case_id: int) -> dict[str, Any]:
+    import urllib.error
+    import urllib.request
+
+    boundary = "----drill"
+    photo = PNG_1PX
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"photo.png\"\r\n"
+            f"Content-Type: image/png\r\n\r\n").encode() + photo + f"\r\n--{boundary}--\r\n".encode()
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/sos/my-cases/{case_id}/attachments", data=body,
+                                     headers={"Authorization": f"Bearer {token}", "Host": "127.0.0.1",
+                                              "Content-Type": f"multipart/form-data; boundary={boundary}",
+                                              "Accept-Language": "id"})
+    began = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 (loopback)
+            status, data = response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        status, data = error.code, json.loads(error.read() or b"{}")
+    return {"status": status, "detail": data.get("detail", ""), "seconds": round(time.perf_counter() - began, 2)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make faults", description=__doc__.split("\n\n")[0])
+    parser.add_argument("names", nargs="*", help=f"drills to run (default: all): {' '.join(DRILLS)}")
+    parser.add_argument("--rate", type=float, default=100.0, help="SOS alerts per second during a drill")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--base-port", type=int, default=8500)
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    names = args.names or list(DRILLS)
+    unknown = [n for n in names if n not in DRILLS]
+    if unknown:
+        parser.error(f"unknown drill(s) {unknown}; known: {' '.join(DRILLS)}")
+    cluster = Cluster(base_port=args.base_port, run_dir=ROOT / "var" / "faults-cluster")
+    report: dict[str, Any] = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "cpus": os.cpu_count(),
+                              "rate": args.rate, "drills": {}}
+    with cluster.running(fresh=True):
+        people_file = cluster.run_dir / "people.json"
+        cluster.manage("shell", "-c", SETUP, env={"BENCH_SOS_OUT": str(people_file), "BENCH_SOS_USERS": "20000"})
+        pool = Pool(json.loads(people_file.read_text()))
+        for name in names:
+            print(f"== {name}", flush=True)
+            try:
+                result = DRILLS[name](cluster, pool, args)
+            except Exception as error:  # one broken drill must not hide the others' reports
+                result = {"ok": False, "error": f"{type(error).__name__}: {error}"}
+            report["drills"][name] = result
+            print(json.dumps(result, indent=1, default=str), flush=True)
+            for proc in ("postgres", "redis", "s3", *(f"node{n}" for n in range(1, cluster.nodes + 1))):
+                cluster.start_process(proc)  # whatever a drill left stopped
+            cluster.wait_ready(cluster.url, 120)
+    out = ROOT / "var" / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "faults.json").write_text(json.dumps(report, indent=1, default=str))
+    print("\n".join(f"{name:12} {'survived' if r.get('ok') else 'FAILED'}" for name, r in report["drills"].items()))
+    shutil.rmtree(cluster.run_dir / "var" / "media", ignore_errors=True)
+    return 0 if all(r.get("ok") for r in report["drills"].values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
