@@ -36,7 +36,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks.bench_sos import SETUP, Pool
+from benchmarks.bench_crisis import PHASE_A, STAFF, SinkCounter, _sink_links
+from benchmarks.bench_sos import SETUP, Client, Pool
 from benchmarks.load import Ledger, check_database, resilient_sos
 from scripts.cluster import Cluster, http_get
 
@@ -212,6 +213,137 @@ def store_down(cluster: Cluster, pool: Pool, args: argparse.Namespace) -> dict[s
     return {"ok": ok, "upload": upload, **checks, "readyz_status": status, "readyz": ready}
 
 
+FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"  # Debian's libfaketime
+
+SKEW_SETUP = r"""
+import json, os
+from embassy.citizens.models import Citizen
+from embassy.crises.links import link_token
+from embassy.crises.models import Affected, Crisis
+from embassy.missions.models import Mission
+from django.utils import timezone
+mission = Mission.objects.filter(code="KBRI-KUALA-LUMPUR").first() or Mission.objects.order_by("id").first()
+people = json.loads(os.environ["SKEW_PEOPLE"])
+crisis = Crisis.objects.create(title="Drill: clock skew", kind="earthquake", status="active", lat=3.139, lon=101.687,
+                               radius_km=5, rollcall_started_at=timezone.now(), data={"drill": True})
+links = []
+for p in people:
+    citizen = Citizen.objects.get(user_id=p["user"])
+    a = Affected.objects.create(crisis=crisis, citizen=citizen, mission=mission, inside=True, via="stay", channel="sms",
+                                added_at=timezone.now(), asked_at=timezone.now())
+    links.append(link_token(a.pk, crisis.pk))  # signed by a process whose clock is SKEW_SIGNER
+print(json.dumps({"crisis": crisis.pk, "links": links}))
+"""
+
+
+@drill("clock-skew")
+def clock_skew(cluster: Cluster, pool: Pool, args: argparse.Namespace) -> dict[str, Any]:
+    """node1's clock 2 minutes ahead, node2's 2 minutes behind, the scheduler's ahead too (libfaketime)."""
+    if not Path(FAKETIME_LIB).exists():
+        return {"ok": False, "error": "libfaketime is not installed (apt-get install libfaketime)"}
+    wait = int(cluster.env().get("SOS_ESCALATE_AFTER_SECONDS", "300"))
+    skews = {"node1": "+120", "node2": "-120", "scheduler1": "+120"}
+    for name, offset in skews.items():
+        cluster.restart_with(name, {"LD_PRELOAD": FAKETIME_LIB, "FAKETIME": offset, "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+                                    "FAKETIME_DONT_RESET": "1"})
+    try:
+        for n in (1, 2):
+            cluster.wait_ready(f"http://127.0.0.1:{cluster.node_port(n)}", 120)
+        ledgers = {}
+        with _db(cluster) as con:
+            before = con.execute("SELECT statement_timestamp()").fetchone()[0]
+        for n in (1, 2):  # SOS straight to each skewed node
+            ledgers[n] = Ledger()
+            asyncio.run(resilient_sos(cluster.node_port(n), pool, 5.0, 2.0, ledgers[n], clients=2))
+        with _db(cluster) as con:
+            after = con.execute("SELECT statement_timestamp()").fetchone()[0]
+        # Links signed on a clock 2 minutes ahead, answered on a node 2 minutes behind (4 minutes apart).
+        people = [pool.take() for _ in range(3)]
+        made = json.loads(cluster.manage("shell", "-c", SKEW_SETUP, env={
+            "SKEW_PEOPLE": json.dumps(people), "LD_PRELOAD": FAKETIME_LIB, "FAKETIME": "+120",
+            "FAKETIME_DONT_FAKE_MONOTONIC": "1"}).strip().splitlines()[-1])
+        answers = [asyncio.run(Client(cluster.node_port(2)).request(
+            "/api/v1/rollcall/answer", "", {"crisis": made["crisis"], "token": token, "answer": "safe"}))
+            for token in made["links"]]
+        links_ok = sum(1 for status, data in answers if status == 200 and data.get("recorded"))
+        with _db(cluster) as con:
+            ids = [o.case_id for ledger in ledgers.values() for o in ledger.acked()]
+            # When each SOS started waiting, by the database's clock: inside the window of the load, not 2 min off.
+            inside = con.execute("SELECT COUNT(*) FROM sos_case WHERE id = ANY(%s) AND waiting_since BETWEEN %s AND %s",
+                                 [ids, before, after]).fetchone()[0]
+            # Escalation: the scheduler (clock 2 min ahead) must escalate after `wait`, neither 2 min early nor late.
+            deadline = time.monotonic() + wait + 90
+            while time.monotonic() < deadline:
+                pending = con.execute("SELECT COUNT(*) FROM sos_case WHERE id = ANY(%s) AND escalated_at IS NULL",
+                                      [ids]).fetchone()[0]
+                if not pending:
+                    break
+                time.sleep(2)
+            escalated = [float(r[0]) for r in con.execute(
+                "SELECT EXTRACT(EPOCH FROM (escalated_at - waiting_since)) FROM sos_case WHERE id = ANY(%s) "
+                "AND escalated_at IS NOT NULL", [ids]).fetchall()]
+    finally:
+        for name in skews:
+            cluster.restart_with(name, {"LD_PRELOAD": None, "FAKETIME": None, "FAKETIME_DONT_FAKE_MONOTONIC": None,
+                                        "FAKETIME_DONT_RESET": None})
+    ok = (links_ok == len(made["links"]) and inside == len(ids) > 0 and len(escalated) == len(ids)
+          and all(wait - 1 <= e <= wait + 45 for e in escalated))
+    return {"ok": ok, "skews_s": skews, "sos_cases": len(ids), "links_signed_ahead_answered_behind": links_ok,
+            "links": len(made["links"]), "escalate_after_s": wait,
+            "escalated_after_s_min": min(escalated) if escalated else None,
+            "escalated_after_s_max": max(escalated) if escalated else None,
+            "waiting_since_inside_the_load_window": inside}
+
+
+@drill("worker-kill")
+def worker_kill(cluster: Cluster, pool: Pool, args: argparse.Namespace) -> dict[str, Any]:
+    """Last: it replaces the demo population (seed_demo --force), which the other drills' citizens belong to."""
+    affected = 10_000 if args.quick else 100_000
+    cluster.manage("seed_demo", "--citizens", str(affected * 3 // 2), "--seed", "1", "--quiet", "--force")
+    out, staff = cluster.run_dir / "crisis.json", cluster.run_dir / "staff.txt"
+    cluster.manage("shell", "-c", PHASE_A, env={"BENCH_OUT": str(out), "BENCH_AFFECTED": str(affected),
+                                               "BENCH_REPEAT": "1"})
+    crisis = json.loads(out.read_text())
+    cluster.manage("shell", "-c", STAFF, env={"BENCH_OUT": str(staff)})
+    sink = cluster.run_dir / "var" / "notify" / "sink.jsonl"
+    counter = SinkCounter(sink)
+    expected = int(crisis["inside"])
+    began = time.perf_counter()
+    status, data = asyncio.run(Client(cluster.base_port).request(f"/api/v1/crises/{crisis['crisis']}/rollcall",
+                                                                 staff.read_text().strip(), {}))
+    if status != 200:
+        return {"ok": False, "error": f"starting the roll-call: {status} {data}"}
+    killed_at = restarted_at = done_at = None
+    left = -1
+    with _db(cluster) as con:
+        while time.perf_counter() - began < 900:
+            sent = counter.poll()
+            if killed_at is None and sent >= expected * 0.3:
+                cluster.kill("worker1")  # kill -9 in the middle of the broadcast
+                killed_at = time.perf_counter() - began
+                cluster.start_process("worker1")  # and a new one
+                restarted_at = time.perf_counter() - began
+            if sent >= expected:
+                left = con.execute("SELECT COUNT(*) FROM notify_message WHERE kind = 'crisis.rollcall' "
+                                   "AND status IN ('queued', 'sending')").fetchone()[0]
+                if not left:
+                    done_at = time.perf_counter() - began
+                    break
+            time.sleep(0.5)
+        outbox = dict(con.execute("SELECT status, COUNT(*) FROM notify_message WHERE kind = 'crisis.rollcall' "
+                                  "GROUP BY status").fetchall())
+    _links, per_person = _sink_links(sink, int(crisis["crisis"]))
+    absorbed = sum(path.read_text(errors="replace").count("already in the sink")
+                   for path in cluster.logs.glob("worker*.log"))
+    twice = sum(1 for n in per_person.values() if n > 1)
+    result = {"affected": expected, "people_with_a_question": len(per_person), "people_asked_twice": twice,
+              "outbox": outbox, "killed_at_s": killed_at, "new_worker_at_s": restarted_at,
+              "all_sent_at_s": done_at, "sent_again_and_absorbed_by_the_sink": absorbed,
+              "lease_s": cluster.env().get("NOTIFY_LEASE_SECONDS")}
+    result["ok"] = bool(killed_at and done_at and twice == 0 and len(per_person) == expected)
+    return result
+
+
 def _upload(port: int, token: str, case_id: int) -> dict[str, Any]:
     import urllib.error
     import urllib.request
@@ -240,11 +372,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--base-port", type=int, default=8500)
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    names = args.names or list(DRILLS)
-    unknown = [n for n in names if n not in DRILLS]
+    unknown = [n for n in args.names if n not in DRILLS]
     if unknown:
         parser.error(f"unknown drill(s) {unknown}; known: {' '.join(DRILLS)}")
-    cluster = Cluster(base_port=args.base_port, run_dir=ROOT / "var" / "faults-cluster")
+    names = [name for name in DRILLS if name in set(args.names)] if args.names else list(DRILLS)  # registration order
+    # Roll-call questions to the sink (a file, rate limit lifted), as benchmarks/crisis does; a dead worker's
+    # messages are taken over after 30 s rather than production's 300 (a batch to the sink takes milliseconds).
+    cluster = Cluster(base_port=args.base_port, run_dir=ROOT / "var" / "faults-cluster",
+                      extra_env={"ROLLCALL_CHANNELS": "sink", "NOTIFY_RATE_LIMITS": "sink=0",
+                                 "CRISIS_FEEDS_ENABLED": "0", "NOTIFY_LEASE_SECONDS": "30",
+                                 # the clock-skew drill waits for escalations: one minute instead of five
+                                 "SOS_ESCALATE_AFTER_SECONDS": "60"})
     report: dict[str, Any] = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "cpus": os.cpu_count(),
                               "rate": args.rate, "drills": {}}
     with cluster.running(fresh=True):

@@ -244,6 +244,19 @@ class Cluster:
             wait_port(self.s3_port, 60)
             self._ensure_bucket()
 
+    def restart_with(self, name: str, env: dict[str, str | None]) -> None:
+        """Stop a process and start it again with these environment changes (None removes a variable), e.g. a
+        clock skew through libfaketime for a drill."""
+        self.stop_process(name)
+        with self._lock:
+            proc = self.procs[name]
+            for key, value in env.items():
+                if value is None:
+                    proc.env.pop(key, None)
+                else:
+                    proc.env[key] = value
+        self.start_process(name)
+
     def alive(self, name: str) -> bool:
         popen = self.procs[name].popen
         return popen is not None and popen.poll() is None

@@ -4,12 +4,14 @@ instead of four. Its writes go through common.bulk. Used only by services.raisin
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection
 
 from embassy.accounts.models import User
 from embassy.citizens.models import Citizen, Stay
+from embassy.common.clock import sql_now
 from embassy.sos.models import Alert, Case
 
 
@@ -23,13 +25,14 @@ class Situation:
     stay_id: int | None  # the active stay to attach: one in `country` if any, else the latest
     stay_mission_id: int | None
     stay_country: str | None
+    clock: dt.datetime | None = None  # the database's clock at this read (PostgreSQL; common.clock), else None
 
 
 _SITUATION = """
 SELECT c.id,
   (SELECT a.case_id FROM {alert} a WHERE a.user_id = %s AND a.{key} = %s),
   (SELECT k.id FROM {case} k WHERE k.citizen_id = c.id AND k.status IN (%s, %s) ORDER BY k.id DESC LIMIT 1),
-  s.id, s.mission_id, s.country_id
+  s.id, s.mission_id, s.country_id, {clock}
 FROM {citizen} c
 LEFT JOIN {stay} s ON s.id = (
   SELECT t.id FROM {stay} t WHERE t.citizen_id = c.id AND t.status = %s
@@ -45,7 +48,8 @@ def situation(*, user_id: int, key: str, country: str | None) -> Situation:
         q = connection.ops.quote_name
         sql = _situation_sql[connection.vendor] = _SITUATION.format(
             key=q(str(Alert._meta.get_field("key").column)), alert=q(Alert._meta.db_table),
-            case=q(Case._meta.db_table), citizen=q(Citizen._meta.db_table), stay=q(Stay._meta.db_table))
+            case=q(Case._meta.db_table), citizen=q(Citizen._meta.db_table), stay=q(Stay._meta.db_table),
+            clock=sql_now())
     with connection.cursor() as cursor:
         cursor.execute(sql, [user_id, key, Case.Status.NEW, Case.Status.ACKNOWLEDGED, Stay.Status.ACTIVE,
                              country or "", user_id])

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from embassy.accounts.staff import Purpose, staff_to_notify
+from embassy.common.clock import db_now
 from embassy.sos import notices
 from embassy.sos.models import Case, Category, Event
 from embassy.sos.selectors import escalate_after
@@ -18,7 +18,7 @@ from embassy.sos.services.common import event_add
 def cases_escalate_overdue(*, now: dt.datetime | None = None) -> int:
     """Escalate every new case that waited longer than the configured time at its current level.
     Safe to run from several nodes at once: each step is a conditional update of one row."""
-    now = now or timezone.now()
+    now = now or db_now()  # the database's clock, as the waits were stamped with (common.clock)
     wait = escalate_after()
     # A conversation (someone wrote by SMS/WhatsApp, no SOS) waits in the queue without climbing: escalation
     # alerts at SOS priority. An SOS from the same person turns it into an SOS case (sos.services.inbound).

@@ -87,6 +87,8 @@ def sos_raise(*, user: User, key: str | None, lat: Any = None, lon: Any = None, 
     router = get_router()
     route = router.route(point[0], point[1]) if point is not None else None
     found = store.situation(user_id=user.pk, key=key, country=route.country if route else None)
+    if found.clock is not None:  # the database's clock: escalation timers do not move with this node's (common.clock)
+        now = found.clock if timezone.is_aware(found.clock) else timezone.make_aware(found.clock, dt.UTC)
     if found.replay_case_id is not None:
         return Raised(Case.objects.get(pk=found.replay_case_id), created=False, replay=True, joined=False)
     citizen_id = found.citizen_id if found.citizen_id is not None else citizen_ensure_for_user(user=user).pk
