@@ -46,8 +46,10 @@ test: $(STAMP)
 	DEBUG=1 $(BIN)/mypy .
 	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
+# BENCH_POSTGRES_URL: a PostgreSQL server for the benchmarks that also measure on it (seed); cluster starts its own.
+BENCH_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 bench: $(STAMP)
-	@DEBUG=1 $(BIN)/python -m benchmarks.run $(BENCH)
+	@DEBUG=1 BENCH_POSTGRES_URL=$(BENCH_POSTGRES_URL) $(BIN)/python -m benchmarks.run $(BENCH)
 
 # Several app nodes behind HAProxy, PostgreSQL, Redis queues, two workers, a scheduler, S3 (moto): scripts/cluster.py.
 cluster: $(STAMP)

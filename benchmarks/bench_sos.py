@@ -59,7 +59,7 @@ n = int(os.environ.get("BENCH_SOS_USERS", "40000"))
 places = list(Stay.objects.exclude(lat=None).values_list("lat", "lon")[:20000]) or [(3.1390, 101.6869)]  # KL
 users = User.objects.bulk_create([User(username=f"bench-{i}", email=f"bench-{i}@example.com", kind="citizen")
                                   for i in range(n)], batch_size=2000)
-Citizen.objects.bulk_create([Citizen(user=u, full_name=f"Bench Warga {i}", email=u.email, source="demo")
+Citizen.objects.bulk_create([Citizen(user=u, full_name=f"Bench Warga {i}", email=u.email, source="bench")
                              for i, u in enumerate(users)], batch_size=2000)
 keys, tokens = [], []
 expires = timezone.now() + timedelta(days=30)

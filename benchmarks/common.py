@@ -134,3 +134,28 @@ def write_result(
     print(format_table(name, doc))
     print(f"(written to {path})")
     return doc
+
+
+# The same benchmark on the single-machine default (SQLite) and on the production path (PostgreSQL, the cluster).
+PAIRS = (("sos", "cluster"), ("seed", "seed-postgres"))
+
+
+def side_by_side(directory: Path | None = None) -> str:
+    """For each pair whose two result files exist: the metrics they share, SQLite beside PostgreSQL."""
+    target = directory or bench_dir()
+    out: list[str] = []
+    for left, right in PAIRS:
+        a, b = target / f"{left}.json", target / f"{right}.json"
+        if not (a.exists() and b.exists()):
+            continue
+        da, db = json.loads(a.read_text()), json.loads(b.read_text())
+        shared = [m for m in da["results"] if m in db["results"]]
+        rows = [("metric", f"{left} (SQLite)", f"{right} (PostgreSQL)")]
+        rows += [(m, _fmt(da["results"][m]), _fmt(db["results"][m])) for m in shared]
+        widths = [max(len(r[i]) for r in rows) for i in range(3)]
+        out.append(f"== side by side: {left} ({da['when']}) and {right} ({db['when']})")
+        for n, row in enumerate(rows):
+            out.append(f"{row[0]:<{widths[0]}} | {row[1]:>{widths[1]}} | {row[2]:>{widths[2]}}")
+            if n == 0:
+                out.append("-+-".join("-" * w for w in widths))
+    return "\n".join(out)

@@ -64,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
             failed.append(name)
         print()
+    from benchmarks.common import side_by_side
+
+    print(side_by_side())
     if failed:
         print(f"benchmarks that crashed: {' '.join(failed)}", file=sys.stderr)
         return 1

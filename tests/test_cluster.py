@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from benchmarks.bench_sos import SETUP, Pool
-from benchmarks.faults import DRILLS
+from benchmarks.faults import DRILL_ENV, DRILLS, FAKETIME_LIB
 from benchmarks.load import Ledger, check_database, resilient_sos
 from embassy.common.scheduler import LEADER_LOCK
 from scripts.cluster import Cluster, http_get, missing_tools
@@ -39,7 +39,7 @@ def cluster() -> Iterator[Cluster]:
     run_dir = Path(tempfile.mkdtemp(prefix="embassy-cluster-test-"))
     run_dir.chmod(0o755)  # PostgreSQL runs as its own user and must reach its data folder inside
     c = Cluster(nodes=2, workers=2, schedulers=2, base_port=int(os.environ.get("CLUSTER_TEST_PORT", "8700")),
-                run_dir=run_dir)
+                run_dir=run_dir, extra_env=DRILL_ENV)
     try:
         with c.running(fresh=True):
             yield c
@@ -160,3 +160,27 @@ def test_drill_the_attachment_store_down_fails_the_upload_clearly_and_keeps_the_
     assert result["upload"]["detail"], result
     assert result["acknowledged"] == 1 and result["lost"] == 0, result
     cluster.wait_ready(cluster.url, 60)
+
+
+def test_drill_a_clock_two_minutes_off_breaks_neither_links_nor_escalation(cluster: Cluster, pool: Pool) -> None:
+    if not Path(FAKETIME_LIB).exists():
+        message = "the clock-skew drill needs libfaketime (apt-get install libfaketime)"
+        if os.environ.get("REQUIRE_CLUSTER_TESTS") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    result = DRILLS["clock-skew"](cluster, pool, _args())
+    seen = result["clock_offset_seen_in_node_logs_s"]
+    assert seen["node1"] > 100 and seen["node2"] < -100, result  # the skew was real
+    assert result["links_signed_ahead_answered_behind"] == result["links"] == 3, result
+    assert result["waiting_since_inside_the_load_window"] == result["sos_cases"] > 0, result
+    assert 59 <= result["escalated_after_s_min"] <= result["escalated_after_s_max"] <= 105, result
+    cluster.wait_ready(cluster.url, 60)
+
+
+def test_drill_a_worker_killed_mid_roll_call_sends_every_question_exactly_once(cluster: Cluster, pool: Pool) -> None:
+    result = DRILLS["worker-kill"](cluster, pool, _args(affected=3000))
+    assert result["killed_at_s"] is not None and result["all_sent_at_s"] is not None, result
+    # the zone is drawn to hold about 3,000 (people at the same distance all count)
+    assert result["people_with_a_question"] == result["affected"] >= 3000, result
+    assert result["people_asked_twice"] == 0, result
+    assert result["outbox"] == {"sent": result["affected"]}, result
