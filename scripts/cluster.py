@@ -484,7 +484,7 @@ backend app
                 with suppress(ProcessLookupError):
                     os.killpg(proc.popen.pid, signal.SIGTERM)
                 try:
-                    proc.popen.wait(timeout=25)
+                    proc.popen.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     os.killpg(proc.popen.pid, signal.SIGKILL)
                     proc.popen.wait()
