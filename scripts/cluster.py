@@ -501,7 +501,7 @@ backend app
     def describe(self) -> str:
         lines = [f"Smart Embassy cluster (Ctrl-C stops it). Run folder: {self.run_dir}",
                  f"  Through the proxy (HAProxy):  {self.url}/   readiness {self.url}/readyz",
-                 *(f"  node{n} (uvicorn):            http://127.0.0.1:{self.node_port(n)}/   "
+                 *(f"  node{n} (Granian):            http://127.0.0.1:{self.node_port(n)}/   "
                    f"metrics http://127.0.0.1:{self.node_port(n)}/metrics" for n in range(1, self.nodes + 1)),
                  f"  PostgreSQL:                   {self.dsn}",
                  f"  Redis (queues 0, cache 1):    redis://127.0.0.1:{self.redis_port}",
