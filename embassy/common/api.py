@@ -4,6 +4,7 @@
 import logging
 from typing import Any
 
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.request import RawPostDataException
 from django.utils.translation import gettext as _
@@ -35,6 +36,12 @@ def install_input_checks(api: NinjaAPI) -> None:
     bounded to 64 bits (embassy.common.inputs) — one mechanism for every endpoint."""
     api.parser = JsonParser()
     api.add_decorator(bounded_ints)
+
+
+def is_outage(exc: BaseException | None) -> bool:
+    """The database is away for a moment (a restart, a fail-over): answered 503 with Retry-After
+    (embassy.common.outage), not 500."""
+    return isinstance(exc, OperationalError | InterfaceError)
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
@@ -71,11 +78,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
         return api.create_response(request, error_body(_("The body is not valid JSON."), "body", "bad_input"),
                                    status=400)
 
-    from embassy.common.outage import is_outage, outage_response  # outage builds on this module's error_body
-
     @api.exception_handler(Exception)
     def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
-        if is_outage(exc):
-            return outage_response(request, exc)
+        if is_outage(exc):  # to Django's error handler (config.urls handler500: embassy.common.outage), as pages
+            raise exc
         log.exception("unhandled API error on %s", request.path)
         return api.create_response(request, error_body("Internal error; it has been logged", code="internal"), status=500)

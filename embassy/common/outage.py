@@ -1,12 +1,12 @@
 """A dependency every request needs (the database) is away for a moment — a restart, a fail-over: answer 503 with
 Retry-After at once, instead of a 500 or a hang, so that phones and the proxy try again. One place decides what is
-an outage; the page handler (config.urls handler500) and the API's error handler both ask it."""
+an outage (embassy.common.api.is_outage); the API's error handler passes an outage on to Django's, whose
+handler500 (config.urls) answers here for pages and API alike."""
 
 from __future__ import annotations
 
 import logging
 
-from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -16,10 +16,6 @@ from embassy.common.fastpath import json_response
 
 log = logging.getLogger("embassy.outage")
 RETRY_AFTER = "5"
-
-
-def is_outage(exc: BaseException | None) -> bool:
-    return isinstance(exc, OperationalError | InterfaceError)
 
 
 def outage_response(request: HttpRequest, exc: BaseException) -> HttpResponse:

@@ -6,7 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 
-from embassy.common.outage import is_outage, outage_response
+from embassy.common.api import is_outage
+from embassy.common.outage import outage_response
 
 
 def favicon(request: HttpRequest) -> HttpResponse:
