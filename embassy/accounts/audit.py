@@ -10,8 +10,10 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
+from django.utils import timezone
 
 from embassy.accounts.models import AuditEvent, User
+from embassy.common.bulk import batched, insert_many, prepare_value
 from embassy.common.context import current_request
 from embassy.common.errors import PermissionDenied
 from embassy.common.spreadsheet import csv_lines
@@ -56,23 +58,29 @@ def audit_record(
     )
 
 
+_MANY_COLUMNS = ("object_type", "object_id", "citizen_id", "mission_code", "detail")
+
+
 def audit_record_many(
     *,
     actor: User | AnonymousUser | None,
     action: str,
     events: Iterable[AuditItem],
 ) -> int:
-    """Append one event per item, in one INSERT per 500 (a job that acts on thousands of records at once, e.g.
-    the complaints' escalation); otherwise as audit_record. Returns how many were written."""
+    """Append one event per item, in one INSERT per 1,000 rows of plain values (a job that acts on thousands of
+    records at once: the complaints' escalation, the deletion of trip locations); otherwise as audit_record.
+    Runs in the caller's transaction. Returns how many were written."""
     info = current_request.get()
-    who = actor if isinstance(actor, User) else None
-    label = (actor.username if isinstance(actor, User) else "anonymous")[:150]
-    rows = [AuditEvent(actor=who, actor_label=label, action=action[:40], object_type=item.object_type[:40],
-                       object_id=str(item.object_id)[:40], citizen_id=item.citizen_id,
-                       mission_code=item.mission_code[:40], ip=info.ip, user_agent=info.user_agent, path=info.path,
-                       detail=item.detail or {}) for item in events]
-    AuditEvent.objects.bulk_create(rows, batch_size=500)
-    return len(rows)
+    constants = {"actor": actor if isinstance(actor, User) else None,
+                 "actor_label": (actor.username if isinstance(actor, User) else "anonymous")[:150],
+                 "action": action[:40], "ip": info.ip, "user_agent": info.user_agent, "path": info.path,
+                 "at": timezone.now()}
+    written = 0
+    for chunk in batched(events, 1000):
+        rows = [(item.object_type[:40], str(item.object_id)[:40], item.citizen_id, item.mission_code[:40],
+                 prepare_value(AuditEvent, "detail", item.detail or {})) for item in chunk]
+        written += insert_many(AuditEvent, _MANY_COLUMNS, rows, constants=constants)
+    return written
 
 
 def _require_hq(user: User) -> None:

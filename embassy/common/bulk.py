@@ -16,14 +16,25 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, cast
+from itertools import islice
+from typing import Any, TypeVar, cast
 
 from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models.constants import OnConflict
+
+T = TypeVar("T")
+
+
+def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """`items` in lists of `size` (the last one shorter): the batches of a bulk writer."""
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
 
 # --- One row, returning its id (the panic button) ------------------------------------------------------------
 # Field classes whose preparation for the database returns a value of the column's own Python type unchanged

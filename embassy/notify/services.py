@@ -7,9 +7,8 @@ dispatcher is kicked on commit."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
-from itertools import islice
 from typing import Any
 
 from django.conf import settings
@@ -41,7 +40,7 @@ from embassy.notify.tasks import kick, lane_for
 
 __all__ = [
     "CHANNELS", "MessageSpec", "Priority", "SmsTooLong", "message_retry", "notify_address", "notify_bulk",
-    "notify_user", "push_subscription_delete", "push_subscription_save",
+    "notify_user", "push_subscription_delete", "push_subscription_save", "user_addresses_many", "user_reach",
 ]
 
 log = logging.getLogger(__name__)
@@ -132,16 +131,43 @@ def notify_address(*, channel: str, address: str, subject: str, body: str, url: 
 
 
 def _user_addresses(user: User, channel: str) -> list[str]:
-    if channel == "push":
-        ids = PushSubscription.objects.filter(user=user, disabled_at__isnull=True).order_by("id")
-        return [str(pk) for pk in ids.values_list("id", flat=True)]
-    if channel == "email":
-        return [user.email] if user.email else []
-    if channel in ("sms", "whatsapp"):
-        return [user.phone] if user.phone and channel_available(channel) else []
-    if channel == "sink":
-        return [f"user:{user.pk}"]
-    return []  # webhook: no per-user address
+    return [address for _channel, address in user_addresses_many({user.pk: (user.email, user.phone)}, [channel])
+            .get(user.pk, [])]
+
+
+def user_addresses_many(users: Mapping[int, tuple[str, str]], channels: Sequence[str]) -> dict[int, list[tuple[str, str]]]:
+    """Where each user (id: (email, phone)) is reachable on `channels`, as (channel, address) pairs: push, each
+    active push subscription (one query for all the users); email, the email address; sms/whatsapp, the phone
+    when that channel has a provider; sink, "user:<id>". Users reachable on none of them are left out."""
+    found: dict[int, list[tuple[str, str]]] = {}
+    for channel in dict.fromkeys(channels):
+        if channel == "push":
+            subscriptions = (PushSubscription.objects.filter(user_id__in=list(users), disabled_at__isnull=True)
+                             .order_by("id").values_list("user_id", "id"))
+            for user_id, pk in subscriptions:
+                found.setdefault(user_id, []).append((channel, str(pk)))
+        elif channel == "email":
+            for user_id, (email, _phone) in users.items():
+                if email:
+                    found.setdefault(user_id, []).append((channel, email))
+        elif channel in ("sms", "whatsapp") and channel_available(channel):
+            for user_id, (_email, phone) in users.items():
+                if phone:
+                    found.setdefault(user_id, []).append((channel, phone))
+        elif channel == "sink":
+            for user_id in users:
+                found.setdefault(user_id, []).append((channel, f"user:{user_id}"))
+    return found  # webhook: no per-user address
+
+
+def user_reach(users: Mapping[int, tuple[str, str]], *, channels: Sequence[str],
+               fallback: Sequence[str] = ()) -> dict[int, list[tuple[str, str]]]:
+    """For many users at once, the addresses notify_user would queue to: those on `channels`, or on the
+    `fallback` channels for a user reachable on none of `channels` (see user_addresses_many)."""
+    found = user_addresses_many(users, channels)
+    if fallback and (rest := {pk: contact for pk, contact in users.items() if pk not in found}):
+        found.update(user_addresses_many(rest, fallback))
+    return found
 
 
 @transaction.atomic
@@ -177,12 +203,6 @@ def notify_user(*, user: User, subject: str, body: str, url: str = "", priority:
     return queued
 
 
-def _chunks(items: Iterable[MessageSpec], size: int) -> Iterator[list[MessageSpec]]:
-    it = iter(items)
-    while chunk := list(islice(it, size)):
-        yield chunk
-
-
 def notify_bulk(*, messages: Iterable[MessageSpec], batch_size: int = 1000) -> int:
     """Insert many messages efficiently; returns how many were queued.
 
@@ -193,7 +213,7 @@ def notify_bulk(*, messages: Iterable[MessageSpec], batch_size: int = 1000) -> i
     raises BadInput."""
     total = skipped = 0
     available: dict[str, bool] = {}
-    for chunk in _chunks(messages, max(1, batch_size)):
+    for chunk in bulk.batched(messages, max(1, batch_size)):
         built: dict[tuple[str, str, str] | int, dict[str, Any]] = {}
         for spec in chunk:
             check_channel(spec.channel)

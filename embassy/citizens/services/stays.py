@@ -4,17 +4,17 @@ and the deletion of a trip's location. Every change to personal data is audited.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Max, Min, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from embassy.accounts.audit import audit_record
+from embassy.accounts.audit import AuditItem, audit_record, audit_record_many
 from embassy.accounts.models import User
 from embassy.citizens.duplicates import (
     StayDuplicates,
@@ -46,7 +46,7 @@ from embassy.geo.h3cells import STAY_RES, cell_at
 from embassy.geo.naturalearth import PART_OF
 from embassy.missions.routing import get_router
 from embassy.missions.selectors import scope_for
-from embassy.notify.services import notify_user
+from embassy.notify.services import MessageSpec, notify_bulk, user_reach
 
 
 @dataclass(frozen=True)
@@ -310,27 +310,37 @@ def stay_location_purge(*, stay: Stay, actor: User | None) -> Stay:
     return stay
 
 
-PURGE_BATCH = 2000
+# Rows per write transaction of the two privacy jobs: short enough that an SOS alert waiting for the database's
+# write lock (SQLite) waits a few milliseconds at most (benchmarks/bench_privacy.py measures it).
+PURGE_BATCH = 250
 
 
-def stay_locations_purge_due(*, today: dt.date | None = None) -> int:
+def stay_locations_purge_due(*, today: dt.date | None = None, batch: int = PURGE_BATCH) -> int:
     """The retention job: delete the location of every stay whose end date lies more than its
     `location_purge_days` in the past (whether or not the citizen marked it ended: the citizen said when
-    they would return). One audit event per stay. Returns how many stays were purged."""
+    they would return). One audit event per stay. Returns how many stays were purged.
+
+    Set-based and in short transactions: each takes up to `batch` due stays from the partial index of stays
+    still holding a location (a purged stay leaves it, so the next batch starts where this one stopped), clears
+    them with one UPDATE and writes their audit events with one INSERT. On PostgreSQL the rows are locked
+    SKIP LOCKED: a citizen editing their stay at that moment is not waited for (the next run takes it)."""
     today = today or timezone.now().date()
     total = 0
     for days in PURGE_CHOICES:
+        due = Stay.objects.filter(location_purge_days=days, location_purged_at__isnull=True,
+                                  end_date__isnull=False, end_date__lt=today - dt.timedelta(days=days))
         while True:
             with transaction.atomic():
-                batch = list(Stay.objects.filter(
-                    location_purge_days=days, location_purged_at__isnull=True, end_date__isnull=False,
-                    end_date__lt=today - dt.timedelta(days=days),
-                ).only("id", "citizen_id").order_by("id")[:PURGE_BATCH])
-                now = timezone.now()
-                for stay in batch:
-                    _purge(stay, actor=None, reason=f"retention:{days}d", now=now)
-            total += len(batch)
-            if len(batch) < PURGE_BATCH:
+                rows = list(due.select_for_update(skip_locked=True).values_list("id", "citizen_id")[:batch])
+                if rows:
+                    now = timezone.now()
+                    Stay.objects.filter(pk__in=[pk for pk, _citizen in rows]).update(
+                        lat=None, lon=None, cell=None, address="", location_purged_at=now, updated_at=now)
+                    audit_record_many(actor=None, action="stay.location.purge", events=[
+                        AuditItem("stay", pk, citizen_id=citizen, detail={"reason": f"retention:{days}d"})
+                        for pk, citizen in rows])
+            total += len(rows)
+            if len(rows) < batch:
                 break
     return total
 
@@ -366,35 +376,59 @@ def stay_reminder_sms(*, place: str, url: str) -> str:
             or sms_fit(_("Please confirm your stay: %(url)s") % {"url": url})[0])
 
 
-def stay_reminders_send(*, now: dt.datetime | None = None) -> int:
+REMINDER_WINDOW = 2000  # stay ids looked at per read of the reminder job
+
+
+def stay_reminders_send(*, now: dt.datetime | None = None, window: int = REMINDER_WINDOW) -> int:
     """Remind each citizen whose active stay was last confirmed more than six months ago (once per period:
-    a reminder is not repeated until another period has passed). Citizens without an account (registered
-    at a mission, demo records) cannot be reached here and are skipped. Returns how many were reminded."""
+    a reminder is not repeated until another period has passed), as notify_user would: on push and email,
+    else by SMS (signed up with a phone number only). Citizens without an account (registered at a mission,
+    demo records) cannot be reached here and are skipped. Returns how many were reminded.
+
+    One pass over the stays in windows of `window` ids: the due stays of a window are read with their
+    accounts in one query, their messages written by notify_bulk (one INSERT, outside any long transaction)
+    and the stays marked reminded with one UPDATE. A run cut short is taken up again by the next: each
+    message's de-duplication key is the stay's period, so nobody is reminded twice."""
     now = now or timezone.now()
     cutoff = now - CONFIRM_EVERY
-    due = (Stay.objects.filter(status=Stay.Status.ACTIVE, confirmed_at__lte=cutoff, citizen__user__isnull=False)
-           .filter(Q(reminded_at__isnull=True) | Q(reminded_at__lte=cutoff))
-           .select_related("citizen__user", "country").order_by("id"))
+    due = (Stay.objects.filter(status=Stay.Status.ACTIVE, confirmed_at__lte=cutoff, citizen__user__isnull=False,
+                               citizen__user__is_active=True)
+           .filter(Q(reminded_at__isnull=True) | Q(reminded_at__lte=cutoff)))
+    bounds = Stay.objects.aggregate(low=Min("id"), high=Max("id"))
+    if bounds["low"] is None:
+        return 0
     sent = 0
-    while batch := list(due[:500]):  # each reminded stay leaves `due` (reminded_at is set)
-        for stay in batch:
-            user = stay.citizen.user
-            assert stay.confirmed_at is not None and user is not None
-            period = (now - stay.confirmed_at) // CONFIRM_EVERY
-            with transaction.atomic(), translation.override(user.language or settings.LANGUAGE_CODE):
-                place = stay.city or stay.country.name()
-                notify_user(
-                    user=user,
-                    subject=_("Are you still in %(place)s?") % {"place": place},
-                    body=_("You reported a stay in %(place)s since %(date)s. Please confirm that you are still "
-                           "there, or tell us that you have left, so that your mission can reach you in an "
-                           "emergency.") % {"place": place, "date": stay.start_date.isoformat()},
-                    url=absolute_url("citizens:stay-edit", stay.pk),
-                    kind="stay-confirm",
-                    dedupe_key=f"stay-confirm:{stay.pk}:{stay.confirmed_at:%Y%m%d}:{period}",
-                    sms=stay_reminder_sms(place=place, url=sms_link(url_path("citizens:stay-edit", stay.pk))),
-                    fallback=("sms",),  # signed up with a phone number only
-                )
-                Stay.objects.filter(pk=stay.pk).update(reminded_at=now)
-            sent += 1
+    for start in range(bounds["low"], bounds["high"] + 1, window):
+        rows = list(due.filter(id__gte=start, id__lt=start + window).values_list(
+            "id", "city", "country_id", "start_date", "confirmed_at", "citizen__user_id", "citizen__user__language",
+            "citizen__user__email", "citizen__user__phone"))
+        if not rows:
+            continue
+        notify_bulk(messages=_reminders(rows, now))
+        with transaction.atomic():
+            sent += Stay.objects.filter(pk__in=[row[0] for row in rows]).update(reminded_at=now)
     return sent
+
+
+def _reminders(rows: list[tuple[Any, ...]], now: dt.datetime) -> Iterator[MessageSpec]:
+    """The reminder messages for the rows of stay_reminders_send, rendered in each person's language, on the
+    channels notify_user would choose (user_reach)."""
+    reach = user_reach({row[5]: (row[7], row[8]) for row in rows}, channels=("push", "email"), fallback=("sms",))
+    default = settings.LANGUAGE_CODE
+    for row in sorted(rows, key=lambda r: r[6] or default):
+        pk, city, country, start_date, confirmed_at, user_id, language = row[:7]
+        addresses = reach.get(user_id)
+        if not addresses:
+            continue
+        period = (now - confirmed_at) // CONFIRM_EVERY
+        with translation.override(language or default):
+            place = city or country_info(country, field="country").name(language or default)
+            subject = _("Are you still in %(place)s?") % {"place": place}
+            body = _("You reported a stay in %(place)s since %(date)s. Please confirm that you are still there, "
+                     "or tell us that you have left, so that your mission can reach you in an emergency.") % {
+                "place": place, "date": start_date.isoformat()}
+            sms = stay_reminder_sms(place=place, url=sms_link(url_path("citizens:stay-edit", pk)))
+        url, key = absolute_url("citizens:stay-edit", pk), f"stay-confirm:{pk}:{confirmed_at:%Y%m%d}:{period}"
+        for channel, address in addresses:
+            yield MessageSpec(channel=channel, address=address, subject=subject, body=body, url=url,
+                              kind="stay-confirm", dedupe_key=key, sms=sms, user_id=user_id)

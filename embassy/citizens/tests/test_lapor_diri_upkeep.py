@@ -74,6 +74,40 @@ def test_confirmation_reminder_is_sent_once_per_period() -> None:
         stay_confirm(stay=stay, actor=user)
 
 
+def test_reminders_in_windows_reach_each_person_on_their_channels_once() -> None:
+    """The job reads the stays in windows of ids: people spread over several windows are each reminded once,
+    on push and email as notify_user would, in their language; an inactive account and a confirmed stay get
+    nothing; a run cut short after the messages (before the stays were marked) reminds nobody twice."""
+    from embassy.citizens.services import stay_reminders_send
+    from embassy.notify.models import Message, PushSubscription
+
+    long_ago = timezone.now() - dt.timedelta(days=200)
+    users, stays = [], []
+    for n in range(7):
+        user = make_citizen_user()
+        user.language = "en" if n % 2 else "id"
+        user.save()
+        users.append(user)
+        stays.append(stay_register(citizen=user.citizen, actor=user, country="MY", city=f"Kota {n}",
+                                   start_date=START))
+    PushSubscription.objects.create(user=users[0], endpoint="http://127.0.0.1:9/push/a", p256dh="x" * 87, auth="y" * 22)
+    users[5].is_active = False
+    users[5].save()
+    Stay.objects.filter(pk__in=[s.pk for s in stays if s is not stays[6]]).update(confirmed_at=long_ago)
+
+    assert stay_reminders_send(window=2) == 5  # 7 people; one inactive, one confirmed recently
+    mine = Message.objects.filter(kind="stay-confirm")
+    assert sorted(mine.filter(user=users[0]).values_list("channel", flat=True)) == ["email", "push"]
+    assert not mine.filter(user__in=[users[5], users[6]]).exists()
+    assert mine.get(user=users[1]).subject == "Are you still in Kota 1?"
+    assert mine.get(user=users[2]).subject == "Apakah Anda masih berada di Kota 2?"
+    assert mine.count() == 6
+
+    Stay.objects.filter(pk=stays[1].pk).update(reminded_at=None)  # as if the run had stopped before the UPDATE
+    assert stay_reminders_send(window=3) == 1
+    assert mine.count() == 6  # the same period's message is not queued again
+
+
 def test_home_page_asks_to_confirm_a_long_stay_with_one_tap() -> None:
     user = make_citizen_user()
     stay = stay_register(citizen=user.citizen, actor=user, country="MY", city="Penang", start_date=START)
@@ -115,6 +149,22 @@ def test_retention_job_purges_locations_of_trips_past_their_return_plus_the_chos
     assert AuditEvent.objects.filter(action="stay.location.purge", object_id=str(due.pk),
                                      detail__reason="retention:30d").exists()
     assert stay_locations_purge_due(today=today) == 0  # nothing twice
+
+
+def test_retention_job_works_through_many_stays_in_short_batches() -> None:
+    today = dt.date(2026, 6, 1)
+    citizens = [_citizen(f"Orang {n}") for n in range(3)]
+    stays = [stay_register(citizen=citizens[n % 3], actor=None, lat=KL[0], lon=KL[1], address="Jalan 1", city="KL",
+                           start_date=dt.date(2026, 1, 1), end_date=dt.date(2026, 3, 1), location_purge_days=days)
+             for n, days in enumerate([7, 7, 30, 30, 30, 30, 30, 90, 90, None])]
+    assert stay_locations_purge_due(today=today, batch=2) == 9  # every batch size, the last one short
+    left = Stay.objects.filter(pk__in=[s.pk for s in stays], lat__isnull=False)
+    assert list(left.values_list("location_purge_days", flat=True)) == [None]
+    events = AuditEvent.objects.filter(action="stay.location.purge")
+    assert sorted(int(pk) for pk in events.values_list("object_id", flat=True)) == sorted(s.pk for s in stays[:9])
+    assert {(e.citizen_id, e.detail["reason"]) for e in events.filter(object_id=str(stays[7].pk))} == {
+        (stays[7].citizen_id, "retention:90d")}
+    assert stay_locations_purge_due(today=today, batch=2) == 0
 
 
 def test_citizen_can_delete_a_stays_location_now() -> None:
