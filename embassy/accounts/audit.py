@@ -79,7 +79,7 @@ def audit_record_many(
     for chunk in batched(events, 1000):
         rows = [(item.object_type[:40], str(item.object_id)[:40], item.citizen_id, item.mission_code[:40],
                  prepare_value(AuditEvent, "detail", item.detail or {})) for item in chunk]
-        written += insert_many(AuditEvent, _MANY_COLUMNS, rows, constants=constants)
+        written += insert_many(AuditEvent, _MANY_COLUMNS, rows, constants=constants, set_based=("postgresql", "sqlite"))
     return written
 
 

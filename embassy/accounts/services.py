@@ -22,7 +22,7 @@ from embassy.accounts.audit import audit_record
 from embassy.accounts.limits import code_send_check
 from embassy.accounts.models import ApiToken, SignInCode, User
 from embassy.accounts.signals import citizen_user_verified
-from embassy.common.bulk import update_rows
+from embassy.common.bulk import unless_busy, update_rows
 from embassy.common.context import current_request
 from embassy.common.errors import BadInput, NotFound, RateLimited
 from embassy.common.phones import phone_normalise
@@ -190,7 +190,8 @@ _ACTIVE = _TOKEN_USER_FIELDS.index("is_active")
 
 def token_authenticate(key: str) -> ApiToken | None:
     """The live token for a bearer key, with its user (None if unknown, revoked, expired or the user is
-    inactive). Records the last use at most every five minutes."""
+    inactive). Records the last use at most every five minutes, and on SQLite only when no other writer is at
+    work (bulk.unless_busy: the request never queues for it; a later one records it)."""
     if not key or not key.startswith(TOKEN_PREFIX):
         return None
     now = timezone.now()
@@ -202,7 +203,9 @@ def token_authenticate(key: str) -> ApiToken | None:
         if row is None or not row[2 + _ACTIVE]:
             return None
         if row[1]:
-            update_rows(ApiToken, ("last_used_at",), [(adapt(now), row[0])])
+            with unless_busy() as free:
+                if free:
+                    update_rows(ApiToken, ("last_used_at",), [(adapt(now), row[0])])
     values = list(row[2:])
     values[_ACTIVE] = bool(values[_ACTIVE])
     user = User.from_db(connection.alias, list(_TOKEN_USER_FIELDS), values)

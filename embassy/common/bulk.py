@@ -310,6 +310,20 @@ def update_rows(model: type[models.Model], columns: Sequence[str], rows: Sequenc
         return int(cursor.rowcount)
 
 
+@contextmanager
+def unless_busy() -> Iterator[bool]:
+    """For a write that may be skipped (a later request makes it): yields whether to write now. On the SQLite
+    backend, whose writers queue on one lock, True only when the lock is free (and then held for the block),
+    so that such a write never makes an SOS alert wait; on PostgreSQL always True (a row lock queues no
+    unrelated writer)."""
+    free = getattr(connection, "writing_if_free", None)
+    if free is None:
+        yield True
+        return
+    with free() as ok:
+        yield ok
+
+
 def update_each(model: type[models.Model], field_name: str, pairs: Sequence[tuple[object, int]]) -> int:
     """UPDATE one column to a different value per row: [(value, pk), ...], each value prepared by its field."""
     prep = _fields(model, [field_name])[0].get_db_prep_save

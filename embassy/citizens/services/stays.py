@@ -36,6 +36,7 @@ from embassy.citizens.validation import (
     purge_days_validate,
     purpose_details,
 )
+from embassy.common.bulk import batched
 from embassy.common.errors import BadInput, Conflict, NotFound, PermissionDenied
 from embassy.common.links import absolute_url, url_path
 from embassy.common.sms import sms_fit, sms_link, sms_render
@@ -46,7 +47,7 @@ from embassy.geo.h3cells import STAY_RES, cell_at
 from embassy.geo.naturalearth import PART_OF
 from embassy.missions.routing import get_router
 from embassy.missions.selectors import scope_for
-from embassy.notify.services import MessageSpec, notify_bulk, user_reach
+from embassy.notify.services import MessageSpec, Priority, notify_bulk, user_reach
 
 
 @dataclass(frozen=True)
@@ -310,9 +311,9 @@ def stay_location_purge(*, stay: Stay, actor: User | None) -> Stay:
     return stay
 
 
-# Rows per write transaction of the two privacy jobs: short enough that an SOS alert waiting for the database's
+# Stays per write transaction of the two privacy jobs: short enough that an SOS alert waiting for the database's
 # write lock (SQLite) waits a few milliseconds at most (benchmarks/bench_privacy.py measures it).
-PURGE_BATCH = 250
+PURGE_BATCH = 100
 
 
 def stay_locations_purge_due(*, today: dt.date | None = None, batch: int = PURGE_BATCH) -> int:
@@ -331,7 +332,7 @@ def stay_locations_purge_due(*, today: dt.date | None = None, batch: int = PURGE
                                   end_date__isnull=False, end_date__lt=today - dt.timedelta(days=days))
         while True:
             with transaction.atomic():
-                rows = list(due.select_for_update(skip_locked=True).values_list("id", "citizen_id")[:batch])
+                rows = list(due.select_for_update(skip_locked=True).order_by().values_list("id", "citizen_id")[:batch])
                 if rows:
                     now = timezone.now()
                     Stay.objects.filter(pk__in=[pk for pk, _citizen in rows]).update(
@@ -379,16 +380,17 @@ def stay_reminder_sms(*, place: str, url: str) -> str:
 REMINDER_WINDOW = 2000  # stay ids looked at per read of the reminder job
 
 
-def stay_reminders_send(*, now: dt.datetime | None = None, window: int = REMINDER_WINDOW) -> int:
+def stay_reminders_send(*, now: dt.datetime | None = None, window: int = REMINDER_WINDOW,
+                        batch: int = PURGE_BATCH) -> int:
     """Remind each citizen whose active stay was last confirmed more than six months ago (once per period:
     a reminder is not repeated until another period has passed), as notify_user would: on push and email,
     else by SMS (signed up with a phone number only). Citizens without an account (registered at a mission,
     demo records) cannot be reached here and are skipped. Returns how many were reminded.
 
     One pass over the stays in windows of `window` ids: the due stays of a window are read with their
-    accounts in one query, their messages written by notify_bulk (one INSERT, outside any long transaction)
-    and the stays marked reminded with one UPDATE. A run cut short is taken up again by the next: each
-    message's de-duplication key is the stay's period, so nobody is reminded twice."""
+    accounts in one query; for each `batch` of them the messages are written by notify_bulk (one INSERT) and
+    the stays marked reminded with one UPDATE, each in its own short transaction. A run cut short is taken up
+    again by the next: each message's de-duplication key is the stay's period, so nobody is reminded twice."""
     now = now or timezone.now()
     cutoff = now - CONFIRM_EVERY
     due = (Stay.objects.filter(status=Stay.Status.ACTIVE, confirmed_at__lte=cutoff, citizen__user__isnull=False,
@@ -399,20 +401,19 @@ def stay_reminders_send(*, now: dt.datetime | None = None, window: int = REMINDE
         return 0
     sent = 0
     for start in range(bounds["low"], bounds["high"] + 1, window):
-        rows = list(due.filter(id__gte=start, id__lt=start + window).values_list(
+        rows = list(due.filter(id__gte=start, id__lt=start + window).order_by().values_list(
             "id", "city", "country_id", "start_date", "confirmed_at", "citizen__user_id", "citizen__user__language",
             "citizen__user__email", "citizen__user__phone"))
-        if not rows:
-            continue
-        notify_bulk(messages=_reminders(rows, now))
-        with transaction.atomic():
-            sent += Stay.objects.filter(pk__in=[row[0] for row in rows]).update(reminded_at=now)
+        for chunk in batched(rows, batch):
+            notify_bulk(messages=_reminders(chunk, now), batch_size=2 * batch)  # push and email: two each
+            with transaction.atomic():
+                sent += Stay.objects.filter(pk__in=[row[0] for row in chunk]).update(reminded_at=now)
     return sent
 
 
 def _reminders(rows: list[tuple[Any, ...]], now: dt.datetime) -> Iterator[MessageSpec]:
     """The reminder messages for the rows of stay_reminders_send, rendered in each person's language, on the
-    channels notify_user would choose (user_reach)."""
+    channels notify_user would choose (user_reach), behind anything more urgent (BULK)."""
     reach = user_reach({row[5]: (row[7], row[8]) for row in rows}, channels=("push", "email"), fallback=("sms",))
     default = settings.LANGUAGE_CODE
     for row in sorted(rows, key=lambda r: r[6] or default):
@@ -431,4 +432,4 @@ def _reminders(rows: list[tuple[Any, ...]], now: dt.datetime) -> Iterator[Messag
         url, key = absolute_url("citizens:stay-edit", pk), f"stay-confirm:{pk}:{confirmed_at:%Y%m%d}:{period}"
         for channel, address in addresses:
             yield MessageSpec(channel=channel, address=address, subject=subject, body=body, url=url,
-                              kind="stay-confirm", dedupe_key=key, sms=sms, user_id=user_id)
+                              kind="stay-confirm", dedupe_key=key, sms=sms, user_id=user_id, priority=Priority.BULK)

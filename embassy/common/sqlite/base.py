@@ -19,6 +19,8 @@ import os
 import threading
 import time
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -87,6 +89,22 @@ class WriteLock:
         else:
             fcntl.flock(self.fd, fcntl.LOCK_EX)
         self.held = True
+
+    def try_acquire(self) -> bool:
+        """Take the lock only if no one holds it now (never waits); whether it is held."""
+        if self.held:
+            return True
+        if self.fd is None:
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            self.gate = os.open(self.path + ".gate", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        if _TRACE_MS:
+            self.since, self.waited = time.perf_counter(), 0.0
+        self.held = True
+        return True
 
     def release(self) -> None:
         if self.held and self.fd is not None:
@@ -172,6 +190,23 @@ class DatabaseWrapper(base.DatabaseWrapper):
             if self.write_lock is not None:
                 self.write_lock.release()
             raise
+
+    @contextmanager
+    def writing_if_free(self) -> Iterator[bool]:
+        """Yields whether this connection may write now without queueing behind another writer: the write
+        lock is taken if it is free (and held for the block), else the block is told False and should skip
+        a write that can wait (e.g. the last use of a token). Inside a transaction, the lock is already held."""
+        self.ensure_connection()
+        lock = self.write_lock
+        if lock is None or lock.held:
+            yield True
+            return
+        got = lock.try_acquire()
+        try:
+            yield got
+        finally:
+            if got:
+                lock.release()
 
     commits = 0
 
