@@ -16,12 +16,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import time
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any, TypeVar, cast
 
+from django.conf import settings
 from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models.constants import OnConflict
@@ -34,6 +36,13 @@ def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
     it = iter(items)
     while chunk := list(islice(it, size)):
         yield chunk
+
+
+def give_way(started: float) -> None:
+    """Between two batches of a long background job: pause BATCH_JOB_PAUSE times as long as the batch took since
+    `started` (time.perf_counter()), so that the job leaves the database's writer (and a core) to urgent work."""
+    if pause := settings.BATCH_JOB_PAUSE:
+        time.sleep(max(0.0, time.perf_counter() - started) * pause)
 
 
 # --- One row, returning its id (the panic button) ------------------------------------------------------------

@@ -4,6 +4,7 @@ and the deletion of a trip's location. Every change to personal data is audited.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,7 +37,7 @@ from embassy.citizens.validation import (
     purge_days_validate,
     purpose_details,
 )
-from embassy.common.bulk import batched
+from embassy.common.bulk import batched, give_way
 from embassy.common.errors import BadInput, Conflict, NotFound, PermissionDenied
 from embassy.common.links import absolute_url, url_path
 from embassy.common.sms import sms_fit, sms_link, sms_render
@@ -314,6 +315,7 @@ def stay_location_purge(*, stay: Stay, actor: User | None) -> Stay:
 # Stays per write transaction of the two privacy jobs: short enough that an SOS alert waiting for the database's
 # write lock (SQLite) waits a few milliseconds at most (benchmarks/bench_privacy.py measures it).
 PURGE_BATCH = 100
+REMINDER_BATCH = 100
 
 
 def stay_locations_purge_due(*, today: dt.date | None = None, batch: int = PURGE_BATCH) -> int:
@@ -324,13 +326,15 @@ def stay_locations_purge_due(*, today: dt.date | None = None, batch: int = PURGE
     Set-based and in short transactions: each takes up to `batch` due stays from the partial index of stays
     still holding a location (a purged stay leaves it, so the next batch starts where this one stopped), clears
     them with one UPDATE and writes their audit events with one INSERT. On PostgreSQL the rows are locked
-    SKIP LOCKED: a citizen editing their stay at that moment is not waited for (the next run takes it)."""
+    SKIP LOCKED: a citizen editing their stay at that moment is not waited for (the next run takes it). Between
+    batches the job gives way (common.bulk.give_way)."""
     today = today or timezone.now().date()
     total = 0
     for days in PURGE_CHOICES:
         due = Stay.objects.filter(location_purge_days=days, location_purged_at__isnull=True,
                                   end_date__isnull=False, end_date__lt=today - dt.timedelta(days=days))
         while True:
+            started = time.perf_counter()
             with transaction.atomic():
                 rows = list(due.select_for_update(skip_locked=True).order_by().values_list("id", "citizen_id")[:batch])
                 if rows:
@@ -343,6 +347,7 @@ def stay_locations_purge_due(*, today: dt.date | None = None, batch: int = PURGE
             total += len(rows)
             if len(rows) < batch:
                 break
+            give_way(started)
     return total
 
 
@@ -381,7 +386,7 @@ REMINDER_WINDOW = 2000  # stay ids looked at per read of the reminder job
 
 
 def stay_reminders_send(*, now: dt.datetime | None = None, window: int = REMINDER_WINDOW,
-                        batch: int = PURGE_BATCH) -> int:
+                        batch: int = REMINDER_BATCH) -> int:
     """Remind each citizen whose active stay was last confirmed more than six months ago (once per period:
     a reminder is not repeated until another period has passed), as notify_user would: on push and email,
     else by SMS (signed up with a phone number only). Citizens without an account (registered at a mission,
@@ -390,7 +395,8 @@ def stay_reminders_send(*, now: dt.datetime | None = None, window: int = REMINDE
     One pass over the stays in windows of `window` ids: the due stays of a window are read with their
     accounts in one query; for each `batch` of them the messages are written by notify_bulk (one INSERT) and
     the stays marked reminded with one UPDATE, each in its own short transaction. A run cut short is taken up
-    again by the next: each message's de-duplication key is the stay's period, so nobody is reminded twice."""
+    again by the next: each message's de-duplication key is the stay's period, so nobody is reminded twice.
+    Between batches the job gives way (common.bulk.give_way)."""
     now = now or timezone.now()
     cutoff = now - CONFIRM_EVERY
     due = (Stay.objects.filter(status=Stay.Status.ACTIVE, confirmed_at__lte=cutoff, citizen__user__isnull=False,
@@ -405,31 +411,40 @@ def stay_reminders_send(*, now: dt.datetime | None = None, window: int = REMINDE
             "id", "city", "country_id", "start_date", "confirmed_at", "citizen__user_id", "citizen__user__language",
             "citizen__user__email", "citizen__user__phone"))
         for chunk in batched(rows, batch):
-            notify_bulk(messages=_reminders(chunk, now), batch_size=2 * batch)  # push and email: two each
+            messages = list(_reminders(chunk, now))
+            started = time.perf_counter()  # giving way in proportion to the writes (rendering holds nothing)
+            notify_bulk(messages=messages, batch_size=2 * batch)  # push and email: two each
             with transaction.atomic():
                 sent += Stay.objects.filter(pk__in=[row[0] for row in chunk]).update(reminded_at=now)
+            give_way(started)
     return sent
 
 
 def _reminders(rows: list[tuple[Any, ...]], now: dt.datetime) -> Iterator[MessageSpec]:
-    """The reminder messages for the rows of stay_reminders_send, rendered in each person's language, on the
-    channels notify_user would choose (user_reach), behind anything more urgent (BULK)."""
+    """The reminder messages for the rows of stay_reminders_send, rendered in each person's language (the
+    texts looked up once per language), on the channels notify_user would choose (user_reach), behind anything
+    more urgent (BULK). The one-segment SMS text only for those reached by text."""
     reach = user_reach({row[5]: (row[7], row[8]) for row in rows}, channels=("push", "email"), fallback=("sms",))
     default = settings.LANGUAGE_CODE
-    for row in sorted(rows, key=lambda r: r[6] or default):
-        pk, city, country, start_date, confirmed_at, user_id, language = row[:7]
-        addresses = reach.get(user_id)
-        if not addresses:
-            continue
-        period = (now - confirmed_at) // CONFIRM_EVERY
-        with translation.override(language or default):
-            place = city or country_info(country, field="country").name(language or default)
-            subject = _("Are you still in %(place)s?") % {"place": place}
-            body = _("You reported a stay in %(place)s since %(date)s. Please confirm that you are still there, "
-                     "or tell us that you have left, so that your mission can reach you in an emergency.") % {
-                "place": place, "date": start_date.isoformat()}
-            sms = stay_reminder_sms(place=place, url=sms_link(url_path("citizens:stay-edit", pk)))
-        url, key = absolute_url("citizens:stay-edit", pk), f"stay-confirm:{pk}:{confirmed_at:%Y%m%d}:{period}"
-        for channel, address in addresses:
-            yield MessageSpec(channel=channel, address=address, subject=subject, body=body, url=url,
-                              kind="stay-confirm", dedupe_key=key, sms=sms, user_id=user_id, priority=Priority.BULK)
+    by_language: dict[str, list[tuple[Any, ...]]] = {}
+    for row in rows:
+        if reach.get(row[5]):
+            by_language.setdefault(row[6] or default, []).append(row)
+    for language, group in by_language.items():
+        with translation.override(language):
+            subject_text = _("Are you still in %(place)s?")
+            body_text = _("You reported a stay in %(place)s since %(date)s. Please confirm that you are still "
+                          "there, or tell us that you have left, so that your mission can reach you in an "
+                          "emergency.")
+            for pk, city, country, start_date, confirmed_at, user_id, *_contact in group:
+                addresses = reach[user_id]
+                place = city or country_info(country, field="country").name(language)
+                by_text = any(channel in ("sms", "whatsapp") for channel, _address in addresses)
+                sms = stay_reminder_sms(place=place, url=sms_link(url_path("citizens:stay-edit", pk))) if by_text else ""
+                subject, body = subject_text % {"place": place}, body_text % {"place": place, "date": start_date.isoformat()}
+                url = absolute_url("citizens:stay-edit", pk)
+                key = f"stay-confirm:{pk}:{confirmed_at:%Y%m%d}:{(now - confirmed_at) // CONFIRM_EVERY}"
+                for channel, address in addresses:
+                    yield MessageSpec(channel=channel, address=address, subject=subject, body=body, url=url,
+                                      kind="stay-confirm", dedupe_key=key, sms=sms, user_id=user_id,
+                                      priority=Priority.BULK)
