@@ -40,6 +40,10 @@ else:
     # PostgreSQL: a server that is away (a restart, a fail-over) fails a request in seconds, with 503 and
     # Retry-After (embassy.common.outage), instead of holding it; reused connections are checked first.
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(os.environ.get("DB_CONNECT_TIMEOUT", "3"))
+# Rows per write transaction of long background jobs over the registry (the privacy jobs). SQLite has one writer:
+# small batches keep an SOS alert's wait for it short. PostgreSQL locks rows only: bigger batches, fewer commits.
+BATCH_JOB_ROWS = int(os.environ.get("BATCH_JOB_ROWS", "0")) or (
+    100 if DATABASES["default"]["ENGINE"] == "embassy.common.sqlite" else 1000)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DEBUG_SQL = env_bool("DEBUG_SQL", False)  # with DEBUG: keep every SQL query in connection.queries (SQLite)
 # SQLite write lock (embassy/common/sqlite, docs/adr/0016-sqlite-write-lock.md): "background" for the task worker

@@ -135,7 +135,10 @@ def _user_addresses(user: User, channel: str) -> list[str]:
             .get(user.pk, [])]
 
 
-def user_addresses_many(users: Mapping[int, tuple[str, str]], channels: Sequence[str]) -> dict[int, list[tuple[str, str]]]:
+Contact = tuple[str | None, str | None]  # (email, phone), either may be missing
+
+
+def user_addresses_many(users: Mapping[int, Contact], channels: Sequence[str]) -> dict[int, list[tuple[str, str]]]:
     """Where each user (id: (email, phone)) is reachable on `channels`, as (channel, address) pairs: push, each
     active push subscription (one query for all the users); email, the email address; sms/whatsapp, the phone
     when that channel has a provider; sink, "user:<id>". Users reachable on none of them are left out."""
@@ -160,7 +163,7 @@ def user_addresses_many(users: Mapping[int, tuple[str, str]], channels: Sequence
     return found  # webhook: no per-user address
 
 
-def user_reach(users: Mapping[int, tuple[str, str]], *, channels: Sequence[str],
+def user_reach(users: Mapping[int, Contact], *, channels: Sequence[str],
                fallback: Sequence[str] = ()) -> dict[int, list[tuple[str, str]]]:
     """For many users at once, the addresses notify_user would queue to: those on `channels`, or on the
     `fallback` channels for a user reachable on none of `channels` (see user_addresses_many)."""

@@ -312,23 +312,18 @@ def stay_location_purge(*, stay: Stay, actor: User | None) -> Stay:
     return stay
 
 
-# Stays per write transaction of the two privacy jobs: short enough that an SOS alert waiting for the database's
-# write lock (SQLite) waits a few milliseconds at most (benchmarks/bench_privacy.py measures it).
-PURGE_BATCH = 100
-REMINDER_BATCH = 100
-
-
-def stay_locations_purge_due(*, today: dt.date | None = None, batch: int = PURGE_BATCH) -> int:
+def stay_locations_purge_due(*, today: dt.date | None = None, batch: int | None = None) -> int:
     """The retention job: delete the location of every stay whose end date lies more than its
     `location_purge_days` in the past (whether or not the citizen marked it ended: the citizen said when
     they would return). One audit event per stay. Returns how many stays were purged.
 
-    Set-based and in short transactions: each takes up to `batch` due stays from the partial index of stays
+    Set-based and in short transactions: each takes up to `batch` (BATCH_JOB_ROWS) due stays from the partial index of stays
     still holding a location (a purged stay leaves it, so the next batch starts where this one stopped), clears
     them with one UPDATE and writes their audit events with one INSERT. On PostgreSQL the rows are locked
     SKIP LOCKED: a citizen editing their stay at that moment is not waited for (the next run takes it). Between
     batches the job gives way (common.bulk.give_way)."""
     today = today or timezone.now().date()
+    batch = batch or settings.BATCH_JOB_ROWS
     total = 0
     for days in PURGE_CHOICES:
         due = Stay.objects.filter(location_purge_days=days, location_purged_at__isnull=True,
@@ -382,23 +377,22 @@ def stay_reminder_sms(*, place: str, url: str) -> str:
             or sms_fit(_("Please confirm your stay: %(url)s") % {"url": url})[0])
 
 
-REMINDER_WINDOW = 2000  # stay ids looked at per read of the reminder job
-
-
-def stay_reminders_send(*, now: dt.datetime | None = None, window: int = REMINDER_WINDOW,
-                        batch: int = REMINDER_BATCH) -> int:
+def stay_reminders_send(*, now: dt.datetime | None = None, window: int | None = None,
+                        batch: int | None = None) -> int:
     """Remind each citizen whose active stay was last confirmed more than six months ago (once per period:
     a reminder is not repeated until another period has passed), as notify_user would: on push and email,
     else by SMS (signed up with a phone number only). Citizens without an account (registered at a mission,
     demo records) cannot be reached here and are skipped. Returns how many were reminded.
 
-    One pass over the stays in windows of `window` ids: the due stays of a window are read with their
-    accounts in one query; for each `batch` of them the messages are written by notify_bulk (one INSERT) and
+    One pass over the stays in windows of `window` ids (20 batches): the due stays of a window are read with
+    their accounts in one query; for each `batch` (BATCH_JOB_ROWS) of them the messages are written by notify_bulk (one INSERT) and
     the stays marked reminded with one UPDATE, each in its own short transaction. A run cut short is taken up
     again by the next: each message's de-duplication key is the stay's period, so nobody is reminded twice.
     Between batches the job gives way (common.bulk.give_way)."""
     now = now or timezone.now()
     cutoff = now - CONFIRM_EVERY
+    batch = batch or settings.BATCH_JOB_ROWS
+    window = window or 20 * batch
     due = (Stay.objects.filter(status=Stay.Status.ACTIVE, confirmed_at__lte=cutoff, citizen__user__isnull=False,
                                citizen__user__is_active=True)
            .filter(Q(reminded_at__isnull=True) | Q(reminded_at__lte=cutoff)))
