@@ -317,9 +317,9 @@ def stay_locations_purge_due(*, today: dt.date | None = None, batch: int | None 
     `location_purge_days` in the past (whether or not the citizen marked it ended: the citizen said when
     they would return). One audit event per stay. Returns how many stays were purged.
 
-    Set-based and in short transactions: each takes up to `batch` (BATCH_JOB_ROWS) due stays from the partial index of stays
-    still holding a location (a purged stay leaves it, so the next batch starts where this one stopped), clears
-    them with one UPDATE and writes their audit events with one INSERT. On PostgreSQL the rows are locked
+    Set-based and in short transactions: each takes up to `batch` (BATCH_JOB_ROWS) due stays from the partial
+    index of stays still holding a location (a purged stay leaves it, so the next batch starts where this one
+    stopped), clears them with one UPDATE and writes their audit events with one INSERT. On PostgreSQL the rows are locked
     SKIP LOCKED: a citizen editing their stay at that moment is not waited for (the next run takes it). Between
     batches the job gives way (common.bulk.give_way)."""
     today = today or timezone.now().date()
@@ -385,8 +385,8 @@ def stay_reminders_send(*, now: dt.datetime | None = None, window: int | None = 
     demo records) cannot be reached here and are skipped. Returns how many were reminded.
 
     One pass over the stays in windows of `window` ids (20 batches): the due stays of a window are read with
-    their accounts in one query; for each `batch` (BATCH_JOB_ROWS) of them the messages are written by notify_bulk (one INSERT) and
-    the stays marked reminded with one UPDATE, each in its own short transaction. A run cut short is taken up
+    their accounts in one query; for each `batch` (BATCH_JOB_ROWS) of them the messages are written by
+    notify_bulk (one INSERT) and the stays marked reminded with one UPDATE, each in its own short transaction. A run cut short is taken up
     again by the next: each message's de-duplication key is the stay's period, so nobody is reminded twice.
     Between batches the job gives way (common.bulk.give_way)."""
     now = now or timezone.now()
