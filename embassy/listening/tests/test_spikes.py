@@ -25,14 +25,14 @@ HOUR = dt.datetime(2026, 12, 5, 10, tzinfo=dt.UTC)
 PARAMS = Params(k=3.0, window_hours=24, baseline_days=7, sd_floor=0.25)
 
 
-def fill(key: str, *, hours: range, per_hour: Any, negative: Any = 0) -> None:
-    """HourCount rows for `key`, `hours` ago (0 = the current hour)."""
+def fill(key: str, *, hours: range, per_hour: Any, negative: Any = 0, at: dt.datetime = HOUR) -> None:
+    """HourCount rows for `key`, `hours` before the hour `at` (0 = that hour)."""
     rows = []
     for ago in hours:
         posts = per_hour(ago) if callable(per_hour) else per_hour
         neg = negative(ago) if callable(negative) else negative
         if posts:
-            rows.append(HourCount(key=key, hour=HOUR - dt.timedelta(hours=ago), posts=posts, negative=neg))
+            rows.append(HourCount(key=key, hour=at - dt.timedelta(hours=ago), posts=posts, negative=neg))
     HourCount.objects.bulk_create(rows)
 
 
@@ -107,6 +107,8 @@ def test_a_missions_spike_reaches_its_social_media_officers_with_example_posts()
 
 
 def test_the_periodic_task_runs_the_detector() -> None:
-    fill("topic:999", hours=range(24), per_hour=5)
+    # The task reads the clock: the counts are placed before the current hour, whatever the day and time.
+    fill("topic:999", hours=range(24), per_hour=5,
+         at=dt.datetime.now(tz=dt.UTC).replace(minute=0, second=0, microsecond=0))
     assert tasks.spikes_run.call() == "1 new spikes"
     assert tasks.spikes_run.call() == "0 new spikes"
