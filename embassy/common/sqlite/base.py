@@ -74,31 +74,34 @@ class WriteLock:
     def acquire(self) -> None:
         if self.held:
             return
-        if self.fd is None:
-            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            self.gate = os.open(self.path + ".gate", os.O_RDWR | os.O_CREAT, 0o600)
+        fd = self._open()
         if _BACKGROUND:
             self._defer()
         else:
             fcntl.flock(self.gate, fcntl.LOCK_SH)  # type: ignore[arg-type]  # opened above on first acquire; the attribute is Optional
         if _TRACE_MS:
             waited = time.perf_counter()
-            fcntl.flock(self.fd, fcntl.LOCK_EX)
+            fcntl.flock(fd, fcntl.LOCK_EX)
             self.since = time.perf_counter()
             self.waited = self.since - waited
         else:
-            fcntl.flock(self.fd, fcntl.LOCK_EX)
+            fcntl.flock(fd, fcntl.LOCK_EX)
         self.held = True
+
+    def _open(self) -> int:
+        """The lock file's descriptor (and the gate's), opened on first use."""
+        if self.fd is None:
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            self.gate = os.open(self.path + ".gate", os.O_RDWR | os.O_CREAT, 0o600)
+        return self.fd
 
     def try_acquire(self) -> bool:
         """Take the lock only if no one holds it now (never waits); whether it is held."""
         if self.held:
             return True
-        if self.fd is None:
-            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            self.gate = os.open(self.path + ".gate", os.O_RDWR | os.O_CREAT, 0o600)
+        fd = self._open()
         try:
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             return False
         if _TRACE_MS:
