@@ -54,8 +54,8 @@ def _write_floor(n: int, folder: Path) -> float:
 
 
 def _pg_write_floor(n: int, url: str) -> float:
-    """The PostgreSQL floor: the same rows into plain tables with psycopg's executemany (pipelined), a
-    transaction per 20,000."""
+    """The PostgreSQL floor: the same rows into plain tables with COPY (the fastest way in, as the demo writer
+    uses), a transaction per 20,000."""
     import psycopg
 
     c_row = ("Siti Rahayu", "1990-01-01", "F", "", "+6281234567890", "ek1:k1:" + "x" * 60, "y" * 40,
@@ -74,9 +74,10 @@ def _pg_write_floor(n: int, url: str) -> float:
         with con.cursor() as cur:
             for start in range(0, n, 20_000):
                 k = min(20_000, n - start)
-                cur.executemany("INSERT INTO c VALUES (%s" + ",%s" * 14 + ")", [(start + i, *c_row) for i in range(k)])
-                cur.executemany("INSERT INTO s VALUES (%s" + ",%s" * 16 + ")", [(start + i, *s_row) for i in range(k)])
-                cur.executemany("INSERT INTO e VALUES (%s" + ",%s" * 5 + ")", [(start + i, *e_row) for i in range(k)])
+                for name, row in (("c", c_row), ("s", s_row), ("e", e_row)):
+                    with cur.copy(f"COPY {name} FROM STDIN") as copy:
+                        for i in range(k):
+                            copy.write_row((start + i, *row))
                 con.commit()
         return n / (time.perf_counter() - t0)
 

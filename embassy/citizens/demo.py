@@ -24,7 +24,7 @@ from django.utils import timezone
 from embassy.citizens.models import NIK_CONTEXT, PASSPORT_CONTEXT, Citizen, Dependant, EmergencyContact, Stay
 from embassy.citizens.validation import DEFAULT_PURGE_DAYS
 from embassy.common import crypto
-from embassy.common.bulk import bulk_load, foreign_keys_off, insert_many
+from embassy.common.bulk import bulk_load, copy_many, foreign_keys_off
 from embassy.geo.boundaries import get_country_resolver
 from embassy.geo.h3cells import STAY_RES
 from embassy.missions.routing import get_router
@@ -226,9 +226,9 @@ def _write_batch(args: tuple[int, int, int]) -> int:
     c_rows, s_rows, e_rows = _make_batch(args)
     foreign_keys_off()
     with transaction.atomic():
-        insert_many(Citizen, CITIZEN_COLUMNS, c_rows)
-        insert_many(Stay, STAY_COLUMNS, s_rows)
-        insert_many(EmergencyContact, CONTACT_COLUMNS, e_rows)
+        copy_many(Citizen, CITIZEN_COLUMNS, c_rows)
+        copy_many(Stay, STAY_COLUMNS, s_rows)
+        copy_many(EmergencyContact, CONTACT_COLUMNS, e_rows)
     return len(c_rows)
 
 
