@@ -205,13 +205,14 @@ _UPDATE_COLUMNS = ("stay_id", "mission_id", "via", "lat", "lon", "dependants", "
 
 
 def _insert(crisis_id: int, rows: list[Candidate], now: dt.datetime) -> None:
-    # On SQLite one statement reading a JSON array (json_each, in C) instead of a statement per row: about a
-    # fifth faster for 100,000 rows, which is most of the time a new crisis takes to store.
+    # One statement per chunk instead of a statement per row: a JSON array on SQLite (json_each, in C), about a
+    # fifth faster for 100,000 rows; an array per column on PostgreSQL (unnest): storing 1,000,000 new rows
+    # took 34 s instead of 66 s (2 cores; most of the rest is the foreign keys' checks at commit).
     insert_many(Affected, _INSERT_COLUMNS,
                 [(c.citizen_id, c.stay_id, c.mission_id, c.via, c.lat, c.lon, c.dependants) for c in rows],
                 constants={"crisis_id": crisis_id, "inside": True, "added_at": now, "channel": "", "reminders": 0,
                            "answer": "", "answered_via": ""},
-                ignore_conflicts=True, set_based=("sqlite",))
+                ignore_conflicts=True, set_based=("sqlite", "postgresql"))
 
 
 def _store(crisis: Crisis, found: dict[int, Candidate], existing: dict[int, tuple[Any, ...]],
