@@ -137,7 +137,7 @@ def write_result(
 
 
 # The same benchmark on the single-machine default (SQLite) and on the production path (PostgreSQL, the cluster).
-PAIRS = (("sos", "cluster"), ("seed", "seed-postgres"), ("privacy", "privacy-postgres"))
+PAIRS = (("sos", "cluster"), ("seed", "seed-postgres"), ("privacy", "privacy-postgres"), ("crisis", "crisis-cluster"))
 
 
 def side_by_side(directory: Path | None = None) -> str:

@@ -159,11 +159,15 @@ def test_the_set_is_stored_with_dependants_and_kept_current() -> None:
     with TestCase.captureOnCommitCallbacks(execute=True):
         newcomer, _ = _register("Rina Baru", 3.10, 101.60)
     assert Affected.objects.filter(crisis=crisis, citizen=newcomer, inside=True).exists()
+    crisis.refresh_from_db()
+    assert crisis.registered_inside == 2  # counted by what changed, not by counting the whole set again
     # The first one moves away: kept, but no longer inside.
     with TestCase.captureOnCommitCallbacks(execute=True):
         stay_update(stay=stay, actor=inside.user, data={"lat": 5.40, "lon": 100.30})
     row.refresh_from_db()
     assert row.inside is False and row.left_at is not None
+    crisis.refresh_from_db()
+    assert crisis.registered_inside == 1
     # ...and ends the stay; a shared position from the app brings them back inside.
     with TestCase.captureOnCommitCallbacks(execute=True):
         stay_end(stay=Stay.objects.get(pk=stay.pk), actor=None)
