@@ -162,6 +162,7 @@ async def _broadcast(port: int, pool: Pool, rate: float, staff_token: str, sink:
     await asyncio.sleep(2.0)
     t0 = time.perf_counter()
     status, data = await Client(port).request(f"/api/v1/crises/{crisis}/rollcall", staff_token, {})
+    started = time.perf_counter() - t0  # the officer's answer
     if status != 200:
         raise RuntimeError(f"starting the roll-call failed: {status} {data}")
     sent, done_at, progress = 0, None, []
@@ -180,7 +181,9 @@ async def _broadcast(port: int, pool: Pool, rate: float, staff_token: str, sink:
     if os.environ.get("BENCH_CRISIS_TRACE"):
         Path(os.environ["BENCH_CRISIS_TRACE"]).write_text(json.dumps(
             {"t0": t0, "end": end, "samples": samples, "progress": progress}))
+    first = next((at for at, n in progress if n), float("inf"))
     return {"seconds": (end - t0) if done_at else float("inf"), "sent": sent, "progress": progress,
+            "start_answer_s": started, "first_message_s": first,
             "sos_p99_ms": _pct(during, 99) * 1000, "sos_p50_ms": _pct(during, 50) * 1000,
             "sos_requests": len(during), "sos_errors": sum(1 for _d, _l, s in samples if s not in (200, 201))}
 

@@ -12,8 +12,8 @@ The same phases and checks as benchmarks/crisis (SQLite), through the proxy:
     idle; then checks that every affected person got exactly one question (outbox and sink file).
 The answers phase of benchmarks/crisis is not repeated here (it measures the app nodes, as the SOS phases do).
 
-Set-up: the cluster's own PostgreSQL, seeded with `seed_demo` (COPY) and analysed; kept in
-var/bench-cluster-crisis-<N>/ between runs (`--fresh` seeds again). `--quick`: 200,000 citizens, 100,000 inside.
+Set-up: the cluster's own PostgreSQL, seeded with `seed_demo` (COPY) and analysed, kept as a template database in
+var/bench-cluster-crisis-<N>/ between runs; each run starts from a copy (`--fresh` seeds again). `--quick`: 200,000 citizens, 100,000 inside.
 """
 
 from __future__ import annotations
@@ -36,16 +36,27 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _prepare(cluster: Cluster, citizens: int, seeded: Path) -> None:
-    """The registry, once per run folder: seed_demo, then VACUUM ANALYZE (as autovacuum would after a load)."""
+    """The registry in the cluster's database before the app starts: seeded once per run folder (seed_demo, then
+    VACUUM ANALYZE, as autovacuum would after a load) and kept as a template database; every later run starts
+    from a fresh copy of it, so that no run sees the people, cases and messages of the one before."""
     import psycopg
 
-    if not seeded.exists():
-        started = time.perf_counter()
-        cluster.manage("seed_demo", "--citizens", str(citizens), "--seed", "1", "--quiet", timeout=3600)
-        with psycopg.connect(cluster.dsn, autocommit=True) as con:
-            con.execute("VACUUM ANALYZE")
-        seeded.write_text(f"{time.perf_counter() - started:.0f}")
-        print(f"seeded {citizens:,} citizens in {time.perf_counter() - started:.0f} s", flush=True)
+    admin, name = cluster.dsn.rsplit("/", 1)
+    if seeded.exists():
+        with psycopg.connect(admin + "/postgres", autocommit=True) as con:
+            con.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            con.execute(f'CREATE DATABASE "{name}" TEMPLATE "{name}_seeded"')
+        cluster.manage("migrate", "--noinput", "-v0")  # the copy may predate the newest migrations
+        return
+    started = time.perf_counter()
+    cluster.manage("seed_demo", "--citizens", str(citizens), "--seed", "1", "--quiet", timeout=3600)
+    with psycopg.connect(cluster.dsn, autocommit=True) as con:
+        con.execute("VACUUM ANALYZE")
+    with psycopg.connect(admin + "/postgres", autocommit=True) as con:
+        con.execute(f'DROP DATABASE IF EXISTS "{name}_seeded"')
+        con.execute(f'CREATE DATABASE "{name}_seeded" TEMPLATE "{name}"')
+    seeded.write_text(f"{time.perf_counter() - started:.0f}")
+    print(f"seeded {citizens:,} citizens in {time.perf_counter() - started:.0f} s", flush=True)
 
 
 def _one_each(dsn: str, crisis: int, sink: Path) -> tuple[bool, int]:
@@ -102,8 +113,10 @@ def main(argv: list[str]) -> dict[str, Any]:
     except ImportError:
         pass
     sink = run_dir / "var" / "notify" / "sink.jsonl"
-    with cluster.running(fresh=fresh):
-        _prepare(cluster, args.citizens, seeded)
+    try:
+        cluster.setup(fresh=fresh)
+        _prepare(cluster, args.citizens, seeded)  # before the app nodes connect
+        cluster.start_app()
         out = run_dir / "a.json"
         cluster.manage("shell", "-c", PHASE_A, timeout=3600, env={
             "BENCH_OUT": str(out), "BENCH_AFFECTED": str(args.affected), "BENCH_REPEAT": str(args.repeat)})
@@ -125,11 +138,14 @@ def main(argv: list[str]) -> dict[str, Any]:
         print(f"(b) broadcast: {b['sent']:,} sent in {b['seconds']:.1f} s; SOS p99 {b['sos_p99_ms']:.1f} ms "
               f"(idle {idle['p99_ms']:.1f}); progress {b['progress'][::20]}", flush=True)
         one_each, inside_now = _one_each(cluster.dsn, a["crisis"], sink)
+    finally:
+        cluster.stop()
 
     results = {
         "affected": a["inside"], "affected_stored": a["stored"], "same_people_as_brute_force": int(a["same_people"]),
         "affected_set_s": round(a["h3_s"], 3), "affected_find_s": round(a["h3_find_s"], 3),
-        "broadcast_s": round(b["seconds"], 1), "messages_sent": b["sent"],
+        "broadcast_s": round(b["seconds"], 1), "rollcall_start_answer_s": round(b["start_answer_s"], 2),
+        "first_message_s": b["first_message_s"], "messages_sent": b["sent"],
         "messages_per_s": round(b["sent"] / b["seconds"], 1) if b["seconds"] else 0.0,
         "one_message_each": int(one_each), "joined_during_broadcast": inside_now - a["inside"],
         "sos_p99_broadcast_ms": round(b["sos_p99_ms"], 1), "sos_p99_idle_ms": round(idle["p99_ms"], 1),

@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from embassy.citizens.models import Citizen, Stay
 from embassy.common.bulk import insert_many, update_rows
-from embassy.crises.asking import rollcall_queue_asks
+from embassy.crises.asking import newcomers_kick
 from embassy.crises.models import Affected, Crisis
 from embassy.crises.zone import Zone, zone_of
 from embassy.missions.routing import get_router
@@ -282,7 +282,7 @@ def affected_refresh(crisis: Crisis, found: dict[int, Candidate] | None = None) 
     seconds = time.perf_counter() - start
     log.info("crisis %s: affected set %s (+%s, -%s, ~%s) in %.2f s", crisis.pk, inside, added, left, changed, seconds)
     if crisis.rollcall_started_at is not None and added:
-        transaction.on_commit(lambda: rollcall_queue_asks(crisis.pk))
+        transaction.on_commit(functools.partial(newcomers_kick, crisis.pk))
     return RefreshResult(added, left, changed, inside, people, seconds)
 
 
@@ -307,5 +307,5 @@ def affected_citizens_changed(citizen_ids: list[int]) -> int:
         if changed_any:
             _count_change(crisis, now, delta, missions)
         if added_any and crisis.rollcall_started_at is not None:
-            transaction.on_commit(functools.partial(rollcall_queue_asks, crisis.pk))
+            transaction.on_commit(functools.partial(newcomers_kick, crisis.pk))
     return count

@@ -21,7 +21,9 @@ from django.utils.translation import gettext as _
 from embassy.accounts.models import User
 from embassy.citizens.models import Citizen, EmergencyContact
 from embassy.common.bulk import update_rows
+from embassy.common.kicks import kick_done, kick_once
 from embassy.common.sms import fits, septets, sms_fit, sms_format, sms_render, sms_values
+from embassy.common.tasking import task
 from embassy.crises.links import CONTACT, link_token, link_url, short_token, short_url
 from embassy.crises.models import Affected, Crisis, CrisisEvent
 from embassy.missions.models import Mission
@@ -243,6 +245,23 @@ def rollcall_queue_asks(crisis_id: int) -> int:
         crisis.data = {**(crisis.data or {}), "asked_everyone_at": timezone.now().isoformat()}
         crisis.save(update_fields=["data", "updated_at"])
     return queued
+
+
+NEWCOMERS = "crisis.asks:{}"  # the kick of one crisis's newcomers (common.kicks; a name of at most 40 characters)
+
+
+@task(queue_name="default", priority=10)
+def rollcall_ask_newcomers(crisis_id: int) -> int:
+    """Ask the people who came into the zone after the roll-call started (kicked by the affected set, coalesced:
+    dozens of SOS positions a second from inside a zone make one run, not one each)."""
+    kick_done(NEWCOMERS.format(crisis_id))  # before looking: people added later kick again
+    return rollcall_queue_asks(crisis_id)
+
+
+def newcomers_kick(crisis_id: int) -> None:
+    """After new people were added to a crisis whose roll-call runs (call on commit): the worker asks them, so
+    that the SOS fan-out or the request that added them never queues a crisis's questions itself."""
+    kick_once(NEWCOMERS.format(crisis_id), rollcall_ask_newcomers, crisis_id=crisis_id)
 
 
 def _still_active(crisis_id: int) -> bool:

@@ -215,3 +215,31 @@ def test_an_sos_position_becomes_the_last_known_position() -> None:
     citizen = Citizen.objects.get(user=user)
     assert (citizen.last_lat, citizen.last_country) == (3.15, "MY") and citizen.last_seen_at is not None
     assert citizen.pk in find_affected(Crisis(lat=3.14, lon=101.69, radius_km=10))
+
+
+@pytest.mark.usefixtures("rollcall_channels")
+def test_people_who_come_into_a_zone_during_a_rollcall_are_asked_by_one_coalesced_task() -> None:
+    """New people inside (a stay, an SOS position) are asked by the worker, through one kick per crisis: the
+    transaction that found them (an SOS fan-out, a request) never queues the crisis's questions itself."""
+    from django.test import TestCase
+
+    from embassy.common.models import PendingKick
+    from embassy.crises.affected import affected_citizens_changed
+    from embassy.notify.models import Message
+
+    crisis = CrisisRowFactory.create(title="Banjir KL", kind="flood", status=Crisis.Status.ACTIVE, lat=3.14,
+                                     lon=101.69, radius_km=30)
+    affected_refresh(crisis)
+    Crisis.objects.filter(pk=crisis.pk).update(rollcall_started_at=timezone.now())
+    people = [_register(f"Warga Baru {n}", 3.10 + n / 100, 101.60)[0] for n in range(3)]
+    for n, person in enumerate(people):  # reachable by SMS
+        Citizen.objects.filter(pk=person.pk).update(phone=f"+62812000000{n + 1}")
+    with TestCase.captureOnCommitCallbacks(execute=False) as callbacks:
+        assert affected_citizens_changed([p.pk for p in people]) == 3
+    assert not Message.objects.filter(kind="crisis.rollcall").exists()  # nothing asked inside that transaction
+    crisis.refresh_from_db()
+    assert crisis.registered_inside == 3
+    for callback in callbacks:
+        callback()
+    assert Message.objects.filter(kind="crisis.rollcall").count() == 3
+    assert PendingKick.objects.filter(name=f"crisis.asks:{crisis.pk}", pending_since=None).exists()  # ran, cleared
