@@ -125,7 +125,8 @@ def main(argv: list[str]) -> dict[str, Any]:
               f"(find {a['h3_find_s']:.2f}), brute force {a['brute_s']:.2f} s (find {a['brute_find_s']:.2f}), "
               f"same people: {a['same_people']}", flush=True)
         people_file, staff_file = run_dir / "people.json", run_dir / "staff.txt"
-        cluster.manage("shell", "-c", SETUP, env={"BENCH_SOS_OUT": str(people_file), "BENCH_SOS_USERS": "20000"})
+        users = int(args.sos_rate * (args.limit + 40)) + 1000  # every SOS from a different citizen, to the limit
+        cluster.manage("shell", "-c", SETUP, env={"BENCH_SOS_OUT": str(people_file), "BENCH_SOS_USERS": str(users)})
         cluster.manage("shell", "-c", STAFF.replace('username="bench-hq"', f'username="bench-hq-{a["crisis"]}"'),
                        env={"BENCH_OUT": str(staff_file)})
         pool = Pool(json.loads(people_file.read_text()))
