@@ -73,9 +73,9 @@ def _one_each(dsn: str, crisis: int, sink: Path) -> tuple[bool, int]:
             if inside <= set(per_person) or time.time() > deadline:
                 break
             time.sleep(1.0)
-        outbox = dict(con.execute(  # type: ignore[arg-type]
+        outbox: dict[int, int] = {r[0]: r[1] for r in con.execute(
             "SELECT (data->>'affected')::bigint, COUNT(*) FROM notify_message WHERE kind = 'crisis.rollcall' "
-            "AND (data->>'crisis')::bigint = %s GROUP BY 1", [crisis]).fetchall())
+            "AND (data->>'crisis')::bigint = %s GROUP BY 1", [crisis]).fetchall()}
     ok = (set(per_person) == inside and set(per_person.values()) == {1}
           and set(outbox) == inside and set(outbox.values()) == {1})
     return ok, len(inside)
