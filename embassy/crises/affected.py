@@ -209,10 +209,10 @@ def _insert(crisis_id: int, rows: list[Candidate], now: dt.datetime) -> int:
     # fifth faster for 100,000 rows; an array per column on PostgreSQL (unnest): storing 1,000,000 new rows
     # took 34 s instead of 66 s (2 cores; most of the rest is the foreign keys' checks at commit).
     return insert_many(Affected, _INSERT_COLUMNS,
-                [(c.citizen_id, c.stay_id, c.mission_id, c.via, c.lat, c.lon, c.dependants) for c in rows],
-                constants={"crisis_id": crisis_id, "inside": True, "added_at": now, "channel": "", "reminders": 0,
-                           "answer": "", "answered_via": ""},
-                ignore_conflicts=True, set_based=("sqlite", "postgresql"))
+                       [(c.citizen_id, c.stay_id, c.mission_id, c.via, c.lat, c.lon, c.dependants) for c in rows],
+                       constants={"crisis_id": crisis_id, "inside": True, "added_at": now, "channel": "",
+                                  "reminders": 0, "answer": "", "answered_via": ""},
+                       ignore_conflicts=True, set_based=("sqlite", "postgresql"))
 
 
 def _store(crisis: Crisis, found: dict[int, Candidate], existing: dict[int, tuple[Any, ...]],
