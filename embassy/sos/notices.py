@@ -132,17 +132,48 @@ def staff_new_case(case: Case, users: list[Any] | None = None) -> None:
     notify_bulk(messages=_staff_specs(users, addresses, [case]))
 
 
-def staff_escalated(case: Case, level: int, users: list[Any]) -> None:
-    _to_staff(
-        users, case, kind="sos.escalated",
-        subject=lambda: _("Unacknowledged SOS %(ref)s — escalated") % {"ref": case.reference},
-        body=lambda: _("No one has acknowledged SOS %(ref)s for %(mission)s yet. Position: %(where)s.") % {
-            "ref": case.reference, "mission": case.mission.name(),
-            "where": _where(case)},
-        priority=Priority.SOS, dedupe=f"sos:{case.pk}:esc{level}",
-        sms=lambda: sms_escalated(ref=case.reference, mission=case.mission.name_id,
-                                  url=_case_sms_url(case, "console:sos-case")),
-    )
+def sms_escalated_digest(*, count: int, mission: str, url: str) -> str:
+    """The next level: several SOS of one mission not acknowledged (the queue link)."""
+    return _sms(_("Escalated: %(n)s SOS for %(mission)s not acknowledged yet. Queue: %(url)s"),
+                _("Escalated: %(n)s SOS not acknowledged yet. Queue: %(url)s"),
+                {"n": count, "mission": mission, "url": url}, ("mission",))
+
+
+def staff_escalated_specs(users: list[Any], addresses: dict[int, list[tuple[str, str]]], cases: list[Case],
+                          level: int) -> list[Any]:
+    """Messages for the next level about one mission's `cases` that nobody acknowledged: one each, or one
+    summary per person when DIGEST_FROM or more climb in one run (a storm of unacknowledged SOS must not send
+    the head of mission thousands of messages)."""
+    first, last = cases[0], cases[-1]
+    specs: list[Any] = []
+    for user in users:
+        wants_sms = any(channel == "sms" for channel, _address in addresses.get(user.pk, []))
+        with translation.override(user.language or "id"):
+            if len(cases) >= DIGEST_FROM:
+                subject = _("%(n)s unacknowledged SOS for %(mission)s — escalated") % {
+                    "n": len(cases), "mission": first.mission.name()}
+                body = _("No one has acknowledged %(refs)s yet. Open the console: the queue lists them oldest "
+                         "first.") % {"refs": ", ".join(c.reference for c in cases[:10]) + (" …" if len(cases) > 10 else "")}
+                sms = sms_escalated_digest(count=len(cases), mission=first.mission.name_id,
+                                           url=sms_link(url_path("console:sos-queue"))) if wants_sms else ""
+                items: list[tuple[Any, Any, str, str, int | None, str]] = [
+                    (subject, body, absolute_url("console:sos-queue"),
+                     f"sos:{first.pk}-{last.pk}:esc{level}:digest:{first.mission_id}", None, sms)]
+            else:
+                items = [(_("Unacknowledged SOS %(ref)s — escalated") % {"ref": c.reference},
+                          _("No one has acknowledged SOS %(ref)s for %(mission)s yet. Position: %(where)s.") % {
+                              "ref": c.reference, "mission": c.mission.name(), "where": _where(c)},
+                          _console_url(c), f"sos:{c.pk}:esc{level}", c.pk,
+                          sms_escalated(ref=c.reference, mission=c.mission.name_id,
+                                        url=_case_sms_url(c, "console:sos-case")) if wants_sms else "")
+                         for c in cases]
+        specs.extend(MessageSpec(channel=channel, address=address, subject=str(subject), body=str(body), url=url,
+                                 priority=Priority.SOS, kind="sos.escalated", user_id=user.pk,
+                                 dedupe_key=f"{dedupe}:{user.pk}", data={"case": case_id},
+                                 sms=sms if channel == "sms" else "")
+                     for subject, body, url, dedupe, case_id, sms in items
+                     for channel, address in addresses.get(user.pk, []))
+    return specs
 
 
 def staff_citizen_message(case: Case, text: str) -> None:

@@ -86,8 +86,10 @@ _RECT = re.compile(rb"([\d.]+) ([\d.]+) ([\d.]+) ([\d.-]+) re f")
 
 def pdf_rects(pdf: bytes, page: int = 0) -> list[tuple[float, float, float, float]]:
     """The filled rectangles (x, y, w, h in points, PDF's y axis) of one page's content stream."""
+    # The compressed bytes are taken as they are: a stream may end in a byte that is a CR or LF, so the end of
+    # line before "endstream" is left for the decompressor, which stops at the stream's own end.
     streams = [
-        zlib.decompress(m.group(1).strip(b"\r\n"))
+        zlib.decompressobj().decompress(m.group(1))
         for m in re.finditer(rb"/FlateDecode[^>]*>>\s*stream\r?\n(.*?)endstream", pdf, re.S)
     ]
     contents = [s for s in streams if b" re f" in s]

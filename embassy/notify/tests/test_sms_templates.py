@@ -28,7 +28,14 @@ from embassy.crises.models import Crisis
 from embassy.geo.models import Country
 from embassy.missions.models import Mission
 from embassy.sos.models import Case
-from embassy.sos.notices import sms_citizen_update, sms_digest, sms_escalated, sms_new_case, sms_where
+from embassy.sos.notices import (
+    sms_citizen_update,
+    sms_digest,
+    sms_escalated,
+    sms_escalated_digest,
+    sms_new_case,
+    sms_where,
+)
 
 pytestmark = pytest.mark.django_db
 LANGUAGES = ("id", "en")
@@ -81,6 +88,8 @@ def _builders() -> Iterator[tuple[str, Callable[[], str], list[str]]]:
                                                                by_contact=True), [ref, where, console]
     yield "staff: SOS digest", lambda: sms_digest(count=99_999, mission=mission, url=queue), ["99999", queue]
     yield "staff: SOS escalated", lambda: sms_escalated(ref=ref, mission=mission, url=console), [ref, console]
+    yield "staff: SOS escalated, summary", lambda: sms_escalated_digest(count=99_999, mission=mission, url=queue), \
+        ["99999", queue]
     for kind in ("acknowledged", "message", "handed_over", "resolved", "other"):
         yield (f"citizen: SOS {kind}", lambda kind=kind: sms_citizen_update(  # type: ignore[misc]
             kind=kind, mission=mission, text=("Kami sedang menuju lokasi Anda — tunggu. " * 13)[:500],
@@ -100,7 +109,7 @@ def _cases() -> list[tuple[str, str]]:
             ("sign-in code", "roll-call question", "roll-call reminder", "emergency contact",
              "emergency contact, no hotline", "staff: new SOS", "staff: new SOS, no position",
              "staff: new SOS by a contact", "staff: SOS digest",
-             "staff: SOS escalated", "citizen: SOS acknowledged", "citizen: SOS message", "citizen: SOS handed_over",
+             "staff: SOS escalated", "staff: SOS escalated, summary", "citizen: SOS acknowledged", "citizen: SOS message", "citizen: SOS handed_over",
              "citizen: SOS resolved", "citizen: SOS other", "stay reminder",
              *(f"advisory level {n} {way}" for way in ("raised", "lowered") for n in range(1, 5)))]
 
