@@ -44,6 +44,9 @@ else:
 # small batches keep an SOS alert's wait for it short. PostgreSQL locks rows only: bigger batches, fewer commits.
 BATCH_JOB_ROWS = int(os.environ.get("BATCH_JOB_ROWS", "0")) or (
     100 if DATABASES["default"]["ENGINE"] == "embassy.common.sqlite" else 1000)
+# How long one run of such a job works before it hands over to a fresh task (the roll-call's questions) or leaves
+# the rest to its next scheduled run (reminders): well under RQ_JOB_TIMEOUT, and a worker is not held for minutes.
+BATCH_JOB_MAX_SECONDS = float(os.environ.get("BATCH_JOB_MAX_SECONDS", "60"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DEBUG_SQL = env_bool("DEBUG_SQL", False)  # with DEBUG: keep every SQL query in connection.queries (SQLite)
 # SQLite write lock (embassy/common/sqlite, docs/adr/0016-sqlite-write-lock.md): "background" for the task worker
@@ -67,7 +70,10 @@ TASKS = {"default": _TASKS_BACKENDS[TASKS_BACKEND]}
 if TASKS_BACKEND == "rq":  # multi-node: Redis queue (deploy/ installs django-tasks-rq)
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-RQ_QUEUES = {q: {"URL": REDIS_URL} for q in ("inbound", "default", "notify", "bulk")}
+# Seconds an rq job may run before the worker kills it (rq's own default is 180 s, which cut a million-person
+# roll-call's queueing short); long jobs hand over well before (BATCH_JOB_MAX_SECONDS, NOTIFY_DISPATCH_MAX_SECONDS).
+RQ_JOB_TIMEOUT = int(os.environ.get("RQ_JOB_TIMEOUT", "1800"))
+RQ_QUEUES = {q: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": RQ_JOB_TIMEOUT} for q in ("inbound", "default", "notify", "bulk")}
 
 # --- Cache --------------------------------------------------------------------------------------------
 if os.environ.get("CACHE_URL", "").startswith("redis"):

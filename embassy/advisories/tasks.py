@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
@@ -13,6 +11,7 @@ from embassy.accounts.models import User
 from embassy.advisories.levels import Level
 from embassy.advisories.models import AdvisoryVersion, CountryFollow
 from embassy.citizens.models import Stay
+from embassy.common.bulk import batched
 from embassy.common.links import absolute
 from embassy.common.sms import sms_fit, sms_link, sms_render
 from embassy.common.tasking import task
@@ -41,11 +40,6 @@ def recipient_ids(country: str) -> list[int]:
     return sorted(ids)
 
 
-def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
 @task(queue_name="notify")
 def notify_level_change(version_id: int) -> int:
     """Queue one notification per recipient of a published version whose country level changed: HIGH
@@ -61,7 +55,7 @@ def notify_level_change(version_id: int) -> int:
     sms_url = sms_link(path)
     sms_texts: dict[str, str] = {}  # by language: the same for every recipient
     sent = 0
-    for chunk in _chunks(recipient_ids(version.country_id), CHUNK):
+    for chunk in batched(recipient_ids(version.country_id), CHUNK):
         with transaction.atomic():
             for user in User.objects.filter(pk__in=chunk, is_active=True).only("id", "language", "email", "phone"):
                 with translation.override(user.language or "id"):

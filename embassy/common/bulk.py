@@ -312,16 +312,32 @@ def _run(sql: str, params: Sequence[Any]) -> int:
 
 
 def update_rows(model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
-                unless: tuple[str, Any] | None = None) -> int:
+                unless: tuple[str, Any] | None = None, set_based: Collection[str] = ()) -> int:
     """UPDATE each row by primary key: rows are (value for each of `columns`, ..., pk), values already
     prepared for the database, one executemany (bulk_update's CASE expressions cost ~5 ms per row).
     `unless=(column, value)` leaves a row alone whose column already holds that value (a compare-and-set:
-    of two simultaneous changes only one counts). Returns the rows changed (as the driver counts them)."""
+    of two simultaneous changes only one counts). Returns the rows changed (as the driver counts them).
+
+    With "postgresql" in `set_based`, PostgreSQL updates the whole list in one statement (UPDATE … FROM
+    unnest, one array per column) instead of a statement per row, where every pk appears once."""
     if not rows:
         return 0
     ops = connection.ops
     meta = model._meta
-    sets = ", ".join(f"{ops.quote_name(str(f.column))} = %s" for f in _fields(model, columns))
+    fields = _fields(model, columns)
+    if ("postgresql" in set_based and connection.vendor == "postgresql" and len(rows) > 1
+            and len({r[-1] for r in rows}) == len(rows)):
+        name, pk = ops.quote_name(meta.db_table), ops.quote_name(str(meta.pk.column))
+        arrays = ", ".join(f"%s::{_array_type(f)}[]" for f in [*fields, meta.pk])
+        values = ", ".join([*(f"v{i}" for i in range(len(fields))), "pk"])
+        sets = ", ".join(f"{ops.quote_name(str(f.column))} = v.v{i}" for i, f in enumerate(fields))
+        sql = f"UPDATE {name} SET {sets} FROM unnest({arrays}) AS v({values}) WHERE {name}.{pk} = v.pk"  # noqa: S608
+        params: list[Any] = [list(c) for c in zip(*rows, strict=True)]
+        if unless is not None:
+            sql += f" AND {name}.{ops.quote_name(str(_fields(model, [unless[0]])[0].column))} <> %s"
+            params.append(unless[1])
+        return _run(sql, params)
+    sets = ", ".join(f"{ops.quote_name(str(f.column))} = %s" for f in fields)
     sql = f"UPDATE {ops.quote_name(meta.db_table)} SET {sets} WHERE {ops.quote_name(str(meta.pk.column))} = %s"  # noqa: S608
     if unless is not None:
         field = _fields(model, [unless[0]])[0]
@@ -349,10 +365,13 @@ def unless_busy() -> Iterator[bool]:
         yield ok
 
 
-def update_each(model: type[models.Model], field_name: str, pairs: Sequence[tuple[object, int]]) -> int:
-    """UPDATE one column to a different value per row: [(value, pk), ...], each value prepared by its field."""
+def update_each(model: type[models.Model], field_name: str, pairs: Sequence[tuple[object, int]], *,
+                set_based: Collection[str] = ()) -> int:
+    """UPDATE one column to a different value per row: [(value, pk), ...], each value prepared by its field
+    (`set_based`: as update_rows)."""
     prep = _fields(model, [field_name])[0].get_db_prep_save
-    return update_rows(model, [field_name], [(prep(value, connection), pk) for value, pk in pairs])
+    return update_rows(model, [field_name], [(prep(value, connection), pk) for value, pk in pairs],
+                       set_based=set_based)
 
 
 def preparer(model: type[models.Model], field_name: str) -> Any:
@@ -398,8 +417,8 @@ def bulk_load(models_: Sequence[type[models.Model]], *, drop_indexes: bool) -> I
         yield
     finally:
         _foreign_keys(enforce=True, check=tables)
-        _recreate_indexes(constraints)  # PostgreSQL checks every row against its target when a key is added
-    _recreate_indexes(dropped)
+        _restore(constraints)  # PostgreSQL checks every row against its target when a key is added
+    _restore(dropped)
     _reset_sequences(models_)
 
 
@@ -458,7 +477,9 @@ def _drop_foreign_keys(tables: list[str]) -> list[str]:
     return [f"ALTER TABLE {relation} ADD CONSTRAINT {quote(name)} {definition}" for relation, name, definition in found]
 
 
-def _recreate_indexes(statements: list[str]) -> None:
+def _restore(statements: list[str]) -> None:
+    """Run the statements that add back what the load dropped (indexes, or foreign keys); SQLite then refreshes its
+    planner's statistics."""
     with connection.cursor() as cursor:
         for sql in statements:
             cursor.execute(sql)

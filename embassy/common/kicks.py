@@ -22,6 +22,14 @@ log = logging.getLogger(__name__)
 STALE = dt.timedelta(seconds=60)
 
 
+def deferred(task: Any, seconds: float) -> Any | None:
+    """`task` set to start `seconds` from now, where its backend can defer; None where it cannot (the immediate
+    backend of tests and single processes: the caller runs it now, or leaves it to a periodic job)."""
+    if not task.get_backend().supports_defer:
+        return None
+    return task.using(run_after=timezone.now() + dt.timedelta(seconds=seconds))
+
+
 def kick_once(name: str, task: Any, **kwargs: Any) -> bool:
     """Enqueue `task` unless a run is already pending for `name`. Never raises: a periodic job is the
     safety net. Returns whether a task was enqueued."""

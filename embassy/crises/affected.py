@@ -237,16 +237,16 @@ def _store(crisis: Crisis, found: dict[int, Candidate], existing: dict[int, tupl
         with transaction.atomic():
             added += _insert(crisis.pk, new[i:i + WRITE_CHUNK], now)
             if i == 0 and changes:
-                update_rows(Affected, _UPDATE_COLUMNS, changes)  # (stay, mission, via, lat, lon, deps, inside, left_at, id)
+                update_rows(Affected, _UPDATE_COLUMNS, changes, set_based=("postgresql",))  # (stay, mission, via, lat, lon, deps, inside, left_at, id)
     return added, left, len(changes) - left
 
 
 def _existing(crisis: Crisis, citizen_id: int | None = None) -> dict[int, tuple[Any, ...]]:
-    qs = Affected.objects.filter(crisis=crisis)
-    if citizen_id is not None:
-        qs = qs.filter(citizen_id=citizen_id)
-    return {r[0]: r[1:] for r in qs.values_list("citizen_id", "id", "inside", "stay_id", "mission_id", "via",
-                                                "lat", "lon", "dependants").iterator(chunk_size=10_000)}
+    qs = Affected.objects.filter(crisis=crisis).values_list("citizen_id", "id", "inside", "stay_id", "mission_id",
+                                                            "via", "lat", "lon", "dependants")
+    if citizen_id is not None:  # one row at most: a plain query (a server-side cursor costs three round trips)
+        return {r[0]: r[1:] for r in qs.filter(citizen_id=citizen_id).order_by()}
+    return {r[0]: r[1:] for r in qs.iterator(chunk_size=10_000)}
 
 
 def _summarise(crisis: Crisis, now: dt.datetime) -> tuple[int, int]:

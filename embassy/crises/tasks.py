@@ -23,9 +23,11 @@ def poll_feeds() -> str:
 
 
 @task(queue_name="default", priority=10)
-def rollcall_send(crisis_id: int) -> int:
-    """Queue the roll-call questions of one crisis (started by an officer, or new people in the zone)."""
-    return asking.rollcall_queue_asks(crisis_id)
+def rollcall_send(crisis_id: int, after: int = 0) -> int:
+    """Queue the roll-call questions of one crisis (started by an officer); a run that reaches
+    BATCH_JOB_MAX_SECONDS enqueues the next, which goes on after the last person it read."""
+    return asking.rollcall_queue_asks(crisis_id, after=after,
+                                      hand_over=lambda last: rollcall_send.enqueue(crisis_id, after=last))
 
 
 @periodic(dt.timedelta(minutes=1))

@@ -168,11 +168,6 @@ def _batches(items: Iterable[HeardItem], size: int) -> Iterator[list[HeardItem]]
         yield batch
 
 
-def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
-
-
 def _stored_keys(posts: Sequence[_Post]) -> set[tuple[str, str]]:
     """(platform, post_id) of these posts that are already stored."""
     by_platform: dict[str, list[str]] = defaultdict(list)
@@ -180,7 +175,7 @@ def _stored_keys(posts: Sequence[_Post]) -> set[tuple[str, str]]:
         by_platform[post.platform].append(post.post_id)
     found: set[tuple[str, str]] = set()
     for platform, ids in by_platform.items():
-        for chunk in _chunks(ids):
+        for chunk in bulk.batched(ids, CHUNK):
             found.update((platform, pid) for pid in Heard.objects.filter(platform=platform, post_id__in=chunk)
                          .values_list("post_id", flat=True))
     return found
@@ -190,7 +185,7 @@ def _stored_firsts(hashes: Sequence[int]) -> dict[int, tuple[Any, ...]]:
     """hash → (id, lang, sentiment, topic, distress, category, cues, mission, mission source) of the first stored
     post with that text."""
     firsts: dict[int, tuple[Any, ...]] = {}
-    for chunk in _chunks(hashes):
+    for chunk in bulk.batched(hashes, CHUNK):
         rows = (Heard.objects.filter(text_hash__in=chunk, duplicate_of__isnull=True).order_by("-id")
                 .values_list("text_hash", "id", "lang", "sentiment", "topic_id", "distress", "distress_category",
                              "distress_cues", "mission_id", "mission_source"))
@@ -206,7 +201,7 @@ def _ids(posts: Sequence[_Post]) -> None:
     for post in posts:
         by_platform[post.platform].append(post.post_id)
     for platform, ids in by_platform.items():
-        for chunk in _chunks(ids):
+        for chunk in bulk.batched(ids, CHUNK):
             for pk, pid in Heard.objects.filter(platform=platform, post_id__in=chunk).values_list("id", "post_id"):
                 by_key[(platform, pid)].id = pk
 

@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 ORDER = ("priority", "next_attempt_at", "id")
 _ROW = ("id", "channel", "priority", "next_attempt_at", "status", "attempts")
 _ATTEMPT_COLUMNS = ("message_id", "at", "ok", "outcome", "status_code", "error", "duration_ms")
+# Per-row values (retry times, provider ids, receipts) in one UPDATE per list on PostgreSQL (common.bulk.update_rows).
+SET_BASED = ("postgresql",)
 LEASE_LOST = "the worker sending it stopped before finishing (lease expired)"
 
 
@@ -259,10 +261,10 @@ class _Tally:
         for (status, error, sent), ids in self.groups.items():
             Message.objects.filter(id__in=ids).update(status=status, last_error=error, claimed_by="",
                                                       claimed_until=None, **({"sent_at": self.now} if sent else {}))
-        update_each(Message, "next_attempt_at", self.retry_at)
-        update_each(Message, "provider_id", self.provider_ids)
-        update_each(Message, "provider", self.accounts)
-        update_rows(Message, ["receipt", "delivered_at"], self.receipts)
+        update_each(Message, "next_attempt_at", self.retry_at, set_based=SET_BASED)
+        update_each(Message, "provider_id", self.provider_ids, set_based=SET_BASED)
+        update_each(Message, "provider", self.accounts, set_based=SET_BASED)
+        update_rows(Message, ["receipt", "delivered_at"], self.receipts, set_based=SET_BASED)
         if self.gone:
             PushSubscription.objects.filter(id__in=self.gone, disabled_at__isnull=True).update(disabled_at=self.now)
         if self.delivered:

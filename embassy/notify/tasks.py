@@ -9,8 +9,6 @@ import logging
 from functools import partial
 from typing import Any
 
-from django.utils import timezone
-
 from embassy.common import kicks
 from embassy.common.tasking import task
 from embassy.common.tasks import periodic
@@ -60,10 +58,8 @@ def kick(lane: str = "notify", *, delay: float = 0.0) -> bool:
     can defer (the immediate backend cannot: the periodic job follows up instead of a recursion)."""
     try:
         task = _lane_task(lane)
-        if delay:
-            if not task.get_backend().supports_defer:
-                return False
-            task = task.using(run_after=timezone.now() + dt.timedelta(seconds=delay))
+        if delay and (task := kicks.deferred(task, delay)) is None:
+            return False
     except Exception:  # the outbox keeps the message; the periodic job will send it
         log.exception("notify: could not prepare a dispatch task (lane %s)", lane)
         return False

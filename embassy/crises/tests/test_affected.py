@@ -243,3 +243,39 @@ def test_people_who_come_into_a_zone_during_a_rollcall_are_asked_by_one_coalesce
         callback()
     assert Message.objects.filter(kind="crisis.rollcall").count() == 3
     assert PendingKick.objects.filter(name=f"crisis.asks:{crisis.pk}", pending_since=None).exists()  # ran, cleared
+
+
+@pytest.mark.usefixtures("rollcall_channels")
+def test_newcomers_during_the_first_pass_are_asked_alone_and_overlapping_runs_ask_nobody_twice(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A countrywide roll-call's first pass takes minutes; people who come into the zone meanwhile are asked by the
+    newcomers' run, which reads only them (not the hundreds of thousands the first pass is asking) and leaves the
+    first pass to say when everyone was asked. A run working from a list read before another run asked those
+    people skips them."""
+    from embassy.crises import asking
+    from embassy.crises.affected import affected_citizens_changed
+    from embassy.notify.models import Message
+
+    crisis = CrisisRowFactory.create(title="Banjir KL", kind="flood", status=Crisis.Status.ACTIVE, lat=3.14,
+                                     lon=101.69, radius_km=30)
+    before = [_register(f"Warga Lama {n}", 3.10 + n / 100, 101.60)[0] for n in range(2)]
+    affected_refresh(crisis)
+    Crisis.objects.filter(pk=crisis.pk).update(rollcall_started_at=timezone.now())  # its first pass is running
+    newcomer = _register("Warga Baru", 3.12, 101.61)[0]
+    for n, person in enumerate([*before, newcomer]):  # reachable by SMS
+        Citizen.objects.filter(pk=person.pk).update(phone=f"+62812000000{n + 1}")
+    assert affected_citizens_changed([newcomer.pk]) == 1
+    stale = list(asking._people(crisis.pk, "a.inside = %s AND a.asked_at IS NULL AND a.answer = ''", [True]))
+
+    assert asking.rollcall_queue_asks(crisis.pk, newcomers=True) == 1
+    asked = set(Affected.objects.filter(crisis=crisis, asked_at__isnull=False).values_list("citizen_id", flat=True))
+    assert asked == {newcomer.pk}
+    crisis.refresh_from_db()
+    assert "asked_everyone_at" not in (crisis.data or {})  # the first pass says so, when it is done
+
+    monkeypatch.setattr(asking, "_people", lambda *_args, **_kwargs: iter(stale))  # the first pass's list, read earlier
+    assert asking.rollcall_queue_asks(crisis.pk) == 2  # the two others; the newcomer is not asked again
+    assert Message.objects.filter(kind="crisis.rollcall").count() == 3
+    assert asking.rollcall_queue_asks(crisis.pk) == 0  # the same stale list once more: nobody twice
+    crisis.refresh_from_db()
+    assert crisis.data["asked_everyone_at"]

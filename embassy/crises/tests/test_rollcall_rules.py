@@ -93,6 +93,35 @@ def test_closing_a_crisis_withdraws_its_roll_call_messages_still_in_the_outbox()
     assert str(len(people)) in room and ("withdrawn" in room or "ditarik" in room)
 
 
+def test_a_long_first_pass_hands_over_to_a_fresh_task_and_reads_people_a_slice_at_a_time(
+        settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A million people take longer than a queue lets one job run: after BATCH_JOB_MAX_SECONDS a run hands over
+    (at least one batch each) and the next one goes on with those not asked yet. People are read READ_ROWS at a
+    time, after the last id read: people no channel reaches are read once per run, not again and again."""
+    from embassy.crises import asking
+    from embassy.crises.tasks import rollcall_send
+
+    settings.BATCH_JOB_ROWS, settings.BATCH_JOB_MAX_SECONDS = 2, 0
+    monkeypatch.setattr(asking, "READ_ROWS", 3)
+    officer = _officer("duty.handover")
+    unreachable = [_person(f"Tanpa Nomor {i}", "") for i in range(2)]  # first by id: no channel reaches them
+    people = [_person(f"Warga {i}", f"+6012345{i:04d}") for i in range(5)]
+    crisis = crisis_declare(actor=officer, title="Gempa Kuala Lumpur", kind="earthquake", lat=KL[0], lon=KL[1],
+                            radius_km=30)
+    with TestCase.captureOnCommitCallbacks(execute=False):
+        rollcall_start(actor=officer, crisis=crisis)
+    handed: list[int] = []
+    assert rollcall_queue_asks(crisis.pk, hand_over=handed.append) == 0  # one batch: the two nobody reaches
+    assert handed == [_row(crisis, unreachable[1]).pk]  # the next run goes on after them
+    assert not (Crisis.objects.get(pk=crisis.pk).data or {}).get("asked_everyone_at")
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the task: each run hands over to the next
+        rollcall_send.enqueue(crisis.pk)
+    asked = Message.objects.filter(kind="crisis.rollcall", data__crisis=crisis.pk)
+    assert sorted(asked.values_list("address", flat=True)) == sorted(p.phone for p in people)
+    assert Affected.objects.filter(crisis=crisis, citizen__in=unreachable, asked_at__isnull=True).count() == 2
+    assert (Crisis.objects.get(pk=crisis.pk).data or {}).get("asked_everyone_at")
+
+
 def test_after_the_worker_was_down_a_silent_person_gets_one_reminder_and_their_contacts_later() -> None:
     officer = _officer("duty.remind")
     silent = _person("Citra", "+60123456001")
