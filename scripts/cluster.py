@@ -452,9 +452,12 @@ backend app
                    "PROMETHEUS_MULTIPROC_DIR": str(self.run_dir / f"prometheus-node{n}")}
             self.add(f"node{n}", [str(ENTRYPOINT), "web"], env=env)
         for n in range(1, self.workers + 1):
-            # The first worker never takes the slow "bulk" tasks (pulls from the platforms), so urgent work
-            # (an SOS fan-out, a roll-call) always has a worker free; the others take everything, urgent first.
-            queues = "inbound default notify" if n == 1 and self.workers > 1 else "inbound default notify bulk"
+            # The first worker never takes the slow "bulk" tasks (pulls from the platforms), and takes the outbox
+            # ("notify") before "default": rq serves its queues strictly in order, and during an SOS storm the
+            # fan-out keeps "default" busy without a break, which held every outbox message (the officers' SOS
+            # messages too) for minutes. The others take "default" first, so an SOS fan-out or a roll-call never
+            # waits behind the outbox; everything else in the same order.
+            queues = "inbound notify default" if n == 1 and self.workers > 1 else "inbound default notify bulk"
             self.add(f"worker{n}", [str(ENTRYPOINT), "worker"], env={**self.env(), "WORKER_QUEUES": queues})
         for n in range(1, self.schedulers + 1):
             self.add(f"scheduler{n}", [str(ENTRYPOINT), "scheduler", "--interval", "1"])
