@@ -257,8 +257,8 @@ def clock_skew(cluster: Cluster, pool: Pool, args: argparse.Namespace) -> dict[s
         cluster.restart_with(name, {"LD_PRELOAD": FAKETIME_LIB, "FAKETIME": offset, "FAKETIME_DONT_FAKE_MONOTONIC": "1",
                                     "FAKETIME_DONT_RESET": "1"})
     try:
-        for n in (1, 2):
-            cluster.wait_ready(f"http://127.0.0.1:{cluster.node_port(n)}", 120)
+        for n in (1, 2):  # both nodes warm up at once under libfaketime (every clock call intercepted); a loaded
+            cluster.wait_ready(f"http://127.0.0.1:{cluster.node_port(n)}", 300)  # CI machine took over 120 s
         ledgers = {}
         with _db(cluster) as con:
             before = con.execute("SELECT statement_timestamp()").fetchone()[0]
