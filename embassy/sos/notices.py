@@ -139,6 +139,24 @@ def sms_escalated_digest(*, count: int, mission: str, url: str) -> str:
                 {"n": count, "mission": mission, "url": url}, ("mission",))
 
 
+def _refs(cases: list[Case]) -> str:
+    """The first ten references of a summary, and an ellipsis when there are more."""
+    return ", ".join(c.reference for c in cases[:10]) + (" …" if len(cases) > 10 else "")
+
+
+# (subject, body, url, dedupe key, kind, case id, SMS text) of one message to one person
+_Item = tuple[Any, Any, str, str, str, int | None, str]
+
+
+def _user_specs(user: Any, addresses: dict[int, list[tuple[str, str]]], items: list[_Item]) -> list[Any]:
+    """One staff member's SOS-priority messages, each on every address they have."""
+    return [MessageSpec(channel=channel, address=address, subject=str(subject), body=str(body), url=url,
+                        priority=Priority.SOS, kind=kind, user_id=user.pk, dedupe_key=f"{dedupe}:{user.pk}",
+                        data={"case": case_id}, sms=sms if channel == "sms" else "")
+            for subject, body, url, dedupe, kind, case_id, sms in items
+            for channel, address in addresses.get(user.pk, [])]
+
+
 def staff_escalated_specs(users: list[Any], addresses: dict[int, list[tuple[str, str]]], cases: list[Case],
                           level: int) -> list[Any]:
     """Messages for the next level about one mission's `cases` that nobody acknowledged: one each, or one
@@ -153,26 +171,21 @@ def staff_escalated_specs(users: list[Any], addresses: dict[int, list[tuple[str,
                 subject = _("%(n)s unacknowledged SOS for %(mission)s — escalated") % {
                     "n": len(cases), "mission": first.mission.name()}
                 body = _("No one has acknowledged %(refs)s yet. Open the console: the queue lists them oldest "
-                         "first.") % {"refs": ", ".join(c.reference for c in cases[:10]) + (" …" if len(cases) > 10 else "")}
+                         "first.") % {"refs": _refs(cases)}
                 sms = sms_escalated_digest(count=len(cases), mission=first.mission.name_id,
                                            url=sms_link(url_path("console:sos-queue"))) if wants_sms else ""
-                items: list[tuple[Any, Any, str, str, int | None, str]] = [
-                    (subject, body, absolute_url("console:sos-queue"),
-                     f"sos:{first.pk}-{last.pk}:esc{level}:digest:{first.mission_id}", None, sms)]
+                items: list[_Item] = [(subject, body, absolute_url("console:sos-queue"),
+                                       f"sos:{first.pk}-{last.pk}:esc{level}:digest:{first.mission_id}",
+                                       "sos.escalated", None, sms)]
             else:
                 items = [(_("Unacknowledged SOS %(ref)s — escalated") % {"ref": c.reference},
                           _("No one has acknowledged SOS %(ref)s for %(mission)s yet. Position: %(where)s.") % {
                               "ref": c.reference, "mission": c.mission.name(), "where": _where(c)},
-                          _console_url(c), f"sos:{c.pk}:esc{level}", c.pk,
+                          _console_url(c), f"sos:{c.pk}:esc{level}", "sos.escalated", c.pk,
                           sms_escalated(ref=c.reference, mission=c.mission.name_id,
                                         url=_case_sms_url(c, "console:sos-case")) if wants_sms else "")
                          for c in cases]
-        specs.extend(MessageSpec(channel=channel, address=address, subject=str(subject), body=str(body), url=url,
-                                 priority=Priority.SOS, kind="sos.escalated", user_id=user.pk,
-                                 dedupe_key=f"{dedupe}:{user.pk}", data={"case": case_id},
-                                 sms=sms if channel == "sms" else "")
-                     for subject, body, url, dedupe, case_id, sms in items
-                     for channel, address in addresses.get(user.pk, []))
+        specs += _user_specs(user, addresses, items)
     return specs
 
 
@@ -339,11 +352,10 @@ def _staff_specs(users: list[Any], addresses: dict[int, list[tuple[str, str]]], 
         with translation.override(user.language or "id"):
             if len(cases) >= DIGEST_FROM:
                 subject = _("%(n)s new SOS for %(mission)s") % {"n": len(cases), "mission": first.mission.name()}
-                body = _("%(refs)s. Open the console: the queue lists them oldest first.") % {
-                    "refs": ", ".join(c.reference for c in cases[:10]) + (" …" if len(cases) > 10 else "")}
+                body = _("%(refs)s. Open the console: the queue lists them oldest first.") % {"refs": _refs(cases)}
                 sms = sms_digest(count=len(cases), mission=first.mission.name_id,
                                  url=sms_link(url_path("console:sos-queue"))) if wants_sms else ""
-                items: list[tuple[Any, Any, str, str, str, int | None, str]] = [(subject, body, absolute_url("console:sos-queue"),
+                items: list[_Item] = [(subject, body, absolute_url("console:sos-queue"),
                           f"sos:{first.pk}-{last.pk}:digest:{first.mission_id}", "sos.new.digest", None, sms)]
             else:
                 items = [(_staff_subject(c),
@@ -355,12 +367,7 @@ def _staff_specs(users: list[Any], addresses: dict[int, list[tuple[str, str]]], 
                                        url=_case_sms_url(c, "console:sos-case"),
                                        by_contact=c.routing_rule == "rollcall-contact") if wants_sms else "")
                          for c in cases]
-        for subject, body, url, dedupe, kind, case_id, sms in items:
-            for channel, address in addresses.get(user.pk, []):
-                specs.append(MessageSpec(channel=channel, address=address, subject=str(subject), body=str(body),
-                                         url=url, priority=Priority.SOS, kind=kind, user_id=user.pk,
-                                         dedupe_key=f"{dedupe}:{user.pk}", data={"case": case_id},
-                                         sms=sms if channel == "sms" else ""))
+        specs += _user_specs(user, addresses, items)
     return specs
 
 

@@ -39,13 +39,15 @@ def _batch(now: dt.datetime, cut: dt.datetime) -> int:
         if not cases:
             return 0
         groups: dict[tuple[int, int], list[Case]] = defaultdict(list)  # (mission, new level) → cases
+        levels: dict[int, list[int]] = defaultdict(list)  # new level → case ids
         for case in cases:
             groups[(case.mission_id, case.escalation_level + 1)].append(case)
-        for level in {lvl for _m, lvl in groups}:
-            Case.objects.filter(pk__in=[c.pk for (_m, lvl), cs in groups.items() if lvl == level for c in cs]
-                                ).update(escalation_level=level, escalated_at=now, updated_at=now)
+            levels[case.escalation_level + 1].append(case.pk)
+        for level, ids in levels.items():
+            Case.objects.filter(pk__in=ids).update(escalation_level=level, escalated_at=now, updated_at=now)
+        headquarters = staff_to_notify(purpose=Purpose.HEADQUARTERS) if 2 in levels else []
         recipients = {(mission_id, level): staff_to_notify(purpose=Purpose.PROTECTION, missions=[mission_id])
-                      if level == 1 else staff_to_notify(purpose=Purpose.HEADQUARTERS) for mission_id, level in groups}
+                      if level == 1 else headquarters for mission_id, level in groups}
         events: list[Event] = []
         for (mission_id, level), group in groups.items():
             text = (_("Not acknowledged after %(min)s min: alerted all protection staff of %(mission)s.") if level == 1
