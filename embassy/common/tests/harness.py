@@ -283,11 +283,26 @@ def new_page(browser: Any, server: str, viewport: str = "desktop", *, locale: st
     return page
 
 
+# The element that reaches furthest right, so that a page too wide on another machine's fonts says what to fix.
+WIDEST = """() => {
+  let far = null, right = 0;
+  for (const el of document.body.querySelectorAll("*")) {
+    const box = el.getBoundingClientRect();
+    const r = Math.max(box.right, box.left + el.scrollWidth);  // text overflowing its box counts too
+    if (r >= right) { far = el; right = r; }
+  }
+  if (!far) return "";
+  const id = far.id ? "#" + far.id : "";
+  const cls = far.classList.length ? "." + [...far.classList].join(".") : "";
+  return `${far.tagName.toLowerCase()}${id}${cls} reaches ${Math.round(right)}px: ${far.textContent.trim().slice(0, 40)}`;
+}"""
+
+
 def shot(page: Any, name: str, viewport: str, *, full: bool = True) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     width = page.evaluate("() => document.documentElement.scrollWidth")
     if width > page.viewport_size["width"]:
-        OVERFLOWS.append(f"{name}-{viewport}: {page.url} is {width}px wide")
+        OVERFLOWS.append(f"{name}-{viewport}: {page.url} is {width}px wide ({page.evaluate(WIDEST)})")
     page.screenshot(path=str(SHOTS / f"{name}-{viewport}.png"), full_page=full)
 
 
