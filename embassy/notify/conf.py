@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 from django.conf import settings
+from django.db import connection
 
 
 def rate_limit(channel: str) -> float:
@@ -39,6 +40,14 @@ def batch_size() -> int:
     return max(1, int(settings.NOTIFY_BATCH_SIZE))
 
 
+def bulk_batch_size() -> int:
+    """Messages per claim while only BULK messages are due (NOTIFY_BULK_BATCH_SIZE; 0: by database engine)."""
+    size = int(settings.NOTIFY_BULK_BATCH_SIZE)
+    if size <= 0:
+        size = batch_size() if connection.vendor == "sqlite" else 500
+    return max(1, size)
+
+
 def concurrency() -> int:
     return max(1, int(settings.NOTIFY_CONCURRENCY))
 
@@ -50,6 +59,10 @@ def bulk_pause_seconds() -> float:
 
 def dispatch_max_seconds() -> float:
     return float(settings.NOTIFY_DISPATCH_MAX_SECONDS)
+
+
+def broadcast_run_seconds() -> float:
+    return float(settings.NOTIFY_BROADCAST_RUN_SECONDS)
 
 
 def http_timeout() -> float:

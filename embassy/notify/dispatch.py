@@ -258,13 +258,19 @@ class _Tally:
                 self.gone.add(message.subscription_id)
 
     def write(self) -> None:
+        # A message delivered at hand-over (the sink) is written once, with its receipt: every UPDATE of a row
+        # writes a new version of it and of its index entries, the bulk of a broadcast's database work.
+        receipted = {pk for _receipt, _at, pk in self.receipts}
         for (status, error, sent), ids in self.groups.items():
-            Message.objects.filter(id__in=ids).update(status=status, last_error=error, claimed_by="",
-                                                      claimed_until=None, **({"sent_at": self.now} if sent else {}))
+            if rest := [pk for pk in ids if pk not in receipted] if sent else ids:
+                Message.objects.filter(id__in=rest).update(status=status, last_error=error, claimed_by="",
+                                                           claimed_until=None, **({"sent_at": self.now} if sent else {}))
+        update_rows(Message, ["status", "last_error", "claimed_by", "claimed_until", "sent_at", "receipt", "delivered_at"],
+                    [(Message.Status.SENT, "", "", None, self.at, receipt, at, pk) for receipt, at, pk in self.receipts],
+                    set_based=SET_BASED)
         update_each(Message, "next_attempt_at", self.retry_at, set_based=SET_BASED)
         update_each(Message, "provider_id", self.provider_ids, set_based=SET_BASED)
         update_each(Message, "provider", self.accounts, set_based=SET_BASED)
-        update_rows(Message, ["receipt", "delivered_at"], self.receipts, set_based=SET_BASED)
         if self.gone:
             PushSubscription.objects.filter(id__in=self.gone, disabled_at__isnull=True).update(disabled_at=self.now)
         if self.delivered:
@@ -277,8 +283,10 @@ def record_results(results: Sequence[Sent], *, token: str, now: dt.datetime | No
     now = now or timezone.now()
     tally = _Tally(now, connection.ops.adapt_datetimefield_value(now))
     with transaction.atomic():
-        ours = set(Message.objects.filter(id__in=[m.pk for m, _r, _ms in results], claimed_by=token,
-                                          status=Message.Status.SENDING).values_list("id", flat=True))
+        # Filtered here, not in SQL: with `status` in the query PostgreSQL's planner takes the partial index of
+        # the active messages and reads every one of them (a million during a broadcast) instead of 50 by key.
+        ours = {pk for pk, by, status in Message.objects.filter(id__in=[m.pk for m, _r, _ms in results])
+                .values_list("id", "claimed_by", "status") if by == token and status == Message.Status.SENDING}
         attempts = [(m.pk, tally.at, r.ok, r.outcome.value, r.status_code, r.error[:500], ms) for m, r, ms in results]
         for message, result, _ms in results:
             if message.pk in ours:
@@ -319,14 +327,21 @@ def dispatch_due(*, limit: int | None = None, channels: Sequence[str] | None = N
 def dispatch_run(*, max_seconds: float | None = None, hand_over: Callable[[], object] | None = None) -> int:
     """Rounds until nothing is due or `max_seconds` (NOTIFY_DISPATCH_MAX_SECONDS) have passed; waits for
     tokens while only rate-limited messages are due. A run cut short calls `hand_over` (the task kicks a
-    fresh task), so a long broadcast never holds a worker for good."""
-    deadline = time.monotonic() + (conf.dispatch_max_seconds() if max_seconds is None else max_seconds)
+    fresh task), so a long broadcast never holds a worker for good: while it carries only a broadcast, after
+    NOTIFY_BROADCAST_RUN_SECONDS already, so that the worker takes its other tasks (an SOS fan-out) in between."""
+    start = time.monotonic()
+    deadline = start + (conf.dispatch_max_seconds() if max_seconds is None else max_seconds)
+    broadcast_deadline = start + conf.broadcast_run_seconds()
     total = 0
+    limit: int | None = None
     while True:
-        result = dispatch_round()
+        result = dispatch_round(limit=limit)
         total += result.processed
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
+        # After a round of a broadcast only, the next claims a bigger batch (urgent messages still come first).
+        limit = conf.bulk_batch_size() if result.bulk_only else None
+        now = time.monotonic()
+        remaining = deadline - now
+        if remaining <= 0 or (hand_over is not None and result.bulk_only and now >= broadcast_deadline):
             if hand_over is not None and (result.processed or result.wait is not None):
                 hand_over()
             break

@@ -42,7 +42,9 @@ def purge_old_messages() -> int:
 # --- Kicking the dispatcher --------------------------------------------------------------------------------
 # Lanes coalesce dispatch tasks: (task queue, task priority). Every lane drains the whole outbox in
 # priority order; lanes only decide which worker queue wakes up and how soon.
-LANES: dict[str, tuple[str, int]] = {"urgent": ("notify", 50), "notify": ("notify", 0), "bulk": ("bulk", -10)}
+# A broadcast's lane is on "notify" too, not on "bulk" (the slow pulls from the platforms, which the outbox's
+# first worker never takes): every worker that sends sends the broadcast from its first batch on.
+LANES: dict[str, tuple[str, int]] = {"urgent": ("notify", 50), "notify": ("notify", 0), "bulk": ("notify", -10)}
 
 
 def lane_for(priority: int) -> str:

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 from embassy.accounts.models import User
 from embassy.accounts.staff import Purpose, staff_to_notify
 from embassy.citizens.services import Positions, citizen_positions_prepare, citizen_positions_store
-from embassy.common.kicks import kick_done, kick_once
+from embassy.common.kicks import deferred, kick_done, kick_once
 from embassy.common.links import absolute_url, url_path
 from embassy.common.sms import sms_fit, sms_link, sms_render
 from embassy.common.tasking import task
@@ -323,8 +324,11 @@ def alert_new_cases() -> int:
 
 
 def kick() -> None:
-    """After an alert commits: make sure the fan-out task runs soon (coalesced across requests)."""
-    kick_once(KICK, alert_new_cases)
+    """After an alert commits: make sure the fan-out task runs soon (coalesced across requests: one run waits at a
+    time, and it starts SOS_ALERT_COALESCE_SECONDS after the first alert, so that alerts arriving together share
+    it; at once where the backend cannot defer)."""
+    seconds = settings.SOS_ALERT_COALESCE_SECONDS
+    kick_once(KICK, (deferred(alert_new_cases, seconds) if seconds > 0 else None) or alert_new_cases)
 
 
 DIGEST_FROM = 3  # this many new cases for one mission in one run → one summary message per officer

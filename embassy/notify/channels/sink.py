@@ -14,6 +14,8 @@ import json
 import logging
 import threading
 from array import array
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
@@ -60,19 +62,37 @@ class SinkChannel(BaseChannel):
 
     def __init__(self) -> None:
         self._file: TextIO | None = None
+        self._ids: BinaryIO | None = None  # the ids file, open for a batch (locked per message)
 
     def open(self) -> None:
         path = conf.sink_path()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._file = path.open("a", encoding="utf-8")
+            self._ids = path.with_name(path.name + ".ids").open("a+b")
         except OSError:
-            self._file = None  # send() reports it per message
+            self.close()  # send() reports it per message
 
     def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        for handle in (self._file, self._ids):
+            if handle is not None:
+                handle.close()
+        self._file = self._ids = None
+
+    @contextmanager
+    def _locked_ids(self, path: Path) -> Iterator[BinaryIO]:
+        """The ids file under the lock shared by every process: the batch's open one, else opened for this message."""
+        if self._ids is not None:
+            fcntl.flock(self._ids, fcntl.LOCK_EX)
+            try:
+                yield self._ids
+            finally:
+                fcntl.flock(self._ids, fcntl.LOCK_UN)
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a+b") as ids:
+            fcntl.flock(ids, fcntl.LOCK_EX)  # released when the file closes
+            yield ids
 
     def send(self, message: Message) -> Result:
         line = json.dumps({
@@ -82,28 +102,25 @@ class SinkChannel(BaseChannel):
         }, ensure_ascii=False)
         path = conf.sink_path()
         try:
-            with _lock:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                ids_path = path.with_name(path.name + ".ids")
-                with ids_path.open("a+b") as ids:
-                    fcntl.flock(ids, fcntl.LOCK_EX)  # released when the file closes
-                    known = _seen_ids(ids, ids_path)
-                    key = _key(message)
-                    if key is not None and key in known:
-                        log.info("notify %s → %s: already in the sink (message %s sent again)", message.channel,
-                                 message.address, message.pk)
-                        return Result.sent(receipt="delivered")
-                    if self._file is not None:
-                        self._file.write(line + "\n")
-                        self._file.flush()
-                    else:
-                        with path.open("a", encoding="utf-8") as fh:
-                            fh.write(line + "\n")
-                    if key is not None:
-                        ids.write(array("q", key).tobytes())  # "a+b": always at the end
-                        ids.flush()
-                        known.add(key)
-                        _written[ids_path] = (known, _written[ids_path][1] + RECORD)
+            ids_path = path.with_name(path.name + ".ids")
+            with _lock, self._locked_ids(ids_path) as ids:
+                known = _seen_ids(ids, ids_path)
+                key = _key(message)
+                if key is not None and key in known:
+                    log.info("notify %s → %s: already in the sink (message %s sent again)", message.channel,
+                             message.address, message.pk)
+                    return Result.sent(receipt="delivered")
+                if self._file is not None:
+                    self._file.write(line + "\n")
+                    self._file.flush()
+                else:
+                    with path.open("a", encoding="utf-8") as fh:
+                        fh.write(line + "\n")
+                if key is not None:
+                    ids.write(array("q", key).tobytes())  # "a+b": always at the end
+                    ids.flush()
+                    known.add(key)
+                    _written[ids_path] = (known, _written[ids_path][1] + RECORD)
         except OSError as exc:
             return Result.retry(f"sink not writable: {exc!r}")
         log.info("notify %s → %s: %s", message.channel, message.address, message.subject or message.body[:80])

@@ -8,14 +8,15 @@ import time
 
 import pytest
 from django.db import connection
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from embassy.common.models import PendingKick
 from embassy.common.tasks import REGISTRY
 from embassy.common.tests.factories import make_citizen_user
-from embassy.notify import tasks
-from embassy.notify.dispatch import claim_batch, dispatch_due, purge_old
+from embassy.notify import conf, tasks
+from embassy.notify.dispatch import claim_batch, dispatch_due, dispatch_run, purge_old
 from embassy.notify.models import DeliveryAttempt, Message, Priority
 from embassy.notify.selectors import addresses_for_users
 from embassy.notify.services import MessageSpec, notify_address, notify_bulk, notify_user
@@ -199,8 +200,8 @@ def test_database_queue_coalesces_kicks_and_the_worker_sends(settings, monkeypat
         with django_capture_on_commit_callbacks(execute=True):
             notify_address(channel="sink", address="duty", subject="SOS", body="b", priority=Priority.SOS)
         tasks_queued = DBTaskResult.objects.filter(status="READY")
-        assert sorted(tasks_queued.values_list("queue_name", flat=True)) == ["bulk", "notify"]  # 6 kicks, 2 tasks
-        assert tasks_queued.get(queue_name="notify").priority > tasks_queued.get(queue_name="bulk").priority
+        # 6 kicks, 2 tasks: the broadcast's lane and the urgent one, both on "notify", the urgent one first
+        assert sorted(tasks_queued.values_list("queue_name", "priority")) == [("notify", -10), ("notify", 50)]
         monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
         call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0, queue_name="*")
         assert Message.objects.filter(status=Message.Status.SENT).count() == 51
@@ -210,3 +211,49 @@ def test_database_queue_coalesces_kicks_and_the_worker_sends(settings, monkeypat
                                       "QUEUES": ["default", "notify", "bulk"]}}
         task_backends._settings = None  # type: ignore[attr-defined]
         task_backends.__dict__.pop("_backends", None)
+
+
+def test_a_broadcast_is_claimed_in_bigger_batches_once_only_bulk_is_due(settings) -> None:
+    """NOTIFY_BULK_BATCH_SIZE: a round's fixed cost is spread over more messages while only a broadcast is due;
+    a round that carried anything more urgent keeps the small batch. Each round's attempts share one time."""
+    settings.NOTIFY_BATCH_SIZE = 5
+    settings.NOTIFY_BULK_BATCH_SIZE = 40
+    notify_bulk(messages=[MessageSpec(channel="sink", address=f"user:{i}", subject="Apakah Anda aman?", body="Balas YA",
+                                      priority=Priority.BULK, kind="safety-check", dedupe_key=f"check-2:{i}")
+                          for i in range(100)])
+    notify_address(channel="sink", address="duty", subject="SOS", body="Help", priority=Priority.SOS)
+    assert dispatch_run(max_seconds=60) == 101
+    rounds = list(DeliveryAttempt.objects.order_by("at").values("at").annotate(n=Count("id")).values_list("n", flat=True))
+    assert rounds == [5, 5, 40, 40, 11]
+    assert sink_lines(settings)[0]["subject"] == "SOS"
+    # Sent and delivered (the sink's receipt) in one write: every field of both outcomes is there.
+    assert Message.objects.exclude(status=Message.Status.SENT).count() == 0
+    assert Message.objects.filter(receipt="delivered", delivered_at__isnull=False, sent_at__isnull=False,
+                                  claimed_by="", claimed_until__isnull=True, last_error="").count() == 101
+
+
+def test_the_bulk_batch_follows_the_database_engine_unless_set(settings) -> None:
+    settings.NOTIFY_BATCH_SIZE = 50
+    settings.NOTIFY_BULK_BATCH_SIZE = 0
+    assert conf.bulk_batch_size() == (50 if connection.vendor == "sqlite" else 500)
+    settings.NOTIFY_BULK_BATCH_SIZE = 200
+    assert conf.bulk_batch_size() == 200
+
+
+def test_a_run_carrying_only_a_broadcast_hands_over_early_and_an_urgent_one_keeps_going(settings) -> None:
+    """NOTIFY_BROADCAST_RUN_SECONDS: between two stretches of a broadcast the worker runs its other tasks."""
+    settings.NOTIFY_BATCH_SIZE = 10
+    settings.NOTIFY_BULK_BATCH_SIZE = 10
+    settings.NOTIFY_BROADCAST_RUN_SECONDS = 0
+    notify_bulk(messages=[MessageSpec(channel="sink", address=f"user:{i}", subject="Apakah Anda aman?", body="Balas YA",
+                                      priority=Priority.BULK, kind="safety-check", dedupe_key=f"check-3:{i}")
+                          for i in range(30)])
+    handed_over: list[bool] = []
+    assert dispatch_run(max_seconds=60, hand_over=lambda: handed_over.append(True)) == 10
+    assert handed_over == [True]
+    for i in range(3):
+        notify_address(channel="sink", address="duty", subject=f"SOS {i}", body="Help", priority=Priority.SOS)
+    # The urgent ones and 7 of the broadcast (not a broadcast-only round), then 10 more: handed over again.
+    assert dispatch_run(max_seconds=60, hand_over=lambda: handed_over.append(True)) == 20
+    assert handed_over == [True, True]
+    assert dispatch_run(max_seconds=60) == 3  # the rest: without anyone to hand over to, a run goes on to the end

@@ -50,3 +50,11 @@ def test_a_fresh_database_beside_an_old_sink_file_is_not_taken_for_the_old_one()
     assert channel.send(message).ok
     channel.close()
     assert len(_lines()) == 2
+
+
+def test_a_channel_not_opened_for_a_batch_still_writes_each_message_once() -> None:
+    message = _message(4)
+    channel = SinkChannel()  # open() not called: the files are opened per message
+    assert channel.send(message).ok
+    assert channel.send(message).ok
+    assert [row["id"] for row in _lines()] == [message.pk]

@@ -108,3 +108,30 @@ def test_two_workers_escalating_at_once_share_the_cases(client: Client, settings
     assert errors == [] and sum(done) == len(ids)
     assert Event.objects.filter(case_id__in=ids, kind=Event.Kind.ESCALATED).count() == len(ids)
     assert set(Case.objects.filter(pk__in=ids).values_list("escalation_level", flat=True)) == {1}
+
+
+@pytest.mark.django_db
+def test_alerts_arriving_together_share_one_fan_out_run_started_a_moment_later(settings: Any) -> None:
+    """SOS_ALERT_COALESCE_SECONDS: where the backend can defer, the fan-out waits a moment after the first alert,
+    and the alerts in between kick nothing more (one run, not one per alert)."""
+    from django_tasks import task_backends
+    from django_tasks_db.models import DBTaskResult
+
+    from embassy.sos import notices
+
+    settings.SOS_ALERT_COALESCE_SECONDS = 0.25
+    original = settings.TASKS
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "notify", "bulk"]}}
+    task_backends._settings = None  # type: ignore[attr-defined]
+    task_backends.__dict__.pop("_backends", None)
+    try:
+        before = timezone.now()
+        for _ in range(5):
+            notices.kick()
+        [queued] = DBTaskResult.objects.filter(status="READY", task_path__endswith="alert_new_cases")
+        assert queued.run_after is not None
+        assert dt.timedelta(seconds=0.2) <= queued.run_after - before <= dt.timedelta(seconds=2)
+    finally:
+        settings.TASKS = original
+        task_backends._settings = None  # type: ignore[attr-defined]
+        task_backends.__dict__.pop("_backends", None)
