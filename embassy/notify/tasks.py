@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -22,7 +23,7 @@ log = logging.getLogger(__name__)
 def dispatch(lane: str = "notify") -> int:
     """Drain the outbox, highest priority first (see embassy.notify.dispatch)."""
     kick_done(lane)
-    return dispatch_run(hand_over=partial(kick, lane or "notify", delay=0.2))
+    return dispatch_run(hand_over=_hand_over(lane or "notify"))
 
 
 @periodic(dt.timedelta(seconds=15))
@@ -30,7 +31,7 @@ def dispatch(lane: str = "notify") -> int:
 def dispatch_pending() -> int:
     """Safety net: messages whose retry time has come, whose worker died (lease expired), or whose kick
     was lost."""
-    return dispatch_run(hand_over=partial(kick, "notify", delay=0.2))
+    return dispatch_run(hand_over=_hand_over("notify"))
 
 
 @periodic(dt.timedelta(hours=1))
@@ -66,6 +67,15 @@ def kick(lane: str = "notify", *, delay: float = 0.0) -> bool:
         log.exception("notify: could not prepare a dispatch task (lane %s)", lane)
         return False
     return kicks.kick_once(_kick_name(lane), task, lane=lane)
+
+
+def _hand_over(lane: str) -> Callable[[], bool]:
+    """What a run cut short calls: a fresh task for its lane. Where the backend orders tasks by priority and can
+    defer (the database queue), at once: the tasks that waited meanwhile (an SOS fan-out) still go first, and
+    the worker does not idle. Where it cannot order them (rq), 0.2 s later, so that the worker looks at its other
+    queues first; where it cannot defer (immediate), the periodic job follows up."""
+    backend = dispatch.get_backend()
+    return partial(kick, lane, delay=0.0 if backend.supports_priority and backend.supports_defer else 0.2)
 
 
 def kick_done(lane: str) -> None:

@@ -257,3 +257,25 @@ def test_a_run_carrying_only_a_broadcast_hands_over_early_and_an_urgent_one_keep
     assert dispatch_run(max_seconds=60, hand_over=lambda: handed_over.append(True)) == 20
     assert handed_over == [True, True]
     assert dispatch_run(max_seconds=60) == 3  # the rest: without anyone to hand over to, a run goes on to the end
+
+
+def test_a_hand_over_on_the_database_queue_is_at_once_and_behind_waiting_tasks(settings) -> None:
+    """The database queue orders by priority: the fresh task needs no deferral to let an SOS fan-out go first."""
+    from django_tasks import task_backends
+    from django_tasks_db.models import DBTaskResult
+
+    assert tasks._hand_over("bulk")() is False  # immediate backend: cannot defer, the periodic job follows up
+    original = settings.TASKS
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "notify", "bulk"]}}
+    task_backends._settings = None  # type: ignore[attr-defined]
+    task_backends.__dict__.pop("_backends", None)
+    try:
+        assert tasks._hand_over("bulk")() is True
+        [queued] = DBTaskResult.objects.filter(status="READY")
+        assert (queued.queue_name, queued.priority) == ("notify", -10)
+        now = timezone.now()  # not deferred (the queue writes "no time" as year 9999)
+        assert not now < queued.run_after < now + dt.timedelta(minutes=1)
+    finally:
+        settings.TASKS = original
+        task_backends._settings = None  # type: ignore[attr-defined]
+        task_backends.__dict__.pop("_backends", None)
